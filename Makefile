@@ -1,0 +1,54 @@
+# Two commands do everything: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: run test install install-test translations extract-translations bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements-test.txt requirements.txt | $(BIN)/activate
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@ $(VENV)/.run-deps
+
+install: $(VENV)/.run-deps
+install-test: $(VENV)/.test-deps
+
+# Each area keeps its own catalog in pos/<area>/translations; compiled here, never committed.
+translations: $(VENV)/.run-deps
+	@for dir in pos/translations pos/*/translations; do \
+	  [ -d "$$dir" ] && $(BIN)/pybabel -q compile -f -d "$$dir" || true; \
+	done
+
+# Refresh each area's catalog from its code and templates (then fill in the Vietnamese msgstr).
+extract-translations: $(VENV)/.run-deps
+	@$(BIN)/pybabel -q extract -F babel.cfg -k _l -o /tmp/pos-core.pot pos/*.py pos/auth templates/*.html templates/auth templates/errors
+	@$(BIN)/python -m pos.i18n_catalogs /tmp/pos-core.pot pos/translations
+	@for dir in pos/*/; do area=$$(basename $$dir); [ "$$area" = auth ] || [ "$$area" = models ] || [ "$$area" = translations ] && continue; \
+	  sources="$$dir"; [ -d templates/$$area ] && sources="$$sources templates/$$area"; \
+	  $(BIN)/pybabel -q extract -F babel.cfg -k _l -o /tmp/pos-$$area.pot $$sources && \
+	  $(BIN)/python -m pos.i18n_catalogs /tmp/pos-$$area.pot $$dir/translations; done
+
+run: install translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Showroom: http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+test: install-test translations
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+
+bench: install-test translations
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --quick || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache

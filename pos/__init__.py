@@ -1,0 +1,84 @@
+"""The OCOP showroom POS. create_app() builds the app for either role (POS_ROLE=showroom|central)."""
+import logging
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user
+
+from pos.config import BASE_DIR, Config, load_secret_key
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(BASE_DIR / "templates"), static_folder=str(BASE_DIR / "static"))
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'pos.sqlite3'}"
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pos").setLevel(logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from pos.database import configure_sqlite
+    from pos.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from pos.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    # Each area keeps its own message catalog (pos/<area>/translations); Flask-Babel merges them.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
+                          ";".join(str(p) for p in sorted((BASE_DIR / "pos").glob("**/translations"))))
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def load_user(session_token):
+        from sqlalchemy import select
+
+        from pos.models import User
+        return db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
+
+
+def register_blueprints(app: Flask) -> None:
+    from pos import auth, catalog, demo
+
+    for blueprint in (auth.bp, catalog.bp, demo.bp):
+        app.register_blueprint(blueprint)
+
+    @app.route("/")
+    def home():
+        return redirect(url_for("catalog.dashboard"))
+
+
+def register_hooks(app: Flask) -> None:
+    from pos.auth.access import enforce_login
+    from pos.errors import register_error_handlers
+    from pos.i18n import register_template_helpers
+    from pos.security import set_security_headers
+
+    app.before_request(enforce_login)
+    app.after_request(set_security_headers)
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user}

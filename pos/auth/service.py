@@ -1,0 +1,58 @@
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from pos.audit import record_audit
+from pos.database import atomic
+from pos.errors import Conflict, ValidationError
+from pos.extensions import db
+from pos.models import ROLES, User
+
+MIN_PASSWORD_LENGTH = 8
+# Checked against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password)
+    with atomic():
+        record_audit("login" if ok else "login_failed", "user", username.strip()[:64], user=user if ok else None)
+    return user if ok else None
+
+
+def create_user(username: str, password: str, role: str, full_name: str = "") -> User:
+    username = (username or "").strip()
+    errors = {}
+    if not username or len(username) > 64:
+        errors["username"] = "Username is required (at most 64 characters)."
+    if role not in ROLES:
+        errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Password must be at least {MIN_PASSWORD_LENGTH} characters."
+    if errors:
+        raise ValidationError("; ".join(errors.values()), fields=errors)
+    with atomic():
+        if db.session.scalar(select(User).where(User.username == username)):
+            raise Conflict(f"User '{username}' already exists.", fields={"username": "already exists"})
+        user = User(username=username, full_name=full_name, role=role,
+                    password_hash=generate_password_hash(password), session_token=secrets.token_hex(16))
+        db.session.add(user)
+        db.session.flush()
+        record_audit("create", "user", user.id, after={"username": username, "role": role})
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
+                              fields={"password": "too short"})
+    with atomic():
+        user.password_hash = generate_password_hash(password)
+        user.session_token = secrets.token_hex(16)  # ends every other session of this user
+        record_audit("update", "user", user.id, note="password changed")

@@ -1,0 +1,10 @@
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from pos.navigation import add_nav_entry
+
+bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+add_nav_entry("catalog.dashboard", _l("Overview"), role="manager", order=10)
+add_nav_entry("catalog.products", _l("Products"), role="manager", order=20)
+
+from pos.catalog import views  # noqa: E402,F401

@@ -1,0 +1,326 @@
+"""Catalog rules: producers, products, ratings, lookups by code. Every change is audited."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from pos.audit import record_audit
+from pos.catalog import gs1
+from pos.catalog.ratings import valid_until
+from pos.catalog.text import fold
+from pos.database import atomic
+from pos.errors import InvalidBarcode, NotFound, ValidationError
+from pos.extensions import db
+from pos.models import (
+    OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
+)
+
+PRODUCT_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit", "price", "vat_rate", "producer_id",
+                  "description_vi", "description_en", "applied_standard", "portal_url", "active", "reorder_point")
+PRODUCER_FIELDS = ("name", "type", "tax_code", "address", "ward", "district", "province", "phone",
+                   "collective_trademark")
+RATING_FIELDS = ("stars", "potential_5_star", "level", "score", "decision_no", "decision_date", "certificate_no",
+                 "revoked_on", "revoked_reason")
+MAX_PRICE = 1_000_000_000  # one billion đồng: anything above is a typing error at a showroom
+
+
+def snapshot(obj, fields) -> dict:
+    return {f: (v.isoformat() if isinstance(v, date) else v) for f in fields for v in [getattr(obj, f)]}
+
+
+def search_text_for(product: Product, producer: Producer | None) -> str:
+    parts = [product.name_vi, product.name_en, product.sku, product.gtin, producer.name if producer else ""]
+    return fold(" ".join(p for p in parts if p))[:500]
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def parse_int(value, field: str, errors: dict, *, minimum=None, maximum=None, required=True):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[field] = "required"
+        return None
+    if isinstance(value, bool):
+        errors[field] = "must be a whole number"
+        return None
+    text = str(value).strip().replace(".", "").replace(" ", "") if isinstance(value, str) else value
+    try:
+        number = int(text)
+    except (TypeError, ValueError):
+        errors[field] = "must be a whole number"
+        return None
+    if isinstance(value, float) and value != number:
+        errors[field] = "must be a whole number"
+        return None
+    if minimum is not None and number < minimum:
+        errors[field] = f"must be at least {minimum}"
+        return None
+    if maximum is not None and number > maximum:
+        errors[field] = f"must be at most {maximum}"
+        return None
+    return number
+
+
+def parse_date(value, field: str, errors: dict, *, required=True):
+    if isinstance(value, date):
+        return value
+    text = (value or "").strip()
+    if not text:
+        if required:
+            errors[field] = "required"
+        return None
+    for parse in (date.fromisoformat, lambda t: date(*reversed([int(x) for x in t.split("/")]))):
+        try:
+            return parse(text)
+        except (ValueError, TypeError):
+            continue
+    errors[field] = "not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+    return None
+
+
+def _text(data: dict, field: str, errors: dict, *, max_length: int, required=False) -> str:
+    value = str(data.get(field) or "").strip()
+    if required and not value:
+        errors[field] = "required"
+    elif len(value) > max_length:
+        errors[field] = f"at most {max_length} characters"
+    return value
+
+
+def _raise_if(errors: dict, what: str):
+    if errors:
+        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+        raise ValidationError(f"{what} not saved: {detail}.", fields=errors)
+
+
+def clean_producer(data: dict) -> dict:
+    errors: dict = {}
+    clean = {f: _text(data, f, errors, max_length=300) for f in PRODUCER_FIELDS}
+    clean["name"] = _text(data, "name", errors, max_length=200, required=True)
+    if clean["type"] not in PRODUCER_TYPES:
+        errors["type"] = f"must be one of {', '.join(PRODUCER_TYPES)}"
+    if clean["type"] != "household" and not clean["tax_code"]:
+        errors["tax_code"] = "required (optional only for household businesses)"
+    if clean["tax_code"] and not (clean["tax_code"].replace("-", "").isdigit() and len(clean["tax_code"]) <= 14):
+        errors["tax_code"] = "digits only (10 or 13 with branch)"
+    _raise_if(errors, "Producer")
+    return clean
+
+
+def clean_product(data: dict) -> dict:
+    errors: dict = {}
+    clean = {
+        "sku": _text(data, "sku", errors, max_length=40, required=True),
+        "name_vi": _text(data, "name_vi", errors, max_length=200, required=True),
+        "name_en": _text(data, "name_en", errors, max_length=200),
+        "ocop_group": _text(data, "ocop_group", errors, max_length=30, required=True),
+        "unit": _text(data, "unit", errors, max_length=20, required=True),
+        "description_vi": _text(data, "description_vi", errors, max_length=5000),
+        "description_en": _text(data, "description_en", errors, max_length=5000),
+        "applied_standard": _text(data, "applied_standard", errors, max_length=100),
+        "portal_url": _text(data, "portal_url", errors, max_length=300),
+    }
+    if clean["ocop_group"] and clean["ocop_group"] not in OCOP_GROUPS:
+        errors["ocop_group"] = f"must be one of {', '.join(OCOP_GROUPS)}"
+    clean["price"] = parse_int(data.get("price"), "price", errors, minimum=0, maximum=MAX_PRICE)
+    clean["vat_rate"] = parse_int(data.get("vat_rate"), "vat_rate", errors)
+    if clean["vat_rate"] is not None and clean["vat_rate"] not in VAT_RATES:
+        errors["vat_rate"] = "must be 0, 5, 8 or 10"
+    clean["reorder_point"] = parse_int(data.get("reorder_point"), "reorder_point", errors, minimum=0,
+                                       maximum=1_000_000, required=False) or 0
+    clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1)
+    if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
+        errors["producer_id"] = "unknown producer"
+    active = data.get("active", True)
+    clean["active"] = active if isinstance(active, bool) else str(active).lower() in ("1", "true", "yes", "on", "y")
+    gtin = str(data.get("gtin") or "").strip()
+    clean["gtin"] = gtin
+    if gtin:
+        try:
+            gs1.to_gtin14(gtin)
+        except InvalidBarcode as error:
+            errors["gtin"] = error.message
+    if clean["portal_url"] and not clean["portal_url"].startswith(("https://", "http://")):
+        errors["portal_url"] = "must start with https://"
+    _raise_if(errors, "Product")
+    return clean
+
+
+def clean_rating(data: dict) -> dict:
+    errors: dict = {}
+    clean = {
+        "stars": parse_int(data.get("stars"), "stars", errors, minimum=3, maximum=5),
+        "score": parse_int(data.get("score"), "score", errors, minimum=0, maximum=100, required=False),
+        "level": _text(data, "level", errors, max_length=20, required=True),
+        "decision_no": _text(data, "decision_no", errors, max_length=60, required=True),
+        "certificate_no": _text(data, "certificate_no", errors, max_length=60),
+        "decision_date": parse_date(data.get("decision_date"), "decision_date", errors),
+        "revoked_on": parse_date(data.get("revoked_on"), "revoked_on", errors, required=False),
+        "revoked_reason": _text(data, "revoked_reason", errors, max_length=300),
+    }
+    flag = data.get("potential_5_star", False)
+    clean["potential_5_star"] = flag if isinstance(flag, bool) else str(flag).lower() in ("1", "true", "yes", "on", "y")
+    if clean["level"] and clean["level"] not in RATING_LEVELS:
+        errors["level"] = f"must be one of {', '.join(RATING_LEVELS)}"
+    if clean["potential_5_star"] and clean["stars"] != 4:
+        errors["potential_5_star"] = "only a 4★ product can be marked potential 5★"
+    if clean["decision_date"] and clean["decision_date"] > date.today():
+        errors["decision_date"] = "cannot be in the future"
+    if clean["revoked_on"] and not clean["revoked_reason"]:
+        errors["revoked_reason"] = "required when a rating is revoked"
+    if clean["revoked_on"] and clean["decision_date"] and clean["revoked_on"] < clean["decision_date"]:
+        errors["revoked_on"] = "cannot be before the decision date"
+    _raise_if(errors, "Rating")
+    return clean
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+def next_in_store_code() -> str:
+    """The next free in-store EAN-13 (prefix 20)."""
+    highest = db.session.scalar(select(func.max(Product.gtin)).where(Product.gtin.like("20%"), func.length(Product.gtin) == 13))
+    sequence = int(highest[2:12]) + 1 if highest else 1
+    return gs1.in_store_code(sequence)
+
+
+def _check_unique_codes(clean: dict, product_id: int | None):
+    errors = {}
+    same_sku = db.session.scalar(select(Product.id).where(Product.sku == clean["sku"]))
+    if same_sku and same_sku != product_id:
+        errors["sku"] = f"SKU {clean['sku']} is already used"
+    if clean["gtin"]:
+        same_gtin = db.session.scalar(select(Product.id).where(Product.gtin14 == gs1.to_gtin14(clean["gtin"])))
+        if same_gtin and same_gtin != product_id:
+            errors["gtin"] = f"GTIN {clean['gtin']} is already used"
+    _raise_if(errors, "Product")
+
+
+def save_producer(data: dict, producer: Producer | None = None) -> Producer:
+    clean = clean_producer(data)
+    with atomic():
+        same_name = db.session.scalar(select(Producer).where(Producer.name == clean["name"]))
+        if same_name and (producer is None or same_name.id != producer.id):
+            raise ValidationError(f"Producer not saved: a producer named '{clean['name']}' exists.",
+                                  fields={"name": "already exists"})
+        before = snapshot(producer, PRODUCER_FIELDS) if producer else None
+        if producer is None:
+            producer = Producer()
+            db.session.add(producer)
+        for field, value in clean.items():
+            setattr(producer, field, value)
+        db.session.flush()
+        for product in producer.products:  # the producer's name is searchable on its products
+            product.search_text = search_text_for(product, producer)
+        record_audit("create" if before is None else "update", "producer", producer.id,
+                     before=before, after=snapshot(producer, PRODUCER_FIELDS))
+    return producer
+
+
+def save_product(data: dict, product: Product | None = None) -> Product:
+    clean = clean_product(data)
+    with atomic():
+        product_id = product.id if product else None
+        _check_unique_codes(clean, product_id)
+        before = snapshot(product, PRODUCT_FIELDS) if product else None
+        if not clean["gtin"]:  # keep an in-store code once assigned
+            keep = product is not None and gs1.is_in_store(product.gtin)
+            clean["gtin"] = product.gtin if keep else next_in_store_code()
+        product = product or Product()
+        for field, value in clean.items():
+            setattr(product, field, value)
+        product.gtin14 = gs1.to_gtin14(product.gtin)
+        product.search_text = search_text_for(product, db.session.get(Producer, product.producer_id))
+        db.session.add(product)
+        db.session.flush()
+        record_audit("create" if before is None else "update", "product", product.id,
+                     before=before, after=snapshot(product, PRODUCT_FIELDS))
+    return product
+
+
+def add_rating(product: Product, data: dict) -> OcopRating:
+    clean = clean_rating(data)
+    with atomic():
+        rating = OcopRating(product_id=product.id, valid_until=valid_until(clean["decision_date"]), **clean)
+        db.session.add(rating)
+        db.session.flush()
+        record_audit("create", "rating", rating.id, after={"product_id": product.id, **snapshot(rating, RATING_FIELDS)})
+    return rating
+
+
+def update_rating(rating: OcopRating, data: dict) -> OcopRating:
+    clean = clean_rating(data)
+    with atomic():
+        before = snapshot(rating, RATING_FIELDS)
+        for field, value in clean.items():
+            setattr(rating, field, value)
+        rating.valid_until = valid_until(rating.decision_date)
+        record_audit("update", "rating", rating.id, before=before, after=snapshot(rating, RATING_FIELDS))
+    return rating
+
+
+# --- lookups ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScanResult:
+    product: Product
+    lot_code: str | None
+
+
+def _with_rating():
+    return select(Product).options(selectinload(Product.ratings), selectinload(Product.producer))
+
+
+def find_by_gtin(gtin14: str) -> Product | None:
+    return db.session.scalar(_with_rating().where(Product.gtin14 == gtin14))
+
+
+def find_by_code(code: str) -> ScanResult:
+    """What a scanner typed: a GS1 Digital Link URL from our labels, a GTIN/EAN or in-store code,
+    or a SKU. Raises InvalidBarcode for a malformed code and NotFound for an unknown one."""
+    code = (code or "").strip()
+    if not code or len(code) > 300:
+        raise InvalidBarcode("Empty or overlong code.", fields={"code": "invalid"})
+    link = gs1.parse_digital_link(code)
+    if link:
+        gtin14, lot = link
+        product = find_by_gtin(gtin14)
+        if product:
+            return ScanResult(product, lot)
+        raise NotFound(f"No product with GTIN {gs1.display_gtin(gtin14)}.", fields={"code": "unknown"})
+    if code.isdigit() and len(code) in gs1.GTIN_LENGTHS and gs1.is_valid_gtin(code):
+        product = find_by_gtin(code.zfill(14))
+        if product:
+            return ScanResult(product, None)
+    product = db.session.scalar(_with_rating().where(Product.sku == code))
+    if product:
+        return ScanResult(product, None)
+    if code.isdigit() and len(code) in gs1.GTIN_LENGTHS:
+        gs1.to_gtin14(code)  # raises with the reason if the check digit is wrong
+    raise NotFound(f"Unknown code '{code[:60]}'.", fields={"code": "unknown"})
+
+
+def search_products(term: str = "", *, group: str | None = None, stars: int | None = None,
+                    producer_id: int | None = None, active_only: bool = False):
+    """A select() over products, filtered; diacritics and case are ignored in the search term."""
+    query = select(Product)
+    for word in fold(term).split():
+        query = query.where(Product.search_text.contains(word, autoescape=True))
+    if group:
+        query = query.where(Product.ocop_group == group)
+    if producer_id:
+        query = query.where(Product.producer_id == producer_id)
+    if active_only:
+        query = query.where(Product.active.is_(True))
+    if stars:
+        latest = (select(OcopRating.stars).where(OcopRating.product_id == Product.id)
+                  .order_by(OcopRating.decision_date.desc(), OcopRating.id.desc()).limit(1).scalar_subquery())
+        query = query.where(latest == stars)
+    return query.order_by(Product.name_vi, Product.id)
+
+
+def get_product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Product not found.")
+    return product

@@ -1,0 +1,73 @@
+"""Configuration read from the environment, with safe defaults for a laptop.
+
+Every variable is listed with its default in README ("Configuration").
+"""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else generated once into the instance folder (mode 0600)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+class Config:
+    POS_ROLE = os.environ.get("POS_ROLE", "showroom")  # showroom | central
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+
+    SHOWROOM_CODE = os.environ.get("SHOWROOM_CODE", "TH")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # None: the showroom's own URL
+    PRINTER_URL = os.environ.get("PRINTER_URL", "preview")
+    PRINTER_TIMEOUT_S = float(os.environ.get("PRINTER_TIMEOUT_S", "5"))
+    RECEIPT_WIDTH_MM = int(os.environ.get("RECEIPT_WIDTH_MM", "80"))
+
+    CENTRAL_URL = os.environ.get("CENTRAL_URL")
+    SYNC_SECRET = os.environ.get("SYNC_SECRET")
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # a till stays open all day; the token lives as long as the session
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+    EXPIRING_RATING_DAYS = 60
+    EXPIRING_LOT_DAYS = int(os.environ.get("EXPIRING_LOT_DAYS", "30"))
+    PAGE_SIZE = 50
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    SECRET_KEY = "test-only-key"  # tests never touch the instance folder
+    PRINTER_URL = "preview"

@@ -1,0 +1,49 @@
+"""Database engine set-up and the one way services write: `with atomic():`."""
+import contextvars
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from pos.extensions import db
+
+_immediate = contextvars.ContextVar("immediate_transaction", default=False)
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, busy timeout; and BEGIN IMMEDIATE for write transactions so two tills
+    never both read stock, then both write it (the second waits instead of failing on a stale read)."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, emits BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL is durable across app crashes
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+@contextmanager
+def atomic():
+    """One write transaction, committed on success and rolled back on any error.
+
+    Any read transaction the request already holds is ended first, so the write starts on fresh
+    data (on SQLite it then takes the write lock up front)."""
+    session = db.session
+    if session().in_transaction():
+        session.rollback()
+    token = _immediate.set(True)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _immediate.reset(token)

@@ -1,0 +1,88 @@
+"""Domain errors raised by services, and the one place that turns any error into a page or JSON."""
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule was broken. `code` is machine-readable, the message is for people,
+    `fields` maps a field name to its problem."""
+    code = "invalid"
+    status = 422
+
+    def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class ValidationError(DomainError):
+    code = "validation_error"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidBarcode(DomainError):
+    code = "invalid_barcode"
+
+
+class OutOfStock(DomainError):
+    code = "out_of_stock"
+    status = 409
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    if wants_json():
+        body = {"error": code, "message": message}
+        if fields:
+            body["fields"] = fields
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message, fields=fields or {}), status
+
+
+def register_error_handlers(app):
+    from pos.extensions import db
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        db.session.rollback()
+        return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have permission to do that."),
+            404: _("Page not found."),
+            405: _("That action is not allowed here."),
+            413: _("The upload is too large."),
+            429: _("Too many attempts. Please wait a minute and try again."),
+        }
+        message = messages.get(error.code, error.description or error.name)
+        if error.code == 400 and "CSRF" in (error.description or ""):
+            message = _("The form expired. Please reload the page and try again.")
+        return error_response(error.code, error.name.lower().replace(" ", "_"), message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        db.session.rollback()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "server_error", _("Something went wrong. Nothing was saved; please try again."))

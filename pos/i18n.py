@@ -1,0 +1,73 @@
+"""Language choice and the display formats for money and time (vi by default, en available)."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def select_locale() -> str:
+    """?lang= wins (and is remembered for staff), then the remembered choice, then the browser."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+def format_vnd(amount: int | None, language: str | None = None) -> str:
+    """1.234.567 ₫ in Vietnamese, ₫1,234,567 in English."""
+    if amount is None:
+        return ""
+    language = language or current_language()
+    sign = "-" if amount < 0 else ""
+    digits = f"{abs(int(amount)):,}"
+    if language == "en":
+        return f"{sign}₫{digits}"
+    return f"{sign}{digits.replace(',', '.')}\u00a0₫"
+
+
+def to_local(moment: datetime | None) -> datetime | None:
+    """A stored (naive UTC) time as Asia/Ho_Chi_Minh time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_TZ)
+
+
+def format_local(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    local = to_local(moment)
+    return local.strftime(fmt) if local else ""
+
+
+def format_date(value, language: str | None = None) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y") if (language or current_language()) == "vi" else value.strftime("%Y-%m-%d")
+
+
+def register_template_helpers(app):
+    app.jinja_env.filters["vnd"] = format_vnd
+    app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["stars"] = lambda n: "★" * int(n or 0) + "☆" * (5 - int(n or 0))
+
+    from flask_babel import lazy_gettext as _l
+
+    from pos.navigation import nav_items
+
+    role_labels = {"cashier": _l("Cashier"), "manager": _l("Manager"), "admin": _l("Admin")}
+
+    @app.context_processor
+    def inject_globals():
+        return {"lang": current_language(), "nav_items": nav_items, "role_label": role_labels.get}

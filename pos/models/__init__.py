@@ -1,0 +1,7 @@
+"""All models, imported here so Alembic and create_all see every table."""
+from pos.models.core import ROLES, AuditEntry, Showroom, User  # noqa: F401
+from pos.models.catalog import (  # noqa: F401
+    OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
+)
+from pos.models.inventory import MOVEMENT_KINDS, OWNERSHIPS, Lot, StockLevel, StockMovement  # noqa: F401
+from pos.models.outbox import OutboxEntry  # noqa: F401

@@ -1,0 +1,68 @@
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pos.extensions import db
+from pos.models.base import utcnow
+
+ROLES = ("cashier", "manager", "admin")  # each role can do everything the one before it can
+
+
+class Showroom(db.Model):
+    """A sales point. The local showroom is the row whose code is SHOWROOM_CODE."""
+    __tablename__ = "showrooms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    ward: Mapped[str] = mapped_column(String(100), default="")
+    district: Mapped[str] = mapped_column(String(100), default="")
+    province: Mapped[str] = mapped_column(String(100), default="")
+    tax_code: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    invoice_symbol: Mapped[str] = mapped_column(String(10), default="")
+    bank_bin: Mapped[str] = mapped_column(String(6), default="")
+    bank_account: Mapped[str] = mapped_column(String(19), default="")
+    bank_account_name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('cashier', 'manager', 'admin')", name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changes with the password, so a password change ends the user's other sessions.
+    session_token: Mapped[str] = mapped_column(String(64))
+    showroom_code: Mapped[str | None] = mapped_column(String(16))  # central: a showroom manager's own showroom
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self):
+        return self.session_token
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def has_role(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+class AuditEntry(db.Model):
+    """Who did what, when, with the values before and after."""
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(40), index=True)  # login, login_failed, create, update, delete, override…
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,66 @@
+"""The stock ledger. Every change of stock is a StockMovement; Lot.on_hand and StockLevel.on_hand
+are kept equal to the sum of the ledger in the same transaction (pos.inventory.ledger)."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pos.extensions import db
+from pos.models.base import utcnow
+from pos.models.catalog import _in
+
+MOVEMENT_KINDS = ("receipt", "sale", "return", "adjustment", "count", "transfer_out", "transfer_in", "write_off")
+OWNERSHIPS = ("purchased", "consignment")
+
+
+class Lot(db.Model):
+    """A batch of one product. Goods received without a lot code go to the lot with code ''."""
+    __tablename__ = "lots"
+    __table_args__ = (
+        UniqueConstraint("product_id", "code", "ownership"),
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint(_in("ownership", OWNERSHIPS), name="ownership"),
+        Index("ix_lots_product_expiry", "product_id", "expiry_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    code: Mapped[str] = mapped_column(String(20), default="")
+    production_date: Mapped[date | None]
+    expiry_date: Mapped[date | None]
+    ownership: Mapped[str] = mapped_column(String(12), default="purchased")
+    commission_rate: Mapped[int] = mapped_column(default=0)  # consignment: showroom's share, percent
+    on_hand: Mapped[int] = mapped_column(default=0)
+
+    product = relationship("Product")
+
+
+class StockLevel(db.Model):
+    """Stock on hand per product, with its weighted-average unit cost."""
+    __tablename__ = "stock_levels"
+    __table_args__ = (CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    on_hand: Mapped[int] = mapped_column(default=0)
+    average_cost: Mapped[int] = mapped_column(default=0)  # đồng per unit
+
+
+class StockMovement(db.Model):
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+        CheckConstraint(_in("kind", MOVEMENT_KINDS), name="kind"),
+        Index("ix_stock_movements_product_at", "product_id", "at"),
+        Index("ix_stock_movements_document", "document_type", "document_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    quantity: Mapped[int]  # signed: + into stock, - out of stock
+    kind: Mapped[str] = mapped_column(String(16))
+    unit_cost: Mapped[int | None]
+    document_type: Mapped[str] = mapped_column(String(20), default="")  # receipt, sale, return, count, transfer…
+    document_id: Mapped[str] = mapped_column(String(40), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+    lot = relationship("Lot")

@@ -1,0 +1,31 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pos.extensions import db
+from pos.models.base import utcnow
+
+OUTBOX_KINDS = ("sale", "return", "shift_close")
+OUTBOX_STATES = ("pending", "sent", "dead")
+
+
+class OutboxEntry(db.Model):
+    """A business event waiting to reach central. Written in the same transaction as the event;
+    its payload follows docs/sync-payloads.md."""
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("kind IN ('sale', 'return', 'shift_close')", name="kind"),
+        CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)  # the event's own UUID (a sale's UUID)
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None]

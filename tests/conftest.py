@@ -1,0 +1,137 @@
+"""Fixtures: a fresh SQLite database per test, clients logged in per role, factories."""
+import os
+import uuid
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+from flask.testing import FlaskClient
+
+from pos import create_app
+from pos.auth.service import create_user
+from pos.catalog.service import add_rating, save_producer, save_product
+from pos.config import TestConfig
+from pos.extensions import db as _db
+
+PASSWORD = "correct-horse-battery"
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (so its own `g` and database session), as in production,
+    even though the test itself holds one open."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def make_app(database_url: str, **overrides):
+    app = create_app({key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+                     | {"SQLALCHEMY_DATABASE_URI": database_url} | overrides)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'pos.sqlite3'}")
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app):
+    return {role: create_user(role, PASSWORD, role, full_name=f"Demo {role}") for role in ("cashier", "manager", "admin")}
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def cashier_client(app, users):
+    client = app.test_client()
+    login(client, "cashier")
+    return client
+
+
+@pytest.fixture
+def manager_client(app, users):
+    client = app.test_client()
+    login(client, "manager")
+    return client
+
+
+@pytest.fixture
+def admin_client(app, users):
+    client = app.test_client()
+    login(client, "admin")
+    return client
+
+
+# --- factories ----------------------------------------------------------------------------------
+
+def make_producer(**overrides):
+    data = dict(name=f"HTX Thử nghiệm {uuid.uuid4().hex[:6]}", type="cooperative", tax_code="0101234567",
+                ward="Phường Quảng An", district="Quận Tây Hồ", province="Hà Nội")
+    return save_producer(data | overrides)
+
+
+def make_product(producer=None, *, stars: int | None = 4, rated_days_ago: int = 100, **overrides):
+    producer = producer or make_producer()
+    data = dict(sku=f"SKU-{uuid.uuid4().hex[:8]}", gtin="", name_vi="Chè Sen Quảng An", name_en="Quang An lotus tea",
+                ocop_group="drinks", unit="hộp", price=350_000, vat_rate=8, producer_id=producer.id)
+    product = save_product(data | overrides)
+    if stars:
+        decided = date.today() - timedelta(days=rated_days_ago)
+        add_rating(product, dict(stars=stars, level="province", decision_no="123/QĐ-UBND",
+                                 decision_date=decided, certificate_no="GCN-1"))
+    return product
+
+
+@pytest.fixture
+def product(app):
+    return make_product()
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+
+def _pg_reachable() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}"
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    reason = _pg_reachable()
+    if reason:
+        pytest.skip(reason)
+    name = f"pos_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,3 @@
+from pos import create_app
+
+app = create_app()

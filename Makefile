@@ -30,10 +30,11 @@ translations: $(VENV)/.run-deps
 	done
 
 # Refresh each area's catalog from its code and templates (then fill in the Vietnamese msgstr).
+# `make extract-translations AREA=inventory` refreshes the core catalog and that one area only.
 extract-translations: $(VENV)/.run-deps
 	@$(BIN)/pybabel -q extract -F babel.cfg -k _l -o /tmp/pos-core.pot pos/*.py pos/auth templates/*.html templates/auth templates/errors
 	@$(BIN)/python -m pos.i18n_catalogs /tmp/pos-core.pot pos/translations
-	@for dir in pos/*/; do area=$$(basename $$dir); [ "$$area" = auth ] || [ "$$area" = models ] || [ "$$area" = translations ] && continue; \
+	@for dir in pos/$(or $(AREA),*)/; do area=$$(basename $$dir); [ "$$area" = auth ] || [ "$$area" = models ] || [ "$$area" = translations ] && continue; \
 	  sources="$$dir"; [ -d templates/$$area ] && sources="$$sources templates/$$area"; \
 	  $(BIN)/pybabel -q extract -F babel.cfg -k _l -o /tmp/pos-$$area.pot $$sources && \
 	  $(BIN)/python -m pos.i18n_catalogs /tmp/pos-$$area.pot $$dir/translations; done

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 03:13:33.803231
+Create Date: 2026-11-25 03:17:20.884426
 
 """
 from alembic import op
@@ -192,6 +192,7 @@ def upgrade():
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('unit_cost', sa.Integer(), nullable=True),
+    sa.Column('amount', sa.Integer(), nullable=True),
     sa.Column('document_type', sa.String(length=20), nullable=False),
     sa.Column('document_id', sa.String(length=40), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),

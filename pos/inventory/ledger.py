@@ -47,7 +47,7 @@ def _short(product_id: int, wanted: int, left: int | None = None) -> OutOfStock:
 
 
 def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_cost: int | None = None,
-               document: tuple[str, object] = ("", ""), user_id: int | None = None,
+               amount: int | None = None, document: tuple[str, object] = ("", ""), user_id: int | None = None,
                reason: str = "") -> StockMovement:
     """Record one movement and apply it to the lot and the product's level. Raises OutOfStock
     if it would take either below zero."""
@@ -67,7 +67,7 @@ def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_c
         if result.rowcount != 1:
             raise _short(product_id, -quantity)
     movement = StockMovement(product_id=product_id, lot_id=lot_id, quantity=quantity, kind=kind,
-                             unit_cost=unit_cost, document_type=document[0], document_id=str(document[1]),
+                             unit_cost=unit_cost, amount=amount, document_type=document[0], document_id=str(document[1]),
                              user_id=user_id, reason=reason)
     db.session.add(movement)
     db.session.flush()
@@ -89,9 +89,10 @@ def sellable_lots(product_id: int, today: date | None = None):
 
 
 def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: tuple[str, object] = ("", ""),
-               user_id: int | None = None, lot_code: str | None = None, reason: str = "",
-               today: date | None = None) -> list[StockMovement]:
-    """Take `quantity` units out by FEFO (or from the named lot first), one movement per lot touched.
+               user_id: int | None = None, lot_code: str | None = None, amount: int | None = None,
+               reason: str = "", today: date | None = None) -> list[StockMovement]:
+    """Take `quantity` units out by FEFO (or from the named lot first), one movement per lot touched;
+    `amount` (a sale's line amount) is split over those movements by quantity, the rest on the last.
     Raises OutOfStock naming the product and what is left if the sellable stock is short."""
     if not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError("Quantity must be a whole number above zero.", fields={"quantity": "invalid"})
@@ -100,13 +101,17 @@ def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: 
         lots.sort(key=lambda lot: lot.code != lot_code)
     if sum(lot.on_hand for lot in lots) < quantity:
         raise _short(product_id, quantity, sum(lot.on_hand for lot in lots))
-    movements, remaining = [], quantity
+    movements, remaining, amount_left = [], quantity, amount
     for lot in lots:
         if remaining == 0:
             break
         taken = min(lot.on_hand, remaining)
-        movements.append(move_stock(product_id, lot.id, -taken, kind, document=document, user_id=user_id,
-                                    reason=reason))
         remaining -= taken
+        share = None
+        if amount is not None:
+            share = amount_left if remaining == 0 else amount * taken // quantity
+            amount_left -= share
+        movements.append(move_stock(product_id, lot.id, -taken, kind, amount=share, document=document,
+                                    user_id=user_id, reason=reason))
     return movements
 

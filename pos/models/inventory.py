@@ -57,6 +57,8 @@ class StockMovement(db.Model):
     quantity: Mapped[int]  # signed: + into stock, - out of stock
     kind: Mapped[str] = mapped_column(String(16))
     unit_cost: Mapped[int | None]
+    # Sales and returns: the money the goods moved for (đồng, after discounts); consignment settlement sums it.
+    amount: Mapped[int | None]
     document_type: Mapped[str] = mapped_column(String(20), default="")  # receipt, sale, return, count, transfer…
     document_id: Mapped[str] = mapped_column(String(40), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-test translations extract-translations bench clean
+.PHONY: run test install install-test translations extract-translations browser bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,14 @@ run: install translations
 	@echo "Showroom: http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-test: install-test translations
+# Browser journeys drive Debian's chromium through Playwright (no browser download is possible here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install-test translations browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
 bench: install-test translations

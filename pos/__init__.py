@@ -58,9 +58,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import auth, catalog, demo
+    from pos import auth, backup, catalog, demo
 
-    for blueprint in (auth.bp, catalog.bp, demo.bp):
+    for blueprint in (auth.bp, backup.bp, catalog.bp, demo.bp):
         app.register_blueprint(blueprint)
 
     @app.route("/")

@@ -1,0 +1,102 @@
+"""`flask backup --out FILE` and `flask restore FILE`: consistent online copies of the showroom's SQLite
+database through SQLite's backup API, so the till keeps selling while the copy is made."""
+import sqlite3
+from pathlib import Path
+
+import click
+from flask import Blueprint
+
+from pos.errors import ValidationError
+from pos.extensions import db
+
+bp = Blueprint("backup", __name__, cli_group=None)
+
+REQUIRED_TABLES = {"products", "stock_movements", "outbox"}
+
+
+def _live_sqlite_connection():
+    if db.engine.dialect.name != "sqlite":
+        raise ValidationError("Online backup here is for the showroom's SQLite database; "
+                              "back up PostgreSQL with pg_dump.")
+    return db.engine.raw_connection()
+
+
+def backup_database(out: Path) -> int:
+    """Copy the live database to `out` (a new file). Returns the number of pages copied."""
+    out = Path(out)
+    if out.exists():
+        raise ValidationError(f"{out} exists already; choose a new file name.", fields={"out": "exists"})
+    source = _live_sqlite_connection()
+    try:
+        target = sqlite3.connect(out)
+        try:
+            # Small steps let writers in between; the copy is still of one consistent state.
+            source.driver_connection.backup(target, pages=256)
+            pages = target.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            target.close()
+    finally:
+        source.close()
+    return pages
+
+
+def check_backup_file(path: Path) -> None:
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"No backup file at {path}.", fields={"file": "missing"})
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise ValidationError(f"{path} is damaged (integrity check failed).", fields={"file": "damaged"})
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise ValidationError(f"{path} is not a SQLite database: {error}.", fields={"file": "not a database"})
+    missing = REQUIRED_TABLES - tables
+    if missing:
+        raise ValidationError(f"{path} is not a showroom backup (missing tables: {', '.join(sorted(missing))}).",
+                              fields={"file": "not a showroom backup"})
+
+
+def restore_database(path: Path) -> None:
+    """Replace the live database's content with the backup's, in one step."""
+    check_backup_file(path)
+    db.session.remove()
+    target = _live_sqlite_connection()
+    try:
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            source.backup(target.driver_connection)
+        finally:
+            source.close()
+    finally:
+        target.close()
+    db.engine.dispose()
+
+
+@bp.cli.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="New file to write")
+def backup_command(out):
+    """Copy the showroom database to a file while sales continue."""
+    try:
+        pages = backup_database(Path(out))
+    except ValidationError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"Backup written to {out} ({pages} pages).")
+
+
+@bp.cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+def restore_command(file, yes):
+    """Replace the showroom database with a backup (asks first)."""
+    try:
+        check_backup_file(Path(file))
+        if not yes:
+            click.confirm(f"Replace ALL data in this showroom's database with {file}?", abort=True)
+        restore_database(Path(file))
+    except ValidationError as error:
+        raise click.ClickException(error.message)
+    click.echo(f"Restored from {file}.")

@@ -58,14 +58,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import auth, backup, catalog, demo
+    from pos import auth, backup, catalog, checkout, demo
 
-    for blueprint in (auth.bp, backup.bp, catalog.bp, demo.bp):
+    for blueprint in (auth.bp, backup.bp, catalog.bp, checkout.bp, demo.bp):
         app.register_blueprint(blueprint)
 
     @app.route("/")
     def home():
-        return redirect(url_for("catalog.dashboard"))
+        """Cashiers start at the till, managers on the overview."""
+        return redirect(url_for("catalog.dashboard" if current_user.has_role("manager") else "checkout.till"))
 
 
 def register_hooks(app: Flask) -> None:

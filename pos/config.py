@@ -63,6 +63,7 @@ class Config:
     EXPIRING_RATING_DAYS = 60
     EXPIRING_LOT_DAYS = int(os.environ.get("EXPIRING_LOT_DAYS", "30"))
     PAGE_SIZE = 50
+    DISCOUNT_LIMIT_PERCENT = int(os.environ.get("DISCOUNT_LIMIT_PERCENT", "10"))  # above it a manager approves
 
 
 class TestConfig(Config):

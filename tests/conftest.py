@@ -23,7 +23,10 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        if _db.session().in_transaction():
+            _db.session.commit()  # end the test's own read snapshot, so it sees what the request wrote
+        return response
 
 
 def make_app(database_url: str, **overrides):

@@ -5,3 +5,6 @@ from pos.models.catalog import (  # noqa: F401
 )
 from pos.models.inventory import MOVEMENT_KINDS, OWNERSHIPS, Lot, StockLevel, StockMovement  # noqa: F401
 from pos.models.outbox import OutboxEntry  # noqa: F401
+from pos.models.sales import (  # noqa: F401
+    PAYMENT_METHODS, CashMovement, Payment, PrintJob, Sale, SaleLine, SaleNumber, SaleReturn, SaleReturnLine, Shift,
+)

@@ -1,0 +1,11 @@
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from pos.navigation import add_nav_entry
+
+bp = Blueprint("checkout", __name__, cli_group=None)
+add_nav_entry("checkout.till", _l("Till"), role="cashier", order=1)
+add_nav_entry("checkout.shift", _l("Shift"), role="cashier", order=2)
+add_nav_entry("checkout.sales", _l("Sales"), role="cashier", order=3)
+
+from pos.checkout import api, cli, views  # noqa: E402,F401

@@ -1,0 +1,120 @@
+"""The till's JSON API. Prices and totals always come from here; the browser never sets a price."""
+from flask import jsonify, request
+from flask_login import current_user
+
+from pos.auth.access import role_required
+from pos.catalog.ratings import is_sellable_as_ocop, rating_status
+from pos.catalog.service import find_by_code, search_products
+from pos.checkout import bp
+from pos.checkout.pricing import parse_discount, price_cart
+from pos.checkout.printing import print_receipt, receipt_url
+from pos.checkout.sales import parse_lines, find_sale, parse_uuid, record_sale, reserve_number
+from pos.errors import NotFound, ValidationError
+from pos.extensions import db
+from pos.models import Product, StockLevel
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationError("The request body must be a JSON object.", fields={"body": "not JSON"})
+    return body
+
+
+def product_json(product: Product, lot: str | None = None) -> dict:
+    rating = product.rating
+    on_hand = db.session.get(StockLevel, product.id)
+    return {
+        "id": product.id, "sku": product.sku, "gtin": product.gtin14, "name": product.name_vi,
+        "name_en": product.name_en, "unit": product.unit, "price": product.price, "vat_rate": product.vat_rate,
+        "stars": rating.stars if rating and is_sellable_as_ocop(rating) else None,
+        "potential_5_star": bool(rating and rating.potential_5_star),
+        "rating_status": rating_status(rating), "sellable_as_ocop": is_sellable_as_ocop(rating),
+        "on_hand": on_hand.on_hand if on_hand else 0, "lot": lot,
+    }
+
+
+def sale_json(sale) -> dict:
+    return {
+        "uuid": sale.uuid, "number": sale.number, "lookup_code": sale.lookup_code, "total": sale.total,
+        "subtotal": sale.subtotal, "discount_total": sale.discount_total, "vat_total": sale.vat_total,
+        "created_at": sale.created_at.isoformat() + "Z", "receipt_url": receipt_url(sale),
+        "lines": [{"line_no": l.line_no, "product_id": l.product_id, "name": l.name_vi, "quantity": l.quantity,
+                   "unit_price": l.unit_price, "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate,
+                   "vat_amount": l.vat_amount, "stars": l.stars} for l in sale.lines],
+        "payments": [{"method": p.method, "amount": p.amount, "tendered": p.tendered, "change": p.change,
+                      "reference": p.reference} for p in sale.payments],
+    }
+
+
+@bp.get("/api/v1/products/lookup")
+@role_required("cashier")
+def lookup_product():
+    """What a scanner typed → one product (a QR label's URL carries the lot)."""
+    result = find_by_code(request.args.get("code", ""))
+    return jsonify(product_json(result.product, result.lot_code))
+
+
+@bp.get("/api/v1/products/search")
+@role_required("cashier")
+def search_products_api():
+    term = request.args.get("q", "")[:100]
+    if len(term.strip()) < 2:
+        return jsonify({"products": []})
+    products = db.session.scalars(search_products(term, active_only=True).limit(12)).all()
+    return jsonify({"products": [product_json(p) for p in products]})
+
+
+@bp.post("/api/v1/cart/price")
+@role_required("cashier")
+def price_cart_api():
+    """Totals for a cart in progress: nothing is written."""
+    body = _json_body()
+    lines = parse_lines(body.get("lines"))
+    products = {p.id: p for p in db.session.scalars(
+        db.select(Product).where(Product.id.in_({line["product_id"] for line in lines})))}
+    unknown = {f"lines[{i}].product_id": "unknown product" for i, l in enumerate(lines) if l["product_id"] not in products}
+    if unknown:
+        raise ValidationError("The cart has unknown products.", fields=unknown)
+    cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
+                      parse_discount(body.get("discount"), "discount"))
+    return jsonify({
+        "lines": [{"product_id": l.product.id, "quantity": l.quantity, "unit_price": l.unit_price,
+                   "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate} for l in cart.lines],
+        "subtotal": cart.subtotal, "discount_total": cart.discount_total, "total": cart.total,
+        "vat_total": cart.vat_total, "vat_by_rate": {str(k): v for k, v in cart.vat_by_rate.items()},
+        "discount_percent": round(cart.discount_percent, 2),
+    })
+
+
+@bp.post("/api/v1/sales")
+@role_required("cashier")
+def create_sale():
+    sale, created = record_sale(_json_body(), current_user)
+    return jsonify(sale_json(sale)), (201 if created else 200)
+
+
+@bp.post("/api/v1/sales/<sale_uuid>/number")
+@role_required("cashier")
+def reserve_sale_number(sale_uuid):
+    """Hand out the sale's number before it is paid, for the VietQR transfer purpose."""
+    return jsonify({"uuid": sale_uuid, "number": reserve_number(sale_uuid)})
+
+
+@bp.get("/api/v1/sales/<sale_uuid>")
+@role_required("cashier")
+def get_sale(sale_uuid):
+    sale = find_sale(parse_uuid(sale_uuid))
+    if sale is None:
+        raise NotFound("No such sale.")
+    return jsonify(sale_json(sale))
+
+
+@bp.post("/api/v1/sales/<sale_uuid>/print")
+@role_required("cashier")
+def print_sale(sale_uuid):
+    sale = find_sale(parse_uuid(sale_uuid))
+    if sale is None:
+        raise NotFound("No such sale.")
+    job = print_receipt(sale, reprint=bool((request.get_json(silent=True) or {}).get("reprint")))
+    return jsonify({"status": job.status, "error": job.error}), (200 if job.status == "printed" else 503)

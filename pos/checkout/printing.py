@@ -1,0 +1,48 @@
+"""Printing a sale's receipt after it is committed; a failure is recorded and offered for reprint."""
+from io import BytesIO
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from pos.checkout.receipts import render_receipt
+from pos.database import atomic
+from pos.extensions import db
+from pos.models import PrintJob, Sale, Showroom
+from pos.printing import PrinterError, print_raster
+
+
+def local_showroom() -> Showroom:
+    code = current_app.config["SHOWROOM_CODE"]
+    return db.session.scalar(select(Showroom).where(Showroom.code == code)) or Showroom(code=code, name=code)
+
+
+def receipt_url(sale: Sale) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("checkout.public_receipt", lookup_code=sale.lookup_code, _external=not base)
+    return base.rstrip("/") + path if base else path
+
+
+def receipt_image(sale: Sale, copy_note: str = ""):
+    return render_receipt(sale, local_showroom(), receipt_url(sale), current_app.config["RECEIPT_WIDTH_MM"], copy_note)
+
+
+def receipt_png(sale: Sale) -> bytes:
+    buffer = BytesIO()
+    receipt_image(sale).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def print_receipt(sale: Sale, *, reprint: bool = False) -> PrintJob:
+    """Send the receipt to PRINTER_URL. Never raises for a printer fault: the job says what happened."""
+    printer = current_app.config["PRINTER_URL"]
+    opens_drawer = not reprint and any(p.method == "cash" for p in sale.payments)
+    try:
+        print_raster(receipt_image(sale, "BẢN IN LẠI" if reprint else ""), printer,
+                     timeout=current_app.config["PRINTER_TIMEOUT_S"], open_drawer=opens_drawer)
+        status, error = "printed", ""
+    except PrinterError as failure:
+        status, error = "failed", failure.message[:500]
+    with atomic():
+        job = PrintJob(sale_id=sale.id, printer=printer, status=status, error=error)
+        db.session.add(job)
+    return job

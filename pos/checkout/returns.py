@@ -1,0 +1,108 @@
+"""Returns against a receipt: whole or partial, approved by a manager, stock back to the lot it came from."""
+from sqlalchemy import func, select
+
+from pos.audit import record_audit
+from pos.checkout.approvals import verify_manager
+from pos.checkout.sales import get_sale_by_number, parse_uuid
+from pos.checkout.shifts import require_open_shift
+from pos.database import atomic
+from pos.errors import ValidationError
+from pos.extensions import db
+from pos.inventory.ledger import move_stock
+from pos.models import PAYMENT_METHODS, SaleLine, SaleReturn, SaleReturnLine, StockMovement
+from pos.outbox import enqueue, iso_utc
+
+
+def _refund_share(line: SaleLine, quantity: int) -> tuple[int, int]:
+    """What `quantity` units of the line were paid, VAT included; the last unit takes the remainder,
+    so returning a line piece by piece refunds exactly what was paid."""
+    already = line.returned_quantity
+    paid_before = line.amount * already // line.quantity
+    paid_after = line.amount * (already + quantity) // line.quantity
+    vat_before = line.vat_amount * already // line.quantity
+    vat_after = line.vat_amount * (already + quantity) // line.quantity
+    return paid_after - paid_before, vat_after - vat_before
+
+
+def record_return(sale_number: str, data: dict, user) -> SaleReturn:
+    sale = get_sale_by_number(sale_number)
+    return_uuid = parse_uuid(data.get("uuid"))
+    existing = db.session.scalar(select(SaleReturn).where(SaleReturn.uuid == return_uuid))
+    if existing:
+        return existing  # a double click posts once
+    reason = str(data.get("reason") or "").strip()[:300]
+    refund_method = data.get("refund_method")
+    errors = {}
+    if not reason:
+        errors["reason"] = "required"
+    if refund_method not in PAYMENT_METHODS:
+        errors["refund_method"] = f"one of {', '.join(PAYMENT_METHODS)}"
+    wanted = {}
+    for item in data.get("lines") or []:
+        line_no, quantity = item.get("line_no"), item.get("quantity")
+        if not isinstance(line_no, int) or not isinstance(quantity, int) or quantity <= 0:
+            errors[f"line {line_no}"] = "quantity must be a whole number above zero"
+        else:
+            wanted[line_no] = wanted.get(line_no, 0) + quantity
+    if not wanted and not errors:
+        errors["lines"] = "choose at least one item to return"
+    if errors:
+        raise ValidationError("The return is incomplete.", fields=errors)
+    manager = verify_manager(data.get("approval"), f"return on {sale.number}")
+    with atomic():
+        require_open_shift()
+        lines = {l.line_no: l for l in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
+        for line_no, quantity in wanted.items():
+            line = lines.get(line_no)
+            if line is None:
+                raise ValidationError(f"Sale {sale.number} has no line {line_no}.", fields={f"line {line_no}": "unknown"})
+            if quantity > line.quantity - line.returned_quantity:
+                raise ValidationError(
+                    f"{line.name_vi}: {quantity} to return but only {line.quantity - line.returned_quantity} "
+                    f"not yet returned.", fields={f"line {line_no}": "more than was sold"})
+        count = db.session.scalar(select(func.count(SaleReturn.id))) + 1
+        sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-R-{count:06d}",
+                                 sale_id=sale.id, shift_id=require_open_shift().id, reason=reason,
+                                 approved_by=manager.username, refund_method=refund_method, total=0, vat_total=0)
+        db.session.add(sale_return)
+        db.session.flush()
+        payload_lines = []
+        for line_no, quantity in sorted(wanted.items()):
+            line = lines[line_no]
+            amount, vat = _refund_share(line, quantity)
+            _put_back(line, quantity, amount, sale.uuid, sale_return, user)
+            line.returned_quantity += quantity
+            sale_return.total += amount
+            sale_return.vat_total += vat
+            db.session.add(SaleReturnLine(return_id=sale_return.id, sale_line_id=line.id, quantity=quantity,
+                                          amount=amount, vat_amount=vat))
+            payload_lines.append({"line_no": line_no, "sku": line.sku, "quantity": quantity, "amount": amount,
+                                  "vat_amount": vat})
+        if sale_return.total > sale.total:
+            raise ValidationError("A refund cannot exceed what was paid.", fields={"lines": "over the sale total"})
+        record_audit("return", "sale", sale.uuid, user=manager,
+                     after={"return": sale_return.number, "total": sale_return.total, "reason": reason})
+        db.session.flush()
+        enqueue("return", {
+            "uuid": sale_return.uuid, "sale_uuid": sale.uuid, "sale_number": sale.number,
+            "number": sale_return.number, "created_at": iso_utc(sale_return.created_at), "reason": reason,
+            "approved_by": manager.username, "refund_method": refund_method, "total": sale_return.total,
+            "vat_total": sale_return.vat_total, "lines": payload_lines})
+    return sale_return
+
+
+def _put_back(line: SaleLine, quantity: int, amount: int, sale_uuid: str, sale_return: SaleReturn, user) -> None:
+    """Back to the lots the sale took from, most recently taken first."""
+    taken = db.session.scalars(select(StockMovement).where(
+        StockMovement.document_type == "sale", StockMovement.document_id == sale_uuid,
+        StockMovement.product_id == line.product_id, StockMovement.kind == "sale").order_by(StockMovement.id.desc())).all()
+    remaining, amount_left = quantity, amount
+    for movement in taken:
+        if remaining == 0:
+            break
+        back = min(-movement.quantity, remaining)
+        remaining -= back
+        share = amount_left if remaining == 0 else amount * back // quantity
+        amount_left -= share
+        move_stock(line.product_id, movement.lot_id, back, "return", amount=share,
+                   document=("return", sale_return.uuid), user_id=user.id, reason=sale_return.reason)

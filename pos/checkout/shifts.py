@@ -1,0 +1,116 @@
+"""Shifts: open with a float, cash in/out, X report any time, close with the counted cash (Z report)."""
+import uuid
+
+from sqlalchemy import func, select
+
+from pos.audit import record_audit
+from pos.database import atomic
+from pos.errors import Conflict, ValidationError
+from pos.extensions import db
+from pos.models import CashMovement, Payment, Sale, SaleReturn, Shift
+from pos.models.base import utcnow
+from pos.outbox import enqueue, iso_utc
+
+DENOMINATIONS = (500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500)
+
+
+def current_shift() -> Shift | None:
+    return db.session.scalar(select(Shift).where(Shift.status == "open"))
+
+
+def require_open_shift() -> Shift:
+    shift = current_shift()
+    if shift is None:
+        raise ValidationError("No shift is open: open a shift before selling.", fields={"shift": "not open"},
+                              code="no_open_shift")
+    return shift
+
+
+def _whole(value, field: str, *, minimum: int = 0, maximum: int = 10_000_000_000) -> int:
+    if isinstance(value, str):
+        value = value.strip().replace(".", "").replace(",", "")
+        value = int(value) if value.lstrip("-").isdigit() else None
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ValidationError(f"{field} must be a whole number of đồng from {minimum}.", fields={field: "invalid"})
+    return value
+
+
+def open_shift(user, opening_float) -> Shift:
+    opening_float = _whole(opening_float, "opening_float")
+    with atomic():
+        if current_shift():
+            raise Conflict("A shift is already open.", fields={"shift": "already open"})
+        shift = Shift(opened_by_id=user.id, opening_float=opening_float)
+        db.session.add(shift)
+        db.session.flush()
+        record_audit("shift_open", "shift", shift.id, after={"opening_float": opening_float}, user=user)
+    return shift
+
+
+def add_cash_movement(user, amount, reason: str) -> CashMovement:
+    amount = _whole(amount, "amount", minimum=-1_000_000_000)
+    reason = (reason or "").strip()[:200]
+    if amount == 0 or not reason:
+        raise ValidationError("A cash movement needs a non-zero amount and a reason.",
+                              fields={"amount" if amount == 0 else "reason": "required"})
+    with atomic():
+        shift = require_open_shift()
+        movement = CashMovement(shift_id=shift.id, amount=amount, reason=reason, user_id=user.id)
+        db.session.add(movement)
+        record_audit("cash_movement", "shift", shift.id, after={"amount": amount, "reason": reason}, user=user)
+    return movement
+
+
+def shift_report(shift: Shift) -> dict:
+    """The X report: what the drawer should hold now, sales by payment method."""
+    by_method = dict(db.session.execute(
+        select(Payment.method, func.sum(Payment.amount)).join(Sale).where(Sale.shift_id == shift.id)
+        .group_by(Payment.method)).all())
+    sales_count, sales_total = db.session.execute(
+        select(func.count(Sale.id), func.coalesce(func.sum(Sale.total), 0)).where(Sale.shift_id == shift.id)).one()
+    refunds = dict(db.session.execute(
+        select(SaleReturn.refund_method, func.sum(SaleReturn.total)).where(SaleReturn.shift_id == shift.id)
+        .group_by(SaleReturn.refund_method)).all())
+    cash_moves = db.session.scalar(select(func.coalesce(func.sum(CashMovement.amount), 0))
+                                   .where(CashMovement.shift_id == shift.id))
+    expected_cash = shift.opening_float + (by_method.get("cash") or 0) - (refunds.get("cash") or 0) + cash_moves
+    return {
+        "shift_id": shift.id, "opening_float": shift.opening_float, "sales_count": sales_count,
+        "sales_total": sales_total, "by_method": {m: by_method.get(m) or 0 for m in ("cash", "card", "vietqr")},
+        "refunds_total": sum(refunds.values()), "cash_movements": cash_moves, "expected_cash": expected_cash,
+    }
+
+
+def close_shift(user, shift_id: int, counted: dict) -> Shift:
+    """Close with the counted cash per denomination; stores the Z report."""
+    if not isinstance(counted, dict):
+        raise ValidationError("Count the cash by denomination.", fields={"counted": "invalid"})
+    counts = {}
+    for denomination in DENOMINATIONS:
+        counts[denomination] = _whole(counted.get(str(denomination), counted.get(denomination, 0)) or 0,
+                                      f"count_{denomination}", maximum=100_000)
+    counted_cash = sum(d * n for d, n in counts.items())
+    with atomic():
+        shift = db.session.get(Shift, shift_id)
+        if shift is None or shift.status != "open":
+            raise Conflict("This shift is already closed.", fields={"shift": "already closed"})
+        report = shift_report(shift)
+        shift.status, shift.open_marker = "closed", None
+        shift.closed_at, shift.closed_by_id = utcnow(), user.id
+        shift.counted_cash, shift.expected_cash = counted_cash, report["expected_cash"]
+        shift.denominations = {str(d): n for d, n in counts.items() if n}
+        shift.z_report = report | {"counted_cash": counted_cash, "difference": counted_cash - report["expected_cash"],
+                                   "closed_at": iso_utc(shift.closed_at)}
+        _queue_shift_close(shift, user)
+        record_audit("shift_close", "shift", shift.id, after=shift.z_report, user=user)
+    return shift
+
+
+def _queue_shift_close(shift: Shift, user) -> None:
+    report = shift.z_report
+    enqueue("shift_close", {
+        "uuid": str(uuid.uuid4()), "shift_id": shift.id, "opened_at": iso_utc(shift.opened_at),
+        "closed_at": iso_utc(shift.closed_at), "cashier": user.username, "sales_count": report["sales_count"],
+        "sales_total": report["sales_total"], "refunds_total": report["refunds_total"],
+        "expected_cash": report["expected_cash"], "counted_cash": report["counted_cash"],
+        "difference": report["difference"]})

@@ -1,0 +1,136 @@
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from pos.auth.access import public, role_required
+from pos.checkout import bp
+from pos.checkout.printing import local_showroom, print_receipt, receipt_png
+from pos.checkout.returns import record_return
+from pos.checkout.sales import find_sale, get_sale_by_number
+from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
+from pos.checkout.vietqr import vietqr_payload
+from pos.errors import DomainError
+from pos.extensions import db
+from pos.models import PrintJob, Sale, Shift
+
+
+@bp.get("/till")
+@role_required("cashier")
+def till():
+    showroom = local_showroom()
+    return render_template("checkout/till.html", shift=current_shift(), showroom=showroom,
+                           discount_limit=current_app.config["DISCOUNT_LIMIT_PERCENT"],
+                           can_vietqr=bool(showroom.bank_bin and showroom.bank_account))
+
+
+@bp.get("/till/vietqr.png")
+@role_required("cashier")
+def vietqr_png():
+    """The dynamic VietQR for an amount and a purpose, drawn large for the shopper's banking app."""
+    import qrcode
+    from io import BytesIO
+    showroom = local_showroom()
+    amount = request.args.get("amount", type=int)
+    payload = vietqr_payload(showroom.bank_bin, showroom.bank_account, amount, request.args.get("purpose", ""))
+    image = qrcode.make(payload, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return Response(buffer.getvalue(), mimetype="image/png", headers={"X-VietQR-Payload": payload})
+
+
+@bp.route("/shift", methods=["GET", "POST"])
+@role_required("cashier")
+def shift():
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "open":
+                open_shift(current_user, request.form.get("opening_float", "0"))
+                flash(_("Shift opened."), "success")
+                return redirect(url_for("checkout.till"))
+            if action == "cash":
+                sign = -1 if request.form.get("direction") == "out" else 1
+                amount = request.form.get("amount", "").replace(".", "").strip()
+                add_cash_movement(current_user, sign * int(amount) if amount.isdigit() else amount,
+                                  request.form.get("reason", ""))
+                flash(_("Cash movement recorded."), "success")
+            if action == "close":
+                closed = close_shift(current_user, request.form.get("shift_id", type=int) or 0,
+                                     {str(d): request.form.get(f"count_{d}", "0") or "0" for d in DENOMINATIONS})
+                flash(_("Shift closed."), "success")
+                return redirect(url_for("checkout.z_report", shift_id=closed.id))
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("checkout.shift"))
+    shift = current_shift()
+    return render_template("checkout/shift.html", shift=shift, report=shift_report(shift) if shift else None,
+                           denominations=DENOMINATIONS)
+
+
+@bp.get("/shift/<int:shift_id>/z")
+@role_required("cashier")
+def z_report(shift_id):
+    shift = db.get_or_404(Shift, shift_id)
+    if shift.z_report is None:
+        abort(404)
+    return render_template("checkout/z_report.html", shift=shift, report=shift.z_report, showroom=local_showroom())
+
+
+@bp.get("/sales")
+@role_required("cashier")
+def sales():
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(select(Sale).order_by(Sale.id.desc()).options(selectinload(Sale.payments)),
+                             page=page, per_page=30, error_out=False)
+    return render_template("checkout/sales.html", pagination=pagination)
+
+
+@bp.route("/sales/<number>", methods=["GET", "POST"])
+@role_required("cashier")
+def sale_detail(number):
+    sale = get_sale_by_number(number)
+    if request.method == "POST":
+        try:
+            data = {"uuid": request.form.get("uuid"), "reason": request.form.get("reason", ""),
+                    "refund_method": request.form.get("refund_method", "cash"),
+                    "approval": {"username": request.form.get("approver", ""),
+                                 "password": request.form.get("approver_password", "")},
+                    "lines": [{"line_no": line.line_no, "quantity": request.form.get(f"return_{line.line_no}", type=int) or 0}
+                              for line in sale.lines]}
+            data["lines"] = [line for line in data["lines"] if line["quantity"]]
+            sale_return = record_return(sale.number, data, current_user)
+            flash(_("Return %(number)s recorded.", number=sale_return.number), "success")
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("checkout.sale_detail", number=sale.number))
+    jobs = db.session.scalars(select(PrintJob).where(PrintJob.sale_id == sale.id).order_by(PrintJob.id.desc())).all()
+    import uuid
+    return render_template("checkout/sale.html", sale=sale, jobs=jobs, return_uuid=str(uuid.uuid4()))
+
+
+@bp.get("/sales/<number>/receipt.png")
+@role_required("cashier")
+def receipt_image(number):
+    return Response(receipt_png(get_sale_by_number(number)), mimetype="image/png")
+
+
+@bp.post("/sales/<number>/print")
+@role_required("cashier")
+def reprint(number):
+    job = print_receipt(get_sale_by_number(number), reprint=True)
+    flash(_("Receipt printed.") if job.status == "printed" else _("Printing failed: %(error)s", error=job.error),
+          "success" if job.status == "printed" else "error")
+    return redirect(url_for("checkout.sale_detail", number=number))
+
+
+@bp.get("/r/<lookup_code>")
+@public
+def public_receipt(lookup_code):
+    """The buyer's receipt, found by the lookup code printed on it."""
+    sale = db.session.scalar(select(Sale).where(Sale.lookup_code == lookup_code.upper()[:16])
+                             .options(selectinload(Sale.lines), selectinload(Sale.payments)))
+    if sale is None:
+        abort(404)
+    return render_template("checkout/public_receipt.html", sale=sale, showroom=local_showroom())

@@ -1,0 +1,174 @@
+"""The till's records: shifts, sales with their lines and payments, returns, print jobs."""
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pos.extensions import db
+from pos.models.base import utcnow
+
+PAYMENT_METHODS = ("cash", "card", "vietqr")
+
+
+class Shift(db.Model):
+    __tablename__ = "shifts"
+    __table_args__ = (
+        CheckConstraint("opening_float >= 0", name="float_not_negative"),
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    # 1 while open, NULL once closed: the unique index allows one open shift at a time.
+    open_marker: Mapped[int | None] = mapped_column(unique=True, default=1)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opening_float: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    counted_cash: Mapped[int | None]
+    expected_cash: Mapped[int | None]
+    denominations: Mapped[dict | None] = mapped_column(JSON)
+    z_report: Mapped[dict | None] = mapped_column(JSON)
+
+    opened_by = relationship("User", foreign_keys=[opened_by_id])
+
+
+class CashMovement(db.Model):
+    """Cash put into or taken out of the drawer outside a sale."""
+    __tablename__ = "cash_movements"
+    __table_args__ = (CheckConstraint("amount <> 0", name="amount_not_zero"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    amount: Mapped[int]  # + in, - out
+    reason: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SaleNumber(db.Model):
+    """Every sale number is handed out here first, so a VietQR transfer can carry the number
+    before the sale is recorded. A number reserved for a cart that was then voided stays unused."""
+    __tablename__ = "sale_numbers"
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Sale(db.Model):
+    __tablename__ = "sales"
+    __table_args__ = (
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        Index("ix_sales_created_at", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)  # made by the till: retries never double a sale
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # TH-20261123-0042
+    lookup_code: Mapped[str] = mapped_column(String(16), unique=True)  # the buyer's receipt/e-invoice lookup
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    subtotal: Mapped[int]        # before discounts
+    discount_total: Mapped[int]
+    total: Mapped[int]           # VAT included
+    vat_total: Mapped[int]
+    approved_by: Mapped[str] = mapped_column(String(64), default="")  # manager who approved an override
+    payload_hash: Mapped[str] = mapped_column(String(64))  # what the till sent, to tell a retry from a reuse
+
+    lines: Mapped[list["SaleLine"]] = relationship(back_populates="sale", order_by="SaleLine.line_no")
+    payments: Mapped[list["Payment"]] = relationship(back_populates="sale", order_by="Payment.id")
+    cashier = relationship("User")
+
+
+class SaleLine(db.Model):
+    """A sold product with its price, VAT rate and OCOP stars as they were at sale time."""
+    __tablename__ = "sale_lines"
+    __table_args__ = (
+        UniqueConstraint("sale_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("returned_quantity >= 0 AND returned_quantity <= quantity", name="returned_within_sold"),
+        Index("ix_sale_lines_product", "product_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"))
+    line_no: Mapped[int]
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(40))
+    name_vi: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int]
+    unit_price: Mapped[int]
+    discount: Mapped[int]   # line discount plus its share of the order discount
+    amount: Mapped[int]     # quantity × unit_price − discount
+    vat_rate: Mapped[int]
+    vat_amount: Mapped[int]
+    stars: Mapped[int | None]
+    potential_5_star: Mapped[bool] = mapped_column(default=False)
+    unit_cost: Mapped[int | None]
+    consignment: Mapped[bool] = mapped_column(default=False)  # taken from a producer's consigned lot
+    returned_quantity: Mapped[int] = mapped_column(default=0)
+
+    sale: Mapped[Sale] = relationship(back_populates="lines")
+    product = relationship("Product")
+
+
+class Payment(db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("method IN ('cash', 'card', 'vietqr')", name="method"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("change >= 0", name="change_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int]            # what this payment contributes to the total
+    tendered: Mapped[int] = mapped_column(default=0)  # cash handed over
+    change: Mapped[int] = mapped_column(default=0)
+    reference: Mapped[str] = mapped_column(String(80), default="")
+
+    sale: Mapped[Sale] = relationship(back_populates="payments")
+
+
+class SaleReturn(db.Model):
+    __tablename__ = "sale_returns"
+    __table_args__ = (CheckConstraint("total > 0", name="total_positive"),
+                      CheckConstraint("refund_method IN ('cash', 'card', 'vietqr')", name="refund_method"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(300))
+    approved_by: Mapped[str] = mapped_column(String(64))
+    refund_method: Mapped[str] = mapped_column(String(8))
+    total: Mapped[int]
+    vat_total: Mapped[int]
+
+    lines: Mapped[list["SaleReturnLine"]] = relationship(back_populates="sale_return")
+    sale = relationship("Sale")
+
+
+class SaleReturnLine(db.Model):
+    __tablename__ = "sale_return_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("sale_returns.id"), index=True)
+    sale_line_id: Mapped[int] = mapped_column(ForeignKey("sale_lines.id"))
+    quantity: Mapped[int]
+    amount: Mapped[int]
+    vat_amount: Mapped[int]
+
+    sale_return: Mapped[SaleReturn] = relationship(back_populates="lines")
+    sale_line = relationship("SaleLine")
+
+
+class PrintJob(db.Model):
+    """Each attempt to print a receipt; a failed one is offered for reprint."""
+    __tablename__ = "print_jobs"
+    __table_args__ = (CheckConstraint("status IN ('printed', 'failed')", name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    printer: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(8))
+    error: Mapped[str] = mapped_column(String(500), default="")

@@ -1,0 +1,321 @@
+// The till: keyboard-first, the scan field always ready. Prices and totals come from the server;
+// the cart lives in localStorage so a reload (or a crash) loses nothing.
+(function () {
+  "use strict";
+  const root = document.getElementById("till");
+  if (!root) return;
+  const $ = (id) => document.getElementById(id);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const lang = root.dataset.lang;
+  const STORE = "till.cart", PARKED = "till.parked";
+  const fmt = (n) => lang === "en" ? "₫" + Number(n).toLocaleString("en-US")
+                                   : Number(n).toLocaleString("vi-VN") + " ₫";
+  const newCart = () => ({ uuid: crypto.randomUUID(), lines: [], discount: null, payments: [], number: null });
+  let cart = load(STORE) || newCart();
+  let priced = null, method = "cash", approval = null, busy = false;
+
+  function load(key) { try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; } }
+  function save() { localStorage.setItem(STORE, JSON.stringify(cart)); }
+  function focusScan() { if (!document.querySelector("dialog[open]")) $("scan").focus(); }
+
+  async function api(method, url, body) {
+    const response = await fetch(url, {
+      method, headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { /* an empty or HTML body */ }
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  function message(text, kind) {
+    const box = $("scan-message");
+    box.textContent = text || "";
+    box.className = "scan-message " + (kind || "");
+    if (kind === "error") {            // the visual "beep"
+      root.classList.remove("beep"); void root.offsetWidth; root.classList.add("beep");
+    }
+  }
+
+  // --- scanning and searching -------------------------------------------------------------
+  $("scan-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("scan"), code = input.value.trim();
+    input.value = "";
+    clearResults();
+    if (!code) return;
+    const found = await api("GET", "/api/v1/products/lookup?code=" + encodeURIComponent(code));
+    if (found.ok) { addProduct(found.data); return; }
+    if (/[^\d]/.test(code) && !/^https?:/.test(code)) {
+      const search = await api("GET", "/api/v1/products/search?q=" + encodeURIComponent(code));
+      if (search.ok && search.data.products.length) { showResults(search.data.products); return; }
+    }
+    message(root.dataset.msgUnknown + ": " + code + (found.data.message ? " — " + found.data.message : ""), "error");
+  });
+
+  function showResults(products) {
+    const list = $("search-results");
+    list.innerHTML = "";
+    products.forEach((p, i) => {
+      const item = document.createElement("li");
+      item.tabIndex = 0; item.setAttribute("role", "option");
+      item.textContent = `${p.name} · ${p.sku} · ${fmt(p.price)}` + (p.stars ? " " + "★".repeat(p.stars) : "");
+      item.addEventListener("click", () => { addProduct(p); clearResults(); focusScan(); });
+      item.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") { addProduct(p); clearResults(); focusScan(); }
+        if (e.key === "ArrowDown" && item.nextSibling) item.nextSibling.focus();
+        if (e.key === "ArrowUp") (item.previousSibling || $("scan")).focus();
+        if (e.key === "Escape") { clearResults(); focusScan(); }
+      });
+      list.appendChild(item);
+      if (i === 0) item.focus();
+    });
+  }
+  function clearResults() { $("search-results").innerHTML = ""; }
+
+  function addProduct(p) {
+    const same = cart.lines.find((l) => l.product_id === p.id && (l.lot || null) === (p.lot || null));
+    if (same) same.quantity += 1;
+    else cart.lines.push({ product_id: p.id, name: p.name, sku: p.sku, stars: p.stars, unit_price: p.price,
+                           quantity: 1, discount: null, lot: p.lot || null, sellable: p.sellable_as_ocop });
+    message(p.sellable_as_ocop ? `+1 ${p.name}` : `${p.name}: ${root.dataset.msgUnrated} (${p.rating_status})`,
+            p.sellable_as_ocop ? "ok" : "warn");
+    changed();
+  }
+
+  // --- the cart ---------------------------------------------------------------------------
+  async function changed() {
+    cart.payments = [];
+    save();
+    await reprice();
+  }
+
+  async function reprice() {
+    if (!cart.lines.length) { priced = null; render(); return; }
+    const result = await api("POST", "/api/v1/cart/price", {
+      lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount: l.discount, lot: l.lot })),
+      discount: cart.discount,
+    });
+    if (result.ok) priced = result.data;
+    else message(result.data.message || "?", "error");
+    render();
+  }
+
+  function render() {
+    const body = $("cart-lines");
+    body.innerHTML = "";
+    if (!cart.lines.length) {
+      body.innerHTML = `<tr class="empty"><td colspan="6">${$("cart-lines").dataset.empty || "—"}</td></tr>`;
+    }
+    cart.lines.forEach((line, index) => {
+      const p = priced && priced.lines[index];
+      const row = document.createElement("tr");
+      if (!line.sellable) row.className = "unrated";
+      row.innerHTML = `<td><strong></strong><br><small class="muted"></small></td>
+        <td class="num"><input class="qty" type="number" min="1" max="999" aria-label="qty"></td>
+        <td class="num">${fmt(line.unit_price)}</td>
+        <td class="num"><button type="button" class="link line-discount">${p && p.discount ? "-" + fmt(p.discount) : "%"}</button></td>
+        <td class="num amount">${p ? fmt(p.amount) : ""}</td>
+        <td><button type="button" class="link remove" aria-label="remove">✕</button></td>`;
+      row.querySelector("strong").textContent = line.name;
+      row.querySelector("small").textContent = `${line.sku}${line.lot ? " · lô " + line.lot : ""} ` +
+        (line.stars ? "★".repeat(line.stars) : "");
+      const qty = row.querySelector(".qty");
+      qty.value = line.quantity;
+      qty.addEventListener("change", () => {
+        const n = parseInt(qty.value, 10);
+        if (n >= 1 && n <= 999) { line.quantity = n; changed(); } else qty.value = line.quantity;
+      });
+      qty.addEventListener("keydown", (e) => { if (e.key === "Enter") { qty.blur(); focusScan(); } });
+      row.querySelector(".remove").addEventListener("click", () => { cart.lines.splice(index, 1); changed(); focusScan(); });
+      row.querySelector(".line-discount").addEventListener("click", () => askDiscount(line.name, (d) => { line.discount = d; changed(); }));
+      body.appendChild(row);
+    });
+    const t = priced || { subtotal: 0, discount_total: 0, total: 0, vat_by_rate: {} };
+    $("t-subtotal").textContent = fmt(t.subtotal);
+    $("t-discount").textContent = t.discount_total ? "-" + fmt(t.discount_total) : fmt(0);
+    $("t-total").textContent = fmt(t.total);
+    $("t-vat").innerHTML = "";
+    Object.entries(t.vat_by_rate).forEach(([rate, vat]) => {
+      const div = document.createElement("div");
+      div.className = "row-between muted";
+      div.innerHTML = `<span>VAT ${rate}%</span><span class="num">${fmt(vat)}</span>`;
+      $("t-vat").appendChild(div);
+    });
+    const list = $("payment-list");
+    list.innerHTML = "";
+    cart.payments.forEach((p, i) => {
+      const li = document.createElement("li");
+      li.textContent = `${p.label}: ${fmt(p.amount)}${p.reference ? " (" + p.reference + ")" : ""} `;
+      const x = document.createElement("button");
+      x.type = "button"; x.className = "link"; x.textContent = "✕";
+      x.addEventListener("click", () => { cart.payments.splice(i, 1); save(); render(); });
+      li.appendChild(x);
+      list.appendChild(li);
+    });
+    const paid = cart.payments.reduce((s, p) => s + p.amount, 0);
+    const nonCash = cart.payments.filter((p) => p.method !== "cash").reduce((s, p) => s + p.amount, 0);
+    const due = Math.max(t.total - paid, 0);
+    const change = Math.max(paid - t.total, 0);
+    $("t-due").textContent = fmt(due);
+    $("t-change").textContent = fmt(nonCash > t.total ? 0 : change);
+    $("pay-amount").placeholder = due ? String(due) : "0";
+    $("complete").disabled = !cart.lines.length || due > 0 || busy;
+    $("parked-count").textContent = (load(PARKED) || []).length;
+  }
+
+  // --- discounts and approvals ----------------------------------------------------------
+  function askDiscount(title, apply) {
+    const dialog = $("discount-dialog"), form = $("discount-form");
+    $("discount-title").textContent = title;
+    form.reset();
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      const value = parseInt(form.value.value.replace(/\D/g, ""), 10) || 0;
+      apply(value ? { kind: form.kind.value, value } : null);
+      dialog.close(); focusScan();
+    };
+    $("discount-cancel").onclick = () => { dialog.close(); focusScan(); };
+    dialog.showModal();
+  }
+  $("order-discount").addEventListener("click", () => askDiscount($("order-discount").textContent,
+    (d) => { cart.discount = d; changed(); }));
+
+  function askApproval(reason) {
+    return new Promise((resolve) => {
+      const dialog = $("approval-dialog"), form = $("approval-form");
+      $("approval-reason").textContent = reason;
+      form.reset();
+      form.onsubmit = (e) => {
+        e.preventDefault();
+        dialog.close();
+        resolve({ username: form.username.value, password: form.password.value });
+      };
+      $("approval-cancel").onclick = () => { dialog.close(); resolve(null); };
+      dialog.showModal();
+    });
+  }
+
+  // --- payments -------------------------------------------------------------------------
+  document.querySelectorAll(".method").forEach((button) => button.addEventListener("click", () => selectMethod(button.dataset.method)));
+  function selectMethod(m) {
+    method = m;
+    document.querySelectorAll(".method").forEach((b) => b.classList.toggle("active", b.dataset.method === m));
+    $("pay-reference-row").classList.toggle("hidden", m !== "card");
+    $("pay-amount").focus();
+  }
+  document.querySelectorAll(".note").forEach((button) => button.addEventListener("click", () => {
+    $("pay-amount").value = button.dataset.note === "exact" ? dueNow() : button.dataset.note;
+    addPayment();
+  }));
+  function dueNow() {
+    const total = priced ? priced.total : 0;
+    return Math.max(total - cart.payments.reduce((s, p) => s + p.amount, 0), 0);
+  }
+  $("pay-amount").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addPayment(); } });
+  $("pay-reference").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addPayment(); } });
+  $("add-payment").addEventListener("click", addPayment);
+
+  async function addPayment() {
+    if (!priced) return;
+    const typed = parseInt(($("pay-amount").value || "").replace(/\D/g, ""), 10);
+    const amount = typed || dueNow();
+    if (!amount) { $("complete").focus(); return; }
+    if (method === "card" && !$("pay-reference").value.trim()) { $("pay-reference").focus(); return; }
+    if (method === "vietqr" && !(await confirmVietQR(Math.min(amount, dueNow())))) return;
+    const label = document.querySelector(`.method[data-method="${method}"]`).textContent.replace(/\s*\(Alt.*$/, "");
+    cart.payments.push({ method, amount: method === "cash" ? amount : Math.min(amount, dueNow()), label,
+                         reference: method === "card" ? $("pay-reference").value.trim() : (method === "vietqr" ? cart.number || "" : "") });
+    $("pay-amount").value = ""; $("pay-reference").value = "";
+    save(); render();
+    if (!dueNow()) $("complete").focus(); else $("pay-amount").focus();
+  }
+
+  async function confirmVietQR(amount) {
+    if (!cart.number) {
+      const reserved = await api("POST", `/api/v1/sales/${cart.uuid}/number`, {});
+      if (!reserved.ok) { message(reserved.data.message || "?", "error"); return false; }
+      cart.number = reserved.data.number; save();
+    }
+    const dialog = $("vietqr-dialog");
+    $("vietqr-image").src = `/till/vietqr.png?amount=${amount}&purpose=${encodeURIComponent(cart.number)}`;
+    $("vietqr-amount").textContent = fmt(amount) + " · " + cart.number;
+    dialog.showModal();
+    $("vietqr-confirm").focus();
+    return new Promise((resolve) => {
+      $("vietqr-confirm").onclick = () => { dialog.close(); resolve(true); };
+      $("vietqr-cancel").onclick = () => { dialog.close(); resolve(false); };
+      dialog.oncancel = () => resolve(false);
+    });
+  }
+
+  // --- completing the sale --------------------------------------------------------------
+  $("complete").addEventListener("click", complete);
+  async function complete() {
+    if (busy || $("complete").disabled) return;
+    busy = true; render();
+    const body = {
+      uuid: cart.uuid, discount: cart.discount, approval,
+      lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount: l.discount, lot: l.lot })),
+      payments: cart.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference })),
+    };
+    let result;
+    try { result = await api("POST", "/api/v1/sales", body); }
+    catch (e) { busy = false; render(); message(root.dataset.msgOffline, "error"); return; }
+    busy = false;
+    if (result.status === 403 && result.data.error === "approval_required") {
+      approval = await askApproval(result.data.message);
+      if (approval) return complete();
+      render(); return;
+    }
+    if (!result.ok) { render(); message(result.data.message || "?", "error"); return; }
+    finished(result.data);
+  }
+
+  async function finished(sale) {
+    const cash = sale.payments.find((p) => p.method === "cash");
+    $("done-title").textContent = `${root.dataset.msgPaid} · ${sale.number} · ${fmt(sale.total)}`;
+    $("done-change").textContent = cash && cash.change ? `${$("t-change").previousElementSibling.textContent}: ${fmt(cash.change)}` : "";
+    $("done-receipt").src = `/sales/${sale.number}/receipt.png`;
+    cart = newCart(); priced = null; approval = null; save(); render();
+    $("done-dialog").showModal();
+    $("done-next").focus();
+    printReceipt(sale, false);
+    $("done-reprint").onclick = () => printReceipt(sale, true);
+  }
+
+  async function printReceipt(sale, reprint) {
+    const result = await api("POST", `/api/v1/sales/${sale.uuid}/print`, { reprint });
+    $("done-print").textContent = result.ok ? "🖨 ✓" : "🖨 ✕ " + (result.data.error || result.data.message || "");
+    $("done-print").className = result.ok ? "ok" : "error-text";
+  }
+  $("done-next").addEventListener("click", () => { $("done-dialog").close(); focusScan(); });
+  $("done-dialog").addEventListener("close", focusScan);
+
+  // --- park, resume, void ---------------------------------------------------------------
+  $("park").addEventListener("click", () => {
+    if (!cart.lines.length) return;
+    const parked = load(PARKED) || [];
+    parked.push(cart);
+    localStorage.setItem(PARKED, JSON.stringify(parked));
+    cart = newCart(); changed(); focusScan();
+  });
+  $("resume").addEventListener("click", () => {
+    const parked = load(PARKED) || [];
+    if (!parked.length) return;
+    if (cart.lines.length) parked.unshift(cart);
+    cart = parked.pop();
+    localStorage.setItem(PARKED, JSON.stringify(parked));
+    changed(); focusScan();
+  });
+  $("void").addEventListener("click", () => { cart = newCart(); changed(); message("", ""); focusScan(); });
+
+  // Keep the scan field ready: any click on empty space or a finished dialog returns focus there.
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { clearResults(); focusScan(); }
+    if (e.key === "F2") { e.preventDefault(); focusScan(); }
+    if (e.key === "F4") { e.preventDefault(); $("pay-amount").focus(); }
+  });
+  root.addEventListener("click", (e) => { if (e.target === root || e.target.classList.contains("till-left")) focusScan(); });
+  reprice().then(focusScan);
+})();

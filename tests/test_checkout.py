@@ -1,0 +1,248 @@
+"""The till's promises: server-side totals, one sale per UUID, stock and outbox in the same transaction,
+clear refusals that change nothing, printing that never loses a sale."""
+import json
+import socket
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from pos.checkout.shifts import open_shift
+from pos.database import atomic
+from pos.inventory.ledger import find_or_create_lot, move_stock
+from pos.models import OutboxEntry, Payment, PrintJob, Sale, SaleLine, StockLevel, StockMovement, User
+from tests.conftest import PASSWORD, make_product
+
+
+def stock(product, quantity, lot="L1", cost=200_000):
+    with atomic():
+        lot_row = find_or_create_lot(product.id, lot)
+        move_stock(product.id, lot_row.id, quantity, "receipt", unit_cost=cost)
+
+
+@pytest.fixture
+def shop(app, users, db):
+    open_shift(users["cashier"], 1_000_000)
+    tea = make_product(price=350_000, vat_rate=8)
+    flower = make_product(sku="HOA-1", name_vi="Hoa đào Nhật Tân", price=450_000, vat_rate=5)
+    stock(tea, 10)
+    stock(flower, 3)
+    return {"tea": tea, "flower": flower}
+
+
+def sale_body(lines, payments, **extra):
+    return {"uuid": str(uuid.uuid4()), "lines": lines, "payments": payments} | extra
+
+
+def counts(db):
+    return (db.session.scalar(select(func.count(Sale.id))), db.session.scalar(select(func.count(StockMovement.id))),
+            db.session.scalar(select(func.count(OutboxEntry.id))))
+
+
+def test_a_cash_sale_records_everything_in_one_go(cashier_client, shop, db):
+    tea, flower = shop["tea"], shop["flower"]
+    body = sale_body([{"product_id": tea.id, "quantity": 2}, {"product_id": flower.id, "quantity": 1}],
+                     [{"method": "cash", "amount": 1_200_000}])
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 201, response.get_json()
+    sale = response.get_json()
+    assert sale["total"] == 1_150_000
+    assert sale["payments"] == [{"method": "cash", "amount": 1_150_000, "tendered": 1_200_000, "change": 50_000,
+                                 "reference": ""}]
+    assert sale["number"].startswith("TH-") and sale["number"].endswith("-0001")
+    # VAT once per rate: 700.000 at 8 % and 450.000 at 5 %
+    assert sale["vat_total"] == round(700_000 * 8 / 108) + round(450_000 * 5 / 105)
+    assert db.session.get(StockLevel, tea.id).on_hand == 8
+    entry = db.session.scalar(select(OutboxEntry).where(OutboxEntry.uuid == body["uuid"]))
+    payload = json.loads(entry.payload)
+    assert payload["kind"] == "sale" and payload["showroom"] == "TH" and payload["total"] == 1_150_000
+    assert sum(l["amount"] for l in payload["lines"]) == payload["total"]
+    assert sum(l["vat_amount"] for l in payload["lines"]) == payload["vat_total"]
+    assert payload["lines"][0]["stars"] == 4 and payload["lines"][0]["unit_cost"] == 200_000
+
+
+def test_the_same_uuid_twice_records_one_sale(cashier_client, shop, db):
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 1}], [{"method": "cash", "amount": 350_000}])
+    first = cashier_client.post("/api/v1/sales", json=body)
+    again = cashier_client.post("/api/v1/sales", json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()["number"] == again.get_json()["number"]
+    assert db.session.scalar(select(func.count(Sale.id))) == 1
+    assert db.session.get(StockLevel, shop["tea"].id).on_hand == 9
+
+
+def test_a_reused_uuid_with_other_content_is_a_conflict(cashier_client, shop, db):
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 1}], [{"method": "cash", "amount": 350_000}])
+    cashier_client.post("/api/v1/sales", json=body)
+    body["lines"][0]["quantity"] = 2
+    body["payments"][0]["amount"] = 700_000
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 409
+    assert db.session.scalar(select(func.count(Sale.id))) == 1
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda b, s: b["lines"].__setitem__(0, {"product_id": 999_999, "quantity": 1}), "lines[0].product_id"),
+    (lambda b, s: b["lines"][0].__setitem__("quantity", 0), "lines[0].quantity"),
+    (lambda b, s: b["lines"][0].__setitem__("quantity", 100_000), "lines[0].quantity"),
+    (lambda b, s: b["lines"][0].__setitem__("quantity", "2"), "lines[0].quantity"),
+    (lambda b, s: b["lines"][0].__setitem__("unit_price", 1_000), "lines[0].price"),
+    (lambda b, s: b.__setitem__("payments", [{"method": "cash", "amount": 100_000}]), "payments"),
+    (lambda b, s: b.__setitem__("payments", [{"method": "bitcoin", "amount": 350_000}]), "payments[0].method"),
+    (lambda b, s: b.__setitem__("payments", [{"method": "card", "amount": 350_000}]), "payments[0].reference"),
+    (lambda b, s: b.__setitem__("lines", []), "lines"),
+    (lambda b, s: b.__setitem__("uuid", "not-a-uuid"), "uuid"),
+])
+def test_bad_payloads_get_422_with_the_field_and_change_nothing(cashier_client, shop, db, mutate, field):
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 1}], [{"method": "cash", "amount": 350_000}])
+    mutate(body, shop)
+    before = counts(db)
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["fields"]
+    assert counts(db) == before
+
+
+def test_a_discount_over_the_limit_needs_a_manager(cashier_client, shop, db):
+    lines = [{"product_id": shop["tea"].id, "quantity": 1}]
+    body = sale_body(lines, [{"method": "cash", "amount": 350_000}], discount={"kind": "percent", "value": 20})
+    refused = cashier_client.post("/api/v1/sales", json=body)
+    assert refused.status_code == 403 and refused.get_json()["error"] == "approval_required"
+    assert counts(db)[0] == 0
+    body["approval"] = {"username": "manager", "password": PASSWORD}
+    approved = cashier_client.post("/api/v1/sales", json=body)
+    assert approved.status_code == 201 and approved.get_json()["total"] == 280_000
+
+
+def test_selling_more_than_on_hand_is_refused_naming_what_is_left(cashier_client, shop, db):
+    body = sale_body([{"product_id": shop["flower"].id, "quantity": 5}], [{"method": "cash", "amount": 2_250_000}])
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 403
+    assert "Hoa đào Nhật Tân" in response.get_json()["message"] and "3 left" in response.get_json()["message"]
+    assert db.session.get(StockLevel, shop["flower"].id).on_hand == 3
+    body["approval"] = {"username": "manager", "password": PASSWORD}
+    assert cashier_client.post("/api/v1/sales", json=body).status_code == 201
+    kinds = db.session.scalars(select(StockMovement.kind).where(StockMovement.product_id == shop["flower"].id)
+                               .order_by(StockMovement.id)).all()
+    assert kinds == ["receipt", "adjustment", "sale", "sale"]  # from the received lot, then the adjusted one
+    assert db.session.get(StockLevel, shop["flower"].id).on_hand == 0
+
+
+def test_an_unrated_product_needs_a_manager_override(cashier_client, shop, db):
+    plain = make_product(stars=None, sku="NO-STAR")
+    stock(plain, 2)
+    body = sale_body([{"product_id": plain.id, "quantity": 1}], [{"method": "cash", "amount": 350_000}])
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 403 and "unrated" in response.get_json()["message"]
+    body["approval"] = {"username": "cashier", "password": PASSWORD}
+    assert cashier_client.post("/api/v1/sales", json=body).status_code == 403  # a cashier cannot approve
+    body["approval"] = {"username": "manager", "password": PASSWORD}
+    assert cashier_client.post("/api/v1/sales", json=body).status_code == 201
+    assert db.session.scalar(select(SaleLine.stars).where(SaleLine.product_id == plain.id)) is None
+
+
+def test_no_sale_without_an_open_shift(app, users, cashier_client, db):
+    tea = make_product()
+    stock(tea, 1)
+    response = cashier_client.post("/api/v1/sales", json=sale_body(
+        [{"product_id": tea.id, "quantity": 1}], [{"method": "cash", "amount": 350_000}]))
+    assert response.status_code == 422 and response.get_json()["error"] == "no_open_shift"
+
+
+def test_split_payment_card_and_vietqr_and_cash(cashier_client, shop, db):
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 3}], [
+        {"method": "card", "amount": 500_000, "reference": "POS-889"},
+        {"method": "vietqr", "amount": 300_000, "reference": "TH-X"},
+        {"method": "cash", "amount": 500_000}])
+    sale = cashier_client.post("/api/v1/sales", json=body).get_json()
+    cash = [p for p in sale["payments"] if p["method"] == "cash"][0]
+    assert cash["amount"] == 250_000 and cash["change"] == 250_000
+    assert sum(p["amount"] for p in sale["payments"]) == sale["total"] == 1_050_000
+
+
+def test_a_reserved_number_is_the_sale_number(cashier_client, shop):
+    sale_uuid = str(uuid.uuid4())
+    number = cashier_client.post(f"/api/v1/sales/{sale_uuid}/number").get_json()["number"]
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 1}], [{"method": "vietqr", "amount": 350_000}])
+    body["uuid"] = sale_uuid
+    assert cashier_client.post("/api/v1/sales", json=body).get_json()["number"] == number
+
+
+def test_scan_lookup_understands_qr_label_urls_and_rejects_unknown_codes(cashier_client, shop):
+    tea = shop["tea"]
+    by_url = cashier_client.get(f"/api/v1/products/lookup?code=https://ocop.example/01/{tea.gtin14}/10/L1")
+    assert by_url.status_code == 200 and by_url.get_json()["id"] == tea.id and by_url.get_json()["lot"] == "L1"
+    assert cashier_client.get(f"/api/v1/products/lookup?code={tea.sku}").get_json()["id"] == tea.id
+    unknown = cashier_client.get("/api/v1/products/lookup?code=8930000000001")
+    assert unknown.status_code in (404, 422) and unknown.get_json()["message"]
+
+
+# --- printing ---------------------------------------------------------------------------------
+
+class FakePrinter(threading.Thread):
+    """A network printer on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = b""
+        self.done = threading.Event()
+
+    def run(self):
+        conn, _ = self.server.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                self.received += chunk
+        self.done.set()
+
+
+def _sell(client, shop):
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 1}], [{"method": "cash", "amount": 500_000}])
+    return client.post("/api/v1/sales", json=body).get_json()
+
+
+def test_a_receipt_reaches_a_network_printer_as_a_raster_with_a_cut(app, cashier_client, shop):
+    printer = FakePrinter()
+    printer.start()
+    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{printer.port}"
+    sale = _sell(cashier_client, shop)
+    response = cashier_client.post(f"/api/v1/sales/{sale['uuid']}/print", json={})
+    assert response.status_code == 200 and response.get_json()["status"] == "printed"
+    printer.done.wait(5)
+    data = printer.received
+    assert data.startswith(b"\x1b@")
+    assert b"\x1dv0" in data            # GS v 0: a raster image
+    assert b"\x1bp" in data             # the cash drawer opens for a cash sale
+    assert data.endswith((b"\x1dV\x00", b"\x1dVA\x00", b"\x1dV\x01", b"\x1dVB\x00"))  # GS V: cut
+
+
+def test_a_printer_that_is_off_leaves_the_sale_recorded_and_reprintable(app, cashier_client, shop, db):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{closed_port}"
+    app.config["PRINTER_TIMEOUT_S"] = 1
+    sale = _sell(cashier_client, shop)
+    response = cashier_client.post(f"/api/v1/sales/{sale['uuid']}/print", json={})
+    assert response.status_code == 503 and response.get_json()["status"] == "failed"
+    assert db.session.scalar(select(func.count(Sale.id))) == 1
+    assert db.session.scalar(select(PrintJob.status)) == "failed"
+    app.config["PRINTER_URL"] = "preview"
+    page = cashier_client.post(f"/sales/{sale['number']}/print", follow_redirects=True)
+    assert page.status_code == 200
+    assert db.session.scalars(select(PrintJob.status).order_by(PrintJob.id)).all() == ["failed", "printed"]
+
+
+def test_receipt_preview_is_a_png(cashier_client, shop):
+    sale = _sell(cashier_client, shop)
+    image = cashier_client.get(f"/sales/{sale['number']}/receipt.png")
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+
+
+def test_the_public_receipt_page_needs_only_the_lookup_code(client, cashier_client, shop):
+    sale = _sell(cashier_client, shop)
+    page = client.get(f"/r/{sale['lookup_code']}")
+    assert page.status_code == 200 and sale["number"] in page.get_data(as_text=True)
+    assert client.get("/r/NOSUCHCODE").status_code == 404

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import psycopg
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from pos import create_app
@@ -24,7 +25,7 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        if _db.session().in_transaction():
+        if has_app_context() and _db.session().in_transaction():
             _db.session.commit()  # end the test's own read snapshot, so it sees what the request wrote
         return response
 

@@ -138,7 +138,9 @@ def seed_users() -> list[str]:
 @bp.cli.command("seed-demo")
 def seed_demo_command():
     """Load the demo showroom, producers, products and users (idempotent)."""
+    from pos.inventory.demo import seed_stock
     products = seed_catalog()
     users = seed_users()
-    click.echo(f"Demo data: {products} new products, {len(users)} new users.")
+    stocked = seed_stock()
+    click.echo(f"Demo data: {products} new products, {len(users)} new users, opening stock for {stocked} products.")
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): cashier, manager, admin")

@@ -9,14 +9,18 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def select_locale() -> str:
-    """?lang= wins (and is remembered for staff), then the remembered choice, then the browser."""
+    """?lang= wins, then the staff member's remembered choice; shopper pages then follow the browser.
+    Everything else is Vietnamese by default."""
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:
         return chosen
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "is_public", False) and not (request.endpoint or "").startswith("auth."):
+        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def current_language() -> str:

@@ -50,7 +50,7 @@
       const search = await api("GET", "/api/v1/products/search?q=" + encodeURIComponent(code));
       if (search.ok && search.data.products.length) { showResults(search.data.products); return; }
     }
-    message(root.dataset.msgUnknown + ": " + code + (found.data.message ? " — " + found.data.message : ""), "error");
+    message(found.data.message || (root.dataset.msgUnknown + ": " + code), "error");
   });
 
   function showResults(products) {
@@ -286,7 +286,8 @@
 
   async function printReceipt(sale, reprint) {
     const result = await api("POST", `/api/v1/sales/${sale.uuid}/print`, { reprint });
-    $("done-print").textContent = result.ok ? "🖨 ✓" : "🖨 ✕ " + (result.data.error || result.data.message || "");
+    $("done-print").textContent = result.ok ? root.dataset.msgPrinted
+      : root.dataset.msgPrintFailed + " " + (result.data.error || result.data.message || "");
     $("done-print").className = result.ok ? "ok" : "error-text";
   }
   $("done-next").addEventListener("click", () => { $("done-dialog").close(); focusScan(); });
@@ -311,7 +312,13 @@
   $("void").addEventListener("click", () => { cart = newCart(); changed(); message("", ""); focusScan(); });
 
   // Keep the scan field ready: any click on empty space or a finished dialog returns focus there.
+  const shortcuts = { "1": () => selectMethod("cash"), "2": () => selectMethod("card"),
+    "3": () => { if (root.dataset.vietqr === "1") selectMethod("vietqr"); },
+    "d": () => $("order-discount").click(), "k": () => $("park").click(), "p": () => complete() };
   document.addEventListener("keydown", (e) => {
+    if (e.altKey && shortcuts[e.key.toLowerCase()] && !document.querySelector("dialog[open]")) {
+      e.preventDefault(); shortcuts[e.key.toLowerCase()](); return;
+    }
     if (e.key === "Escape") { clearResults(); focusScan(); }
     if (e.key === "F2") { e.preventDefault(); focusScan(); }
     if (e.key === "F4") { e.preventDefault(); $("pay-amount").focus(); }

@@ -246,3 +246,54 @@ def test_the_public_receipt_page_needs_only_the_lookup_code(client, cashier_clie
     page = client.get(f"/r/{sale['lookup_code']}")
     assert page.status_code == 200 and sale["number"] in page.get_data(as_text=True)
     assert client.get("/r/NOSUCHCODE").status_code == 404
+
+
+# --- returns ----------------------------------------------------------------------------------
+
+def _return(client, number, lines, **extra):
+    body = {"uuid": str(uuid.uuid4()), "reason": "hàng lỗi", "refund_method": "cash",
+            "approval": {"username": "manager", "password": PASSWORD}, "lines": lines} | extra
+    from pos.checkout.returns import record_return
+    from pos.models import User as U
+    from pos.extensions import db as _db
+    return record_return(number, body, _db.session.scalar(select(U).where(U.username == "cashier")))
+
+
+def test_returns_piece_by_piece_refund_exactly_what_was_paid_and_restock_the_lot(cashier_client, shop, db):
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 3}], [{"method": "cash", "amount": 1_050_000}],
+                     discount={"kind": "amount", "value": 1})  # 1.049.999 over 3 units: not evenly divisible
+    sale = cashier_client.post("/api/v1/sales", json=body).get_json()
+    refunds = [_return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}]).total for _ in range(3)]
+    assert sum(refunds) == sale["total"] == 1_049_999
+    assert db.session.get(StockLevel, shop["tea"].id).on_hand == 10
+    from pos.errors import ValidationError
+    with pytest.raises(ValidationError, match="not yet returned"):
+        _return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}])
+    kinds = db.session.scalars(select(OutboxEntry.kind).order_by(OutboxEntry.id)).all()
+    assert kinds == ["sale", "return", "return", "return"]
+
+
+def test_a_return_needs_a_manager_and_a_reason(cashier_client, shop, db):
+    sale = _sell(cashier_client, shop)
+    from pos.checkout.approvals import ApprovalRequired
+    from pos.errors import ValidationError
+    with pytest.raises(ApprovalRequired):
+        _return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}], approval=None)
+    with pytest.raises(ValidationError):
+        _return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}], reason="")
+    with pytest.raises(Exception, match="No sale"):
+        _return(cashier_client, "TH-19990101-9999", [{"line_no": 1, "quantity": 1}])
+    assert db.session.get(StockLevel, shop["tea"].id).on_hand == 9
+
+
+def test_closing_a_shift_twice_is_refused(cashier_client, shop, db, users):
+    from pos.checkout.shifts import close_shift, current_shift
+    from pos.errors import Conflict
+    shift_id = current_shift().id
+    _sell(cashier_client, shop)
+    closed = close_shift(users["cashier"], shift_id, {"500000": 2, "200000": 1, "100000": 3, "50000": 1})
+    assert closed.z_report["expected_cash"] == 1_000_000 + 350_000
+    assert closed.z_report["difference"] == 2 * 500_000 + 200_000 + 300_000 + 50_000 - 1_350_000
+    with pytest.raises(Conflict):
+        close_shift(users["cashier"], shift_id, {})
+    assert db.session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.kind == "shift_close")) == 1

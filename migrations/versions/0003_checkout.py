@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-25 03:55:06.115707
+Create Date: 2026-11-25 04:03:19.769331
 
 """
 from alembic import op
@@ -158,7 +158,7 @@ def upgrade():
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('vat_total', sa.Integer(), nullable=False),
     sa.CheckConstraint("refund_method IN ('cash', 'card', 'vietqr')", name=op.f('ck_sale_returns_refund_method')),
-    sa.CheckConstraint('total > 0', name=op.f('ck_sale_returns_total_positive')),
+    sa.CheckConstraint('total >= 0', name=op.f('ck_sale_returns_total_not_negative')),
     sa.ForeignKeyConstraint(['sale_id'], ['sales.id'], name=op.f('fk_sale_returns_sale_id_sales')),
     sa.ForeignKeyConstraint(['shift_id'], ['shifts.id'], name=op.f('fk_sale_returns_shift_id_shifts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sale_returns')),

@@ -60,20 +60,19 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
                 raise ValidationError(
                     f"{line.name_vi}: {quantity} to return but only {line.quantity - line.returned_quantity} "
                     f"not yet returned.", fields={f"line {line_no}": "more than was sold"})
+        shares = {line_no: _refund_share(lines[line_no], quantity) for line_no, quantity in wanted.items()}
         count = db.session.scalar(select(func.count(SaleReturn.id))) + 1
         sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-R-{count:06d}",
                                  sale_id=sale.id, shift_id=require_open_shift().id, reason=reason,
-                                 approved_by=manager.username, refund_method=refund_method, total=0, vat_total=0)
+                                 approved_by=manager.username, refund_method=refund_method,
+                                 total=sum(a for a, _ in shares.values()), vat_total=sum(v for _, v in shares.values()))
         db.session.add(sale_return)
         db.session.flush()
         payload_lines = []
         for line_no, quantity in sorted(wanted.items()):
-            line = lines[line_no]
-            amount, vat = _refund_share(line, quantity)
+            line, (amount, vat) = lines[line_no], shares[line_no]
             _put_back(line, quantity, amount, sale.uuid, sale_return, user)
             line.returned_quantity += quantity
-            sale_return.total += amount
-            sale_return.vat_total += vat
             db.session.add(SaleReturnLine(return_id=sale_return.id, sale_line_id=line.id, quantity=quantity,
                                           amount=amount, vat_amount=vat))
             payload_lines.append({"line_no": line_no, "sku": line.sku, "quantity": quantity, "amount": amount,
@@ -92,17 +91,26 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
 
 
 def _put_back(line: SaleLine, quantity: int, amount: int, sale_uuid: str, sale_return: SaleReturn, user) -> None:
-    """Back to the lots the sale took from, most recently taken first."""
-    taken = db.session.scalars(select(StockMovement).where(
-        StockMovement.document_type == "sale", StockMovement.document_id == sale_uuid,
-        StockMovement.product_id == line.product_id, StockMovement.kind == "sale").order_by(StockMovement.id.desc())).all()
+    """Back to the lots the sale took from (net of earlier returns), most recently taken first."""
+    def per_lot(document_type, document_ids, kind):
+        rows = db.session.execute(select(StockMovement.lot_id, func.sum(StockMovement.quantity)).where(
+            StockMovement.document_type == document_type, StockMovement.document_id.in_(document_ids),
+            StockMovement.product_id == line.product_id, StockMovement.kind == kind)
+            .group_by(StockMovement.lot_id).order_by(func.max(StockMovement.id).desc())).all()
+        return [(lot_id, abs(total)) for lot_id, total in rows]
+
+    earlier = db.session.scalars(select(SaleReturn.uuid).where(SaleReturn.sale_id == sale_return.sale_id,
+                                                                SaleReturn.id != sale_return.id)).all()
+    returned = dict(per_lot("return", earlier, "return")) if earlier else {}
     remaining, amount_left = quantity, amount
-    for movement in taken:
-        if remaining == 0:
-            break
-        back = min(-movement.quantity, remaining)
+    for lot_id, taken in per_lot("sale", [sale_uuid], "sale"):
+        back = min(taken - returned.get(lot_id, 0), remaining)
+        if back <= 0:
+            continue
         remaining -= back
         share = amount_left if remaining == 0 else amount * back // quantity
         amount_left -= share
-        move_stock(line.product_id, movement.lot_id, back, "return", amount=share,
+        move_stock(line.product_id, lot_id, back, "return", amount=share,
                    document=("return", sale_return.uuid), user_id=user.id, reason=sale_return.reason)
+        if remaining == 0:
+            break

@@ -6,7 +6,7 @@ import secrets
 import uuid as uuidlib
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -116,6 +116,9 @@ def _number_for(sale_uuid: str, code: str) -> str:
     reserved = db.session.scalar(select(SaleNumber.number).where(SaleNumber.uuid == sale_uuid))
     if reserved:
         return reserved
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
     prefix = f"{code}-{to_local(utcnow()).strftime('%Y%m%d')}-"
     last = db.session.scalar(select(func.max(SaleNumber.number)).where(SaleNumber.number.like(prefix + "%")))
     number = f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1 if last else 1):04d}"

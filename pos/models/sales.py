@@ -130,7 +130,7 @@ class Payment(db.Model):
 
 class SaleReturn(db.Model):
     __tablename__ = "sale_returns"
-    __table_args__ = (CheckConstraint("total > 0", name="total_positive"),
+    __table_args__ = (CheckConstraint("total >= 0", name="total_not_negative"),
                       CheckConstraint("refund_method IN ('cash', 'card', 'vietqr')", name="refund_method"))
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)

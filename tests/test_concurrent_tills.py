@@ -1,0 +1,84 @@
+"""Eight tills selling the same scarce products at once: no oversell, every acknowledged sale counted once,
+stock equal to the ledger, on a file SQLite database and on PostgreSQL."""
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from pos.auth.service import create_user
+from pos.checkout.sales import record_sale
+from pos.checkout.shifts import open_shift
+from pos.database import atomic
+from pos.errors import DomainError
+from pos.extensions import db as _db
+from pos.inventory.ledger import find_or_create_lot, move_stock
+from pos.models import Lot, Sale, SaleLine, StockLevel, StockMovement, User
+from tests.conftest import make_app, make_product
+
+TILLS, SALES_PER_TILL, UNITS = 8, 6, 20
+
+
+def _run_tills(app):
+    with app.app_context():
+        cashier = create_user("till", "a-long-password", "cashier")
+        open_shift(cashier, 0)
+        scarce = [make_product(sku=f"SCARCE-{i}", price=10_000 * (i + 1)) for i in range(2)]
+        for product in scarce:
+            with atomic():
+                lot = find_or_create_lot(product.id, "A")
+                move_stock(product.id, lot.id, UNITS, "receipt", unit_cost=5_000)
+        ids = [p.id for p in scarce]
+        _db.session.remove()
+    acknowledged, refused, errors = [], [], []
+
+    def till(n):
+        with app.app_context():
+            user = _db.session.scalar(select(User).where(User.username == "till"))
+            for k in range(SALES_PER_TILL):
+                product_id = ids[(n + k) % 2]
+                body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": product_id, "quantity": 1 + (n + k) % 3}],
+                        "payments": [{"method": "cash", "amount": 200_000}]}
+                try:
+                    sale, _ = record_sale(body, user)
+                    acknowledged.append((sale.uuid, sale.total))
+                except DomainError as error:
+                    refused.append(error.code)
+                except Exception as error:  # noqa: BLE001
+                    errors.append(repr(error))
+            _db.session.remove()
+
+    threads = [threading.Thread(target=till, args=(n,)) for n in range(TILLS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        assert errors == []
+        assert set(refused) <= {"out_of_stock", "approval_required"}
+        stored = dict(_db.session.execute(select(Sale.uuid, Sale.total)).all())
+        assert stored == dict(acknowledged)  # every acknowledged sale, exactly once, with its total
+        for product_id in ids:
+            sold = _db.session.scalar(select(func.sum(SaleLine.quantity)).where(SaleLine.product_id == product_id)) or 0
+            level = _db.session.get(StockLevel, product_id).on_hand
+            ledger = _db.session.scalar(select(func.sum(StockMovement.quantity)).where(StockMovement.product_id == product_id))
+            lots = _db.session.scalar(select(func.sum(Lot.on_hand)).where(Lot.product_id == product_id))
+            assert sold <= UNITS and level == UNITS - sold == ledger == lots
+        assert len(acknowledged) > 0 and len(refused) > 0  # the stock really ran out during the run
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_eight_tills_on_sqlite(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'tills.sqlite3'}")
+    with app.app_context():
+        _db.create_all()
+    _run_tills(app)
+
+
+@pytest.mark.postgres
+def test_eight_tills_on_postgresql(pg_url):
+    app = make_app(pg_url)
+    with app.app_context():
+        _db.create_all()
+    _run_tills(app)

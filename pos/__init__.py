@@ -59,9 +59,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from pos import auth, backup, catalog, checkout, demo
+    from pos.auth.access import public
 
     for blueprint in (auth.bp, backup.bp, catalog.bp, checkout.bp, demo.bp):
         app.register_blueprint(blueprint)
+
+    @app.get("/api/v1/health")
+    @public
+    def health():
+        """For monitoring (and the benchmarks' trivial baseline)."""
+        return {"status": "ok", "role": app.config["POS_ROLE"]}
 
     @app.route("/")
     def home():

@@ -15,10 +15,10 @@ class ApprovalRequired(DomainError):
 def verify_manager(approval: dict | None, reason: str) -> User:
     """The approving manager, or ApprovalRequired saying what needs approving."""
     if not isinstance(approval, dict) or not approval.get("username") or not approval.get("password"):
-        raise ApprovalRequired(f"A manager must approve: {reason}.", fields={"approval": reason})
+        raise ApprovalRequired(f"A manager must approve: {reason.rstrip('.')}.", fields={"approval": reason})
     user = db.session.scalar(select(User).where(User.username == str(approval["username"])[:64]))
     if (user is None or not user.active or not user.has_role("manager")
             or not check_password_hash(user.password_hash, str(approval["password"])[:200])):
-        raise ApprovalRequired(f"The approval was refused (not a manager, or a wrong password): {reason}.",
+        raise ApprovalRequired(f"The approval was refused (not a manager, or a wrong password): {reason.rstrip('.')}.",
                                fields={"approval": "refused"})
     return user

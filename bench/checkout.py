@@ -1,0 +1,197 @@
+"""Checkout benchmark. Run: .venv/bin/python bench/checkout.py [--quick]
+
+1. record_sale (3-line cash sale) through the service vs raw sqlite3 writing the same rows (sale, lines,
+   payments, movements, stock updates, outbox) in one durable transaction; target ≥ 0.5 of raw.
+2. POST /api/v1/sales under gunicorn with 1 and 8 concurrent clients vs GET /api/v1/health on the same
+   server; target p50 ≤ 3× trivial at 8 clients.
+3. Scan lookup p99 over HTTP with 20,000 products; target ≤ 20 ms.
+4. Receipt render; target ≤ 50 ms.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._timing import percentile, summary, timed  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def build_database(path: Path, products: int):
+    """A migrated showroom database with `products` products, stock and an open shift."""
+    env = os.environ | {"FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench"}
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "flask", "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    conn = sqlite3.connect(path)
+    producer = conn.execute("SELECT id FROM producers LIMIT 1").fetchone()[0]
+    from pos.catalog.gs1 import check_digit
+    rows = []
+    for i in range(products):
+        body = f"29{i:010d}"
+        rows.append((f"B-{i:06d}", body + str(check_digit(body)), "0" + body + str(check_digit(body)),
+                     f"Sản phẩm thử {i}", "food", "gói", 10_000 + i, 8, producer, f"san pham thu {i} b-{i:06d}"))
+    conn.executemany("INSERT INTO products (sku, gtin, gtin14, name_vi, name_en, ocop_group, unit, price, vat_rate,"
+                     " producer_id, description_vi, description_en, applied_standard, portal_url, active,"
+                     " reorder_point, search_text, created_at, updated_at) VALUES (?,?,?,?,'',?,?,?,?,?,'','','','',"
+                     "1,0,?,datetime('now'),datetime('now'))", rows)
+    # Plenty of stock for the demo products the benchmark sells, recorded in the ledger as a receipt.
+    conn.execute("INSERT INTO stock_movements (product_id, lot_id, quantity, kind, document_type, document_id, at,"
+                 " reason) SELECT product_id, id, 1000000, 'receipt', 'receipt', 'bench', datetime('now'), 'bench'"
+                 " FROM lots")
+    conn.execute("UPDATE lots SET on_hand = on_hand + 1000000")
+    conn.execute("UPDATE stock_levels SET on_hand = (SELECT sum(on_hand) FROM lots WHERE lots.product_id ="
+                 " stock_levels.product_id)")
+    conn.commit()
+    conn.close()
+    return env
+
+
+def bench_service(db_path: Path, sales: int):
+    from pos import create_app
+    from pos.checkout.sales import record_sale
+    from pos.checkout.shifts import current_shift, open_shift
+    from pos.extensions import db
+    from pos.models import Product, User
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench"})
+    with app.app_context():
+        cashier = db.session.scalar(db.select(User).where(User.username == "cashier"))
+        if not current_shift():
+            open_shift(cashier, 0)
+        ids = db.session.scalars(db.select(Product.id).where(Product.sku.in_(["CSQA-100", "STH-HAT", "GBT-AM"]))).all()
+
+        def one_sale():
+            body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": i, "quantity": 1} for i in ids],
+                    "payments": [{"method": "cash", "amount": 2_000_000}]}
+            record_sale(body, cashier)
+        start = time.perf_counter()
+        for _ in range(sales):
+            one_sale()
+        service_rate = sales / (time.perf_counter() - start)
+
+    # The same rows written by hand with sqlite3, in one transaction each, same pragmas.
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    lots = {pid: conn.execute("SELECT id FROM lots WHERE product_id=? ORDER BY id LIMIT 1", (pid,)).fetchone()[0]
+            for pid in ids}
+    shift = conn.execute("SELECT id FROM shifts WHERE status='open'").fetchone()[0]
+    start = time.perf_counter()
+    for n in range(sales):
+        sale_uuid = str(uuid.uuid4())
+        conn.execute("BEGIN IMMEDIATE")
+        cur = conn.execute("INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal,"
+                           " discount_total, total, vat_total, approved_by, payload_hash) VALUES"
+                           " (?,?,?,?,1,datetime('now'),1000,0,1000,74,'','x')",
+                           (sale_uuid, f"RAW-{n}-{sale_uuid[:8]}", sale_uuid[:16], shift))
+        sale_id = cur.lastrowid
+        for line_no, pid in enumerate(ids, 1):
+            conn.execute("INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name_vi, quantity, unit_price,"
+                         " discount, amount, vat_rate, vat_amount, potential_5_star, consignment, returned_quantity)"
+                         " VALUES (?,?,?,'x','x',1,1000,0,1000,8,74,0,0,0)", (sale_id, line_no, pid))
+            conn.execute("UPDATE lots SET on_hand = on_hand - 1 WHERE id=? AND on_hand >= 1", (lots[pid],))
+            conn.execute("UPDATE stock_levels SET on_hand = on_hand - 1 WHERE product_id=? AND on_hand >= 1", (pid,))
+            conn.execute("INSERT INTO stock_movements (product_id, lot_id, quantity, kind, amount, document_type,"
+                         " document_id, at, reason) VALUES (?,?,-1,'sale',1000,'sale',?,datetime('now'),'')",
+                         (pid, lots[pid], sale_uuid))
+        conn.execute("INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
+                     " (?, 'cash', 1000, 2000, 1000, '')", (sale_id,))
+        conn.execute("INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at,"
+                     " last_error) VALUES ('sale', ?, ?, datetime('now'), 'pending', 0, datetime('now'), '')",
+                     (sale_uuid, json.dumps({"uuid": sale_uuid, "lines": [1, 2, 3]})))
+        conn.execute("COMMIT")
+    raw_rate = sales / (time.perf_counter() - start)
+    conn.close()
+    return service_rate, raw_rate
+
+
+def bench_http(env, requests_per_client: int, products: int):
+    port = 5390
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
+                               f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(base + "/api/v1/health", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.1)
+
+        def session():
+            s = requests.Session()
+            page = s.get(base + "/login").text
+            token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+            s.post(base + "/login", data={"username": "cashier", "password": "ocop-demo-2026", "csrf_token": token})
+            s.headers["X-CSRFToken"] = re.search(r'name="csrf-token" content="([^"]+)"', s.get(base + "/till").text).group(1)
+            return s
+        product_id = session().get(base + "/api/v1/products/lookup?code=CSQA-100").json()["id"]
+
+        def run(clients: int, fn):
+            sessions = [session() for _ in range(clients)]
+            with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+                results = pool.map(lambda s: timed(lambda: fn(s), requests_per_client), sessions)
+                return [x for r in results for x in r]
+
+        def post_sale(s):
+            r = s.post(base + "/api/v1/sales", json={
+                "uuid": str(uuid.uuid4()), "lines": [{"product_id": product_id, "quantity": 1}],
+                "payments": [{"method": "cash", "amount": 500_000}]})
+            assert r.status_code in (201, 409), r.text
+        out = {}
+        for clients in (1, 8):
+            out[clients] = (run(clients, lambda s: s.get(base + "/api/v1/health")), run(clients, post_sale))
+        lookups = run(1, lambda s: s.get(base + f"/api/v1/products/lookup?code=B-{products // 2:06d}"))
+        return out, lookups
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def bench_receipt(db_path: Path, repeat: int):
+    from pos import create_app
+    from pos.checkout.printing import receipt_image
+    from pos.extensions import db
+    from pos.models import Sale
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
+                      "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "SERVER_NAME": "127.0.0.1:5000"})
+    with app.app_context():
+        sale = db.session.scalar(db.select(Sale).limit(1))
+        sale.lines, sale.payments, sale.cashier  # load once; the render is what we time
+        return timed(lambda: receipt_image(sale), repeat)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    args = parser.parse_args()
+    products, sales, per_client, renders = (2_000, 50, 10, 10) if args.quick else (20_000, 500, 100, 100)
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "bench.sqlite3"
+        env = build_database(db_path, products)
+        service_rate, raw_rate = bench_service(db_path, sales)
+        print(f"1. record_sale: {service_rate:.0f} sales/s via the service, {raw_rate:.0f}/s raw sqlite3 "
+              f"→ ratio {service_rate / raw_rate:.2f} (target ≥ 0.5)")
+        http, lookups = bench_http(env, per_client, products)
+        for clients, (trivial, sale) in http.items():
+            print(f"2. {clients} client(s): " + summary("POST /api/v1/sales", sale) + " | " + summary("trivial", trivial)
+                  + f" → p50 ratio {percentile(sale, 50) / percentile(trivial, 50):.1f}× (target ≤ 3× at 8)")
+        print("3. " + summary(f"scan lookup over HTTP, {products} products", lookups) + " (target p99 ≤ 20 ms)")
+        print("4. " + summary("receipt render (80 mm)", bench_receipt(db_path, renders)) + " (target ≤ 50 ms)")
+
+
+if __name__ == "__main__":
+    main()

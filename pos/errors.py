@@ -3,6 +3,7 @@ import logging
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,15 @@ def register_error_handlers(app):
         if error.code == 400 and "CSRF" in (error.description or ""):
             message = _("The form expired. Please reload the page and try again.")
         return error_response(error.code, error.name.lower().replace(" ", "_"), message)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # A locked database (another writer held it past the busy timeout) or a full disk: the
+        # transaction was rolled back whole, so the till can safely send the same sale again.
+        db.session.rollback()
+        log.error("Database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(503, "database_unavailable", _(
+            "The showroom database is busy or its disk is full. Nothing was saved; please try again."))
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

@@ -62,6 +62,9 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth.bp, catalog.bp, demo.bp):
         app.register_blueprint(blueprint)
+    from pos import labels, public
+    app.register_blueprint(labels.bp)
+    app.register_blueprint(public.bp)
 
     @app.route("/")
     def home():

@@ -5,3 +5,4 @@ from pos.models.catalog import (  # noqa: F401
 )
 from pos.models.inventory import MOVEMENT_KINDS, OWNERSHIPS, Lot, StockLevel, StockMovement  # noqa: F401
 from pos.models.outbox import OutboxEntry  # noqa: F401
+from pos.models.labels import LabelScanDaily  # noqa: F401

@@ -1,0 +1,9 @@
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from pos.navigation import add_nav_entry
+
+bp = Blueprint("labels", __name__, url_prefix="/labels", cli_group="labels")
+add_nav_entry("labels.index", _l("QR labels"), role="manager", order=60)
+
+from pos.labels import cli, views  # noqa: E402,F401

@@ -140,5 +140,7 @@ def seed_demo_command():
     """Load the demo showroom, producers, products and users (idempotent)."""
     products = seed_catalog()
     users = seed_users()
+    from pos.labels.demo import seed_labels
+    seed_labels()
     click.echo(f"Demo data: {products} new products, {len(users)} new users.")
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): cashier, manager, admin")

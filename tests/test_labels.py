@@ -115,7 +115,7 @@ def test_label_content_is_vietnamese_with_lot_dates(app):
     content = service.sheet_contents(service.resolve_items(["A:1:L1"]), base_url=BASE)[0]
     assert content.stars == 4 and content.stars_text == "4 sao OCOP"
     assert content.price == "350.000\u00a0₫/hộp" and content.name == "Chè Sen Quảng An"
-    assert content.lot_line == "Lô L1 · NSX 01/06/2026 · HSD 30/06/2027"
+    assert content.lot_line == "Lô L1 · HSD 30/06/2027"
     assert content.url.endswith("/10/L1")
 
 

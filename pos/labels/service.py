@@ -150,8 +150,6 @@ def label_content(item: LabelItem, *, with_stars: bool = True, base_url: str | N
     lot_line = ""
     if item.lot_code:
         parts = [f"Lô {item.lot_code}"]
-        if item.lot and item.lot.production_date:
-            parts.append(f"NSX {format_date(item.lot.production_date, 'vi')}")
         if item.lot and item.lot.expiry_date:
             parts.append(f"HSD {format_date(item.lot.expiry_date, 'vi')}")
         lot_line = " · ".join(parts)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from pos.database import atomic
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot
-from pos.labels.scans import count_scan, local_today
+from pos.labels.scans import count_scan, flush_scans, local_today
 from pos.models import LabelScanDaily, Product
 
 DEMO_LOTS = (("CSQA-100", "QA2606", -150, 570), ("XPT-VO", "PT0101", -10, -2))
@@ -30,4 +30,5 @@ def seed_labels(today: date | None = None) -> int:
             for day in range(7):
                 for _ in range((index * 3 + day) % 5 + 1):
                     count_scan(product.id, "", today - timedelta(days=day))
+        flush_scans()
     return created

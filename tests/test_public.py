@@ -137,3 +137,14 @@ def test_count_scan_upsert(app):
         count_scan(product.id, "", date(2026, 1, 1))
     count_scan(product.id, "", date(2026, 1, 2))
     assert sorted(r.scans for r in db.session.scalars(select(LabelScanDaily))) == [1, 2]
+
+
+def test_cached_page_still_counts_every_view(app, client):
+    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 30
+    lotus()
+    first = client.get(f"/01/{GTIN14}")
+    second = client.get(f"/01/{GTIN14}")
+    assert first.data == second.data and second.headers["Access-Control-Allow-Origin"] == "*"
+    assert "4 sao OCOP" in second.get_data(as_text=True)
+    assert "4-star OCOP" in client.get(f"/01/{GTIN14}?lang=en").get_data(as_text=True)
+    assert db.session.scalar(select(LabelScanDaily.scans)) == 3

@@ -1,4 +1,5 @@
 """GS1 Digital Link resolver for our labels: HTML for people, a linkset for machines."""
+import time
 from urllib.parse import urlencode
 
 from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
@@ -84,11 +85,19 @@ def product_page(code: str, lot: str | None = None):
         if request.query_string:
             target += "?" + request.query_string.decode("latin-1")
         return _finish(redirect(target, 301))
+    lang = current_language()
+    if not _wants_linkset() and request.args.get("linkType", "") in ("", "gs1:pip", "pip", "gs1:defaultLink"):
+        key = (resolved.gtin14, lot, lang, request.url_root, request.query_string)
+        cached = _page_cache().get(key)
+        if cached and cached[0] > time.monotonic():
+            _expires, html, headers, product_id, lot_code = cached
+            if request.method == "GET":
+                count_scan(product_id, lot_code)
+            return _finish(current_app.response_class(html, headers=headers))
     try:
         view = public_view(resolved.gtin14, lot)
     except NotFound as error:
         return _problem(404, error.message)
-    lang = current_language()
     product, rating, status = view.product, view.rating, view.status
     base = public_base_url()
     anchor = product_url(product, lot, base)
@@ -120,4 +129,18 @@ def product_page(code: str, lot: str | None = None):
     response.headers["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Content-Language"] = lang
+    ttl = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 30)
+    if ttl and link_type in ("", "gs1:pip", "pip", "gs1:defaultLink"):
+        cache = _page_cache()
+        if len(cache) > 2000:
+            cache.clear()
+        headers = {k: v for k, v in response.headers.items() if k in ("Content-Type", "Link", "Cache-Control", "Content-Language")}
+        cache[(resolved.gtin14, lot, lang, request.url_root, request.query_string)] = (
+            time.monotonic() + ttl, response.get_data(), headers, product.id, view.lot.code if view.lot else "")
     return response
+
+
+def _page_cache() -> dict:
+    """Rendered pages for PUBLIC_PAGE_CACHE_SECONDS (default 30): a rush of shoppers scanning the same
+    shelf costs one render. A rating change shows within that time."""
+    return current_app.extensions.setdefault("public_page_cache", {})

@@ -1,5 +1,7 @@
 """The shopper's page behind the QR: content, languages, resolver behaviour, scan counting."""
 import json
+
+import pytest
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -148,3 +150,20 @@ def test_cached_page_still_counts_every_view(app, client):
     assert "4 sao OCOP" in second.get_data(as_text=True)
     assert "4-star OCOP" in client.get(f"/01/{GTIN14}?lang=en").get_data(as_text=True)
     assert db.session.scalar(select(LabelScanDaily.scans)) == 3
+
+
+@pytest.mark.postgres
+def test_scan_upsert_on_postgresql(pg_url):
+    from tests.conftest import make_app
+
+    pg_app = make_app(pg_url)
+    with pg_app.app_context():
+        db.create_all()
+        product = make_product()
+        for _ in range(3):
+            count_scan(product.id, "L1", date(2026, 1, 1))
+        client = pg_app.test_client()
+        assert client.get(f"/01/{product.gtin14}").status_code == 200
+        assert sorted((r.lot_code, r.scans) for r in db.session.scalars(select(LabelScanDaily))) == [("", 1), ("L1", 3)]
+        db.session.remove()
+        db.engine.dispose()

@@ -141,3 +141,15 @@ def test_manager_sees_why_a_label_is_refused(app, manager_client, cashier_client
     assert "cannot show stars" in html
     assert manager_client.get("/labels/sheet.pdf?sku=OLD:3").status_code == 422
     assert cashier_client.get("/labels/").status_code == 403
+
+
+def test_get_interface_pairs_lots_with_skus_by_position(app, manager_client):
+    a = make_product(sku="A")
+    b = make_product(sku="B")
+    add_lot(b, "LB")
+    pdf = manager_client.get("/labels/sheet.pdf?sku=A:2&sku=B:1&lot=&lot=LB&preset=2x7&start=2")
+    assert pdf.status_code == 200
+    assert decode(pdf_pages(pdf.data)[0]) == sorted([f"http://localhost/01/{a.gtin14}"] * 2
+                                                    + [f"http://localhost/01/{b.gtin14}/10/LB"])
+    html = manager_client.get("/labels/?sku=A:2&lot=L1&lot=L2").get_data(as_text=True)
+    assert "More lots than products" in html

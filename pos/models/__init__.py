@@ -8,3 +8,4 @@ from pos.models.outbox import OutboxEntry  # noqa: F401
 from pos.models.sales import (  # noqa: F401
     PAYMENT_METHODS, CashMovement, Payment, PrintJob, Sale, SaleLine, SaleNumber, SaleReturn, SaleReturnLine, Shift,
 )
+from pos.models.labels import LabelScanDaily  # noqa: F401

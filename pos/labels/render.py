@@ -1,0 +1,261 @@
+"""Drawing labels: one PNG (Pillow) or A4 PDF sheets (reportlab). Both draw the same layout:
+the QR code on the left (quiet zone of 4 modules kept), the text on the right.
+
+Expensive things are cached: the fonts, and each URL's QR matrix (a sheet repeats a URL many times)."""
+from dataclasses import dataclass
+from functools import lru_cache
+from io import BytesIO
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+from qrcode.constants import ERROR_CORRECT_M
+
+from pos.config import BASE_DIR
+
+FONT_DIR = BASE_DIR / "static" / "fonts"
+QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
+MM_PER_INCH = 25.4
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    columns: int
+    rows: int
+    width_mm: float
+    height_mm: float
+    left_mm: float
+    top_mm: float
+    gap_x_mm: float = 0.0
+    gap_y_mm: float = 0.0
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    @property
+    def title(self) -> str:
+        return f"{self.columns}×{self.rows} · {self.width_mm:g}×{self.height_mm:g} mm"
+
+
+PRESETS = {
+    "3x8": Preset("3x8", 3, 8, 70, 37, left_mm=0, top_mm=0.5),
+    "2x7": Preset("2x7", 2, 7, 99, 38, left_mm=5, top_mm=15.5, gap_x_mm=2),
+}
+DEFAULT_PRESET = "3x8"
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    """What one label shows. `stars` is None when the label is printed without the OCOP mark."""
+    url: str
+    name: str
+    price: str
+    gtin: str
+    stars: int | None = None
+    stars_text: str = ""        # "4 sao OCOP"
+    lot_line: str = ""          # "Lô L2406 · HSD 30/06/2027"
+
+
+@lru_cache(maxsize=4096)
+def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR modules for a URL, quiet zone included (error correction M)."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
+    code.add_data(url)
+    code.make(fit=True)
+    return tuple(tuple(row) for row in code.get_matrix())
+
+
+@lru_cache(maxsize=4096)
+def qr_image(url: str) -> Image.Image:
+    """One pixel per module (1 = white): scaled up with NEAREST it stays crisp."""
+    matrix = qr_matrix(url)
+    size = len(matrix)
+    data = bytes(0 if dark else 255 for row in matrix for dark in row)
+    return Image.frombytes("L", (size, size), data)
+
+
+@lru_cache(maxsize=64)
+def pil_font(size_px: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size_px)
+
+
+def wrap(text: str, fits, max_lines: int) -> list[str]:
+    """Greedy word wrap; the last line is shortened with … if the text does not fit."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if fits(candidate) or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] += "…"
+    for i, text_line in enumerate(lines):
+        while not fits(text_line) and len(text_line) > 1:
+            text_line = text_line[:-2] + "…"
+        lines[i] = text_line
+    return lines
+
+
+def text_lines(content: LabelContent) -> list[tuple[str, str, float]]:
+    """(kind, text, relative size) from top to bottom; the name is wrapped by the caller."""
+    lines = []
+    if content.stars:
+        lines.append(("stars", "★" * content.stars + "☆" * (5 - content.stars), 1.35))
+        lines.append(("bold", content.stars_text, 0.9))
+    lines.append(("price", content.price, 1.25))
+    lines.append(("small", content.gtin, 0.8))
+    if content.lot_line:
+        lines.append(("small", content.lot_line, 0.8))
+    return lines
+
+
+# --- PNG ------------------------------------------------------------------------------------------
+
+def render_png_image(content: LabelContent, width_mm: float = 70, height_mm: float = 37,
+                     dpi: float = 300) -> Image.Image:
+    """The label as a greyscale image, `dpi` dots per inch."""
+    px = dpi / MM_PER_INCH
+    width, height = round(width_mm * px), round(height_mm * px)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    margin = round(1.5 * px)
+    qr = qr_image(content.url)
+    modules = qr.size[0]
+    scale = max(1, (height - 2 * margin) // modules)
+    qr_size = scale * modules
+    image.paste(qr.resize((qr_size, qr_size), Image.NEAREST), (margin, (height - qr_size) // 2))
+    x = margin + qr_size + round(1 * px)
+    text_width = width - x - margin
+    base = max(10, round(height / 12))
+    name_font = pil_font(round(base * 1.05), True)
+    lines = text_lines(content)
+    name_lines = wrap(content.name, lambda t: draw.textlength(t, font=name_font) <= text_width,
+                      3 if len(lines) <= 3 else 2)
+    y = margin
+    for line in name_lines:
+        draw.text((x, y), line, font=name_font, fill=0)
+        y += round(base * 1.25)
+    y += round(base * 0.25)
+    for kind, text, rel in lines:
+        size = round(base * rel)
+        font = pil_font(size, kind in ("bold", "price"))
+        while draw.textlength(text, font=font) > text_width and size > 8:
+            size -= 1
+            font = pil_font(size, kind in ("bold", "price"))
+        draw.text((x, y), text, font=font, fill=0)
+        y += round(size * 1.2)
+    return image
+
+
+def render_png(content: LabelContent, **kwargs) -> bytes:
+    """1-bit PNG: label and thermal printers print black or nothing, and it encodes 2× faster."""
+    buffer = BytesIO()
+    image = render_png_image(content, **kwargs).convert("1", dither=Image.Dither.NONE)
+    image.save(buffer, "PNG", compress_level=1, dpi=(kwargs.get("dpi", 300),) * 2)
+    return buffer.getvalue()
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def pdf_fonts() -> tuple[str, str]:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    return "DejaVuSans", "DejaVuSans-Bold"
+
+
+def _qr_runs(url: str) -> list[tuple[int, int, int]]:
+    """Dark modules as horizontal runs (row, start, length): far fewer rectangles to draw."""
+    return _qr_runs_cached(url)
+
+
+@lru_cache(maxsize=4096)
+def _qr_runs_cached(url: str):
+    runs = []
+    for y, row in enumerate(qr_matrix(url)):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append((y, start, x - start))
+            else:
+                x += 1
+    return runs
+
+
+def draw_pdf_label(canvas, content: LabelContent, x: float, y: float, width: float, height: float) -> None:
+    """One label with its bottom-left corner at (x, y), in points."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    regular, bold = pdf_fonts()
+    margin = 1.5 * mm
+    modules = len(qr_matrix(content.url))
+    qr_size = height - 2 * margin
+    module = qr_size / modules
+    qr_x, qr_top = x + margin, y + (height + qr_size) / 2
+    path = canvas.beginPath()
+    for row, start, length in _qr_runs(content.url):
+        # a hair of overlap so no white seams appear between rows in viewers
+        path.rect(qr_x + start * module, qr_top - (row + 1) * module, length * module, module * 1.02)
+    canvas.setFillGray(0)
+    canvas.drawPath(path, stroke=0, fill=1)
+    text_x = qr_x + qr_size + 1 * mm
+    text_width = x + width - margin - text_x
+    base = height / 12
+    lines = text_lines(content)
+    name_size = base * 1.05
+    name_lines = wrap(content.name, lambda t: stringWidth(t, bold, name_size) <= text_width,
+                      3 if len(lines) <= 3 else 2)
+    cursor = y + height - margin
+    for line in name_lines:
+        cursor -= name_size
+        canvas.setFont(bold, name_size)
+        canvas.drawString(text_x, cursor, line)
+        cursor -= base * 0.25
+    cursor -= base * 0.25
+    for kind, text, rel in lines:
+        font = bold if kind in ("bold", "price") else regular
+        size = base * rel
+        while stringWidth(text, font, size) > text_width and size > 5:
+            size -= 0.5
+        cursor -= size
+        canvas.setFont(font, size)
+        canvas.drawString(text_x, cursor, text)
+        cursor -= size * 0.2
+
+
+def render_sheet_pdf(labels: list[LabelContent], preset: Preset, start: int = 1, title: str = "") -> bytes:
+    """A4 pages of `preset`, the first label at cell `start` (1-based, row by row)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas.setTitle(title or "OCOP labels")
+    _page_width, page_height = A4
+    cell = start - 1
+    for content in labels:
+        if cell == preset.per_page:
+            canvas.showPage()
+            cell = 0
+        row, column = divmod(cell, preset.columns)
+        x = (preset.left_mm + column * (preset.width_mm + preset.gap_x_mm)) * mm
+        top = page_height - (preset.top_mm + row * (preset.height_mm + preset.gap_y_mm)) * mm
+        draw_pdf_label(canvas, content, x, top - preset.height_mm * mm, preset.width_mm * mm, preset.height_mm * mm)
+        cell += 1
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

@@ -1,0 +1,186 @@
+"""Label rules: which products and lots get which labels, and what a label may claim.
+
+A label never shows stars a product does not have: a product whose current rating is expired,
+revoked or missing is refused (with the reason) unless the manager asks for a plain label
+without the OCOP mark."""
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import select
+
+from pos.catalog import gs1
+from pos.catalog.ratings import rating_status
+from pos.catalog.service import find_by_code
+from pos.errors import DomainError, ValidationError
+from pos.extensions import db
+from pos.i18n import format_date, format_vnd
+from pos.labels.render import DEFAULT_PRESET, PRESETS, LabelContent
+from pos.models import Lot, Product
+
+MAX_QUANTITY = 1000        # labels of one product in one job
+MAX_LABELS = 5000          # labels in one job
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url() -> str:
+    """PUBLIC_BASE_URL, else the showroom's own URL (the request's, outside a request the default)."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return DEFAULT_BASE_URL
+
+
+def lot_url_part(lot: str) -> str:
+    return quote(lot, safe="")
+
+
+def product_url(product: Product, lot: str | None = None, base_url: str | None = None) -> str:
+    return gs1.digital_link(base_url or public_base_url(), product.gtin14, lot_url_part(lot) if lot else None)
+
+
+@dataclass
+class LabelItem:
+    product: Product
+    quantity: int
+    lot: Lot | None = None
+    lot_code: str = ""
+
+
+def parse_item(spec: str, lot_code: str = "") -> tuple[str, int, str]:
+    """'SKU', 'SKU:QTY' or 'SKU:QTY:LOT' (SKU may also be a GTIN) -> (code, quantity, lot)."""
+    spec = (spec or "").strip()
+    parts = spec.split(":")
+    code, quantity, lot = parts[0].strip(), 1, (lot_code or "").strip()
+    if not code:
+        raise ValidationError(f"'{spec[:60]}': a SKU or GTIN is required.", fields={"sku": "required"})
+    if len(parts) > 3:
+        raise ValidationError(f"'{spec[:60]}': write SKU:QUANTITY or SKU:QUANTITY:LOT.", fields={"sku": "format"})
+    if len(parts) >= 2:
+        try:
+            quantity = int(parts[1].strip())
+        except ValueError:
+            raise ValidationError(f"'{spec[:60]}': the quantity must be a whole number.",
+                                  fields={"quantity": "must be a whole number"}) from None
+    if len(parts) == 3 and parts[2].strip():
+        lot = parts[2].strip()
+    if quantity <= 0:
+        raise ValidationError(f"'{spec[:60]}': the quantity must be at least 1.", fields={"quantity": "must be at least 1"})
+    if quantity > MAX_QUANTITY:
+        raise ValidationError(f"'{spec[:60]}': at most {MAX_QUANTITY} labels of one product.",
+                              fields={"quantity": f"must be at most {MAX_QUANTITY}"})
+    if len(lot) > gs1.MAX_LOT_LENGTH:
+        raise ValidationError(f"Lot '{lot[:40]}' is longer than {gs1.MAX_LOT_LENGTH} characters.",
+                              fields={"lot": f"at most {gs1.MAX_LOT_LENGTH} characters"})
+    return code, quantity, lot
+
+
+def find_product(code: str) -> Product:
+    try:
+        return find_by_code(code).product
+    except DomainError as error:
+        raise ValidationError(f"Unknown SKU or GTIN '{code[:60]}'.", fields={"sku": "unknown"}) from error
+
+
+def find_lot(product: Product, code: str) -> Lot:
+    lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == code).order_by(Lot.id))
+    if lot is None:
+        raise ValidationError(f"Lot '{code}' of {product.sku} was never received; check the lot code.",
+                              fields={"lot": "unknown"})
+    return lot
+
+
+def resolve_items(specs: list[str], lots: list[str] | None = None) -> list[LabelItem]:
+    """The items of a job from 'SKU[:QTY[:LOT]]' specs; lots[i], if given, is the lot of specs[i]."""
+    lots = list(lots or [])
+    specs = [s for s in (specs or []) if s and s.strip()]
+    if not specs:
+        raise ValidationError("Choose at least one product (SKU:QUANTITY).", fields={"sku": "required"})
+    if len(lots) > len(specs):
+        raise ValidationError("More lots than products: give one lot per product, in the same order.",
+                              fields={"lot": "one per product"})
+    items = []
+    for index, spec in enumerate(specs):
+        code, quantity, lot_code = parse_item(spec, lots[index] if index < len(lots) else "")
+        product = find_product(code)
+        lot = find_lot(product, lot_code) if lot_code else None
+        items.append(LabelItem(product, quantity, lot, lot_code))
+    total = sum(item.quantity for item in items)
+    if total > MAX_LABELS:
+        raise ValidationError(f"{total} labels is too many for one job (at most {MAX_LABELS}).",
+                              fields={"quantity": f"total at most {MAX_LABELS}"})
+    return items
+
+
+def rating_refusal(product: Product, today: date | None = None) -> str | None:
+    """Why a label for this product may not carry stars, or None if it may."""
+    rating = product.rating
+    status = rating_status(rating, today)
+    if status in ("valid", "expiring"):
+        return None
+    if status == "unrated":
+        return f"{product.sku} ({product.name_vi}) has no OCOP rating, so its label cannot show stars."
+    if status == "revoked":
+        return (f"{product.sku} ({product.name_vi}): the {rating.stars}★ rating was revoked on "
+                f"{format_date(rating.revoked_on, 'vi')} ({rating.revoked_reason}); the label cannot show stars.")
+    return (f"{product.sku} ({product.name_vi}): the {rating.stars}★ rating expired on "
+            f"{format_date(rating.valid_until, 'vi')}; the label cannot show stars until it is re-rated.")
+
+
+def check_ratings(items: list[LabelItem], with_stars: bool = True) -> None:
+    if not with_stars:
+        return
+    reasons = [reason for item in items if (reason := rating_refusal(item.product))]
+    if reasons:
+        raise ValidationError(" ".join(reasons) + " Remove it, or print plain labels without the OCOP mark.",
+                              fields={"sku": "no valid rating"})
+
+
+def label_content(item: LabelItem, *, with_stars: bool = True, base_url: str | None = None) -> LabelContent:
+    """The label text, in Vietnamese (the shelf language). Stars only for a valid rating."""
+    product = item.product
+    rating = product.rating
+    stars = rating.stars if with_stars and rating_refusal(product) is None else None
+    stars_text = ""
+    if stars:
+        stars_text = f"{stars} sao OCOP" + (" · tiềm năng 5 sao" if rating.potential_5_star else "")
+    lot_line = ""
+    if item.lot_code:
+        parts = [f"Lô {item.lot_code}"]
+        if item.lot and item.lot.expiry_date:
+            parts.append(f"HSD {format_date(item.lot.expiry_date, 'vi')}")
+        lot_line = " · ".join(parts)
+    return LabelContent(
+        url=product_url(product, item.lot_code or None, base_url), name=product.name_vi,
+        price=f"{format_vnd(product.price, 'vi')}/{product.unit}", gtin=gs1.display_gtin(product.gtin14),
+        stars=stars, stars_text=stars_text, lot_line=lot_line)
+
+
+def sheet_contents(items: list[LabelItem], *, with_stars: bool = True, base_url: str | None = None) -> list[LabelContent]:
+    check_ratings(items, with_stars)
+    contents = []
+    for item in items:
+        contents.extend([label_content(item, with_stars=with_stars, base_url=base_url)] * item.quantity)
+    return contents
+
+
+def get_preset(key: str | None):
+    preset = PRESETS.get(key or DEFAULT_PRESET)
+    if preset is None:
+        raise ValidationError(f"Unknown label stock '{key}' (use {', '.join(PRESETS)}).", fields={"preset": "unknown"})
+    return preset
+
+
+def parse_start(value, preset) -> int:
+    text = str(value if value is not None else "1").strip() or "1"
+    try:
+        start = int(text)
+    except ValueError:
+        raise ValidationError("The start position must be a whole number.", fields={"start": "must be a whole number"}) from None
+    if not 1 <= start <= preset.per_page:
+        raise ValidationError(f"Start position {start} is off the sheet: a {preset.key} sheet has positions "
+                              f"1 to {preset.per_page}.", fields={"start": f"between 1 and {preset.per_page}"})
+    return start

@@ -1,0 +1,118 @@
+"""Manager pages: choose products and quantities, preview the sheet, download the PDF, print on
+the thermal printer; and the scans report.
+
+GET interface (goods receipts link here):
+  /labels/?sku=SKU[:QTY[:LOT]]&sku=…[&lot=LOT&lot=…][&preset=3x8|2x7][&start=N][&plain=1]
+  `lot` values pair with `sku` values by position (an empty `lot=` for none);
+  /labels/sheet.pdf and /labels/label.png take the same arguments."""
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from io import BytesIO
+
+from pos.auth.access import role_required
+from pos.errors import DomainError, ValidationError
+from pos.labels import bp, scans, service
+from pos.labels.render import PRESETS, render_png, render_png_image, render_sheet_pdf
+from pos.printing import PAPER_DOTS, print_raster
+
+MAX_THERMAL_LABELS = 200
+
+
+def _job_args(source):
+    specs = source.getlist("sku")
+    specs += [line for line in (source.get("items") or "").splitlines() if line.strip()]
+    lots = source.getlist("lot")
+    with_stars = source.get("plain") not in ("1", "on", "true")
+    return specs, lots, with_stars
+
+
+def _job(source):
+    specs, lots, with_stars = _job_args(source)
+    preset = service.get_preset(source.get("preset"))
+    start = service.parse_start(source.get("start"), preset)
+    items = service.resolve_items(specs, lots)
+    contents = service.sheet_contents(items, with_stars=with_stars)
+    return items, contents, preset, start, with_stars
+
+
+@bp.get("/")
+@role_required("manager")
+def index():
+    specs, lots, with_stars = _job_args(request.args)
+    items_text = "\n".join(s + (f":{lots[i]}" if i < len(lots) and lots[i] and s.count(":") == 1 else "")
+                           for i, s in enumerate(specs))
+    context = dict(presets=PRESETS, items_text=items_text, preset_key=request.args.get("preset") or "3x8",
+                   start=request.args.get("start") or "1", with_stars=with_stars, error=None, fields={},
+                   pages=[], query=None)
+    if specs:
+        try:
+            items, contents, preset, start, with_stars = _job(request.args)
+        except ValidationError as error:
+            context.update(error=error.message, fields=error.fields)
+        else:
+            cells = [None] * (start - 1) + list(contents)
+            cells += [""] * (-len(cells) % preset.per_page)  # the rest of the last sheet stays free
+            pages = [cells[i:i + preset.per_page] for i in range(0, len(cells), preset.per_page)]
+            images = {}
+            for item in items:
+                args = {"sku": f"{item.product.sku}:1:{item.lot_code}" if item.lot_code else item.product.sku}
+                if not with_stars:
+                    args["plain"] = "1"
+                images[service.label_content(item, with_stars=with_stars).url] = url_for("labels.label_png", **args)
+            query = {"sku": [f"{i.product.sku}:{i.quantity}" + (f":{i.lot_code}" if i.lot_code else "") for i in items],
+                     "preset": preset.key, "start": start}
+            if not with_stars:
+                query["plain"] = "1"
+            context.update(pages=pages, images=images, preset=preset, items=items, total=len(contents), query=query)
+    return render_template("labels/index.html", **context)
+
+
+@bp.get("/label.png")
+@role_required("manager")
+def label_png():
+    items, contents, preset, _start, _stars = _job(request.args)
+    image = render_png(contents[0], width_mm=preset.width_mm, height_mm=preset.height_mm)
+    response = send_file(BytesIO(image), mimetype="image/png", download_name=f"{items[0].product.sku}.png")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.get("/sheet.pdf")
+@role_required("manager")
+def sheet_pdf():
+    items, contents, preset, start, _stars = _job(request.args)
+    pdf = render_sheet_pdf(contents, preset, start, title=_("OCOP labels"))
+    name = "labels-" + "-".join(item.product.sku for item in items[:3]) + ".pdf"
+    return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=name,
+                     as_attachment=request.args.get("download") == "1")
+
+
+@bp.post("/print")
+@role_required("manager")
+def print_thermal():
+    try:
+        items, contents, preset, _start, _stars = _job(request.form)
+        if len(contents) > MAX_THERMAL_LABELS:
+            raise ValidationError(_("At most %(n)d labels per thermal print job.", n=MAX_THERMAL_LABELS),
+                                  fields={"quantity": "too many"})
+        dots = PAPER_DOTS.get(current_app.config["RECEIPT_WIDTH_MM"], 576)
+        width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)
+        for content in contents:
+            image = render_png_image(content, width_mm=width_mm, height_mm=preset.height_mm, dpi=203.2)
+            print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"])
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("%(n)d labels sent to the printer.", n=len(contents)), "success")
+    return redirect(url_for("labels.index", sku=request.form.getlist("sku"), preset=request.form.get("preset"),
+                            start=request.form.get("start"), plain=request.form.get("plain") or None))
+
+
+@bp.get("/scans")
+@role_required("manager")
+def scans_page():
+    try:
+        days = max(1, min(int(request.args.get("days", 30)), 366))
+    except ValueError:
+        days = 30
+    return render_template("labels/scans.html", rows=scans.scans_report(days), days=days)

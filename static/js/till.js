@@ -324,5 +324,6 @@
     if (e.key === "F4") { e.preventDefault(); $("pay-amount").focus(); }
   });
   root.addEventListener("click", (e) => { if (e.target === root || e.target.classList.contains("till-left")) focusScan(); });
+  root.dataset.ready = "1";  // listeners are in place: scans are handled from now on
   reprice().then(focusScan);
 })();

@@ -1,0 +1,97 @@
+"""Journeys 1 and 5: a cashier sells by scanning (one item by its QR label URL), gives a discount, takes
+part cash and part VietQR, sees the change and the receipt; and a whole sale without touching the mouse."""
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def open_shift_if_needed(page, base):
+    page.goto(f"{base}/shift")
+    if page.locator("input[name=opening_float]").count():
+        page.fill("input[name=opening_float]", "1000000")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    page.goto(f"{base}/till")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.wait_for_selector("#till[data-ready]")
+
+
+def scan(page, code):
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan")).to_have_value("")
+    page.wait_for_timeout(250)
+
+
+def test_cashier_scans_discounts_and_splits_cash_and_vietqr(live_server, page):
+    base = live_server["url"]
+    log_in(page, base, "cashier")
+    open_shift_if_needed(page, base)
+    scan(page, "8936012340013")                              # EAN-13 of Chè Sen Quảng An (350.000)
+    scan(page, f"{base}/01/08935001230021")                  # QR label URL: Bộ ấm chén Bát Tràng (980.000)
+    scan(page, "CLV-200")                                    # SKU: Cốm Làng Vòng (60.000)
+    assert page.locator("#cart-lines tr").count() == 3
+    assert "Bộ ấm chén men lam Bát Tràng" in page.inner_text("#cart-lines")
+    page.click("#order-discount")
+    page.fill("#discount-form input[name=value]", "5")
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-total")).to_contain_text("1.320.500")
+    # 500.000 by VietQR, the rest in cash with a 1.000.000 note
+    page.click(".method[data-method=vietqr]")
+    page.fill("#pay-amount", "500000")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#vietqr-dialog[open]")
+    assert "TH-" in page.inner_text("#vietqr-amount")
+    screenshot(page, "journey1-vietqr")
+    page.click("#vietqr-confirm")
+    page.click(".method[data-method=cash]")
+    page.fill("#pay-amount", "1000000")
+    page.keyboard.press("Enter")
+    assert page.inner_text("#t-change").replace("\u00a0", " ") == "179.500 ₫"
+    page.click("#complete")
+    page.wait_for_selector("#done-dialog[open]")
+    expect(page.locator("#done-print")).not_to_be_empty()
+    assert "1.320.500" in page.inner_text("#done-title")
+    assert "179.500" in page.inner_text("#done-change")
+    screenshot(page, "journey1-sale-done")
+    number = page.inner_text("#done-title").split("·")[1].strip()
+    conn = sqlite3.connect(live_server["database"])
+    rows = conn.execute("SELECT total FROM sales WHERE number = ?", (number,)).fetchall()
+    methods = conn.execute("SELECT method, amount, change FROM payments JOIN sales ON sales.id = payments.sale_id"
+                           " WHERE number = ? ORDER BY payments.id", (number,)).fetchall()
+    conn.close()
+    assert rows == [(1_320_500,)]
+    assert methods == [("vietqr", 500_000, 0), ("cash", 820_500, 179_500)]
+
+
+def test_a_whole_sale_with_the_keyboard_only(live_server, page):
+    base = live_server["url"]
+    page.goto(f"{base}/login")
+    expect(page.locator("input[name=username]")).to_be_focused()  # the login page puts the cursor there
+    page.keyboard.type("cashier")
+    page.keyboard.press("Tab")
+    page.keyboard.type("ocop-demo-2026")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    open_shift_if_needed(page, base)
+    scan(page, "STH-HAT")
+    scan(page, "xoi vo")                                   # a name search: the first hit is focused
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert page.locator("#cart-lines tr").count() == 2
+    page.keyboard.press("F4")                              # to the amount field
+    page.keyboard.press("Enter")                           # exact cash
+    expect(page.locator("#complete")).to_be_enabled()
+    page.keyboard.press("Alt+P")
+    page.wait_for_selector("#done-dialog[open]")
+    assert "140.000" in page.inner_text("#done-title")
+    screenshot(page, "journey5-keyboard-only")
+    page.keyboard.press("Enter")                           # next customer
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.activeElement.id") == "scan"

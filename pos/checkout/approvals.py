@@ -8,8 +8,9 @@ from pos.models import User
 
 
 class ApprovalRequired(DomainError):
+    """422 like any payload the rules refuse; the till recognises the code and asks for a manager."""
     code = "approval_required"
-    status = 403
+    status = 422
 
 
 def verify_manager(approval: dict | None, reason: str) -> User:

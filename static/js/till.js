@@ -263,7 +263,7 @@
     try { result = await api("POST", "/api/v1/sales", body); }
     catch (e) { busy = false; render(); message(root.dataset.msgOffline, "error"); return; }
     busy = false;
-    if (result.status === 403 && result.data.error === "approval_required") {
+    if (result.data.error === "approval_required") {
       approval = await askApproval(result.data.message);
       if (approval) return complete();
       render(); return;

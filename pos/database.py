@@ -1,6 +1,7 @@
 """Database engine set-up and the one way services write: `with atomic():`."""
 import contextvars
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -8,6 +9,9 @@ from sqlalchemy.engine import Engine
 from pos.extensions import db
 
 _immediate = contextvars.ContextVar("immediate_transaction", default=False)
+# SQLite has one writer at a time. Threads of one process queue here instead of in SQLite's busy
+# handler, whose sleeps (up to 100 ms each) would otherwise stretch the wait of a till behind another.
+_sqlite_writer = threading.RLock()
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -39,9 +43,11 @@ def atomic():
     if session().in_transaction():
         session.rollback()
     token = _immediate.set(True)
+    writer_lock = _sqlite_writer if session.get_bind().dialect.name == "sqlite" else nullcontext()
     try:
-        yield session
-        session.commit()
+        with writer_lock:
+            yield session
+            session.commit()
     except BaseException:
         session.rollback()
         raise

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pos.errors import ValidationError
 
 MAX_QUANTITY = 999
+MAX_DISCOUNT = 1_000_000_000
 
 
 def round_half_up_div(numerator: int, denominator: int) -> int:
@@ -82,8 +83,9 @@ def parse_discount(data, field_name: str) -> Discount:
         raise ValidationError("A discount is {kind: amount|percent, value: whole number}.",
                               fields={field_name: "invalid discount"})
     value = data.get("value", 0)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError("A discount value is a whole number ≥ 0.", fields={field_name: "invalid discount"})
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DISCOUNT:
+        raise ValidationError("A discount value is a whole number from 0 to 1.000.000.000.",
+                              fields={field_name: "invalid discount"})
     if data.get("kind") == "percent" and value > 100:
         raise ValidationError("A percent discount is at most 100.", fields={field_name: "over 100%"})
     return Discount(data.get("kind", "amount"), value)

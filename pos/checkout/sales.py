@@ -47,7 +47,7 @@ def parse_lines(raw) -> list[dict]:
         if CLIENT_PRICE_FIELDS & set(line):
             errors[f"lines[{i}].price"] = "prices are set by the showroom, not by the till"
         product_id, quantity = line.get("product_id"), line.get("quantity")
-        if isinstance(product_id, bool) or not isinstance(product_id, int):
+        if isinstance(product_id, bool) or not isinstance(product_id, int) or not 0 < product_id < 2**31:
             errors[f"lines[{i}].product_id"] = "required (a product id)"
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
             errors[f"lines[{i}].quantity"] = f"a whole number from 1 to {MAX_QUANTITY}"

@@ -1,0 +1,84 @@
+"""The OpenAPI document for /api/v1, served at /api/v1/openapi.json (and checked by schemathesis)."""
+from flask import Blueprint, jsonify
+
+from pos.auth.access import public
+
+bp = Blueprint("openapi", __name__)
+
+_ERROR = {"type": "object", "required": ["error", "message"],
+          "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                         "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
+_DISCOUNT = {"type": ["object", "null"], "properties": {"kind": {"enum": ["amount", "percent"]},
+                                                          "value": {"type": "integer", "minimum": 0}}}
+_LINE_IN = {"type": "object", "required": ["product_id", "quantity"], "additionalProperties": False,
+            "properties": {"product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1,
+                                                                           "maximum": 999},
+                           "discount": _DISCOUNT, "lot": {"type": ["string", "null"], "maxLength": 20}}}
+_PAYMENT_IN = {"type": "object", "required": ["method", "amount"],
+               "properties": {"method": {"enum": ["cash", "card", "vietqr"]},
+                              "amount": {"type": "integer", "minimum": 1}, "reference": {"type": "string"}}}
+_SALE = {"type": "object", "required": ["uuid", "number", "total", "vat_total", "lines", "payments"],
+         "properties": {"uuid": {"type": "string"}, "number": {"type": "string"}, "total": {"type": "integer"},
+                        "vat_total": {"type": "integer"}, "subtotal": {"type": "integer"},
+                        "discount_total": {"type": "integer"}, "lookup_code": {"type": "string"},
+                        "lines": {"type": "array"}, "payments": {"type": "array"}}}
+_PRODUCT = {"type": "object", "required": ["id", "sku", "gtin", "name", "price", "vat_rate", "rating_status"],
+            "properties": {"id": {"type": "integer"}, "sku": {"type": "string"}, "gtin": {"type": "string"},
+                           "name": {"type": "string"}, "price": {"type": "integer"},
+                           "vat_rate": {"type": "integer"}, "stars": {"type": ["integer", "null"]},
+                           "rating_status": {"type": "string"}, "on_hand": {"type": "integer"}}}
+
+
+def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
+    responses = {ok_status: {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}}
+    for status in ("401", "503") + errors:
+        responses[status] = {"description": "Refused", "content": {"application/json": {"schema": _ERROR}}}
+    return responses
+
+
+def document() -> dict:
+    uuid_param = {"name": "sale_uuid", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "OCOP showroom POS API", "version": "1"},
+        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+        "security": [{"session": []}],
+        "paths": {
+            "/api/v1/health": {"get": {"security": [], "responses": _responses(
+                "200", {"type": "object", "required": ["status"]})}},
+            "/api/v1/products/lookup": {"get": {
+                "parameters": [{"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "responses": _responses("200", _PRODUCT, "404", "422")}},
+            "/api/v1/products/search": {"get": {
+                "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
+                "responses": _responses("200", {"type": "object", "required": ["products"]})}},
+            "/api/v1/cart/price": {"post": {
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["lines"],
+                    "properties": {"lines": {"type": "array", "items": _LINE_IN}, "discount": _DISCOUNT}}}}},
+                "responses": _responses("200", {"type": "object", "required": ["total", "vat_total"]}, "422")}},
+            "/api/v1/sales": {"post": {
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["uuid", "lines", "payments"],
+                    "properties": {"uuid": {"type": "string", "format": "uuid"},
+                                   "lines": {"type": "array", "items": _LINE_IN, "minItems": 1, "maxItems": 200},
+                                   "payments": {"type": "array", "items": _PAYMENT_IN, "minItems": 1, "maxItems": 10},
+                                   "discount": _DISCOUNT,
+                                   "approval": {"type": ["object", "null"]}}}}}},
+                "responses": _responses("201", _SALE, "409", "422") | {
+                    "200": {"description": "The same sale, sent again",
+                            "content": {"application/json": {"schema": _SALE}}}}}},
+            "/api/v1/sales/{sale_uuid}": {"get": {"parameters": [uuid_param],
+                                                  "responses": _responses("200", _SALE, "404", "422")}},
+            "/api/v1/sales/{sale_uuid}/number": {"post": {"parameters": [uuid_param], "responses": _responses(
+                "200", {"type": "object", "required": ["number"]}, "422")}},
+            "/api/v1/sales/{sale_uuid}/print": {"post": {"parameters": [uuid_param], "responses": _responses(
+                "200", {"type": "object", "required": ["status"]}, "404", "422")}},
+        },
+    }
+
+
+@bp.get("/api/v1/openapi.json")
+@public
+def openapi_json():
+    return jsonify(document())

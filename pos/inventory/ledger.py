@@ -7,6 +7,7 @@ two tills selling the last unit at once cannot both succeed."""
 from datetime import date
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -72,9 +73,10 @@ def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_c
     db.session.add(movement)
     db.session.flush()
     # Objects already loaded still hold the old figures; reload them on next access.
-    for obj in db.session.identity_map.values():
-        if (isinstance(obj, Lot) and obj.id == lot_id) or (isinstance(obj, StockLevel) and obj.product_id == product_id):
-            db.session.expire(obj, ["on_hand"])
+    for model, key in ((Lot, lot_id), (StockLevel, product_id)):
+        loaded = db.session.identity_map.get(identity_key(model, key))
+        if loaded is not None:
+            db.session.expire(loaded, ["on_hand"])
     return movement
 
 

@@ -58,11 +58,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import auth, backup, catalog, checkout, demo, labels, openapi
+    from pos import auth, backup, catalog, checkout, demo, labels, openapi, reports
     from pos import public as shopper_pages
     from pos.auth.access import public
 
-    for blueprint in (auth.bp, backup.bp, catalog.bp, checkout.bp, demo.bp, labels.bp, openapi.bp, shopper_pages.bp):
+    for blueprint in (auth.bp, backup.bp, catalog.bp, checkout.bp, demo.bp, labels.bp, openapi.bp, reports.bp,
+                      shopper_pages.bp):
         app.register_blueprint(blueprint)
 
     @app.get("/api/v1/health")

@@ -1,0 +1,42 @@
+import csv
+import io
+from datetime import date, datetime
+
+from flask import Response, render_template, request
+from flask_babel import gettext as _
+
+from pos.auth.access import role_required
+from pos.checkout.shifts import current_shift
+from pos.errors import ValidationError
+from pos.i18n import LOCAL_TZ
+from pos.reports import bp
+from pos.reports.showroom import day_report
+
+
+def _chosen_day() -> date:
+    text = request.args.get("day", "").strip()
+    if not text:
+        return datetime.now(LOCAL_TZ).date()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(_("The day must be a date like 2026-11-25."), fields={"day": "not a date"})
+    if not date(2000, 1, 1) <= day <= datetime.now(LOCAL_TZ).date():
+        raise ValidationError(_("Choose a day between 2000 and today."), fields={"day": "out of range"})
+    return day
+
+
+@bp.get("/")
+@role_required("manager")
+def showroom_day():
+    """Today (or a chosen day), or the open shift: revenue, VAT, payments and sales per product."""
+    shift = current_shift() if request.args.get("scope") == "shift" else None
+    report = day_report(_chosen_day(), shift.id if shift else None)
+    if request.args.get("format") == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["sku", "name_vi", "stars", "units", "revenue"])
+        writer.writerows([row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products)
+        return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f"attachment; filename=sales-{report.day.isoformat()}.csv"})
+    return render_template("reports/showroom_day.html", report=report, shift=shift)

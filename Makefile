@@ -26,7 +26,7 @@ install-test: $(VENV)/.test-deps
 # Each area keeps its own catalog in pos/<area>/translations; compiled here, never committed.
 translations: $(VENV)/.run-deps
 	@for dir in pos/translations pos/*/translations; do \
-	  [ -d "$$dir" ] && $(BIN)/pybabel -q compile -f -d "$$dir" || true; \
+	  [ -d "$$dir" ] && $(BIN)/pybabel -q compile -d "$$dir" || true; \
 	done
 
 # Refresh each area's catalog from its code and templates (then fill in the Vietnamese msgstr).

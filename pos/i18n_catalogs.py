@@ -14,11 +14,12 @@ def update_catalog(pot_path: str, directory: str) -> int:
     if po_path.exists():
         with open(po_path, "rb") as f:
             catalog = read_po(f, locale="vi")
-        catalog.update(template, update_header_comment=False)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
     else:
         catalog = template
         catalog.locale = "vi"
     catalog.obsolete.clear()
+    catalog.fuzzy = False  # the header; guessed ("fuzzy") translations are never made, so none are shipped
     with open(po_path, "wb") as f:
         write_po(f, catalog, width=120, omit_header=False, sort_output=True, ignore_obsolete=True)
     return sum(1 for m in catalog if m.id and not m.string)

@@ -22,9 +22,9 @@ def test_a_locked_database_gives_a_clear_503_and_the_same_uuid_can_be_retried(ap
     finally:
         blocker.rollback()
         blocker.close()
-    assert response.status_code == 503
+    assert response.status_code == 503, response.get_json()
     assert response.get_json()["error"] == "database_unavailable"
-    assert "Nothing was saved" in response.get_json()["message"]
+    assert "Chưa có gì được lưu" in response.get_json()["message"]  # Vietnamese by default
     assert db.session.scalar(select(func.count(Sale.id))) == 0
     assert db.session.scalar(select(func.count(OutboxEntry.id))) == 0
     movements = db.session.scalar(select(func.count(StockMovement.id)))

@@ -185,7 +185,7 @@ def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashi
         shift = require_open_shift()
         products = {p.id: p for p in db.session.scalars(
             select(Product).where(Product.id.in_({line["product_id"] for line in lines}))
-            .options(selectinload(Product.ratings)))}
+            .options(selectinload(Product.ratings), selectinload(Product.producer)))}
         missing = {f"lines[{i}].product_id": "unknown product" for i, line in enumerate(lines)
                    if line["product_id"] not in products or not products[line["product_id"]].active}
         if missing:
@@ -210,24 +210,25 @@ def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashi
                     approved_by=approver.username if approver else "")
         db.session.add(sale)
         db.session.flush()
+        costs = dict(db.session.execute(select(StockLevel.product_id, StockLevel.average_cost)
+                                        .where(StockLevel.product_id.in_(products))).all())
+        sale_lines = []
         for line_no, line in enumerate(cart.lines, start=1):
             product = line.product
-            cost = db.session.scalar(select(StockLevel.average_cost).where(StockLevel.product_id == product.id))
             consigned = _take(line, sale, cashier, approval)
             rating = product.rating if is_sellable_as_ocop(product.rating) else None
-            db.session.add(SaleLine(
+            sale_lines.append(SaleLine(
                 sale_id=sale.id, line_no=line_no, product_id=product.id, sku=product.sku, name_vi=product.name_vi,
                 quantity=line.quantity, unit_price=line.unit_price, discount=line.discount, amount=line.amount,
                 vat_rate=line.vat_rate, vat_amount=line.vat_amount, stars=rating.stars if rating else None,
-                potential_5_star=bool(rating and rating.potential_5_star), unit_cost=cost or None,
+                potential_5_star=bool(rating and rating.potential_5_star), unit_cost=costs.get(product.id) or None,
                 consignment=consigned))
-        for p in settled:
-            db.session.add(Payment(sale_id=sale.id, **p))
+        payments = [Payment(sale_id=sale.id, **p) for p in settled]
+        db.session.add_all(sale_lines + payments)
         if approver:
             record_audit("override", "sale", sale.uuid, user=approver,
                          note=f"approved at the till for {cashier.username}: sale {sale.number}")
-        db.session.flush()
-        enqueue("sale", sale_payload(sale, cart, products, cashier))
+        enqueue("sale", sale_payload(sale, sale_lines, payments, products, cashier))
     return sale
 
 
@@ -251,8 +252,8 @@ def _take(line, sale: Sale, cashier, approval) -> bool:
     return any(movement.lot.ownership == "consignment" for movement in movements)
 
 
-def sale_payload(sale: Sale, cart, products, cashier) -> dict:
-    lines = db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
+def sale_payload(sale: Sale, lines: list[SaleLine], payments: list[Payment], products: dict, cashier) -> dict:
+    """The outbox payload of docs/sync-payloads.md, from the objects just written."""
     return {
         "uuid": sale.uuid, "number": sale.number, "created_at": iso_utc(sale.created_at),
         "cashier": cashier.username, "shift_id": sale.shift_id, "total": sale.total, "vat_total": sale.vat_total,
@@ -266,8 +267,7 @@ def sale_payload(sale: Sale, cart, products, cashier) -> dict:
             "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate, "vat_amount": l.vat_amount,
             "unit_cost": l.unit_cost, "consignment": l.consignment} for l in lines],
         "payments": [{"method": p.method, "amount": p.amount, "tendered": p.tendered, "change": p.change,
-                      "reference": p.reference} for p in db.session.scalars(
-                          select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id))],
+                      "reference": p.reference} for p in payments],
     }
 
 

@@ -54,7 +54,8 @@ def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_c
     if it would take either below zero."""
     if not isinstance(quantity, int) or quantity == 0:
         raise ValidationError("A stock movement needs a non-zero whole quantity.", fields={"quantity": "invalid"})
-    _ensure_stock_level(product_id)
+    if quantity > 0:
+        _ensure_stock_level(product_id)  # taking stock needs no new row: without one the update below refuses
     if quantity > 0 and unit_cost is not None:
         level = db.session.scalar(select(StockLevel).where(StockLevel.product_id == product_id).with_for_update())
         db.session.refresh(level)

@@ -1,0 +1,10 @@
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from pos.navigation import add_nav_entry
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+add_nav_entry("admin.users", _l("Users"), role="admin", order=90)
+add_nav_entry("admin.settings", _l("Settings"), role="admin", order=91)
+
+from pos.admin import views  # noqa: E402,F401

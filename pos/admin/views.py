@@ -1,0 +1,57 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from pos.admin import bp
+from pos.admin.service import SHOWROOM_FIELDS, local_showroom_row, save_settings, set_active
+from pos.auth.access import role_required
+from pos.auth.service import create_user, set_password
+from pos.errors import DomainError
+from pos.extensions import db
+from pos.models import ROLES, User
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("admin")
+def settings():
+    errors, values = {}, None
+    if request.method == "POST":
+        values = request.form
+        try:
+            save_settings(request.form)
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("admin.settings"))
+        except DomainError as error:
+            errors = error.fields
+            flash(error.message, "error")
+    showroom = local_showroom_row()
+    values = values or {field: getattr(showroom, field) or "" for field in SHOWROOM_FIELDS}
+    return render_template("admin/settings.html", values=values, errors=errors, fields=SHOWROOM_FIELDS,
+                           code=showroom.code), (422 if errors else 200)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required("admin")
+def users():
+    if request.method == "POST":
+        try:
+            action = request.form.get("action")
+            if action == "create":
+                user = create_user(request.form.get("username", ""), request.form.get("password", ""),
+                                   request.form.get("role", ""), request.form.get("full_name", "")[:120])
+                flash(_("User %(name)s created.", name=user.username), "success")
+            elif action in ("activate", "deactivate"):
+                set_active(request.form.get("user_id", type=int) or 0, action == "activate", current_user)
+                flash(_("Saved."), "success")
+            elif action == "password":
+                user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+                if user is None:
+                    raise DomainError("No such user.")
+                set_password(user, request.form.get("password", ""))
+                flash(_("Password changed; the user's other sessions have ended."), "success")
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("admin.users"))
+    people = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", people=people, roles=ROLES)

@@ -1,0 +1,40 @@
+"""Admin: the showroom's settings (bank details for VietQR) and staff accounts."""
+from sqlalchemy import select
+
+from pos.models import AuditEntry, Showroom, User
+
+
+def test_settings_are_saved_and_audited(admin_client, db):
+    data = {"name": "Điểm OCOP Tây Hồ", "tax_code": "0109876543", "invoice_symbol": "1C26MTH", "bank_bin": "970436",
+            "bank_account": "0011004399999", "bank_account_name": "DIEM OCOP TAY HO"}
+    response = admin_client.post("/admin/settings", data=data)
+    assert response.status_code == 302
+    showroom = db.session.scalar(select(Showroom).where(Showroom.code == "TH"))
+    assert (showroom.bank_bin, showroom.bank_account) == ("970436", "0011004399999")
+    assert db.session.scalar(select(AuditEntry.entity).order_by(AuditEntry.id.desc())) == "showroom"
+
+
+def test_bad_settings_name_the_field_and_change_nothing(admin_client, db):
+    response = admin_client.post("/admin/settings", data={"name": "X", "bank_bin": "97043", "tax_code": "12ab"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "bank_bin" in page and "tax_code" in page
+    assert db.session.scalar(select(Showroom)) is None
+
+
+def test_managers_cannot_open_admin_pages(manager_client):
+    assert manager_client.get("/admin/settings").status_code == 403
+    assert manager_client.get("/admin/users").status_code == 403
+
+
+def test_admin_creates_and_deactivates_a_user(admin_client, db, app):
+    admin_client.post("/admin/users", data={"action": "create", "username": "thu2", "password": "a-long-password",
+                                            "role": "cashier", "full_name": "Thu"})
+    user = db.session.scalar(select(User).where(User.username == "thu2"))
+    assert user is not None and user.role == "cashier"
+    admin_client.post("/admin/users", data={"action": "deactivate", "user_id": user.id})
+    db.session.refresh(user)
+    assert user.active is False
+    short = admin_client.post("/admin/users", data={"action": "create", "username": "x", "password": "short",
+                                                    "role": "cashier"}, follow_redirects=True)
+    assert "8" in short.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.username == "x")) is None

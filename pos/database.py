@@ -38,8 +38,11 @@ def atomic():
     """One write transaction, committed on success and rolled back on any error.
 
     Any read transaction the request already holds is ended first, so the write starts on fresh
-    data (on SQLite it then takes the write lock up front)."""
+    data (on SQLite it then takes the write lock up front). Nested blocks join the outer one."""
     session = db.session
+    if _immediate.get():  # already inside atomic(): the outer block commits or rolls back everything
+        yield session
+        return
     if session().in_transaction():
         session.rollback()
     token = _immediate.set(True)

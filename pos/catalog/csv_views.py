@@ -1,0 +1,32 @@
+from flask import Response, render_template, request
+
+from pos.auth.access import role_required
+from pos.catalog import bp
+from pos.catalog.csv_io import IMPORT_COLUMNS, export_csv, import_csv
+
+MAX_CSV_BYTES = 2 * 1024 * 1024
+
+
+@bp.get("/export.csv")
+@role_required("manager")
+def export():
+    return Response(export_csv(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=ocop-catalog.csv"})
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("manager")
+def import_page():
+    result, problem = None, None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            problem = "file: choose a .csv file"
+        elif not upload.filename.lower().endswith(".csv"):
+            problem = f"file: '{upload.filename}' is not a .csv file"
+        else:
+            data = upload.read(MAX_CSV_BYTES + 1)
+            problem = "file: larger than 2 MB" if len(data) > MAX_CSV_BYTES else None
+            result = None if problem else import_csv(data)
+    status = 422 if problem or (result and result.errors) else 200
+    return render_template("catalog/import.html", result=result, problem=problem, columns=IMPORT_COLUMNS), status

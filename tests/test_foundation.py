@@ -32,7 +32,7 @@ def test_anonymous_staff_page_redirects_to_login(client):
 
 # Routes anyone may open. Every other route must refuse an anonymous visitor.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "health", "checkout.public_receipt",
-                    "public.product_page", "openapi.openapi_json"}
+                    "public.product_page", "openapi.openapi_json", "catalog.media"}
 
 
 def test_every_route_outside_the_allow_list_refuses_anonymous_access(app, client):

@@ -1,13 +1,13 @@
 """Catalog rules: producers, products, ratings, lookups by code. Every change is audited."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from pos.audit import record_audit
 from pos.catalog import gs1
-from pos.catalog.ratings import valid_until
+from pos.catalog.ratings import EXPIRING_WITHIN_DAYS, valid_until
 from pos.catalog.text import fold
 from pos.database import atomic
 from pos.errors import InvalidBarcode, NotFound, ValidationError
@@ -301,7 +301,7 @@ def find_by_code(code: str) -> ScanResult:
 
 
 def search_products(term: str = "", *, group: str | None = None, stars: int | None = None,
-                    producer_id: int | None = None, active_only: bool = False):
+                    producer_id: int | None = None, active_only: bool = False, status: str | None = None):
     """A select() over products, filtered; diacritics and case are ignored in the search term."""
     query = select(Product)
     for word in fold(term).split():
@@ -312,11 +312,31 @@ def search_products(term: str = "", *, group: str | None = None, stars: int | No
         query = query.where(Product.producer_id == producer_id)
     if active_only:
         query = query.where(Product.active.is_(True))
+    newest = aliased(OcopRating)
+    latest_id = (select(newest.id).where(newest.product_id == Product.id)
+                 .order_by(newest.decision_date.desc(), newest.id.desc()).limit(1).correlate(Product).scalar_subquery())
     if stars:
-        latest = (select(OcopRating.stars).where(OcopRating.product_id == Product.id)
-                  .order_by(OcopRating.decision_date.desc(), OcopRating.id.desc()).limit(1).scalar_subquery())
-        query = query.where(latest == stars)
+        query = query.where(select(OcopRating.id).where(OcopRating.id == latest_id, OcopRating.stars == stars).exists())
+    if status:
+        query = query.where(_status_condition(status, latest_id))
     return query.order_by(Product.name_vi, Product.id)
+
+
+def _status_condition(status: str, latest_id):
+    """SQL for the rating status of a product's latest rating (see ratings.rating_status)."""
+    today = date.today()
+    soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
+    if status == "unrated":
+        return latest_id.is_(None)
+    revoked = and_(OcopRating.revoked_on.is_not(None), OcopRating.revoked_on <= today)
+    not_revoked = or_(OcopRating.revoked_on.is_(None), OcopRating.revoked_on > today)
+    condition = {
+        "revoked": revoked,
+        "expired": and_(not_revoked, OcopRating.valid_until < today),
+        "expiring": and_(not_revoked, OcopRating.valid_until >= today, OcopRating.valid_until <= soon),
+        "valid": and_(not_revoked, OcopRating.valid_until > soon),
+    }[status]
+    return select(OcopRating.id).where(OcopRating.id == latest_id, condition).exists()
 
 
 def get_product(product_id: int) -> Product:

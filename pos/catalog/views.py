@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
 from pos.catalog import bp
-from pos.catalog.ratings import rating_status
+from pos.catalog.ratings import STATUSES, rating_status
 from pos.catalog.service import search_products
 from pos.extensions import db
 from pos.models import OCOP_GROUPS, OcopRating, Producer, Product
@@ -35,14 +35,17 @@ def products():
     group = request.args.get("group") if request.args.get("group") in OCOP_GROUPS else None
     stars = request.args.get("stars", type=int)
     producer_id = request.args.get("producer", type=int)
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = db.paginate(
-        search_products(term, group=group, stars=stars if stars in (3, 4, 5) else None, producer_id=producer_id)
+        search_products(term, group=group, stars=stars if stars in (3, 4, 5) else None, producer_id=producer_id,
+                        status=status)
         .options(selectinload(Product.ratings), selectinload(Product.producer)),
         page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
     return render_template("catalog/products.html", pagination=pagination, term=term, group=group, stars=stars,
-                           producer_id=producer_id, producers=producers, groups=OCOP_GROUPS,
+                           producer_id=producer_id, producers=producers, groups=OCOP_GROUPS, status=status,
+                           statuses=STATUSES,
                            rating_status=rating_status)
 
 

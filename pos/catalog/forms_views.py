@@ -1,0 +1,121 @@
+"""Manager pages that change the catalog: products, producers, ratings."""
+from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from pos.auth.access import public, role_required
+from pos.catalog import bp
+from pos.catalog.media import save_image, upload_dir
+from pos.catalog.ratings import rating_status
+from pos.catalog.service import (
+    PRODUCER_FIELDS, add_rating, get_product, save_producer, save_product, update_rating,
+)
+from pos.database import atomic
+from pos.errors import DomainError
+from pos.extensions import db
+from pos.models import OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer
+
+PRODUCT_FORM_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit", "price", "vat_rate", "producer_id",
+                       "description_vi", "description_en", "applied_standard", "portal_url", "reorder_point")
+
+
+@bp.get("/media/<path:filename>", endpoint="media")
+@public
+def media(filename):
+    """Photos and certificate images (public: the shopper's page shows them)."""
+    return send_from_directory(upload_dir(), filename, max_age=86400)
+
+
+def _product_form(product, values, errors, status=200):
+    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+    return render_template("catalog/product_form.html", product=product, values=values, errors=errors,
+                           producers=producers, groups=OCOP_GROUPS, vat_rates=VAT_RATES), status
+
+
+@bp.route("/products/new", methods=["GET", "POST"], endpoint="product_new")
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"], endpoint="product_edit")
+@role_required("manager")
+def product_form(product_id=None):
+    product = get_product(product_id) if product_id else None
+    if request.method == "POST":
+        data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {"active": "active" in request.form}
+        try:
+            photo = save_image(request.files.get("photo"), "photo")
+            saved = save_product(data, product)
+            if photo:
+                with atomic():
+                    saved.photo = photo
+            flash(_("Product saved."), "success")
+            return redirect(url_for("catalog.product_detail", product_id=saved.id))
+        except DomainError as error:
+            return _product_form(product, data, error.fields or {"form": error.message}, 422)
+    values = ({f: getattr(product, f) for f in PRODUCT_FORM_FIELDS} | {"active": product.active} if product
+              else {"vat_rate": 8, "active": True})
+    return _product_form(product, values, {})
+
+
+@bp.get("/products/<int:product_id>", endpoint="product_detail")
+@role_required("manager")
+def product_detail(product_id):
+    product = get_product(product_id)
+    return render_template("catalog/product_detail.html", product=product, rating_status=rating_status,
+                           levels=RATING_LEVELS)
+
+
+@bp.post("/products/<int:product_id>/ratings", endpoint="rating_add")
+@role_required("manager")
+def rating_add(product_id):
+    product = get_product(product_id)
+    data = dict(request.form) | {"potential_5_star": "potential_5_star" in request.form}
+    try:
+        image = save_image(request.files.get("certificate_image"), "certificate_image")
+        rating = add_rating(product, data)
+        if image:
+            with atomic():
+                rating.certificate_image = image
+        flash(_("Rating added."), "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("catalog.product_detail", product_id=product_id))
+
+
+@bp.post("/ratings/<int:rating_id>/revoke", endpoint="rating_revoke")
+@role_required("manager")
+def rating_revoke(rating_id):
+    rating = db.session.get(OcopRating, rating_id) or abort(404)
+    data = {f: getattr(rating, f) for f in ("stars", "potential_5_star", "level", "score", "decision_no",
+                                             "decision_date", "certificate_no")}
+    data |= {"revoked_on": request.form.get("revoked_on", ""), "revoked_reason": request.form.get("revoked_reason", "")}
+    try:
+        update_rating(rating, data)
+        flash(_("Rating revoked."), "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("catalog.product_detail", product_id=rating.product_id))
+
+
+@bp.get("/producers", endpoint="producers")
+@role_required("manager")
+def producers():
+    rows = db.session.scalars(select(Producer).order_by(Producer.name)).all()
+    return render_template("catalog/producers.html", producers=rows)
+
+
+@bp.route("/producers/new", methods=["GET", "POST"], endpoint="producer_new")
+@bp.route("/producers/<int:producer_id>/edit", methods=["GET", "POST"], endpoint="producer_edit")
+@role_required("manager")
+def producer_form(producer_id=None):
+    producer = db.session.get(Producer, producer_id) if producer_id else None
+    if producer_id and producer is None:
+        abort(404)
+    errors, values = {}, ({f: getattr(producer, f) for f in PRODUCER_FIELDS} if producer else {"type": "cooperative"})
+    if request.method == "POST":
+        values = {f: request.form.get(f, "") for f in PRODUCER_FIELDS}
+        try:
+            save_producer(values, producer)
+            flash(_("Producer saved."), "success")
+            return redirect(url_for("catalog.producers"))
+        except DomainError as error:
+            errors = error.fields or {"form": error.message}
+    return render_template("catalog/producer_form.html", producer=producer, values=values, errors=errors,
+                           types=PRODUCER_TYPES), (422 if errors else 200)

@@ -38,3 +38,13 @@ def test_admin_creates_and_deactivates_a_user(admin_client, db, app):
                                                     "role": "cashier"}, follow_redirects=True)
     assert "8" in short.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.username == "x")) is None
+
+
+def test_managers_browse_the_audit_log_with_before_and_after(manager_client, db):
+    from tests.conftest import make_product
+    product = make_product(price=100_000)
+    from pos.catalog.service import PRODUCT_FIELDS, save_product
+    save_product({f: getattr(product, f) for f in PRODUCT_FIELDS} | {"price": 130_000}, product)
+    page = manager_client.get("/admin/audit?entity=product&action=update").get_data(as_text=True)
+    assert "<strong>price</strong>: 100000 → 130000" in page
+    assert "login" not in manager_client.get("/admin/audit?action=create").get_data(as_text=True).split('id="audit"')[1]

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from pos.navigation import add_nav_entry
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+add_nav_entry("admin.audit", _l("Audit log"), role="manager", order=80)
 add_nav_entry("admin.users", _l("Users"), role="admin", order=90)
 add_nav_entry("admin.settings", _l("Settings"), role="admin", order=91)
 

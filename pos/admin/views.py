@@ -9,7 +9,7 @@ from pos.auth.access import role_required
 from pos.auth.service import create_user, set_password
 from pos.errors import DomainError
 from pos.extensions import db
-from pos.models import ROLES, User
+from pos.models import ROLES, AuditEntry, User
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -55,3 +55,17 @@ def users():
         return redirect(url_for("admin.users"))
     people = db.session.scalars(select(User).order_by(User.username)).all()
     return render_template("admin/users.html", people=people, roles=ROLES)
+
+
+@bp.get("/audit")
+@role_required("manager")
+def audit():
+    """Who did what and when, with the values before and after."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    for column in ("action", "entity", "username"):
+        value = request.args.get(column, "").strip()[:64]
+        if value:
+            query = query.where(getattr(AuditEntry, column) == value)
+    pagination = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=50, error_out=False)
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    return render_template("admin/audit.html", pagination=pagination, actions=actions, args=request.args)

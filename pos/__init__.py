@@ -58,12 +58,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import admin, auth, backup, catalog, checkout, demo, labels, openapi, reports
+    from pos import admin, auth, backup, catalog, checkout, demo, inventory, labels, openapi, reports
     from pos import public as shopper_pages
     from pos.auth.access import public
 
-    for blueprint in (admin.bp, auth.bp, backup.bp, catalog.bp, checkout.bp, demo.bp, labels.bp, openapi.bp, reports.bp,
-                      shopper_pages.bp):
+    for blueprint in (admin.bp, auth.bp, backup.bp, catalog.bp, checkout.bp, demo.bp, inventory.bp, labels.bp,
+                      openapi.bp, reports.bp, shopper_pages.bp):
         app.register_blueprint(blueprint)
 
     @app.get("/api/v1/health")

@@ -1,1 +1,12 @@
-"""Stock: the ledger (ledger.py) is shared by every area that moves goods."""
+"""Stock: the ledger (ledger.py) is shared by every area that moves goods; receipts, expiry and stock pages here."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from pos.navigation import add_nav_entry
+
+bp = Blueprint("inventory", __name__, url_prefix="/inventory")
+add_nav_entry("inventory.stock", _l("Stock"), role="manager", order=30)
+add_nav_entry("inventory.receipts", _l("Receipts"), role="manager", order=31)
+add_nav_entry("inventory.expiring", _l("Expiring"), role="manager", order=32)
+
+from pos.inventory import views  # noqa: E402,F401

@@ -3,7 +3,9 @@ from pos.models.core import ROLES, AuditEntry, Showroom, User  # noqa: F401
 from pos.models.catalog import (  # noqa: F401
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
 )
-from pos.models.inventory import MOVEMENT_KINDS, OWNERSHIPS, Lot, StockLevel, StockMovement  # noqa: F401
+from pos.models.inventory import (  # noqa: F401
+    MOVEMENT_KINDS, OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, StockLevel, StockMovement,
+)
 from pos.models.outbox import OutboxEntry  # noqa: F401
 from pos.models.sales import (  # noqa: F401
     PAYMENT_METHODS, CashMovement, Payment, PrintJob, Sale, SaleLine, SaleNumber, SaleReturn, SaleReturnLine, Shift,

@@ -66,3 +66,47 @@ class StockMovement(db.Model):
     reason: Mapped[str] = mapped_column(String(300), default="")
 
     lot = relationship("Lot")
+
+
+class GoodsReceipt(db.Model):
+    """Goods received from a producer. Draft, then posted once; a posted receipt is corrected only by a
+    reversing receipt, never edited."""
+    __tablename__ = "goods_receipts"
+    __table_args__ = (CheckConstraint("status IN ('draft', 'posted', 'reversed')", name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8), default="draft")
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("goods_receipts.id"), unique=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None]
+
+    lines: Mapped[list["GoodsReceiptLine"]] = relationship(back_populates="receipt", order_by="GoodsReceiptLine.id")
+    producer = relationship("Producer")
+
+
+class GoodsReceiptLine(db.Model):
+    __tablename__ = "goods_receipt_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_cost >= 0", name="cost_not_negative"),
+        CheckConstraint("commission_rate BETWEEN 0 AND 100", name="commission_rate"),
+        CheckConstraint("expiry_date IS NULL OR production_date IS NULL OR expiry_date >= production_date",
+                        name="expiry_after_production"),
+        CheckConstraint(_in("ownership", OWNERSHIPS), name="ownership"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("goods_receipts.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_code: Mapped[str] = mapped_column(String(20), default="")
+    production_date: Mapped[date | None]
+    expiry_date: Mapped[date | None]
+    quantity: Mapped[int]
+    unit_cost: Mapped[int]
+    ownership: Mapped[str] = mapped_column(String(12), default="purchased")
+    commission_rate: Mapped[int] = mapped_column(default=0)
+
+    receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
+    product = relationship("Product")

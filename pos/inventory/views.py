@@ -1,0 +1,111 @@
+import csv
+import io
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from pos.auth.access import role_required
+from pos.catalog.service import search_products
+from pos.errors import DomainError
+from pos.extensions import db
+from pos.inventory import bp
+from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
+from pos.inventory.stock import expiring_lots, write_off_lot
+from pos.models import OWNERSHIPS, GoodsReceipt, Producer, Product, StockLevel
+
+LINE_FIELDS = ("sku", "lot_code", "production_date", "expiry_date", "quantity", "unit_cost", "ownership",
+               "commission_rate")
+
+
+def _csv(name: str, header: list, rows) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+
+
+@bp.get("/")
+@role_required("manager")
+def stock():
+    term = request.args.get("q", "")[:100]
+    query = (search_products(term).add_columns(StockLevel).outerjoin(StockLevel, StockLevel.product_id == Product.id))
+    if request.args.get("format") == "csv":
+        rows = db.session.execute(query).all()
+        return _csv("stock", ["sku", "name_vi", "on_hand", "average_cost", "value"],
+                    [(p.sku, p.name_vi, lvl.on_hand if lvl else 0, lvl.average_cost if lvl else 0,
+                      (lvl.on_hand * lvl.average_cost) if lvl else 0) for p, lvl in rows])
+    pagination = db.paginate(search_products(term), page=request.args.get("page", 1, type=int), per_page=50,
+                             error_out=False)
+    levels = {level.product_id: level for level in db.session.scalars(
+        select(StockLevel).where(StockLevel.product_id.in_([p.id for p in pagination.items])))}
+    return render_template("inventory/stock.html", pagination=pagination, term=term, levels=levels)
+
+
+@bp.get("/receipts")
+@role_required("manager")
+def receipts():
+    rows = db.session.scalars(select(GoodsReceipt).order_by(GoodsReceipt.id.desc()).limit(200)
+                              .options(selectinload(GoodsReceipt.producer), selectinload(GoodsReceipt.lines))).all()
+    return render_template("inventory/receipts.html", receipts=rows)
+
+
+@bp.route("/receipts/new", methods=["GET", "POST"])
+@role_required("manager")
+def receipt_new():
+    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+    errors, lines, producer_id = {}, [{} for _ in range(8)], None
+    if request.method == "POST":
+        producer_id = request.form.get("producer_id", type=int)
+        lines = [{f: request.form.get(f"{f}_{i}", "") for f in LINE_FIELDS} for i in range(8)]
+        try:
+            receipt = create_receipt(producer_id, lines, current_user, request.form.get("note", ""))
+            flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
+            return redirect(url_for("inventory.receipt_detail", receipt_id=receipt.id))
+        except DomainError as error:
+            errors = error.fields or {"form": error.message}
+    return render_template("inventory/receipt_new.html", producers=producers, lines=lines, errors=errors,
+                           producer_id=producer_id, ownerships=OWNERSHIPS), (422 if errors else 200)
+
+
+@bp.route("/receipts/<int:receipt_id>", methods=["GET", "POST"])
+@role_required("manager")
+def receipt_detail(receipt_id):
+    receipt = db.get_or_404(GoodsReceipt, receipt_id)
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "post":
+                post_receipt(receipt_id, current_user)
+                flash(_("Receipt posted: the goods are on the shelf."), "success")
+            elif request.form.get("action") == "reverse":
+                reversal = reverse_receipt(receipt_id, current_user, request.form.get("reason", ""))
+                flash(_("Reversed by %(number)s.", number=reversal.number), "success")
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
+    label_skus = [f"{line.product.sku}:{line.quantity}:{line.lot_code}" for line in receipt.lines]
+    return render_template("inventory/receipt_detail.html", receipt=receipt, label_skus=label_skus)
+
+
+@bp.route("/expiring", methods=["GET", "POST"])
+@role_required("manager")
+def expiring():
+    if request.method == "POST":
+        try:
+            quantity = write_off_lot(request.form.get("lot_id", type=int) or 0, current_user,
+                                     request.form.get("reason", ""))
+            flash(_("%(n)s units written off.", n=quantity), "success")
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("inventory.expiring", days=request.args.get("days")))
+    days = min(max(request.args.get("days", current_app.config["EXPIRING_LOT_DAYS"], type=int), 0), 3650)
+    lots = expiring_lots(days)
+    if request.args.get("format") == "csv":
+        return _csv("expiring-lots", ["sku", "name_vi", "lot", "expiry_date", "on_hand"],
+                    [(lot.product.sku, lot.product.name_vi, lot.code, lot.expiry_date, lot.on_hand) for lot in lots])
+    from datetime import date
+    return render_template("inventory/expiring.html", lots=lots, days=days, today=date.today())

@@ -144,5 +144,5 @@ def seed_demo_command():
     from pos.labels.demo import seed_labels
     stocked = seed_stock()
     seed_labels()
-    click.echo(f"Demo data: {products} new products, {len(users)} new users, opening stock for {stocked} products.")
+    click.echo(f"Demo data: {products} new products, {len(users)} new users, {stocked} goods receipts posted.")
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): cashier, manager, admin")

@@ -131,7 +131,7 @@ def test_seed_demo_is_idempotent(runner, db):
     count = db.session.scalar(select(_db.func.count(Product.id)))
     assert count >= 20
     second = runner.invoke(args=["seed-demo"])
-    assert "0 new products, 0 new users, opening stock for 0 products" in second.output
+    assert "0 new products, 0 new users, 0 goods receipts posted" in second.output
     assert db.session.scalar(select(_db.func.count(Product.id))) == count
 
 

@@ -1,34 +1,39 @@
-"""Demo stock: a received lot for every demo product, some expiring soon and one already expired."""
+"""Demo stock: one posted goods receipt per producer, with lots expiring soon, one lot already expired,
+and one producer (Lụa Vạn Phúc) consigning its goods."""
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from pos.database import atomic
 from pos.extensions import db
-from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.models import Lot, Product
+from pos.inventory.receipts import create_receipt, post_receipt
+from pos.models import GoodsReceipt, Product, User
 
-# SKU → (lot code, days until expiry or None, quantity)
+# SKU → [(lot code, days until expiry, quantity)]
 SPECIAL_LOTS = {
     "XPT-VO": [("XV2611A", 2, 12), ("XV2611B", 20, 15)],
     "CLV-200": [("CLV2610", -3, 4), ("CLV2611", 25, 30)],
     "STH-MUT": [("MS2609", 10, 8)],
 }
+CONSIGNING_SKUS = {"LVP-KHAN"}
 
 
 def seed_stock(today: date | None = None) -> int:
-    """Receive opening stock once per product (idempotent: a product with any lot is skipped)."""
+    """Receive opening stock once (idempotent: skipped when any receipt exists). Returns receipts posted."""
+    if db.session.scalar(select(GoodsReceipt.id).limit(1)):
+        return 0
     today = today or date.today()
-    received = 0
-    for product in db.session.scalars(select(Product).order_by(Product.id)).all():
-        if db.session.scalar(select(Lot.id).where(Lot.product_id == product.id).limit(1)):
-            continue
+    manager = db.session.scalar(select(User).where(User.username == "manager"))
+    by_producer: dict[int, list[dict]] = {}
+    for product in db.session.scalars(select(Product).order_by(Product.id)):
         lots = SPECIAL_LOTS.get(product.sku) or [(f"{product.sku.split('-')[0]}{today:%y%m}", 365, 40)]
-        with atomic():
-            for code, days, quantity in lots:
-                lot = find_or_create_lot(product.id, code, production_date=today - timedelta(days=30),
-                                         expiry_date=today + timedelta(days=days) if days is not None else None)
-                move_stock(product.id, lot.id, quantity, "receipt", unit_cost=product.price * 65 // 100,
-                           document=("receipt", "opening"), reason="opening stock (demo)")
-        received += 1
-    return received
+        consigned = product.sku in CONSIGNING_SKUS
+        by_producer.setdefault(product.producer_id, []).extend(
+            {"sku": product.sku, "lot_code": code, "quantity": str(quantity),
+             "unit_cost": str(product.price * 65 // 100), "production_date": (today - timedelta(days=30)).isoformat(),
+             "expiry_date": (today + timedelta(days=days)).isoformat(),
+             "ownership": "consignment" if consigned else "purchased", "commission_rate": "20" if consigned else "0"}
+            for code, days, quantity in lots)
+    for producer_id, lines in by_producer.items():
+        receipt = create_receipt(producer_id, lines, manager, note="Tồn đầu kỳ (dữ liệu mẫu)")
+        post_receipt(receipt.id, manager)
+    return len(by_producer)

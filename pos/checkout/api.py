@@ -101,20 +101,21 @@ def reserve_sale_number(sale_uuid):
     return jsonify({"uuid": sale_uuid, "number": reserve_number(sale_uuid)})
 
 
-@bp.get("/api/v1/sales/<sale_uuid>")
-@role_required("cashier")
-def get_sale(sale_uuid):
+def _sale_or_404(sale_uuid: str):
     sale = find_sale(parse_uuid(sale_uuid))
     if sale is None:
         raise NotFound("No such sale.")
-    return jsonify(sale_json(sale))
+    return sale
+
+
+@bp.get("/api/v1/sales/<sale_uuid>")
+@role_required("cashier")
+def get_sale(sale_uuid):
+    return jsonify(sale_json(_sale_or_404(sale_uuid)))
 
 
 @bp.post("/api/v1/sales/<sale_uuid>/print")
 @role_required("cashier")
 def print_sale(sale_uuid):
-    sale = find_sale(parse_uuid(sale_uuid))
-    if sale is None:
-        raise NotFound("No such sale.")
-    job = print_receipt(sale, reprint=bool((request.get_json(silent=True) or {}).get("reprint")))
+    job = print_receipt(_sale_or_404(sale_uuid), reprint=bool((request.get_json(silent=True) or {}).get("reprint")))
     return jsonify({"status": job.status, "error": job.error}), (200 if job.status == "printed" else 503)

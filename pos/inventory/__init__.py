@@ -8,5 +8,6 @@ bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 add_nav_entry("inventory.stock", _l("Stock"), role="manager", order=30)
 add_nav_entry("inventory.receipts", _l("Receipts"), role="manager", order=31)
 add_nav_entry("inventory.expiring", _l("Expiring"), role="manager", order=32)
+add_nav_entry("inventory.counts", _l("Counts"), role="manager", order=33)
 
 from pos.inventory import views  # noqa: E402,F401

@@ -12,9 +12,10 @@ from pos.catalog.service import search_products
 from pos.errors import DomainError
 from pos.extensions import db
 from pos.inventory import bp
+from pos.inventory.counts import enter_counts, open_count, post_count
 from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
 from pos.inventory.stock import expiring_lots, write_off_lot
-from pos.models import OWNERSHIPS, GoodsReceipt, Producer, Product, StockLevel
+from pos.models import OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockLevel
 
 LINE_FIELDS = ("sku", "lot_code", "production_date", "expiry_date", "quantity", "unit_cost", "ownership",
                "commission_rate")
@@ -109,3 +110,41 @@ def expiring():
                     [(lot.product.sku, lot.product.name_vi, lot.code, lot.expiry_date, lot.on_hand) for lot in lots])
     from datetime import date
     return render_template("inventory/expiring.html", lots=lots, days=days, today=date.today())
+
+
+@bp.route("/counts", methods=["GET", "POST"])
+@role_required("manager")
+def counts():
+    if request.method == "POST":
+        try:
+            count = open_count(current_user, group=request.form.get("group") or None,
+                               producer_id=request.form.get("producer_id", type=int))
+            return redirect(url_for("inventory.count_sheet", count_id=count.id))
+        except DomainError as error:
+            flash(error.message, "error")
+    sheets = db.session.scalars(select(StockCount).order_by(StockCount.id.desc()).limit(50)).all()
+    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+    return render_template("inventory/counts.html", sheets=sheets, producers=producers, groups=OCOP_GROUPS)
+
+
+@bp.route("/counts/<int:count_id>", methods=["GET", "POST"])
+@role_required("manager")
+def count_sheet(count_id):
+    count = db.get_or_404(StockCount, count_id)
+    if request.method == "POST":
+        try:
+            enter_counts(count_id, {line.product_id: request.form.get(f"counted_{line.product_id}")
+                                    for line in count.lines})
+            if request.form.get("action") == "post":
+                post_count(count_id, current_user)
+                flash(_("Count posted: adjustments recorded."), "success")
+            else:
+                flash(_("Counts saved."), "success")
+        except DomainError as error:
+            flash(error.message, "error")
+        return redirect(url_for("inventory.count_sheet", count_id=count_id))
+    if request.args.get("format") == "csv":
+        return _csv(count.number, ["sku", "name_vi", "expected", "counted", "variance", "variance_value"],
+                    [(l.product.sku, l.product.name_vi, l.expected, l.counted, l.variance,
+                      (l.variance or 0) * l.unit_cost) for l in count.lines])
+    return render_template("inventory/count_sheet.html", count=count)

@@ -4,7 +4,8 @@ from pos.models.catalog import (  # noqa: F401
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
 )
 from pos.models.inventory import (  # noqa: F401
-    MOVEMENT_KINDS, OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, StockLevel, StockMovement,
+    MOVEMENT_KINDS, OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, StockCount, StockCountLine, StockLevel,
+    StockMovement,
 )
 from pos.models.outbox import OutboxEntry  # noqa: F401
 from pos.models.sales import (  # noqa: F401

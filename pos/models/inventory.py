@@ -110,3 +110,39 @@ class GoodsReceiptLine(db.Model):
 
     receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
     product = relationship("Product")
+
+
+class StockCount(db.Model):
+    """A count sheet (kiểm kê); see pos.inventory.counts for how counting and selling go together."""
+    __tablename__ = "stock_counts"
+    __table_args__ = (CheckConstraint("status IN ('open', 'posted')", name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None]
+
+    lines: Mapped[list["StockCountLine"]] = relationship(back_populates="count", order_by="StockCountLine.id")
+
+
+class StockCountLine(db.Model):
+    __tablename__ = "stock_count_lines"
+    __table_args__ = (
+        UniqueConstraint("count_id", "product_id"),  # a product once per sheet
+        CheckConstraint("counted IS NULL OR counted >= 0", name="counted_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    expected: Mapped[int]          # on the books when the sheet was opened, then when the count was entered
+    unit_cost: Mapped[int]         # average cost then, to value the variance
+    counted: Mapped[int | None]
+
+    count: Mapped[StockCount] = relationship(back_populates="lines")
+    product = relationship("Product")
+
+    @property
+    def variance(self) -> int | None:
+        return None if self.counted is None else self.counted - self.expected

@@ -27,7 +27,8 @@ def test_receive_post_once_then_reverse(manager_client, users, db):
     page = manager_client.post("/inventory/receipts/new", data={
         "producer_id": product.producer_id, "sku_0": "TEA-1", "lot_code_0": "L2611", "quantity_0": "24",
         "unit_cost_0": "200000", "production_date_0": (today - timedelta(days=5)).isoformat(),
-        "expiry_date_0": (today + timedelta(days=200)).isoformat(), "ownership_0": "purchased"})
+        "expiry_date_0": (today + timedelta(days=200)).isoformat(), "ownership_0": "purchased",
+        "ownership_1": "purchased", "ownership_2": "consignment"})  # empty rows still carry a select's value
     assert page.status_code == 302
     receipt = db.session.scalar(select(GoodsReceipt))
     assert receipt.status == "draft" and db.session.get(StockLevel, product.id) is None

@@ -17,8 +17,8 @@ MAX_LINES = 200
 def clean_lines(raw_lines: list[dict]) -> list[dict]:
     lines, errors = [], {}
     for i, raw in enumerate(raw_lines, start=1):
-        if not any(str(v or "").strip() for v in raw.values()):
-            continue  # an empty row of the form
+        if not any(str(raw.get(f) or "").strip() for f in ("sku", "lot_code", "quantity", "unit_cost")):
+            continue  # an empty row of the form (its ownership select always has a value)
         e: dict = {}
         product = db.session.scalar(select(Product).where(Product.sku == str(raw.get("sku") or "").strip()))
         if product is None:

@@ -1,0 +1,64 @@
+"""Journey 2: a manager receives goods with a lot, prints the label sheet for them, counts stock and
+closes the shift."""
+from datetime import date, timedelta
+
+import pytest
+import requests
+
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
+    base = live_server["url"]
+    log_in(page, base, "manager")
+    page.goto(f"{base}/inventory/receipts/new")
+    page.select_option("select[name=producer_id]", label="Hợp tác xã Chè Sen Quảng An")
+    page.fill("input[name=sku_0]", "CSQA-100")
+    page.fill("input[name=lot_code_0]", "QA2611")
+    page.fill("input[name=production_date_0]", (date.today() - timedelta(days=3)).isoformat())
+    page.fill("input[name=expiry_date_0]", (date.today() + timedelta(days=365)).isoformat())
+    page.fill("input[name=quantity_0]", "12")
+    page.fill("input[name=unit_cost_0]", "230000")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu nháp").click()
+    assert "Nháp" in page.inner_text("#receipt-status")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ghi sổ: nhập hàng lên kệ").click()
+    assert "Đã ghi sổ" in page.inner_text("#receipt-status")
+    screenshot(page, "journey2-receipt-posted")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="In nhãn QR cho số lượng này").click()
+    assert "CSQA-100:12:QA2611" in page.input_value("textarea[name=items]")
+    pdf_link = page.locator("a[href*='sheet.pdf']").first.get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    pdf = requests.get(base + pdf_link, cookies=cookies, timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    screenshot(page, "journey2-label-sheet")
+
+    page.goto(f"{base}/inventory/counts")
+    page.select_option("select[name=producer_id]", label="Hợp tác xã Chè Sen Quảng An")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mở phiếu kiểm kê").click()
+    row = page.locator("#count-lines tr", has_text="CSQA-100")
+    books = int(row.locator("td").nth(2).inner_text())
+    row.locator("input").fill(str(books - 1))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lưu và ghi sổ điều chỉnh").click()
+    assert page.locator("#count-lines tr", has_text="CSQA-100").locator("td").nth(4).inner_text() == "-1"
+    screenshot(page, "journey2-count-posted")
+
+    page.goto(f"{base}/shift")
+    if page.locator("input[name=opening_float]").count():
+        page.fill("input[name=opening_float]", "500000")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Mở ca").click()
+        page.goto(f"{base}/shift")
+    page.fill("#close-shift input[name=count_500000]", "1")
+    with page.expect_navigation():
+        page.locator("#close-shift button[type=submit]").click()
+    assert "Báo cáo Z" in page.inner_text("h1")
+    assert page.inner_text("#z-difference").strip()
+    screenshot(page, "journey2-z-report")

@@ -21,6 +21,18 @@ def start_server(env, port):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+def healthy(base, timeout: float = 60) -> bool:
+    """The restarted server answers (gunicorn may still be binding or booting its workers)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/api/v1/health", timeout=5).json()["status"] == "ok":
+                return True
+        except (requests.RequestException, ValueError):
+            time.sleep(0.2)
+    return False
+
+
 def cashier_session(base):
     session = requests.Session()
     token = re.search(r'name="csrf-token" content="([^"]+)"', session.get(base + "/login").text).group(1)
@@ -78,7 +90,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_sale(tmp_path):
     server = start_server(env, port)
     try:
         wait_for_port(port, timeout=60)
-        assert requests.get(base + "/api/v1/health", timeout=5).json()["status"] == "ok"
+        assert healthy(base), "the restarted server did not answer"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()

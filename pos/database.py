@@ -56,3 +56,16 @@ def atomic():
         raise
     finally:
         _immediate.reset(token)
+
+
+def claim(model, row_id: int, from_status: str, **values):
+    """Move a document out of `from_status` exactly once, inside atomic(): a double click or a retry finds it
+    already moved. Returns (row, claimed); the row is None when there is no such document."""
+    from sqlalchemy import update
+
+    result = db.session.execute(update(model).where(model.id == row_id, model.status == from_status)
+                                .values(**values).execution_options(synchronize_session=False))
+    row = db.session.get(model, row_id)
+    if row is not None:
+        db.session.refresh(row)
+    return row, result.rowcount == 1

@@ -3,11 +3,11 @@
 Each line keeps what the books said at the moment its count was entered (`expected`), and posting moves
 the product by counted − expected. A sale before the entry is in both the shelf and the books; a sale after
 it comes off the books on its own and the count does not undo it. So no sale is lost or counted twice."""
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from pos.audit import record_audit
 from pos.catalog.service import parse_int, search_products
-from pos.database import atomic
+from pos.database import atomic, claim
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
@@ -60,15 +60,11 @@ def enter_counts(count_id: int, counted: dict[int, object]) -> None:
 
 def post_count(count_id: int, user) -> StockCount:
     with atomic():
-        claimed = db.session.execute(update(StockCount).where(StockCount.id == count_id, StockCount.status == "open")
-                                     .values(status="posted", posted_at=utcnow())
-                                     .execution_options(synchronize_session=False))
-        count = db.session.get(StockCount, count_id)
+        count, claimed = claim(StockCount, count_id, "open", status="posted", posted_at=utcnow())
         if count is None:
             raise NotFound("No such count sheet.")
-        if claimed.rowcount != 1:
+        if not claimed:
             raise Conflict(f"Count {count.number} is already posted.", fields={"status": "posted"})
-        db.session.refresh(count)
         for line in count.lines:
             if line.variance:
                 _adjust(line, count, user)

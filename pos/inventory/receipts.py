@@ -1,10 +1,10 @@
 """Goods receipts: a draft is posted exactly once (a double click or a retry posts once); a posted receipt is
 corrected by a reversing receipt that takes the same goods back out."""
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from pos.audit import record_audit
 from pos.catalog.service import parse_date, parse_int
-from pos.database import atomic
+from pos.database import atomic, claim
 from pos.errors import Conflict, NotFound, OutOfStock, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
@@ -69,16 +69,11 @@ def create_receipt(producer_id, raw_lines: list[dict], user, note: str = "") -> 
 def post_receipt(receipt_id: int, user) -> GoodsReceipt:
     """Put the goods on the shelf: lots and receipt movements, all at once, exactly once."""
     with atomic():
-        claimed = db.session.execute(update(GoodsReceipt).where(GoodsReceipt.id == receipt_id,
-                                                                GoodsReceipt.status == "draft")
-                                     .values(status="posted", posted_at=utcnow())
-                                     .execution_options(synchronize_session=False))
-        receipt = db.session.get(GoodsReceipt, receipt_id)
+        receipt, claimed = claim(GoodsReceipt, receipt_id, "draft", status="posted", posted_at=utcnow())
         if receipt is None:
             raise NotFound("No such goods receipt.")
-        if claimed.rowcount != 1:
+        if not claimed:
             raise Conflict(f"Receipt {receipt.number} is already posted.", fields={"status": receipt.status})
-        db.session.refresh(receipt)
         for line in receipt.lines:
             lot = find_or_create_lot(line.product_id, line.lot_code, ownership=line.ownership,
                                      production_date=line.production_date, expiry_date=line.expiry_date,
@@ -95,16 +90,12 @@ def reverse_receipt(receipt_id: int, user, reason: str) -> GoodsReceipt:
     if not reason:
         raise ValidationError("Give the reason for reversing.", fields={"reason": "required"})
     with atomic():
-        claimed = db.session.execute(update(GoodsReceipt).where(GoodsReceipt.id == receipt_id,
-                                                                GoodsReceipt.status == "posted")
-                                     .values(status="reversed").execution_options(synchronize_session=False))
-        original = db.session.get(GoodsReceipt, receipt_id)
+        original, claimed = claim(GoodsReceipt, receipt_id, "posted", status="reversed")
         if original is None:
             raise NotFound("No such goods receipt.")
-        if claimed.rowcount != 1:
+        if not claimed:
             raise Conflict(f"Receipt {original.number} is not a posted receipt (it is {original.status}).",
                            fields={"status": original.status})
-        db.session.refresh(original)
         count = db.session.scalar(select(func.count(GoodsReceipt.id))) + 1
         reversal = GoodsReceipt(number=f"PN-{count:06d}", producer_id=original.producer_id, status="posted",
                                 reverses_id=original.id, created_by_id=user.id, posted_at=utcnow(),

@@ -43,7 +43,6 @@ class Config:
     PRINTER_TIMEOUT_S = float(os.environ.get("PRINTER_TIMEOUT_S", "5"))
     RECEIPT_WIDTH_MM = int(os.environ.get("RECEIPT_WIDTH_MM", "80"))
 
-
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")

@@ -69,3 +69,16 @@ def test_count_sheet_page_shows_variance_and_value(manager_client, db, users):
     manager_client.post(sheet_url, data={f"counted_{line_id}": "3", "action": "save"})
     html = manager_client.get(sheet_url).get_data(as_text=True)
     assert "-1" in html and "-10.000" in html  # one missing, valued at its average cost
+
+
+def test_low_stock_lists_products_at_their_reorder_point_with_the_sales_rate(manager_client, db):
+    tea = make_product(sku="LOW-1", reorder_point=5)
+    plenty = make_product(sku="PLENTY", reorder_point=5)
+    receive(tea, 11)
+    receive(plenty, 50)
+    sell(tea, 6)
+    page = manager_client.get("/inventory/low-stock").get_data(as_text=True)
+    assert "LOW-1" in page and "PLENTY" not in page
+    csv_rows = manager_client.get("/inventory/low-stock?format=csv").get_data(as_text=True).splitlines()
+    assert csv_rows[1].split(",")[0] == "LOW-1" and csv_rows[1].split(",")[2] == "5"
+    assert csv_rows[1].split(",")[4] == "0.2"  # 6 sold over 30 days

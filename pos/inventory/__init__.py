@@ -9,5 +9,6 @@ add_nav_entry("inventory.stock", _l("Stock"), role="manager", order=30)
 add_nav_entry("inventory.receipts", _l("Receipts"), role="manager", order=31)
 add_nav_entry("inventory.expiring", _l("Expiring"), role="manager", order=32)
 add_nav_entry("inventory.counts", _l("Counts"), role="manager", order=33)
+add_nav_entry("inventory.low_stock_page", _l("Low stock"), role="manager", order=34)
 
 from pos.inventory import views  # noqa: E402,F401

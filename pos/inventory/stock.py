@@ -1,5 +1,5 @@
 """What expires soon, and writing expired or damaged goods off."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -33,3 +33,22 @@ def write_off_lot(lot_id: int, user, reason: str = "") -> int:
                    reason=reason or ("expired" if lot.expiry_date and lot.expiry_date < date.today() else "damaged"))
         record_audit("write_off", "lot", lot.id, after={"quantity": quantity, "product_id": lot.product_id}, user=user)
     return quantity
+
+
+def low_stock(days: int = 30, today: date | None = None) -> list[dict]:
+    """Products at or below their reorder point, with what sold a day over the last `days` days."""
+    from sqlalchemy import func
+
+    from pos.models import Product, StockLevel, StockMovement
+    since = datetime.combine((today or date.today()) - timedelta(days=days), datetime.min.time())
+    sold = (select(StockMovement.product_id, (-func.sum(StockMovement.quantity)).label("units"))
+            .where(StockMovement.kind == "sale", StockMovement.at >= since)
+            .group_by(StockMovement.product_id).subquery())
+    on_hand = func.coalesce(StockLevel.on_hand, 0)
+    rows = db.session.execute(
+        select(Product, on_hand.label("on_hand"), func.coalesce(sold.c.units, 0).label("sold"))
+        .outerjoin(StockLevel, StockLevel.product_id == Product.id).outerjoin(sold, sold.c.product_id == Product.id)
+        .where(Product.active.is_(True), Product.reorder_point > 0, on_hand <= Product.reorder_point)
+        .order_by(on_hand, Product.name_vi)).all()
+    return [{"product": p, "on_hand": left, "per_day": round(units / days, 1),
+             "days_left": round(left / (units / days), 1) if units else None} for p, left, units in rows]

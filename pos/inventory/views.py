@@ -14,7 +14,7 @@ from pos.extensions import db
 from pos.inventory import bp
 from pos.inventory.counts import enter_counts, open_count, post_count
 from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
-from pos.inventory.stock import expiring_lots, write_off_lot
+from pos.inventory.stock import expiring_lots, low_stock, write_off_lot
 from pos.models import OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockLevel
 
 LINE_FIELDS = ("sku", "lot_code", "production_date", "expiry_date", "quantity", "unit_cost", "ownership",
@@ -148,3 +148,14 @@ def count_sheet(count_id):
                     [(l.product.sku, l.product.name_vi, l.expected, l.counted, l.variance,
                       (l.variance or 0) * l.unit_cost) for l in count.lines])
     return render_template("inventory/count_sheet.html", count=count)
+
+
+@bp.get("/low-stock")
+@role_required("manager")
+def low_stock_page():
+    rows = low_stock()
+    if request.args.get("format") == "csv":
+        return _csv("low-stock", ["sku", "name_vi", "on_hand", "reorder_point", "sold_per_day_30d", "days_left"],
+                    [(r["product"].sku, r["product"].name_vi, r["on_hand"], r["product"].reorder_point, r["per_day"],
+                      r["days_left"] if r["days_left"] is not None else "") for r in rows])
+    return render_template("inventory/low_stock.html", rows=rows)

@@ -11,6 +11,9 @@ from flask.testing import FlaskClient
 from pos import create_app
 from pos.auth.service import create_user
 from pos.catalog.service import add_rating, save_producer, save_product
+from pos.checkout.shifts import open_shift
+from pos.database import atomic
+from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.config import TestConfig
 from pos.extensions import db as _db
 
@@ -115,6 +118,24 @@ def make_product(producer=None, *, stars: int | None = 4, rated_days_ago: int = 
 @pytest.fixture
 def product(app):
     return make_product()
+
+
+def stock(product, quantity, lot="L1", cost=200_000):
+    """Receive `quantity` of `product` into `lot` through the ledger."""
+    with atomic():
+        lot_row = find_or_create_lot(product.id, lot)
+        move_stock(product.id, lot_row.id, quantity, "receipt", unit_cost=cost)
+
+
+@pytest.fixture
+def shop(app, users, db):
+    """An open shift and two stocked products: tea (8 % VAT) and peach blossom (5 % VAT, 3 left)."""
+    open_shift(users["cashier"], 1_000_000)
+    tea = make_product(price=350_000, vat_rate=8)
+    flower = make_product(sku="HOA-1", name_vi="Hoa đào Nhật Tân", price=450_000, vat_rate=5)
+    stock(tea, 10)
+    stock(flower, 3)
+    return {"tea": tea, "flower": flower}
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------

@@ -6,8 +6,7 @@ from schemathesis.checks import (
 )
 
 from pos.checkout.shifts import open_shift
-from tests.conftest import login, make_product
-from tests.test_checkout import stock
+from tests.conftest import login, make_product, stock
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

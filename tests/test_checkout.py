@@ -8,27 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from pos.checkout.shifts import open_shift
-from pos.database import atomic
-from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.models import OutboxEntry, Payment, PrintJob, Sale, SaleLine, StockLevel, StockMovement, User
-from tests.conftest import PASSWORD, make_product
-
-
-def stock(product, quantity, lot="L1", cost=200_000):
-    with atomic():
-        lot_row = find_or_create_lot(product.id, lot)
-        move_stock(product.id, lot_row.id, quantity, "receipt", unit_cost=cost)
-
-
-@pytest.fixture
-def shop(app, users, db):
-    open_shift(users["cashier"], 1_000_000)
-    tea = make_product(price=350_000, vat_rate=8)
-    flower = make_product(sku="HOA-1", name_vi="Hoa đào Nhật Tân", price=450_000, vat_rate=5)
-    stock(tea, 10)
-    stock(flower, 3)
-    return {"tea": tea, "flower": flower}
+from pos.models import OutboxEntry, PrintJob, Sale, SaleLine, StockLevel, StockMovement
+from tests.conftest import PASSWORD, make_product, stock
 
 
 def sale_body(lines, payments, **extra):

@@ -6,7 +6,6 @@ import stat
 import pytest
 from sqlalchemy import inspect, select, text
 
-from pos.auth.access import public
 from pos.config import load_secret_key
 from pos.extensions import db as _db
 from pos.models import AuditEntry, Product, User

@@ -1,7 +1,6 @@
 """The shop manager's own reports add up to the sales recorded, and work without central."""
 import uuid
 
-from tests.test_checkout import shop, stock  # noqa: F401  (fixture and helper)
 
 
 def test_today_report_matches_the_sales_and_refunds(cashier_client, manager_client, shop):

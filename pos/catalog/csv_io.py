@@ -5,7 +5,6 @@ line number. A good file is applied in one transaction, and importing the same f
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload

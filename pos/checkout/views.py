@@ -1,3 +1,7 @@
+import uuid
+from io import BytesIO
+
+import qrcode
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,7 +12,7 @@ from pos.auth.access import public, role_required
 from pos.checkout import bp
 from pos.checkout.printing import local_showroom, print_receipt, receipt_png
 from pos.checkout.returns import record_return
-from pos.checkout.sales import find_sale, get_sale_by_number
+from pos.checkout.sales import get_sale_by_number
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
 from pos.checkout.vietqr import vietqr_payload
 from pos.errors import DomainError
@@ -29,8 +33,6 @@ def till():
 @role_required("cashier")
 def vietqr_png():
     """The dynamic VietQR for an amount and a purpose, drawn large for the shopper's banking app."""
-    import qrcode
-    from io import BytesIO
     showroom = local_showroom()
     amount = request.args.get("amount", type=int)
     payload = vietqr_payload(showroom.bank_bin, showroom.bank_account, amount, request.args.get("purpose", ""))
@@ -106,7 +108,6 @@ def sale_detail(number):
             flash(error.message, "error")
         return redirect(url_for("checkout.sale_detail", number=sale.number))
     jobs = db.session.scalars(select(PrintJob).where(PrintJob.sale_id == sale.id).order_by(PrintJob.id.desc())).all()
-    import uuid
     return render_template("checkout/sale.html", sale=sale, jobs=jobs, return_uuid=str(uuid.uuid4()))
 
 

@@ -6,7 +6,6 @@ import uuid
 from sqlalchemy import func, select
 
 from pos.models import OutboxEntry, Sale, StockMovement
-from tests.test_checkout import shop, stock  # noqa: F401  (fixture and helper)
 
 
 def test_a_locked_database_gives_a_clear_503_and_the_same_uuid_can_be_retried(app, cashier_client, shop, db):

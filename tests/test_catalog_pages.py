@@ -78,3 +78,17 @@ def test_bad_producer_input(manager_client, db):
     assert response.status_code == 422 and "tax_code" in response.get_data(as_text=True)
     ok = manager_client.post("/catalog/producers/new", data={"name": "Hộ Bà Tư", "type": "household"})
     assert ok.status_code == 302
+
+
+def test_a_real_photo_is_stored_with_the_product(manager_client, db, app):
+    from PIL import Image
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(image, format="PNG")
+    image.seek(0)
+    producer = make_producer()
+    response = manager_client.post("/catalog/products/new", data=form(producer.id) | {"photo": (image, "che.png")},
+                                   content_type="multipart/form-data")
+    assert response.status_code == 302
+    product = db.session.scalar(select(Product).where(Product.sku == "NEW-1"))
+    assert product.photo and product.photo.endswith(".png")
+    assert manager_client.get(f"/catalog/media/{product.photo}").data.startswith(b"\x89PNG")

@@ -41,10 +41,9 @@ def product_form(product_id=None):
         data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {"active": "active" in request.form}
         try:
             photo = save_image(request.files.get("photo"), "photo")
-            saved = save_product(data, product)
-            if photo:
-                with atomic():
-                    saved.photo = photo
+            with atomic():  # the product and its photo in one transaction
+                saved = save_product(data, product)
+                saved.photo = photo or saved.photo
             flash(_("Product saved."), "success")
             return redirect(url_for("catalog.product_detail", product_id=saved.id))
         except DomainError as error:
@@ -69,10 +68,8 @@ def rating_add(product_id):
     data = dict(request.form) | {"potential_5_star": "potential_5_star" in request.form}
     try:
         image = save_image(request.files.get("certificate_image"), "certificate_image")
-        rating = add_rating(product, data)
-        if image:
-            with atomic():
-                rating.certificate_image = image
+        with atomic():  # the rating and its certificate image in one transaction
+            add_rating(product, data).certificate_image = image
         flash(_("Rating added."), "success")
     except DomainError as error:
         flash(error.message, "error")

@@ -39,11 +39,9 @@ extract-translations: $(VENV)/.run-deps
 	  $(BIN)/pybabel -q extract -F babel.cfg -k _l -o /tmp/pos-$$area.pot $$sources && \
 	  $(BIN)/python -m pos.i18n_catalogs /tmp/pos-$$area.pot $$dir/translations; done
 
+# The showroom on PORT, central on CENTRAL_PORT, and the sync sender between them (scripts/run-demo).
 run: install translations
-	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
-	@echo "Showroom: http://127.0.0.1:$(PORT)"
-	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	PORT=$(PORT) scripts/run-demo
 
 # Browser journeys drive Debian's chromium through Playwright (no browser download is possible here).
 browser:

@@ -17,10 +17,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["POS_ROLE"] == "central":  # beside a showroom on one host, each keeps its own login cookie
+        app.config["SESSION_COOKIE_NAME"] = "central_session"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'pos.sqlite3'}"
+        database = "central.sqlite3" if app.config["POS_ROLE"] == "central" else "pos.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / database}"
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pos").setLevel(logging.INFO)
 
@@ -58,12 +61,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import admin, auth, backup, catalog, checkout, demo, inventory, labels, openapi, reports
+    from pos import admin, auth, backup, catalog, central, checkout, demo, inventory, labels, openapi, reports, sync
     from pos import public as shopper_pages
     from pos.auth.access import public
 
-    for blueprint in (admin.bp, auth.bp, backup.bp, catalog.bp, checkout.bp, demo.bp, inventory.bp, labels.bp,
-                      openapi.bp, reports.bp, shopper_pages.bp):
+    common = (admin.bp, auth.bp, backup.bp, catalog.bp, demo.bp, openapi.bp, shopper_pages.bp)
+    by_role = {"showroom": (checkout.bp, inventory.bp, labels.bp, reports.bp, sync.bp), "central": (central.bp,)}
+    if app.config["POS_ROLE"] not in by_role:
+        raise RuntimeError(f"POS_ROLE must be one of {', '.join(by_role)}, not {app.config['POS_ROLE']!r}")
+    for blueprint in common + by_role[app.config["POS_ROLE"]]:
         app.register_blueprint(blueprint)
 
     @app.get("/api/v1/health")
@@ -74,7 +80,9 @@ def register_blueprints(app: Flask) -> None:
 
     @app.route("/")
     def home():
-        """Cashiers start at the till, managers on the overview."""
+        """Cashiers start at the till, managers on the overview; at central, everyone on the reports."""
+        if app.config["POS_ROLE"] == "central":
+            return redirect(url_for("central.report_overview"))
         return redirect(url_for("catalog.dashboard" if current_user.has_role("manager") else "checkout.till"))
 
 

@@ -62,6 +62,16 @@ class Config:
     PAGE_SIZE = 50
     DISCOUNT_LIMIT_PERCENT = int(os.environ.get("DISCOUNT_LIMIT_PERCENT", "10"))  # above it a manager approves
 
+    # Sync (showroom side): where central is and the secret `flask central add-showroom` printed.
+    CENTRAL_URL = os.environ.get("CENTRAL_URL")  # None: sales wait in the outbox
+    SYNC_SECRET = os.environ.get("SYNC_SECRET")
+    SYNC_BATCH_SIZE = int(os.environ.get("SYNC_BATCH_SIZE", "500"))
+    SYNC_INTERVAL_S = float(os.environ.get("SYNC_INTERVAL_S", "1"))
+    SYNC_CATALOG_INTERVAL_S = float(os.environ.get("SYNC_CATALOG_INTERVAL_S", "60"))
+    SYNC_TIMEOUT_S = float(os.environ.get("SYNC_TIMEOUT_S", "10"))
+    # Central: may a showroom keep its own price for a product of the master catalog?
+    CENTRAL_LOCAL_PRICES = _env_bool("CENTRAL_LOCAL_PRICES", True)
+
 
 class TestConfig(Config):
     TESTING = True

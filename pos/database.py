@@ -58,6 +58,14 @@ def atomic():
         _immediate.reset(token)
 
 
+def dialect_insert(table):
+    """An INSERT that can take ON CONFLICT … DO NOTHING / DO UPDATE: PostgreSQL and SQLite both support it,
+    each through its own SQLAlchemy construct."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def claim(model, row_id: int, from_status: str, **values):
     """Move a document out of `from_status` exactly once, inside atomic(): a double click or a retry finds it
     already moved. Returns (row, claimed); the row is None when there is no such document."""

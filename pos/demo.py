@@ -1,8 +1,10 @@
 """`flask seed-demo`: the Tây Hồ OCOP showroom with Hanoi-style products. Safe to run twice."""
 from datetime import date, timedelta
 
+import secrets
+
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from pos.auth.service import create_user
@@ -137,12 +139,20 @@ def seed_users() -> list[str]:
 
 @bp.cli.command("seed-demo")
 def seed_demo_command():
-    """Load the demo showroom, producers, products and users (idempotent)."""
-    from pos.inventory.demo import seed_stock
+    """Load the demo data of this role (idempotent). A showroom: producers, products, users, stock and
+    labels. Central: the master catalog, users, the registered showrooms and months of their sales."""
     products = seed_catalog()
     users = seed_users()
-    from pos.labels.demo import seed_labels
-    stocked = seed_stock()
-    seed_labels()
-    click.echo(f"Demo data: {products} new products, {len(users)} new users, {stocked} goods receipts posted.")
+    if current_app.config["POS_ROLE"] == "central":
+        from pos.central.demo import register_demo_showrooms, seed_sales_history
+        secret = current_app.config.get("SYNC_SECRET") or secrets.token_urlsafe(32)
+        register_demo_showrooms(SHOWROOM["code"], SHOWROOM["name"], secret)
+        sales = seed_sales_history()
+        click.echo(f"Central demo data: {products} new products, {len(users)} new users, {sales} sales generated.")
+    else:
+        from pos.inventory.demo import seed_stock
+        from pos.labels.demo import seed_labels
+        stocked = seed_stock()
+        seed_labels()
+        click.echo(f"Demo data: {products} new products, {len(users)} new users, {stocked} goods receipts posted.")
     click.echo(f"Demo logins (password '{DEMO_PASSWORD}'): cashier, manager, admin")

@@ -60,7 +60,23 @@ def format_date(value, language: str | None = None) -> str:
     return value.strftime("%d/%m/%Y") if (language or current_language()) == "vi" else value.strftime("%Y-%m-%d")
 
 
+def format_duration(seconds: int | None) -> str:
+    """12 s, 4 min, 3 h 5 min, 2 d 4 h: how long ago or how far behind."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
 def register_template_helpers(app):
+    app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["combine"] = lambda base, changes: {**base, **changes}  # query args with a change
     app.jinja_env.filters["vnd"] = format_vnd
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["date"] = format_date

@@ -31,10 +31,22 @@ def test_anonymous_staff_page_redirects_to_login(client):
 
 # Routes anyone may open. Every other route must refuse an anonymous visitor.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "health", "checkout.public_receipt",
-                    "public.product_page", "openapi.openapi_json", "catalog.media"}
+                    "public.product_page", "openapi.openapi_json", "catalog.media",
+                    # central: no login, but every request must carry a showroom's HMAC signature
+                    "central.receive_sales", "central.reconcile", "central.catalog"}
 
 
-def test_every_route_outside_the_allow_list_refuses_anonymous_access(app, client):
+@pytest.fixture(params=["showroom", "central"])
+def role_app(request, tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'role.sqlite3'}", POS_ROLE=request.param)
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+
+
+def test_every_route_outside_the_allow_list_refuses_anonymous_access(role_app):
+    app, client = role_app, role_app.test_client()
     public_endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
                         if getattr(app.view_functions.get(rule.endpoint), "is_public", False)}
     assert public_endpoints - {"static"} <= PUBLIC_ENDPOINTS, "a route was made public without review"

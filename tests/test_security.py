@@ -2,15 +2,17 @@
 import logging
 import re
 
+import pytest
+
 from pos.extensions import db as _db
 from tests.conftest import PASSWORD, login, make_app
 
 # JSON endpoints authenticated by an HMAC signature instead of a session cookie carry no CSRF token.
-CSRF_EXEMPT_ENDPOINTS = set()
+CSRF_EXEMPT_ENDPOINTS = {"central.receive_sales"}
 
 
-def _csrf_app(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'csrf.sqlite3'}", WTF_CSRF_ENABLED=True)
+def _csrf_app(tmp_path, role="showroom"):
+    app = make_app(f"sqlite:///{tmp_path / 'csrf.sqlite3'}", WTF_CSRF_ENABLED=True, POS_ROLE=role)
     with app.app_context():
         _db.create_all()
         from pos.auth.service import create_user
@@ -18,8 +20,9 @@ def _csrf_app(tmp_path):
     return app
 
 
-def test_every_state_changing_route_refuses_a_request_without_csrf_token(tmp_path):
-    app = _csrf_app(tmp_path)
+@pytest.mark.parametrize("role", ["showroom", "central"])
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(tmp_path, role):
+    app = _csrf_app(tmp_path, role)
     client = app.test_client()
     checked = 0
     for rule in app.url_map.iter_rules():

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from pos.audit import record_audit
 from pos.catalog.ratings import is_sellable_as_ocop, rating_status
 from pos.checkout.approvals import verify_manager
-from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart
+from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
 from pos.database import atomic
 from pos.errors import Conflict, NotFound, OutOfStock, ValidationError
@@ -212,10 +212,10 @@ def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashi
         db.session.flush()
         costs = dict(db.session.execute(select(StockLevel.product_id, StockLevel.average_cost)
                                         .where(StockLevel.product_id.in_(products))).all())
-        sale_lines = []
+        sale_lines, commissions = [], {}
         for line_no, line in enumerate(cart.lines, start=1):
             product = line.product
-            consigned = _take(line, sale, cashier, approval)
+            consigned, commissions[line_no] = _take(line, sale, cashier, approval)
             rating = product.rating if is_sellable_as_ocop(product.rating) else None
             sale_lines.append(SaleLine(
                 sale_id=sale.id, line_no=line_no, product_id=product.id, sku=product.sku, name_vi=product.name_vi,
@@ -228,13 +228,14 @@ def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashi
         if approver:
             record_audit("override", "sale", sale.uuid, user=approver,
                          note=f"approved at the till for {cashier.username}: sale {sale.number}")
-        enqueue("sale", sale_payload(sale, sale_lines, payments, products, cashier))
+        enqueue("sale", sale_payload(sale, sale_lines, payments, products, cashier, commissions))
     return sale
 
 
-def _take(line, sale: Sale, cashier, approval) -> bool:
+def _take(line, sale: Sale, cashier, approval) -> tuple[bool, int]:
     """Take stock by FEFO; when short, a manager may approve selling anyway, which first records an
-    adjustment bringing the shelf up to what is physically being sold. True if consigned goods were sold."""
+    adjustment bringing the shelf up to what is physically being sold. Returns whether consigned goods
+    were sold, and the showroom's commission on them (their amount × the lot's rate, rounded half up)."""
     try:
         movements = take_stock(line.product.id, line.quantity, document=("sale", sale.uuid), user_id=cashier.id,
                                lot_code=line.lot_code, amount=line.amount)
@@ -249,10 +250,13 @@ def _take(line, sale: Sale, cashier, approval) -> bool:
                      note=f"oversell of {missing} approved for sale {sale.number}")
         movements = take_stock(line.product.id, line.quantity, document=("sale", sale.uuid), user_id=cashier.id,
                                amount=line.amount)
-    return any(movement.lot.ownership == "consignment" for movement in movements)
+    consigned = [m for m in movements if m.lot.ownership == "consignment"]
+    commission = sum(round_half_up_div((m.amount or 0) * m.lot.commission_rate, 100) for m in consigned)
+    return bool(consigned), commission
 
 
-def sale_payload(sale: Sale, lines: list[SaleLine], payments: list[Payment], products: dict, cashier) -> dict:
+def sale_payload(sale: Sale, lines: list[SaleLine], payments: list[Payment], products: dict, cashier,
+                 commissions: dict[int, int]) -> dict:
     """The outbox payload of docs/sync-payloads.md, from the objects just written."""
     return {
         "uuid": sale.uuid, "number": sale.number, "created_at": iso_utc(sale.created_at),
@@ -265,7 +269,8 @@ def sale_payload(sale: Sale, lines: list[SaleLine], payments: list[Payment], pro
             "ocop_group": products[l.product_id].ocop_group, "stars": l.stars,
             "potential_5_star": l.potential_5_star, "quantity": l.quantity, "unit_price": l.unit_price,
             "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate, "vat_amount": l.vat_amount,
-            "unit_cost": l.unit_cost, "consignment": l.consignment} for l in lines],
+            "unit_cost": l.unit_cost, "consignment": l.consignment, "commission": commissions.get(l.line_no, 0)}
+            for l in lines],
         "payments": [{"method": p.method, "amount": p.amount, "tendered": p.tendered, "change": p.change,
                       "reference": p.reference} for p in payments],
     }

@@ -10,5 +10,8 @@ add_nav_entry("inventory.receipts", _l("Receipts"), role="manager", order=31)
 add_nav_entry("inventory.expiring", _l("Expiring"), role="manager", order=32)
 add_nav_entry("inventory.counts", _l("Counts"), role="manager", order=33)
 add_nav_entry("inventory.low_stock_page", _l("Low stock"), role="manager", order=34)
+add_nav_entry("inventory.transfers", _l("Transfers"), role="manager", order=35)
+add_nav_entry("inventory.consignment", _l("Consignment"), role="manager", order=36)
+add_nav_entry("inventory.valuation", _l("Valuation"), role="manager", order=37)
 
-from pos.inventory import views  # noqa: E402,F401
+from pos.inventory import views, document_views  # noqa: E402,F401

@@ -1,11 +1,14 @@
 """Demo stock: one posted goods receipt per producer, with lots expiring soon, one lot already expired,
-and one producer (Lụa Vạn Phúc) consigning its goods."""
+and one producer (Lụa Vạn Phúc) consigning its goods; a posted transfer to the Cầu Giấy showroom, and a closed
+demo shift in which three consigned scarves sold, so this month's consignment statement is not empty."""
+import uuid
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from pos.extensions import db
 from pos.inventory.receipts import create_receipt, post_receipt
+from pos.inventory.transfers import create_transfer_out, post_transfer
 from pos.models import GoodsReceipt, Product, User
 
 # SKU → [(lot code, days until expiry, quantity)]
@@ -36,4 +39,27 @@ def seed_stock(today: date | None = None) -> int:
     for producer_id, lines in by_producer.items():
         receipt = create_receipt(producer_id, lines, manager, note="Tồn đầu kỳ (dữ liệu mẫu)")
         post_receipt(receipt.id, manager)
+    transfer = create_transfer_out("CG", [{"sku": "CSQA-100", "quantity": "5"}, {"sku": "STH-HAT", "quantity": "4"}],
+                                   manager, note="Bổ sung hàng cho điểm OCOP Cầu Giấy (dữ liệu mẫu)")
+    post_transfer(transfer.id, manager)
+    _sell_consigned_scarves()
     return len(by_producer)
+
+
+def _sell_consigned_scarves() -> None:
+    """Two sales of the consigned scarves through the till's own service, in a demo shift opened and closed here."""
+    from pos.checkout.sales import record_sale
+    from pos.checkout.shifts import DENOMINATIONS, close_shift, current_shift, open_shift, shift_report
+
+    cashier = db.session.scalar(select(User).where(User.username == "cashier"))
+    scarf = db.session.scalar(select(Product).where(Product.sku.in_(CONSIGNING_SKUS)))
+    if cashier is None or scarf is None or current_shift() is not None:
+        return
+    shift = open_shift(cashier, 0)
+    for quantity in (2, 1):
+        record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": scarf.id, "quantity": quantity}],
+                     "payments": [{"method": "cash", "amount": scarf.price * quantity}]}, cashier)
+    left, counted = shift_report(shift)["expected_cash"], {}
+    for denomination in DENOMINATIONS:
+        counted[str(denomination)], left = divmod(left, denomination)
+    close_shift(cashier, shift.id, counted)

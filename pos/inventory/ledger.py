@@ -8,17 +8,15 @@ from datetime import date
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from pos.database import dialect_insert
 from pos.errors import OutOfStock, ValidationError
 from pos.extensions import db
 from pos.models import Lot, Product, StockLevel, StockMovement
 
 
 def _ensure_stock_level(product_id: int) -> None:
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(StockLevel).values(product_id=product_id, on_hand=0, average_cost=0)
+    db.session.execute(dialect_insert(StockLevel).values(product_id=product_id, on_hand=0, average_cost=0)
                        .on_conflict_do_nothing(index_elements=["product_id"]))
 
 
@@ -93,9 +91,10 @@ def sellable_lots(product_id: int, today: date | None = None):
 
 def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: tuple[str, object] = ("", ""),
                user_id: int | None = None, lot_code: str | None = None, amount: int | None = None,
-               reason: str = "", today: date | None = None) -> list[StockMovement]:
+               reason: str = "", today: date | None = None, unit_cost: int | None = None) -> list[StockMovement]:
     """Take `quantity` units out by FEFO (or from the named lot first), one movement per lot touched;
     `amount` (a sale's line amount) is split over those movements by quantity, the rest on the last.
+    `unit_cost` is only recorded on the movements (a transfer's cost); taking stock never changes the average.
     Raises OutOfStock naming the product and what is left if the sellable stock is short."""
     if not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError("Quantity must be a whole number above zero.", fields={"quantity": "invalid"})
@@ -115,6 +114,6 @@ def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: 
             share = amount_left if remaining == 0 else amount * taken // quantity
             amount_left -= share
         movements.append(move_stock(product_id, lot.id, -taken, kind, amount=share, document=document,
-                                    user_id=user_id, reason=reason))
+                                    user_id=user_id, reason=reason, unit_cost=unit_cost))
     return movements
 

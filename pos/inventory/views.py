@@ -1,7 +1,4 @@
-import csv
-import io
-
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from pos.auth.access import role_required
 from pos.catalog.service import search_products
 from pos.errors import DomainError
+from pos.exports import csv_response
 from pos.extensions import db
 from pos.inventory import bp
 from pos.inventory.counts import enter_counts, open_count, post_count
@@ -21,15 +19,6 @@ LINE_FIELDS = ("sku", "lot_code", "production_date", "expiry_date", "quantity", 
                "commission_rate")
 
 
-def _csv(name: str, header: list, rows) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={name}.csv"})
-
-
 @bp.get("/")
 @role_required("manager")
 def stock():
@@ -37,7 +26,7 @@ def stock():
     query = (search_products(term).add_columns(StockLevel).outerjoin(StockLevel, StockLevel.product_id == Product.id))
     if request.args.get("format") == "csv":
         rows = db.session.execute(query).all()
-        return _csv("stock", ["sku", "name_vi", "on_hand", "average_cost", "value"],
+        return csv_response("stock", ["sku", "name_vi", "on_hand", "average_cost", "value"],
                     [(p.sku, p.name_vi, lvl.on_hand if lvl else 0, lvl.average_cost if lvl else 0,
                       (lvl.on_hand * lvl.average_cost) if lvl else 0) for p, lvl in rows])
     pagination = db.paginate(search_products(term), page=request.args.get("page", 1, type=int), per_page=50,
@@ -106,7 +95,7 @@ def expiring():
     days = min(max(request.args.get("days", current_app.config["EXPIRING_LOT_DAYS"], type=int), 0), 3650)
     lots = expiring_lots(days)
     if request.args.get("format") == "csv":
-        return _csv("expiring-lots", ["sku", "name_vi", "lot", "expiry_date", "on_hand"],
+        return csv_response("expiring-lots", ["sku", "name_vi", "lot", "expiry_date", "on_hand"],
                     [(lot.product.sku, lot.product.name_vi, lot.code, lot.expiry_date, lot.on_hand) for lot in lots])
     from datetime import date
     return render_template("inventory/expiring.html", lots=lots, days=days, today=date.today())
@@ -144,7 +133,7 @@ def count_sheet(count_id):
             flash(error.message, "error")
         return redirect(url_for("inventory.count_sheet", count_id=count_id))
     if request.args.get("format") == "csv":
-        return _csv(count.number, ["sku", "name_vi", "expected", "counted", "variance", "variance_value"],
+        return csv_response(count.number, ["sku", "name_vi", "expected", "counted", "variance", "variance_value"],
                     [(l.product.sku, l.product.name_vi, l.expected, l.counted, l.variance,
                       (l.variance or 0) * l.unit_cost) for l in count.lines])
     return render_template("inventory/count_sheet.html", count=count)
@@ -155,7 +144,7 @@ def count_sheet(count_id):
 def low_stock_page():
     rows = low_stock()
     if request.args.get("format") == "csv":
-        return _csv("low-stock", ["sku", "name_vi", "on_hand", "reorder_point", "sold_per_day_30d", "days_left"],
+        return csv_response("low-stock", ["sku", "name_vi", "on_hand", "reorder_point", "sold_per_day_30d", "days_left"],
                     [(r["product"].sku, r["product"].name_vi, r["on_hand"], r["product"].reorder_point, r["per_day"],
                       r["days_left"] if r["days_left"] is not None else "") for r in rows])
     return render_template("inventory/low_stock.html", rows=rows)

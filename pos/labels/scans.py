@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import func, select
 
-from pos.database import atomic
+from pos.database import atomic, dialect_insert
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
 from pos.models import LabelScanDaily, Product, StockMovement
@@ -31,11 +31,7 @@ _last_flush = [time.monotonic()]
 
 def _upsert(product_id: int, lot_code: str, day: date, scans: int) -> None:
     """scans += n for (product, lot, day), inserting the row the first time (one statement)."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(LabelScanDaily).values(product_id=product_id, lot_code=lot_code, day=day, scans=scans)
+    statement = dialect_insert(LabelScanDaily).values(product_id=product_id, lot_code=lot_code, day=day, scans=scans)
     statement = statement.on_conflict_do_update(
         index_elements=["product_id", "lot_code", "day"],
         set_={"scans": LabelScanDaily.scans + statement.excluded.scans})

@@ -4,11 +4,15 @@ from pos.models.catalog import (  # noqa: F401
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
 )
 from pos.models.inventory import (  # noqa: F401
-    MOVEMENT_KINDS, OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, StockCount, StockCountLine, StockLevel,
-    StockMovement,
+    MOVEMENT_KINDS, OWNERSHIPS, SHOWROOM_CODE_PATTERN, ConsignmentSettlement, ConsignmentSettlementMovement,
+    GoodsReceipt, GoodsReceiptLine, Lot, StockCount, StockCountLine, StockLevel, StockMovement, Transfer, TransferLine,
 )
-from pos.models.outbox import OutboxEntry  # noqa: F401
+from pos.models.outbox import OutboxEntry, SyncState  # noqa: F401
 from pos.models.sales import (  # noqa: F401
     PAYMENT_METHODS, CashMovement, Payment, PrintJob, Sale, SaleLine, SaleNumber, SaleReturn, SaleReturnLine, Shift,
 )
 from pos.models.labels import LabelScanDaily  # noqa: F401
+from pos.models.central import (  # noqa: F401
+    ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, RemoteShiftClose, SalesRollupDaily,
+    ShowroomDaily, ShowroomKey, SyncRejection,
+)

@@ -105,5 +105,6 @@ class OcopRating(db.Model):
     revoked_reason: Mapped[str] = mapped_column(String(300), default="")
     certificate_image: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)  # showrooms pull changes by it
 
     product: Mapped[Product] = relationship(back_populates="ratings")

@@ -21,6 +21,7 @@ class Lot(db.Model):
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
         CheckConstraint(_in("ownership", OWNERSHIPS), name="ownership"),
         Index("ix_lots_product_expiry", "product_id", "expiry_date"),
+        Index("ix_lots_expiry", "expiry_date"),  # the expiring-lots list reads a range of dates, all products
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
@@ -146,3 +147,81 @@ class StockCountLine(db.Model):
     @property
     def variance(self) -> int | None:
         return None if self.counted is None else self.counted - self.expected
+
+
+TRANSFER_DIRECTIONS = ("out", "in")
+SHOWROOM_CODE_PATTERN = r"^[A-Z0-9]{2,10}$"
+
+
+class Transfer(db.Model):
+    """Goods moved between showrooms (chuyển kho). A transfer-out takes stock here by FEFO; the receiving
+    showroom records the matching transfer-in with the sender's code and transfer number. Draft, then
+    posted once."""
+    __tablename__ = "transfers"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'posted')", name="status"),
+        CheckConstraint(_in("direction", TRANSFER_DIRECTIONS), name="direction"),
+        # A transfer-in names the sender's transfer; the same one is never received twice (NULL for transfers out).
+        UniqueConstraint("other_showroom", "their_number"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    other_showroom: Mapped[str] = mapped_column(String(10))  # to (out) or from (in), by showroom code
+    their_number: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(8), default="draft")
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None]
+
+    created_by = relationship("User")
+    lines: Mapped[list["TransferLine"]] = relationship(back_populates="transfer", order_by="TransferLine.id")
+
+
+class TransferLine(db.Model):
+    """Out: product and quantity in the draft; posting fills in the lots taken (one line per lot) and their
+    cost. In: everything as the sender's transfer note says."""
+    __tablename__ = "transfer_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="cost_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_code: Mapped[str] = mapped_column(String(20), default="")
+    expiry_date: Mapped[date | None]
+    quantity: Mapped[int]
+    unit_cost: Mapped[int | None]
+
+    transfer: Mapped[Transfer] = relationship(back_populates="lines")
+    product = relationship("Product")
+
+
+class ConsignmentSettlement(db.Model):
+    """What the showroom owed a consigning producer for a period, settled once. The movements it covers are
+    linked in consignment_settlement_movements, where a movement may appear only once."""
+    __tablename__ = "consignment_settlements"
+    __table_args__ = (CheckConstraint("period_to >= period_from", name="period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
+    period_from: Mapped[date]  # local dates (Asia/Ho_Chi_Minh), both included
+    period_to: Mapped[date]
+    units: Mapped[int]
+    revenue: Mapped[int]
+    commission: Mapped[int]
+    payable: Mapped[int]
+    settled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    settled_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    producer = relationship("Producer")
+    settled_by = relationship("User")
+
+
+class ConsignmentSettlementMovement(db.Model):
+    __tablename__ = "consignment_settlement_movements"
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("consignment_settlements.id"), index=True)
+    # The primary key is the movement: settled once, never again.
+    movement_id: Mapped[int] = mapped_column(ForeignKey("stock_movements.id"), primary_key=True)

@@ -29,3 +29,10 @@ class OutboxEntry(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]
+
+
+class SyncState(db.Model):
+    """The showroom's sync bookmarks: `catalog_cursor`, `last_success_at`, `last_error`."""
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")

@@ -1,13 +1,12 @@
-import csv
-import io
 from datetime import date, datetime
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from pos.auth.access import role_required
 from pos.checkout.shifts import current_shift
 from pos.errors import ValidationError
+from pos.exports import csv_response
 from pos.i18n import LOCAL_TZ
 from pos.reports import bp
 from pos.reports.showroom import day_report
@@ -33,10 +32,6 @@ def showroom_day():
     shift = current_shift() if request.args.get("scope") == "shift" else None
     report = day_report(_chosen_day(), shift.id if shift else None)
     if request.args.get("format") == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["sku", "name_vi", "stars", "units", "revenue"])
-        writer.writerows([row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products)
-        return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f"attachment; filename=sales-{report.day.isoformat()}.csv"})
+        return csv_response(f"sales-{report.day.isoformat()}", ["sku", "name_vi", "stars", "units", "revenue"],
+                            [[row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products])
     return render_template("reports/showroom_day.html", report=report, shift=shift)

@@ -37,24 +37,40 @@ def flask_cli(env, *args):
                    capture_output=True, text=True)
 
 
+def _gunicorn(env, port):
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "1", "--threads", "4",
+                             "--bind", f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """The showroom under gunicorn with migrations applied and the demo data seeded."""
+    """As `make run` does it: the showroom under gunicorn with the demo data, central beside it (its own
+    database, demo showrooms with months of sales) and `flask sync run` between them."""
     instance = tmp_path_factory.mktemp("live")
-    port = free_port()
+    port, central_port = free_port(), free_port()
+    secret = "browser-tests-sync-secret-0123456789"
+    central_env = os.environ | {"FLASK_APP": "wsgi.py", "POS_ROLE": "central", "SECRET_KEY": "browser-tests",
+                                "DATABASE_URL": f"sqlite:///{instance / 'central.sqlite3'}", "SYNC_SECRET": secret}
     env = os.environ | {"FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{instance / 'pos.sqlite3'}",
-                        "SECRET_KEY": "browser-tests", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    flask_cli(env, "db", "upgrade")
-    flask_cli(env, "seed-demo")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4",
-                               "--bind", f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                        "SECRET_KEY": "browser-tests", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                        "CENTRAL_URL": f"http://127.0.0.1:{central_port}", "SYNC_SECRET": secret,
+                        "SHOWROOM_CODE": "TH", "SYNC_INTERVAL_S": "0.5"}
+    for environment in (central_env, env):
+        flask_cli(environment, "db", "upgrade")
+        flask_cli(environment, "seed-demo")
+    processes = [_gunicorn(central_env, central_port), _gunicorn(env, port),
+                 subprocess.Popen([sys.executable, "-m", "flask", "sync", "run"], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
         wait_for_port(port)
-        yield {"url": f"http://127.0.0.1:{port}", "env": env, "database": instance / "pos.sqlite3"}
+        wait_for_port(central_port)
+        yield {"url": f"http://127.0.0.1:{port}", "env": env, "database": instance / "pos.sqlite3",
+               "central_url": f"http://127.0.0.1:{central_port}"}
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,212 @@
+"""Sync benchmark. Run: .venv/bin/python bench/sync.py [--quick]   (needs PostgreSQL at 127.0.0.1:5432)
+
+1. Central ingest of 10,000 sales (50,000 lines) on PostgreSQL through pos.central.ingest, in batches of
+   500 as the sender ships them, vs a raw psycopg executemany of the same sale and line rows into copies
+   of the same tables, in the same run. Target: ingest ≥ 0.33 of raw.
+2. End-to-end lag from a sale's commit at the showroom to its ingest at central, with `flask sync run`
+   going (default SYNC_INTERVAL_S=1) and central under gunicorn. Target: p50 ≤ 2 s.
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._timing import percentile  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECRET = "bench-secret-" + "x" * 32
+
+
+def fresh_database() -> tuple[str, str]:
+    name = f"pos_bench_sync_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
+    rng = random.Random(7)
+    groups = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
+    products = [(f"P-{i:04d}", f"Sản phẩm {i}", f"Chủ thể {i % 40}", groups[i % 6], 10_000 + 500 * (i % 90))
+                for i in range(300)]
+    start = datetime(2026, 1, 1, 1, 0, tzinfo=timezone.utc)
+    events = []
+    for n in range(count):
+        chosen = rng.sample(products, lines_per_sale)
+        lines = []
+        for line_no, (sku, name, producer, group, price) in enumerate(chosen, start=1):
+            quantity = rng.randint(1, 3)
+            amount = quantity * price
+            lines.append({"line_no": line_no, "sku": sku, "gtin": "", "name_vi": name, "producer": producer,
+                          "producer_tax_code": "", "ocop_group": group, "stars": rng.choice((3, 4, 5)),
+                          "potential_5_star": False, "quantity": quantity, "unit_price": price, "discount": 0,
+                          "amount": amount, "vat_rate": 8, "vat_amount": amount * 8 // 108,
+                          "unit_cost": price * 7 // 10, "consignment": False, "commission": 0})
+        moment = start + timedelta(minutes=7 * n)
+        total = sum(l["amount"] for l in lines)
+        events.append({"version": 1, "kind": "sale", "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                       "showroom": "TH", "number": f"TH-{moment:%Y%m%d}-{n:05d}",
+                       "created_at": moment.replace(tzinfo=None).isoformat() + "Z", "cashier": "c", "shift_id": 1,
+                       "total": total, "vat_total": sum(l["vat_amount"] for l in lines), "discount_total": 0,
+                       "lines": lines, "payments": [{"method": "cash", "amount": total}]})
+    return events
+
+
+def bench_ingest(sales: int) -> dict:
+    name, url = fresh_database()
+    try:
+        from pos import create_app
+        from pos.central.ingest import MAX_BATCH, ingest_batch, local_day
+        from pos.central.registry import add_showroom
+        from pos.extensions import db
+        from pos.models import Showroom
+        from sqlalchemy import select
+
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                          "POS_ROLE": "central", "SECRET_KEY": "bench"})
+        events = make_events(sales)
+        with app.app_context():
+            db.create_all()
+            add_showroom("TH", "Bench", secret=SECRET)
+            showroom = db.session.scalar(select(Showroom).where(Showroom.code == "TH"))
+            started = time.perf_counter()
+            for start in range(0, len(events), MAX_BATCH):
+                answers = ingest_batch(showroom, events[start:start + MAX_BATCH])
+                assert all(a["status"] == "accepted" for a in answers)
+            ingest_s = time.perf_counter() - started
+            showroom_id = showroom.id
+            db.session.remove()
+            db.engine.dispose()
+
+        with psycopg.connect(url) as conn:
+            conn.execute("CREATE TABLE raw_sales (LIKE remote_sales INCLUDING ALL)")
+            conn.execute("CREATE TABLE raw_lines (LIKE remote_sale_lines INCLUDING ALL)")
+            conn.commit()
+            product_ids = dict(conn.execute("SELECT sku, id FROM remote_products").fetchall())
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            started = time.perf_counter()
+            for start in range(0, len(events), MAX_BATCH):
+                batch = events[start:start + MAX_BATCH]
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO raw_sales (uuid, kind, showroom_id, number, created_at, day, cashier, total,"
+                        " vat_total, payload_hash, received_at) VALUES (%s,'sale',%s,%s,%s,%s,%s,%s,%s,'h',%s)"
+                        " RETURNING id",
+                        [(e["uuid"], showroom_id, e["number"], datetime.fromisoformat(e["created_at"][:-1]),
+                          local_day(datetime.fromisoformat(e["created_at"][:-1])), e["cashier"], e["total"],
+                          e["vat_total"], now) for e in batch], returning=True)
+                    ids = []
+                    while True:
+                        ids.append(cur.fetchone()[0])
+                        if not cur.nextset():
+                            break
+                    cur.executemany(
+                        "INSERT INTO raw_lines (sale_id, line_no, product_id, stars, potential_5_star, quantity, amount,"
+                        " vat_amount, cost, commission, consignment) VALUES (%s,%s,%s,%s,false,%s,%s,%s,%s,0,false)",
+                        [(sale_id, l["line_no"], product_ids[l["sku"]], l["stars"], l["quantity"], l["amount"],
+                          l["vat_amount"], l["unit_cost"] * l["quantity"]) for sale_id, e in zip(ids, batch)
+                         for l in e["lines"]])
+                conn.commit()
+            raw_s = time.perf_counter() - started
+        lines = sales * 5
+        return {"sales": sales, "lines": lines, "ingest_s": ingest_s, "raw_s": raw_s, "ratio": raw_s / ingest_s}
+    finally:
+        drop_database(name)
+
+
+def bench_lag(samples: int) -> dict:
+    central_name, central_url = fresh_database()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    base_env = os.environ | {"FLASK_APP": "wsgi.py", "SECRET_KEY": "bench", "SHOWROOM_CODE": "TH"}
+    central_env = base_env | {"POS_ROLE": "central",
+                              "DATABASE_URL": central_url.replace("postgresql://", "postgresql+psycopg://")}
+    showroom_env = base_env | {"DATABASE_URL": f"sqlite:///{workdir / 'pos.sqlite3'}", "SYNC_SECRET": SECRET}
+    run = lambda env, *args: subprocess.run([sys.executable, "-m", "flask", *args], env=env, cwd=ROOT,  # noqa: E731
+                                            check=True, capture_output=True)
+    processes = []
+    try:
+        run(central_env, "db", "upgrade")
+        secret_file = workdir / "secret"
+        run(central_env, "central", "add-showroom", "TH", "--name", "Bench", "--secret-file", str(secret_file))
+        showroom_env["SYNC_SECRET"] = secret_file.read_text()
+        run(showroom_env, "db", "upgrade")
+        run(showroom_env, "seed-demo")
+        port = 5900 + random.randint(0, 90)
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2", "-b", f"127.0.0.1:{port}",
+             "wsgi:app"], env=central_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        showroom_env["CENTRAL_URL"] = f"http://127.0.0.1:{port}"
+        time.sleep(2)
+        processes.append(subprocess.Popen([sys.executable, "-m", "flask", "sync", "run"], env=showroom_env, cwd=ROOT,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        os.environ.update({k: showroom_env[k] for k in ("DATABASE_URL", "SECRET_KEY", "SHOWROOM_CODE")})
+        from pos import create_app
+        from pos.checkout.sales import record_sale
+        from pos.checkout.shifts import open_shift
+        from pos.extensions import db
+        from pos.models import Product, User
+        from sqlalchemy import select
+
+        app = create_app({"SQLALCHEMY_DATABASE_URI": showroom_env["DATABASE_URL"]})
+        uuids = {}
+        with app.app_context():
+            cashier = db.session.scalar(select(User).where(User.username == "cashier"))
+            open_shift(cashier, 0)
+            product = db.session.scalar(select(Product).where(Product.sku == "CLV-200"))
+            rng = random.Random(3)
+            for _ in range(samples):
+                time.sleep(rng.uniform(0.2, 1.5))  # tills sell at their own pace, not in step with the sender
+                sale, _ = record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": 1}],
+                                       "payments": [{"method": "cash", "amount": product.price}]}, cashier)
+                uuids[sale.uuid] = sale.created_at
+            db.session.remove()
+        deadline = time.time() + 60
+        with psycopg.connect(central_url) as conn:
+            while True:
+                rows = dict(conn.execute("SELECT uuid, received_at FROM remote_sales").fetchall())
+                conn.commit()
+                if set(uuids) <= set(rows) or time.time() > deadline:  # the demo's own sales arrive too
+                    break
+                time.sleep(0.2)
+        lags = [(rows[u] - made).total_seconds() for u, made in uuids.items() if u in rows]
+        return {"samples": samples, "arrived": len(lags), "p50_s": percentile(lags, 50), "p95_s": percentile(lags, 95)}
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+        drop_database(central_name)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 1,000 sales and 5 lag samples")
+    args = parser.parse_args()
+    ingest = bench_ingest(1_000 if args.quick else 10_000)
+    print(f"central ingest of {ingest['sales']:,} sales ({ingest['lines']:,} lines) on PostgreSQL: "
+          f"{ingest['ingest_s']:.2f} s ({ingest['sales'] / ingest['ingest_s']:,.0f} sales/s); raw psycopg insert of "
+          f"the same rows {ingest['raw_s']:.2f} s; ingest = {ingest['ratio']:.2f} of raw (target ≥ 0.33) "
+          f"{'MET' if ingest['ratio'] >= 0.33 else 'NOT MET'}")
+    lag = bench_lag(5 if args.quick else 30)
+    print(f"end-to-end lag, sale commit → central ingest ({lag['arrived']}/{lag['samples']} arrived): "
+          f"p50 {lag['p50_s']:.2f} s, p95 {lag['p95_s']:.2f} s (target p50 ≤ 2 s) "
+          f"{'MET' if lag['p50_s'] <= 2 and lag['arrived'] == lag['samples'] else 'NOT MET'}")
+
+
+if __name__ == "__main__":
+    main()

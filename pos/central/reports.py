@@ -1,0 +1,440 @@
+"""Central's sales reports, answered from the daily rollup (SalesRollupDaily, ShowroomDaily); only a
+product's drill-down reads sale lines.
+
+Every report takes the same ReportFilter. Figures are net: a return reduces the day it was made."""
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import BigInteger, cast, func, select, union_all
+
+from pos.catalog.text import fold
+from pos.errors import NotFound, ValidationError
+from pos.extensions import db
+from pos.i18n import LOCAL_TZ, to_local
+from pos.models import (
+    OCOP_GROUPS, ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, SalesRollupDaily as R,
+    Showroom, ShowroomDaily,
+)
+
+PRESETS = ("today", "this_week", "this_month", "last_month", "this_year", "custom")
+STAR_CHOICES = {"3": (3, None), "4": (4, None), "5": (5, None), "p5": (4, True), "0": (0, None)}
+MAX_RANGE_DAYS = 366 * 10
+SORTABLE = ("revenue", "units", "vat", "margin", "name")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    start: date
+    end: date                      # inclusive
+    preset: str = "this_month"
+    showroom: str | None = None    # a showroom code
+    group: str | None = None
+    stars: str | None = None       # a key of STAR_CHOICES
+    producer: str | None = None
+    q: str = ""
+    sort: str = "revenue"
+    descending: bool = True
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def product_level(self) -> bool:
+        """Filters that pick products, not whole sales: then a basket can't be counted from the rollup."""
+        return bool(self.group or self.stars or self.producer or self.q)
+
+    def previous(self) -> "ReportFilter":
+        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+
+    def as_args(self) -> dict:
+        args = {"preset": self.preset, "showroom": self.showroom, "group": self.group, "stars": self.stars,
+                "producer": self.producer, "q": self.q or None, "sort": self.sort,
+                "dir": "desc" if self.descending else "asc"}
+        if self.preset == "custom":
+            args |= {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        return {k: v for k, v in args.items() if v}
+
+
+def preset_range(preset: str, today: date) -> tuple[date, date]:
+    if preset == "today":
+        return today, today
+    if preset == "this_week":
+        return today - timedelta(days=today.weekday()), today
+    if preset == "this_month":
+        return today.replace(day=1), today
+    if preset == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if preset == "this_year":
+        return today.replace(month=1, day=1), today
+    raise ValueError(preset)
+
+
+def parse_filter(args, *, own_showroom: str | None = None, today: date | None = None) -> ReportFilter:
+    """From query-string arguments; every problem is a ValidationError naming the field."""
+    today = today or datetime.now(LOCAL_TZ).date()
+    errors = {}
+    preset = args.get("preset") or ("custom" if args.get("start") else "this_month")
+    if preset not in PRESETS:
+        errors["preset"] = f"one of {', '.join(PRESETS)}"
+        preset = "this_month"
+    if preset == "custom":
+        start, end = _date(args.get("start"), "start", errors), _date(args.get("end"), "end", errors)
+        if start and end:
+            if end < start:
+                errors["end"] = "the end is before the start"
+            elif (end - start).days >= MAX_RANGE_DAYS:
+                errors["end"] = "choose at most ten years"
+            elif start > today:
+                errors["start"] = "the range starts in the future"
+    else:
+        start, end = preset_range(preset, today)
+    group = args.get("group") or None
+    if group and group not in OCOP_GROUPS:
+        errors["group"] = "unknown OCOP group"
+    stars = args.get("stars") or None
+    if stars and stars not in STAR_CHOICES:
+        errors["stars"] = "one of 3, 4, 5, p5 (potential 5★), 0 (unrated)"
+    showroom = (args.get("showroom") or "").strip().upper() or None
+    if own_showroom:
+        showroom = own_showroom  # a showroom's manager sees only their own showroom
+    elif showroom and not db.session.scalar(select(Showroom.id).where(Showroom.code == showroom)):
+        errors["showroom"] = "unknown showroom"
+    producer = (args.get("producer") or "").strip()[:200] or None
+    sort = args.get("sort") or "revenue"
+    if sort not in SORTABLE:
+        errors["sort"] = f"one of {', '.join(SORTABLE)}"
+    if errors:
+        raise ValidationError("The report filters are not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+                              fields=errors)
+    return ReportFilter(start=start, end=end, preset=preset, showroom=showroom, group=group, stars=stars,
+                        producer=producer, q=(args.get("q") or "").strip()[:100], sort=sort,
+                        descending=args.get("dir") != "asc")
+
+
+def _date(text, name, errors):
+    try:
+        value = date.fromisoformat((text or "").strip())
+    except ValueError:
+        errors[name] = "a date like 2026-11-25"
+        return None
+    if not date(2000, 1, 1) <= value <= date(2100, 1, 1):
+        errors[name] = "a date between 2000 and 2100"
+        return None
+    return value
+
+
+# --- the rollup, filtered --------------------------------------------------------------------------
+
+def _conditions(f: ReportFilter, model=R, day_column=None, start=None, end=None) -> list:
+    """The filter as conditions on one rollup (SalesRollupDaily, ProductDaily or ProductMonthly)."""
+    day_column = day_column if day_column is not None else model.day
+    conditions = [day_column >= (start or f.start), day_column <= (end or f.end)]
+    if f.showroom:
+        conditions.append(model.showroom_id == _showroom_id(f.showroom))
+    return conditions + _rating_and_product_conditions(f, model)
+
+
+def _rating_and_product_conditions(f: ReportFilter, rows) -> list:
+    """The star and product filters on any table with stars, potential_5_star and product_id columns:
+    a rollup, or the sale lines."""
+    conditions = []
+    if f.stars:
+        stars, potential = STAR_CHOICES[f.stars]
+        conditions.append(rows.stars == stars)
+        if potential is not None:
+            conditions.append(rows.potential_5_star.is_(potential))
+    if products := _product_conditions(f):
+        conditions.append(rows.product_id.in_(select(RemoteProduct.id).where(*products)))
+    return conditions
+
+
+def _showroom_id(code: str):
+    return select(Showroom.id).where(Showroom.code == code).scalar_subquery()
+
+
+def _product_conditions(f: ReportFilter) -> list:
+    conditions = []
+    if f.group:
+        conditions.append(RemoteProduct.ocop_group == f.group)
+    if f.producer:
+        conditions.append(RemoteProduct.producer == f.producer)
+    for word in fold(f.q).split():
+        conditions.append(RemoteProduct.search_text.contains(word, autoescape=True))
+    return conditions
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _facts(f: ReportFilter, by_showroom: bool = False):
+    """The rollup rows the filter selects, from the smallest rollup that can answer: per showroom when
+    a showroom is chosen (or the report is per showroom); else whole months from ProductMonthly and the
+    days at either end from ProductDaily. Columns: product_id, stars, potential_5_star, [showroom_id,]
+    then the figures."""
+    def part(model, conditions, extra=()):
+        keys = [model.product_id, model.stars, model.potential_5_star, *extra]
+        return select(*keys, *[getattr(model, c) for c in FIGURES]).where(*conditions)
+
+    if f.showroom or by_showroom:
+        return part(R, _conditions(f), [R.showroom_id]).subquery()
+    first_month = f.start if f.start.day == 1 else _month_after(f.start)  # the first whole month inside
+    ends_on_month_end = _month_after(f.end) - timedelta(days=1) == f.end
+    last_month_end = f.end if ends_on_month_end else f.end.replace(day=1) - timedelta(days=1)
+    parts = []
+    if first_month <= last_month_end:
+        parts.append(part(ProductMonthly, _conditions(f, ProductMonthly, ProductMonthly.month, first_month,
+                                                      last_month_end.replace(day=1))))
+        edges = [(f.start, first_month - timedelta(days=1)), (last_month_end + timedelta(days=1), f.end)]
+    else:
+        edges = [(f.start, f.end)]
+    for start, end in edges:
+        if start <= end:
+            parts.append(part(ProductDaily, _conditions(f, ProductDaily, ProductDaily.day, start, end)))
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+FIGURES = ("units", "revenue", "vat", "cost", "costed_revenue", "consignment_revenue", "commission")
+
+
+def _total(column):
+    """SUM as a whole number: PostgreSQL sums bigints as numeric, which would come back as Decimal."""
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)
+
+
+def _figures(facts):
+    return [_total(facts.c[c]).label(c) for c in FIGURES]
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    units: int
+    revenue: int
+    vat: int
+    cost: int
+    costed_revenue: int
+    consignment_revenue: int = 0
+    commission: int = 0
+    share: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def margin(self) -> int | None:
+        """Gross margin of the lines whose cost is known."""
+        return self.costed_revenue - self.cost if self.costed_revenue else None
+
+    @property
+    def margin_percent(self) -> float | None:
+        return 100.0 * self.margin / self.costed_revenue if self.costed_revenue else None
+
+    @property
+    def payable(self) -> int:
+        """What the producer is owed for consigned goods sold: their revenue less the showroom's commission."""
+        return self.consignment_revenue - self.commission
+
+
+def _rows(f: ReportFilter, keys, label_of, join_product=False, by_showroom=False) -> list[Row]:
+    """Figures grouped by `keys`: a function of the facts subquery giving the columns to group on."""
+    facts = _facts(f, by_showroom)
+    key_columns = keys(facts)
+    query = select(*key_columns, *_figures(facts)).group_by(*key_columns)
+    if join_product:
+        query = query.select_from(facts).join(RemoteProduct, RemoteProduct.id == facts.c.product_id)
+    rows = [Row(key=tuple(r[:len(key_columns)]) if len(key_columns) > 1 else r[0], label=label_of(r), units=r.units,
+                revenue=r.revenue, vat=r.vat, cost=r.cost, costed_revenue=r.costed_revenue,
+                consignment_revenue=r.consignment_revenue, commission=r.commission)
+            for r in db.session.execute(query)]
+    return _sorted(_with_shares(rows), f)
+
+
+def _with_shares(rows: list[Row]) -> list[Row]:
+    total = sum(r.revenue for r in rows)
+    for row in rows:
+        row.share = 100.0 * row.revenue / total if total else 0.0
+    return rows
+
+
+def _sorted(rows: list[Row], f: ReportFilter) -> list[Row]:
+    if f.sort == "name":
+        return sorted(rows, key=lambda r: fold(r.label), reverse=f.descending)
+    if f.sort == "margin":
+        return sorted(rows, key=lambda r: (r.margin is not None, r.margin or 0), reverse=f.descending)
+    return sorted(rows, key=lambda r: getattr(r, f.sort), reverse=f.descending)
+
+
+def per_product(f: ReportFilter) -> list[Row]:
+    # Sum the rollup per product first (an index range scan), then join the few thousand names.
+    facts = _facts(f)
+    sums = select(facts.c.product_id, *_figures(facts)).group_by(facts.c.product_id).subquery()
+    query = select(RemoteProduct.id, RemoteProduct.sku, RemoteProduct.name_vi, RemoteProduct.producer,
+                   RemoteProduct.ocop_group, *[sums.c[c] for c in FIGURES]).join(sums, sums.c.product_id == RemoteProduct.id)
+    rows = [Row(key=r.id, label=r.name_vi, units=r.units, revenue=r.revenue, vat=r.vat, cost=r.cost,
+                costed_revenue=r.costed_revenue, consignment_revenue=r.consignment_revenue, commission=r.commission,
+                extra={"sku": r.sku, "producer": r.producer, "group": r.ocop_group})
+            for r in db.session.execute(query)]
+    return _sorted(_with_shares(rows), f)
+
+
+def per_producer(f: ReportFilter) -> list[Row]:
+    return _rows(f, lambda facts: [RemoteProduct.producer], lambda r: r.producer, join_product=True)
+
+
+def per_group(f: ReportFilter) -> list[Row]:
+    return _rows(f, lambda facts: [RemoteProduct.ocop_group], lambda r: r.ocop_group, join_product=True)
+
+
+def per_rating(f: ReportFilter) -> list[Row]:
+    return _rows(f, lambda facts: [facts.c.stars, facts.c.potential_5_star],
+                 lambda r: star_label(r.stars, r.potential_5_star))
+
+
+def star_label(stars: int, potential: bool) -> str:
+    if not stars:
+        return "—"
+    return "★" * stars + (" (5★?)" if potential else "")
+
+
+def per_showroom(f: ReportFilter) -> list[Row]:
+    names = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
+    rows = _rows(f, lambda facts: [facts.c.showroom_id], lambda r: names.get(r.showroom_id, "?"), by_showroom=True)
+    baskets = _baskets(f, by_showroom=True) if not f.product_level else {}
+    for row in rows:
+        row.extra = {"sales": baskets.get(row.key, (0, 0))[0]} if baskets else {}
+    return rows
+
+
+def _baskets(f: ReportFilter, by_showroom=False):
+    """Sales counted from ShowroomDaily (whole sales: only date and showroom filters apply)."""
+    conditions = [ShowroomDaily.day >= f.start, ShowroomDaily.day <= f.end]
+    if f.showroom:
+        conditions.append(ShowroomDaily.showroom_id == select(Showroom.id).where(Showroom.code == f.showroom)
+                          .scalar_subquery())
+    columns = [_total(ShowroomDaily.sales_count), _total(ShowroomDaily.sales_total)]
+    if by_showroom:
+        return {r[0]: (r[1], r[2]) for r in db.session.execute(
+            select(ShowroomDaily.showroom_id, *columns).where(*conditions).group_by(ShowroomDaily.showroom_id))}
+    return tuple(db.session.execute(select(*columns).where(*conditions)).one())
+
+
+# --- overview --------------------------------------------------------------------------------------
+
+@dataclass
+class Overview:
+    revenue: int
+    units: int
+    vat: int
+    sales: int | None          # None when product-level filters make a basket count meaningless
+    average_basket: int | None
+    previous: "Overview | None" = None
+    series: list = field(default_factory=list)  # (label, revenue): per day, or per hour for one day
+
+    def change(self, name: str) -> float | None:
+        before = getattr(self.previous, name, None) if self.previous else None
+        now = getattr(self, name)
+        if not before or now is None:
+            return None
+        return 100.0 * (now - before) / abs(before)
+
+
+def overview(f: ReportFilter, with_previous=True) -> Overview:
+    facts = _facts(f)
+    totals = db.session.execute(select(*_figures(facts))).one()
+    sales = average = None
+    if not f.product_level:
+        sales, sales_total = _baskets(f)
+        average = sales_total // sales if sales else 0
+    result = Overview(revenue=totals.revenue, units=totals.units, vat=totals.vat, sales=sales, average_basket=average)
+    if with_previous:
+        result.previous = overview(f.previous(), with_previous=False)
+        result.series = hourly(f) if f.days == 1 else daily(f)
+    return result
+
+
+def daily(f: ReportFilter) -> list[tuple[date, int]]:
+    if f.product_level:
+        model = R if f.showroom else ProductDaily
+        query = select(model.day, _total(model.revenue)).where(*_conditions(f, model)).group_by(model.day)
+    else:  # whole sales: the per-showroom day totals are the smallest table that knows
+        D = ShowroomDaily
+        query = select(D.day, _total(D.sales_total - D.returns_total)).where(
+            D.day >= f.start, D.day <= f.end, *([D.showroom_id == _showroom_id(f.showroom)] if f.showroom else [])
+        ).group_by(D.day)
+    revenue = dict(db.session.execute(query).all())
+    return [(day, int(revenue.get(day, 0))) for day in (f.start + timedelta(days=n) for n in range(f.days))]
+
+
+def hourly(f: ReportFilter) -> list[tuple[int, int]]:
+    """One day's revenue per local hour, from the sale lines (a day is small)."""
+    line_filter = _line_conditions(f)
+    rows = db.session.execute(
+        select(RemoteSale.created_at, RemoteSaleLine.amount).join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
+        .where(RemoteSale.day == f.start, *line_filter)).all()
+    by_hour = [0] * 24
+    for created_at, amount in rows:
+        by_hour[to_local(created_at).hour] += amount
+    busy = [hour for hour in range(24) if by_hour[hour]]
+    first, last = min(busy + [7]), max(busy + [22])  # opening hours, widened if anything sold outside them
+    return [(hour, by_hour[hour]) for hour in range(first, last + 1)]
+
+
+def _line_conditions(f: ReportFilter) -> list:
+    showroom = [RemoteSale.showroom_id == _showroom_id(f.showroom)] if f.showroom else []
+    return showroom + _rating_and_product_conditions(f, RemoteSaleLine)
+
+
+# --- a product's drill-down ------------------------------------------------------------------------
+
+@dataclass
+class ProductDetail:
+    product: RemoteProduct
+    by_showroom: list[Row]
+    by_day: list[tuple[date, int, int]]  # day, units, revenue
+    recent_lines: list
+
+
+def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
+    product = db.session.get(RemoteProduct, product_id)
+    if product is None:
+        raise NotFound("No such product in the reports.", fields={"product": "unknown"})
+    f = replace(f, q="", group=None, producer=None)
+    conditions = _conditions(f) + [R.product_id == product_id]
+    names = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
+    by_showroom = [Row(key=r.showroom_id, label=names.get(r.showroom_id, "?"), units=r.units, revenue=r.revenue,
+                       vat=r.vat, cost=r.cost, costed_revenue=r.costed_revenue)
+                   for r in db.session.execute(
+                       select(R.showroom_id, _total(R.units).label("units"), _total(R.revenue).label("revenue"),
+                              _total(R.vat).label("vat"), _total(R.cost).label("cost"),
+                              _total(R.costed_revenue).label("costed_revenue"))
+                       .where(*conditions).group_by(R.showroom_id).order_by(func.sum(R.revenue).desc()))]
+    by_day = [(r.day, r.units, r.revenue) for r in db.session.execute(
+        select(R.day, _total(R.units).label("units"), _total(R.revenue).label("revenue"))
+        .where(*conditions).group_by(R.day).order_by(R.day))]
+    recent = db.session.execute(
+        select(RemoteSale.number, RemoteSale.created_at, Showroom.code, RemoteSaleLine.quantity, RemoteSaleLine.amount,
+               RemoteSaleLine.stars)
+        .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id).join(Showroom, Showroom.id == RemoteSale.showroom_id)
+        .where(RemoteSaleLine.product_id == product_id, RemoteSale.day >= f.start, RemoteSale.day <= f.end,
+               *([Showroom.code == f.showroom] if f.showroom else []))
+        .order_by(RemoteSale.created_at.desc()).limit(50)).all()
+    return ProductDetail(product, by_showroom, by_day, recent)
+
+
+def filter_choices(own_showroom: str | None = None) -> dict:
+    showrooms = [own_showroom] if own_showroom else db.session.scalars(select(Showroom.code).order_by(Showroom.code)).all()
+    return {"showrooms": showrooms,
+            "producers": db.session.scalars(select(RemoteProduct.producer).distinct().order_by(RemoteProduct.producer)).all(),
+            "groups": OCOP_GROUPS, "presets": PRESETS}
+
+
+def totals(rows: list[Row]) -> Row:
+    return Row(key=None, label="", units=sum(r.units for r in rows), revenue=sum(r.revenue for r in rows),
+               vat=sum(r.vat for r in rows), cost=sum(r.cost for r in rows),
+               costed_revenue=sum(r.costed_revenue for r in rows),
+               consignment_revenue=sum(r.consignment_revenue for r in rows),
+               commission=sum(r.commission for r in rows), share=100.0 if rows else 0.0)
+

@@ -1,0 +1,89 @@
+from datetime import timedelta
+
+from flask import render_template, request
+from flask_login import current_user
+
+from pos.auth.access import role_required
+from pos.catalog.labels import GROUP_LABELS
+from pos.central import bp
+from pos.central import reports
+from pos.central.charts import bar_chart
+from pos.exports import export
+from pos.central.status import showroom_status
+
+@bp.get("/central/showrooms")
+@role_required("manager")
+def showrooms():
+    """Per showroom: last contact, lag, sales received today."""
+    return render_template("central/showrooms.html", rows=showroom_status())
+
+
+def _filter() -> reports.ReportFilter:
+    # At central, a user tied to a showroom (User.showroom_code) sees only that showroom's figures.
+    return reports.parse_filter(request.args, own_showroom=current_user.showroom_code)
+
+
+def _render(template: str, f, **context):
+    return render_template(template, f=f, choices=reports.filter_choices(current_user.showroom_code),
+                           locked_showroom=current_user.showroom_code, GROUP_LABELS=GROUP_LABELS, **context)
+
+
+@bp.get("/central/reports")
+@role_required("manager")
+def report_overview():
+    """Revenue, sales, units, basket and VAT with the change on the previous period; revenue per day."""
+    f = _filter()
+    result = reports.overview(f)
+    chart = bar_chart(result.series, label=(lambda h: f"{h}h") if f.days == 1 else (lambda d: d.strftime("%d/%m")))
+    top = reports.per_product(f)
+    if request.args.get("format"):
+        return export([[str(day), revenue] for day, revenue in result.series], ["day", "revenue"],
+                      f"overview-{f.start}-{f.end}", request.args["format"])
+    return _render("central/report_overview.html", f, result=result, chart=chart, top=top[:10],
+                   bottom=[row for row in top[::-1] if row.units > 0][:10])
+
+
+BREAKDOWNS = {
+    "products": reports.per_product,
+    "producers": reports.per_producer,
+    "ratings": reports.per_rating,
+    "groups": reports.per_group,
+    "showrooms": reports.per_showroom,
+}
+
+
+EXPORT_COLUMNS = ["name", "units", "revenue", "share_percent", "vat", "margin", "margin_percent"]
+EXPORT_EXTRA_COLUMNS = {"products": ("sku", "producer", "group"),  # from Row.extra
+                        "producers": ("consignment_revenue", "commission", "payable")}  # Row attributes
+
+
+@bp.get("/central/reports/<any(products, producers, ratings, groups, showrooms):breakdown>")
+@role_required("manager")
+def report_breakdown(breakdown):
+    """Sales per product, producer, star rating, OCOP group or showroom, sortable and exportable."""
+    f = _filter()
+    rows = BREAKDOWNS[breakdown](f)
+    if request.args.get("format"):
+        extra = EXPORT_EXTRA_COLUMNS.get(breakdown, ())
+        table = [[row.label, row.units, row.revenue, round(row.share, 2), row.vat, row.margin,
+                  None if row.margin_percent is None else round(row.margin_percent, 2),
+                  *[row.extra.get(column, "") if breakdown == "products" else getattr(row, column)
+                    for column in extra]] for row in rows]
+        return export(table, EXPORT_COLUMNS + list(extra), f"{breakdown}-{f.start}-{f.end}", request.args["format"])
+    return _render("central/report_breakdown.html", f, breakdown=breakdown, rows=rows, total=reports.totals(rows))
+
+
+@bp.get("/central/reports/products/<int:product_id>")
+@role_required("manager")
+def report_product(product_id):
+    """One product's sales by showroom and by day, and its latest sale lines."""
+    f = _filter()
+    detail = reports.product_detail(product_id, f)
+    if request.args.get("format"):
+        return export([[str(day), units, revenue] for day, units, revenue in detail.by_day],
+                      ["day", "units", "revenue"], f"product-{detail.product.sku}-{f.start}-{f.end}",
+                      request.args["format"])
+    revenue = {day: amount for day, _, amount in detail.by_day}
+    days = [f.start + timedelta(days=n) for n in range(min(f.days, 400))]
+    chart = bar_chart([(day, revenue.get(day, 0)) for day in days], label=lambda d: d.strftime("%d/%m"))
+    return _render("central/report_product.html", f, detail=detail, chart=chart)

@@ -1,0 +1,173 @@
+"""Transfers between showrooms (chuyển kho).
+
+A transfer-out names the receiving showroom by its code and lists products and quantities; posting takes the
+goods off the shelf first-expiry-first-out through the ledger (movements of kind `transfer_out`), and the lines
+then say which lots left and at what cost, for the transfer note. The receiving showroom records the matching
+transfer-in from that note: the sender's code and transfer number, and per line the lot, expiry, quantity and
+unit cost (movements of kind `transfer_in`, which re-average the cost like a receipt). Both are drafts first,
+posted exactly once; the same sender's transfer is received once."""
+import re
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pos.audit import record_audit
+from pos.catalog.service import parse_date, parse_int
+from pos.database import atomic, claim
+from pos.errors import Conflict, NotFound, ValidationError
+from pos.extensions import db
+from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
+from pos.models import SHOWROOM_CODE_PATTERN, Product, StockLevel, Transfer, TransferLine
+from pos.models.base import utcnow
+
+MAX_LINES = 200
+MAX_QUANTITY = 1_000_000
+
+
+def clean_showroom_code(raw, field: str, errors: dict) -> str:
+    """A showroom code: 2–10 uppercase letters or digits (typed lower case is accepted), never our own."""
+    code = str(raw or "").strip().upper()
+    if not code:
+        errors[field] = "required"
+    elif not re.fullmatch(SHOWROOM_CODE_PATTERN, code):
+        errors[field] = "2–10 letters or digits"
+    elif code == str(current_app.config["SHOWROOM_CODE"]).upper():
+        errors[field] = "this is our own showroom"
+    return code
+
+
+def _product(raw_sku, e: dict) -> Product | None:
+    sku = str(raw_sku or "").strip()
+    product = db.session.scalar(select(Product).where(Product.sku == sku)) if sku else None
+    if product is None:
+        e["sku"] = f"unknown product '{sku[:40]}'" if sku else "required"
+    return product
+
+
+def _clean_lines(raw_lines: list[dict], direction: str) -> tuple[list[dict], dict]:
+    fields = ("sku", "quantity") if direction == "out" else ("sku", "lot_code", "quantity", "unit_cost", "expiry_date")
+    lines, errors = [], {}
+    for i, raw in enumerate(raw_lines or [], start=1):
+        if not isinstance(raw, dict) or not any(str(raw.get(f) or "").strip() for f in fields):
+            continue  # an empty row of the form
+        e: dict = {}
+        product = _product(raw.get("sku"), e)
+        quantity = parse_int(raw.get("quantity"), "quantity", e, minimum=1, maximum=MAX_QUANTITY)
+        line = dict(product_id=product.id if product else None, quantity=quantity)
+        if direction == "in":
+            line["unit_cost"] = parse_int(raw.get("unit_cost"), "unit_cost", e, minimum=0, maximum=1_000_000_000)
+            line["expiry_date"] = parse_date(raw.get("expiry_date"), "expiry_date", e, required=False)
+            lot_code = str(raw.get("lot_code") or "").strip()
+            if len(lot_code) > 20 or "/" in lot_code:
+                e["lot_code"] = "at most 20 characters, no '/'"
+            line["lot_code"] = lot_code
+        errors |= {f"line {i} {k}": v for k, v in e.items()}
+        if not e:
+            lines.append(line)
+    if not lines and not errors:
+        errors["lines"] = "add at least one line"
+    if len(lines) > MAX_LINES:
+        errors["lines"] = f"at most {MAX_LINES} lines"
+    return lines, errors
+
+
+def _refuse(errors: dict):
+    raise ValidationError("Transfer not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()) + ".",
+                          fields=errors)
+
+
+def _next_number(prefix: str) -> str:
+    return f"{prefix}-{db.session.scalar(select(func.count(Transfer.id))) + 1:06d}"
+
+
+def create_transfer_out(to_showroom, raw_lines: list[dict], user, note: str = "") -> Transfer:
+    """A draft transfer to another showroom: raw lines of {sku, quantity}."""
+    errors: dict = {}
+    code = clean_showroom_code(to_showroom, "to_showroom", errors)
+    lines, line_errors = _clean_lines(raw_lines, "out")
+    if errors or line_errors:
+        _refuse(errors | line_errors)
+    with atomic():
+        transfer = Transfer(number=_next_number("XC"), direction="out", other_showroom=code, created_by_id=user.id,
+                            note=str(note or "")[:300])
+        db.session.add(transfer)
+        db.session.flush()
+        db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
+        record_audit("create", "transfer", transfer.number, after={"to": code, "lines": len(lines)}, user=user)
+    return transfer
+
+
+def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user, note: str = "") -> Transfer:
+    """A draft transfer-in, typed from the sender's transfer note: lines of {sku, lot_code, expiry_date,
+    quantity, unit_cost}. The same sender's transfer number is accepted once."""
+    errors: dict = {}
+    code = clean_showroom_code(from_showroom, "from_showroom", errors)
+    their_number = str(their_number or "").strip().upper()
+    if not their_number:
+        errors["their_number"] = "required"
+    elif len(their_number) > 32:
+        errors["their_number"] = "at most 32 characters"
+    lines, line_errors = _clean_lines(raw_lines, "in")
+    if errors or line_errors:
+        _refuse(errors | line_errors)
+    try:
+        with atomic():
+            if db.session.scalar(select(Transfer.number).where(Transfer.other_showroom == code,
+                                                               Transfer.their_number == their_number)):
+                raise _already_received(code, their_number)
+            transfer = Transfer(number=_next_number("NC"), direction="in", other_showroom=code,
+                                their_number=their_number, created_by_id=user.id, note=str(note or "")[:300])
+            db.session.add(transfer)
+            db.session.flush()
+            db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
+            record_audit("create", "transfer", transfer.number, user=user,
+                         after={"from": code, "their_number": their_number, "lines": len(lines)})
+    except IntegrityError:
+        if db.session.scalar(select(Transfer.id).where(Transfer.other_showroom == code,
+                                                       Transfer.their_number == their_number)):
+            raise _already_received(code, their_number) from None  # typed at another desk at the same moment
+        raise
+    return transfer
+
+
+def _already_received(code: str, their_number: str) -> Conflict:
+    return Conflict(f"Transfer {their_number} from {code} is already recorded.",
+                    fields={"their_number": "already recorded"})
+
+
+def post_transfer(transfer_id: int, user) -> Transfer:
+    """Move the goods, all lines at once, exactly once: a double click or a retry finds it posted."""
+    with atomic():
+        transfer, claimed = claim(Transfer, transfer_id, "draft", status="posted", posted_at=utcnow())
+        if transfer is None:
+            raise NotFound("No such transfer.")
+        if not claimed:
+            raise Conflict(f"Transfer {transfer.number} is already posted.", fields={"status": transfer.status})
+        document = ("transfer", transfer.number)
+        if transfer.direction == "out":
+            for line in list(transfer.lines):
+                _send(line, transfer, document, user)
+        else:
+            for line in transfer.lines:
+                lot = find_or_create_lot(line.product_id, line.lot_code, expiry_date=line.expiry_date)
+                move_stock(line.product_id, lot.id, line.quantity, "transfer_in", unit_cost=line.unit_cost,
+                           document=document, user_id=user.id,
+                           reason=f"nhận từ {transfer.other_showroom} {transfer.their_number}")
+        record_audit("post", "transfer", transfer.number, user=user,
+                     after={"units": sum(line.quantity for line in transfer.lines)})
+    return transfer
+
+
+def _send(line: TransferLine, transfer: Transfer, document, user) -> None:
+    """Take the line's goods by FEFO; the line becomes the first lot taken, one more line per further lot."""
+    cost = db.session.scalar(select(StockLevel.average_cost).where(StockLevel.product_id == line.product_id)) or 0
+    movements = take_stock(line.product_id, line.quantity, kind="transfer_out", document=document, user_id=user.id,
+                           unit_cost=cost, reason=f"chuyển đến {transfer.other_showroom}")
+    for i, movement in enumerate(movements):
+        target = line if i == 0 else TransferLine(transfer_id=transfer.id, product_id=line.product_id)
+        target.lot_code, target.expiry_date = movement.lot.code, movement.lot.expiry_date
+        target.quantity, target.unit_cost = -movement.quantity, cost
+        if i:
+            transfer.lines.append(target)
+    db.session.flush()

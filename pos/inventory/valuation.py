@@ -1,0 +1,95 @@
+"""Stock value at weighted-average cost (giá vốn bình quân gia quyền), now and as of a past date.
+
+Now: each product's StockLevel.on_hand × StockLevel.average_cost, as the ledger keeps them.
+
+As of a date D (a local Asia/Ho_Chi_Minh day, counted to its end): the ledger is replayed from its first
+movement, product by product, over every movement recorded before local midnight after D, in the order the
+ledger applied them (movement id). The rule is exactly pos.inventory.ledger.move_stock's:
+
+    quantity on hand  q ← q + movement.quantity                         (every kind, signed)
+    average cost      a ← round((q × a + n × c) / (q + n))              (only movements bringing n > 0 units
+                                                                          in with a unit cost c: receipts and
+                                                                          transfers in)
+
+with q and a taken before the movement and Python's round() on the quotient, like move_stock. Movements out
+(sales, write-offs, transfers out, reversing receipts) and counts or returns without a cost change q, never a.
+The value as of D is q × a per product, summed for the total. Because it is the same rule over the same
+movements, the value as of today equals the value now."""
+from dataclasses import dataclass
+from typing import NamedTuple
+from datetime import date
+
+from sqlalchemy import select
+
+from pos.extensions import db
+from pos.models import Product, StockLevel, StockMovement
+from pos.reports.showroom import utc_bounds
+
+PRODUCT_COLUMNS = (Product.id, Product.sku, Product.name_vi)
+
+
+class ProductRef(NamedTuple):
+    id: int
+    sku: str
+    name_vi: str
+
+
+@dataclass
+class ValuationRow:
+    product: ProductRef
+    on_hand: int
+    average_cost: int
+
+    @property
+    def value(self) -> int:
+        return self.on_hand * self.average_cost
+
+
+@dataclass
+class Valuation:
+    as_of: date | None  # None: now
+    rows: list[ValuationRow]
+
+    @property
+    def total(self) -> int:
+        return sum(row.value for row in self.rows)
+
+    @property
+    def units(self) -> int:
+        return sum(row.on_hand for row in self.rows)
+
+
+def valuation_now() -> Valuation:
+    rows = db.session.execute(
+        select(*PRODUCT_COLUMNS, StockLevel.on_hand, StockLevel.average_cost)
+        .join(StockLevel, StockLevel.product_id == Product.id).where(StockLevel.on_hand != 0)
+        .order_by(Product.sku)).all()
+    return Valuation(None, [ValuationRow(ProductRef(row.id, row.sku, row.name_vi), row.on_hand, row.average_cost)
+                            for row in rows])
+
+
+def ledger_positions(day: date) -> dict[int, tuple[int, int]]:
+    """product id → (quantity on hand, weighted-average cost) at the end of local day `day`, from the ledger."""
+    _, until = utc_bounds(day)
+    positions: dict[int, list[int]] = {}
+    # Ledger order is id order; one pass over the table in rowid order needs no sort. Core, not the ORM: half a
+    # million plain tuples, none of them an entity.
+    movements = StockMovement.__table__.c
+    result = db.session.connection().execute(select(movements.product_id, movements.quantity, movements.unit_cost)
+                                             .where(movements.at < until).order_by(movements.id))
+    for product_id, quantity, unit_cost in result:
+        position = positions.get(product_id)
+        if position is None:
+            position = positions[product_id] = [0, 0]
+        if quantity > 0 and unit_cost is not None:
+            on_hand = position[0]
+            position[1] = round((on_hand * position[1] + quantity * unit_cost) / (on_hand + quantity))
+        position[0] += quantity
+    return {product_id: (q, a) for product_id, (q, a) in positions.items()}
+
+
+def valuation_as_of(day: date) -> Valuation:
+    positions = {pid: pos for pid, pos in ledger_positions(day).items() if pos[0] != 0}
+    # Most products hold stock: reading the three columns of all of them beats a long IN (…) list.
+    products = db.session.connection().execute(select(*PRODUCT_COLUMNS).order_by(Product.sku))
+    return Valuation(day, [ValuationRow(ProductRef(*p), *positions[p[0]]) for p in products if p[0] in positions])

@@ -1,0 +1,172 @@
+"""Central's data: the showrooms it trusts, the sales they sent, and the daily rollup reports read.
+
+Sales arrive as the payloads of docs/sync-payloads.md. Each is stored once (UNIQUE uuid) with its
+lines; the rollup rows are updated in the same transaction (pos.central.ingest), so reports never
+disagree with the sales they summarise."""
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pos.extensions import db
+from pos.models.base import utcnow
+from pos.models.catalog import OCOP_GROUPS, _in
+
+
+class ShowroomKey(db.Model):
+    """A showroom's shared secret for signing sync requests, and what central knows of its contact.
+    After a rotation the previous secret keeps working until `previous_valid_until`, so the showroom
+    can be reconfigured without losing a batch."""
+    __tablename__ = "showroom_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), unique=True)
+    secret: Mapped[str] = mapped_column(String(128))
+    previous_secret: Mapped[str | None] = mapped_column(String(128))
+    previous_valid_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_contact_at: Mapped[datetime | None]
+    last_sale_at: Mapped[datetime | None]  # created_at of the newest sale received: the lag is measured from it
+
+    showroom = relationship("Showroom")
+
+
+class RemoteProduct(db.Model):
+    """A product as the showrooms' sales describe it: the reports' product dimension. Filled from sale
+    lines (latest description wins), so a product central's master catalog does not know still counts."""
+    __tablename__ = "remote_products"
+    __table_args__ = (CheckConstraint(_in("ocop_group", OCOP_GROUPS), name="ocop_group"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    gtin: Mapped[str] = mapped_column(String(14), default="")
+    name_vi: Mapped[str] = mapped_column(String(200))
+    producer: Mapped[str] = mapped_column(String(200), index=True)
+    producer_tax_code: Mapped[str] = mapped_column(String(20), default="")
+    ocop_group: Mapped[str] = mapped_column(String(30), index=True)
+    search_text: Mapped[str] = mapped_column(String(500), default="")  # lower-case, no diacritics
+
+
+class RemoteSale(db.Model):
+    """A sale or a return received from a showroom. Returns are stored with negative figures."""
+    __tablename__ = "remote_sales"
+    __table_args__ = (
+        CheckConstraint("kind IN ('sale', 'return')", name="kind"),
+        Index("ix_remote_sales_showroom_day", "showroom_id", "day"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    sale_uuid: Mapped[str | None] = mapped_column(String(36))  # a return: the sale it refunds
+    created_at: Mapped[datetime]  # at the showroom, UTC
+    day: Mapped[date]             # created_at's local (Asia/Ho_Chi_Minh) day
+    cashier: Mapped[str] = mapped_column(String(64), default="")
+    total: Mapped[int]            # VAT included; negative for a return
+    vat_total: Mapped[int]
+    payload_hash: Mapped[str] = mapped_column(String(64))  # tells a resend from a conflicting reuse of the uuid
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    showroom = relationship("Showroom")
+    lines: Mapped[list["RemoteSaleLine"]] = relationship(order_by="RemoteSaleLine.line_no")
+
+
+class RemoteSaleLine(db.Model):
+    __tablename__ = "remote_sale_lines"
+    __table_args__ = (Index("ix_remote_sale_lines_product_sale", "product_id", "sale_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("remote_sales.id"), index=True)
+    line_no: Mapped[int]
+    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"))
+    stars: Mapped[int] = mapped_column(default=0)  # as sold; 0 = sold without a valid rating
+    potential_5_star: Mapped[bool] = mapped_column(default=False)
+    quantity: Mapped[int]         # negative for a return
+    amount: Mapped[int]
+    vat_amount: Mapped[int]
+    cost: Mapped[int | None]      # quantity × unit cost, when the showroom knew the cost
+    commission: Mapped[int] = mapped_column(default=0)  # consignment: the showroom's commission in amount
+    consignment: Mapped[bool] = mapped_column(default=False)
+
+
+class SalesRollupDaily(db.Model):
+    """Net sales per local day, showroom, product and star rating as sold. Reports read this (or its sums
+    over showrooms, ProductDaily and ProductMonthly), never the lines, except to drill down."""
+    __tablename__ = "sales_rollup_daily"
+    __table_args__ = (
+        Index("ix_sales_rollup_daily_product_day", "product_id", "day"),
+        Index("ix_sales_rollup_daily_showroom_day", "showroom_id", "day"),
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
+    stars: Mapped[int] = mapped_column(primary_key=True)
+    potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)            # of the lines whose cost is known
+    costed_revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # revenue of those lines, for the margin
+    consignment_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class _ProductFigures:
+    """The figures every rollup carries (see SalesRollupDaily)."""
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)
+    costed_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    consignment_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProductDaily(_ProductFigures, db.Model):
+    """SalesRollupDaily summed over showrooms: reports across all showrooms read far fewer rows."""
+    __tablename__ = "product_daily"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
+    stars: Mapped[int] = mapped_column(primary_key=True)
+    potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
+
+
+class ProductMonthly(_ProductFigures, db.Model):
+    """ProductDaily summed per calendar month (`month` is its first day): a year is twelve rows a product."""
+    __tablename__ = "product_monthly"
+    month: Mapped[date] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
+    stars: Mapped[int] = mapped_column(primary_key=True)
+    potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
+
+
+class ShowroomDaily(db.Model):
+    """Per showroom and local day: what reconciliation compares with the showroom's own books."""
+    __tablename__ = "showroom_daily"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
+    sales_count: Mapped[int] = mapped_column(default=0)
+    sales_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    returns_count: Mapped[int] = mapped_column(default=0)
+    returns_total: Mapped[int] = mapped_column(BigInteger, default=0)  # positive: money refunded
+    vat_total: Mapped[int] = mapped_column(BigInteger, default=0)      # net of returns
+
+
+class RemoteShiftClose(db.Model):
+    __tablename__ = "remote_shift_closes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), index=True)
+    closed_at: Mapped[datetime]
+    payload: Mapped[str] = mapped_column(Text)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SyncRejection(db.Model):
+    """Central's log of what it refused: a bad signature, a conflicting uuid, an invalid payload."""
+    __tablename__ = "sync_rejections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    showroom_code: Mapped[str] = mapped_column(String(16), default="")
+    uuid: Mapped[str] = mapped_column(String(36), default="")
+    reason: Mapped[str] = mapped_column(String(500))

@@ -1,0 +1,11 @@
+"""Showroom → central sync: the outbox sender, the catalog pull, and the page that shows both.
+Registered only when POS_ROLE=showroom."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from pos.navigation import add_nav_entry
+
+bp = Blueprint("sync", __name__, cli_group="sync")
+add_nav_entry("sync.status_page", _l("Sync"), role="manager", order=48)
+
+from pos.sync import cli, views  # noqa: E402,F401

@@ -1,0 +1,202 @@
+"""Ships the outbox to central, and pulls the catalog back.
+
+An outbox row stays `pending` until central has answered for it, so a crash, a lost response or a
+restart mid-send only means it is sent again, and central answers `duplicate`. Rows central refuses
+as invalid go `dead` with the reason (the sync page lists them; a manager can retry them after a
+fix); they never hold back the rows behind them. No database transaction is open while waiting on
+the network, so the tills keep selling."""
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from pos.database import atomic
+from pos.extensions import db
+from pos.models import OutboxEntry, SyncState
+from pos.models.base import utcnow
+from pos.sync.client import CentralClient, CentralUnavailable
+
+log = logging.getLogger(__name__)
+BACKOFF_MIN_S, BACKOFF_MAX_S = 5, 300
+
+
+def backoff_delay(attempts: int) -> float:
+    """Exponential from 5 s to 5 min, with jitter so a hundred showrooms coming back online at once
+    do not all knock on central in the same second."""
+    ceiling = min(BACKOFF_MAX_S, BACKOFF_MIN_S * 2 ** max(0, attempts - 1))
+    return random.uniform(max(BACKOFF_MIN_S, ceiling / 2), ceiling)
+
+
+# --- bookmarks ------------------------------------------------------------------------------------
+
+def get_state(key: str, default: str = "") -> str:
+    row = db.session.get(SyncState, key)
+    return row.value if row else default
+
+
+def set_state(key: str, value: str) -> None:
+    """Call inside atomic()."""
+    row = db.session.get(SyncState, key)
+    if row is None:
+        db.session.add(SyncState(key=key, value=value))
+    else:
+        row.value = value
+
+
+# --- sales: showroom → central --------------------------------------------------------------------
+
+@dataclass
+class PushResult:
+    sent: int = 0        # accepted now, or found already at central
+    dead: int = 0
+    deferred: int = 0    # to be tried again later
+    error: str = ""      # central unreachable or refusing the whole batch
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.dead + self.deferred
+
+
+def push_once(client: CentralClient | None = None, *, ignore_backoff: bool = False) -> PushResult:
+    """Send one batch (up to SYNC_BATCH_SIZE pending rows, oldest first) and record central's answers."""
+    query = select(OutboxEntry.id, OutboxEntry.uuid, OutboxEntry.payload).where(OutboxEntry.status == "pending")
+    if not ignore_backoff:
+        query = query.where(OutboxEntry.next_attempt_at <= utcnow())
+    rows = db.session.execute(query.order_by(OutboxEntry.id).limit(current_app.config["SYNC_BATCH_SIZE"])).all()
+    db.session.rollback()  # no read transaction stays open across the network call
+    if not rows:
+        return PushResult()
+    try:
+        client = client or CentralClient.from_config()
+        answers = client.send_events([json.loads(row.payload) for row in rows])
+    except CentralUnavailable as problem:
+        _defer([row.id for row in rows], str(problem))
+        with atomic():
+            set_state("last_error", f"{utcnow().isoformat()}Z {problem}")
+        log.warning("sync: %d events not sent: %s", len(rows), problem)
+        return PushResult(deferred=len(rows), error=str(problem))
+
+    by_uuid = {a.get("uuid"): a for a in answers if isinstance(a, dict)}
+    delivered, refused, later = [], [], []
+    for row in rows:
+        answer = by_uuid.get(row.uuid, {})
+        status, reason = answer.get("status"), str(answer.get("reason") or "")[:500]
+        if status in ("accepted", "duplicate"):
+            delivered.append(row.id)
+        elif status == "rejected":
+            refused.append((row.id, reason or "rejected by central"))
+        else:
+            later.append((row.id, reason or "central gave no answer for this event"))
+    now = utcnow()
+    pending = OutboxEntry.status == "pending"
+    with atomic():
+        if delivered:  # the usual case: the whole batch in one statement
+            db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(delivered), pending)
+                               .values(status="sent", sent_at=now, last_error=""))
+        for row_id, reason in refused:
+            db.session.execute(update(OutboxEntry).where(OutboxEntry.id == row_id, pending)
+                               .values(status="dead", last_error=reason, attempts=OutboxEntry.attempts + 1))
+        set_state("last_success_at", now.isoformat() + "Z")
+    for row_id, reason in later:
+        _defer([row_id], reason)
+    return PushResult(sent=len(delivered), dead=len(refused), deferred=len(later))
+
+
+def _defer(ids: list[int], reason: str) -> None:
+    """Try these rows again after a growing, jittered delay."""
+    with atomic():
+        for row_id in ids:
+            entry = db.session.get(OutboxEntry, row_id)
+            if entry is None or entry.status != "pending":
+                continue
+            entry.attempts += 1
+            entry.last_error = reason[:500]
+            entry.next_attempt_at = utcnow() + timedelta(seconds=backoff_delay(entry.attempts))
+
+
+def push_all(client: CentralClient | None = None, *, ignore_backoff: bool = False) -> PushResult:
+    """Send batch after batch until nothing is due or central stops answering."""
+    total = PushResult()
+    while True:
+        result = push_once(client, ignore_backoff=ignore_backoff)
+        total.sent += result.sent
+        total.dead += result.dead
+        total.deferred += result.deferred
+        total.error = result.error or total.error
+        if result.error or result.sent + result.dead == 0:
+            return total
+
+
+def retry_dead(entry_ids: list[int] | None = None) -> int:
+    """Put dead-lettered rows back in the queue (after the cause was fixed)."""
+    with atomic():
+        query = update(OutboxEntry).where(OutboxEntry.status == "dead")
+        if entry_ids is not None:
+            query = query.where(OutboxEntry.id.in_(entry_ids))
+        result = db.session.execute(query.values(status="pending", attempts=0, next_attempt_at=utcnow()))
+    return result.rowcount
+
+
+# --- what the sync page and `flask sync status` show ----------------------------------------------
+
+@dataclass
+class SyncStatus:
+    configured: bool
+    pending: int
+    sent: int
+    dead: int
+    oldest_pending_at: datetime | None
+    last_success_at: str
+    last_error: str
+
+    @property
+    def lag_seconds(self) -> int:
+        """How far central is behind: the age of the oldest sale not yet delivered."""
+        return int((utcnow() - self.oldest_pending_at).total_seconds()) if self.oldest_pending_at else 0
+
+
+def sync_status() -> SyncStatus:
+    counts = dict(db.session.execute(select(OutboxEntry.status, func.count()).group_by(OutboxEntry.status)).all())
+    oldest = db.session.scalar(select(func.min(OutboxEntry.created_at)).where(OutboxEntry.status == "pending"))
+    config = current_app.config
+    return SyncStatus(configured=bool(config.get("CENTRAL_URL") and config.get("SYNC_SECRET")),
+                      pending=counts.get("pending", 0), sent=counts.get("sent", 0), dead=counts.get("dead", 0),
+                      oldest_pending_at=oldest, last_success_at=get_state("last_success_at"),
+                      last_error=get_state("last_error"))
+
+
+def dead_letters(limit: int = 200) -> list[OutboxEntry]:
+    return db.session.scalars(select(OutboxEntry).where(OutboxEntry.status == "dead")
+                              .order_by(OutboxEntry.id.desc()).limit(limit)).all()
+
+
+# --- the loop `flask sync run` keeps going ---------------------------------------------------------
+
+def run_forever(stop=lambda: False, echo=print) -> None:
+    """Send whatever is due every SYNC_INTERVAL_S; pull the catalog every SYNC_CATALOG_INTERVAL_S."""
+    from pos.sync.catalog import pull_catalog
+
+    config = current_app.config
+    client = CentralClient.from_config()
+    next_catalog_pull = 0.0
+    while not stop():
+        try:
+            result = push_all(client)
+            if result.sent or result.dead:
+                echo(f"sync: {result.sent} sent, {result.dead} dead-lettered")
+            if time.monotonic() >= next_catalog_pull:
+                next_catalog_pull = time.monotonic() + config["SYNC_CATALOG_INTERVAL_S"]
+                changes = pull_catalog(client)
+                if changes:
+                    echo(f"sync: catalog updated ({changes} rows)")
+        except CentralUnavailable as problem:
+            log.warning("sync: %s", problem)
+        except Exception:  # the loop must outlive any one bad moment; the next round tries again
+            log.exception("sync: round failed")
+            db.session.rollback()
+        time.sleep(config["SYNC_INTERVAL_S"])

@@ -1,0 +1,257 @@
+"""Central reports: totals equal the sum of the ingested sales for any filter (a property test), pages,
+exports, scoping to a showroom, and bad filters."""
+import csv
+import io
+import uuid
+from datetime import datetime, time, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+from openpyxl import load_workbook
+from sqlalchemy import delete, select
+
+from pos.auth.service import create_user
+from pos.central import reports
+from pos.catalog.text import fold
+from pos.central.ingest import ingest_batch, local_day
+from pos.central.registry import add_showroom
+from pos.extensions import db as _db
+from pos.i18n import LOCAL_TZ
+from pos.models import (
+    ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, RemoteShiftClose, SalesRollupDaily,
+    Showroom, ShowroomDaily,
+    SyncRejection,
+)
+from tests.conftest import PASSWORD, login, make_app
+
+TODAY = datetime.now(LOCAL_TZ).date()
+PRODUCTS = [  # sku, name, producer, group
+    ("CSQA-100", "Chè Sen Quảng An hộp 100g", "HTX Chè Sen Quảng An", "drinks"),
+    ("XPT-500", "Xôi Phú Thượng", "Hộ Xôi Phú Thượng", "food"),
+    ("HDNT-1", "Hoa đào Nhật Tân", "HTX Hoa Đào Nhật Tân", "ornamental"),
+    ("GBT-AM", "Bộ ấm chén Bát Tràng", "Công ty Gốm Bát Tràng", "textiles_handicrafts"),
+]
+
+
+@pytest.fixture
+def central_app(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'central.sqlite3'}", POS_ROLE="central")
+    with app.app_context():
+        _db.create_all()
+        for code in ("HK", "LB", "BV"):
+            add_showroom(code, f"Điểm bán {code}", secret="k" * 40)
+        create_user("boss", PASSWORD, "manager")
+        create_user("hk_manager", PASSWORD, "manager")
+        _db.session.execute(_db.update(_db.Model.metadata.tables["users"]).where(
+            _db.Model.metadata.tables["users"].c.username == "hk_manager").values(showroom_code="HK"))
+        _db.session.commit()
+        yield app
+        _db.session.remove()
+
+
+def _sale(code, day, lines, minute=600):
+    moment = datetime.combine(day, time(0), tzinfo=LOCAL_TZ) + timedelta(minutes=minute)
+    payload_lines = []
+    for n, (product, quantity, price, stars, cost, consignment) in enumerate(lines, start=1):
+        sku, name, producer, group = PRODUCTS[product]
+        amount = quantity * price
+        payload_lines.append({"line_no": n, "sku": sku, "gtin": "", "name_vi": name, "producer": producer,
+                              "producer_tax_code": "", "ocop_group": group, "stars": stars or None,
+                              "potential_5_star": stars == 4 and product == 0, "quantity": quantity,
+                              "unit_price": price, "discount": 0, "amount": amount, "vat_rate": 8,
+                              "vat_amount": amount * 8 // 108, "unit_cost": cost, "consignment": consignment,
+                              "commission": amount // 10 if consignment else 0})
+    total = sum(l["amount"] for l in payload_lines)
+    return {"version": 1, "kind": "sale", "uuid": str(uuid.uuid4()), "showroom": code, "number": f"{code}-1",
+            "created_at": moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z",
+            "cashier": "c", "shift_id": 1, "total": total, "vat_total": sum(l["vat_amount"] for l in payload_lines),
+            "discount_total": 0, "lines": payload_lines, "payments": [{"method": "cash", "amount": total}]}
+
+
+def _return(sale, days_later, quantity=1):
+    line = sale["lines"][0]
+    quantity = min(quantity, line["quantity"])
+    amount = line["unit_price"] * quantity
+    moment = datetime.fromisoformat(sale["created_at"][:-1]) + timedelta(days=days_later)
+    return {"version": 1, "kind": "return", "uuid": str(uuid.uuid4()), "showroom": sale["showroom"],
+            "sale_uuid": sale["uuid"], "sale_number": sale["number"], "number": "R-1",
+            "created_at": moment.isoformat() + "Z", "reason": "lỗi", "approved_by": "m", "refund_method": "cash",
+            "total": amount, "vat_total": amount * 8 // 108,
+            "lines": [{"line_no": 1, "sku": line["sku"], "quantity": quantity, "amount": amount,
+                       "vat_amount": amount * 8 // 108}]}
+
+
+def _ingest(events):
+    showrooms = {s.code: s for s in _db.session.scalars(select(Showroom))}
+    for code in {e["showroom"] for e in events}:
+        answers = ingest_batch(showrooms[code], [e for e in events if e["showroom"] == code])
+        assert {a["status"] for a in answers} <= {"accepted"}, answers
+
+
+def _clear():
+    for model in (RemoteSaleLine, RemoteSale, SalesRollupDaily, ProductDaily, ProductMonthly, ShowroomDaily,
+                  RemoteShiftClose, RemoteProduct,
+                  SyncRejection):
+        _db.session.execute(delete(model))
+    _db.session.commit()
+
+
+line_strategy = st.tuples(st.integers(0, 3), st.integers(1, 5), st.sampled_from([10_000, 35_000, 120_000]),
+                          st.sampled_from([0, 3, 4, 5]), st.sampled_from([None, 5_000]), st.booleans())
+sale_strategy = st.tuples(st.sampled_from(["HK", "LB", "BV"]), st.integers(0, 60),
+                          st.lists(line_strategy, min_size=1, max_size=3, unique_by=lambda l: l[0]),
+                          st.integers(0, 1439), st.one_of(st.none(), st.integers(0, 5)))
+filter_strategy = st.fixed_dictionaries({
+    "start_ago": st.integers(0, 70), "length": st.integers(1, 70),
+    "showroom": st.sampled_from([None, "HK", "LB", "BV"]), "group": st.sampled_from([None, "drinks", "food"]),
+    "stars": st.sampled_from([None, "3", "4", "5", "p5", "0"]), "q": st.sampled_from(["", "sen", "hoa dao"]),
+    "producer": st.sampled_from([None, "Hộ Xôi Phú Thượng"])})
+
+
+def _expected(events, f):
+    """The report's figures computed directly from the payloads."""
+    sales = {e["uuid"]: e for e in events if e["kind"] == "sale"}
+    expected = {}
+    for event in events:
+        day = local_day(datetime.fromisoformat(event["created_at"][:-1]))
+        if not f.start <= day <= f.end or (f.showroom and event["showroom"] != f.showroom):
+            continue
+        sign, lines = 1, event["lines"]
+        if event["kind"] == "return":
+            original = sales[event["sale_uuid"]]
+            sign, lines = -1, [dict(original["lines"][l["line_no"] - 1], quantity=l["quantity"], amount=l["amount"],
+                                    vat_amount=l["vat_amount"]) for l in event["lines"]]
+        for line in lines:
+            sku, name, producer, group = next(p for p in PRODUCTS if p[0] == line["sku"])
+            stars = line["stars"] or 0
+            if f.group and group != f.group or f.producer and producer != f.producer:
+                continue
+            if f.q and not all(w in fold(f"{name} {producer} {sku}") for w in fold(f.q).split()):
+                continue
+            if f.stars and (reports.STAR_CHOICES[f.stars][0] != stars or (
+                    reports.STAR_CHOICES[f.stars][1] is not None
+                    and reports.STAR_CHOICES[f.stars][1] != line["potential_5_star"])):
+                continue
+            figures = expected.setdefault(sku, [0, 0, 0])
+            figures[0] += sign * line["quantity"]
+            figures[1] += sign * line["amount"]
+            figures[2] += sign * line["vat_amount"]
+    return expected
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sales=st.lists(sale_strategy, min_size=1, max_size=25), filters=st.lists(filter_strategy, min_size=1, max_size=4))
+def test_report_totals_equal_the_ingested_sales_for_any_filter(central_app, sales, filters):
+    _clear()
+    events = []
+    for code, days_ago, lines, minute, return_after in sales:
+        sale = _sale(code, TODAY - timedelta(days=days_ago), lines, minute)
+        events.append(sale)
+        if return_after is not None and days_ago - return_after >= 0:
+            events.append(_return(sale, return_after))
+    _ingest(events)
+    for spec in filters:
+        start = TODAY - timedelta(days=spec["start_ago"])
+        args = {"preset": "custom", "start": start.isoformat(),
+                "end": min(TODAY, start + timedelta(days=spec["length"] - 1)).isoformat(),
+                **{k: spec[k] for k in ("showroom", "group", "stars", "q", "producer") if spec[k]}}
+        f = reports.parse_filter(args)
+        expected = _expected(events, f)
+        by_product = {r.extra["sku"]: [r.units, r.revenue, r.vat] for r in reports.per_product(f)}
+        assert {k: v for k, v in by_product.items() if v != [0, 0, 0]} == \
+               {k: v for k, v in expected.items() if v != [0, 0, 0]}
+        revenue = sum(v[1] for v in expected.values())
+        units = sum(v[0] for v in expected.values())
+        for breakdown in (reports.per_producer, reports.per_group, reports.per_rating, reports.per_showroom):
+            rows = breakdown(f)
+            assert (sum(r.revenue for r in rows), sum(r.units for r in rows)) == (revenue, units), breakdown.__name__
+        summary = reports.overview(f)
+        assert (summary.revenue, summary.units) == (revenue, units)
+        assert sum(value for _, value in summary.series) == revenue
+        if not f.product_level:  # whole sales: the basket count is every sale made in range
+            made = [e for e in events if e["kind"] == "sale" and f.start <= local_day(
+                datetime.fromisoformat(e["created_at"][:-1])) <= f.end and (not f.showroom or e["showroom"] == f.showroom)]
+            assert summary.sales == len(made)
+
+
+@pytest.fixture
+def reported(central_app):
+    events = [_sale("HK", TODAY, [(0, 2, 35_000, 4, 5_000, False), (1, 1, 120_000, 3, None, True)]),
+              _sale("LB", TODAY, [(0, 1, 35_000, 4, 5_000, False)]),
+              _sale("BV", TODAY - timedelta(days=400), [(2, 3, 10_000, 5, None, False)])]
+    _ingest(events)
+    return events
+
+
+@pytest.fixture
+def boss(central_app):
+    client = central_app.test_client()
+    login(client, "boss")
+    return client
+
+
+def test_every_report_page_answers_with_the_numbers(boss, reported):
+    html = boss.get("/central/reports?preset=today").get_data(as_text=True)
+    assert 'id="revenue">225.000' in html and 'id="sales">2<' in html
+    for breakdown in ("products", "producers", "ratings", "groups", "showrooms"):
+        html = boss.get(f"/central/reports/{breakdown}?preset=today").get_data(as_text=True)
+        assert 'id="total-revenue">225.000' in html, breakdown
+    html = boss.get("/central/reports/producers?preset=today").get_data(as_text=True)
+    assert "108.000" in html  # Xôi Phú Thượng consigned 120.000, 10 % commission: 108.000 payable
+    product_id = _db.session.scalar(select(RemoteProduct.id).where(RemoteProduct.sku == "CSQA-100"))
+    html = boss.get(f"/central/reports/products/{product_id}?preset=today").get_data(as_text=True)
+    assert "HK-1" in html and "LB-1" in html and "105.000" in html
+
+
+def test_exports_open_as_csv_and_xlsx_with_the_filters_applied(boss, reported):
+    response = boss.get("/central/reports/products?preset=today&showroom=HK&format=csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["name", "units", "revenue"]
+    assert sorted((r[0], r[2]) for r in rows[1:]) == [("Chè Sen Quảng An hộp 100g", "70000"),
+                                                      ("Xôi Phú Thượng", "120000")]
+    response = boss.get("/central/reports/showrooms?preset=this_year&format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.values)
+    assert values[0][0] == "name" and sorted(v[0] for v in values[1:]) == ["HK", "LB"]
+
+
+def test_a_showroom_manager_sees_only_their_showroom(central_app, reported):
+    client = central_app.test_client()
+    login(client, "hk_manager")
+    html = client.get("/central/reports/showrooms?preset=today&showroom=LB").get_data(as_text=True)
+    assert ">HK<" in html and ">LB<" not in html and 'id="total-revenue">190.000' in html
+
+
+def test_a_cashier_cannot_open_central_reports(central_app):
+    create_user("till", PASSWORD, "cashier")
+    client = central_app.test_client()
+    login(client, "till")
+    assert client.get("/central/reports").status_code == 403
+
+
+@pytest.mark.parametrize("query, field", [
+    ("preset=custom&start=2026-05-01&end=2026-04-01", "end"),
+    ("preset=custom&start=1900-01-01&end=2026-01-01", "start"),
+    ("preset=custom&start=2010-01-01&end=2026-01-01", "end"),
+    ("preset=custom&start=soon&end=later", "start"),
+    ("preset=forever", "preset"),
+    ("group=weapons", "group"),
+    ("stars=7", "stars"),
+    ("showroom=ZZ", "showroom"),
+    ("sort=price", "sort"),
+    ("format=pdf", "format"),
+])
+def test_bad_filters_get_a_clear_message_never_a_500(boss, reported, query, field):
+    response = boss.get(f"/central/reports/products?{query}")
+    assert response.status_code == 422
+    assert field in response.get_data(as_text=True)
+
+
+def test_an_export_too_large_for_xlsx_is_refused_with_advice(boss, reported, monkeypatch):
+    monkeypatch.setattr("pos.exports.XLSX_MAX_ROWS", 1)
+    response = boss.get("/central/reports/products?preset=today&format=xlsx")
+    assert response.status_code == 422 and "export CSV" in response.get_data(as_text=True)
+
+
+def test_an_unknown_product_drill_down_is_a_404(boss, reported):
+    assert boss.get("/central/reports/products/999999").status_code == 404

@@ -1,0 +1,134 @@
+"""Stock valuation at weighted-average cost: now from the stock levels, as of a past date from the ledger."""
+from datetime import date, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, select, update
+
+from pos.database import atomic
+from pos.errors import OutOfStock
+from pos.extensions import db as _db
+from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
+from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
+from pos.inventory.transfers import create_transfer_in, create_transfer_out, post_transfer
+from pos.inventory.valuation import valuation_as_of, valuation_now
+from pos.models import Lot, Product, StockLevel, StockMovement
+from tests.conftest import make_product
+
+
+def at(document_id: str, moment: datetime):
+    with atomic():
+        _db.session.execute(update(StockMovement).where(StockMovement.document_id == document_id).values(at=moment))
+
+
+def receive(product, user, quantity, cost, moment, lot="A"):
+    receipt = create_receipt(product.producer_id, [{"sku": product.sku, "lot_code": lot, "quantity": str(quantity),
+                                                    "unit_cost": str(cost)}], user)
+    post_receipt(receipt.id, user)
+    at(receipt.number, moment)
+    return receipt
+
+
+def test_as_of_a_past_date_equals_a_hand_computation(manager_client, users, db):
+    manager = users["manager"]
+    tea = make_product(sku="TEA")
+    rice = make_product(sku="RICE", name_vi="Xôi vò")
+    # Hanoi is UTC+7: 17:00 UTC is midnight in Hanoi.
+    receive(tea, manager, 10, 100_000, datetime(2026, 3, 1, 3, 0))         # 1 Mar: 10 @ 100.000
+    with atomic():
+        take_stock(tea.id, 4, document=("sale", "S1"))
+    at("S1", datetime(2026, 3, 2, 3, 0))                                   # 2 Mar: −4 → 6 @ 100.000
+    transfer = create_transfer_in("HK", "XC-9", [{"sku": "TEA", "lot_code": "B", "quantity": "5",
+                                                  "unit_cost": "130001"}], manager)
+    post_transfer(transfer.id, manager)
+    at(transfer.number, datetime(2026, 3, 2, 16, 59))                      # 2 Mar 23:59: +5 @ 130.001
+    receive(rice, manager, 8, 40_000, datetime(2026, 3, 2, 17, 0), lot="R")  # 3 Mar 00:00: rice
+    out = create_transfer_out("HP", [{"sku": "TEA", "quantity": "3"}], manager)
+    post_transfer(out.id, manager)
+    at(out.number, datetime(2026, 3, 4, 1, 0))                             # 4 Mar: −3 tea
+    bad = receive(rice, manager, 2, 99_000, datetime(2026, 3, 5, 1, 0), lot="R")
+    reverse_receipt(bad.id, manager, "nhầm giá")
+    at(_db.session.scalar(select(StockMovement.document_id).order_by(StockMovement.id.desc())),
+       datetime(2026, 3, 6, 1, 0))                                          # 6 Mar: the 2 rice reversed
+
+    def figures(day):
+        v = valuation_as_of(day)
+        return {r.product.sku: (r.on_hand, r.average_cost, r.value) for r in v.rows}, v.total
+
+    assert figures(date(2026, 2, 28)) == ({}, 0)
+    assert figures(date(2026, 3, 1)) == ({"TEA": (10, 100_000, 1_000_000)}, 1_000_000)
+    # (6 × 100.000 + 5 × 130.001) / 11 = 113.636,8… → 113.637
+    assert figures(date(2026, 3, 2)) == ({"TEA": (11, 113_637, 1_250_007)}, 1_250_007)
+    assert figures(date(2026, 3, 3)) == ({"TEA": (11, 113_637, 1_250_007), "RICE": (8, 40_000, 320_000)}, 1_570_007)
+    assert figures(date(2026, 3, 4))[0]["TEA"] == (8, 113_637, 909_096)
+    # (8 × 40.000 + 2 × 99.000) / 10 = 51.800; the reversal takes the 2 out and leaves the average
+    assert figures(date(2026, 3, 5))[0]["RICE"] == (10, 51_800, 518_000)
+    assert figures(date(2026, 3, 6)) == ({"TEA": (8, 113_637, 909_096), "RICE": (8, 51_800, 414_400)}, 1_323_496)
+    assert figures(date.today()) == figures(date(2026, 3, 6))
+    now = valuation_now()
+    assert {r.product.sku: (r.on_hand, r.average_cost) for r in now.rows} == {"TEA": (8, 113_637), "RICE": (8, 51_800)}
+
+    page = manager_client.get("/inventory/valuation?date=2026-03-03").get_data(as_text=True)
+    assert '<strong id="valuation-total">1.570.007\u00a0₫</strong>' in page and "03/03/2026" in page
+    assert "Giá trị tồn kho" in page  # Vietnamese first
+    english = manager_client.get("/inventory/valuation?date=2026-03-03&lang=en").get_data(as_text=True)
+    assert "₫1,570,007" in english and "Stock valuation" in english
+    csv = manager_client.get("/inventory/valuation?date=2026-03-03&format=csv").get_data(as_text=True)
+    assert "TEA,Chè Sen Quảng An,11,113637,1250007" in csv and "RICE,Xôi vò,8,40000,320000" in csv
+    assert csv.strip().endswith(",TOTAL,19,,1570007")
+    current = manager_client.get("/inventory/valuation?format=csv").get_data(as_text=True)
+    assert current.strip().endswith(",TOTAL,16,,1323496")
+
+
+def test_bad_dates_show_the_problem_and_the_current_value(manager_client, users, db):
+    product = make_product(sku="TEA")
+    receive(product, users["manager"], 3, 10_000, datetime.now() - timedelta(days=1))
+    for raw in ("hôm qua", "2026-13-01", "1999-12-31", (date.today() + timedelta(days=1)).isoformat()):
+        page = manager_client.get("/inventory/valuation", query_string={"date": raw})
+        assert page.status_code == 422
+        assert '<strong id="valuation-total">30.000\u00a0₫</strong>' in page.get_data(as_text=True)
+
+
+def test_the_valuation_page_is_for_managers(cashier_client):
+    assert cashier_client.get("/inventory/valuation").status_code == 403
+
+
+operations = st.lists(st.one_of(
+    st.tuples(st.just("receipt"), st.integers(0, 2), st.integers(1, 40), st.integers(0, 900_000)),
+    st.tuples(st.just("transfer_in"), st.integers(0, 2), st.integers(1, 40), st.integers(0, 900_000)),
+    st.tuples(st.just("sell"), st.integers(0, 2), st.integers(1, 30), st.just(0)),
+    st.tuples(st.just("transfer_out"), st.integers(0, 2), st.integers(1, 30), st.just(0)),
+    st.tuples(st.just("count"), st.integers(0, 2), st.integers(-10, 10).filter(bool), st.just(0)),
+    st.tuples(st.just("uncosted_in"), st.integers(0, 2), st.integers(1, 10), st.just(0)),
+), min_size=1, max_size=25)
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_valuation_as_of_today_from_the_ledger_equals_the_stock_levels(app, ops):
+    with atomic():  # each example starts from an empty ledger
+        for model in (StockMovement, Lot, StockLevel):
+            _db.session.execute(delete(model))
+    products = _db.session.scalars(select(Product).order_by(Product.id)).all() or [make_product(stars=None)
+                                                                                   for _ in range(3)]
+    for kind, index, quantity, cost in ops:
+        product = products[index]
+        try:
+            with atomic():
+                if kind in ("receipt", "transfer_in"):
+                    lot = find_or_create_lot(product.id, kind)
+                    move_stock(product.id, lot.id, quantity, kind, unit_cost=cost)
+                elif kind in ("sell", "transfer_out"):
+                    take_stock(product.id, quantity, kind="sale" if kind == "sell" else kind, amount=quantity)
+                else:  # a count's difference or a return without a cost: quantity only
+                    lot = find_or_create_lot(product.id, "")
+                    move_stock(product.id, lot.id, quantity, "count" if kind == "count" else "return")
+        except OutOfStock:
+            continue
+    now, ledger = valuation_now(), valuation_as_of(date.today())
+    as_rows = lambda v: [(r.product.id, r.on_hand, r.average_cost, r.value) for r in v.rows]  # noqa: E731
+    assert as_rows(ledger) == as_rows(now)
+    levels = _db.session.execute(select(func.coalesce(func.sum(StockLevel.on_hand * StockLevel.average_cost), 0),
+                                        func.coalesce(func.sum(StockLevel.on_hand), 0))).one()
+    assert (now.total, now.units) == (ledger.total, ledger.units) == tuple(levels)
+    assert valuation_as_of(date.today() - timedelta(days=1)).rows == []

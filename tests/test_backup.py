@@ -15,8 +15,8 @@ def _receive(app, product_id, count, acknowledged):
         for _ in range(count):
             with atomic():
                 lot = find_or_create_lot(product_id, "L1")
-                movement = move_stock(product_id, lot.id, 1, "receipt")
-            acknowledged.append(movement.id)
+                movement_id = move_stock(product_id, lot.id, 1, "receipt")
+            acknowledged.append(movement_id)
         _db.session.remove()
 
 

@@ -63,7 +63,7 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
         shares = {line_no: _refund_share(lines[line_no], quantity) for line_no, quantity in wanted.items()}
         count = db.session.scalar(select(func.count(SaleReturn.id))) + 1
         sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-R-{count:06d}",
-                                 sale_id=sale.id, shift_id=require_open_shift().id, reason=reason,
+                                 sale_id=sale.id, shift_id=require_open_shift(), reason=reason,
                                  approved_by=manager.username, refund_method=refund_method,
                                  total=sum(a for a, _ in shares.values()), vat_total=sum(v for _, v in shares.values()))
         db.session.add(sale_return)

@@ -1,14 +1,18 @@
 """Recording a sale: one transaction holds the sale, its lines and payments, its stock movements and
-its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check)."""
+its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check).
+
+This is the hottest write path of a showroom, so its statements are SQLAlchemy Core built once at import
+(their compiled form is reused) and run on the session's connection, with no unit-of-work flushes."""
 import hashlib
 import json
 import secrets
 import uuid as uuidlib
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from pos.audit import record_audit
 from pos.catalog.ratings import is_sellable_as_ocop, rating_status
@@ -20,13 +24,63 @@ from pos.errors import Conflict, NotFound, OutOfStock, ValidationError
 from pos.extensions import db
 from pos.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
-from pos.models import PAYMENT_METHODS, Payment, Product, Sale, SaleLine, SaleNumber, StockLevel
+from pos.models import (PAYMENT_METHODS, OcopRating, Payment, Producer, Product, Sale, SaleLine, SaleNumber,
+                        StockLevel)
 from pos.models.base import utcnow
 from pos.outbox import enqueue, iso_utc
 
 MAX_LINES = 200
 MAX_TENDERED = 1_000_000_000
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
+
+_LATEST_RATING = (select(OcopRating.id).where(OcopRating.product_id == Product.id)
+                  .order_by(OcopRating.decision_date.desc(), OcopRating.id.desc()).limit(1)
+                  .correlate(Product).scalar_subquery())
+_SALE_PRODUCTS = (
+    select(Product.id, Product.sku, Product.name_vi, Product.price, Product.vat_rate, Product.active,
+           Product.gtin14, Product.ocop_group, Producer.name.label("producer"),
+           Producer.tax_code.label("producer_tax_code"), StockLevel.average_cost, OcopRating.id.label("rating_id"),
+           OcopRating.stars, OcopRating.potential_5_star, OcopRating.valid_until, OcopRating.revoked_on)
+    .join(Producer, Producer.id == Product.producer_id)
+    .outerjoin(OcopRating, OcopRating.id == _LATEST_RATING)
+    .outerjoin(StockLevel, StockLevel.product_id == Product.id)
+    .where(Product.id.in_(bindparam("ids", expanding=True))))
+_SALE_BY_UUID = select(Sale.id, Sale.payload_hash).where(Sale.uuid == bindparam("uuid"))
+_RESERVED_NUMBER = select(SaleNumber.number).where(SaleNumber.uuid == bindparam("uuid"))
+_LAST_NUMBER = select(func.max(SaleNumber.number)).where(SaleNumber.number.between(bindparam("low"),
+                                                                                   bindparam("high")))
+_INSERT_NUMBER, _INSERT_SALE = insert(SaleNumber.__table__), insert(Sale.__table__)
+_INSERT_LINES, _INSERT_PAYMENTS = insert(SaleLine.__table__), insert(Payment.__table__)
+
+
+@dataclass(frozen=True)
+class Cashier:
+    id: int
+    username: str
+
+
+@dataclass(frozen=True)
+class SaleProduct:
+    """What a sale reads of a product (its price, VAT, current rating, producer, average cost)."""
+    id: int
+    sku: str
+    name_vi: str
+    price: int
+    vat_rate: int
+    active: bool
+    gtin14: str
+    ocop_group: str
+    producer: str
+    producer_tax_code: str
+    average_cost: int | None
+    rating: object | None  # stars, potential_5_star, valid_until, revoked_on; None when never rated
+
+
+def _sale_products(ids) -> dict[int, SaleProduct]:
+    products = {}
+    for row in db.session.connection().execute(_SALE_PRODUCTS, {"ids": list(ids)}):
+        products[row.id] = SaleProduct(*row[:11], rating=row if row.rating_id is not None else None)
+    return products
 
 
 def _payload_hash(payload: dict) -> str:
@@ -113,17 +167,17 @@ def _settle(payments: list[dict], total: int) -> list[dict]:
 
 def _number_for(sale_uuid: str, code: str) -> str:
     """The number reserved for this sale, or the next one of the showroom's day. Call inside atomic()."""
-    reserved = db.session.scalar(select(SaleNumber.number).where(SaleNumber.uuid == sale_uuid))
+    connection = db.session.connection()
+    reserved = connection.scalar(_RESERVED_NUMBER, {"uuid": sale_uuid})
     if reserved:
         return reserved
     if db.session.get_bind().dialect.name == "postgresql":
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
     prefix = f"{code}-{to_local(utcnow()).strftime('%Y%m%d')}-"
-    last = db.session.scalar(select(func.max(SaleNumber.number)).where(SaleNumber.number.like(prefix + "%")))
+    last = connection.scalar(_LAST_NUMBER, {"low": prefix + "0000", "high": prefix + "9999"})
     number = f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1 if last else 1):04d}"
-    db.session.add(SaleNumber(number=number, uuid=sale_uuid))
-    db.session.flush()
+    connection.execute(_INSERT_NUMBER, {"number": number, "uuid": sale_uuid})
     return number
 
 
@@ -156,36 +210,40 @@ def record_sale(payload: dict, cashier) -> tuple[Sale, bool]:
     if not isinstance(payload, dict):
         raise ValidationError("The sale must be a JSON object.", fields={"body": "not an object"})
     sale_uuid = parse_uuid(payload.get("uuid"))
-    existing = find_sale(sale_uuid)
-    if existing:
-        return _same_or_conflict(existing, payload), False
     lines = parse_lines(payload.get("lines"))
     order_discount = parse_discount(payload.get("discount"), "discount")
     payments = _parse_payments(payload.get("payments"))
     approval = payload.get("approval")
+    # Plain values: atomic() ends the request's read transaction, which expires every loaded ORM object.
+    cashier = Cashier(cashier.id, cashier.username)
     try:
-        return _record(sale_uuid, payload, lines, order_discount, payments, approval, cashier), True
+        return _record(sale_uuid, payload, lines, order_discount, payments, approval, cashier)
     except IntegrityError:
         db.session.rollback()
-        existing = find_sale(sale_uuid)  # the same sale committed by a concurrent retry
+        existing = _already_recorded(sale_uuid, payload)  # the same sale committed by a concurrent retry
         if existing:
-            return _same_or_conflict(existing, payload), False
+            return existing, False
         raise
 
 
-def _same_or_conflict(sale: Sale, payload: dict) -> Sale:
-    if sale.payload_hash != _payload_hash(payload):
+def _already_recorded(sale_uuid: str, payload: dict) -> Sale | None:
+    """The sale this UUID recorded before (a retry), or None. The same UUID with other content is a conflict."""
+    found = db.session.connection().execute(_SALE_BY_UUID, {"uuid": sale_uuid}).first()
+    if found is None:
+        return None
+    if found.payload_hash != _payload_hash(payload):
         raise Conflict("This sale UUID was already used for a different sale.", fields={"uuid": "reused"})
-    return sale
+    return db.session.get(Sale, found.id)
 
 
-def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashier) -> Sale:
+def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashier) -> tuple[Sale, bool]:
     config = current_app.config
     with atomic():
-        shift = require_open_shift()
-        products = {p.id: p for p in db.session.scalars(
-            select(Product).where(Product.id.in_({line["product_id"] for line in lines}))
-            .options(selectinload(Product.ratings), selectinload(Product.producer)))}
+        existing = _already_recorded(sale_uuid, payload)  # a retry of a sale already recorded
+        if existing:
+            return existing, False
+        shift_id = require_open_shift()
+        products = _sale_products({line["product_id"] for line in lines})
         missing = {f"lines[{i}].product_id": "unknown product" for i, line in enumerate(lines)
                    if line["product_id"] not in products or not products[line["product_id"]].active}
         if missing:
@@ -202,77 +260,81 @@ def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashi
             approver = verify_manager(approval, f"discount of {cart.discount_percent:.1f}% over the "
                                                 f"{config['DISCOUNT_LIMIT_PERCENT']}% limit")
         settled = _settle(payments, cart.total)
-        now = utcnow()
-        sale = Sale(uuid=sale_uuid, number=_number_for(sale_uuid, config["SHOWROOM_CODE"]),
-                    lookup_code=secrets.token_hex(5).upper(), shift_id=shift.id, cashier_id=cashier.id,
-                    created_at=now, subtotal=cart.subtotal, discount_total=cart.discount_total, total=cart.total,
-                    vat_total=cart.vat_total, payload_hash=_payload_hash(payload),
-                    approved_by=approver.username if approver else "")
-        db.session.add(sale)
-        db.session.flush()
-        costs = dict(db.session.execute(select(StockLevel.product_id, StockLevel.average_cost)
-                                        .where(StockLevel.product_id.in_(products))).all())
+        sale = {"uuid": sale_uuid, "number": _number_for(sale_uuid, config["SHOWROOM_CODE"]),
+                "lookup_code": secrets.token_hex(5).upper(), "shift_id": shift_id, "cashier_id": cashier.id,
+                "created_at": utcnow(), "subtotal": cart.subtotal, "discount_total": cart.discount_total,
+                "total": cart.total, "vat_total": cart.vat_total, "payload_hash": _payload_hash(payload),
+                "approved_by": approver.username if approver else ""}
+        connection = db.session.connection()
+        sale["id"] = connection.execute(_INSERT_SALE, sale).inserted_primary_key[0]
         sale_lines, commissions = [], {}
         for line_no, line in enumerate(cart.lines, start=1):
             product = line.product
             consigned, commissions[line_no] = _take(line, sale, cashier, approval)
             rating = product.rating if is_sellable_as_ocop(product.rating) else None
-            sale_lines.append(SaleLine(
-                sale_id=sale.id, line_no=line_no, product_id=product.id, sku=product.sku, name_vi=product.name_vi,
-                quantity=line.quantity, unit_price=line.unit_price, discount=line.discount, amount=line.amount,
-                vat_rate=line.vat_rate, vat_amount=line.vat_amount, stars=rating.stars if rating else None,
-                potential_5_star=bool(rating and rating.potential_5_star), unit_cost=costs.get(product.id) or None,
-                consignment=consigned))
-        payments = [Payment(sale_id=sale.id, **p) for p in settled]
-        db.session.add_all(sale_lines + payments)
+            sale_lines.append({
+                "sale_id": sale["id"], "line_no": line_no, "product_id": product.id, "sku": product.sku,
+                "name_vi": product.name_vi, "quantity": line.quantity, "unit_price": line.unit_price,
+                "discount": line.discount, "amount": line.amount, "vat_rate": line.vat_rate,
+                "vat_amount": line.vat_amount, "stars": rating.stars if rating else None,
+                "potential_5_star": bool(rating and rating.potential_5_star),
+                "unit_cost": product.average_cost or None, "consignment": consigned, "returned_quantity": 0})
+        payment_rows = [{"sale_id": sale["id"]} | p for p in settled]
+        connection.execute(_INSERT_LINES, sale_lines)
+        connection.execute(_INSERT_PAYMENTS, payment_rows)
         if approver:
-            record_audit("override", "sale", sale.uuid, user=approver,
-                         note=f"approved at the till for {cashier.username}: sale {sale.number}")
-        enqueue("sale", sale_payload(sale, sale_lines, payments, products, cashier, commissions))
-    return sale
+            record_audit("override", "sale", sale_uuid, user=approver,
+                         note=f"approved at the till for {cashier.username}: sale {sale['number']}")
+        enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions))
+    # The ORM view of the row just written, without reading it back; its lines and payments load when used.
+    recorded = Sale(**sale)
+    make_transient_to_detached(recorded)
+    db.session.add(recorded)
+    return recorded, True
 
 
-def _take(line, sale: Sale, cashier, approval) -> tuple[bool, int]:
+def _take(line, sale: dict, cashier, approval) -> tuple[bool, int]:
     """Take stock by FEFO; when short, a manager may approve selling anyway, which first records an
     adjustment bringing the shelf up to what is physically being sold. Returns whether consigned goods
     were sold, and the showroom's commission on them (their amount × the lot's rate, rounded half up)."""
+    document = ("sale", sale["uuid"])
     try:
-        movements = take_stock(line.product.id, line.quantity, document=("sale", sale.uuid), user_id=cashier.id,
-                               lot_code=line.lot_code, amount=line.amount)
+        taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
+                           lot_code=line.lot_code, amount=line.amount)
     except OutOfStock as short:
         manager = verify_manager(approval, short.message)
         lot = find_or_create_lot(line.product.id, "")
         level = db.session.get(StockLevel, line.product.id)
         missing = line.quantity - sum(lot.on_hand for lot in sellable_lots(line.product.id))
-        move_stock(line.product.id, lot.id, missing, "adjustment", document=("sale", sale.uuid),
-                   user_id=manager.id, reason=f"oversell approved by {manager.username} for sale {sale.number}")
+        move_stock(line.product.id, lot.id, missing, "adjustment", document=document, user_id=manager.id,
+                   reason=f"oversell approved by {manager.username} for sale {sale['number']}")
         record_audit("override", "stock", line.product.id, user=manager, before={"on_hand": level.on_hand if level else 0},
-                     note=f"oversell of {missing} approved for sale {sale.number}")
-        movements = take_stock(line.product.id, line.quantity, document=("sale", sale.uuid), user_id=cashier.id,
-                               amount=line.amount)
-    consigned = [m for m in movements if m.lot.ownership == "consignment"]
-    commission = sum(round_half_up_div((m.amount or 0) * m.lot.commission_rate, 100) for m in consigned)
+                     note=f"oversell of {missing} approved for sale {sale['number']}")
+        taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
+                           amount=line.amount)
+    consigned = [t for t in taken if t.ownership == "consignment"]
+    commission = sum(round_half_up_div((t.amount or 0) * t.commission_rate, 100) for t in consigned)
     return bool(consigned), commission
 
 
-def sale_payload(sale: Sale, lines: list[SaleLine], payments: list[Payment], products: dict, cashier,
+def sale_payload(sale: dict, lines: list[dict], payments: list[dict], products: dict, cashier,
                  commissions: dict[int, int]) -> dict:
-    """The outbox payload of docs/sync-payloads.md, from the objects just written."""
+    """The outbox payload of docs/sync-payloads.md, from the rows just written."""
     return {
-        "uuid": sale.uuid, "number": sale.number, "created_at": iso_utc(sale.created_at),
-        "cashier": cashier.username, "shift_id": sale.shift_id, "total": sale.total, "vat_total": sale.vat_total,
-        "discount_total": sale.discount_total,
+        "uuid": sale["uuid"], "number": sale["number"], "created_at": iso_utc(sale["created_at"]),
+        "cashier": cashier.username, "shift_id": sale["shift_id"], "total": sale["total"],
+        "vat_total": sale["vat_total"], "discount_total": sale["discount_total"],
         "lines": [{
-            "line_no": l.line_no, "sku": l.sku, "gtin": products[l.product_id].gtin14, "name_vi": l.name_vi,
-            "producer": products[l.product_id].producer.name,
-            "producer_tax_code": products[l.product_id].producer.tax_code,
-            "ocop_group": products[l.product_id].ocop_group, "stars": l.stars,
-            "potential_5_star": l.potential_5_star, "quantity": l.quantity, "unit_price": l.unit_price,
-            "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate, "vat_amount": l.vat_amount,
-            "unit_cost": l.unit_cost, "consignment": l.consignment, "commission": commissions.get(l.line_no, 0)}
+            "line_no": l["line_no"], "sku": l["sku"], "gtin": products[l["product_id"]].gtin14, "name_vi": l["name_vi"],
+            "producer": products[l["product_id"]].producer,
+            "producer_tax_code": products[l["product_id"]].producer_tax_code,
+            "ocop_group": products[l["product_id"]].ocop_group, "stars": l["stars"],
+            "potential_5_star": l["potential_5_star"], "quantity": l["quantity"], "unit_price": l["unit_price"],
+            "discount": l["discount"], "amount": l["amount"], "vat_rate": l["vat_rate"], "vat_amount": l["vat_amount"],
+            "unit_cost": l["unit_cost"], "consignment": l["consignment"], "commission": commissions.get(l["line_no"], 0)}
             for l in lines],
-        "payments": [{"method": p.method, "amount": p.amount, "tendered": p.tendered, "change": p.change,
-                      "reference": p.reference} for p in payments],
+        "payments": [{"method": p["method"], "amount": p["amount"], "tendered": p["tendered"], "change": p["change"],
+                      "reference": p["reference"]} for p in payments],
     }
 
 

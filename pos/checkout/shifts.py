@@ -18,12 +18,16 @@ def current_shift() -> Shift | None:
     return db.session.scalar(select(Shift).where(Shift.status == "open"))
 
 
-def require_open_shift() -> Shift:
-    shift = current_shift()
-    if shift is None:
+_OPEN_SHIFT_ID = select(Shift.id).where(Shift.status == "open")
+
+
+def require_open_shift() -> int:
+    """The open shift's id (every sale needs one)."""
+    shift_id = db.session.connection().scalar(_OPEN_SHIFT_ID)
+    if shift_id is None:
         raise ValidationError("No shift is open: open a shift before selling.", fields={"shift": "not open"},
                               code="no_open_shift")
-    return shift
+    return shift_id
 
 
 def _whole(value, field: str, *, minimum: int = 0, maximum: int = 10_000_000_000) -> int:
@@ -54,10 +58,10 @@ def add_cash_movement(user, amount, reason: str) -> CashMovement:
         raise ValidationError("A cash movement needs a non-zero amount and a reason.",
                               fields={"amount" if amount == 0 else "reason": "required"})
     with atomic():
-        shift = require_open_shift()
-        movement = CashMovement(shift_id=shift.id, amount=amount, reason=reason, user_id=user.id)
+        shift_id = require_open_shift()
+        movement = CashMovement(shift_id=shift_id, amount=amount, reason=reason, user_id=user.id)
         db.session.add(movement)
-        record_audit("cash_movement", "shift", shift.id, after={"amount": amount, "reason": reason}, user=user)
+        record_audit("cash_movement", "shift", shift_id, after={"amount": amount, "reason": reason}, user=user)
     return movement
 
 

@@ -162,12 +162,12 @@ def post_transfer(transfer_id: int, user) -> Transfer:
 def _send(line: TransferLine, transfer: Transfer, document, user) -> None:
     """Take the line's goods by FEFO; the line becomes the first lot taken, one more line per further lot."""
     cost = db.session.scalar(select(StockLevel.average_cost).where(StockLevel.product_id == line.product_id)) or 0
-    movements = take_stock(line.product_id, line.quantity, kind="transfer_out", document=document, user_id=user.id,
-                           unit_cost=cost, reason=f"chuyển đến {transfer.other_showroom}")
-    for i, movement in enumerate(movements):
+    taken = take_stock(line.product_id, line.quantity, kind="transfer_out", document=document, user_id=user.id,
+                       unit_cost=cost, reason=f"chuyển đến {transfer.other_showroom}")
+    for i, lot in enumerate(taken):
         target = line if i == 0 else TransferLine(transfer_id=transfer.id, product_id=line.product_id)
-        target.lot_code, target.expiry_date = movement.lot.code, movement.lot.expiry_date
-        target.quantity, target.unit_cost = -movement.quantity, cost
+        target.lot_code, target.expiry_date = lot.lot_code, lot.expiry_date
+        target.quantity, target.unit_cost = lot.quantity, cost
         if i:
             transfer.lines.append(target)
     db.session.flush()

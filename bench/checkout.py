@@ -73,7 +73,6 @@ def bench_service(db_path: Path, sales: int):
         ids = db.session.scalars(db.select(Product.id).where(Product.sku.in_(["CSQA-100", "STH-HAT", "GBT-AM"]))).all()
         cashier = Cashier(cashier.id, cashier.username)  # the user as a request has it loaded
 
-
         def one_sale():  # a fresh session per sale, as a request has; loading the user is figure 2's part
             body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": i, "quantity": 1} for i in ids],
                     "payments": [{"method": "cash", "amount": 2_000_000}]}

@@ -24,6 +24,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         database = "central.sqlite3" if app.config["POS_ROLE"] == "central" else "pos.sqlite3"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / database}"
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a server's connection can drop, a file's not
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pos").setLevel(logging.INFO)
 

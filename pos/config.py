@@ -34,7 +34,6 @@ def load_secret_key(instance_path: Path) -> str:
 class Config:
     POS_ROLE = os.environ.get("POS_ROLE", "showroom")  # showroom | central
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
 
     SHOWROOM_CODE = os.environ.get("SHOWROOM_CODE", "TH")

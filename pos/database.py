@@ -1,5 +1,7 @@
 """Database engine set-up and the one way services write: `with atomic():`."""
 import contextvars
+import fcntl
+import os
 import threading
 from contextlib import contextmanager, nullcontext
 
@@ -9,9 +11,27 @@ from sqlalchemy.engine import Engine
 from pos.extensions import db
 
 _immediate = contextvars.ContextVar("immediate_transaction", default=False)
-# SQLite has one writer at a time. Threads of one process queue here instead of in SQLite's busy
-# handler, whose sleeps (up to 100 ms each) would otherwise stretch the wait of a till behind another.
-_sqlite_writer = threading.RLock()
+_writer_threads = threading.Lock()
+_writer_lock_files: dict[tuple[int, str], int] = {}  # (process, database) → its open lock file
+
+
+@contextmanager
+def sqlite_writer(database: str | None):
+    """SQLite has one writer at a time. The threads and worker processes of the server queue here, on a
+    lock that wakes the next till the moment it is free, instead of in SQLite's busy handler, whose sleeps
+    (up to 100 ms each) would otherwise stretch the wait of a till behind another."""
+    with _writer_threads:
+        if not database or database == ":memory:":
+            yield
+            return
+        key = (os.getpid(), database)  # a forked worker opens its own: flock is shared across fork
+        if key not in _writer_lock_files:
+            _writer_lock_files[key] = os.open(database + ".writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(_writer_lock_files[key], fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(_writer_lock_files[key], fcntl.LOCK_UN)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -46,7 +66,8 @@ def atomic():
     if session().in_transaction():
         session.rollback()
     token = _immediate.set(True)
-    writer_lock = _sqlite_writer if session.get_bind().dialect.name == "sqlite" else nullcontext()
+    engine = session.get_bind()
+    writer_lock = sqlite_writer(engine.url.database) if engine.dialect.name == "sqlite" else nullcontext()
     try:
         with writer_lock:
             yield session

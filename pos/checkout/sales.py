@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pos.audit import record_audit
 from pos.catalog.ratings import is_sellable_as_ocop, rating_status
@@ -50,7 +51,7 @@ _RESERVED_NUMBER = select(SaleNumber.number).where(SaleNumber.uuid == bindparam(
 _LAST_NUMBER = select(func.max(SaleNumber.number)).where(SaleNumber.number.between(bindparam("low"),
                                                                                    bindparam("high")))
 _INSERT_NUMBER, _INSERT_SALE = insert(SaleNumber.__table__), insert(Sale.__table__)
-_INSERT_LINES, _INSERT_PAYMENTS = insert(SaleLine.__table__), insert(Payment.__table__)
+_INSERT_LINE, _INSERT_PAYMENT = insert(SaleLine.__table__), insert(Payment.__table__)
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,14 @@ def record_sale(payload: dict, cashier) -> tuple[Sale, bool]:
     lines = parse_lines(payload.get("lines"))
     order_discount = parse_discount(payload.get("discount"), "discount")
     payments = _parse_payments(payload.get("payments"))
-    approval = payload.get("approval")
     # Plain values: atomic() ends the request's read transaction, which expires every loaded ORM object.
     cashier = Cashier(cashier.id, cashier.username)
     try:
-        return _record(sale_uuid, payload, lines, order_discount, payments, approval, cashier)
+        existing = _already_recorded(sale_uuid, payload)  # a retry; the UNIQUE uuid catches a concurrent one
+        if existing:
+            return existing, False
+        return _record(sale_uuid, payload, _prepare(lines, order_discount, payments, payload.get("approval")),
+                       cashier)
     except IntegrityError:
         db.session.rollback()
         existing = _already_recorded(sale_uuid, payload)  # the same sale committed by a concurrent retry
@@ -236,41 +240,54 @@ def _already_recorded(sale_uuid: str, payload: dict) -> Sale | None:
     return db.session.get(Sale, found.id)
 
 
-def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashier) -> tuple[Sale, bool]:
+@dataclass(frozen=True)
+class PreparedSale:
+    products: dict[int, SaleProduct]
+    cart: object  # PricedCart
+    payments: list[dict]  # settled: what each payment contributes, with tendered and change
+    approval: dict | None
+    approver: object | None  # the manager who approved an override
+
+
+def _prepare(lines, order_discount, payments, approval) -> PreparedSale:
+    """Everything that only reads: products, prices, checks and approvals. Done before the write transaction,
+    so a till holds SQLite's one write lock only while it writes (a manager's password check takes ~0.1 s)."""
     config = current_app.config
+    products = _sale_products({line["product_id"] for line in lines})
+    missing = {f"lines[{i}].product_id": "unknown product" for i, line in enumerate(lines)
+               if line["product_id"] not in products or not products[line["product_id"]].active}
+    if missing:
+        raise ValidationError("The sale has unknown or inactive products.", fields=missing)
+    unrated = [products[line["product_id"]] for line in lines
+               if not is_sellable_as_ocop(products[line["product_id"]].rating)]
+    approver = None
+    if unrated:
+        names = ", ".join(f"{p.name_vi} ({rating_status(p.rating)})" for p in unrated)
+        approver = verify_manager(approval, f"sell without a valid OCOP rating: {names}")
+    cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
+                      order_discount)
+    if cart.discount_percent > config["DISCOUNT_LIMIT_PERCENT"]:
+        approver = verify_manager(approval, f"discount of {cart.discount_percent:.1f}% over the "
+                                            f"{config['DISCOUNT_LIMIT_PERCENT']}% limit")
+    return PreparedSale(products, cart, _settle(payments, cart.total), approval, approver)
+
+
+def _record(sale_uuid, payload, prepared: PreparedSale, cashier) -> tuple[Sale, bool]:
+    config, cart, products, approver = current_app.config, prepared.cart, prepared.products, prepared.approver
+    approved_by = approver.username if approver else ""
     with atomic():
-        existing = _already_recorded(sale_uuid, payload)  # a retry of a sale already recorded
-        if existing:
-            return existing, False
         shift_id = require_open_shift()
-        products = _sale_products({line["product_id"] for line in lines})
-        missing = {f"lines[{i}].product_id": "unknown product" for i, line in enumerate(lines)
-                   if line["product_id"] not in products or not products[line["product_id"]].active}
-        if missing:
-            raise ValidationError("The sale has unknown or inactive products.", fields=missing)
-        unrated = [products[line["product_id"]] for line in lines
-                   if not is_sellable_as_ocop(products[line["product_id"]].rating)]
-        approver = None
-        if unrated:
-            names = ", ".join(f"{p.name_vi} ({rating_status(p.rating)})" for p in unrated)
-            approver = verify_manager(approval, f"sell without a valid OCOP rating: {names}")
-        cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
-                          order_discount)
-        if cart.discount_percent > config["DISCOUNT_LIMIT_PERCENT"]:
-            approver = verify_manager(approval, f"discount of {cart.discount_percent:.1f}% over the "
-                                                f"{config['DISCOUNT_LIMIT_PERCENT']}% limit")
-        settled = _settle(payments, cart.total)
         sale = {"uuid": sale_uuid, "number": _number_for(sale_uuid, config["SHOWROOM_CODE"]),
                 "lookup_code": secrets.token_hex(5).upper(), "shift_id": shift_id, "cashier_id": cashier.id,
                 "created_at": utcnow(), "subtotal": cart.subtotal, "discount_total": cart.discount_total,
                 "total": cart.total, "vat_total": cart.vat_total, "payload_hash": _payload_hash(payload),
-                "approved_by": approver.username if approver else ""}
+                "approved_by": approved_by}
         connection = db.session.connection()
         sale["id"] = connection.execute(_INSERT_SALE, sale).inserted_primary_key[0]
         sale_lines, commissions = [], {}
         for line_no, line in enumerate(cart.lines, start=1):
             product = line.product
-            consigned, commissions[line_no] = _take(line, sale, cashier, approval)
+            consigned, commissions[line_no] = _take(line, sale, cashier, prepared.approval)
             rating = product.rating if is_sellable_as_ocop(product.rating) else None
             sale_lines.append({
                 "sale_id": sale["id"], "line_no": line_no, "product_id": product.id, "sku": product.sku,
@@ -279,18 +296,26 @@ def _record(sale_uuid, payload, lines, order_discount, payments, approval, cashi
                 "vat_amount": line.vat_amount, "stars": rating.stars if rating else None,
                 "potential_5_star": bool(rating and rating.potential_5_star),
                 "unit_cost": product.average_cost or None, "consignment": consigned, "returned_quantity": 0})
-        payment_rows = [{"sale_id": sale["id"]} | p for p in settled]
-        connection.execute(_INSERT_LINES, sale_lines)
-        connection.execute(_INSERT_PAYMENTS, payment_rows)
+        payment_rows = [{"sale_id": sale["id"]} | p for p in prepared.payments]
+        for statement, rows in ((_INSERT_LINE, sale_lines), (_INSERT_PAYMENT, payment_rows)):
+            for row in rows:  # one by one: each row's id is then free, and the sale is handed back whole
+                row["id"] = connection.execute(statement, row).inserted_primary_key[0]
         if approver:
             record_audit("override", "sale", sale_uuid, user=approver,
                          note=f"approved at the till for {cashier.username}: sale {sale['number']}")
         enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions))
-    # The ORM view of the row just written, without reading it back; its lines and payments load when used.
-    recorded = Sale(**sale)
-    make_transient_to_detached(recorded)
+    recorded = _as_loaded(Sale, sale)
+    set_committed_value(recorded, "lines", [_as_loaded(SaleLine, row) for row in sale_lines])
+    set_committed_value(recorded, "payments", [_as_loaded(Payment, row) for row in payment_rows])
     db.session.add(recorded)
     return recorded, True
+
+
+def _as_loaded(model, row: dict):
+    """The ORM object of a row just written, as though read back: no query now, nothing to insert later."""
+    instance = model(**row)
+    make_transient_to_detached(instance)
+    return instance
 
 
 def _take(line, sale: dict, cashier, approval) -> tuple[bool, int]:

@@ -1,7 +1,7 @@
 """Domain errors raised by services, and the one place that turns any error into a page or JSON."""
 import logging
 
-from flask import jsonify, render_template, request
+from flask import has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -10,17 +10,28 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A rule was broken. `code` is machine-readable, the message is for people,
-    `fields` maps a field name to its problem."""
+    """A rule was broken. `code` is machine-readable, the message is for people, `fields` maps a field name
+    to its problem.
+
+    The message is an English msgid with %(name)s placeholders filled from `params`, e.g.
+    `OutOfStock("Not enough stock of %(name)s: %(wanted)d wanted, %(left)d left.", name=…, wanted=…, left=…)`.
+    `make extract-translations` collects it into its area's catalog; in a request it reads in the
+    request's language (Vietnamese by default), elsewhere (CLI, logs) in English."""
     code = "invalid"
     status = 422
 
-    def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None, **params):
+        super().__init__(message % params if params else message)
+        self.template, self.params = message, params
         self.fields = fields or {}
         if code:
             self.code = code
+
+    @property
+    def message(self) -> str:
+        if has_request_context():
+            return _(self.template, **self.params)
+        return str(self)
 
 
 class ValidationError(DomainError):

@@ -72,8 +72,8 @@ def _short(product_id: int, wanted: int, left: int | None = None) -> OutOfStock:
     product = db.session.get(Product, product_id)
     if left is None:
         left = db.session.scalar(select(StockLevel.on_hand).where(StockLevel.product_id == product_id)) or 0
-    name = product.name_vi if product else f"#{product_id}"
-    return OutOfStock(f"Not enough stock of {name}: {wanted} wanted, {left} left.",
+    return OutOfStock("Not enough stock of %(name)s: %(wanted)d wanted, %(left)d left.",
+                      name=product.name_vi if product else f"#{product_id}", wanted=wanted, left=left,
                       fields={"quantity": f"only {left} left"})
 
 

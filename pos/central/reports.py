@@ -12,8 +12,8 @@ from pos.errors import NotFound, ValidationError
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ, to_local
 from pos.models import (
-    OCOP_GROUPS, ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, SalesRollupDaily as R,
-    Showroom, ShowroomDaily,
+    OCOP_GROUPS, ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, RemoteScanDaily,
+    SalesRollupDaily as R, Showroom, ShowroomDaily,
 )
 
 PRESETS = ("today", "this_week", "this_month", "last_month", "this_year", "custom")
@@ -273,11 +273,22 @@ def per_product(f: ReportFilter) -> list[Row]:
     sums = select(facts.c.product_id, *_figures(facts)).group_by(facts.c.product_id).subquery()
     query = select(RemoteProduct.id, RemoteProduct.sku, RemoteProduct.name_vi, RemoteProduct.producer,
                    RemoteProduct.ocop_group, *[sums.c[c] for c in FIGURES]).join(sums, sums.c.product_id == RemoteProduct.id)
+    scans = _scans(f)
     rows = [Row(key=r.id, label=r.name_vi, units=r.units, revenue=r.revenue, vat=r.vat, cost=r.cost,
                 costed_revenue=r.costed_revenue, consignment_revenue=r.consignment_revenue, commission=r.commission,
-                extra={"sku": r.sku, "producer": r.producer, "group": r.ocop_group})
+                extra={"sku": r.sku, "producer": r.producer, "group": r.ocop_group, "scans": scans.get(r.id, 0)})
             for r in db.session.execute(query)]
     return _sorted(_with_shares(rows), f)
+
+
+def _scans(f: ReportFilter) -> dict[int, int]:
+    """Views of each product's page from its QR label in the period (and showroom), from RemoteScanDaily."""
+    conditions = [RemoteScanDaily.day >= f.start, RemoteScanDaily.day <= f.end]
+    if f.showroom:
+        conditions.append(RemoteScanDaily.showroom_id == select(Showroom.id).where(Showroom.code == f.showroom)
+                          .scalar_subquery())
+    return dict(db.session.execute(select(RemoteScanDaily.product_id, func.sum(RemoteScanDaily.scans))
+                                   .where(*conditions).group_by(RemoteScanDaily.product_id)).all())
 
 
 def per_producer(f: ReportFilter) -> list[Row]:

@@ -53,7 +53,7 @@ BREAKDOWNS = {
 
 
 EXPORT_COLUMNS = ["name", "units", "revenue", "share_percent", "vat", "margin", "margin_percent"]
-EXPORT_EXTRA_COLUMNS = {"products": ("sku", "producer", "group"),  # from Row.extra
+EXPORT_EXTRA_COLUMNS = {"products": ("sku", "producer", "group", "scans"),  # from Row.extra
                         "producers": ("consignment_revenue", "commission", "payable")}  # Row attributes
 
 

@@ -151,6 +151,18 @@ class ShowroomDaily(db.Model):
     vat_total: Mapped[int] = mapped_column(BigInteger, default=0)      # net of returns
 
 
+class RemoteScanDaily(db.Model):
+    """Per local day, showroom and product: how often shoppers opened the product's page from its QR label.
+    The showroom sends its running total for a day; the latest total replaces the one before."""
+    __tablename__ = "remote_scans_daily"
+    __table_args__ = (CheckConstraint("scans >= 0", name="scans_not_negative"),
+                      Index("ix_remote_scans_daily_product_day", "product_id", "day"))
+    day: Mapped[date] = mapped_column(primary_key=True)
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
+    scans: Mapped[int]
+
+
 class RemoteShiftClose(db.Model):
     __tablename__ = "remote_shift_closes"
     id: Mapped[int] = mapped_column(primary_key=True)

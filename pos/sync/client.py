@@ -55,6 +55,10 @@ class CentralClient:
             raise CentralUnavailable("central's answer has no results")
         return results
 
+    def send_scans(self, days: list[dict]) -> int:
+        body = json.dumps({"days": days}, ensure_ascii=False, separators=(",", ":")).encode()
+        return self._request("POST", "/api/v1/sync/scans", body).get("stored", 0)
+
     def reconcile(self, day: str) -> dict:
         return self._request("GET", "/api/v1/sync/reconcile", query={"day": day})
 

@@ -178,8 +178,10 @@ def dead_letters(limit: int = 200) -> list[OutboxEntry]:
 # --- the loop `flask sync run` keeps going ---------------------------------------------------------
 
 def run_forever(stop=lambda: False, echo=print) -> None:
-    """Send whatever is due every SYNC_INTERVAL_S; pull the catalog every SYNC_CATALOG_INTERVAL_S."""
+    """Send whatever is due every SYNC_INTERVAL_S; pull the catalog and send the label-scan counts every
+    SYNC_CATALOG_INTERVAL_S."""
     from pos.sync.catalog import pull_catalog
+    from pos.sync.scans import push_scans
 
     config = current_app.config
     client = CentralClient.from_config()
@@ -194,6 +196,7 @@ def run_forever(stop=lambda: False, echo=print) -> None:
                 changes = pull_catalog(client)
                 if changes:
                     echo(f"sync: catalog updated ({changes} rows)")
+                push_scans(client)
         except CentralUnavailable as problem:
             log.warning("sync: %s", problem)
         except Exception:  # the loop must outlive any one bad moment; the next round tries again

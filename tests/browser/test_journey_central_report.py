@@ -22,7 +22,7 @@ def units_and_revenue(page, report):
     if not row.count():
         return 0, 0
     cells = row.first.locator("td")
-    return int(cells.nth(3).inner_text()), int(cells.nth(4).inner_text().replace(".", "").rstrip(" ₫"))
+    return int(cells.nth(3).inner_text()), int(cells.nth(5).inner_text().replace(".", "").rstrip(" ₫"))
 
 
 def test_a_sale_at_the_till_appears_in_the_central_report(live_server, browser):

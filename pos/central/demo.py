@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from pos.catalog.ratings import is_sellable_as_ocop
 from pos.central.ingest import MAX_BATCH, ingest_batch
+from pos.central.scans import store_scans
 from pos.central.registry import add_showroom
 from pos.checkout.pricing import vat_inside
 from pos.database import atomic
@@ -38,6 +39,9 @@ def register_demo_showrooms(local_code: str, local_name: str, secret: str) -> No
     db.session.commit()
 
 
+SCAN_KEYS = ("sku", "gtin", "name_vi", "producer", "producer_tax_code", "ocop_group")
+
+
 def seed_sales_history(days: int = 120, today: date | None = None, seed: int = 2026) -> int:
     """Generate `days` of sales (and a few returns) for the other showrooms; once only."""
     if db.session.scalar(select(func.count()).select_from(RemoteSale)):
@@ -49,7 +53,7 @@ def seed_sales_history(days: int = 120, today: date | None = None, seed: int = 2
     showrooms = {s.code: s for s in db.session.scalars(select(Showroom))}
     count = 0
     for code, _, busyness in OTHER_SHOWROOMS:
-        showroom, events = showrooms[code], []
+        showroom, events, scans = showrooms[code], [], {}
         for offset in range(days, -1, -1):
             day = today - timedelta(days=offset)
             weekend = 1.5 if day.weekday() >= 5 else 1.0
@@ -60,12 +64,16 @@ def seed_sales_history(days: int = 120, today: date | None = None, seed: int = 2
                     continue
                 sale = _sale(rng, code, day, n, moment, rng.choices(products, popularity, k=rng.randint(1, 4)))
                 events.append(sale)
+                for line in sale["lines"]:  # about one label scan per unit sold: some look and don't buy
+                    described = scans.setdefault((day, line["sku"]), {k: line[k] for k in SCAN_KEYS} | {"scans": 0})
+                    described["scans"] += rng.randint(0, 2 * line["quantity"])
                 returned_at = moment + timedelta(days=rng.randint(0, 3))
                 if rng.random() < 0.02 and returned_at <= datetime.now(LOCAL_TZ):
                     events.append(_return(rng, code, sale, returned_at))
         events.sort(key=lambda e: e["created_at"])
         for start in range(0, len(events), MAX_BATCH):
             ingest_batch(showroom, events[start:start + MAX_BATCH])
+        store_scans(showroom.id, [{"day": day} | row for (day, _sku), row in scans.items()])
         count += sum(e["kind"] == "sale" for e in events)
     return count
 

@@ -9,29 +9,45 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 
+class Text:
+    """A translatable message with params: an English msgid with %(name)s placeholders. In a request it reads in
+    the request's language (Vietnamese by default), elsewhere (CLI, logs) in English. A param may itself be a
+    Text (e.g. what a manager must approve, inside "A manager must approve: …")."""
+
+    def __init__(self, template: str, **params):
+        self.template, self.params = template, params
+
+    def render(self, translate: bool) -> str:
+        values = {k: v.render(translate) if isinstance(v, Text) else v for k, v in self.params.items()}
+        if translate:
+            return _(self.template, **values) if values else _(self.template)
+        return self.template % values if values else self.template
+
+    def __str__(self) -> str:
+        return self.render(has_request_context())
+
+
 class DomainError(Exception):
     """A rule was broken. `code` is machine-readable, the message is for people, `fields` maps a field name
     to its problem.
 
-    The message is an English msgid with %(name)s placeholders filled from `params`, e.g.
+    The message is a Text: an English msgid with %(name)s placeholders filled from keyword params, e.g.
     `OutOfStock("Not enough stock of %(name)s: %(wanted)d wanted, %(left)d left.", name=…, wanted=…, left=…)`.
-    `make extract-translations` collects it into its area's catalog; in a request it reads in the
-    request's language (Vietnamese by default), elsewhere (CLI, logs) in English."""
+    `make extract-translations` collects it into its area's catalog; `error.message` reads in the request's
+    language, `str(error)` in English."""
     code = "invalid"
     status = 422
 
     def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None, **params):
-        super().__init__(message % params if params else message)
-        self.template, self.params = message, params
+        self.text = Text(message, **params)
+        super().__init__(self.text.render(translate=False))
         self.fields = fields or {}
         if code:
             self.code = code
 
     @property
     def message(self) -> str:
-        if has_request_context():
-            return _(self.template, **self.params)
-        return str(self)
+        return str(self.text)
 
 
 class ValidationError(DomainError):

@@ -101,7 +101,10 @@ def test_selling_more_than_on_hand_is_refused_naming_what_is_left(cashier_client
     body = sale_body([{"product_id": shop["flower"].id, "quantity": 5}], [{"method": "cash", "amount": 2_250_000}])
     response = cashier_client.post("/api/v1/sales", json=body)
     assert response.status_code == 422
-    assert "Hoa đào Nhật Tân" in response.get_json()["message"] and "3 left" in response.get_json()["message"]
+    # the cashier reads it in Vietnamese, or in English after choosing English
+    assert response.get_json()["message"] == "Cần quản lý duyệt: Không đủ hàng Hoa đào Nhật Tân: cần 5, chỉ còn 3."
+    english = cashier_client.post("/api/v1/sales?lang=en", json=body).get_json()["message"]
+    assert english == "A manager must approve: Not enough stock of Hoa đào Nhật Tân: 5 wanted, 3 left."
     assert db.session.get(StockLevel, shop["flower"].id).on_hand == 3
     body["approval"] = {"username": "manager", "password": PASSWORD}
     assert cashier_client.post("/api/v1/sales", json=body).status_code == 201

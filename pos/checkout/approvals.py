@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from pos.errors import DomainError
+from pos.errors import DomainError, Text
 from pos.extensions import db
 from pos.models import User
 
@@ -13,13 +13,13 @@ class ApprovalRequired(DomainError):
     status = 422
 
 
-def verify_manager(approval: dict | None, reason: str) -> User:
+def verify_manager(approval: dict | None, reason: Text) -> User:
     """The approving manager, or ApprovalRequired saying what needs approving."""
     if not isinstance(approval, dict) or not approval.get("username") or not approval.get("password"):
-        raise ApprovalRequired(f"A manager must approve: {reason.rstrip('.')}.", fields={"approval": reason})
+        raise ApprovalRequired("A manager must approve: %(reason)s", reason=reason, fields={"approval": str(reason)})
     user = db.session.scalar(select(User).where(User.username == str(approval["username"])[:64]))
     if (user is None or not user.active or not user.has_role("manager")
             or not check_password_hash(user.password_hash, str(approval["password"])[:200])):
-        raise ApprovalRequired(f"The approval was refused (not a manager, or a wrong password): {reason.rstrip('.')}.",
-                               fields={"approval": "refused"})
+        raise ApprovalRequired("The approval was refused (not a manager, or a wrong password): %(reason)s",
+                               reason=reason, fields={"approval": "refused"})
     return user

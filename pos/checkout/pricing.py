@@ -108,7 +108,7 @@ def price_cart(items: list[tuple[object, int, Discount, str | None]], order_disc
         gross = quantity * product.price
         line_discount = discount.of(gross)
         if line_discount > gross:
-            raise ValidationError(f"The discount on {product.name_vi} is more than the line is worth.",
+            raise ValidationError("The discount on %(name)s is more than the line is worth.", name=product.name_vi,
                                   fields={f"lines[{index}].discount": "more than the line amount"})
         lines.append(PricedLine(product, quantity, product.price, line_discount, lot_code=lot_code))
     after_lines = sum(line.amount for line in lines)

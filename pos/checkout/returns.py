@@ -6,7 +6,7 @@ from pos.checkout.approvals import verify_manager
 from pos.checkout.sales import get_sale_by_number, parse_uuid
 from pos.checkout.shifts import require_open_shift
 from pos.database import atomic
-from pos.errors import ValidationError
+from pos.errors import Text, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import move_stock
 from pos.models import PAYMENT_METHODS, SaleLine, SaleReturn, SaleReturnLine, StockMovement
@@ -48,18 +48,20 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
         errors["lines"] = "choose at least one item to return"
     if errors:
         raise ValidationError("The return is incomplete.", fields=errors)
-    manager = verify_manager(data.get("approval"), f"return on {sale.number}")
+    manager = verify_manager(data.get("approval"), Text("a return on sale %(number)s.", number=sale.number))
     with atomic():
         require_open_shift()
         lines = {l.line_no: l for l in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
         for line_no, quantity in wanted.items():
             line = lines.get(line_no)
             if line is None:
-                raise ValidationError(f"Sale {sale.number} has no line {line_no}.", fields={f"line {line_no}": "unknown"})
+                raise ValidationError("Sale %(number)s has no line %(line)s.", number=sale.number, line=line_no,
+                                      fields={f"line {line_no}": "unknown"})
             if quantity > line.quantity - line.returned_quantity:
                 raise ValidationError(
-                    f"{line.name_vi}: {quantity} to return but only {line.quantity - line.returned_quantity} "
-                    f"not yet returned.", fields={f"line {line_no}": "more than was sold"})
+                    "%(name)s: %(quantity)d to return but only %(left)d not yet returned.", name=line.name_vi,
+                    quantity=quantity, left=line.quantity - line.returned_quantity,
+                    fields={f"line {line_no}": "more than was sold"})
         shares = {line_no: _refund_share(lines[line_no], quantity) for line_no, quantity in wanted.items()}
         count = db.session.scalar(select(func.count(SaleReturn.id))) + 1
         sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-R-{count:06d}",

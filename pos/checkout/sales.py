@@ -21,7 +21,7 @@ from pos.checkout.approvals import verify_manager
 from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
 from pos.database import atomic
-from pos.errors import Conflict, NotFound, OutOfStock, ValidationError
+from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError
 from pos.extensions import db
 from pos.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
@@ -93,7 +93,7 @@ def parse_lines(raw) -> list[dict]:
     if not isinstance(raw, list) or not raw:
         raise ValidationError("A sale needs at least one line.", fields={"lines": "empty"})
     if len(raw) > MAX_LINES:
-        raise ValidationError(f"A sale has at most {MAX_LINES} lines.", fields={"lines": "too many"})
+        raise ValidationError("A sale has at most %(n)d lines.", n=MAX_LINES, fields={"lines": "too many"})
     lines, errors = [], {}
     for i, line in enumerate(raw):
         if not isinstance(line, dict):
@@ -153,7 +153,8 @@ def _settle(payments: list[dict], total: int) -> list[dict]:
         raise ValidationError("Card and transfer payments are more than the total; only cash gives change.",
                               fields={"payments": "non-cash over total"})
     if non_cash + cash < total:
-        raise ValidationError(f"Payments ({non_cash + cash}) do not cover the total ({total}).",
+        raise ValidationError("Payments (%(paid)d ₫) do not cover the total (%(total)d ₫).", paid=non_cash + cash,
+                              total=total,
                               fields={"payments": f"{total - non_cash - cash} still due"})
     cash_due, settled = total - non_cash, []
     for p in payments:
@@ -263,12 +264,12 @@ def _prepare(lines, order_discount, payments, approval) -> PreparedSale:
     approver = None
     if unrated:
         names = ", ".join(f"{p.name_vi} ({rating_status(p.rating)})" for p in unrated)
-        approver = verify_manager(approval, f"sell without a valid OCOP rating: {names}")
+        approver = verify_manager(approval, Text("selling without a valid OCOP rating: %(products)s.", products=names))
     cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
                       order_discount)
     if cart.discount_percent > config["DISCOUNT_LIMIT_PERCENT"]:
-        approver = verify_manager(approval, f"discount of {cart.discount_percent:.1f}% over the "
-                                            f"{config['DISCOUNT_LIMIT_PERCENT']}% limit")
+        approver = verify_manager(approval, Text("a discount of %(percent).1f%% over the %(limit)s%% limit.",
+                                                 percent=cart.discount_percent, limit=config["DISCOUNT_LIMIT_PERCENT"]))
     return PreparedSale(products, cart, _settle(payments, cart.total), approval, approver)
 
 
@@ -327,7 +328,7 @@ def _take(line, sale: dict, cashier, approval) -> tuple[bool, int]:
         taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
                            lot_code=line.lot_code, amount=line.amount)
     except OutOfStock as short:
-        manager = verify_manager(approval, short.message)
+        manager = verify_manager(approval, short.text)
         lot = find_or_create_lot(line.product.id, "")
         level = db.session.get(StockLevel, line.product.id)
         missing = line.quantity - sum(lot.on_hand for lot in sellable_lots(line.product.id))
@@ -366,5 +367,5 @@ def sale_payload(sale: dict, lines: list[dict], payments: list[dict], products: 
 def get_sale_by_number(number: str) -> Sale:
     sale = db.session.scalar(select(Sale).where(Sale.number == (number or "").strip().upper()[:32]))
     if sale is None:
-        raise NotFound(f"No sale with number '{(number or '')[:32]}'.", fields={"number": "unknown"})
+        raise NotFound("No sale with number '%(number)s'.", number=(number or "")[:32], fields={"number": "unknown"})
     return sale

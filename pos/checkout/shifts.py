@@ -35,7 +35,8 @@ def _whole(value, field: str, *, minimum: int = 0, maximum: int = 10_000_000_000
         value = value.strip().replace(".", "").replace(",", "")
         value = int(value) if value.lstrip("-").isdigit() else None
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ValidationError(f"{field} must be a whole number of đồng from {minimum}.", fields={field: "invalid"})
+        raise ValidationError("%(field)s must be a whole number of đồng from %(minimum)d.", field=field, minimum=minimum,
+                              fields={field: "invalid"})
     return value
 
 

@@ -9,7 +9,7 @@ MAX_PURPOSE = 25
 
 def _tlv(tag: str, value: str) -> str:
     if len(value) > 99:
-        raise ValidationError(f"VietQR field {tag} is too long.", fields={tag: "too long"})
+        raise ValidationError("VietQR field %(tag)s is too long.", tag=tag, fields={tag: "too long"})
     return f"{tag}{len(value):02d}{value}"
 
 
@@ -35,8 +35,8 @@ def vietqr_payload(bank_bin: str, account: str, amount: int | None = None, purpo
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount < 10**13):
         errors["amount"] = "a whole number of đồng above zero"
     if errors:
-        raise ValidationError("Cannot build the VietQR: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                              fields=errors)
+        raise ValidationError("Cannot build the VietQR: %(problems)s", fields=errors,
+                              problems="; ".join(f"{k}: {v}" for k, v in errors.items()))
     beneficiary = _tlv("00", bank_bin) + _tlv("01", account)
     merchant = _tlv("00", "A000000727") + _tlv("01", beneficiary) + _tlv("02", "QRIBFTTC" if to_card else "QRIBFTTA")
     body = _tlv("00", "01") + _tlv("01", "12" if amount else "11") + _tlv("38", merchant) + _tlv("53", "704")

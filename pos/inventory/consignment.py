@@ -98,8 +98,7 @@ def clean_period(producer_id, date_from, date_to) -> tuple[Producer, date, date]
     if end and end.year > 2999:
         errors["date_to"] = "not after 2999"
     if errors:
-        raise ValidationError("Statement not made: " + "; ".join(f"{k}: {v}" for k, v in errors.items()) + ".",
-                              fields=errors)
+        raise ValidationError("Statement not made: %(problems)s.", problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
     return producer, start, end
 
 

@@ -46,8 +46,7 @@ def enter_counts(count_id: int, counted: dict[int, object]) -> None:
         if value is not None:
             values[product_id] = value
     if errors:
-        raise ValidationError("Counts not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()) + ".",
-                              fields=errors)
+        raise ValidationError("Counts not saved: %(problems)s.", problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
     with atomic():
         count = _open_sheet(count_id)
         books = dict(db.session.execute(select(StockLevel.product_id, StockLevel.on_hand)
@@ -64,7 +63,7 @@ def post_count(count_id: int, user) -> StockCount:
         if count is None:
             raise NotFound("No such count sheet.")
         if not claimed:
-            raise Conflict(f"Count {count.number} is already posted.", fields={"status": "posted"})
+            raise Conflict("Count %(number)s is already posted.", number=count.number, fields={"status": "posted"})
         for line in count.lines:
             if line.variance:
                 _adjust(line, count, user)
@@ -78,7 +77,7 @@ def _open_sheet(count_id: int) -> StockCount:
     if count is None:
         raise NotFound("No such count sheet.")
     if count.status != "open":
-        raise Conflict(f"Count {count.number} is already posted.", fields={"status": "posted"})
+        raise Conflict("Count %(number)s is already posted.", number=count.number, fields={"status": "posted"})
     return count
 
 
@@ -100,5 +99,5 @@ def _adjust(line: StockCountLine, count: StockCount, user) -> None:
         if missing == 0:
             return
     product = db.session.get(Product, line.product_id)
-    raise Conflict(f"{product.name_vi}: {missing} more missing than is on the books now. Recount this product.",
-                   fields={"counted": "too low"})
+    raise Conflict("%(name)s: %(missing)d more missing than is on the books now. Recount this product.",
+                   name=product.name_vi, missing=missing, fields={"counted": "too low"})

@@ -63,7 +63,8 @@ def find_or_create_lot(product_id: int, code: str = "", *, ownership: str = "pur
         db.session.add(lot)
         db.session.flush()
     elif expiry_date and lot.expiry_date and lot.expiry_date != expiry_date:
-        raise ValidationError(f"Lot {code} is already recorded with expiry {lot.expiry_date.isoformat()}.",
+        raise ValidationError("Lot %(lot)s is already recorded with expiry %(expiry)s.", lot=code,
+                              expiry=lot.expiry_date.isoformat(),
                               fields={"expiry_date": "differs from the lot already recorded"})
     return lot
 

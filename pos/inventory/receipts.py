@@ -46,8 +46,7 @@ def clean_lines(raw_lines: list[dict]) -> list[dict]:
     if len(lines) > MAX_LINES:
         errors["lines"] = f"at most {MAX_LINES} lines"
     if errors:
-        raise ValidationError("Receipt not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()) + ".",
-                              fields=errors)
+        raise ValidationError("Receipt not saved: %(problems)s.", problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
     return lines
 
 
@@ -73,7 +72,8 @@ def post_receipt(receipt_id: int, user) -> GoodsReceipt:
         if receipt is None:
             raise NotFound("No such goods receipt.")
         if not claimed:
-            raise Conflict(f"Receipt {receipt.number} is already posted.", fields={"status": receipt.status})
+            raise Conflict("Receipt %(number)s is already posted.", number=receipt.number,
+                           fields={"status": receipt.status})
         for line in receipt.lines:
             lot = find_or_create_lot(line.product_id, line.lot_code, ownership=line.ownership,
                                      production_date=line.production_date, expiry_date=line.expiry_date,
@@ -94,8 +94,8 @@ def reverse_receipt(receipt_id: int, user, reason: str) -> GoodsReceipt:
         if original is None:
             raise NotFound("No such goods receipt.")
         if not claimed:
-            raise Conflict(f"Receipt {original.number} is not a posted receipt (it is {original.status}).",
-                           fields={"status": original.status})
+            raise Conflict("Receipt %(number)s is not a posted receipt (it is %(status)s).", number=original.number,
+                           status=original.status, fields={"status": original.status})
         count = db.session.scalar(select(func.count(GoodsReceipt.id))) + 1
         reversal = GoodsReceipt(number=f"PN-{count:06d}", producer_id=original.producer_id, status="posted",
                                 reverses_id=original.id, created_by_id=user.id, posted_at=utcnow(),
@@ -109,8 +109,8 @@ def reverse_receipt(receipt_id: int, user, reason: str) -> GoodsReceipt:
                 move_stock(line.product_id, lot.id, -line.quantity, "receipt", unit_cost=line.unit_cost,
                            document=("receipt", reversal.number), user_id=user.id, reason=reason)
             except OutOfStock as short:
-                raise Conflict(f"Cannot reverse {original.number}: {short.message} Record a return to the "
-                               f"producer for what is left instead.", fields=short.fields)
+                raise Conflict("Cannot reverse %(number)s: %(short)s Record a return to the producer for what is "
+                               "left instead.", number=original.number, short=short.text, fields=short.fields)
         record_audit("reverse", "goods_receipt", original.number, after={"reversal": reversal.number}, note=reason,
                      user=user)
     return reversal

@@ -28,7 +28,8 @@ def write_off_lot(lot_id: int, user, reason: str = "") -> int:
             raise NotFound("No such lot.")
         quantity = lot.on_hand
         if quantity <= 0:
-            raise ValidationError(f"Lot {lot.code or '—'} has nothing left to write off.", fields={"lot": "empty"})
+            raise ValidationError("Lot %(lot)s has nothing left to write off.", lot=lot.code or "—",
+                                  fields={"lot": "empty"})
         move_stock(lot.product_id, lot.id, -quantity, "write_off", document=("lot", lot.id), user_id=user.id,
                    reason=reason or ("expired" if lot.expiry_date and lot.expiry_date < date.today() else "damaged"))
         record_audit("write_off", "lot", lot.id, after={"quantity": quantity, "product_id": lot.product_id}, user=user)

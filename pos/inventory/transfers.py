@@ -73,8 +73,7 @@ def _clean_lines(raw_lines: list[dict], direction: str) -> tuple[list[dict], dic
 
 
 def _refuse(errors: dict):
-    raise ValidationError("Transfer not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()) + ".",
-                          fields=errors)
+    raise ValidationError("Transfer not saved: %(problems)s.", problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
 
 
 def _next_number(prefix: str) -> str:
@@ -132,7 +131,7 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
 
 
 def _already_received(code: str, their_number: str) -> Conflict:
-    return Conflict(f"Transfer {their_number} from {code} is already recorded.",
+    return Conflict("Transfer %(number)s from %(showroom)s is already recorded.", number=their_number, showroom=code,
                     fields={"their_number": "already recorded"})
 
 
@@ -143,7 +142,8 @@ def post_transfer(transfer_id: int, user) -> Transfer:
         if transfer is None:
             raise NotFound("No such transfer.")
         if not claimed:
-            raise Conflict(f"Transfer {transfer.number} is already posted.", fields={"status": transfer.status})
+            raise Conflict("Transfer %(number)s is already posted.", number=transfer.number,
+                           fields={"status": transfer.status})
         document = ("transfer", transfer.number)
         if transfer.direction == "out":
             for line in list(transfer.lines):

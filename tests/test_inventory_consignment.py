@@ -149,7 +149,7 @@ def test_a_statement_that_changed_since_it_was_shown_is_not_settled(manager_clie
     page = manager_client.post("/inventory/consignment/settle", data={
         "producer_id": consignor["producer"].id, "date_from": today, "date_to": today, "expected_revenue": "1"},
         follow_redirects=True)
-    assert page.status_code == 200 and "The statement changed" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Bảng kê đã thay đổi" in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ConsignmentSettlement.id))) == 0
 
 

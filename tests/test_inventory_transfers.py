@@ -146,6 +146,6 @@ def test_posting_more_than_is_sellable_moves_nothing(manager_client, users, db):
     assert db.session.get(StockLevel, tea.id).on_hand == 5 and ledger_matches(db, tea.id)
     assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.kind == "transfer_out")) == 0
     page = manager_client.post(f"/inventory/transfers/{transfer.id}", data={"action": "post"}, follow_redirects=True)
-    assert page.status_code == 200 and "Not enough stock of" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Không đủ hàng" in page.get_data(as_text=True)
     db.session.refresh(transfer)
     assert transfer.status == "draft"

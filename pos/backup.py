@@ -25,7 +25,8 @@ def backup_database(out: Path) -> int:
     """Copy the live database to `out` (a new file). Returns the number of pages copied."""
     out = Path(out)
     if out.exists():
-        raise ValidationError(f"{out} exists already; choose a new file name.", fields={"out": "exists"})
+        raise ValidationError("%(path)s exists already; choose a new file name.", path=str(out),
+                              fields={"out": "exists"})
     source = _live_sqlite_connection()
     try:
         target = sqlite3.connect(out)
@@ -43,21 +44,23 @@ def backup_database(out: Path) -> int:
 def check_backup_file(path: Path) -> None:
     path = Path(path)
     if not path.is_file():
-        raise ValidationError(f"No backup file at {path}.", fields={"file": "missing"})
+        raise ValidationError("No backup file at %(path)s.", path=str(path), fields={"file": "missing"})
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise ValidationError(f"{path} is damaged (integrity check failed).", fields={"file": "damaged"})
+                raise ValidationError("%(path)s is damaged (integrity check failed).", path=str(path),
+                                      fields={"file": "damaged"})
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
-        raise ValidationError(f"{path} is not a SQLite database: {error}.", fields={"file": "not a database"})
+        raise ValidationError("%(path)s is not a SQLite database: %(error)s.", path=str(path), error=str(error),
+                              fields={"file": "not a database"})
     missing = REQUIRED_TABLES - tables
     if missing:
-        raise ValidationError(f"{path} is not a showroom backup (missing tables: {', '.join(sorted(missing))}).",
-                              fields={"file": "not a showroom backup"})
+        raise ValidationError("%(path)s is not a showroom backup (missing tables: %(tables)s).", path=str(path),
+                              tables=", ".join(sorted(missing)), fields={"file": "not a showroom backup"})
 
 
 def restore_database(path: Path) -> None:

@@ -28,8 +28,9 @@ def export(table: list[list], headers: list[str], filename: str, fmt: str) -> Re
         return csv_response(filename, headers, table, bom=True)
     if fmt == "xlsx":
         if len(table) > XLSX_MAX_ROWS:
-            raise ValidationError(f"{len(table):,} rows are too many for one XLSX sheet (at most {XLSX_MAX_ROWS:,}); "
-                                  "choose a shorter date range or export CSV.", fields={"format": "too large"})
+            raise ValidationError("%(rows)d rows are too many for one XLSX sheet (at most %(limit)d); "
+                                  "choose a shorter date range or export CSV.", rows=len(table), limit=XLSX_MAX_ROWS,
+                                  fields={"format": "too large"})
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(filename[:31])
         sheet.append(headers)

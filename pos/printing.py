@@ -34,8 +34,8 @@ def open_printer(url: str, timeout: float = 5.0, paper_mm: int = 80):
         if parts.scheme == "file":
             return File(parts.path, profile=profile)
     except Exception as error:  # noqa: BLE001 - a printer can fail in many library-specific ways
-        raise PrinterError(f"Printer {url} is not reachable: {error}") from error
-    raise PrinterError(f"Unknown printer address '{url}' (use tcp://, usb://, file:// or preview).")
+        raise PrinterError("Printer %(url)s is not reachable: %(error)s", url=url, error=str(error)) from error
+    raise PrinterError("Unknown printer address '%(url)s' (use tcp://, usb://, file:// or preview).", url=url)
 
 
 def print_raster(image: Image.Image, url: str, *, timeout: float = 5.0, cut: bool = True,
@@ -58,4 +58,4 @@ def print_raster(image: Image.Image, url: str, *, timeout: float = 5.0, cut: boo
     except PrinterError:
         raise
     except Exception as error:  # noqa: BLE001
-        raise PrinterError(f"Printing to {url} failed: {error}") from error
+        raise PrinterError("Printing to %(url)s failed: %(error)s", url=url, error=str(error)) from error

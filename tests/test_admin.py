@@ -36,7 +36,7 @@ def test_admin_creates_and_deactivates_a_user(admin_client, db, app):
     assert user.active is False
     short = admin_client.post("/admin/users", data={"action": "create", "username": "x", "password": "short",
                                                     "role": "cashier"}, follow_redirects=True)
-    assert "8" in short.get_data(as_text=True)
+    assert "Mật khẩu phải có ít nhất 8 ký tự." in short.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.username == "x")) is None
 
 

@@ -250,7 +250,19 @@ def test_bad_filters_get_a_clear_message_never_a_500(boss, reported, query, fiel
 def test_an_export_too_large_for_xlsx_is_refused_with_advice(boss, reported, monkeypatch):
     monkeypatch.setattr("pos.exports.XLSX_MAX_ROWS", 1)
     response = boss.get("/central/reports/products?preset=today&format=xlsx")
-    assert response.status_code == 422 and "export CSV" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "hoặc xuất CSV" in response.get_data(as_text=True)
+
+
+def test_a_reversed_date_range_is_explained_in_the_users_language(boss, reported):
+    query = "/central/reports/products?preset=custom&start=2026-11-20&end=2026-11-01"
+    page = boss.get(query)
+    assert page.status_code == 422
+    assert "Bộ lọc báo cáo không hợp lệ: end: the end is before the start" in page.get_data(as_text=True)
+    boss.post("/lang/en")  # the manager picks English; it is remembered for the session
+    answer = boss.get(query, headers={"Accept": "application/json"})
+    assert answer.status_code == 422 and answer.json["error"] == "validation_error"
+    assert answer.json["message"] == "The report filters are not valid: end: the end is before the start"
+    assert answer.json["fields"] == {"end": "the end is before the start"}
 
 
 def test_an_unknown_product_drill_down_is_a_404(boss, reported):

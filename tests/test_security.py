@@ -8,7 +8,7 @@ from pos.extensions import db as _db
 from tests.conftest import PASSWORD, login, make_app
 
 # JSON endpoints authenticated by an HMAC signature instead of a session cookie carry no CSRF token.
-CSRF_EXEMPT_ENDPOINTS = {"central.receive_sales"}
+CSRF_EXEMPT_ENDPOINTS = {"central.receive_sales", "central.receive_scans"}
 
 
 def _csrf_app(tmp_path, role="showroom"):

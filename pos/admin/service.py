@@ -36,8 +36,8 @@ def save_settings(data: dict) -> Showroom:
     errors |= {f: "at most 300 characters" for f in ("address", "ward", "district", "province", "phone")
                if len(clean[f]) > 300}
     if errors:
-        raise ValidationError("Settings not saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()) + ".",
-                              fields=errors)
+        raise ValidationError("Settings not saved: %(problems)s.",
+                              problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
     with atomic():
         showroom = local_showroom_row()
         before = snapshot(showroom, SHOWROOM_FIELDS) if showroom.id else None

@@ -7,7 +7,7 @@ from pos.admin import bp
 from pos.admin.service import SHOWROOM_FIELDS, local_showroom_row, save_settings, set_active
 from pos.auth.access import role_required
 from pos.auth.service import create_user, set_password
-from pos.errors import DomainError
+from pos.errors import DomainError, NotFound
 from pos.extensions import db
 from pos.models import ROLES, AuditEntry, User
 
@@ -47,7 +47,7 @@ def users():
             elif action == "password":
                 user = db.session.get(User, request.form.get("user_id", type=int) or 0)
                 if user is None:
-                    raise DomainError("No such user.")
+                    raise NotFound("No such user.")
                 set_password(user, request.form.get("password", ""))
                 flash(_("Password changed; the user's other sessions have ended."), "success")
         except DomainError as error:

@@ -35,11 +35,17 @@ def create_user(username: str, password: str, role: str, full_name: str = "") ->
         errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
     if len(password or "") < MIN_PASSWORD_LENGTH:
         errors["password"] = f"Password must be at least {MIN_PASSWORD_LENGTH} characters."
+    # The message names the first problem (a constant msgid, so it reads in the user's language); `fields` has all.
+    if "username" in errors:
+        raise ValidationError("Username is required (at most 64 characters).", fields=errors)
+    if "role" in errors:
+        raise ValidationError("Role must be one of: %(roles)s.", roles=", ".join(ROLES), fields=errors)
     if errors:
-        raise ValidationError("; ".join(errors.values()), fields=errors)
+        raise ValidationError("Password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH, fields=errors)
     with atomic():
         if db.session.scalar(select(User).where(User.username == username)):
-            raise Conflict(f"User '{username}' already exists.", fields={"username": "already exists"})
+            raise Conflict("User '%(username)s' already exists.", username=username,
+                           fields={"username": "already exists"})
         user = User(username=username, full_name=full_name, role=role,
                     password_hash=generate_password_hash(password), session_token=secrets.token_hex(16))
         db.session.add(user)
@@ -50,7 +56,7 @@ def create_user(username: str, password: str, role: str, full_name: str = "") ->
 
 def set_password(user: User, password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
+        raise ValidationError("Password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH,
                               fields={"password": "too short"})
     with atomic():
         user.password_hash = generate_password_hash(password)

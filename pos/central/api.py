@@ -23,8 +23,8 @@ def receive_sales():
     body = request.get_json(silent=True)
     events = body.get("events") if isinstance(body, dict) else None
     if not isinstance(events, list) or not 1 <= len(events) <= MAX_BATCH:
-        raise ValidationError(f"The body must be a JSON object with 'events': a list of 1 to {MAX_BATCH} events.",
-                              fields={"events": "invalid"})
+        raise ValidationError("The body must be a JSON object with 'events': a list of 1 to %(limit)d events.",
+                              limit=MAX_BATCH, fields={"events": "invalid"})
     return jsonify({"results": ingest_batch(showroom, events)})
 
 

@@ -46,7 +46,7 @@ def add_showroom(code: str, name: str, secret: str | None = None) -> str:
             db.session.add(showroom)
             db.session.flush()
         if db.session.scalar(select(ShowroomKey).where(ShowroomKey.showroom_id == showroom.id)):
-            raise Conflict(f"Showroom {code} is already registered; rotate its secret instead.",
+            raise Conflict("Showroom %(code)s is already registered; rotate its secret instead.", code=code,
                            fields={"code": "already registered"})
         db.session.add(ShowroomKey(showroom_id=showroom.id, secret=secret))
         record_audit("create", "showroom_key", code, note=f"showroom {code} registered for sync")
@@ -58,17 +58,17 @@ def rotate_secret(code: str) -> str:
     with atomic():
         key = db.session.scalar(select(ShowroomKey).join(Showroom).where(Showroom.code == code))
         if key is None:
-            raise NotFound(f"No registered showroom {code}.", fields={"code": "unknown"})
+            raise NotFound("No registered showroom %(code)s.", code=code, fields={"code": "unknown"})
         key.previous_secret, key.previous_valid_until = key.secret, utcnow() + ROTATION_GRACE
         key.secret = secrets.token_urlsafe(32)
         record_audit("update", "showroom_key", code, note="sync secret rotated; the old one works for 24 hours")
     return key.secret
 
 
-def _refuse(code: str, reason: str):
+def _log_refusal(code: str, reason: str) -> None:
+    """Logged in English, the reason as a machine gives it; the Unauthorized raised next is for people."""
     with atomic():
         db.session.add(SyncRejection(showroom_code=code[:16], reason=f"unauthorized: {reason}"[:500]))
-    raise Unauthorized(f"Request refused: {reason}.")
 
 
 def authenticate_showroom() -> Showroom:
@@ -78,7 +78,8 @@ def authenticate_showroom() -> Showroom:
     row = db.session.execute(select(Showroom, ShowroomKey).join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
                              .where(Showroom.code == code, ShowroomKey.active.is_(True))).first()
     if row is None:
-        _refuse(code, "unknown showroom")
+        _log_refusal(code, "unknown showroom")
+        raise Unauthorized("Request refused: unknown showroom.")
     showroom, key = row
     allowed = [key.secret]
     if key.previous_secret and key.previous_valid_until and key.previous_valid_until > utcnow():
@@ -87,6 +88,7 @@ def authenticate_showroom() -> Showroom:
     problem = signing.verify(allowed, request.method, path, request.headers.get(signing.TIMESTAMP_HEADER, ""),
                              request.get_data(cache=True), request.headers.get(signing.SIGNATURE_HEADER, ""))
     if problem:
-        _refuse(code, problem)
+        _log_refusal(code, problem)
+        raise Unauthorized("Request refused: %(reason)s.", reason=problem)
     g.showroom = showroom
     return showroom

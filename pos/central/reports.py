@@ -107,8 +107,8 @@ def parse_filter(args, *, own_showroom: str | None = None, today: date | None = 
     if sort not in SORTABLE:
         errors["sort"] = f"one of {', '.join(SORTABLE)}"
     if errors:
-        raise ValidationError("The report filters are not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                              fields=errors)
+        raise ValidationError("The report filters are not valid: %(problems)s",
+                              problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
     return ReportFilter(start=start, end=end, preset=preset, showroom=showroom, group=group, stars=stars,
                         producer=producer, q=(args.get("q") or "").strip()[:100], sort=sort,
                         descending=args.get("dir") != "asc")

@@ -1,7 +1,6 @@
 from datetime import date, datetime
 
 from flask import render_template, request
-from flask_babel import gettext as _
 
 from pos.auth.access import role_required
 from pos.checkout.shifts import current_shift
@@ -19,9 +18,9 @@ def _chosen_day() -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(_("The day must be a date like 2026-11-25."), fields={"day": "not a date"})
+        raise ValidationError("The day must be a date like 2026-11-25.", fields={"day": "not a date"})
     if not date(2000, 1, 1) <= day <= datetime.now(LOCAL_TZ).date():
-        raise ValidationError(_("Choose a day between 2000 and today."), fields={"day": "out of range"})
+        raise ValidationError("Choose a day between 2000 and today.", fields={"day": "out of range"})
     return day
 
 

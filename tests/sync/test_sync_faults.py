@@ -153,10 +153,12 @@ def test_a_wrong_secret_or_unknown_showroom_is_refused_and_nothing_is_lost(app, 
     sell(users["cashier"], shop["tea"])
     result = push_once(CentralClient(central.url, "TH", "w" * 40))
     assert result.deferred == 1 and "401" in result.error
+    # The sender asks in no language, so central answers in its default, Vietnamese; its own log stays English.
     assert push_once(CentralClient(central.url, "ZZ", SECRET), ignore_backoff=True).error.endswith(
-        "Request refused: unknown showroom.")
+        "Yêu cầu bị từ chối: không nhận ra điểm bán.")
     assert _statuses(db) == {"pending": 1} and _central_sales(central) == 0
-    assert sync_status().last_error.endswith("Request refused: unknown showroom.")
+    assert sync_status().last_error.endswith("Yêu cầu bị từ chối: không nhận ra điểm bán.")
+    assert "unauthorized: unknown showroom" in central.query(lambda s: s.scalars(select(SyncRejection.reason)).all())
     push_all(central_client, ignore_backoff=True)
     assert_books_match(central_client)
 

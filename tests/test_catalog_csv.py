@@ -38,18 +38,34 @@ def test_one_bad_row_means_nothing_is_written_and_each_problem_has_its_line(mana
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     assert counts(db) == (0, 0, 0)
-    for expected in ("check digit", "price", "vat_rate", "name_vi", "producer: unknown", "group"):
+    for expected in ("số kiểm tra sai", "price", "vat_rate", "name_vi", "producer: không có chủ thể", "group"):
         assert expected in text
     assert "<td class=\"num\">4</td>" in text and "<td class=\"num\">5</td>" in text
 
 
+def test_row_problems_read_in_the_managers_language(manager_client, db):
+    bad = good_file() + "BAD-1,,Sai giá,,HTX Chè Sen,cooperative,drinks,hộp,abc,8,3,yes,,,,\n".encode()
+    vietnamese = manager_client.post("/catalog/import", data={"file": (io.BytesIO(bad), "catalog.csv")})
+    text = vietnamese.get_data(as_text=True)
+    assert vietnamese.status_code == 422
+    assert "price: phải là số nguyên" in text
+    assert "potential_5_star: chỉ sản phẩm 4★ mới được đánh dấu tiềm năng 5★" in text
+    assert "decision_no: bắt buộc" in text and "must be a whole number" not in text
+    english = manager_client.post("/catalog/import?lang=en", data={"file": (io.BytesIO(bad), "catalog.csv")})
+    text = english.get_data(as_text=True)
+    assert english.status_code == 422
+    assert "price: must be a whole number" in text and "decision_no: required" in text
+    assert "potential_5_star: only a 4★ product can be marked potential 5★" in text and "phải là" not in text
+    assert counts(db) == (0, 0, 0)
+
+
 def test_malformed_and_wrong_type_files_are_refused(manager_client, db):
     wrong_type = manager_client.post("/catalog/import", data={"file": (io.BytesIO(b"x"), "catalog.xlsx")})
-    assert wrong_type.status_code == 422 and "not a .csv" in wrong_type.get_data(as_text=True)
+    assert wrong_type.status_code == 422 and "không phải là tệp .csv" in wrong_type.get_data(as_text=True)
     not_utf8 = manager_client.post("/catalog/import", data={"file": (io.BytesIO("sku\n".encode("utf-16")), "a.csv")})
     assert not_utf8.status_code == 422
     no_header = manager_client.post("/catalog/import", data={"file": (io.BytesIO(b"a,b\n1,2\n"), "a.csv")})
-    assert "missing columns" in no_header.get_data(as_text=True)
+    assert "thiếu cột: sku, name_vi" in no_header.get_data(as_text=True)
     assert counts(db) == (0, 0, 0)
 
 

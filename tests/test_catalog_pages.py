@@ -46,7 +46,7 @@ def test_a_photo_must_be_a_real_image(manager_client, db):
     producer = make_producer()
     data = form(producer.id) | {"photo": (io.BytesIO(b"<?php echo 1; ?>"), "photo.jpg")}
     response = manager_client.post("/catalog/products/new", data=data, content_type="multipart/form-data")
-    assert response.status_code == 422 and "not an image" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "không phải là ảnh" in response.get_data(as_text=True)
     assert count(db, Product) == 0
 
 

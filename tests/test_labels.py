@@ -138,7 +138,8 @@ def test_manager_pages_preview_pdf_png_and_print(app, manager_client):
 def test_manager_sees_why_a_label_is_refused(app, manager_client, cashier_client):
     make_product(sku="OLD", rated_days_ago=365 * 3 + 10)
     html = manager_client.get("/labels/?sku=OLD:3").get_data(as_text=True)
-    assert "cannot show stars" in html
+    assert "nhãn không được in sao" in html
+    assert "cannot show stars" in manager_client.get("/labels/?sku=OLD:3&lang=en").get_data(as_text=True)
     assert manager_client.get("/labels/sheet.pdf?sku=OLD:3").status_code == 422
     assert cashier_client.get("/labels/").status_code == 403
 
@@ -152,4 +153,4 @@ def test_get_interface_pairs_lots_with_skus_by_position(app, manager_client):
     assert decode(pdf_pages(pdf.data)[0]) == sorted([f"http://localhost/01/{a.gtin14}"] * 2
                                                     + [f"http://localhost/01/{b.gtin14}/10/LB"])
     html = manager_client.get("/labels/?sku=A:2&lot=L1&lot=L2").get_data(as_text=True)
-    assert "More lots than products" in html
+    assert "Số lô nhiều hơn số sản phẩm" in html

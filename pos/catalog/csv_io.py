@@ -12,10 +12,10 @@ from sqlalchemy.orm import selectinload
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import (
-    PRODUCT_FIELDS, add_rating, clean_product, clean_rating, save_producer, save_product,
+    PRODUCT_FIELDS, add_rating, clean_product, clean_rating, field_problems, save_producer, save_product,
 )
 from pos.database import atomic
-from pos.errors import DomainError, ValidationError
+from pos.errors import DomainError, Text, ValidationError
 from pos.extensions import db
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, OcopRating, Producer, Product
 
@@ -29,7 +29,7 @@ MAX_ROWS = 20_000
 
 @dataclass
 class ImportResult:
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason in the user's language)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -55,24 +55,25 @@ def _read(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [(1, "the file is not UTF-8 text (save it as CSV UTF-8)")]
+        return [], [(1, str(Text("the file is not UTF-8 text (save it as CSV UTF-8)")))]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        return [], [(1, f"missing columns: {', '.join(missing)} (the header row needs {', '.join(IMPORT_COLUMNS)})")]
+        return [], [(1, str(Text("missing columns: %(missing)s (the header row needs %(columns)s)",
+                                  missing=", ".join(missing), columns=", ".join(IMPORT_COLUMNS))))]
     rows = []
     try:
         for row in reader:
             if len(rows) >= MAX_ROWS:
-                return [], [(reader.line_num, f"more than {MAX_ROWS} rows; split the file")]
+                return [], [(reader.line_num, str(Text("more than %(max)d rows; split the file", max=MAX_ROWS)))]
             if None in row:
-                return [], [(reader.line_num, "this row has more cells than the header")]
+                return [], [(reader.line_num, str(Text("this row has more cells than the header")))]
             rows.append((reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}))
     except csv.Error as error:
-        return [], [(reader.line_num, f"not valid CSV: {error}")]
+        return [], [(reader.line_num, str(Text("not valid CSV: %(error)s", error=str(error))))]
     if not rows:
-        return [], [(1, "the file has a header but no rows")]
+        return [], [(1, str(Text("the file has a header but no rows")))]
     return rows, []
 
 
@@ -83,32 +84,36 @@ def _check(rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
         problems = []
         if row["producer"] not in producers:
             if row.get("producer_type") not in PRODUCER_TYPES:
-                problems.append(f"producer: unknown '{row['producer']}' (give producer_type to create it: "
-                                f"{', '.join(PRODUCER_TYPES)})")
+                problems.append(Text("producer: unknown '%(producer)s' (give producer_type to create it: %(types)s)",
+                                     producer=row["producer"], types=", ".join(PRODUCER_TYPES)))
             elif row["producer_type"] != "household" and not row.get("producer_tax_code"):
-                problems.append("producer_tax_code: required to create a producer that is not a household")
+                problems.append(Text("producer_tax_code: required to create a producer that is not a household"))
         if row["group"] not in OCOP_GROUPS:
-            problems.append(f"group: must be one of {', '.join(OCOP_GROUPS)}")
+            problems.append(Text("group: must be one of %(choices)s", choices=", ".join(OCOP_GROUPS)))
         try:
             clean_product(_product_data(row, producer_id=1, check_producer=False))
         except ValidationError as error:
-            problems += [f"{k}: {v}" for k, v in error.fields.items() if k != "producer_id"]
+            problems += [_field_problem(k, v) for k, v in field_problems(error).items() if k != "producer_id"]
         if row.get("stars"):
             try:
                 clean_rating(_rating_data(row))
             except ValidationError as error:
-                problems += [f"{k}: {v}" for k, v in error.fields.items()]
+                problems += [_field_problem(k, v) for k, v in field_problems(error).items()]
         for key, seen, value in (("sku", seen_sku, row["sku"]), ("gtin", seen_gtin, row.get("gtin"))):
             if value and value in seen:
-                problems.append(f"{key}: {value} already on line {seen[value]}")
+                problems.append(Text("%(column)s: %(value)s already on line %(line)d", column=key, value=value, line=seen[value]))
             elif value:
                 seen[value] = line
         if row.get("gtin") and not problems:
             owner = db.session.scalar(select(Product.sku).where(Product.gtin14 == gs1.to_gtin14(row["gtin"])))
             if owner and owner != row["sku"]:
-                problems.append(f"gtin: {row['gtin']} belongs to product {owner}")
-        errors += [(line, problem) for problem in problems]
+                problems.append(Text("gtin: %(gtin)s belongs to product %(sku)s", gtin=row["gtin"], sku=owner))
+        errors += [(line, str(problem)) for problem in problems]
     return errors
+
+
+def _field_problem(column: str, problem: str) -> Text:
+    return Text("%(field)s: %(problem)s", field=column, problem=problem)
 
 
 def _product_data(row: dict, producer_id: int, check_producer: bool = True) -> dict:

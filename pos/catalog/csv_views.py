@@ -1,4 +1,5 @@
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 
 from pos.auth.access import role_required
 from pos.catalog import bp
@@ -21,12 +22,12 @@ def import_page():
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            problem = "file: choose a .csv file"
+            problem = _("file: choose a .csv file")
         elif not upload.filename.lower().endswith(".csv"):
-            problem = f"file: '{upload.filename}' is not a .csv file"
+            problem = _("file: '%(name)s' is not a .csv file", name=upload.filename)
         else:
             data = upload.read(MAX_CSV_BYTES + 1)
-            problem = "file: larger than 2 MB" if len(data) > MAX_CSV_BYTES else None
+            problem = _("file: larger than 2 MB") if len(data) > MAX_CSV_BYTES else None
             result = None if problem else import_csv(data)
     status = 422 if problem or (result and result.errors) else 200
     return render_template("catalog/import.html", result=result, problem=problem, columns=IMPORT_COLUMNS), status

@@ -25,11 +25,13 @@ def to_gtin14(code: str) -> str:
     """Any valid GTIN-8/12/13/14 as GTIN-14 (left-padded with zeros). Raises InvalidBarcode."""
     code = (code or "").strip()
     if not (code.isascii() and code.isdigit()):
-        raise InvalidBarcode(f"A GTIN has digits only: '{code[:40]}'.", fields={"gtin": "digits only"})
+        raise InvalidBarcode("A GTIN has digits only: '%(value)s'.", value=code[:40], fields={"gtin": "digits only"})
     if len(code) not in GTIN_LENGTHS:
-        raise InvalidBarcode(f"A GTIN has 8, 12, 13 or 14 digits, not {len(code)}.", fields={"gtin": "wrong length"})
+        raise InvalidBarcode("A GTIN has 8, 12, 13 or 14 digits, not %(length)d.", length=len(code),
+                             fields={"gtin": "wrong length"})
     if not is_valid_gtin(code):
-        raise InvalidBarcode(f"GTIN {code} has a wrong check digit (expected {check_digit(code[:-1])}).",
+        raise InvalidBarcode("GTIN %(gtin)s has a wrong check digit (expected %(expected)d).", gtin=code,
+                             expected=check_digit(code[:-1]),
                              fields={"gtin": "wrong check digit"})
     return code.zfill(14)
 

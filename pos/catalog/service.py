@@ -10,7 +10,7 @@ from pos.catalog import gs1
 from pos.catalog.ratings import EXPIRING_WITHIN_DAYS, valid_until
 from pos.catalog.text import fold
 from pos.database import atomic
-from pos.errors import InvalidBarcode, NotFound, ValidationError
+from pos.errors import InvalidBarcode, NotFound, Text, ValidationError
 from pos.extensions import db
 from pos.models import (
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
@@ -36,62 +36,116 @@ def search_text_for(product: Product, producer: Producer | None) -> str:
 
 # --- validation -------------------------------------------------------------------------------
 
-def parse_int(value, field: str, errors: dict, *, minimum=None, maximum=None, required=True):
+class JoinedText(Text):
+    """Several Texts (or plain strings) read one after another, each in the same language."""
+
+    def __init__(self, parts, separator: str = " "):
+        self.parts, self.separator = list(parts), separator
+        self.template, self.params = "", {}
+
+    def render(self, translate: bool) -> str:
+        return self.separator.join(p.render(translate) if isinstance(p, Text) else str(p) for p in self.parts)
+
+
+def with_field_texts(error, texts: dict):
+    """Gives a DomainError its field problems as Texts: `fields` keeps them in English (for the API and the
+    logs), `field_texts` reads them in the request's language (for forms and the CSV import)."""
+    error.field_texts = dict(texts)
+    error.fields = {k: v.render(False) if isinstance(v, Text) else v for k, v in texts.items()}
+    return error
+
+
+def field_problems(error) -> dict:
+    """What to show next to each field of a form: in the request's language where the service says it."""
+    texts = getattr(error, "field_texts", None)
+    return {k: str(v) for k, v in texts.items()} if texts else dict(error.fields)
+
+
+def parse_int(value, field: str, errors: dict, **options):
+    """A whole number, or None with `errors[field]` saying why in English (the form other areas' fields take)."""
+    return _english(_parse_int, value, field, errors, **options)
+
+
+def parse_date(value, field: str, errors: dict, **options):
+    """A date (YYYY-MM-DD or DD/MM/YYYY), or None with `errors[field]` saying why in English."""
+    return _english(_parse_date, value, field, errors, **options)
+
+
+def _english(parse, value, field: str, errors: dict, **options):
+    found: dict = {}
+    result = parse(value, field, found, **options)
+    errors.update({k: v.render(False) for k, v in found.items()})
+    return result
+
+
+def _parse_int(value, field: str, errors: dict, *, minimum=None, maximum=None, required=True):
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors[field] = "required"
+            errors[field] = Text("required")
         return None
     if isinstance(value, bool):
-        errors[field] = "must be a whole number"
+        errors[field] = Text("must be a whole number")
         return None
     text = str(value).strip().replace(".", "").replace(" ", "") if isinstance(value, str) else value
     try:
         number = int(text)
     except (TypeError, ValueError):
-        errors[field] = "must be a whole number"
+        errors[field] = Text("must be a whole number")
         return None
     if isinstance(value, float) and value != number:
-        errors[field] = "must be a whole number"
+        errors[field] = Text("must be a whole number")
         return None
     if minimum is not None and number < minimum:
-        errors[field] = f"must be at least {minimum}"
+        errors[field] = Text("must be at least %(minimum)s", minimum=minimum)
         return None
     if maximum is not None and number > maximum:
-        errors[field] = f"must be at most {maximum}"
+        errors[field] = Text("must be at most %(maximum)s", maximum=maximum)
         return None
     return number
 
 
-def parse_date(value, field: str, errors: dict, *, required=True):
+def _parse_date(value, field: str, errors: dict, *, required=True):
     if isinstance(value, date):
         return value
     text = (value or "").strip()
     if not text:
         if required:
-            errors[field] = "required"
+            errors[field] = Text("required")
         return None
     for parse in (date.fromisoformat, lambda t: date(*reversed([int(x) for x in t.split("/")]))):
         try:
             return parse(text)
         except (ValueError, TypeError):
             continue
-    errors[field] = "not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+    errors[field] = Text("not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     return None
 
 
 def _text(data: dict, field: str, errors: dict, *, max_length: int, required=False) -> str:
     value = str(data.get(field) or "").strip()
     if required and not value:
-        errors[field] = "required"
+        errors[field] = Text("required")
     elif len(value) > max_length:
-        errors[field] = f"at most {max_length} characters"
+        errors[field] = Text("at most %(max)d characters", max=max_length)
     return value
 
 
+def _details(errors: dict) -> JoinedText:
+    return JoinedText((Text("%(field)s: %(problem)s", field=k, problem=v) for k, v in errors.items()), "; ")
+
+
 def _raise_if(errors: dict, what: str):
-    if errors:
-        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        raise ValidationError(f"{what} not saved: {detail}.", fields=errors)
+    """Refuses a producer, product or rating with every field problem found (Texts, see with_field_texts)."""
+    if not errors:
+        return
+    detail = _details(errors)
+    if what == "Producer":
+        error = ValidationError("Producer not saved: %(detail)s.", detail=detail)
+    elif what == "Rating":
+        error = ValidationError("Rating not saved: %(detail)s.", detail=detail)
+    else:
+        error = ValidationError("Product not saved: %(detail)s.", detail=detail)
+    raise with_field_texts(error, errors)
 
 
 def clean_producer(data: dict) -> dict:
@@ -99,11 +153,11 @@ def clean_producer(data: dict) -> dict:
     clean = {f: _text(data, f, errors, max_length=300) for f in PRODUCER_FIELDS}
     clean["name"] = _text(data, "name", errors, max_length=200, required=True)
     if clean["type"] not in PRODUCER_TYPES:
-        errors["type"] = f"must be one of {', '.join(PRODUCER_TYPES)}"
+        errors["type"] = Text("must be one of %(choices)s", choices=", ".join(PRODUCER_TYPES))
     if clean["type"] != "household" and not clean["tax_code"]:
-        errors["tax_code"] = "required (optional only for household businesses)"
+        errors["tax_code"] = Text("required (optional only for household businesses)")
     if clean["tax_code"] and not (clean["tax_code"].replace("-", "").isdigit() and len(clean["tax_code"]) <= 14):
-        errors["tax_code"] = "digits only (10 or 13 with branch)"
+        errors["tax_code"] = Text("digits only (10 or 13 with branch)")
     _raise_if(errors, "Producer")
     return clean
 
@@ -122,16 +176,16 @@ def clean_product(data: dict) -> dict:
         "portal_url": _text(data, "portal_url", errors, max_length=300),
     }
     if clean["ocop_group"] and clean["ocop_group"] not in OCOP_GROUPS:
-        errors["ocop_group"] = f"must be one of {', '.join(OCOP_GROUPS)}"
-    clean["price"] = parse_int(data.get("price"), "price", errors, minimum=0, maximum=MAX_PRICE)
-    clean["vat_rate"] = parse_int(data.get("vat_rate"), "vat_rate", errors)
+        errors["ocop_group"] = Text("must be one of %(choices)s", choices=", ".join(OCOP_GROUPS))
+    clean["price"] = _parse_int(data.get("price"), "price", errors, minimum=0, maximum=MAX_PRICE)
+    clean["vat_rate"] = _parse_int(data.get("vat_rate"), "vat_rate", errors)
     if clean["vat_rate"] is not None and clean["vat_rate"] not in VAT_RATES:
-        errors["vat_rate"] = "must be 0, 5, 8 or 10"
-    clean["reorder_point"] = parse_int(data.get("reorder_point"), "reorder_point", errors, minimum=0,
+        errors["vat_rate"] = Text("must be 0, 5, 8 or 10")
+    clean["reorder_point"] = _parse_int(data.get("reorder_point"), "reorder_point", errors, minimum=0,
                                        maximum=1_000_000, required=False) or 0
-    clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1)
+    clean["producer_id"] = _parse_int(data.get("producer_id"), "producer_id", errors, minimum=1)
     if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
-        errors["producer_id"] = "unknown producer"
+        errors["producer_id"] = Text("unknown producer")
     active = data.get("active", True)
     clean["active"] = active if isinstance(active, bool) else str(active).lower() in ("1", "true", "yes", "on", "y")
     gtin = str(data.get("gtin") or "").strip()
@@ -140,9 +194,9 @@ def clean_product(data: dict) -> dict:
         try:
             gs1.to_gtin14(gtin)
         except InvalidBarcode as error:
-            errors["gtin"] = error.message
+            errors["gtin"] = error.text
     if clean["portal_url"] and not clean["portal_url"].startswith(("https://", "http://")):
-        errors["portal_url"] = "must start with https://"
+        errors["portal_url"] = Text("must start with https://")
     _raise_if(errors, "Product")
     return clean
 
@@ -150,27 +204,27 @@ def clean_product(data: dict) -> dict:
 def clean_rating(data: dict) -> dict:
     errors: dict = {}
     clean = {
-        "stars": parse_int(data.get("stars"), "stars", errors, minimum=3, maximum=5),
-        "score": parse_int(data.get("score"), "score", errors, minimum=0, maximum=100, required=False),
+        "stars": _parse_int(data.get("stars"), "stars", errors, minimum=3, maximum=5),
+        "score": _parse_int(data.get("score"), "score", errors, minimum=0, maximum=100, required=False),
         "level": _text(data, "level", errors, max_length=20, required=True),
         "decision_no": _text(data, "decision_no", errors, max_length=60, required=True),
         "certificate_no": _text(data, "certificate_no", errors, max_length=60),
-        "decision_date": parse_date(data.get("decision_date"), "decision_date", errors),
-        "revoked_on": parse_date(data.get("revoked_on"), "revoked_on", errors, required=False),
+        "decision_date": _parse_date(data.get("decision_date"), "decision_date", errors),
+        "revoked_on": _parse_date(data.get("revoked_on"), "revoked_on", errors, required=False),
         "revoked_reason": _text(data, "revoked_reason", errors, max_length=300),
     }
     flag = data.get("potential_5_star", False)
     clean["potential_5_star"] = flag if isinstance(flag, bool) else str(flag).lower() in ("1", "true", "yes", "on", "y")
     if clean["level"] and clean["level"] not in RATING_LEVELS:
-        errors["level"] = f"must be one of {', '.join(RATING_LEVELS)}"
+        errors["level"] = Text("must be one of %(choices)s", choices=", ".join(RATING_LEVELS))
     if clean["potential_5_star"] and clean["stars"] != 4:
-        errors["potential_5_star"] = "only a 4★ product can be marked potential 5★"
+        errors["potential_5_star"] = Text("only a 4★ product can be marked potential 5★")
     if clean["decision_date"] and clean["decision_date"] > date.today():
-        errors["decision_date"] = "cannot be in the future"
+        errors["decision_date"] = Text("cannot be in the future")
     if clean["revoked_on"] and not clean["revoked_reason"]:
-        errors["revoked_reason"] = "required when a rating is revoked"
+        errors["revoked_reason"] = Text("required when a rating is revoked")
     if clean["revoked_on"] and clean["decision_date"] and clean["revoked_on"] < clean["decision_date"]:
-        errors["revoked_on"] = "cannot be before the decision date"
+        errors["revoked_on"] = Text("cannot be before the decision date")
     _raise_if(errors, "Rating")
     return clean
 
@@ -188,11 +242,11 @@ def _check_unique_codes(clean: dict, product_id: int | None):
     errors = {}
     same_sku = db.session.scalar(select(Product.id).where(Product.sku == clean["sku"]))
     if same_sku and same_sku != product_id:
-        errors["sku"] = f"SKU {clean['sku']} is already used"
+        errors["sku"] = Text("SKU %(sku)s is already used", sku=clean["sku"])
     if clean["gtin"]:
         same_gtin = db.session.scalar(select(Product.id).where(Product.gtin14 == gs1.to_gtin14(clean["gtin"])))
         if same_gtin and same_gtin != product_id:
-            errors["gtin"] = f"GTIN {clean['gtin']} is already used"
+            errors["gtin"] = Text("GTIN %(gtin)s is already used", gtin=clean["gtin"])
     _raise_if(errors, "Product")
 
 
@@ -201,8 +255,8 @@ def save_producer(data: dict, producer: Producer | None = None) -> Producer:
     with atomic():
         same_name = db.session.scalar(select(Producer).where(Producer.name == clean["name"]))
         if same_name and (producer is None or same_name.id != producer.id):
-            raise ValidationError(f"Producer not saved: a producer named '{clean['name']}' exists.",
-                                  fields={"name": "already exists"})
+            raise with_field_texts(ValidationError("Producer not saved: a producer named '%(name)s' exists.",
+                                                      name=clean["name"]), {"name": Text("already exists")})
         before = snapshot(producer, PRODUCER_FIELDS) if producer else None
         if producer is None:
             producer = Producer()
@@ -287,7 +341,7 @@ def find_by_code(code: str) -> ScanResult:
         product = find_by_gtin(gtin14)
         if product:
             return ScanResult(product, lot)
-        raise NotFound(f"No product with GTIN {gs1.display_gtin(gtin14)}.", fields={"code": "unknown"})
+        raise NotFound("No product with GTIN %(gtin)s.", gtin=gs1.display_gtin(gtin14), fields={"code": "unknown"})
     if code.isdigit() and len(code) in gs1.GTIN_LENGTHS and gs1.is_valid_gtin(code):
         product = find_by_gtin(code.zfill(14))
         if product:
@@ -297,7 +351,7 @@ def find_by_code(code: str) -> ScanResult:
         return ScanResult(product, None)
     if code.isdigit() and len(code) in gs1.GTIN_LENGTHS:
         gs1.to_gtin14(code)  # raises with the reason if the check digit is wrong
-    raise NotFound(f"Unknown code '{code[:60]}'.", fields={"code": "unknown"})
+    raise NotFound("Unknown code '%(value)s'.", value=code[:60], fields={"code": "unknown"})
 
 
 def search_products(term: str = "", *, group: str | None = None, stars: int | None = None,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
-from pos.catalog.service import find_by_code
-from pos.errors import DomainError, ValidationError
+from pos.catalog.service import JoinedText, find_by_code
+from pos.errors import DomainError, Text, ValidationError
 from pos.extensions import db
 from pos.i18n import format_date, format_vnd
 from pos.labels.render import DEFAULT_PRESET, PRESETS, LabelContent
@@ -56,24 +56,26 @@ def parse_item(spec: str, lot_code: str = "") -> tuple[str, int, str]:
     parts = spec.split(":")
     code, quantity, lot = parts[0].strip(), 1, (lot_code or "").strip()
     if not code:
-        raise ValidationError(f"'{spec[:60]}': a SKU or GTIN is required.", fields={"sku": "required"})
+        raise ValidationError("'%(spec)s': a SKU or GTIN is required.", spec=spec[:60], fields={"sku": "required"})
     if len(parts) > 3:
-        raise ValidationError(f"'{spec[:60]}': write SKU:QUANTITY or SKU:QUANTITY:LOT.", fields={"sku": "format"})
+        raise ValidationError("'%(spec)s': write SKU:QUANTITY or SKU:QUANTITY:LOT.", spec=spec[:60],
+                              fields={"sku": "format"})
     if len(parts) >= 2:
         try:
             quantity = int(parts[1].strip())
         except ValueError:
-            raise ValidationError(f"'{spec[:60]}': the quantity must be a whole number.",
+            raise ValidationError("'%(spec)s': the quantity must be a whole number.", spec=spec[:60],
                                   fields={"quantity": "must be a whole number"}) from None
     if len(parts) == 3 and parts[2].strip():
         lot = parts[2].strip()
     if quantity <= 0:
-        raise ValidationError(f"'{spec[:60]}': the quantity must be at least 1.", fields={"quantity": "must be at least 1"})
+        raise ValidationError("'%(spec)s': the quantity must be at least 1.", spec=spec[:60],
+                              fields={"quantity": "must be at least 1"})
     if quantity > MAX_QUANTITY:
-        raise ValidationError(f"'{spec[:60]}': at most {MAX_QUANTITY} labels of one product.",
+        raise ValidationError("'%(spec)s': at most %(max)d labels of one product.", spec=spec[:60], max=MAX_QUANTITY,
                               fields={"quantity": f"must be at most {MAX_QUANTITY}"})
     if len(lot) > gs1.MAX_LOT_LENGTH:
-        raise ValidationError(f"Lot '{lot[:40]}' is longer than {gs1.MAX_LOT_LENGTH} characters.",
+        raise ValidationError("Lot '%(lot)s' is longer than %(max)d characters.", lot=lot[:40], max=gs1.MAX_LOT_LENGTH,
                               fields={"lot": f"at most {gs1.MAX_LOT_LENGTH} characters"})
     return code, quantity, lot
 
@@ -82,13 +84,13 @@ def find_product(code: str) -> Product:
     try:
         return find_by_code(code).product
     except DomainError as error:
-        raise ValidationError(f"Unknown SKU or GTIN '{code[:60]}'.", fields={"sku": "unknown"}) from error
+        raise ValidationError("Unknown SKU or GTIN '%(value)s'.", value=code[:60], fields={"sku": "unknown"}) from error
 
 
 def find_lot(product: Product, code: str) -> Lot:
     lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == code).order_by(Lot.id))
     if lot is None:
-        raise ValidationError(f"Lot '{code}' of {product.sku} was never received; check the lot code.",
+        raise ValidationError("Lot '%(lot)s' of %(sku)s was never received; check the lot code.", lot=code, sku=product.sku,
                               fields={"lot": "unknown"})
     return lot
 
@@ -110,24 +112,28 @@ def resolve_items(specs: list[str], lots: list[str] | None = None) -> list[Label
         items.append(LabelItem(product, quantity, lot, lot_code))
     total = sum(item.quantity for item in items)
     if total > MAX_LABELS:
-        raise ValidationError(f"{total} labels is too many for one job (at most {MAX_LABELS}).",
+        raise ValidationError("%(total)d labels is too many for one job (at most %(max)d).", total=total, max=MAX_LABELS,
                               fields={"quantity": f"total at most {MAX_LABELS}"})
     return items
 
 
-def rating_refusal(product: Product, today: date | None = None) -> str | None:
-    """Why a label for this product may not carry stars, or None if it may."""
+def rating_refusal(product: Product, today: date | None = None) -> Text | None:
+    """Why a label for this product may not carry stars (a Text: str() reads it in the user's language),
+    or None if it may."""
     rating = product.rating
     status = rating_status(rating, today)
     if status in ("valid", "expiring"):
         return None
     if status == "unrated":
-        return f"{product.sku} ({product.name_vi}) has no OCOP rating, so its label cannot show stars."
+        return Text("%(sku)s (%(name)s) has no OCOP rating, so its label cannot show stars.",
+                    sku=product.sku, name=product.name_vi)
     if status == "revoked":
-        return (f"{product.sku} ({product.name_vi}): the {rating.stars}★ rating was revoked on "
-                f"{format_date(rating.revoked_on, 'vi')} ({rating.revoked_reason}); the label cannot show stars.")
-    return (f"{product.sku} ({product.name_vi}): the {rating.stars}★ rating expired on "
-            f"{format_date(rating.valid_until, 'vi')}; the label cannot show stars until it is re-rated.")
+        return Text("%(sku)s (%(name)s): the %(stars)d★ rating was revoked on %(date)s (%(reason)s); "
+                    "the label cannot show stars.", sku=product.sku, name=product.name_vi, stars=rating.stars,
+                    date=format_date(rating.revoked_on, "vi"), reason=rating.revoked_reason)
+    return Text("%(sku)s (%(name)s): the %(stars)d★ rating expired on %(date)s; the label cannot show stars "
+                "until it is re-rated.", sku=product.sku, name=product.name_vi, stars=rating.stars,
+                date=format_date(rating.valid_until, "vi"))
 
 
 def check_ratings(items: list[LabelItem], with_stars: bool = True) -> None:
@@ -135,7 +141,8 @@ def check_ratings(items: list[LabelItem], with_stars: bool = True) -> None:
         return
     reasons = [reason for item in items if (reason := rating_refusal(item.product))]
     if reasons:
-        raise ValidationError(" ".join(reasons) + " Remove it, or print plain labels without the OCOP mark.",
+        raise ValidationError("%(reasons)s Remove it, or print plain labels without the OCOP mark.",
+                              reasons=JoinedText(reasons),
                               fields={"sku": "no valid rating"})
 
 
@@ -170,7 +177,8 @@ def sheet_contents(items: list[LabelItem], *, with_stars: bool = True, base_url:
 def get_preset(key: str | None):
     preset = PRESETS.get(key or DEFAULT_PRESET)
     if preset is None:
-        raise ValidationError(f"Unknown label stock '{key}' (use {', '.join(PRESETS)}).", fields={"preset": "unknown"})
+        raise ValidationError("Unknown label stock '%(key)s' (use %(presets)s).", key=key, presets=", ".join(PRESETS),
+                              fields={"preset": "unknown"})
     return preset
 
 
@@ -181,6 +189,7 @@ def parse_start(value, preset) -> int:
     except ValueError:
         raise ValidationError("The start position must be a whole number.", fields={"start": "must be a whole number"}) from None
     if not 1 <= start <= preset.per_page:
-        raise ValidationError(f"Start position {start} is off the sheet: a {preset.key} sheet has positions "
-                              f"1 to {preset.per_page}.", fields={"start": f"between 1 and {preset.per_page}"})
+        raise ValidationError("Start position %(start)d is off the sheet: a %(preset)s sheet has positions "
+                              "1 to %(last)d.", start=start, preset=preset.key, last=preset.per_page,
+                              fields={"start": f"between 1 and {preset.per_page}"})
     return start

@@ -93,7 +93,7 @@ def print_thermal():
     try:
         items, contents, preset, _start, _stars = _job(request.form)
         if len(contents) > MAX_THERMAL_LABELS:
-            raise ValidationError(_("At most %(n)d labels per thermal print job.", n=MAX_THERMAL_LABELS),
+            raise ValidationError("At most %(n)d labels per thermal print job.", n=MAX_THERMAL_LABELS,
                                   fields={"quantity": "too many"})
         dots = PAPER_DOTS.get(current_app.config["RECEIPT_WIDTH_MM"], 576)
         width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)

@@ -24,15 +24,17 @@ class Resolved:
 
 
 def parse_path(code: str, lot: str | None) -> Resolved:
-    """Checks the codes of a Digital Link path. Raises InvalidBarcode with the reason (a 400)."""
+    """Checks the codes of a Digital Link path. Raises InvalidBarcode (a 400) whose code is the reason."""
     if not (code.isascii() and code.isdigit()):
-        raise InvalidBarcode("not_numeric")
+        raise InvalidBarcode("A product code has digits only.", code="not_numeric")
     if len(code) not in gs1.GTIN_LENGTHS:
-        raise InvalidBarcode("wrong_length")
+        raise InvalidBarcode("A product code (GTIN) has 8, 12, 13 or 14 digits.", code="wrong_length")
     if not gs1.is_valid_gtin(code):
-        raise InvalidBarcode("check_digit")
+        raise InvalidBarcode("This product code is not valid: its last digit does not match. "
+                             "The label may be damaged or mistyped.", code="check_digit")
     if lot is not None and not (0 < len(lot) <= gs1.MAX_LOT_LENGTH):
-        raise InvalidBarcode("lot_length")
+        raise InvalidBarcode("The lot code is too long (at most %(max)d characters).", max=gs1.MAX_LOT_LENGTH,
+                             code="lot_length")
     return Resolved(code.zfill(14), lot, len(code) != 14)
 
 
@@ -51,7 +53,7 @@ def public_view(gtin14: str, lot_code: str | None, today: date | None = None) ->
     today = today or date.today()
     product = find_by_gtin(gtin14)
     if product is None or not product.active:
-        raise NotFound("unknown_product")
+        raise NotFound("This showroom does not sell a product with this code.", code="unknown_product")
     rating = product.rating
     lot = None
     if lot_code:

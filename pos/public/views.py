@@ -44,18 +44,12 @@ def _finish(response, status=None):
     return response
 
 
-def _problem(status: int, reason: str):
-    messages = {
-        "not_numeric": _("A product code has digits only."),
-        "wrong_length": _("A product code (GTIN) has 8, 12, 13 or 14 digits."),
-        "check_digit": _("This product code is not valid: its last digit does not match. The label may be damaged or mistyped."),
-        "lot_length": _("The lot code is too long (at most 20 characters)."),
-        "unknown_product": _("This showroom does not sell a product with this code."),
-    }
+def _problem(status: int, error):
+    """The shopper's page (or a JSON body) for a code we cannot show; `error.code` is the reason."""
     title = _("Invalid product code") if status == 400 else _("Product not found")
     if _wants_linkset():
-        return _finish(jsonify({"error": reason, "message": messages.get(reason, title)}), status)
-    return _finish(render_template("public/error.html", title=title, message=messages.get(reason, title),
+        return _finish(jsonify({"error": error.code, "message": error.message}), status)
+    return _finish(render_template("public/error.html", title=title, message=error.message,
                                    lang=current_language(), lang_urls=_lang_urls()), status)
 
 
@@ -79,7 +73,7 @@ def product_page(code: str, lot: str | None = None):
     try:
         resolved = parse_path(code, lot)
     except InvalidBarcode as error:
-        return _problem(400, error.message)
+        return _problem(400, error)
     if resolved.redirect:
         target = url_for("public.product_page", code=resolved.gtin14, lot=lot)
         if request.query_string:
@@ -97,7 +91,7 @@ def product_page(code: str, lot: str | None = None):
     try:
         view = public_view(resolved.gtin14, lot)
     except NotFound as error:
-        return _problem(404, error.message)
+        return _problem(404, error)
     product, rating, status = view.product, view.rating, view.status
     base = public_base_url()
     anchor = product_url(product, lot, base)

@@ -114,12 +114,32 @@ def test_selling_more_than_on_hand_is_refused_naming_what_is_left(cashier_client
     assert db.session.get(StockLevel, shop["flower"].id).on_hand == 0
 
 
+def test_a_cashier_reads_a_refusal_in_vietnamese_or_in_english_once_chosen(cashier_client, users, product, db):
+    """No shift is open: the till's JSON says so in Vietnamese by default, in English once the cashier picks it."""
+    stock(product, 5)
+    body = sale_body([{"product_id": product.id, "quantity": 1}], [{"method": "cash", "amount": 350_000}])
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "no_open_shift"
+    assert response.get_json()["message"] == "Chưa mở ca: hãy mở ca trước khi bán hàng."
+    assert response.get_json()["fields"] == {"shift": "not open"}  # machine-readable parts stay as they are
+    cashier_client.post("/lang/en", data={"next": "/till"})  # the language picker in the header
+    english = cashier_client.post("/api/v1/sales", json=body).get_json()
+    assert english["message"] == "No shift is open: open a shift before selling."
+    assert english["error"] == "no_open_shift"
+    assert db.session.scalar(select(func.count(Sale.id))) == 0
+
+
 def test_an_unrated_product_needs_a_manager_override(cashier_client, shop, db):
     plain = make_product(stars=None, sku="NO-STAR")
     stock(plain, 2)
     body = sale_body([{"product_id": plain.id, "quantity": 1}], [{"method": "cash", "amount": 350_000}])
     response = cashier_client.post("/api/v1/sales", json=body)
-    assert response.status_code == 422 and "unrated" in response.get_json()["message"]
+    assert response.status_code == 422
+    assert response.get_json()["message"] == ("Cần quản lý duyệt: bán sản phẩm không có chứng nhận OCOP còn hiệu lực: "
+                                              f"{plain.name_vi} (chưa xếp hạng OCOP).")
+    english = cashier_client.post("/api/v1/sales?lang=en", json=body).get_json()["message"]
+    assert english == f"A manager must approve: selling without a valid OCOP rating: {plain.name_vi} (unrated)."
     body["approval"] = {"username": "cashier", "password": PASSWORD}
     assert cashier_client.post("/api/v1/sales", json=body).get_json()["error"] == "approval_required"  # not a manager
     body["approval"] = {"username": "manager", "password": PASSWORD}

@@ -20,6 +20,7 @@ from pos.catalog.ratings import is_sellable_as_ocop, rating_status
 from pos.checkout.approvals import verify_manager
 from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
+from pos.checkout.texts import TextList
 from pos.database import atomic
 from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError
 from pos.extensions import db
@@ -263,7 +264,7 @@ def _prepare(lines, order_discount, payments, approval) -> PreparedSale:
                if not is_sellable_as_ocop(products[line["product_id"]].rating)]
     approver = None
     if unrated:
-        names = ", ".join(f"{p.name_vi} ({rating_status(p.rating)})" for p in unrated)
+        names = TextList(_unrated_name(p) for p in unrated)
         approver = verify_manager(approval, Text("selling without a valid OCOP rating: %(products)s.", products=names))
     cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
                       order_discount)
@@ -271,6 +272,16 @@ def _prepare(lines, order_discount, payments, approval) -> PreparedSale:
         approver = verify_manager(approval, Text("a discount of %(percent).1f%% over the %(limit)s%% limit.",
                                                  percent=cart.discount_percent, limit=config["DISCOUNT_LIMIT_PERCENT"]))
     return PreparedSale(products, cart, _settle(payments, cart.total), approval, approver)
+
+
+def _unrated_name(product) -> Text:
+    """The product's name and why its OCOP rating does not count, for what a manager must approve."""
+    status = rating_status(product.rating)
+    if status == "expired":
+        return Text("%(name)s (expired)", name=product.name_vi)
+    if status == "revoked":
+        return Text("%(name)s (revoked)", name=product.name_vi)
+    return Text("%(name)s (unrated)", name=product.name_vi)
 
 
 def _record(sale_uuid, payload, prepared: PreparedSale, cashier) -> tuple[Sale, bool]:

@@ -2,7 +2,8 @@
 import binascii
 import re
 
-from pos.errors import ValidationError
+from pos.checkout.texts import TextList
+from pos.errors import Text, ValidationError
 
 MAX_PURPOSE = 25
 
@@ -27,16 +28,19 @@ def clean_purpose(text: str) -> str:
 def vietqr_payload(bank_bin: str, account: str, amount: int | None = None, purpose: str = "",
                    to_card: bool = False) -> str:
     """The string to draw as a QR code. With an amount it is dynamic (tag 01 = 12), else static (11)."""
-    errors = {}
+    errors, problems = {}, []
     if not (bank_bin or "").isdigit() or len(bank_bin) != 6:
         errors["bin"] = "a 6-digit bank BIN, e.g. 970436"
+        problems.append(Text("bin: a 6-digit bank BIN, e.g. 970436"))
     if not re.fullmatch(r"[0-9A-Za-z]{1,19}", account or ""):
         errors["account"] = "1 to 19 letters or digits"
+        problems.append(Text("account: 1 to 19 letters or digits"))
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount < 10**13):
         errors["amount"] = "a whole number of đồng above zero"
+        problems.append(Text("amount: a whole number of đồng above zero"))
     if errors:
         raise ValidationError("Cannot build the VietQR: %(problems)s", fields=errors,
-                              problems="; ".join(f"{k}: {v}" for k, v in errors.items()))
+                              problems=TextList(problems, "; "))
     beneficiary = _tlv("00", bank_bin) + _tlv("01", account)
     merchant = _tlv("00", "A000000727") + _tlv("01", beneficiary) + _tlv("02", "QRIBFTTC" if to_card else "QRIBFTTA")
     body = _tlv("00", "01") + _tlv("01", "12" if amount else "11") + _tlv("38", merchant) + _tlv("53", "704")

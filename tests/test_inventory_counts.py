@@ -82,3 +82,32 @@ def test_low_stock_lists_products_at_their_reorder_point_with_the_sales_rate(man
     csv_rows = manager_client.get("/inventory/low-stock?format=csv").get_data(as_text=True).splitlines()
     assert csv_rows[1].split(",")[0] == "LOW-1" and csv_rows[1].split(",")[2] == "5"
     assert csv_rows[1].split(",")[4] == "0.2"  # 6 sold over 30 days
+
+
+def short_count(users, tea):
+    """A count that finds 1 of 5, then the till sells 3: posting it would take 4 off the 2 left."""
+    receive(tea, 5)
+    count = open_count(users["manager"])
+    enter_counts(count.id, {tea.id: 1})
+    sell(tea, 3)
+    return count
+
+
+def test_a_manager_reads_a_refused_count_in_vietnamese(manager_client, users, db):
+    tea = make_product(sku="TEA-VI")
+    count = short_count(users, tea)
+    page = manager_client.post(f"/inventory/counts/{count.id}", data={"action": "post"}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "Chè Sen Quảng An: số thiếu vượt tồn kho trên sổ hiện tại 2 đơn vị. Hãy kiểm đếm lại sản phẩm này." in html
+    assert "Recount this product" not in html
+    assert on_hand(db, tea) == 2  # nothing was adjusted
+
+
+def test_a_service_error_outside_a_request_reads_in_english(users, db):
+    tea = make_product(sku="TEA-EN")
+    count = short_count(users, tea)
+    with pytest.raises(Conflict) as refused:
+        post_count(count.id, users["manager"])
+    english = "Chè Sen Quảng An: 2 more missing than is on the books now. Recount this product."
+    assert str(refused.value) == refused.value.message == english
+    assert refused.value.fields == {"counted": "too low"}

@@ -27,6 +27,18 @@ class Text:
         return self.render(has_request_context())
 
 
+class TextList(Text):
+    """Texts (or plain strings) joined by a separator, each part in the same language: a list of products or
+    of problems inside one message."""
+
+    def __init__(self, parts, separator: str = ", "):
+        super().__init__("")
+        self.parts, self.separator = list(parts), separator
+
+    def render(self, translate: bool) -> str:
+        return self.separator.join(p.render(translate) if isinstance(p, Text) else str(p) for p in self.parts)
+
+
 class DomainError(Exception):
     """A rule was broken. `code` is machine-readable, the message is for people, `fields` maps a field name
     to its problem.

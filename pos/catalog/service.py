@@ -10,7 +10,7 @@ from pos.catalog import gs1
 from pos.catalog.ratings import EXPIRING_WITHIN_DAYS, valid_until
 from pos.catalog.text import fold
 from pos.database import atomic
-from pos.errors import InvalidBarcode, NotFound, Text, ValidationError
+from pos.errors import InvalidBarcode, NotFound, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.models import (
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
@@ -35,17 +35,6 @@ def search_text_for(product: Product, producer: Producer | None) -> str:
 
 
 # --- validation -------------------------------------------------------------------------------
-
-class JoinedText(Text):
-    """Several Texts (or plain strings) read one after another, each in the same language."""
-
-    def __init__(self, parts, separator: str = " "):
-        self.parts, self.separator = list(parts), separator
-        self.template, self.params = "", {}
-
-    def render(self, translate: bool) -> str:
-        return self.separator.join(p.render(translate) if isinstance(p, Text) else str(p) for p in self.parts)
-
 
 def with_field_texts(error, texts: dict):
     """Gives a DomainError its field problems as Texts: `fields` keeps them in English (for the API and the
@@ -130,8 +119,8 @@ def _text(data: dict, field: str, errors: dict, *, max_length: int, required=Fal
     return value
 
 
-def _details(errors: dict) -> JoinedText:
-    return JoinedText((Text("%(field)s: %(problem)s", field=k, problem=v) for k, v in errors.items()), "; ")
+def _details(errors: dict) -> TextList:
+    return TextList((Text("%(field)s: %(problem)s", field=k, problem=v) for k, v in errors.items()), "; ")
 
 
 def _raise_if(errors: dict, what: str):

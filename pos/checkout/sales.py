@@ -20,9 +20,8 @@ from pos.catalog.ratings import is_sellable_as_ocop, rating_status
 from pos.checkout.approvals import verify_manager
 from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
-from pos.checkout.texts import TextList
 from pos.database import atomic
-from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError
+from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock

@@ -2,8 +2,7 @@
 import binascii
 import re
 
-from pos.checkout.texts import TextList
-from pos.errors import Text, ValidationError
+from pos.errors import Text, TextList, ValidationError
 
 MAX_PURPOSE = 25
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
-from pos.catalog.service import JoinedText, find_by_code
-from pos.errors import DomainError, Text, ValidationError
+from pos.catalog.service import find_by_code
+from pos.errors import DomainError, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.i18n import format_date, format_vnd
 from pos.labels.render import DEFAULT_PRESET, PRESETS, LabelContent
@@ -142,7 +142,7 @@ def check_ratings(items: list[LabelItem], with_stars: bool = True) -> None:
     reasons = [reason for item in items if (reason := rating_refusal(item.product))]
     if reasons:
         raise ValidationError("%(reasons)s Remove it, or print plain labels without the OCOP mark.",
-                              reasons=JoinedText(reasons),
+                              reasons=TextList(reasons, " "),
                               fields={"sku": "no valid rating"})
 
 

@@ -302,3 +302,12 @@ def test_closing_a_shift_twice_is_refused(cashier_client, shop, db, users):
     with pytest.raises(Conflict):
         close_shift(users["cashier"], shift_id, {})
     assert db.session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.kind == "shift_close")) == 1
+
+
+def test_a_miscounted_note_is_named_in_the_cashiers_words_and_the_shift_stays_open(cashier_client, shop, db):
+    from pos.checkout.shifts import current_shift
+    shift_id = current_shift().id
+    page = cashier_client.post("/shift", data={"action": "close", "shift_id": shift_id, "count_500000": "ba"},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "Số tờ 500000 ₫ phải là số nguyên từ 0 đến 100000." in page
+    assert current_shift().id == shift_id

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from pos.audit import record_audit
 from pos.database import atomic
-from pos.errors import Conflict, ValidationError
+from pos.errors import Conflict, Text, ValidationError
 from pos.extensions import db
 from pos.models import CashMovement, Payment, Sale, SaleReturn, Shift
 from pos.models.base import utcnow
@@ -30,18 +30,18 @@ def require_open_shift() -> int:
     return shift_id
 
 
-def _whole(value, field: str, *, minimum: int = 0, maximum: int = 10_000_000_000) -> int:
+def _whole(value, field: str, what: Text, *, minimum: int = 0, maximum: int = 10_000_000_000) -> int:
     if isinstance(value, str):
         value = value.strip().replace(".", "").replace(",", "")
         value = int(value) if value.lstrip("-").isdigit() else None
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ValidationError("%(field)s must be a whole number of đồng from %(minimum)d.", field=field, minimum=minimum,
-                              fields={field: "invalid"})
+        raise ValidationError("%(what)s must be a whole number from %(minimum)d to %(maximum)d.", what=what,
+                              minimum=minimum, maximum=maximum, fields={field: "invalid"})
     return value
 
 
 def open_shift(user, opening_float) -> Shift:
-    opening_float = _whole(opening_float, "opening_float")
+    opening_float = _whole(opening_float, "opening_float", Text("The opening float (đồng)"))
     with atomic():
         if current_shift():
             raise Conflict("A shift is already open.", fields={"shift": "already open"})
@@ -53,7 +53,7 @@ def open_shift(user, opening_float) -> Shift:
 
 
 def add_cash_movement(user, amount, reason: str) -> CashMovement:
-    amount = _whole(amount, "amount", minimum=-1_000_000_000)
+    amount = _whole(amount, "amount", Text("The amount (đồng)"), minimum=-1_000_000_000)
     reason = (reason or "").strip()[:200]
     if amount == 0 or not reason:
         raise ValidationError("A cash movement needs a non-zero amount and a reason.",
@@ -93,7 +93,8 @@ def close_shift(user, shift_id: int, counted: dict) -> Shift:
     counts = {}
     for denomination in DENOMINATIONS:
         counts[denomination] = _whole(counted.get(str(denomination), counted.get(denomination, 0)) or 0,
-                                      f"count_{denomination}", maximum=100_000)
+                                      f"count_{denomination}", Text("The number of %(note)d ₫ notes", note=denomination),
+                                      maximum=100_000)
     counted_cash = sum(d * n for d, n in counts.items())
     with atomic():
         shift = db.session.get(Shift, shift_id)

@@ -111,3 +111,15 @@ def test_a_service_error_outside_a_request_reads_in_english(users, db):
     english = "Chè Sen Quảng An: 2 more missing than is on the books now. Recount this product."
     assert str(refused.value) == refused.value.message == english
     assert refused.value.fields == {"counted": "too low"}
+
+
+def test_a_count_typed_wrong_is_refused_in_vietnamese_naming_the_product(manager_client, users, db):
+    tea = make_product(sku="TEA-TYPO")
+    count = open_count(users["manager"])
+    page = manager_client.post(f"/inventory/counts/{count.id}", data={"action": "save", f"counted_{tea.id}": "abc"},
+                               follow_redirects=True)
+    assert "Chưa lưu số kiểm đếm: Chè Sen Quảng An: phải là số nguyên." in page.get_data(as_text=True)
+    with pytest.raises(ValidationError) as refused:  # outside a request: English, fields as the API gives them
+        enter_counts(count.id, {tea.id: "abc"})
+    assert str(refused.value) == "Counts not saved: Chè Sen Quảng An: must be a whole number."
+    assert refused.value.fields == {f"product {tea.id}": "must be a whole number"}

@@ -100,3 +100,27 @@ def test_expired_lots_are_listed_never_sold_and_written_off(manager_client, user
     assert db.session.scalar(select(StockMovement.kind).order_by(StockMovement.id.desc())) == "write_off"
     with pytest.raises(ValidationError):
         write_off_lot(old.id, users["manager"])
+
+
+def test_a_manager_reads_a_refused_receipt_in_vietnamese(manager_client, db):
+    product = make_product(sku="TEA-VI")
+    page = manager_client.post("/inventory/receipts/new", data={
+        "producer_id": product.producer_id, "sku_0": "NOPE", "quantity_0": "1", "unit_cost_0": "1",
+        "sku_1": "TEA-VI", "quantity_1": "0", "unit_cost_1": "1", "lot_code_1": "A/B"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "dòng 1, mã hàng (SKU)</strong>: không có sản phẩm &#39;NOPE&#39;" in html
+    assert "dòng 2, số lượng</strong>: phải ít nhất là 1" in html
+    assert "dòng 2, mã lô</strong>: tối đa 20 ký tự, không có dấu &#39;/&#39;" in html
+    assert "unknown product" not in html and "line 1" not in html
+    assert db.session.scalar(select(func.count(GoodsReceipt.id))) == 0
+
+
+def test_a_refused_receipt_outside_a_request_reads_in_english(users, db):
+    product = make_product(sku="TEA-EN")
+    with pytest.raises(ValidationError) as refused:
+        create_receipt(product.producer_id, [{"sku": "NOPE", "quantity": "1", "unit_cost": "1"},
+                                             {"sku": "TEA-EN", "quantity": "0", "unit_cost": "1"}], users["manager"])
+    english = "Receipt not saved: line 1, product code (SKU): unknown product 'NOPE'; line 2, quantity: must be at least 1."
+    assert str(refused.value) == refused.value.message == english
+    assert refused.value.fields == {"line 1 sku": "unknown product 'NOPE'", "line 2 quantity": "must be at least 1"}

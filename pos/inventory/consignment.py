@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.audit import record_audit
-from pos.catalog.service import parse_date
+from pos.catalog.service import with_field_texts
 from pos.checkout.pricing import round_half_up_div
 from pos.database import atomic
-from pos.errors import Conflict, NotFound, ValidationError
+from pos.errors import Conflict, NotFound, Text, ValidationError
 from pos.extensions import db
+from pos.inventory.problems import details, parse_date
 from pos.models import (
     ConsignmentSettlement, ConsignmentSettlementMovement, Lot, Producer, Product, StockMovement,
 )
@@ -86,19 +87,19 @@ def clean_period(producer_id, date_from, date_to) -> tuple[Producer, date, date]
     errors: dict = {}
     producer = db.session.get(Producer, producer_id) if isinstance(producer_id, int) else None
     if producer is None:
-        errors["producer_id"] = "choose the producer"
+        errors["producer_id"] = Text("choose the producer")
     start = parse_date(date_from, "date_from", errors)
     end = parse_date(date_to, "date_to", errors)
     if start and end and end < start:
-        errors["date_to"] = "before the start of the period"
+        errors["date_to"] = Text("before the start of the period")
     elif start and end and (end - start).days > MAX_DAYS:
-        errors["date_to"] = "a period of at most ten years"
+        errors["date_to"] = Text("a period of at most ten years")
     if start and start.year < 2000:
-        errors["date_from"] = "not before 2000"
+        errors["date_from"] = Text("not before 2000")
     if end and end.year > 2999:
-        errors["date_to"] = "not after 2999"
+        errors["date_to"] = Text("not after 2999")
     if errors:
-        raise ValidationError("Statement not made: %(problems)s.", problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise with_field_texts(ValidationError("Statement not made: %(problems)s.", problems=details(errors)), errors)
     return producer, start, end
 
 

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
-from pos.catalog.service import parse_date
-from pos.errors import DomainError
+from pos.errors import DomainError, Text
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
 from pos.inventory import bp
 from pos.inventory.consignment import (
     consigning_producers, consignment_statement, settle, settlement_statement, settlements,
 )
+from pos.inventory.problems import field_name, form_problems, parse_date
 from pos.inventory.transfers import create_transfer_in, create_transfer_out, post_transfer
 from pos.inventory.valuation import valuation_as_of, valuation_now
 from pos.exports import csv_response
@@ -62,7 +62,7 @@ def transfer_new():
             flash(_("Draft transfer %(number)s saved. Check it, then post it.", number=transfer.number), "success")
             return redirect(url_for("inventory.transfer_detail", transfer_id=transfer.id))
         except DomainError as error:
-            errors = error.fields or {"form": error.message}
+            errors = form_problems(error)
     return render_template("inventory/transfer_new.html", direction=direction, lines=lines, errors=errors, form=form,
                            own_code=current_app.config["SHOWROOM_CODE"]), (422 if errors else 200)
 
@@ -102,7 +102,7 @@ def consignment():
         try:
             statement = consignment_statement(producer_id, date_from, date_to)
         except DomainError as error:
-            errors = error.fields or {"form": error.message}
+            errors = form_problems(error)
     if statement and request.args.get("format") == "csv":
         return csv_response(f"consignment-{statement.producer.id}-{statement.date_from}-{statement.date_to}",
                     ["sku", "name_vi", "commission_rate", "units", "revenue", "commission", "payable"],
@@ -166,9 +166,10 @@ def valuation():
     errors: dict = {}
     day = parse_date(raw, "date", errors, required=False) if raw else None
     if day and not date(2000, 1, 1) <= day <= _today():
-        errors["date"] = "between 2000-01-01 and today"
+        errors["date"] = Text("between 2000-01-01 and today")
     if errors:
         day = None
+        errors = {str(field_name(k)): str(v) for k, v in errors.items()}
     result = valuation_as_of(day) if day else valuation_now()
     if request.args.get("format") == "csv":
         return csv_response(f"valuation-{day.isoformat() if day else 'now'}", ["sku", "name_vi", "on_hand", "average_cost",

@@ -3,11 +3,12 @@ corrected by a reversing receipt that takes the same goods back out."""
 from sqlalchemy import func, select
 
 from pos.audit import record_audit
-from pos.catalog.service import parse_date, parse_int
+from pos.catalog.service import with_field_texts
 from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, OutOfStock, ValidationError
+from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
+from pos.inventory.problems import details, parse_date, parse_int
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product
 from pos.models.base import utcnow
 
@@ -22,19 +23,19 @@ def clean_lines(raw_lines: list[dict]) -> list[dict]:
         e: dict = {}
         product = db.session.scalar(select(Product).where(Product.sku == str(raw.get("sku") or "").strip()))
         if product is None:
-            e["sku"] = f"unknown product '{str(raw.get('sku') or '')[:40]}'"
+            e["sku"] = Text("unknown product '%(sku)s'", sku=str(raw.get("sku") or "")[:40])
         quantity = parse_int(raw.get("quantity"), "quantity", e, minimum=1, maximum=1_000_000)
         unit_cost = parse_int(raw.get("unit_cost"), "unit_cost", e, minimum=0, maximum=1_000_000_000)
         produced = parse_date(raw.get("production_date"), "production_date", e, required=False)
         expires = parse_date(raw.get("expiry_date"), "expiry_date", e, required=False)
         if produced and expires and expires < produced:
-            e["expiry_date"] = "before the production date"
+            e["expiry_date"] = Text("before the production date")
         lot_code = str(raw.get("lot_code") or "").strip()
         if len(lot_code) > 20 or "/" in lot_code:
-            e["lot_code"] = "at most 20 characters, no '/'"
+            e["lot_code"] = Text("at most 20 characters, no '/'")
         ownership = raw.get("ownership") or "purchased"
         if ownership not in OWNERSHIPS:
-            e["ownership"] = "purchased or consignment"
+            e["ownership"] = Text("purchased or consignment")
         commission = parse_int(raw.get("commission_rate") or 0, "commission_rate", e, minimum=0, maximum=100)
         errors |= {f"line {i} {k}": v for k, v in e.items()}
         if not e:
@@ -42,17 +43,18 @@ def clean_lines(raw_lines: list[dict]) -> list[dict]:
                               quantity=quantity, unit_cost=unit_cost, ownership=ownership,
                               commission_rate=commission if ownership == "consignment" else 0))
     if not lines and not errors:
-        errors["lines"] = "add at least one line"
+        errors["lines"] = Text("add at least one line")
     if len(lines) > MAX_LINES:
-        errors["lines"] = f"at most {MAX_LINES} lines"
+        errors["lines"] = Text("at most %(n)d lines", n=MAX_LINES)
     if errors:
-        raise ValidationError("Receipt not saved: %(problems)s.", problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        raise with_field_texts(ValidationError("Receipt not saved: %(problems)s.", problems=details(errors)), errors)
     return lines
 
 
 def create_receipt(producer_id, raw_lines: list[dict], user, note: str = "") -> GoodsReceipt:
     if not isinstance(producer_id, int) or db.session.get(Producer, producer_id) is None:
-        raise ValidationError("Receipt not saved: choose the producer.", fields={"producer_id": "unknown producer"})
+        raise with_field_texts(ValidationError("Receipt not saved: choose the producer."),
+                               {"producer_id": Text("unknown producer")})
     lines = clean_lines(raw_lines)
     with atomic():
         count = db.session.scalar(select(func.count(GoodsReceipt.id))) + 1

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.audit import record_audit
-from pos.catalog.service import parse_date, parse_int
+from pos.catalog.service import with_field_texts
 from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, ValidationError
+from pos.errors import Conflict, NotFound, Text, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
+from pos.inventory.problems import details, parse_date, parse_int
 from pos.models import SHOWROOM_CODE_PATTERN, Product, StockLevel, Transfer, TransferLine
 from pos.models.base import utcnow
 
@@ -29,11 +30,11 @@ def clean_showroom_code(raw, field: str, errors: dict) -> str:
     """A showroom code: 2–10 uppercase letters or digits (typed lower case is accepted), never our own."""
     code = str(raw or "").strip().upper()
     if not code:
-        errors[field] = "required"
+        errors[field] = Text("required")
     elif not re.fullmatch(SHOWROOM_CODE_PATTERN, code):
-        errors[field] = "2–10 letters or digits"
+        errors[field] = Text("2–10 letters or digits")
     elif code == str(current_app.config["SHOWROOM_CODE"]).upper():
-        errors[field] = "this is our own showroom"
+        errors[field] = Text("this is our own showroom")
     return code
 
 
@@ -41,7 +42,7 @@ def _product(raw_sku, e: dict) -> Product | None:
     sku = str(raw_sku or "").strip()
     product = db.session.scalar(select(Product).where(Product.sku == sku)) if sku else None
     if product is None:
-        e["sku"] = f"unknown product '{sku[:40]}'" if sku else "required"
+        e["sku"] = Text("unknown product '%(sku)s'", sku=sku[:40]) if sku else Text("required")
     return product
 
 
@@ -60,20 +61,20 @@ def _clean_lines(raw_lines: list[dict], direction: str) -> tuple[list[dict], dic
             line["expiry_date"] = parse_date(raw.get("expiry_date"), "expiry_date", e, required=False)
             lot_code = str(raw.get("lot_code") or "").strip()
             if len(lot_code) > 20 or "/" in lot_code:
-                e["lot_code"] = "at most 20 characters, no '/'"
+                e["lot_code"] = Text("at most 20 characters, no '/'")
             line["lot_code"] = lot_code
         errors |= {f"line {i} {k}": v for k, v in e.items()}
         if not e:
             lines.append(line)
     if not lines and not errors:
-        errors["lines"] = "add at least one line"
+        errors["lines"] = Text("add at least one line")
     if len(lines) > MAX_LINES:
-        errors["lines"] = f"at most {MAX_LINES} lines"
+        errors["lines"] = Text("at most %(n)d lines", n=MAX_LINES)
     return lines, errors
 
 
 def _refuse(errors: dict):
-    raise ValidationError("Transfer not saved: %(problems)s.", problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+    raise with_field_texts(ValidationError("Transfer not saved: %(problems)s.", problems=details(errors)), errors)
 
 
 def _next_number(prefix: str) -> str:
@@ -104,9 +105,9 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
     code = clean_showroom_code(from_showroom, "from_showroom", errors)
     their_number = str(their_number or "").strip().upper()
     if not their_number:
-        errors["their_number"] = "required"
+        errors["their_number"] = Text("required")
     elif len(their_number) > 32:
-        errors["their_number"] = "at most 32 characters"
+        errors["their_number"] = Text("at most %(max)d characters", max=32)
     lines, line_errors = _clean_lines(raw_lines, "in")
     if errors or line_errors:
         _refuse(errors | line_errors)
@@ -131,8 +132,8 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
 
 
 def _already_received(code: str, their_number: str) -> Conflict:
-    return Conflict("Transfer %(number)s from %(showroom)s is already recorded.", number=their_number, showroom=code,
-                    fields={"their_number": "already recorded"})
+    return with_field_texts(Conflict("Transfer %(number)s from %(showroom)s is already recorded.", number=their_number,
+                                     showroom=code), {"their_number": Text("already recorded")})
 
 
 def post_transfer(transfer_id: int, user) -> Transfer:

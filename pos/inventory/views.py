@@ -11,6 +11,7 @@ from pos.exports import csv_response
 from pos.extensions import db
 from pos.inventory import bp
 from pos.inventory.counts import enter_counts, open_count, post_count
+from pos.inventory.problems import form_problems
 from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
 from pos.inventory.stock import expiring_lots, low_stock, write_off_lot
 from pos.models import OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockLevel
@@ -57,7 +58,7 @@ def receipt_new():
             flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
             return redirect(url_for("inventory.receipt_detail", receipt_id=receipt.id))
         except DomainError as error:
-            errors = error.fields or {"form": error.message}
+            errors = form_problems(error)
     return render_template("inventory/receipt_new.html", producers=producers, lines=lines, errors=errors,
                            producer_id=producer_id, ownerships=OWNERSHIPS), (422 if errors else 200)
 

@@ -1,0 +1,62 @@
+"""Why an inventory form was refused, in the manager's language.
+
+A form's problems are gathered as Texts under the keys the API has always used (`line 2 quantity`,
+`to_showroom`, `date_from`). The refusal is a ValidationError: its message lists them with each field named
+in words, `fields` keeps them in English (for the API and the logs) and `field_texts` (pos.catalog.service
+with_field_texts) keeps them as Texts, so a form page shows them in the request's language (`form_problems`)."""
+from pos.catalog.service import _parse_date, _parse_int
+from pos.errors import Text, TextList
+
+FIELD_NAMES = {
+    "sku": Text("product code (SKU)"),
+    "quantity": Text("quantity"),
+    "unit_cost": Text("unit cost"),
+    "production_date": Text("production date"),
+    "expiry_date": Text("expiry date"),
+    "lot_code": Text("lot code"),
+    "ownership": Text("ownership"),
+    "commission_rate": Text("commission rate"),
+    "lines": Text("lines"),
+    "producer_id": Text("producer"),
+    "to_showroom": Text("receiving showroom"),
+    "from_showroom": Text("sending showroom"),
+    "their_number": Text("sender's transfer number"),
+    "date_from": Text("start date"),
+    "date_to": Text("end date"),
+    "date": Text("date"),
+    "period": Text("period"),
+    "revenue": Text("revenue"),
+}
+
+
+def parse_int(value, field: str, errors: dict, **options):
+    """pos.catalog.service.parse_int, with the problem kept as a Text (it reads in the manager's language)."""
+    return _parse_int(value, field, errors, **options)
+
+
+def parse_date(value, field: str, errors: dict, **options):
+    """pos.catalog.service.parse_date, with the problem kept as a Text."""
+    return _parse_date(value, field, errors, **options)
+
+
+def field_name(key: str):
+    """`line 2 quantity` → "line 2, quantity" in words; a key without a name stays as it is."""
+    line, _, field = key.partition(" ")[2].partition(" ") if key.startswith("line ") else ("", "", key)
+    name = FIELD_NAMES.get(field, field)
+    if line.isdigit():
+        return Text("line %(line)d, %(field)s", line=int(line), field=name)
+    return name
+
+
+def details(problems: dict) -> TextList:
+    """Every problem as "field: problem", in one language, for inside a message."""
+    return TextList((Text("%(field)s: %(problem)s", field=field_name(k), problem=v) for k, v in problems.items()), "; ")
+
+
+def form_problems(error) -> dict:
+    """What a form page lists for a refused document: each field named in words with its problem, in the
+    request's language; the message alone when the error names no field."""
+    texts = getattr(error, "field_texts", None)
+    if not texts:
+        return {str(Text("Error")): error.message}
+    return {str(field_name(k)): str(v) for k, v in texts.items()}

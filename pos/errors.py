@@ -53,13 +53,20 @@ class DomainError(Exception):
     def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None, **params):
         self.text = Text(message, **params)
         super().__init__(self.text.render(translate=False))
-        self.fields = fields or {}
+        # A field's problem may be a Text: `fields` holds it in English (API, logs), `field_messages` reads it
+        # in the request's language (forms).
+        self.field_texts = dict(fields or {})
+        self.fields = {k: v.render(False) if isinstance(v, Text) else v for k, v in self.field_texts.items()}
         if code:
             self.code = code
 
     @property
     def message(self) -> str:
         return str(self.text)
+
+    @property
+    def field_messages(self) -> dict:
+        return {k: str(v) for k, v in self.field_texts.items()}
 
 
 class ValidationError(DomainError):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import (
-    PRODUCT_FIELDS, add_rating, clean_product, clean_rating, field_problems, save_producer, save_product,
+    PRODUCT_FIELDS, add_rating, clean_product, clean_rating, save_producer, save_product,
 )
 from pos.database import atomic
 from pos.errors import DomainError, Text, ValidationError
@@ -93,12 +93,12 @@ def _check(rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
         try:
             clean_product(_product_data(row, producer_id=1, check_producer=False))
         except ValidationError as error:
-            problems += [_field_problem(k, v) for k, v in field_problems(error).items() if k != "producer_id"]
+            problems += [_field_problem(k, v) for k, v in error.field_messages.items() if k != "producer_id"]
         if row.get("stars"):
             try:
                 clean_rating(_rating_data(row))
             except ValidationError as error:
-                problems += [_field_problem(k, v) for k, v in field_problems(error).items()]
+                problems += [_field_problem(k, v) for k, v in error.field_messages.items()]
         for key, seen, value in (("sku", seen_sku, row["sku"]), ("gtin", seen_gtin, row.get("gtin"))):
             if value and value in seen:
                 problems.append(Text("%(column)s: %(value)s already on line %(line)d", column=key, value=value, line=seen[value]))

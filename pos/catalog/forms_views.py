@@ -8,7 +8,7 @@ from pos.catalog import bp
 from pos.catalog.media import save_image, upload_dir
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import (
-    PRODUCER_FIELDS, add_rating, field_problems, get_product, save_producer, save_product, update_rating,
+    PRODUCER_FIELDS, add_rating, get_product, save_producer, save_product, update_rating,
 )
 from pos.database import atomic
 from pos.errors import DomainError
@@ -47,7 +47,7 @@ def product_form(product_id=None):
             flash(_("Product saved."), "success")
             return redirect(url_for("catalog.product_detail", product_id=saved.id))
         except DomainError as error:
-            return _product_form(product, data, field_problems(error) or {"form": error.message}, 422)
+            return _product_form(product, data, error.field_messages or {"form": error.message}, 422)
     values = ({f: getattr(product, f) for f in PRODUCT_FORM_FIELDS} | {"active": product.active} if product
               else {"vat_rate": 8, "active": True})
     return _product_form(product, values, {})
@@ -113,6 +113,6 @@ def producer_form(producer_id=None):
             flash(_("Producer saved."), "success")
             return redirect(url_for("catalog.producers"))
         except DomainError as error:
-            errors = field_problems(error) or {"form": error.message}
+            errors = error.field_messages or {"form": error.message}
     return render_template("catalog/producer_form.html", producer=producer, values=values, errors=errors,
                            types=PRODUCER_TYPES), (422 if errors else 200)

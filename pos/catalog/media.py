@@ -5,7 +5,6 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from pos.catalog.service import with_field_texts
 from pos.errors import Text, ValidationError
 
 ALLOWED = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
@@ -24,20 +23,18 @@ def save_image(upload, field: str) -> str | None:
         return None
     data = upload.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
-        raise with_field_texts(ValidationError("%(field)s: the image is larger than 3 MB.", field=field),
-                               {field: Text("too large")})
+        raise ValidationError("%(field)s: the image is larger than 3 MB.", field=field, fields={field: Text("too large")})
     try:
         from io import BytesIO
         with Image.open(BytesIO(data)) as image:
             kind = image.format
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError):
-        raise with_field_texts(ValidationError("%(field)s: '%(filename)s' is not a JPEG, PNG or WebP image.",
-                                               field=field, filename=upload.filename[:60]),
-                               {field: Text("not an image")}) from None
+        raise ValidationError("%(field)s: '%(filename)s' is not a JPEG, PNG or WebP image.", field=field,
+                              filename=upload.filename[:60], fields={field: Text("not an image")}) from None
     if kind not in ALLOWED:
-        raise with_field_texts(ValidationError("%(field)s: only JPEG, PNG or WebP images.", field=field),
-                               {field: Text("wrong file type")})
+        raise ValidationError("%(field)s: only JPEG, PNG or WebP images.", field=field,
+                              fields={field: Text("wrong file type")})
     name = secrets.token_hex(12) + ALLOWED[kind]
     (upload_dir() / name).write_bytes(data)
     return name

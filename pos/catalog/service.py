@@ -36,38 +36,7 @@ def search_text_for(product: Product, producer: Producer | None) -> str:
 
 # --- validation -------------------------------------------------------------------------------
 
-def with_field_texts(error, texts: dict):
-    """Gives a DomainError its field problems as Texts: `fields` keeps them in English (for the API and the
-    logs), `field_texts` reads them in the request's language (for forms and the CSV import)."""
-    error.field_texts = dict(texts)
-    error.fields = {k: v.render(False) if isinstance(v, Text) else v for k, v in texts.items()}
-    return error
-
-
-def field_problems(error) -> dict:
-    """What to show next to each field of a form: in the request's language where the service says it."""
-    texts = getattr(error, "field_texts", None)
-    return {k: str(v) for k, v in texts.items()} if texts else dict(error.fields)
-
-
-def parse_int(value, field: str, errors: dict, **options):
-    """A whole number, or None with `errors[field]` saying why in English (the form other areas' fields take)."""
-    return _english(_parse_int, value, field, errors, **options)
-
-
-def parse_date(value, field: str, errors: dict, **options):
-    """A date (YYYY-MM-DD or DD/MM/YYYY), or None with `errors[field]` saying why in English."""
-    return _english(_parse_date, value, field, errors, **options)
-
-
-def _english(parse, value, field: str, errors: dict, **options):
-    found: dict = {}
-    result = parse(value, field, found, **options)
-    errors.update({k: v.render(False) for k, v in found.items()})
-    return result
-
-
-def _parse_int(value, field: str, errors: dict, *, minimum=None, maximum=None, required=True):
+def parse_int(value, field: str, errors: dict, *, minimum=None, maximum=None, required=True):
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors[field] = Text("required")
@@ -93,7 +62,7 @@ def _parse_int(value, field: str, errors: dict, *, minimum=None, maximum=None, r
     return number
 
 
-def _parse_date(value, field: str, errors: dict, *, required=True):
+def parse_date(value, field: str, errors: dict, *, required=True):
     if isinstance(value, date):
         return value
     text = (value or "").strip()
@@ -124,17 +93,15 @@ def _details(errors: dict) -> TextList:
 
 
 def _raise_if(errors: dict, what: str):
-    """Refuses a producer, product or rating with every field problem found (Texts, see with_field_texts)."""
+    """Refuses a producer, product or rating with every field problem found (Texts: see DomainError)."""
     if not errors:
         return
     detail = _details(errors)
     if what == "Producer":
-        error = ValidationError("Producer not saved: %(detail)s.", detail=detail)
-    elif what == "Rating":
-        error = ValidationError("Rating not saved: %(detail)s.", detail=detail)
-    else:
-        error = ValidationError("Product not saved: %(detail)s.", detail=detail)
-    raise with_field_texts(error, errors)
+        raise ValidationError("Producer not saved: %(detail)s.", detail=detail, fields=errors)
+    if what == "Rating":
+        raise ValidationError("Rating not saved: %(detail)s.", detail=detail, fields=errors)
+    raise ValidationError("Product not saved: %(detail)s.", detail=detail, fields=errors)
 
 
 def clean_producer(data: dict) -> dict:
@@ -166,13 +133,13 @@ def clean_product(data: dict) -> dict:
     }
     if clean["ocop_group"] and clean["ocop_group"] not in OCOP_GROUPS:
         errors["ocop_group"] = Text("must be one of %(choices)s", choices=", ".join(OCOP_GROUPS))
-    clean["price"] = _parse_int(data.get("price"), "price", errors, minimum=0, maximum=MAX_PRICE)
-    clean["vat_rate"] = _parse_int(data.get("vat_rate"), "vat_rate", errors)
+    clean["price"] = parse_int(data.get("price"), "price", errors, minimum=0, maximum=MAX_PRICE)
+    clean["vat_rate"] = parse_int(data.get("vat_rate"), "vat_rate", errors)
     if clean["vat_rate"] is not None and clean["vat_rate"] not in VAT_RATES:
         errors["vat_rate"] = Text("must be 0, 5, 8 or 10")
-    clean["reorder_point"] = _parse_int(data.get("reorder_point"), "reorder_point", errors, minimum=0,
+    clean["reorder_point"] = parse_int(data.get("reorder_point"), "reorder_point", errors, minimum=0,
                                        maximum=1_000_000, required=False) or 0
-    clean["producer_id"] = _parse_int(data.get("producer_id"), "producer_id", errors, minimum=1)
+    clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1)
     if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
         errors["producer_id"] = Text("unknown producer")
     active = data.get("active", True)
@@ -193,13 +160,13 @@ def clean_product(data: dict) -> dict:
 def clean_rating(data: dict) -> dict:
     errors: dict = {}
     clean = {
-        "stars": _parse_int(data.get("stars"), "stars", errors, minimum=3, maximum=5),
-        "score": _parse_int(data.get("score"), "score", errors, minimum=0, maximum=100, required=False),
+        "stars": parse_int(data.get("stars"), "stars", errors, minimum=3, maximum=5),
+        "score": parse_int(data.get("score"), "score", errors, minimum=0, maximum=100, required=False),
         "level": _text(data, "level", errors, max_length=20, required=True),
         "decision_no": _text(data, "decision_no", errors, max_length=60, required=True),
         "certificate_no": _text(data, "certificate_no", errors, max_length=60),
-        "decision_date": _parse_date(data.get("decision_date"), "decision_date", errors),
-        "revoked_on": _parse_date(data.get("revoked_on"), "revoked_on", errors, required=False),
+        "decision_date": parse_date(data.get("decision_date"), "decision_date", errors),
+        "revoked_on": parse_date(data.get("revoked_on"), "revoked_on", errors, required=False),
         "revoked_reason": _text(data, "revoked_reason", errors, max_length=300),
     }
     flag = data.get("potential_5_star", False)
@@ -244,8 +211,8 @@ def save_producer(data: dict, producer: Producer | None = None) -> Producer:
     with atomic():
         same_name = db.session.scalar(select(Producer).where(Producer.name == clean["name"]))
         if same_name and (producer is None or same_name.id != producer.id):
-            raise with_field_texts(ValidationError("Producer not saved: a producer named '%(name)s' exists.",
-                                                      name=clean["name"]), {"name": Text("already exists")})
+            raise ValidationError("Producer not saved: a producer named '%(name)s' exists.", name=clean["name"],
+                                  fields={"name": Text("already exists")})
         before = snapshot(producer, PRODUCER_FIELDS) if producer else None
         if producer is None:
             producer = Producer()

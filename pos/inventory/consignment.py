@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.audit import record_audit
-from pos.catalog.service import with_field_texts
 from pos.checkout.pricing import round_half_up_div
 from pos.database import atomic
 from pos.errors import Conflict, NotFound, Text, ValidationError
 from pos.extensions import db
-from pos.inventory.problems import details, parse_date
+from pos.catalog.service import parse_date
+from pos.inventory.problems import details
 from pos.models import (
     ConsignmentSettlement, ConsignmentSettlementMovement, Lot, Producer, Product, StockMovement,
 )
@@ -99,7 +99,7 @@ def clean_period(producer_id, date_from, date_to) -> tuple[Producer, date, date]
     if end and end.year > 2999:
         errors["date_to"] = Text("not after 2999")
     if errors:
-        raise with_field_texts(ValidationError("Statement not made: %(problems)s.", problems=details(errors)), errors)
+        raise ValidationError("Statement not made: %(problems)s.", problems=details(errors), fields=errors)
     return producer, start, end
 
 

@@ -6,12 +6,11 @@ it comes off the books on its own and the count does not undo it. So no sale is 
 from sqlalchemy import func, select
 
 from pos.audit import record_audit
-from pos.catalog.service import search_products, with_field_texts
+from pos.catalog.service import parse_int, search_products
 from pos.database import atomic, claim
 from pos.errors import Conflict, NotFound, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.inventory.problems import parse_int
 from pos.models import Lot, Product, StockCount, StockCountLine, StockLevel
 from pos.models.base import utcnow
 
@@ -51,7 +50,7 @@ def enter_counts(count_id: int, counted: dict[int, object]) -> None:
         problems = TextList((Text("%(field)s: %(problem)s", field=names.get(product_id, f"#{product_id}"),
                                   problem=errors[f"product {product_id}"])
                              for product_id in counted if f"product {product_id}" in errors), "; ")
-        raise with_field_texts(ValidationError("Counts not saved: %(problems)s.", problems=problems), errors)
+        raise ValidationError("Counts not saved: %(problems)s.", problems=problems, fields=errors)
     with atomic():
         count = _open_sheet(count_id)
         books = dict(db.session.execute(select(StockLevel.product_id, StockLevel.on_hand)

@@ -15,7 +15,8 @@ from pos.inventory import bp
 from pos.inventory.consignment import (
     consigning_producers, consignment_statement, settle, settlement_statement, settlements,
 )
-from pos.inventory.problems import field_name, form_problems, parse_date
+from pos.catalog.service import parse_date
+from pos.inventory.problems import field_name, form_problems
 from pos.inventory.transfers import create_transfer_in, create_transfer_out, post_transfer
 from pos.inventory.valuation import valuation_as_of, valuation_now
 from pos.exports import csv_response

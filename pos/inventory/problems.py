@@ -2,9 +2,8 @@
 
 A form's problems are gathered as Texts under the keys the API has always used (`line 2 quantity`,
 `to_showroom`, `date_from`). The refusal is a ValidationError: its message lists them with each field named
-in words, `fields` keeps them in English (for the API and the logs) and `field_texts` (pos.catalog.service
-with_field_texts) keeps them as Texts, so a form page shows them in the request's language (`form_problems`)."""
-from pos.catalog.service import _parse_date, _parse_int
+in words, `fields` keeps them in English (for the API and the logs) and `field_texts` keeps them as Texts
+(pos.errors.DomainError), so a form page shows them in the request's language (`form_problems`)."""
 from pos.errors import Text, TextList
 
 FIELD_NAMES = {
@@ -29,16 +28,6 @@ FIELD_NAMES = {
 }
 
 
-def parse_int(value, field: str, errors: dict, **options):
-    """pos.catalog.service.parse_int, with the problem kept as a Text (it reads in the manager's language)."""
-    return _parse_int(value, field, errors, **options)
-
-
-def parse_date(value, field: str, errors: dict, **options):
-    """pos.catalog.service.parse_date, with the problem kept as a Text."""
-    return _parse_date(value, field, errors, **options)
-
-
 def field_name(key: str):
     """`line 2 quantity` → "line 2, quantity" in words; a key without a name stays as it is."""
     line, _, field = key.partition(" ")[2].partition(" ") if key.startswith("line ") else ("", "", key)
@@ -56,7 +45,6 @@ def details(problems: dict) -> TextList:
 def form_problems(error) -> dict:
     """What a form page lists for a refused document: each field named in words with its problem, in the
     request's language; the message alone when the error names no field."""
-    texts = getattr(error, "field_texts", None)
-    if not texts:
+    if not error.field_texts:
         return {str(Text("Error")): error.message}
-    return {str(field_name(k)): str(v) for k, v in texts.items()}
+    return {str(field_name(k)): str(v) for k, v in error.field_texts.items()}

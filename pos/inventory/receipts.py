@@ -3,12 +3,12 @@ corrected by a reversing receipt that takes the same goods back out."""
 from sqlalchemy import func, select
 
 from pos.audit import record_audit
-from pos.catalog.service import with_field_texts
+from pos.catalog.service import parse_date, parse_int
 from pos.database import atomic, claim
 from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.inventory.problems import details, parse_date, parse_int
+from pos.inventory.problems import details
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product
 from pos.models.base import utcnow
 
@@ -47,14 +47,13 @@ def clean_lines(raw_lines: list[dict]) -> list[dict]:
     if len(lines) > MAX_LINES:
         errors["lines"] = Text("at most %(n)d lines", n=MAX_LINES)
     if errors:
-        raise with_field_texts(ValidationError("Receipt not saved: %(problems)s.", problems=details(errors)), errors)
+        raise ValidationError("Receipt not saved: %(problems)s.", problems=details(errors), fields=errors)
     return lines
 
 
 def create_receipt(producer_id, raw_lines: list[dict], user, note: str = "") -> GoodsReceipt:
     if not isinstance(producer_id, int) or db.session.get(Producer, producer_id) is None:
-        raise with_field_texts(ValidationError("Receipt not saved: choose the producer."),
-                               {"producer_id": Text("unknown producer")})
+        raise ValidationError("Receipt not saved: choose the producer.", fields={"producer_id": Text("unknown producer")})
     lines = clean_lines(raw_lines)
     with atomic():
         count = db.session.scalar(select(func.count(GoodsReceipt.id))) + 1

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.audit import record_audit
-from pos.catalog.service import with_field_texts
+from pos.catalog.service import parse_date, parse_int
 from pos.database import atomic, claim
 from pos.errors import Conflict, NotFound, Text, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
-from pos.inventory.problems import details, parse_date, parse_int
+from pos.inventory.problems import details
 from pos.models import SHOWROOM_CODE_PATTERN, Product, StockLevel, Transfer, TransferLine
 from pos.models.base import utcnow
 
@@ -74,7 +74,7 @@ def _clean_lines(raw_lines: list[dict], direction: str) -> tuple[list[dict], dic
 
 
 def _refuse(errors: dict):
-    raise with_field_texts(ValidationError("Transfer not saved: %(problems)s.", problems=details(errors)), errors)
+    raise ValidationError("Transfer not saved: %(problems)s.", problems=details(errors), fields=errors)
 
 
 def _next_number(prefix: str) -> str:
@@ -132,8 +132,8 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
 
 
 def _already_received(code: str, their_number: str) -> Conflict:
-    return with_field_texts(Conflict("Transfer %(number)s from %(showroom)s is already recorded.", number=their_number,
-                                     showroom=code), {"their_number": Text("already recorded")})
+    return Conflict("Transfer %(number)s from %(showroom)s is already recorded.", number=their_number, showroom=code,
+                    fields={"their_number": Text("already recorded")})
 
 
 def post_transfer(transfer_id: int, user) -> Transfer:

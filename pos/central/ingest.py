@@ -248,8 +248,8 @@ def _sort_out_repeats(showroom: Showroom, parsed: list[tuple[int, Event]], answe
     return fresh
 
 
-def _product_ids(lines: list[dict]) -> dict[str, int]:
-    """The remote product of each sku, created or refreshed from the sale lines' description."""
+def product_ids_for(lines: list[dict]) -> dict[str, int]:
+    """The remote product of each sku, created or refreshed from how the rows (sale lines, scan counts) describe it."""
     latest = {line["sku"]: line for line in lines}
     known = {}
     skus = list(latest)
@@ -308,7 +308,7 @@ def _insert_rows(model, rows: list[dict]) -> None:
 def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, daily) -> None:
     if not sales:
         return
-    products = _product_ids([line for _, e in sales for line in e.lines])
+    products = product_ids_for([line for _, e in sales for line in e.lines])
     ids = _insert_sales([{
         "uuid": e.uuid, "kind": "sale", "showroom_id": showroom.id, "number": e.raw["number"], "sale_uuid": None,
         "created_at": e.created_at, "day": local_day(e.created_at), "cashier": e.raw.get("cashier") or "",

@@ -285,8 +285,7 @@ def _scans(f: ReportFilter) -> dict[int, int]:
     """Views of each product's page from its QR label in the period (and showroom), from RemoteScanDaily."""
     conditions = [RemoteScanDaily.day >= f.start, RemoteScanDaily.day <= f.end]
     if f.showroom:
-        conditions.append(RemoteScanDaily.showroom_id == select(Showroom.id).where(Showroom.code == f.showroom)
-                          .scalar_subquery())
+        conditions.append(RemoteScanDaily.showroom_id == _showroom_id(f.showroom))
     return dict(db.session.execute(select(RemoteScanDaily.product_id, func.sum(RemoteScanDaily.scans))
                                    .where(*conditions).group_by(RemoteScanDaily.product_id)).all())
 
@@ -323,8 +322,7 @@ def _baskets(f: ReportFilter, by_showroom=False):
     """Sales counted from ShowroomDaily (whole sales: only date and showroom filters apply)."""
     conditions = [ShowroomDaily.day >= f.start, ShowroomDaily.day <= f.end]
     if f.showroom:
-        conditions.append(ShowroomDaily.showroom_id == select(Showroom.id).where(Showroom.code == f.showroom)
-                          .scalar_subquery())
+        conditions.append(ShowroomDaily.showroom_id == _showroom_id(f.showroom))
     columns = [_total(ShowroomDaily.sales_count), _total(ShowroomDaily.sales_total)]
     if by_showroom:
         return {r[0]: (r[1], r[2]) for r in db.session.execute(

@@ -9,7 +9,7 @@ from flask import jsonify, request
 
 from pos.auth.access import public
 from pos.central import bp
-from pos.central.ingest import _product_ids
+from pos.central.ingest import product_ids_for
 from pos.central.registry import authenticate_showroom
 from pos.database import atomic, dialect_insert
 from pos.errors import ValidationError
@@ -73,7 +73,7 @@ def _problem(product) -> str:
 def store_scans(showroom_id: int, rows: list[dict]) -> int:
     """The showroom's totals replace what central had for those days and products; returns the rows stored."""
     with atomic():
-        product_ids = _product_ids(rows)
+        product_ids = product_ids_for(rows)
         totals = {(row["day"], product_ids[row["sku"]]): row["scans"] for row in rows}
         statement = dialect_insert(RemoteScanDaily.__table__)
         db.session.execute(

@@ -32,7 +32,7 @@ def push_scans(client: CentralClient | None = None) -> int:
     by_day: dict[str, list[dict]] = {}
     for row in scan_totals(get_state("scans_sent_from") or None):
         by_day.setdefault(row.pop("day").isoformat(), []).append(row)
-    batch, sent = [], 0
+    batch, batch_rows, sent = [], 0, 0
 
     def send():
         client.send_scans(batch)
@@ -40,10 +40,11 @@ def push_scans(client: CentralClient | None = None) -> int:
             set_state("scans_sent_from", batch[-1]["day"])
 
     for day, products in by_day.items():
-        if batch and sum(len(d["products"]) for d in batch) + len(products) > ROWS_PER_REQUEST:
+        if batch and batch_rows + len(products) > ROWS_PER_REQUEST:
             send()
-            batch = []
+            batch, batch_rows = [], 0
         batch.append({"day": day, "products": products})
+        batch_rows += len(products)
         sent += len(products)
     if batch:
         send()

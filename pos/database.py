@@ -2,11 +2,15 @@
 import contextvars
 import fcntl
 import os
+import re
 import threading
 from contextlib import contextmanager, nullcontext
+from datetime import date, datetime
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from pos.extensions import db
 
@@ -98,3 +102,67 @@ def claim(model, row_id: int, from_status: str, **values):
     if row is not None:
         db.session.refresh(row)
     return row, result.rowcount == 1
+
+
+# SQLite stores times as text; these are SQLAlchemy's forms, so the ORM reads back what Sql wrote.
+_SQLITE_VALUES = {datetime: lambda moment: moment.isoformat(" ", "microseconds"), date: date.isoformat}
+
+
+class Sql:
+    """A hand-written statement of the sale path (the sale, its stock, its outbox row), run straight on the
+    DB-API cursor of the session's transaction. A sale runs about twenty statements; SQLAlchemy's work per
+    statement (~12 µs) against the driver's (~1 µs) was most of a sale's time that is not the disk's.
+
+    Written with :name parameters, which SQLite takes as they are and psycopg as %(name)s; `for_update` is
+    added on PostgreSQL only (SQLite's write lock already covers the rows). Values go as the driver takes them;
+    on SQLite dates and datetimes go as SQLAlchemy's text. A driver error is raised as SQLAlchemy's, so an
+    IntegrityError is caught the same wherever it comes from."""
+
+    def __init__(self, statement: str, *, for_update: bool = False):
+        self.sqlite = statement
+        self.postgresql = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement.replace("%", "%%")) + (
+            " FOR UPDATE" if for_update else "")
+
+    def run(self, params: dict | None = None):
+        """Execute once; returns the DB-API cursor (rowcount, fetchone, fetchall)."""
+        return self._execute("execute", params or {})
+
+    def many(self, rows: list[dict]) -> None:
+        if rows:
+            self._execute("executemany", rows)
+
+    def _execute(self, method: str, params):
+        driver, dialect = _transaction_driver(db.session())
+        sqlite = dialect.name == "sqlite"
+        if sqlite:
+            params = ([_sqlite_row(row) for row in params] if method == "executemany" else _sqlite_row(params))
+        statement = self.sqlite if sqlite else self.postgresql
+        cursor = driver.cursor()
+        try:
+            getattr(cursor, method)(statement, params)
+        except dialect.loaded_dbapi.Error as error:
+            raise DBAPIError.instance(statement, params, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
+        return cursor
+
+
+_DRIVER = "pos.transaction_driver"  # a session.info key, kept while the session's transaction lasts
+
+
+def _transaction_driver(session: Session):
+    """The DB-API connection of the session's transaction (begun if none: BEGIN IMMEDIATE inside atomic())."""
+    found = session.info.get(_DRIVER)
+    if found is None:
+        connection = session.connection()
+        found = session.info[_DRIVER] = (connection.connection.driver_connection, connection.dialect)
+    return found
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction_driver(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the connection goes back to the pool
+        session.info.pop(_DRIVER, None)
+
+
+def _sqlite_row(params: dict) -> dict:
+    return {key: (convert(value) if (convert := _SQLITE_VALUES.get(type(value))) else value)
+            for key, value in params.items()}

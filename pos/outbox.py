@@ -2,19 +2,18 @@
 import json
 
 from flask import current_app
-from sqlalchemy import insert
 
-from pos.extensions import db
-from pos.models import OutboxEntry
+from pos.database import Sql
+from pos.models.base import utcnow
 
-
-_INSERT_ENTRY = insert(OutboxEntry.__table__)  # built once: every sale passes here
+_INSERT_ENTRY = Sql("INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at,"
+                    " last_error) VALUES (:kind, :uuid, :payload, :now, 'pending', 0, :now, '')")
 
 
 def enqueue(kind: str, payload: dict) -> None:
     payload = {"version": 1, "kind": kind, "showroom": current_app.config["SHOWROOM_CODE"]} | payload
-    db.session.connection().execute(_INSERT_ENTRY, {"kind": kind, "uuid": payload["uuid"],
-                                                    "payload": json.dumps(payload, ensure_ascii=False)})
+    _INSERT_ENTRY.run({"kind": kind, "uuid": payload["uuid"], "payload": json.dumps(payload, ensure_ascii=False),
+                       "now": utcnow()})
 
 
 def iso_utc(moment) -> str:

@@ -4,7 +4,7 @@ import uuid
 from sqlalchemy import func, select
 
 from pos.audit import record_audit
-from pos.database import atomic
+from pos.database import Sql, atomic
 from pos.errors import Conflict, Text, ValidationError
 from pos.extensions import db
 from pos.models import CashMovement, Payment, Sale, SaleReturn, Shift
@@ -18,16 +18,16 @@ def current_shift() -> Shift | None:
     return db.session.scalar(select(Shift).where(Shift.status == "open"))
 
 
-_OPEN_SHIFT_ID = select(Shift.id).where(Shift.status == "open")
+_OPEN_SHIFT_ID = Sql("SELECT id FROM shifts WHERE status = 'open'")
 
 
 def require_open_shift() -> int:
     """The open shift's id (every sale needs one)."""
-    shift_id = db.session.connection().scalar(_OPEN_SHIFT_ID)
-    if shift_id is None:
+    shift = _OPEN_SHIFT_ID.run().fetchone()
+    if shift is None:
         raise ValidationError("No shift is open: open a shift before selling.", fields={"shift": "not open"},
                               code="no_open_shift")
-    return shift_id
+    return shift[0]
 
 
 def _whole(value, field: str, what: Text, *, minimum: int = 0, maximum: int = 10_000_000_000) -> int:

@@ -5,34 +5,41 @@ Stock is taken with conditional UPDATEs (`… WHERE on_hand >= :qty`), which ser
 in PostgreSQL and under SQLite's write lock, and the CHECK (on_hand >= 0) constraints back them up:
 two tills selling the last unit at once cannot both succeed.
 
-Every sale passes through here, so the hot statements are SQLAlchemy Core built once at import (SQLAlchemy
-then reuses their compiled form) and run on the session's connection: no expression building, no unit-of-work
-flush per movement. ORM objects already loaded are expired so they re-read the new figures."""
+Every sale passes through here, so its statements are hand-written `Sql` run on the session's transaction
+(pos/database.py says why). ORM objects already loaded are expired so they re-read the new figures."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
-from pos.database import dialect_insert
+from pos.database import Sql, dialect_insert
 from pos.errors import OutOfStock, ValidationError
 from pos.extensions import db
-from pos.models import Lot, Product, StockLevel, StockMovement
+from pos.models import Lot, Product, StockLevel
+from pos.models.base import utcnow
 
-LOTS, LEVELS, MOVEMENTS = Lot.__table__, StockLevel.__table__, StockMovement.__table__
+_ADD_TO_LOT = Sql("UPDATE lots SET on_hand = on_hand + :delta WHERE id = :lot AND on_hand + :delta >= 0")
+_ADD_TO_LEVEL = Sql("UPDATE stock_levels SET on_hand = on_hand + :delta"
+                    " WHERE product_id = :product AND on_hand + :delta >= 0")
+_SELLABLE_LOTS = Sql("SELECT id, code, expiry_date, ownership, commission_rate, on_hand FROM lots"
+                     " WHERE product_id = :product AND on_hand > 0 AND (expiry_date IS NULL OR expiry_date >= :today)"
+                     " ORDER BY expiry_date IS NULL, expiry_date, id", for_update=True)
+_MOVEMENT_VALUES = ("(product_id, lot_id, quantity, kind, unit_cost, amount, document_type, document_id, user_id, at,"
+                    " reason) VALUES (:product_id, :lot_id, :quantity, :kind, :unit_cost, :amount, :document_type,"
+                    " :document_id, :user_id, :at, :reason)")
+_INSERT_MOVEMENT = Sql("INSERT INTO stock_movements " + _MOVEMENT_VALUES + " RETURNING id")
+_INSERT_MOVEMENTS = Sql("INSERT INTO stock_movements " + _MOVEMENT_VALUES)
 
-_ADD_TO_LOT = (update(LOTS).where(LOTS.c.id == bindparam("lot"), LOTS.c.on_hand + bindparam("delta") >= 0)
-               .values(on_hand=LOTS.c.on_hand + bindparam("delta")))
-_ADD_TO_LEVEL = (update(LEVELS).where(LEVELS.c.product_id == bindparam("product"),
-                                      LEVELS.c.on_hand + bindparam("delta") >= 0)
-                 .values(on_hand=LEVELS.c.on_hand + bindparam("delta")))
-_SELLABLE_LOTS = (
-    select(LOTS.c.id, LOTS.c.code, LOTS.c.expiry_date, LOTS.c.ownership, LOTS.c.commission_rate, LOTS.c.on_hand)
-    .where(LOTS.c.product_id == bindparam("product"), LOTS.c.on_hand > 0,
-           or_(LOTS.c.expiry_date.is_(None), LOTS.c.expiry_date >= bindparam("today")))
-    .order_by(LOTS.c.expiry_date.is_(None), LOTS.c.expiry_date, LOTS.c.id)
-    .with_for_update())  # locked until the transaction ends on PostgreSQL; SQLite's write lock covers them
-_INSERT_MOVEMENT = insert(MOVEMENTS)
+
+@dataclass(frozen=True)
+class SellableLot:
+    id: int
+    code: str
+    expiry_date: date | None
+    ownership: str
+    commission_rate: int
+    on_hand: int
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,10 @@ def _short(product_id: int, wanted: int, left: int | None = None) -> OutOfStock:
                       fields={"quantity": f"only {left} left"})
 
 
-def _apply(connection, product_id: int, lot_id: int, quantity: int) -> None:
+def _apply(product_id: int, lot_id: int, quantity: int) -> None:
     """Add `quantity` (signed) to the lot and the product's level; OutOfStock if either would go below zero."""
     for statement, key in ((_ADD_TO_LOT, {"lot": lot_id}), (_ADD_TO_LEVEL, {"product": product_id})):
-        if connection.execute(statement, key | {"delta": quantity}).rowcount != 1:
+        if statement.run(key | {"delta": quantity}).rowcount != 1:
             raise _short(product_id, -quantity)
 
 
@@ -93,6 +100,13 @@ def _expire_loaded(product_id: int, lot_ids) -> None:
             db.session.expire(loaded, ["on_hand", "average_cost"] if model is StockLevel else ["on_hand"])
 
 
+def _movement(product_id: int, lot_id: int, quantity: int, kind: str, unit_cost: int | None, amount: int | None,
+              document: tuple[str, object], user_id: int | None, reason: str) -> dict:
+    return {"product_id": product_id, "lot_id": lot_id, "quantity": quantity, "kind": kind, "unit_cost": unit_cost,
+            "amount": amount, "document_type": document[0], "document_id": str(document[1]), "user_id": user_id,
+            "at": utcnow(), "reason": reason}
+
+
 def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_cost: int | None = None,
                amount: int | None = None, document: tuple[str, object] = ("", ""), user_id: int | None = None,
                reason: str = "") -> int:
@@ -100,27 +114,26 @@ def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_c
     Raises OutOfStock if it would take either below zero."""
     if not isinstance(quantity, int) or quantity == 0:
         raise ValidationError("A stock movement needs a non-zero whole quantity.", fields={"quantity": "invalid"})
-    connection = db.session.connection()
     if quantity > 0:
         _ensure_stock_level(product_id)  # taking stock needs no new row: without one the update below refuses
     if quantity > 0 and unit_cost is not None:  # goods in at a known cost move the weighted average
-        on_hand, average = connection.execute(select(LEVELS.c.on_hand, LEVELS.c.average_cost)
-                                              .where(LEVELS.c.product_id == product_id).with_for_update()).one()
-        connection.execute(update(LEVELS).where(LEVELS.c.product_id == product_id).values(
-            average_cost=round((on_hand * average + quantity * unit_cost) / (on_hand + quantity))))
-    _apply(connection, product_id, lot_id, quantity)
-    movement_id = connection.execute(_INSERT_MOVEMENT, {
-        "product_id": product_id, "lot_id": lot_id, "quantity": quantity, "kind": kind, "unit_cost": unit_cost,
-        "amount": amount, "document_type": document[0], "document_id": str(document[1]), "user_id": user_id,
-        "reason": reason}).inserted_primary_key[0]
+        on_hand, average = db.session.execute(select(StockLevel.on_hand, StockLevel.average_cost)
+                                              .where(StockLevel.product_id == product_id).with_for_update()).one()
+        db.session.execute(update(StockLevel).where(StockLevel.product_id == product_id).values(
+            average_cost=round((on_hand * average + quantity * unit_cost) / (on_hand + quantity)))
+            .execution_options(synchronize_session=False))
+    _apply(product_id, lot_id, quantity)
+    movement_id = _INSERT_MOVEMENT.run(_movement(product_id, lot_id, quantity, kind, unit_cost, amount, document,
+                                                 user_id, reason)).fetchone()[0]
     _expire_loaded(product_id, [lot_id])
     return movement_id
 
 
-def sellable_lots(product_id: int, today: date | None = None, connection=None):
+def sellable_lots(product_id: int, today: date | None = None) -> list[SellableLot]:
     """Lots that may be sold, the one expiring first first (FEFO); expired lots are never sold."""
-    return (connection or db.session.connection()).execute(_SELLABLE_LOTS, {"product": product_id,
-                                                            "today": today or date.today()}).all()
+    rows = _SELLABLE_LOTS.run({"product": product_id, "today": today or date.today()}).fetchall()
+    return [SellableLot(lot_id, code, date.fromisoformat(expiry) if isinstance(expiry, str) else expiry,
+                        ownership, rate, on_hand) for lot_id, code, expiry, ownership, rate, on_hand in rows]
 
 
 def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: tuple[str, object] = ("", ""),
@@ -132,8 +145,7 @@ def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: 
     Raises OutOfStock naming the product and what is left if the sellable stock is short."""
     if not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError("Quantity must be a whole number above zero.", fields={"quantity": "invalid"})
-    connection = db.session.connection()
-    lots = sellable_lots(product_id, today, connection)
+    lots = sellable_lots(product_id, today)
     if lot_code is not None:
         lots.sort(key=lambda lot: lot.code != lot_code)
     if sum(lot.on_hand for lot in lots) < quantity:
@@ -148,11 +160,9 @@ def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: 
         if amount is not None:
             share = amount_left if remaining == 0 else amount * units // quantity
             amount_left -= share
-        _apply(connection, product_id, lot.id, -units)
+        _apply(product_id, lot.id, -units)
         taken.append(Taken(lot.id, lot.code, lot.expiry_date, lot.ownership, lot.commission_rate, units, share))
-    connection.execute(_INSERT_MOVEMENT, [
-        {"product_id": product_id, "lot_id": t.lot_id, "quantity": -t.quantity, "kind": kind, "unit_cost": unit_cost,
-         "amount": t.amount, "document_type": document[0], "document_id": str(document[1]), "user_id": user_id,
-         "reason": reason} for t in taken])
+    _INSERT_MOVEMENTS.many([_movement(product_id, t.lot_id, -t.quantity, kind, unit_cost, t.amount, document, user_id,
+                                      reason) for t in taken])
     _expire_loaded(product_id, [t.lot_id for t in taken])
     return taken

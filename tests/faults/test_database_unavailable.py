@@ -34,38 +34,33 @@ def test_a_locked_database_gives_a_clear_503_and_the_same_uuid_can_be_retried(ap
 
 
 def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_it_once(app, cashier_client, shop,
-                                                                                        db):
+                                                                                        db, monkeypatch):
     """The disk fills up after the sale, its lines and stock movements were written, at the outbox row:
-    the whole transaction rolls back, the till gets a clear 503, and its retry records the sale once."""
-    from sqlalchemy import event
+    the whole transaction rolls back, the till gets a clear 503, and its retry records the sale once.
+    (The outbox statement is swapped for one SQLite refuses with an OperationalError, as it refuses a write
+    to a full disk.)"""
+    import pos.outbox
+    from pos.database import Sql
 
-    full = {"on": True}
-
-    def disk_full(conn, cursor, statement, parameters, context, executemany):
-        if full["on"] and statement.lstrip().upper().startswith("INSERT INTO OUTBOX"):
-            raise sqlite3.OperationalError("database or disk is full")
-
-    event.listen(db.engine, "before_cursor_execute", disk_full)
+    writable = pos.outbox._INSERT_ENTRY
+    monkeypatch.setattr(pos.outbox, "_INSERT_ENTRY", Sql("INSERT INTO outbox_on_a_full_disk (uuid) VALUES (:uuid)"))
     body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 2}],
             "payments": [{"method": "cash", "amount": 700_000}]}
     movements = db.session.scalar(select(func.count(StockMovement.id)))
     on_hand = db.session.execute(select(func.sum(StockMovement.quantity)).where(
         StockMovement.product_id == shop["tea"].id)).scalar()
-    try:
-        response = cashier_client.post("/api/v1/sales", json=body)
-        assert response.status_code == 503, response.get_json()
-        assert response.get_json()["error"] == "database_unavailable"
-        assert "Traceback" not in response.get_data(as_text=True)
-        assert db.session.scalar(select(func.count(Sale.id))) == 0
-        assert db.session.scalar(select(func.count(StockMovement.id))) == movements  # no stock taken
-        assert db.session.scalar(select(func.count(OutboxEntry.id))) == 0
-        full["on"] = False  # space was freed
-        retry = cashier_client.post("/api/v1/sales", json=body)
-        assert retry.status_code == 201
-        again = cashier_client.post("/api/v1/sales", json=body)  # and a second retry is the same sale
-        assert again.status_code in (200, 201) and again.get_json()["uuid"] == body["uuid"]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", disk_full)
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 503, response.get_json()
+    assert response.get_json()["error"] == "database_unavailable"
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Sale.id))) == 0
+    assert db.session.scalar(select(func.count(StockMovement.id))) == movements  # no stock taken
+    assert db.session.scalar(select(func.count(OutboxEntry.id))) == 0
+    monkeypatch.setattr(pos.outbox, "_INSERT_ENTRY", writable)  # space was freed
+    retry = cashier_client.post("/api/v1/sales", json=body)
+    assert retry.status_code == 201
+    again = cashier_client.post("/api/v1/sales", json=body)  # and a second retry is the same sale
+    assert again.status_code in (200, 201) and again.get_json()["uuid"] == body["uuid"]
     assert db.session.scalar(select(func.count(Sale.id))) == 1
     assert db.session.scalar(select(func.count(OutboxEntry.id))) == 1
     assert db.session.execute(select(func.sum(StockMovement.quantity)).where(

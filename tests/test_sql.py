@@ -1,0 +1,60 @@
+"""Sql, the hand-written statements of the sale path: what they write reads back through the ORM alike on
+SQLite and PostgreSQL, a driver error is SQLAlchemy's, and a failed transaction leaves nothing."""
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from pos.database import Sql, atomic
+from pos.extensions import db as _db
+from pos.models import Lot, OutboxEntry
+from tests.conftest import make_app, make_product
+
+_INSERT = Sql("INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at, last_error)"
+              " VALUES ('sale', :uuid, :payload, :at, 'pending', 0, :at, '') RETURNING id")
+_EXPIRING = Sql("SELECT code FROM lots WHERE expiry_date >= :today AND on_hand > :none ORDER BY code", for_update=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sql.sqlite3'}"
+    else:
+        yield request.getfixturevalue("pg_url")
+
+
+def test_what_sql_writes_reads_back_through_the_orm(database):
+    app = make_app(database)
+    moment = datetime(2026, 11, 25, 9, 30, 15, 123456)
+    with app.app_context():
+        _db.create_all()
+        with atomic():
+            entry_id = _INSERT.run({"uuid": "u-1", "payload": '{"đồng": 100%}', "at": moment}).fetchone()[0]
+        _db.session.remove()
+        entry = _db.session.get(OutboxEntry, entry_id)
+        assert (entry.created_at, entry.next_attempt_at, entry.payload) == (moment, moment, '{"đồng": 100%}')
+        product = make_product()
+        with atomic():
+            _db.session.add_all([Lot(product_id=product.id, code="OLD", expiry_date=date(2026, 1, 1), on_hand=5),
+                                 Lot(product_id=product.id, code="NEW", expiry_date=date(2027, 1, 1), on_hand=5)])
+        with atomic():  # dates compare as dates on both; FOR UPDATE only where the database has it
+            assert _EXPIRING.run({"today": date(2026, 11, 25), "none": 0}).fetchall() == [("NEW",)]
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_a_driver_error_is_sqlalchemys_and_the_transaction_leaves_nothing(database):
+    app = make_app(database)
+    with app.app_context():
+        _db.create_all()
+        with pytest.raises(IntegrityError):
+            with atomic():
+                _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
+                _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
+        assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 0
+        with atomic():  # the next transaction starts clean, on whatever connection the pool gives
+            _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
+        assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 1
+        _db.session.remove()
+        _db.engine.dispose()

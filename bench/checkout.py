@@ -83,37 +83,44 @@ def bench_service(db_path: Path, sales: int):
             one_sale()
         service_rate = sales / (time.perf_counter() - start)
 
-    # The same rows written by hand with sqlite3, in one transaction each, same pragmas.
+    # The same rows written by hand with sqlite3, in one transaction each, same pragmas: a copy of the last sale
+    # the service recorded (its number, sale, lines, payments, movements, stock updates and outbox row).
     conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    lots = {pid: conn.execute("SELECT id FROM lots WHERE product_id=? ORDER BY id LIMIT 1", (pid,)).fetchone()[0]
-            for pid in ids}
-    shift = conn.execute("SELECT id FROM shifts WHERE status='open'").fetchone()[0]
+    sale = dict(conn.execute("SELECT * FROM sales ORDER BY id DESC LIMIT 1").fetchone())
+    copied = {table: [dict(row) for row in conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (value,))]
+              for table, key, value in (("sale_numbers", "uuid", sale["uuid"]), ("sale_lines", "sale_id", sale["id"]),
+                                        ("payments", "sale_id", sale["id"]), ("outbox", "uuid", sale["uuid"]),
+                                        ("stock_movements", "document_id", sale["uuid"]))}
+    copied["sales"] = [sale]
+    for rows in copied.values():
+        for row in rows:
+            row.pop("id", None)
+    inserts = {table: f"INSERT INTO {table} ({', '.join(rows[0])}) VALUES ({', '.join(':' + c for c in rows[0])})"
+               for table, rows in copied.items()}
     start = time.perf_counter()
     for n in range(sales):
-        sale_uuid = str(uuid.uuid4())
+        sale_uuid, number = str(uuid.uuid4()), f"RAW-{n:06d}"
         conn.execute("BEGIN IMMEDIATE")
-        cur = conn.execute("INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal,"
-                           " discount_total, total, vat_total, approved_by, payload_hash) VALUES"
-                           " (?,?,?,?,1,datetime('now'),1000,0,1000,74,'','x')",
-                           (sale_uuid, f"RAW-{n}-{sale_uuid[:8]}", sale_uuid[:16], shift))
-        sale_id = cur.lastrowid
-        for line_no, pid in enumerate(ids, 1):
-            conn.execute("INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name_vi, quantity, unit_price,"
-                         " discount, amount, vat_rate, vat_amount, potential_5_star, consignment, returned_quantity)"
-                         " VALUES (?,?,?,'x','x',1,1000,0,1000,8,74,0,0,0)", (sale_id, line_no, pid))
-            conn.execute("UPDATE lots SET on_hand = on_hand - 1 WHERE id=? AND on_hand >= 1", (lots[pid],))
-            conn.execute("UPDATE stock_levels SET on_hand = on_hand - 1 WHERE product_id=? AND on_hand >= 1", (pid,))
-            conn.execute("INSERT INTO stock_movements (product_id, lot_id, quantity, kind, amount, document_type,"
-                         " document_id, at, reason) VALUES (?,?,-1,'sale',1000,'sale',?,datetime('now'),'')",
-                         (pid, lots[pid], sale_uuid))
-        conn.execute("INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
-                     " (?, 'cash', 1000, 2000, 1000, '')", (sale_id,))
-        conn.execute("INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at,"
-                     " last_error) VALUES ('sale', ?, ?, datetime('now'), 'pending', 0, datetime('now'), '')",
-                     (sale_uuid, json.dumps({"uuid": sale_uuid, "lines": [1, 2, 3]})))
+        conn.execute(inserts["sale_numbers"], copied["sale_numbers"][0] | {"uuid": sale_uuid, "number": number})
+        sale_id = conn.execute(inserts["sales"], sale | {"uuid": sale_uuid, "number": number,
+                                                          "lookup_code": sale_uuid[:10]}).lastrowid
+        for line in copied["sale_lines"]:
+            conn.execute(inserts["sale_lines"], line | {"sale_id": sale_id})
+        for movement in copied["stock_movements"]:
+            conn.execute("UPDATE lots SET on_hand = on_hand + :quantity WHERE id = :lot_id AND on_hand + :quantity >= 0",
+                         movement)
+            conn.execute("UPDATE stock_levels SET on_hand = on_hand + :quantity WHERE product_id = :product_id"
+                         " AND on_hand + :quantity >= 0", movement)
+            conn.execute(inserts["stock_movements"], movement | {"document_id": sale_uuid})
+        for payment in copied["payments"]:
+            conn.execute(inserts["payments"], payment | {"sale_id": sale_id})
+        outbox = copied["outbox"][0]
+        conn.execute(inserts["outbox"], outbox | {"uuid": sale_uuid,
+                                                   "payload": outbox["payload"].replace(sale["uuid"], sale_uuid)})
         conn.execute("COMMIT")
     raw_rate = sales / (time.perf_counter() - start)
     conn.close()

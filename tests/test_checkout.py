@@ -174,6 +174,20 @@ def test_a_reserved_number_is_the_sale_number(cashier_client, shop):
     assert cashier_client.post("/api/v1/sales", json=body).get_json()["number"] == number
 
 
+def test_the_ten_thousandth_sale_of_a_day_gets_a_fifth_digit(cashier_client, shop, db):
+    first = cashier_client.post("/api/v1/sales", json=sale_body([{"product_id": shop["tea"].id, "quantity": 1}],
+                                                                [{"method": "cash", "amount": 350_000}])).get_json()
+    prefix = first["number"][:-4]
+    assert first["number"] == prefix + "0001"
+    from pos.models import SaleNumber
+    db.session.add(SaleNumber(number=prefix + "9999", uuid=str(uuid.uuid4())))  # a very busy day
+    db.session.commit()
+    numbers = [cashier_client.post("/api/v1/sales", json=sale_body(
+        [{"product_id": shop["tea"].id, "quantity": 1}], [{"method": "cash", "amount": 350_000}])).get_json()["number"]
+        for _ in range(2)]
+    assert numbers == [prefix + "10000", prefix + "10001"]
+
+
 def test_scan_lookup_understands_qr_label_urls_and_rejects_unknown_codes(cashier_client, shop):
     tea = shop["tea"]
     by_url = cashier_client.get(f"/api/v1/products/lookup?code=https://ocop.example/01/{tea.gtin14}/10/L1")

@@ -38,7 +38,8 @@ CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "
 
 _SALE_BY_UUID = Sql("SELECT id, payload_hash FROM sales WHERE uuid = :uuid")
 _RESERVED_NUMBER = Sql("SELECT number FROM sale_numbers WHERE uuid = :uuid")
-_LAST_NUMBER = Sql("SELECT max(number) FROM sale_numbers WHERE number BETWEEN :low AND :high")
+_LAST_NUMBER = Sql("SELECT max(number) FROM sale_numbers WHERE number BETWEEN :low AND :high"
+                   " AND length(number) = :length")
 _INSERT_NUMBER = Sql("INSERT INTO sale_numbers (number, uuid, created_at) VALUES (:number, :uuid, :created_at)")
 _INSERT_SALE = Sql(
     "INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal, discount_total, total,"
@@ -208,10 +209,20 @@ def _number_for(sale_uuid: str, code: str) -> str:
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
     now = utcnow()
     prefix = f"{code}-{to_local(now).strftime('%Y%m%d')}-"
-    last = _LAST_NUMBER.run({"low": prefix + "0000", "high": prefix + "9999"}).fetchone()[0]
-    number = f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1 if last else 1):04d}"
+    number = _next_number(prefix)
     _INSERT_NUMBER.run({"number": number, "uuid": sale_uuid, "created_at": now})
     return number
+
+
+def _next_number(prefix: str) -> str:
+    """The day's next number: 0001 to 9999, then 10000 on (a fifth digit, not a collision with 1000)."""
+    for digits in (4, 5, 6):
+        last = _LAST_NUMBER.run({"low": prefix + "0" * digits, "high": prefix + "9" * digits,
+                                 "length": len(prefix) + digits}).fetchone()[0]
+        following = int(last[len(prefix):]) + 1 if last else (1 if digits == 4 else 10 ** (digits - 1))
+        if following < 10 ** digits:
+            return f"{prefix}{following:0{digits}d}"
+    raise Conflict("Today's sale numbers are used up.", fields={"number": "used up"})
 
 
 def reserve_number(sale_uuid) -> str:

@@ -46,6 +46,9 @@ def test_receive_post_once_then_reverse(manager_client, users, db):
     assert db.session.get(StockLevel, product.id).on_hand == 0 and ledger_matches(db, product.id)
     with pytest.raises(Conflict):
         reverse_receipt(receipt.id, users["manager"], "again")
+    again = manager_client.post(f"/inventory/receipts/{receipt.id}", data={"action": "reverse", "reason": "again"},
+                                follow_redirects=True).get_data(as_text=True)
+    assert "(trạng thái: Đã đảo)" in again  # the status in the manager's words, not the stored code
 
 
 def test_a_receipt_whose_goods_were_sold_cannot_be_reversed(users, db):

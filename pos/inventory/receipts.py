@@ -12,6 +12,8 @@ from pos.inventory.problems import details
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product
 from pos.models.base import utcnow
 
+RECEIPT_STATUSES = {"draft": Text("Draft"), "posted": Text("Posted"), "reversed": Text("Reversed")}
+
 MAX_LINES = 200
 
 
@@ -95,8 +97,9 @@ def reverse_receipt(receipt_id: int, user, reason: str) -> GoodsReceipt:
         if original is None:
             raise NotFound("No such goods receipt.")
         if not claimed:
-            raise Conflict("Receipt %(number)s is not a posted receipt (it is %(status)s).", number=original.number,
-                           status=original.status, fields={"status": original.status})
+            raise Conflict("Receipt %(number)s is not a posted receipt (its status: %(status)s).",
+                           number=original.number, status=RECEIPT_STATUSES[original.status],
+                           fields={"status": original.status})
         count = db.session.scalar(select(func.count(GoodsReceipt.id))) + 1
         reversal = GoodsReceipt(number=f"PN-{count:06d}", producer_id=original.producer_id, status="posted",
                                 reverses_id=original.id, created_by_id=user.id, posted_at=utcnow(),

@@ -12,7 +12,7 @@ from pos.extensions import db
 from pos.inventory import bp
 from pos.inventory.counts import enter_counts, open_count, post_count
 from pos.inventory.problems import form_problems
-from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
+from pos.inventory.receipts import RECEIPT_STATUSES, create_receipt, post_receipt, reverse_receipt
 from pos.inventory.stock import expiring_lots, low_stock, write_off_lot
 from pos.models import OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockLevel
 
@@ -42,7 +42,7 @@ def stock():
 def receipts():
     rows = db.session.scalars(select(GoodsReceipt).order_by(GoodsReceipt.id.desc()).limit(200)
                               .options(selectinload(GoodsReceipt.producer), selectinload(GoodsReceipt.lines))).all()
-    return render_template("inventory/receipts.html", receipts=rows)
+    return render_template("inventory/receipts.html", receipts=rows, statuses=RECEIPT_STATUSES)
 
 
 @bp.route("/receipts/new", methods=["GET", "POST"])
@@ -79,7 +79,8 @@ def receipt_detail(receipt_id):
             flash(error.message, "error")
         return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
     label_skus = [f"{line.product.sku}:{line.quantity}:{line.lot_code}" for line in receipt.lines]
-    return render_template("inventory/receipt_detail.html", receipt=receipt, label_skus=label_skus)
+    return render_template("inventory/receipt_detail.html", receipt=receipt, label_skus=label_skus,
+                           statuses=RECEIPT_STATUSES)
 
 
 @bp.route("/expiring", methods=["GET", "POST"])

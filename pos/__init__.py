@@ -54,12 +54,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
-    @login_manager.user_loader
-    def load_user(session_token):
-        from sqlalchemy import select
+    from sqlalchemy import bindparam, select
 
-        from pos.models import User
-        return db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
+    from pos.models import User
+    signed_in_user = select(User).where(User.session_token == bindparam("token"), User.active.is_(True))
+
+    @login_manager.user_loader
+    def load_user(session_token):  # every request asks: the statement is built once
+        return db.session.scalar(signed_in_user, {"token": session_token})
 
 
 def register_blueprints(app: Flask) -> None:

@@ -129,8 +129,8 @@ def bench_service(db_path: Path, sales: int):
 
 def bench_http(env, requests_per_client: int, products: int):
     port = 5390
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
-                               f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+                              env=env, cwd=ROOT,  # workers and threads from gunicorn.conf.py, as `make run` has them
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

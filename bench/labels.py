@@ -146,7 +146,7 @@ def bench_http(requests_per_client: int, clients: int = 8) -> tuple[float, float
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY="bench-only", PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",  # workers: gunicorn.conf.py
          "--log-level", "warning", "labels:bench_app()"], cwd=ROOT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -182,7 +182,7 @@ def main():
           f"ratio {pdf / bare:4.2f}×  (target ≤ 2×)")
     page, trivial = bench_http(http_n)
     print(f"public page p50 {page * 1000:6.2f} ms       trivial endpoint p50 {trivial * 1000:6.2f} ms   "
-          f"ratio {page / trivial:4.2f}×  (target ≤ 3×, gunicorn 2 workers × 4 threads, 8 clients, "
+          f"ratio {page / trivial:4.2f}×  (target ≤ 3×, gunicorn as configured, 8 clients, "
           f"{8 * http_n} requests each)")
 
 

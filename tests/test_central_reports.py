@@ -267,3 +267,11 @@ def test_a_reversed_date_range_is_explained_in_the_users_language(boss, reported
 
 def test_an_unknown_product_drill_down_is_a_404(boss, reported):
     assert boss.get("/central/reports/products/999999").status_code == 404
+
+
+def test_a_partial_return_takes_back_its_share_of_commission_rounded_half_up(central_app):
+    sale = _sale("HK", TODAY, [(1, 2, 100, 3, None, True)])  # consigned, 200 ₫, the showroom's commission 13 ₫
+    sale["lines"][0]["commission"] = 13
+    _ingest([sale, _return(sale, 0)])  # one of the two back: 13 × 100 / 200 = 6.5 ₫
+    returned = _db.session.scalar(select(RemoteSaleLine.commission).where(RemoteSaleLine.quantity < 0))
+    assert returned == -7  # half up, as all money here (Python's round() gave -6)

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, text, update
 
 from pos.catalog.text import fold
+from pos.checkout.pricing import round_half_up_div
 from pos.database import atomic, dialect_insert
 from pos.extensions import db
 from pos.i18n import to_local
@@ -378,9 +379,11 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
     for return_id, (index, event, originals) in zip(ids, stored):
         day = local_day(event.created_at)
         for line, original in zip(event.lines, originals):
-            share = line["quantity"] / original.quantity
-            cost = None if original.cost is None else -round(original.cost * share)
-            commission = -round(original.commission * line["amount"] / original.amount) if original.amount else 0
+            # The returned share of the sale line's cost (by units) and commission (by amount), half up in đồng.
+            cost = (None if original.cost is None
+                    else -round_half_up_div(original.cost * line["quantity"], original.quantity))
+            commission = (-round_half_up_div(original.commission * line["amount"], original.amount)
+                          if original.amount else 0)
             line_rows.append({
                 "sale_id": return_id, "line_no": line["line_no"], "product_id": original.product_id,
                 "stars": original.stars, "potential_5_star": original.potential_5_star,

@@ -18,6 +18,8 @@ def test_bad_settings_name_the_field_and_change_nothing(admin_client, db):
     response = admin_client.post("/admin/settings", data={"name": "X", "bank_bin": "97043", "tax_code": "12ab"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "bank_bin" in page and "tax_code" in page
+    assert "Chưa lưu cài đặt:" in page and "(VietQR): 6 chữ số, ví dụ 970436." in page  # in the admin's language
+    assert '<span class="error-text">6 chữ số, ví dụ 970436</span>' in page  # and beside the field
     assert db.session.scalar(select(Showroom)) is None
 
 

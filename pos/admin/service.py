@@ -7,19 +7,23 @@ from sqlalchemy import select
 from pos.audit import record_audit
 from pos.catalog.service import snapshot
 from pos.database import atomic
-from pos.errors import NotFound, ValidationError
+from pos.errors import NotFound, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.models import Showroom, User
 
-SHOWROOM_FIELDS = ("name", "address", "ward", "district", "province", "tax_code", "phone", "invoice_symbol",
-                   "bank_bin", "bank_account", "bank_account_name")
+SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages
+    "name": Text("Name"), "address": Text("Address"), "ward": Text("Ward"), "district": Text("District"),
+    "province": Text("Province"), "tax_code": Text("Tax code"), "phone": Text("Phone"),
+    "invoice_symbol": Text("E-invoice symbol"), "bank_bin": Text("Bank BIN (VietQR)"),
+    "bank_account": Text("Bank account"), "bank_account_name": Text("Account name"),
+}
 _RULES = {
-    "name": (r".{1,200}", "required, at most 200 characters"),
-    "tax_code": (r"(\d{10}(-\d{3})?)?", "10 digits, or 10-3 for a branch"),
-    "invoice_symbol": (r"([12]C\d{2}[A-Z]{3})?", "like 1C26MAA (cash-register invoices: M)"),
-    "bank_bin": (r"(\d{6})?", "6 digits, e.g. 970436"),
-    "bank_account": (r"([0-9A-Za-z]{1,19})?", "1 to 19 letters or digits"),
-    "bank_account_name": (r"[A-Z0-9 ]{0,50}", "capital letters without diacritics, as the bank shows it"),
+    "name": (r".{1,200}", Text("required, at most 200 characters")),
+    "tax_code": (r"(\d{10}(-\d{3})?)?", Text("10 digits, or 10-3 for a branch")),
+    "invoice_symbol": (r"([12]C\d{2}[A-Z]{3})?", Text("like 1C26MAA (cash-register invoices: M)")),
+    "bank_bin": (r"(\d{6})?", Text("6 digits, e.g. 970436")),
+    "bank_account": (r"([0-9A-Za-z]{1,19})?", Text("1 to 19 letters or digits")),
+    "bank_account_name": (r"[A-Z0-9 ]{0,50}", Text("capital letters without diacritics, as the bank shows it")),
 }
 
 
@@ -31,13 +35,14 @@ def local_showroom_row() -> Showroom:
 
 def save_settings(data: dict) -> Showroom:
     clean = {field: str(data.get(field) or "").strip() for field in SHOWROOM_FIELDS}
-    errors = {field: message for field, (pattern, message) in _RULES.items()
+    errors = {field: problem for field, (pattern, problem) in _RULES.items()
               if not re.fullmatch(pattern, clean[field])}
-    errors |= {f: "at most 300 characters" for f in ("address", "ward", "district", "province", "phone")
+    errors |= {f: Text("at most 300 characters") for f in ("address", "ward", "district", "province", "phone")
                if len(clean[f]) > 300}
     if errors:
-        raise ValidationError("Settings not saved: %(problems)s.",
-                              problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        problems = TextList((Text("%(field)s: %(problem)s", field=SHOWROOM_FIELDS[f], problem=problem)
+                             for f, problem in errors.items()), "; ")
+        raise ValidationError("Settings not saved: %(problems)s.", problems=problems, fields=errors)
     with atomic():
         showroom = local_showroom_row()
         before = snapshot(showroom, SHOWROOM_FIELDS) if showroom.id else None

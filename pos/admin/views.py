@@ -23,7 +23,7 @@ def settings():
             flash(_("Settings saved."), "success")
             return redirect(url_for("admin.settings"))
         except DomainError as error:
-            errors = error.fields
+            errors = error.field_messages
             flash(error.message, "error")
     showroom = local_showroom_row()
     values = values or {field: getattr(showroom, field) or "" for field in SHOWROOM_FIELDS}

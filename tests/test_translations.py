@@ -44,6 +44,17 @@ def test_every_message_of_an_area_is_translated_to_vietnamese(area):
     assert sorted(m for m in msgids(area) if not translated.get(m)) == []
 
 
+def test_a_message_reads_the_same_in_every_area():
+    """The areas' catalogs are merged at run time, so an English text translated two ways would read whichever
+    way the first catalog found says, on every page."""
+    translations: dict[str, dict[str, str]] = {}
+    for area in ["core", *AREAS]:
+        for msgid, msgstr in catalog(area).items():
+            if msgstr:
+                translations.setdefault(msgid, {})[area] = msgstr if isinstance(msgstr, str) else msgstr[0]
+    assert {m: t for m, t in translations.items() if len(set(t.values())) > 1} == {}
+
+
 def test_service_errors_carry_a_constant_message():
     built_at_run_time = []
     for path in ROOT.glob("pos/**/*.py"):

@@ -56,27 +56,28 @@ def parse_item(spec: str, lot_code: str = "") -> tuple[str, int, str]:
     parts = spec.split(":")
     code, quantity, lot = parts[0].strip(), 1, (lot_code or "").strip()
     if not code:
-        raise ValidationError("'%(spec)s': a SKU or GTIN is required.", spec=spec[:60], fields={"sku": "required"})
+        raise ValidationError("'%(spec)s': a SKU or GTIN is required.", spec=spec[:60],
+                              fields={"sku": Text("required")})
     if len(parts) > 3:
         raise ValidationError("'%(spec)s': write SKU:QUANTITY or SKU:QUANTITY:LOT.", spec=spec[:60],
-                              fields={"sku": "format"})
+                              fields={"sku": Text("write SKU:QUANTITY")})
     if len(parts) >= 2:
         try:
             quantity = int(parts[1].strip())
         except ValueError:
             raise ValidationError("'%(spec)s': the quantity must be a whole number.", spec=spec[:60],
-                                  fields={"quantity": "must be a whole number"}) from None
+                                  fields={"quantity": Text("must be a whole number")}) from None
     if len(parts) == 3 and parts[2].strip():
         lot = parts[2].strip()
     if quantity <= 0:
         raise ValidationError("'%(spec)s': the quantity must be at least 1.", spec=spec[:60],
-                              fields={"quantity": "must be at least 1"})
+                              fields={"quantity": Text("must be at least 1")})
     if quantity > MAX_QUANTITY:
         raise ValidationError("'%(spec)s': at most %(max)d labels of one product.", spec=spec[:60], max=MAX_QUANTITY,
-                              fields={"quantity": f"must be at most {MAX_QUANTITY}"})
+                              fields={"quantity": Text("at most %(max)d", max=MAX_QUANTITY)})
     if len(lot) > gs1.MAX_LOT_LENGTH:
         raise ValidationError("Lot '%(lot)s' is longer than %(max)d characters.", lot=lot[:40], max=gs1.MAX_LOT_LENGTH,
-                              fields={"lot": f"at most {gs1.MAX_LOT_LENGTH} characters"})
+                              fields={"lot": Text("at most %(max)d characters", max=gs1.MAX_LOT_LENGTH)})
     return code, quantity, lot
 
 
@@ -84,14 +85,15 @@ def find_product(code: str) -> Product:
     try:
         return find_by_code(code).product
     except DomainError as error:
-        raise ValidationError("Unknown SKU or GTIN '%(value)s'.", value=code[:60], fields={"sku": "unknown"}) from error
+        raise ValidationError("Unknown SKU or GTIN '%(value)s'.", value=code[:60],
+                              fields={"sku": Text("unknown SKU or GTIN")}) from error
 
 
 def find_lot(product: Product, code: str) -> Lot:
     lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == code).order_by(Lot.id))
     if lot is None:
         raise ValidationError("Lot '%(lot)s' of %(sku)s was never received; check the lot code.", lot=code, sku=product.sku,
-                              fields={"lot": "unknown"})
+                              fields={"lot": Text("never received")})
     return lot
 
 
@@ -100,10 +102,10 @@ def resolve_items(specs: list[str], lots: list[str] | None = None) -> list[Label
     lots = list(lots or [])
     specs = [s for s in (specs or []) if s and s.strip()]
     if not specs:
-        raise ValidationError("Choose at least one product (SKU:QUANTITY).", fields={"sku": "required"})
+        raise ValidationError("Choose at least one product (SKU:QUANTITY).", fields={"sku": Text("required")})
     if len(lots) > len(specs):
         raise ValidationError("More lots than products: give one lot per product, in the same order.",
-                              fields={"lot": "one per product"})
+                              fields={"lot": Text("one lot per product")})
     items = []
     for index, spec in enumerate(specs):
         code, quantity, lot_code = parse_item(spec, lots[index] if index < len(lots) else "")
@@ -113,7 +115,7 @@ def resolve_items(specs: list[str], lots: list[str] | None = None) -> list[Label
     total = sum(item.quantity for item in items)
     if total > MAX_LABELS:
         raise ValidationError("%(total)d labels is too many for one job (at most %(max)d).", total=total, max=MAX_LABELS,
-                              fields={"quantity": f"total at most {MAX_LABELS}"})
+                              fields={"quantity": Text("at most %(max)d in all", max=MAX_LABELS)})
     return items
 
 
@@ -143,7 +145,7 @@ def check_ratings(items: list[LabelItem], with_stars: bool = True) -> None:
     if reasons:
         raise ValidationError("%(reasons)s Remove it, or print plain labels without the OCOP mark.",
                               reasons=TextList(reasons, " "),
-                              fields={"sku": "no valid rating"})
+                              fields={"sku": Text("no valid OCOP rating")})
 
 
 def label_content(item: LabelItem, *, with_stars: bool = True, base_url: str | None = None) -> LabelContent:
@@ -187,9 +189,10 @@ def parse_start(value, preset) -> int:
     try:
         start = int(text)
     except ValueError:
-        raise ValidationError("The start position must be a whole number.", fields={"start": "must be a whole number"}) from None
+        raise ValidationError("The start position must be a whole number.",
+                              fields={"start": Text("must be a whole number")}) from None
     if not 1 <= start <= preset.per_page:
         raise ValidationError("Start position %(start)d is off the sheet: a %(preset)s sheet has positions "
                               "1 to %(last)d.", start=start, preset=preset.key, last=preset.per_page,
-                              fields={"start": f"between 1 and {preset.per_page}"})
+                              fields={"start": Text("from 1 to %(max)d", max=preset.per_page)})
     return start

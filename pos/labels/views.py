@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from io import BytesIO
 
 from pos.auth.access import role_required
-from pos.errors import DomainError, ValidationError
+from pos.errors import DomainError, Text, ValidationError
 from pos.labels import bp, scans, service
 from pos.labels.render import PRESETS, render_png, render_png_image, render_sheet_pdf
 from pos.printing import PAPER_DOTS, print_raster
@@ -48,7 +48,7 @@ def index():
         try:
             items, contents, preset, start, with_stars = _job(request.args)
         except ValidationError as error:
-            context.update(error=error.message, fields=error.fields)
+            context.update(error=error.message, fields=error.field_messages)
         else:
             cells = [None] * (start - 1) + list(contents)
             cells += [""] * (-len(cells) % preset.per_page)  # the rest of the last sheet stays free
@@ -94,7 +94,7 @@ def print_thermal():
         items, contents, preset, _start, _stars = _job(request.form)
         if len(contents) > MAX_THERMAL_LABELS:
             raise ValidationError("At most %(n)d labels per thermal print job.", n=MAX_THERMAL_LABELS,
-                                  fields={"quantity": "too many"})
+                                  fields={"quantity": Text("at most %(n)d", n=MAX_THERMAL_LABELS)})
         dots = PAPER_DOTS.get(current_app.config["RECEIPT_WIDTH_MM"], 576)
         width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)
         for content in contents:

@@ -257,11 +257,11 @@ def test_a_reversed_date_range_is_explained_in_the_users_language(boss, reported
     query = "/central/reports/products?preset=custom&start=2026-11-20&end=2026-11-01"
     page = boss.get(query)
     assert page.status_code == 422
-    assert "Bộ lọc báo cáo không hợp lệ: end: the end is before the start" in page.get_data(as_text=True)
+    assert "Bộ lọc báo cáo không hợp lệ: Đến ngày: ngày kết thúc trước ngày bắt đầu" in page.get_data(as_text=True)
     boss.post("/lang/en")  # the manager picks English; it is remembered for the session
     answer = boss.get(query, headers={"Accept": "application/json"})
     assert answer.status_code == 422 and answer.json["error"] == "validation_error"
-    assert answer.json["message"] == "The report filters are not valid: end: the end is before the start"
+    assert answer.json["message"] == "The report filters are not valid: To: the end is before the start"
     assert answer.json["fields"] == {"end": "the end is before the start"}
 
 

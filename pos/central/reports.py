@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import BigInteger, cast, func, select, union_all
 
 from pos.catalog.text import fold
-from pos.errors import NotFound, ValidationError
+from pos.errors import NotFound, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ, to_local
 from pos.models import (
@@ -72,43 +72,48 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     raise ValueError(preset)
 
 
+FILTER_LABELS = {"preset": Text("Period"), "start": Text("From"), "end": Text("To"), "group": Text("Group"),
+                 "stars": Text("Stars"), "showroom": Text("Showroom"), "sort": Text("Sort by")}
+
+
 def parse_filter(args, *, own_showroom: str | None = None, today: date | None = None) -> ReportFilter:
     """From query-string arguments; every problem is a ValidationError naming the field."""
     today = today or datetime.now(LOCAL_TZ).date()
     errors = {}
     preset = args.get("preset") or ("custom" if args.get("start") else "this_month")
     if preset not in PRESETS:
-        errors["preset"] = f"one of {', '.join(PRESETS)}"
+        errors["preset"] = Text("one of %(choices)s", choices=", ".join(PRESETS))
         preset = "this_month"
     if preset == "custom":
         start, end = _date(args.get("start"), "start", errors), _date(args.get("end"), "end", errors)
         if start and end:
             if end < start:
-                errors["end"] = "the end is before the start"
+                errors["end"] = Text("the end is before the start")
             elif (end - start).days >= MAX_RANGE_DAYS:
-                errors["end"] = "choose at most ten years"
+                errors["end"] = Text("choose at most ten years")
             elif start > today:
-                errors["start"] = "the range starts in the future"
+                errors["start"] = Text("the range starts in the future")
     else:
         start, end = preset_range(preset, today)
     group = args.get("group") or None
     if group and group not in OCOP_GROUPS:
-        errors["group"] = "unknown OCOP group"
+        errors["group"] = Text("unknown OCOP group")
     stars = args.get("stars") or None
     if stars and stars not in STAR_CHOICES:
-        errors["stars"] = "one of 3, 4, 5, p5 (potential 5★), 0 (unrated)"
+        errors["stars"] = Text("one of 3, 4, 5, p5 (potential 5★), 0 (unrated)")
     showroom = (args.get("showroom") or "").strip().upper() or None
     if own_showroom:
         showroom = own_showroom  # a showroom's manager sees only their own showroom
     elif showroom and not db.session.scalar(select(Showroom.id).where(Showroom.code == showroom)):
-        errors["showroom"] = "unknown showroom"
+        errors["showroom"] = Text("unknown showroom")
     producer = (args.get("producer") or "").strip()[:200] or None
     sort = args.get("sort") or "revenue"
     if sort not in SORTABLE:
-        errors["sort"] = f"one of {', '.join(SORTABLE)}"
+        errors["sort"] = Text("one of %(choices)s", choices=", ".join(SORTABLE))
     if errors:
-        raise ValidationError("The report filters are not valid: %(problems)s",
-                              problems="; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)
+        problems = TextList((Text("%(field)s: %(problem)s", field=FILTER_LABELS.get(k, k), problem=v)
+                             for k, v in errors.items()), "; ")
+        raise ValidationError("The report filters are not valid: %(problems)s", problems=problems, fields=errors)
     return ReportFilter(start=start, end=end, preset=preset, showroom=showroom, group=group, stars=stars,
                         producer=producer, q=(args.get("q") or "").strip()[:100], sort=sort,
                         descending=args.get("dir") != "asc")
@@ -118,10 +123,10 @@ def _date(text, name, errors):
     try:
         value = date.fromisoformat((text or "").strip())
     except ValueError:
-        errors[name] = "a date like 2026-11-25"
+        errors[name] = Text("a date like 2026-11-25")
         return None
     if not date(2000, 1, 1) <= value <= date(2100, 1, 1):
-        errors[name] = "a date between 2000 and 2100"
+        errors[name] = Text("a date between 2000 and 2100")
         return None
     return value
 

@@ -2,6 +2,7 @@
 code and templates (service errors included) is translated in that area's catalog, and no service error is
 raised with a message built at run time (an f-string could never be translated)."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-ERRORS = ("ValidationError", "NotFound", "Conflict", "InvalidBarcode", "OutOfStock", "PrinterError", "Unauthorized",
-          "ApprovalRequired", "DomainError", "Text")
-KEYWORDS = DEFAULT_KEYWORDS | {"_l": None} | {name: None for name in ERRORS}
+# What `make extract-translations` collects: the Makefile's KEYWORDS, read here so there is one list.
+MAKE_KEYWORDS = re.findall(r"-k (\w+)", re.search(r"^KEYWORDS = ((?:.*\\\n)*.*)$", (ROOT / "Makefile").read_text(),
+                                                    re.M).group(1))
+ERRORS = (*(name for name in MAKE_KEYWORDS if name != "_l"), "DomainError")
+KEYWORDS = DEFAULT_KEYWORDS | {name: None for name in MAKE_KEYWORDS}
 AREAS = sorted(p.parent.name for p in ROOT.glob("pos/*/translations"))
 
 
@@ -65,3 +68,19 @@ def test_service_errors_carry_a_constant_message():
                     and node.args and not isinstance(node.args[0], ast.Constant)):
                 built_at_run_time.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert built_at_run_time == []
+
+
+def test_every_error_class_is_a_keyword_of_the_extraction():
+    """A new DomainError subclass must be added to the Makefile's KEYWORDS, or its messages are never collected."""
+    import importlib
+    import pkgutil
+
+    import pos
+    from pos.errors import DomainError
+    for module in pkgutil.walk_packages(pos.__path__, "pos."):
+        importlib.import_module(module.name)
+
+    def subclasses(cls):
+        return {cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))}
+    missing = {cls.__name__ for cls in subclasses(DomainError)} - set(MAKE_KEYWORDS) - {"DomainError"}
+    assert missing == set()

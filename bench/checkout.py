@@ -9,7 +9,6 @@
 """
 import argparse
 import concurrent.futures
-import json
 import os
 import re
 import sqlite3
@@ -111,8 +110,8 @@ def bench_service(db_path: Path, sales: int):
         for line in copied["sale_lines"]:
             conn.execute(inserts["sale_lines"], line | {"sale_id": sale_id})
         for movement in copied["stock_movements"]:
-            conn.execute("UPDATE lots SET on_hand = on_hand + :quantity WHERE id = :lot_id AND on_hand + :quantity >= 0",
-                         movement)
+            conn.execute("UPDATE lots SET on_hand = on_hand + :quantity WHERE id = :lot_id"
+                         " AND on_hand + :quantity >= 0", movement)
             conn.execute("UPDATE stock_levels SET on_hand = on_hand + :quantity WHERE product_id = :product_id"
                          " AND on_hand + :quantity >= 0", movement)
             conn.execute(inserts["stock_movements"], movement | {"document_id": sale_uuid})

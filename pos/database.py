@@ -3,6 +3,7 @@ import contextvars
 import fcntl
 import os
 import re
+import sqlite3
 import threading
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
@@ -104,8 +105,11 @@ def claim(model, row_id: int, from_status: str, **values):
     return row, result.rowcount == 1
 
 
-# SQLite stores times as text; these are SQLAlchemy's forms, so the ORM reads back what Sql wrote.
-_SQLITE_VALUES = {datetime: lambda moment: moment.isoformat(" ", "microseconds"), date: date.isoformat}
+# SQLite stores dates and times as text. Sql hands the driver Python values, and these adapters write them in
+# SQLAlchemy's text forms, so the ORM reads back what Sql wrote. SQLAlchemy converts its own values before they
+# reach the driver, so nothing else is affected.
+sqlite3.register_adapter(datetime, lambda moment: moment.isoformat(" ", "microseconds"))
+sqlite3.register_adapter(date, date.isoformat)
 
 
 class Sql:
@@ -114,9 +118,9 @@ class Sql:
     statement (~12 µs) against the driver's (~1 µs) was most of a sale's time that is not the disk's.
 
     Written with :name parameters, which SQLite takes as they are and psycopg as %(name)s; `for_update` is
-    added on PostgreSQL only (SQLite's write lock already covers the rows). Values go as the driver takes them;
-    on SQLite dates and datetimes go as SQLAlchemy's text. A driver error is raised as SQLAlchemy's, so an
-    IntegrityError is caught the same wherever it comes from."""
+    added on PostgreSQL only (SQLite's write lock already covers the rows). Values go as the driver takes them
+    (on SQLite, dates and datetimes as SQLAlchemy writes them: see the adapters above). A driver error is raised
+    as SQLAlchemy's, so an IntegrityError is caught the same wherever it comes from."""
 
     def __init__(self, statement: str, *, for_update: bool = False):
         self.sqlite = statement
@@ -128,15 +132,14 @@ class Sql:
         return self._execute("execute", params or {})
 
     def many(self, rows: list[dict]) -> None:
-        if rows:
+        if len(rows) == 1:  # the usual sale line or lot; the driver's executemany costs more for one row
+            self._execute("execute", rows[0])
+        elif rows:
             self._execute("executemany", rows)
 
     def _execute(self, method: str, params):
         driver, dialect = _transaction_driver(db.session())
-        sqlite = dialect.name == "sqlite"
-        if sqlite:
-            params = ([_sqlite_row(row) for row in params] if method == "executemany" else _sqlite_row(params))
-        statement = self.sqlite if sqlite else self.postgresql
+        statement = self.sqlite if dialect.name == "sqlite" else self.postgresql
         cursor = driver.cursor()
         try:
             getattr(cursor, method)(statement, params)
@@ -161,8 +164,3 @@ def _transaction_driver(session: Session):
 def _forget_transaction_driver(session: Session, transaction) -> None:
     if transaction.parent is None:  # the connection goes back to the pool
         session.info.pop(_DRIVER, None)
-
-
-def _sqlite_row(params: dict) -> dict:
-    return {key: (convert(value) if (convert := _SQLITE_VALUES.get(type(value))) else value)
-            for key, value in params.items()}

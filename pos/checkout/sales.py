@@ -2,21 +2,19 @@
 its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check).
 
 This is the hottest write path of a showroom: its writes are hand-written `Sql` on the session's transaction
-(pos/database.py says why), and the sale is handed back as ORM objects built from the rows just written."""
+(pos/database.py says why), and the sale is answered as plain values (RecordedSale) from the rows just written."""
 import functools
 import hashlib
 import json
 import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached, selectinload
-from sqlalchemy.orm.instrumentation import manager_of_class
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import selectinload
 
 from pos.audit import record_audit
 from pos.catalog.ratings import is_sellable_as_ocop, rating_status
@@ -28,7 +26,7 @@ from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, Validatio
 from pos.extensions import db
 from pos.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
-from pos.models import PAYMENT_METHODS, Payment, Sale, SaleLine, StockLevel
+from pos.models import PAYMENT_METHODS, Sale, StockLevel
 from pos.models.base import utcnow
 from pos.outbox import enqueue, iso_utc
 
@@ -45,19 +43,71 @@ _INSERT_SALE = Sql(
     "INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal, discount_total, total,"
     " vat_total, approved_by, payload_hash) VALUES (:uuid, :number, :lookup_code, :shift_id, :cashier_id, :created_at,"
     " :subtotal, :discount_total, :total, :vat_total, :approved_by, :payload_hash) RETURNING id")
-_INSERT_LINE = Sql(
+_INSERT_LINES = Sql(
     "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name_vi, quantity, unit_price, discount, amount,"
     " vat_rate, vat_amount, stars, potential_5_star, unit_cost, consignment, returned_quantity) VALUES (:sale_id,"
     " :line_no, :product_id, :sku, :name_vi, :quantity, :unit_price, :discount, :amount, :vat_rate, :vat_amount,"
-    " :stars, :potential_5_star, :unit_cost, :consignment, :returned_quantity) RETURNING id")
-_INSERT_PAYMENT = Sql("INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
-                      " (:sale_id, :method, :amount, :tendered, :change, :reference) RETURNING id")
+    " :stars, :potential_5_star, :unit_cost, :consignment, :returned_quantity)")
+_INSERT_PAYMENTS = Sql("INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
+                       " (:sale_id, :method, :amount, :tendered, :change, :reference)")
 
 
 @dataclass(frozen=True)
 class Cashier:
     id: int
     username: str
+
+
+@dataclass(frozen=True)
+class RecordedLine:
+    line_no: int
+    product_id: int
+    sku: str
+    name_vi: str
+    quantity: int
+    unit_price: int
+    discount: int
+    amount: int
+    vat_rate: int
+    vat_amount: int
+    stars: int | None
+
+
+@dataclass(frozen=True)
+class RecordedPayment:
+    method: str
+    amount: int
+    tendered: int
+    change: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class RecordedSale:
+    """What record_sale answers the till with: the sale as it was recorded, as plain values (building ORM objects
+    for it cost more than the statements that wrote it). The ORM Sale is there for whoever needs more."""
+    id: int
+    uuid: str
+    number: str
+    lookup_code: str
+    created_at: datetime
+    subtotal: int
+    discount_total: int
+    total: int
+    vat_total: int
+    lines: tuple[RecordedLine, ...]
+    payments: tuple[RecordedPayment, ...]
+
+    @classmethod
+    def of(cls, sale: Sale) -> "RecordedSale":
+        return cls(sale.id, sale.uuid, sale.number, sale.lookup_code, sale.created_at, sale.subtotal,
+                   sale.discount_total, sale.total, sale.vat_total,
+                   tuple(RecordedLine(*(getattr(l, f) for f in _LINE_FIELDS)) for l in sale.lines),
+                   tuple(RecordedPayment(*(getattr(p, f) for f in _PAYMENT_FIELDS)) for p in sale.payments))
+
+
+_LINE_FIELDS = tuple(RecordedLine.__dataclass_fields__)
+_PAYMENT_FIELDS = tuple(RecordedPayment.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -249,7 +299,7 @@ def parse_uuid(value) -> str:
         raise ValidationError("The sale needs the UUID the till made.", fields={"uuid": "not a UUID"})
 
 
-def record_sale(payload: dict, cashier) -> tuple[Sale, bool]:
+def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     """Record the till's sale. Returns (sale, created); the same UUID again returns the first sale."""
     if not isinstance(payload, dict):
         raise ValidationError("The sale must be a JSON object.", fields={"body": "not an object"})
@@ -272,8 +322,7 @@ def record_sale(payload: dict, cashier) -> tuple[Sale, bool]:
         if existing is None:
             raise
     if existing is not None:
-        return db.session.get(Sale, existing), False
-    db.session.add(recorded)
+        return RecordedSale.of(find_sale(sale_uuid)), False
     return recorded, True
 
 
@@ -330,7 +379,7 @@ def _unrated_name(product) -> Text:
     return Text("%(name)s (unrated)", name=product.name_vi)
 
 
-def _record(sale_uuid, payload, priced: PricedSale, cashier, approval: Approval) -> Sale:
+def _record(sale_uuid, payload, priced: PricedSale, cashier, approval: Approval) -> RecordedSale:
     """Write the sale, its lines, payments, stock movements and outbox row; inside atomic()."""
     config, cart, products, approver = current_app.config, priced.cart, priced.products, priced.approver
     shift_id = require_open_shift()
@@ -353,27 +402,16 @@ def _record(sale_uuid, payload, priced: PricedSale, cashier, approval: Approval)
             "potential_5_star": bool(rating and rating.potential_5_star),
             "unit_cost": product.average_cost or None, "consignment": consigned, "returned_quantity": 0})
     payment_rows = [{"sale_id": sale["id"]} | p for p in priced.payments]
-    for statement, rows in ((_INSERT_LINE, sale_lines), (_INSERT_PAYMENT, payment_rows)):
-        for row in rows:  # one by one: each row's id is then free, and the sale is handed back whole
-            row["id"] = statement.run(row).fetchone()[0]
+    _INSERT_LINES.many(sale_lines)
+    _INSERT_PAYMENTS.many(payment_rows)
     if approver:
         record_audit("override", "sale", sale_uuid, user=approver,
                      note=f"approved at the till for {cashier.username}: sale {sale['number']}")
     enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions))
-    recorded = _as_loaded(Sale, sale)
-    set_committed_value(recorded, "lines", [_as_loaded(SaleLine, row) for row in sale_lines])
-    set_committed_value(recorded, "payments", [_as_loaded(Payment, row) for row in payment_rows])
-    return recorded
-
-
-def _as_loaded(model, row: dict):
-    """The ORM object of a row just written, as though read back: no query now, nothing to insert later.
-    Its values go straight into its __dict__, as SQLAlchemy's loading does (the constructor's attribute
-    events cost more than the statements that wrote the row)."""
-    instance = manager_of_class(model).new_instance()
-    instance.__dict__.update(row)
-    make_transient_to_detached(instance)
-    return instance
+    return RecordedSale(sale["id"], sale_uuid, sale["number"], sale["lookup_code"], sale["created_at"], cart.subtotal,
+                        cart.discount_total, cart.total, cart.vat_total,
+                        tuple(RecordedLine(*(row[f] for f in _LINE_FIELDS)) for row in sale_lines),
+                        tuple(RecordedPayment(*(row[f] for f in _PAYMENT_FIELDS)) for row in payment_rows))
 
 
 def _take(line, sale: dict, cashier, approval: Approval) -> tuple[bool, int]:

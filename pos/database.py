@@ -54,8 +54,12 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+    def on_begin(connection):  # on the driver itself: every transaction passes here, every sale's included
+        statement = "BEGIN IMMEDIATE" if _immediate.get() else "BEGIN"
+        try:
+            connection.connection.driver_connection.execute(statement)
+        except sqlite3.Error as error:  # e.g. locked past the busy timeout: SQLAlchemy's OperationalError
+            raise DBAPIError.instance(statement, (), error, sqlite3.Error, dialect=connection.dialect) from error
 
 
 @contextmanager

@@ -94,8 +94,11 @@ def _apply(product_id: int, lot_id: int, quantity: int) -> None:
 
 def _expire_loaded(product_id: int, lot_ids) -> None:
     """Objects already loaded in the session still hold the old figures; reload them on next access."""
+    loaded_objects = db.session.identity_map
+    if not loaded_objects:  # a till's sale loads none
+        return
     for model, key in [(StockLevel, product_id)] + [(Lot, lot_id) for lot_id in lot_ids]:
-        loaded = db.session.identity_map.get(identity_key(model, key))
+        loaded = loaded_objects.get(identity_key(model, key))
         if loaded is not None:
             db.session.expire(loaded, ["on_hand", "average_cost"] if model is StockLevel else ["on_hand"])
 

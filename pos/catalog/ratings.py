@@ -31,6 +31,8 @@ def rating_status(rating, today: date | None = None) -> str:
     return "valid"
 
 
+SELLABLE_STATUSES = ("valid", "expiring")  # only a still valid 3★+ rating lets a product carry the OCOP mark
+
+
 def is_sellable_as_ocop(rating, today: date | None = None) -> bool:
-    """Only a valid (or expiring, still valid) 3★+ rating lets a product carry the OCOP mark."""
-    return rating_status(rating, today) in ("valid", "expiring")
+    return rating_status(rating, today) in SELLABLE_STATUSES

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from pos.audit import record_audit
-from pos.catalog.ratings import is_sellable_as_ocop, rating_status
+from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.checkout.approvals import Approval, Approver, check_approval
 from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
@@ -134,6 +134,12 @@ class SaleProduct:
     producer_tax_code: str
     average_cost: int | None
     rating: SaleRating | None  # None when never rated
+    rating_status: str  # valid, expiring, expired, revoked or unrated, today
+
+    @property
+    def ocop_rating(self) -> SaleRating | None:
+        """The rating the sale records: only one that still lets the product carry the OCOP mark."""
+        return self.rating if self.rating_status in SELLABLE_STATUSES else None
 
 
 @functools.lru_cache(maxsize=MAX_LINES)
@@ -152,12 +158,13 @@ def _sale_products_sql(count: int) -> Sql:
 def _sale_products(ids) -> dict[int, SaleProduct]:
     ids = list(ids)
     rows = _sale_products_sql(len(ids)).run({f"id{i}": product_id for i, product_id in enumerate(ids)}).fetchall()
-    products = {}
+    products, today = {}, date.today()
     for row in rows:
         rating_id, stars, potential_5_star, valid_until, revoked_on = row[11:]
         rating = None if rating_id is None else SaleRating(stars, bool(potential_5_star), _date(valid_until),
                                                           _date(revoked_on))
-        products[row[0]] = SaleProduct(*row[:5], bool(row[5]), *row[6:11], rating=rating)
+        products[row[0]] = SaleProduct(*row[:5], bool(row[5]), *row[6:11], rating=rating,
+                                       rating_status=rating_status(rating, today))
     return products
 
 
@@ -355,8 +362,7 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
                if line["product_id"] not in products or not products[line["product_id"]].active}
     if missing:
         raise ValidationError("The sale has unknown or inactive products.", fields=missing)
-    unrated = [products[line["product_id"]] for line in lines
-               if not is_sellable_as_ocop(products[line["product_id"]].rating)]
+    unrated = [products[line["product_id"]] for line in lines if not products[line["product_id"]].ocop_rating]
     approver = None
     if unrated:
         names = TextList(_unrated_name(p) for p in unrated)
@@ -371,10 +377,9 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
 
 def _unrated_name(product) -> Text:
     """The product's name and why its OCOP rating does not count, for what a manager must approve."""
-    status = rating_status(product.rating)
-    if status == "expired":
+    if product.rating_status == "expired":
         return Text("%(name)s (expired)", name=product.name_vi)
-    if status == "revoked":
+    if product.rating_status == "revoked":
         return Text("%(name)s (revoked)", name=product.name_vi)
     return Text("%(name)s (unrated)", name=product.name_vi)
 
@@ -393,7 +398,7 @@ def _record(sale_uuid, payload, priced: PricedSale, cashier, approval: Approval)
     for line_no, line in enumerate(cart.lines, start=1):
         product = line.product
         consigned, commissions[line_no] = _take(line, sale, cashier, approval)
-        rating = product.rating if is_sellable_as_ocop(product.rating) else None
+        rating = product.ocop_rating
         sale_lines.append({
             "sale_id": sale["id"], "line_no": line_no, "product_id": product.id, "sku": product.sku,
             "name_vi": product.name_vi, "quantity": line.quantity, "unit_price": line.unit_price,

@@ -141,7 +141,7 @@ def test_manager_sees_why_a_label_is_refused(app, manager_client, cashier_client
     assert "nhãn không được in sao" in html
     assert '<span class="error-text">không có hạng OCOP còn hiệu lực</span>' in html  # beside the field, in words
     unknown = manager_client.get("/labels/?sku=NOPE:1").get_data(as_text=True)
-    assert '<span class="error-text">SKU hoặc GTIN không có</span>' in unknown
+    assert '<span class="error-text">không tìm thấy SKU hoặc GTIN</span>' in unknown
     assert "cannot show stars" in manager_client.get("/labels/?sku=OLD:3&lang=en").get_data(as_text=True)
     assert manager_client.get("/labels/sheet.pdf?sku=OLD:3").status_code == 422
     assert cashier_client.get("/labels/").status_code == 403

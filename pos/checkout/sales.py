@@ -8,7 +8,7 @@ import hashlib
 import json
 import secrets
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from flask import current_app
@@ -106,8 +106,8 @@ class RecordedSale:
                    tuple(RecordedPayment(*(getattr(p, f) for f in _PAYMENT_FIELDS)) for p in sale.payments))
 
 
-_LINE_FIELDS = tuple(RecordedLine.__dataclass_fields__)
-_PAYMENT_FIELDS = tuple(RecordedPayment.__dataclass_fields__)
+_LINE_FIELDS = tuple(f.name for f in fields(RecordedLine))
+_PAYMENT_FIELDS = tuple(f.name for f in fields(RecordedPayment))
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,8 @@ def _number_for(sale_uuid: str, code: str) -> str:
 
 
 def _next_number(prefix: str) -> str:
-    """The day's next number: 0001 to 9999, then 10000 on (a fifth digit, not a collision with 1000)."""
+    """The day's next number: 0001 to 9999, then 10000 on. Each width is counted on its own, as text sorts
+    10000 before 9999."""
     for digits in (4, 5, 6):
         last = _LAST_NUMBER.run({"low": prefix + "0" * digits, "high": prefix + "9" * digits,
                                  "length": len(prefix) + digits}).fetchone()[0]

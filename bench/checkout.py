@@ -62,7 +62,8 @@ def bench_service(db_path: Path, sales: int, rounds: int = 5):
     """Sales through the service and the same rows by hand, in alternating rounds (both meet the same load from
     the rest of this shared machine); returns both rates in sales per second."""
     from pos import create_app
-    from pos.checkout.sales import Cashier, record_sale
+    from pos.auth.service import StaffMember
+    from pos.checkout.sales import record_sale
     from pos.checkout.shifts import current_shift, open_shift
     from pos.extensions import db
     from pos.models import Product, User
@@ -72,7 +73,7 @@ def bench_service(db_path: Path, sales: int, rounds: int = 5):
         if not current_shift():
             open_shift(cashier, 0)
         ids = db.session.scalars(db.select(Product.id).where(Product.sku.in_(["CSQA-100", "STH-HAT", "GBT-AM"]))).all()
-        cashier = Cashier(cashier.id, cashier.username)  # the user as a request has it loaded
+        cashier = StaffMember(cashier.id, cashier.username)  # the user as a request has it loaded
 
         def service_sale(_n):  # a fresh session per sale, as a request has; loading the user is figure 2's part
             body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": i, "quantity": 1} for i in ids],

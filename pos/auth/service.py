@@ -1,4 +1,5 @@
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,6 +13,13 @@ from pos.models import ROLES, User
 MIN_PASSWORD_LENGTH = 8
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A user as plain values: still readable once the transaction that loaded the User has ended."""
+    id: int
+    username: str
 
 
 def authenticate(username: str, password: str) -> User | None:

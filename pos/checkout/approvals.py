@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from pos.auth.service import StaffMember
 from pos.errors import DomainError, Text
 from pos.extensions import db
 from pos.models import User
@@ -16,19 +17,13 @@ class ApprovalRequired(DomainError):
 
 
 @dataclass(frozen=True)
-class Approver:
-    id: int
-    username: str
-
-
-@dataclass(frozen=True)
 class Approval:
     """What the till sent as a manager's approval, checked once. The check (a password hash, ~0.1 s) can so
     be made before a write transaction starts, and what it approves decided inside."""
     given: bool
-    approver: Approver | None  # the manager; None when not given, or refused
+    approver: StaffMember | None  # the manager; None when not given, or refused
 
-    def require(self, reason: Text) -> Approver:
+    def require(self, reason: Text) -> StaffMember:
         """The approving manager, or ApprovalRequired saying what needs approving."""
         if not self.given:
             raise ApprovalRequired("A manager must approve: %(reason)s", reason=reason, fields={"approval": str(reason)})
@@ -45,9 +40,9 @@ def check_approval(approval: dict | None) -> Approval:
     if (user is None or not user.active or not user.has_role("manager")
             or not check_password_hash(user.password_hash, str(approval["password"])[:200])):
         return Approval(given=True, approver=None)
-    return Approval(given=True, approver=Approver(user.id, user.username))
+    return Approval(given=True, approver=StaffMember(user.id, user.username))
 
 
-def verify_manager(approval: dict | None, reason: Text) -> Approver:
+def verify_manager(approval: dict | None, reason: Text) -> StaffMember:
     """The manager approving `reason` now, or ApprovalRequired saying what needs approving."""
     return check_approval(approval).require(reason)

@@ -18,7 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from pos.audit import record_audit
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
-from pos.checkout.approvals import Approval, Approver, check_approval
+from pos.auth.service import StaffMember
+from pos.checkout.approvals import Approval, check_approval
 from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
 from pos.database import Sql, atomic
@@ -50,12 +51,6 @@ _INSERT_LINES = Sql(
     " :stars, :potential_5_star, :unit_cost, :consignment, :returned_quantity)")
 _INSERT_PAYMENTS = Sql("INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
                        " (:sale_id, :method, :amount, :tendered, :change, :reference)")
-
-
-@dataclass(frozen=True)
-class Cashier:
-    id: int
-    username: str
 
 
 @dataclass(frozen=True)
@@ -316,7 +311,7 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     order_discount = parse_discount(payload.get("discount"), "discount")
     payments = _parse_payments(payload.get("payments"))
     # Plain values: atomic() ends the request's read transaction, which expires every loaded ORM object.
-    cashier = Cashier(cashier.id, cashier.username)
+    cashier = StaffMember(cashier.id, cashier.username)
     approval = check_approval(payload.get("approval"))  # its password hash is slow: before the write lock
     try:
         with atomic():
@@ -351,7 +346,7 @@ class PricedSale:
     products: dict[int, SaleProduct]
     cart: object  # PricedCart
     payments: list[dict]  # settled: what each payment contributes, with tendered and change
-    approver: Approver | None  # the manager who approved an override
+    approver: StaffMember | None  # the manager who approved an override
 
 
 def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:

@@ -88,7 +88,18 @@ class RemoteSaleLine(db.Model):
     consignment: Mapped[bool] = mapped_column(default=False)
 
 
-class SalesRollupDaily(db.Model):
+class _ProductFigures:
+    """The figures every rollup carries."""
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    vat: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)            # of the lines whose cost is known
+    costed_revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # revenue of those lines, for the margin
+    consignment_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
+    commission: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SalesRollupDaily(_ProductFigures, db.Model):
     """Net sales per local day, showroom, product and star rating as sold. Reports read this (or its sums
     over showrooms, ProductDaily and ProductMonthly), never the lines, except to drill down."""
     __tablename__ = "sales_rollup_daily"
@@ -101,24 +112,6 @@ class SalesRollupDaily(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
     stars: Mapped[int] = mapped_column(primary_key=True)
     potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
-    units: Mapped[int] = mapped_column(BigInteger, default=0)
-    revenue: Mapped[int] = mapped_column(BigInteger, default=0)
-    vat: Mapped[int] = mapped_column(BigInteger, default=0)
-    cost: Mapped[int] = mapped_column(BigInteger, default=0)            # of the lines whose cost is known
-    costed_revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # revenue of those lines, for the margin
-    consignment_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
-    commission: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class _ProductFigures:
-    """The figures every rollup carries (see SalesRollupDaily)."""
-    units: Mapped[int] = mapped_column(BigInteger, default=0)
-    revenue: Mapped[int] = mapped_column(BigInteger, default=0)
-    vat: Mapped[int] = mapped_column(BigInteger, default=0)
-    cost: Mapped[int] = mapped_column(BigInteger, default=0)
-    costed_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
-    consignment_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
-    commission: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ProductDaily(_ProductFigures, db.Model):

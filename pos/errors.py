@@ -39,6 +39,13 @@ class TextList(Text):
         return self.separator.join(p.render(translate) if isinstance(p, Text) else str(p) for p in self.parts)
 
 
+def problem_list(problems: dict, name=lambda key: key) -> TextList:
+    """Every problem as "field: problem", joined by "; ", for inside a refusal's message; `name` turns a field's
+    key into its name in words (a Text, so it reads in the message's language)."""
+    return TextList((Text("%(field)s: %(problem)s", field=name(key), problem=problem)
+                     for key, problem in problems.items()), "; ")
+
+
 class DomainError(Exception):
     """A rule was broken. `code` is machine-readable, the message is for people, `fields` maps a field name
     to its problem.

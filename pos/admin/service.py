@@ -7,7 +7,7 @@ from sqlalchemy import select
 from pos.audit import record_audit
 from pos.catalog.service import snapshot
 from pos.database import atomic
-from pos.errors import NotFound, Text, TextList, ValidationError
+from pos.errors import NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
 from pos.models import Showroom, User
 
@@ -40,9 +40,8 @@ def save_settings(data: dict) -> Showroom:
     errors |= {f: Text("at most 300 characters") for f in ("address", "ward", "district", "province", "phone")
                if len(clean[f]) > 300}
     if errors:
-        problems = TextList((Text("%(field)s: %(problem)s", field=SHOWROOM_FIELDS[f], problem=problem)
-                             for f, problem in errors.items()), "; ")
-        raise ValidationError("Settings not saved: %(problems)s.", problems=problems, fields=errors)
+        raise ValidationError("Settings not saved: %(problems)s.", problems=problem_list(errors, SHOWROOM_FIELDS.get),
+                              fields=errors)
     with atomic():
         showroom = local_showroom_row()
         before = snapshot(showroom, SHOWROOM_FIELDS) if showroom.id else None

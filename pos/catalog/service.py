@@ -10,7 +10,7 @@ from pos.catalog import gs1
 from pos.catalog.ratings import EXPIRING_WITHIN_DAYS, valid_until
 from pos.catalog.text import fold
 from pos.database import atomic
-from pos.errors import InvalidBarcode, NotFound, Text, TextList, ValidationError
+from pos.errors import InvalidBarcode, NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
 from pos.models import (
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
@@ -88,15 +88,11 @@ def _text(data: dict, field: str, errors: dict, *, max_length: int, required=Fal
     return value
 
 
-def _details(errors: dict) -> TextList:
-    return TextList((Text("%(field)s: %(problem)s", field=k, problem=v) for k, v in errors.items()), "; ")
-
-
 def _raise_if(errors: dict, what: str):
     """Refuses a producer, product or rating with every field problem found (Texts: see DomainError)."""
     if not errors:
         return
-    detail = _details(errors)
+    detail = problem_list(errors)
     if what == "Producer":
         raise ValidationError("Producer not saved: %(detail)s.", detail=detail, fields=errors)
     if what == "Rating":

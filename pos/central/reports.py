@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import BigInteger, cast, func, select, union_all
 
 from pos.catalog.text import fold
-from pos.errors import NotFound, Text, TextList, ValidationError
+from pos.errors import NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ, to_local
 from pos.models import (
@@ -111,9 +111,8 @@ def parse_filter(args, *, own_showroom: str | None = None, today: date | None = 
     if sort not in SORTABLE:
         errors["sort"] = Text("one of %(choices)s", choices=", ".join(SORTABLE))
     if errors:
-        problems = TextList((Text("%(field)s: %(problem)s", field=FILTER_LABELS.get(k, k), problem=v)
-                             for k, v in errors.items()), "; ")
-        raise ValidationError("The report filters are not valid: %(problems)s", problems=problems, fields=errors)
+        raise ValidationError("The report filters are not valid: %(problems)s",
+                              problems=problem_list(errors, lambda key: FILTER_LABELS.get(key, key)), fields=errors)
     return ReportFilter(start=start, end=end, preset=preset, showroom=showroom, group=group, stars=stars,
                         producer=producer, q=(args.get("q") or "").strip()[:100], sort=sort,
                         descending=args.get("dir") != "asc")

@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from pos.audit import record_audit
 from pos.checkout.pricing import round_half_up_div
 from pos.database import atomic
-from pos.errors import Conflict, NotFound, Text, ValidationError
+from pos.errors import Conflict, NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
 from pos.catalog.service import parse_date
-from pos.inventory.problems import details
+from pos.inventory.problems import field_name
 from pos.models import (
     ConsignmentSettlement, ConsignmentSettlementMovement, Lot, Producer, Product, StockMovement,
 )
@@ -99,7 +99,7 @@ def clean_period(producer_id, date_from, date_to) -> tuple[Producer, date, date]
     if end and end.year > 2999:
         errors["date_to"] = Text("not after 2999")
     if errors:
-        raise ValidationError("Statement not made: %(problems)s.", problems=details(errors), fields=errors)
+        raise ValidationError("Statement not made: %(problems)s.", problems=problem_list(errors, field_name), fields=errors)
     return producer, start, end
 
 

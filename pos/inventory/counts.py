@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from pos.audit import record_audit
 from pos.catalog.service import parse_int, search_products
 from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, Text, TextList, ValidationError
+from pos.errors import Conflict, NotFound, ValidationError, problem_list
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import Lot, Product, StockCount, StockCountLine, StockLevel
@@ -47,10 +47,8 @@ def enter_counts(count_id: int, counted: dict[int, object]) -> None:
             values[product_id] = value
     if errors:
         names = dict(db.session.execute(select(Product.id, Product.name_vi).where(Product.id.in_(counted))).all())
-        problems = TextList((Text("%(field)s: %(problem)s", field=names.get(product_id, f"#{product_id}"),
-                                  problem=errors[f"product {product_id}"])
-                             for product_id in counted if f"product {product_id}" in errors), "; ")
-        raise ValidationError("Counts not saved: %(problems)s.", problems=problems, fields=errors)
+        raise ValidationError("Counts not saved: %(problems)s.", fields=errors, problems=problem_list(
+            errors, lambda key: names.get(int(key.removeprefix("product ")), "#" + key.removeprefix("product "))))
     with atomic():
         count = _open_sheet(count_id)
         books = dict(db.session.execute(select(StockLevel.product_id, StockLevel.on_hand)

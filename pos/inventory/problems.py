@@ -4,7 +4,7 @@ A form's problems are gathered as Texts under the keys the API has always used (
 `to_showroom`, `date_from`). The refusal is a ValidationError: its message lists them with each field named
 in words, `fields` keeps them in English (for the API and the logs) and `field_texts` keeps them as Texts
 (pos.errors.DomainError), so a form page shows them in the request's language (`form_problems`)."""
-from pos.errors import Text, TextList
+from pos.errors import Text
 
 FIELD_NAMES = {
     "sku": Text("product code (SKU)"),
@@ -35,11 +35,6 @@ def field_name(key: str):
     if line.isdigit():
         return Text("line %(line)d, %(field)s", line=int(line), field=name)
     return name
-
-
-def details(problems: dict) -> TextList:
-    """Every problem as "field: problem", in one language, for inside a message."""
-    return TextList((Text("%(field)s: %(problem)s", field=field_name(k), problem=v) for k, v in problems.items()), "; ")
 
 
 def form_problems(error) -> dict:

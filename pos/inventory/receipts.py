@@ -5,10 +5,10 @@ from sqlalchemy import func, select
 from pos.audit import record_audit
 from pos.catalog.service import parse_date, parse_int
 from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError
+from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, problem_list
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.inventory.problems import details
+from pos.inventory.problems import field_name
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product
 from pos.models.base import utcnow
 
@@ -49,7 +49,7 @@ def clean_lines(raw_lines: list[dict]) -> list[dict]:
     if len(lines) > MAX_LINES:
         errors["lines"] = Text("at most %(n)d lines", n=MAX_LINES)
     if errors:
-        raise ValidationError("Receipt not saved: %(problems)s.", problems=details(errors), fields=errors)
+        raise ValidationError("Receipt not saved: %(problems)s.", problems=problem_list(errors, field_name), fields=errors)
     return lines
 
 

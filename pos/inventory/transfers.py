@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from pos.audit import record_audit
 from pos.catalog.service import parse_date, parse_int
 from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, Text, ValidationError
+from pos.errors import Conflict, NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
-from pos.inventory.problems import details
+from pos.inventory.problems import field_name
 from pos.models import SHOWROOM_CODE_PATTERN, Product, StockLevel, Transfer, TransferLine
 from pos.models.base import utcnow
 
@@ -74,7 +74,7 @@ def _clean_lines(raw_lines: list[dict], direction: str) -> tuple[list[dict], dic
 
 
 def _refuse(errors: dict):
-    raise ValidationError("Transfer not saved: %(problems)s.", problems=details(errors), fields=errors)
+    raise ValidationError("Transfer not saved: %(problems)s.", problems=problem_list(errors, field_name), fields=errors)
 
 
 def _next_number(prefix: str) -> str:

@@ -116,6 +116,11 @@ sqlite3.register_adapter(datetime, lambda moment: moment.isoformat(" ", "microse
 sqlite3.register_adapter(date, date.isoformat)
 
 
+def read_date(value) -> date | None:
+    """A date column as Sql read it: SQLite hands it back as text, PostgreSQL as a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 class Sql:
     """A hand-written statement of the sale path (the sale, its stock, its outbox row), run straight on the
     DB-API cursor of the session's transaction. A sale runs about twenty statements; SQLAlchemy's work per

@@ -22,7 +22,7 @@ from pos.auth.service import StaffMember
 from pos.checkout.approvals import Approval, check_approval
 from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
-from pos.database import Sql, atomic
+from pos.database import Sql, atomic, read_date
 from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.i18n import to_local
@@ -35,7 +35,7 @@ MAX_LINES = 200
 MAX_TENDERED = 1_000_000_000
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
 
-_SALE_BY_UUID = Sql("SELECT id, payload_hash FROM sales WHERE uuid = :uuid")
+_SALE_PAYLOAD_HASH = Sql("SELECT payload_hash FROM sales WHERE uuid = :uuid")
 _RESERVED_NUMBER = Sql("SELECT number FROM sale_numbers WHERE uuid = :uuid")
 _LAST_NUMBER = Sql("SELECT max(number) FROM sale_numbers WHERE number BETWEEN :low AND :high"
                    " AND length(number) = :length")
@@ -156,16 +156,11 @@ def _sale_products(ids) -> dict[int, SaleProduct]:
     products, today = {}, date.today()
     for row in rows:
         rating_id, stars, potential_5_star, valid_until, revoked_on = row[11:]
-        rating = None if rating_id is None else SaleRating(stars, bool(potential_5_star), _date(valid_until),
-                                                          _date(revoked_on))
+        rating = None if rating_id is None else SaleRating(stars, bool(potential_5_star), read_date(valid_until),
+                                                          read_date(revoked_on))
         products[row[0]] = SaleProduct(*row[:5], bool(row[5]), *row[6:11], rating=rating,
                                        rating_status=rating_status(rating, today))
     return products
-
-
-def _date(value) -> date | None:
-    """SQLite hands dates back as text."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _payload_hash(payload: dict) -> str:
@@ -315,30 +310,28 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     approval = check_approval(payload.get("approval"))  # its password hash is slow: before the write lock
     try:
         with atomic():
-            existing = _already_recorded(sale_uuid, payload)  # a retry; the UNIQUE uuid catches a concurrent one
-            if existing is None:
+            retried = _recorded_before(sale_uuid, payload)  # a retry; the UNIQUE uuid catches a concurrent one
+            if not retried:
                 recorded = _record(sale_uuid, payload, _price(lines, order_discount, payments, approval), cashier,
                                    approval)
     except IntegrityError:
         db.session.rollback()
-        existing = _already_recorded(sale_uuid, payload)  # the same sale committed by a concurrent retry
-        if existing is None:
+        retried = _recorded_before(sale_uuid, payload)  # the same sale committed by a concurrent retry
+        if not retried:
             raise
-    if existing is not None:
+    if retried:
         return RecordedSale.of(find_sale(sale_uuid)), False
     return recorded, True
 
 
-def _already_recorded(sale_uuid: str, payload: dict) -> int | None:
-    """The id of the sale this UUID recorded before (a retry), or None. The same UUID with other content
-    is a conflict."""
-    found = _SALE_BY_UUID.run({"uuid": sale_uuid}).fetchone()
+def _recorded_before(sale_uuid: str, payload: dict) -> bool:
+    """Whether this UUID recorded a sale before (a retry). The same UUID with other content is a conflict."""
+    found = _SALE_PAYLOAD_HASH.run({"uuid": sale_uuid}).fetchone()
     if found is None:
-        return None
-    sale_id, payload_hash = found
-    if payload_hash != _payload_hash(payload):
+        return False
+    if found[0] != _payload_hash(payload):
         raise Conflict("This sale UUID was already used for a different sale.", fields={"uuid": "reused"})
-    return sale_id
+    return True
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
-from pos.database import Sql, dialect_insert
+from pos.database import Sql, dialect_insert, read_date
 from pos.errors import OutOfStock, ValidationError
 from pos.extensions import db
 from pos.models import Lot, Product, StockLevel
@@ -135,8 +135,8 @@ def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_c
 def sellable_lots(product_id: int, today: date | None = None) -> list[SellableLot]:
     """Lots that may be sold, the one expiring first first (FEFO); expired lots are never sold."""
     rows = _SELLABLE_LOTS.run({"product": product_id, "today": today or date.today()}).fetchall()
-    return [SellableLot(lot_id, code, date.fromisoformat(expiry) if isinstance(expiry, str) else expiry,
-                        ownership, rate, on_hand) for lot_id, code, expiry, ownership, rate, on_hand in rows]
+    return [SellableLot(lot_id, code, read_date(expiry), ownership, rate, on_hand)
+            for lot_id, code, expiry, ownership, rate, on_hand in rows]
 
 
 def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: tuple[str, object] = ("", ""),

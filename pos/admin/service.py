@@ -37,7 +37,7 @@ def save_settings(data: dict) -> Showroom:
     clean = {field: str(data.get(field) or "").strip() for field in SHOWROOM_FIELDS}
     errors = {field: problem for field, (pattern, problem) in _RULES.items()
               if not re.fullmatch(pattern, clean[field])}
-    errors |= {f: Text("at most 300 characters") for f in ("address", "ward", "district", "province", "phone")
+    errors |= {f: Text("at most %(max)d characters", max=300) for f in ("address", "ward", "district", "province", "phone")
                if len(clean[f]) > 300}
     if errors:
         raise ValidationError("Settings not saved: %(problems)s.", problems=problem_list(errors, SHOWROOM_FIELDS.get),

@@ -94,7 +94,7 @@ def print_thermal():
         items, contents, preset, _start, _stars = _job(request.form)
         if len(contents) > MAX_THERMAL_LABELS:
             raise ValidationError("At most %(n)d labels per thermal print job.", n=MAX_THERMAL_LABELS,
-                                  fields={"quantity": Text("at most %(n)d", n=MAX_THERMAL_LABELS)})
+                                  fields={"quantity": Text("at most %(max)d", max=MAX_THERMAL_LABELS)})
         dots = PAPER_DOTS.get(current_app.config["RECEIPT_WIDTH_MM"], 576)
         width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)
         for content in contents:

@@ -5,6 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSqlaSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -23,7 +24,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+ATOMIC_CONNECTION = "pos.atomic_connection"  # a session.info key, set while an atomic() block is open
+
+
+class Session(FlaskSqlaSession):
+    """db.session. Inside atomic() it runs on atomic()'s connection and leaves the commit to it (pos/database.py)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.info.get(ATOMIC_CONNECTION) or super().get_bind(*args, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

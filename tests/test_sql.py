@@ -60,6 +60,35 @@ def test_a_driver_error_is_sqlalchemys_and_the_transaction_leaves_nothing(databa
         _db.engine.dispose()
 
 
+def test_orm_and_sql_share_atomics_one_transaction(database):
+    """atomic() runs on a connection of its own; the ORM joins it: each sees the other's uncommitted rows, an
+    error takes back both, and a block of Sql alone never begins the session's transaction."""
+    app = make_app(database)
+    with app.app_context():
+        _db.create_all()
+        product = make_product()
+        with pytest.raises(IntegrityError):
+            with atomic():
+                _db.session.add(Lot(product_id=product.id, code="ORM", on_hand=3))
+                _db.session.flush()
+                assert Sql("SELECT code FROM lots").run().fetchall() == [("ORM",)]
+                _INSERT.run({"uuid": "both", "payload": "{}", "at": datetime(2026, 11, 25)})
+                assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 1
+                _INSERT.run({"uuid": "both", "payload": "{}", "at": datetime(2026, 11, 25)})
+        assert _db.session.scalar(select(func.count(Lot.id)).where(Lot.code == "ORM")) == 0
+        assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 0
+        _db.session.rollback()
+        with atomic():
+            _INSERT.run({"uuid": "alone", "payload": "{}", "at": datetime(2026, 11, 25)})
+            assert not _db.session().in_transaction()
+        with atomic():
+            lot = Lot(product_id=product.id, code="KEPT", on_hand=3)
+            _db.session.add(lot)
+        assert lot.code == "KEPT" and _db.session.scalar(select(func.count(OutboxEntry.id))) == 1
+        _db.session.remove()
+        _db.engine.dispose()
+
+
 def test_every_sql_insert_names_each_column_that_has_a_default_or_is_required():
     """Hand-written INSERTs skip SQLAlchemy's defaults: a column added later with a default (or NOT NULL) must be
     named in them, or rows written by the sale path would differ from rows written through the ORM."""

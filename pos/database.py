@@ -7,15 +7,23 @@ import sqlite3
 import threading
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pos.extensions import ATOMIC_CONNECTION, db
 
-_immediate = contextvars.ContextVar("immediate_transaction", default=False)
+
+class _Block(NamedTuple):
+    """The atomic() block open in this context: its connection's DB-API driver and dialect."""
+    driver: Any
+    dialect: Dialect
+
+
+_open_block: contextvars.ContextVar[_Block | None] = contextvars.ContextVar("atomic_block", default=None)
 _writer_threads = threading.Lock()
 _writer_lock_files: dict[tuple[int, str], int] = {}  # (process, database) → its open lock file
 
@@ -55,7 +63,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):  # on the driver itself: every transaction passes here, every sale's included
-        statement = "BEGIN IMMEDIATE" if _immediate.get() else "BEGIN"
+        statement = "BEGIN IMMEDIATE" if _open_block.get() else "BEGIN"
         try:
             connection.connection.driver_connection.execute(statement)
         except sqlite3.Error as error:  # e.g. locked past the busy timeout: SQLAlchemy's OperationalError
@@ -73,33 +81,29 @@ def atomic():
     "rollback_only" join): its flushes and a rollback apply to it, the commit is atomic()'s. A block that runs
     only Sql, as a sale does, never starts the session's own transaction, which cost about a tenth of a sale."""
     session = db.session
-    if _immediate.get():  # already inside atomic(): the outer block commits or rolls back everything
+    if _open_block.get():  # already inside atomic(): the outer block commits or rolls back everything
         yield session
         return
     if session().in_transaction():
         session.rollback()
-    token = _immediate.set(True)
     engine = session.get_bind()
     writer_lock = sqlite_writer(engine.url.database) if engine.dialect.name == "sqlite" else nullcontext()
     info = session().info
-    try:
-        with writer_lock, engine.connect() as connection:
+    with writer_lock, engine.connect() as connection:
+        token = _open_block.set(_Block(connection.connection.driver_connection, connection.dialect))
+        try:
             connection.begin()
             info[ATOMIC_CONNECTION] = connection
-            info[_DRIVER] = (connection.connection.driver_connection, connection.dialect)
-            try:
-                yield session
-                if session().in_transaction():
-                    session.commit()  # flushes, and expires what it loaded; it leaves the commit to us
-                connection.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                del info[ATOMIC_CONNECTION]
-                info.pop(_DRIVER, None)
-    finally:
-        _immediate.reset(token)
+            yield session
+            if session().in_transaction():
+                session.commit()  # flushes, and expires what it loaded; it leaves the commit to us
+            connection.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            info.pop(ATOMIC_CONNECTION, None)
+            _open_block.reset(token)
 
 
 def dialect_insert(table):
@@ -162,7 +166,8 @@ class Sql:
             self._execute("executemany", rows)
 
     def _execute(self, method: str, params):
-        driver, dialect = _transaction_driver(db.session())
+        block = _open_block.get()
+        driver, dialect = block if block else _transaction_driver(db.session())
         statement = self.sqlite if dialect.name == "sqlite" else self.postgresql
         cursor = driver.cursor()
         try:
@@ -172,11 +177,11 @@ class Sql:
         return cursor
 
 
-_DRIVER = "pos.transaction_driver"  # a session.info key, kept while atomic()'s or the session's transaction lasts
+_DRIVER = "pos.transaction_driver"  # a session.info key, kept while the session's transaction lasts
 
 
 def _transaction_driver(session: Session):
-    """The DB-API connection of atomic()'s transaction, or else of the session's (begun if none)."""
+    """Outside atomic(): the DB-API connection of the session's transaction (begun if none)."""
     found = session.info.get(_DRIVER)
     if found is None:
         connection = session.connection()

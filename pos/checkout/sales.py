@@ -1,7 +1,7 @@
 """Recording a sale: one transaction holds the sale, its lines and payments, its stock movements and
 its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check).
 
-This is the hottest write path of a showroom: its writes are hand-written `Sql` on the session's transaction
+This is the hottest write path of a showroom: its writes are hand-written `Sql` on atomic()'s transaction
 (pos/database.py says why), and the sale is answered as plain values (RecordedSale) from the rows just written."""
 import functools
 import hashlib
@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from pos.audit import record_audit
-from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.auth.service import StaffMember
+from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.checkout.approvals import Approval, check_approval
 from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
 from pos.checkout.shifts import require_open_shift
@@ -35,8 +35,10 @@ MAX_LINES = 200
 MAX_TENDERED = 1_000_000_000
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
 
-_SALE_PAYLOAD_HASH = Sql("SELECT payload_hash FROM sales WHERE uuid = :uuid")
-_RESERVED_NUMBER = Sql("SELECT number FROM sale_numbers WHERE uuid = :uuid")
+# Every sale has its number's row (reserved for a VietQR transfer, or written with the sale): one read tells
+# what a UUID already holds.
+_HELD_BY_UUID = Sql("SELECT n.number, s.payload_hash FROM sale_numbers n LEFT JOIN sales s ON s.uuid = n.uuid"
+                    " WHERE n.uuid = :uuid")
 # Walked down the index from the top, so a day under 10,000 sales takes one step (max() would read them all,
 # as the length filter keeps SQLite from its one-step max()).
 _LAST_NUMBER = Sql("SELECT number FROM sale_numbers WHERE number BETWEEN :low AND :high AND length(number) = :length"
@@ -248,11 +250,13 @@ def _settle(payments: list[dict], total: int) -> list[dict]:
     return [p for p in settled if p["amount"] > 0 or p["change"] > 0]
 
 
-def _number_for(sale_uuid: str, code: str) -> str:
-    """The number reserved for this sale, or the next one of the showroom's day. Call inside atomic()."""
-    reserved = _RESERVED_NUMBER.run({"uuid": sale_uuid}).fetchone()
-    if reserved:
-        return reserved[0]
+def _held(sale_uuid: str) -> tuple[str | None, str | None]:
+    """What a UUID already holds: its number (reserved, or its sale's) and its recorded sale's payload hash."""
+    return _HELD_BY_UUID.run({"uuid": sale_uuid}).fetchone() or (None, None)
+
+
+def _new_number(sale_uuid: str, code: str) -> str:
+    """The next number of the showroom's day, written down for this UUID. Call inside atomic()."""
     if db.session.get_bind().dialect.name == "postgresql":
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
@@ -281,7 +285,8 @@ def reserve_number(sale_uuid) -> str:
     for attempt in range(3):
         try:
             with atomic():
-                return _number_for(sale_uuid, current_app.config["SHOWROOM_CODE"])
+                number, _ = _held(sale_uuid)
+                return number or _new_number(sale_uuid, current_app.config["SHOWROOM_CODE"])
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -312,13 +317,14 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     approval = check_approval(payload.get("approval"))  # its password hash is slow: before the write lock
     try:
         with atomic():
-            retried = _recorded_before(sale_uuid, payload)  # a retry; the UNIQUE uuid catches a concurrent one
+            number, recorded_hash = _held(sale_uuid)
+            retried = _is_retry(recorded_hash, payload)  # the UNIQUE uuid catches a concurrent one
             if not retried:
-                recorded = _record(sale_uuid, payload, _price(lines, order_discount, payments, approval), cashier,
-                                   approval)
+                recorded = _record(sale_uuid, number, payload, _price(lines, order_discount, payments, approval),
+                                   cashier, approval)
     except IntegrityError:
         db.session.rollback()
-        retried = _recorded_before(sale_uuid, payload)  # the same sale committed by a concurrent retry
+        retried = _is_retry(_held(sale_uuid)[1], payload)  # the same sale committed by a concurrent retry
         if not retried:
             raise
     if retried:
@@ -326,12 +332,11 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     return recorded, True
 
 
-def _recorded_before(sale_uuid: str, payload: dict) -> bool:
-    """Whether this UUID recorded a sale before (a retry). The same UUID with other content is a conflict."""
-    found = _SALE_PAYLOAD_HASH.run({"uuid": sale_uuid}).fetchone()
-    if found is None:
+def _is_retry(recorded_hash: str | None, payload: dict) -> bool:
+    """Whether the UUID's sale was recorded before (a retry). The same UUID with other content is a conflict."""
+    if recorded_hash is None:
         return False
-    if found[0] != _payload_hash(payload):
+    if recorded_hash != _payload_hash(payload):
         raise Conflict("This sale UUID was already used for a different sale.", fields={"uuid": "reused"})
     return True
 
@@ -375,11 +380,12 @@ def _unrated_name(product) -> Text:
     return Text("%(name)s (unrated)", name=product.name_vi)
 
 
-def _record(sale_uuid, payload, priced: PricedSale, cashier, approval: Approval) -> RecordedSale:
-    """Write the sale, its lines, payments, stock movements and outbox row; inside atomic()."""
+def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier, approval: Approval) -> RecordedSale:
+    """Write the sale (under its reserved number, or the day's next), its lines, payments, stock movements and
+    outbox row; inside atomic()."""
     config, cart, products, approver = current_app.config, priced.cart, priced.products, priced.approver
     shift_id = require_open_shift()
-    sale = {"uuid": sale_uuid, "number": _number_for(sale_uuid, config["SHOWROOM_CODE"]),
+    sale = {"uuid": sale_uuid, "number": number or _new_number(sale_uuid, config["SHOWROOM_CODE"]),
             "lookup_code": secrets.token_hex(5).upper(), "shift_id": shift_id, "cashier_id": cashier.id,
             "created_at": utcnow(), "subtotal": cart.subtotal, "discount_total": cart.discount_total,
             "total": cart.total, "vat_total": cart.vat_total, "payload_hash": _payload_hash(payload),

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from pos.models import OutboxEntry, PrintJob, Sale, SaleLine, StockLevel, StockMovement
+from pos.models import Lot, OutboxEntry, PrintJob, Sale, SaleLine, StockLevel, StockMovement
 from tests.conftest import PASSWORD, make_product, stock
 
 
@@ -51,6 +51,22 @@ def test_the_same_uuid_twice_records_one_sale(cashier_client, shop, db):
     assert first.get_json()["number"] == again.get_json()["number"]
     assert db.session.scalar(select(func.count(Sale.id))) == 1
     assert db.session.get(StockLevel, shop["tea"].id).on_hand == 9
+
+
+def test_a_product_on_two_lines_takes_from_its_lots_as_the_first_line_left_them(cashier_client, shop, db):
+    flower = shop["flower"]  # 3 in lot L1, and 4 more in L2, sold first expiring first (L1 was received first)
+    stock(flower, 4, lot="L2")
+    body = sale_body([{"product_id": flower.id, "quantity": 2}, {"product_id": shop["tea"].id, "quantity": 1},
+                      {"product_id": flower.id, "quantity": 3}], [{"method": "cash", "amount": 3_000_000}])
+    response = cashier_client.post("/api/v1/sales", json=body)
+    assert response.status_code == 201, response.get_json()
+    taken = db.session.execute(select(Lot.code, StockMovement.quantity).join(Lot, Lot.id == StockMovement.lot_id)
+                               .where(StockMovement.document_id == body["uuid"], StockMovement.product_id == flower.id)
+                               .order_by(StockMovement.id)).all()
+    assert taken == [("L1", -2), ("L1", -1), ("L2", -2)]
+    assert {lot.code: lot.on_hand for lot in db.session.scalars(select(Lot).where(Lot.product_id == flower.id))} == {
+        "L1": 0, "L2": 2}
+    assert db.session.get(StockLevel, flower.id).on_hand == 2
 
 
 def test_a_reused_uuid_with_other_content_is_a_conflict(cashier_client, shop, db):

@@ -26,7 +26,7 @@ from pos.database import Sql, atomic, read_date
 from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.i18n import to_local
-from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
+from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, sellable_lots_of, take_stock
 from pos.models import PAYMENT_METHODS, Sale, StockLevel
 from pos.models.base import utcnow
 from pos.outbox import enqueue, iso_utc
@@ -392,9 +392,10 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
             "approved_by": approver.username if approver else ""}
     sale["id"] = _INSERT_SALE.run(sale).fetchone()[0]
     sale_lines, commissions = [], {}
+    lots = sellable_lots_of(products)  # each product's, for its first line (a later line of it reads afresh)
     for line_no, line in enumerate(cart.lines, start=1):
         product = line.product
-        consigned, commissions[line_no] = _take(line, sale, cashier, approval)
+        consigned, commissions[line_no] = _take(line, sale, cashier, approval, lots.pop(product.id, None))
         rating = product.ocop_rating
         sale_lines.append({
             "sale_id": sale["id"], "line_no": line_no, "product_id": product.id, "sku": product.sku,
@@ -416,14 +417,14 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
                         tuple(RecordedPayment(*(row[f] for f in _PAYMENT_FIELDS)) for row in payment_rows))
 
 
-def _take(line, sale: dict, cashier, approval: Approval) -> tuple[bool, int]:
+def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, int]:
     """Take stock by FEFO; when short, a manager may approve selling anyway, which first records an
     adjustment bringing the shelf up to what is physically being sold. Returns whether consigned goods
     were sold, and the showroom's commission on them (their amount × the lot's rate, rounded half up)."""
     document = ("sale", sale["uuid"])
     try:
         taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
-                           lot_code=line.lot_code, amount=line.amount)
+                           lot_code=line.lot_code, amount=line.amount, lots=lots)
     except OutOfStock as short:
         manager = approval.require(short.text)
         lot = find_or_create_lot(line.product.id, "")

@@ -7,6 +7,7 @@ two tills selling the last unit at once cannot both succeed.
 
 Every sale passes through here, so its statements are hand-written `Sql` run on the session's transaction
 (pos/database.py says why). ORM objects already loaded are expired so they re-read the new figures."""
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,9 +23,6 @@ from pos.models.base import utcnow
 _ADD_TO_LOT = Sql("UPDATE lots SET on_hand = on_hand + :delta WHERE id = :lot AND on_hand + :delta >= 0")
 _ADD_TO_LEVEL = Sql("UPDATE stock_levels SET on_hand = on_hand + :delta"
                     " WHERE product_id = :product AND on_hand + :delta >= 0")
-_SELLABLE_LOTS = Sql("SELECT id, code, expiry_date, ownership, commission_rate, on_hand FROM lots"
-                     " WHERE product_id = :product AND on_hand > 0 AND (expiry_date IS NULL OR expiry_date >= :today)"
-                     " ORDER BY expiry_date IS NULL, expiry_date, id", for_update=True)
 _MOVEMENT_VALUES = ("(product_id, lot_id, quantity, kind, unit_cost, amount, document_type, document_id, user_id, at,"
                     " reason) VALUES (:product_id, :lot_id, :quantity, :kind, :unit_cost, :amount, :document_type,"
                     " :document_id, :user_id, :at, :reason)")
@@ -132,23 +130,42 @@ def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_c
     return movement_id
 
 
+@functools.lru_cache(maxsize=200)
+def _sellable_lots_sql(count: int) -> Sql:
+    return Sql("SELECT product_id, id, code, expiry_date, ownership, commission_rate, on_hand FROM lots"
+               f" WHERE product_id IN ({', '.join(f':product{i}' for i in range(count))}) AND on_hand > 0"
+               " AND (expiry_date IS NULL OR expiry_date >= :today)"
+               " ORDER BY product_id, expiry_date IS NULL, expiry_date, id", for_update=True)
+
+
+def sellable_lots_of(product_ids, today: date | None = None) -> dict[int, list[SellableLot]]:
+    """Each product's lots that may be sold, the one expiring first first (FEFO), in one read (a sale reads
+    all its products' at once); expired lots are never sold. Every product asked for has an entry."""
+    product_ids = list(product_ids)
+    params = {f"product{i}": product_id for i, product_id in enumerate(product_ids)} | {"today": today or date.today()}
+    lots: dict[int, list[SellableLot]] = {product_id: [] for product_id in product_ids}
+    for product_id, lot_id, code, expiry, ownership, rate, on_hand in _sellable_lots_sql(len(product_ids)).run(
+            params).fetchall():
+        lots[product_id].append(SellableLot(lot_id, code, read_date(expiry), ownership, rate, on_hand))
+    return lots
+
+
 def sellable_lots(product_id: int, today: date | None = None) -> list[SellableLot]:
-    """Lots that may be sold, the one expiring first first (FEFO); expired lots are never sold."""
-    rows = _SELLABLE_LOTS.run({"product": product_id, "today": today or date.today()}).fetchall()
-    return [SellableLot(lot_id, code, read_date(expiry), ownership, rate, on_hand)
-            for lot_id, code, expiry, ownership, rate, on_hand in rows]
+    return sellable_lots_of([product_id], today)[product_id]
 
 
 def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: tuple[str, object] = ("", ""),
                user_id: int | None = None, lot_code: str | None = None, amount: int | None = None,
-               reason: str = "", today: date | None = None, unit_cost: int | None = None) -> list[Taken]:
+               reason: str = "", today: date | None = None, unit_cost: int | None = None,
+               lots: list[SellableLot] | None = None) -> list[Taken]:
     """Take `quantity` units out by FEFO (or from the named lot first), one movement per lot touched;
     `amount` (a sale's line amount) is split over those movements by quantity, the rest on the last.
     `unit_cost` is only recorded on the movements (a transfer's cost); taking stock never changes the average.
+    `lots`: the product's sellable lots, when read already in this transaction and not taken from since.
     Raises OutOfStock naming the product and what is left if the sellable stock is short."""
     if not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError("Quantity must be a whole number above zero.", fields={"quantity": "invalid"})
-    lots = sellable_lots(product_id, today)
+    lots = sellable_lots(product_id, today) if lots is None else list(lots)
     if lot_code is not None:
         lots.sort(key=lambda lot: lot.code != lot_code)
     if sum(lot.on_hand for lot in lots) < quantity:

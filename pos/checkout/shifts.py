@@ -14,11 +14,12 @@ from pos.outbox import enqueue, iso_utc
 DENOMINATIONS = (500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500)
 
 
+# By the open marker's unique index: a status filter would read every shift the showroom ever had.
 def current_shift() -> Shift | None:
-    return db.session.scalar(select(Shift).where(Shift.status == "open"))
+    return db.session.scalar(select(Shift).where(Shift.open_marker == 1))
 
 
-_OPEN_SHIFT_ID = Sql("SELECT id FROM shifts WHERE status = 'open'")
+_OPEN_SHIFT_ID = Sql("SELECT id FROM shifts WHERE open_marker = 1")
 
 
 def require_open_shift() -> int:

@@ -85,9 +85,9 @@ def _short(product_id: int, wanted: int, left: int | None = None) -> OutOfStock:
 
 def _apply(product_id: int, lot_id: int, quantity: int) -> None:
     """Add `quantity` (signed) to the lot and the product's level; OutOfStock if either would go below zero."""
-    for statement, key in ((_ADD_TO_LOT, {"lot": lot_id}), (_ADD_TO_LEVEL, {"product": product_id})):
-        if statement.run(key | {"delta": quantity}).rowcount != 1:
-            raise _short(product_id, -quantity)
+    if (_ADD_TO_LOT.run({"lot": lot_id, "delta": quantity}).rowcount != 1
+            or _ADD_TO_LEVEL.run({"product": product_id, "delta": quantity}).rowcount != 1):
+        raise _short(product_id, -quantity)
 
 
 def _expire_loaded(product_id: int, lot_ids) -> None:

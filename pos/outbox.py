@@ -1,5 +1,6 @@
 """Queue an event for central, inside the transaction that makes it (payloads: docs/sync-payloads.md)."""
 import json
+from datetime import datetime
 
 from flask import current_app
 
@@ -10,10 +11,11 @@ _INSERT_ENTRY = Sql("INSERT INTO outbox (kind, uuid, payload, created_at, status
                     " last_error) VALUES (:kind, :uuid, :payload, :now, 'pending', 0, :now, '')")
 
 
-def enqueue(kind: str, payload: dict) -> None:
+def enqueue(kind: str, payload: dict, at: datetime | None = None) -> None:
+    """Queue `payload` for central; `at` is the event's moment (now by default), when the entry is due."""
     payload = {"version": 1, "kind": kind, "showroom": current_app.config["SHOWROOM_CODE"]} | payload
     _INSERT_ENTRY.run({"kind": kind, "uuid": payload["uuid"], "payload": json.dumps(payload, ensure_ascii=False),
-                       "now": utcnow()})
+                       "now": at or utcnow()})
 
 
 def iso_utc(moment) -> str:

@@ -41,6 +41,10 @@ def test_a_cash_sale_records_everything_in_one_go(cashier_client, shop, db):
     assert sum(l["amount"] for l in payload["lines"]) == payload["total"]
     assert sum(l["vat_amount"] for l in payload["lines"]) == payload["vat_total"]
     assert payload["lines"][0]["stars"] == 4 and payload["lines"][0]["unit_cost"] == 200_000
+    # one moment for the sale's rows, so a report's cutoff never falls between a sale and its stock
+    recorded = db.session.scalar(select(Sale).where(Sale.uuid == body["uuid"]))
+    moments = db.session.scalars(select(StockMovement.at).where(StockMovement.document_id == body["uuid"])).all()
+    assert set(moments) == {recorded.created_at} == {entry.created_at} and len(moments) == 2
 
 
 def test_the_same_uuid_twice_records_one_sale(cashier_client, shop, db):

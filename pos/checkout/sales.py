@@ -255,12 +255,11 @@ def _held(sale_uuid: str) -> tuple[str | None, str | None]:
     return _HELD_BY_UUID.run({"uuid": sale_uuid}).fetchone() or (None, None)
 
 
-def _new_number(sale_uuid: str, code: str) -> str:
+def _new_number(sale_uuid: str, code: str, now: datetime) -> str:
     """The next number of the showroom's day, written down for this UUID. Call inside atomic()."""
     if db.session.get_bind().dialect.name == "postgresql":
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
-    now = utcnow()
     prefix = f"{code}-{to_local(now).strftime('%Y%m%d')}-"
     number = _next_number(prefix)
     _INSERT_NUMBER.run({"number": number, "uuid": sale_uuid, "created_at": now})
@@ -286,7 +285,7 @@ def reserve_number(sale_uuid) -> str:
         try:
             with atomic():
                 number, _ = _held(sale_uuid)
-                return number or _new_number(sale_uuid, current_app.config["SHOWROOM_CODE"])
+                return number or _new_number(sale_uuid, current_app.config["SHOWROOM_CODE"], utcnow())
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -385,9 +384,10 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
     outbox row; inside atomic()."""
     config, cart, products, approver = current_app.config, priced.cart, priced.products, priced.approver
     shift_id = require_open_shift()
-    sale = {"uuid": sale_uuid, "number": number or _new_number(sale_uuid, config["SHOWROOM_CODE"]),
+    now = utcnow()  # one moment for the sale's rows: its number, the sale, its movements and outbox row
+    sale = {"uuid": sale_uuid, "number": number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now),
             "lookup_code": secrets.token_hex(5).upper(), "shift_id": shift_id, "cashier_id": cashier.id,
-            "created_at": utcnow(), "subtotal": cart.subtotal, "discount_total": cart.discount_total,
+            "created_at": now, "subtotal": cart.subtotal, "discount_total": cart.discount_total,
             "total": cart.total, "vat_total": cart.vat_total, "payload_hash": _payload_hash(payload),
             "approved_by": approver.username if approver else ""}
     sale["id"] = _INSERT_SALE.run(sale).fetchone()[0]
@@ -410,7 +410,7 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
     if approver:
         record_audit("override", "sale", sale_uuid, user=approver,
                      note=f"approved at the till for {cashier.username}: sale {sale['number']}")
-    enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions))
+    enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions), at=now)
     return RecordedSale(sale["id"], sale_uuid, sale["number"], sale["lookup_code"], sale["created_at"], cart.subtotal,
                         cart.discount_total, cart.total, cart.vat_total,
                         tuple(RecordedLine(*(row[f] for f in _LINE_FIELDS)) for row in sale_lines),
@@ -424,7 +424,7 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
     document = ("sale", sale["uuid"])
     try:
         taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
-                           lot_code=line.lot_code, amount=line.amount, lots=lots)
+                           lot_code=line.lot_code, amount=line.amount, lots=lots, at=sale["created_at"])
     except OutOfStock as short:
         manager = approval.require(short.text)
         lot = find_or_create_lot(line.product.id, "")
@@ -435,7 +435,7 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
         record_audit("override", "stock", line.product.id, user=manager, before={"on_hand": level.on_hand if level else 0},
                      note=f"oversell of {missing} approved for sale {sale['number']}")
         taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
-                           amount=line.amount)
+                           amount=line.amount, at=sale["created_at"])
     consigned = [t for t in taken if t.ownership == "consignment"]
     commission = sum(round_half_up_div((t.amount or 0) * t.commission_rate, 100) for t in consigned)
     return bool(consigned), commission

@@ -9,7 +9,7 @@ Every sale passes through here, so its statements are hand-written `Sql` run on 
 (pos/database.py says why). ORM objects already loaded are expired so they re-read the new figures."""
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
@@ -92,20 +92,21 @@ def _apply(product_id: int, lot_id: int, quantity: int) -> None:
 
 def _expire_loaded(product_id: int, lot_ids) -> None:
     """Objects already loaded in the session still hold the old figures; reload them on next access."""
-    loaded_objects = db.session.identity_map
-    if not loaded_objects:  # a till's sale loads none
+    session = db.session()
+    if not session.in_transaction():  # nothing loaded in this transaction (a till's sale), and all else expired
         return
+    loaded_objects = session.identity_map
     for model, key in [(StockLevel, product_id)] + [(Lot, lot_id) for lot_id in lot_ids]:
         loaded = loaded_objects.get(identity_key(model, key))
         if loaded is not None:
-            db.session.expire(loaded, ["on_hand", "average_cost"] if model is StockLevel else ["on_hand"])
+            session.expire(loaded, ["on_hand", "average_cost"] if model is StockLevel else ["on_hand"])
 
 
 def _movement(product_id: int, lot_id: int, quantity: int, kind: str, unit_cost: int | None, amount: int | None,
-              document: tuple[str, object], user_id: int | None, reason: str) -> dict:
+              document: tuple[str, object], user_id: int | None, reason: str, at: datetime | None = None) -> dict:
     return {"product_id": product_id, "lot_id": lot_id, "quantity": quantity, "kind": kind, "unit_cost": unit_cost,
             "amount": amount, "document_type": document[0], "document_id": str(document[1]), "user_id": user_id,
-            "at": utcnow(), "reason": reason}
+            "at": at or utcnow(), "reason": reason}
 
 
 def move_stock(product_id: int, lot_id: int, quantity: int, kind: str, *, unit_cost: int | None = None,
@@ -157,11 +158,12 @@ def sellable_lots(product_id: int, today: date | None = None) -> list[SellableLo
 def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: tuple[str, object] = ("", ""),
                user_id: int | None = None, lot_code: str | None = None, amount: int | None = None,
                reason: str = "", today: date | None = None, unit_cost: int | None = None,
-               lots: list[SellableLot] | None = None) -> list[Taken]:
+               lots: list[SellableLot] | None = None, at: datetime | None = None) -> list[Taken]:
     """Take `quantity` units out by FEFO (or from the named lot first), one movement per lot touched;
     `amount` (a sale's line amount) is split over those movements by quantity, the rest on the last.
     `unit_cost` is only recorded on the movements (a transfer's cost); taking stock never changes the average.
-    `lots`: the product's sellable lots, when read already in this transaction and not taken from since.
+    `lots`: the product's sellable lots, when read already in this transaction and not taken from since;
+    `at`: the document's moment (a sale's), so its rows share one time; now by default.
     Raises OutOfStock naming the product and what is left if the sellable stock is short."""
     if not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError("Quantity must be a whole number above zero.", fields={"quantity": "invalid"})
@@ -183,6 +185,6 @@ def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: 
         _apply(product_id, lot.id, -units)
         taken.append(Taken(lot.id, lot.code, lot.expiry_date, lot.ownership, lot.commission_rate, units, share))
     _INSERT_MOVEMENTS.many([_movement(product_id, t.lot_id, -t.quantity, kind, unit_cost, t.amount, document, user_id,
-                                      reason) for t in taken])
+                                      reason, at) for t in taken])
     _expire_loaded(product_id, [t.lot_id for t in taken])
     return taken

@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 
 from pos.catalog.ratings import is_sellable_as_ocop
 from pos.central.ingest import MAX_BATCH, ingest_batch
-from pos.central.scans import store_scans
 from pos.central.registry import add_showroom
-from pos.checkout.pricing import vat_inside
+from pos.central.scans import store_scans
 from pos.database import atomic
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
 from pos.models import Product, RemoteSale, Showroom, ShowroomKey
+from pos.money import vat_inside
 from pos.outbox import iso_utc
 
 OTHER_SHOWROOMS = [

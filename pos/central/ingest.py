@@ -18,7 +18,6 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, text, update
 
 from pos.catalog.text import fold
-from pos.checkout.pricing import round_half_up_div
 from pos.database import atomic, dialect_insert
 from pos.extensions import db
 from pos.i18n import to_local
@@ -27,6 +26,7 @@ from pos.models import (
     RemoteShiftClose, SalesRollupDaily, Showroom, ShowroomDaily, ShowroomKey, SyncRejection,
 )
 from pos.models.base import utcnow
+from pos.money import round_half_up_div
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500

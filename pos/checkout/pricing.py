@@ -7,18 +7,10 @@ proportion to their amounts, the remainder on the largest line."""
 from dataclasses import dataclass, field
 
 from pos.errors import ValidationError
+from pos.money import round_half_up_div, vat_inside
 
 MAX_QUANTITY = 999
 MAX_DISCOUNT = 1_000_000_000
-
-
-def round_half_up_div(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half up, for non-negative integers."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
-def vat_inside(amount: int, rate: int) -> int:
-    return round_half_up_div(amount * rate, 100 + rate)
 
 
 @dataclass

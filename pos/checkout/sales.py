@@ -20,7 +20,7 @@ from pos.audit import record_audit
 from pos.auth.service import StaffMember
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.checkout.approvals import Approval, check_approval
-from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart, round_half_up_div
+from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart
 from pos.checkout.shifts import require_open_shift
 from pos.database import Sql, atomic, read_date
 from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
@@ -29,6 +29,7 @@ from pos.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, sellable_lots_of, take_stock
 from pos.models import PAYMENT_METHODS, Sale, StockLevel
 from pos.models.base import utcnow
+from pos.money import round_half_up_div
 from pos.outbox import enqueue, iso_utc
 
 MAX_LINES = 200

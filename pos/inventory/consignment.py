@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.audit import record_audit
-from pos.checkout.pricing import round_half_up_div
 from pos.database import atomic
 from pos.errors import Conflict, NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
@@ -25,6 +24,7 @@ from pos.inventory.problems import field_name
 from pos.models import (
     ConsignmentSettlement, ConsignmentSettlementMovement, Lot, Producer, Product, StockMovement,
 )
+from pos.money import round_half_up_div
 from pos.reports.showroom import utc_bounds
 
 MAX_DAYS = 3660

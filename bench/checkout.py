@@ -58,7 +58,7 @@ def build_database(path: Path, products: int):
     return env
 
 
-def bench_service(db_path: Path, sales: int, rounds: int = 5):
+def bench_service(db_path: Path, sales: int, rounds: int = 10):
     """Sales through the service and the same rows by hand, in alternating rounds (both meet the same load from
     the rest of this shared machine); returns both rates in sales per second."""
     from pos import create_app
@@ -205,7 +205,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     args = parser.parse_args()
-    products, sales, per_client, renders = (2_000, 50, 10, 10) if args.quick else (20_000, 500, 100, 100)
+    products, sales, per_client, renders = (2_000, 50, 10, 10) if args.quick else (20_000, 1_000, 100, 100)
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.sqlite3"
         env = build_database(db_path, products)

@@ -338,6 +338,15 @@ def test_closing_a_shift_twice_is_refused(cashier_client, shop, db, users):
     assert db.session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.kind == "shift_close")) == 1
 
 
+def test_the_z_report_shows_a_short_drawer_in_red(cashier_client, shop):
+    from pos.checkout.shifts import current_shift
+    _sell(cashier_client, shop)
+    page = cashier_client.post("/shift", data={"action": "close", "shift_id": current_shift().id,
+                                               "count_500000": "2"}, follow_redirects=True).get_data(as_text=True)
+    assert '<tr class="key-figure short">' in page  # 1.350.000 expected, 1.000.000 counted
+    assert "-350.000" in page
+
+
 def test_a_miscounted_note_is_named_in_the_cashiers_words_and_the_shift_stays_open(cashier_client, shop, db):
     from pos.checkout.shifts import current_shift
     shift_id = current_shift().id

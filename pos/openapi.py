@@ -26,7 +26,9 @@ _PRODUCT = {"type": "object", "required": ["id", "sku", "gtin", "name", "price",
             "properties": {"id": {"type": "integer"}, "sku": {"type": "string"}, "gtin": {"type": "string"},
                            "name": {"type": "string"}, "price": {"type": "integer"},
                            "vat_rate": {"type": "integer"}, "stars": {"type": ["integer", "null"]},
-                           "rating_status": {"type": "string"}, "on_hand": {"type": "integer"}}}
+                           "rating_status": {"enum": ["valid", "expiring", "expired", "revoked", "unrated"]},
+                           "rating_status_label": {"type": "string", "description": "the status in the UI language"},
+                           "sellable_as_ocop": {"type": "boolean"}, "on_hand": {"type": "integer"}}}
 
 
 def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:

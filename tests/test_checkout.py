@@ -167,6 +167,15 @@ def test_an_unrated_product_needs_a_manager_override(cashier_client, shop, db):
     assert db.session.scalar(select(SaleLine.stars).where(SaleLine.product_id == plain.id)) is None
 
 
+def test_a_scan_names_why_a_rating_does_not_count_in_the_cashiers_language(cashier_client, shop):
+    make_product(sku="OLD-STAR", rated_days_ago=4 * 365)
+    vietnamese = cashier_client.get("/api/v1/products/lookup?code=OLD-STAR").get_json()
+    assert (vietnamese["sellable_as_ocop"], vietnamese["stars"], vietnamese["rating_status"]) == (False, None, "expired")
+    assert vietnamese["rating_status_label"] == "Hết hạn"
+    assert cashier_client.get("/api/v1/products/lookup?code=OLD-STAR&lang=en").get_json()["rating_status_label"] == "Expired"
+    assert cashier_client.get(f"/api/v1/products/lookup?code={shop['tea'].sku}").get_json()["stars"] == 4
+
+
 def test_no_sale_without_an_open_shift(app, users, cashier_client, db):
     tea = make_product()
     stock(tea, 1)

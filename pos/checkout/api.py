@@ -3,7 +3,8 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from pos.auth.access import role_required
-from pos.catalog.ratings import is_sellable_as_ocop, rating_status
+from pos.catalog.labels import STATUS_LABELS
+from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.catalog.service import find_by_code, search_products
 from pos.checkout import bp
 from pos.checkout.pricing import parse_discount, price_cart
@@ -23,13 +24,15 @@ def _json_body() -> dict:
 
 def product_json(product: Product, lot: str | None = None) -> dict:
     rating = product.rating
+    status = rating_status(rating)
     on_hand = db.session.get(StockLevel, product.id)
     return {
         "id": product.id, "sku": product.sku, "gtin": product.gtin14, "name": product.name_vi,
         "name_en": product.name_en, "unit": product.unit, "price": product.price, "vat_rate": product.vat_rate,
-        "stars": rating.stars if rating and is_sellable_as_ocop(rating) else None,
+        "stars": rating.stars if status in SELLABLE_STATUSES else None,
         "potential_5_star": bool(rating and rating.potential_5_star),
-        "rating_status": rating_status(rating), "sellable_as_ocop": is_sellable_as_ocop(rating),
+        "rating_status": status, "rating_status_label": str(STATUS_LABELS[status]),
+        "sellable_as_ocop": status in SELLABLE_STATUSES,
         "on_hand": on_hand.on_hand if on_hand else 0, "lot": lot,
     }
 

@@ -77,8 +77,9 @@
     const same = cart.lines.find((l) => l.product_id === p.id && (l.lot || null) === (p.lot || null));
     if (same) same.quantity += 1;
     else cart.lines.push({ product_id: p.id, name: p.name, sku: p.sku, stars: p.stars, unit_price: p.price,
-                           quantity: 1, discount: null, lot: p.lot || null, sellable: p.sellable_as_ocop });
-    message(p.sellable_as_ocop ? `+1 ${p.name}` : `${p.name}: ${root.dataset.msgUnrated} (${p.rating_status})`,
+                           quantity: 1, discount: null, lot: p.lot || null, sellable: p.sellable_as_ocop,
+                           rating: p.rating_status_label });
+    message(p.sellable_as_ocop ? `+1 ${p.name}` : `${p.name}: ${root.dataset.msgUnrated} (${p.rating_status_label})`,
             p.sellable_as_ocop ? "ok" : "warn");
     changed();
   }
@@ -120,6 +121,13 @@
       row.querySelector("strong").textContent = line.name;
       row.querySelector("small").textContent = `${line.sku}${line.lot ? " · lô " + line.lot : ""} ` +
         (line.stars ? "★".repeat(line.stars) : "");
+      if (!line.sellable) {  // stays in sight after the scan message is gone: the sale will ask for a manager
+        const flag = document.createElement("span");
+        flag.className = "badge badge-expired";
+        flag.textContent = `OCOP: ${line.rating || "—"}`;
+        flag.title = root.dataset.msgUnrated;
+        row.querySelector("small").after(" ", flag);
+      }
       const qty = row.querySelector(".qty");
       qty.value = line.quantity;
       qty.addEventListener("change", () => {
@@ -262,13 +270,13 @@
     let result;
     try { result = await api("POST", "/api/v1/sales", body); }
     catch (e) { busy = false; render(); message(root.dataset.msgOffline, "error"); return; }
-    busy = false;
+    busy = false; render();  // complete() again, after an approval, must find the button enabled
     if (result.data.error === "approval_required") {
       approval = await askApproval(result.data.message);
       if (approval) return complete();
-      render(); return;
+      return;
     }
-    if (!result.ok) { render(); message(result.data.message || "?", "error"); return; }
+    if (!result.ok) { message(result.data.message || "?", "error"); return; }
     finished(result.data);
   }
 
@@ -286,9 +294,15 @@
 
   async function printReceipt(sale, reprint) {
     const result = await api("POST", `/api/v1/sales/${sale.uuid}/print`, { reprint });
-    $("done-print").textContent = result.ok ? root.dataset.msgPrinted
-      : root.dataset.msgPrintFailed + " " + (result.data.error || result.data.message || "");
-    $("done-print").className = result.ok ? "ok" : "error-text";
+    const status = $("done-print");
+    status.textContent = result.ok ? root.dataset.msgPrinted : root.dataset.msgPrintFailed;
+    status.className = result.ok ? "ok" : "error-text";
+    if (!result.ok) {  // the printer's own words, for whoever fixes it
+      const detail = document.createElement("small");
+      detail.className = "muted print-detail";
+      detail.textContent = result.data.error || result.data.message || "";
+      status.append(document.createElement("br"), detail);
+    }
   }
   $("done-next").addEventListener("click", () => { $("done-dialog").close(); focusScan(); });
   $("done-dialog").addEventListener("close", focusScan);

@@ -95,3 +95,29 @@ def test_a_whole_sale_with_the_keyboard_only(live_server, page):
     page.keyboard.press("Enter")                           # next customer
     page.wait_for_timeout(200)
     assert page.evaluate("document.activeElement.id") == "scan"
+
+
+def test_a_product_with_a_revoked_rating_sells_once_a_manager_approves(live_server, page):
+    base = live_server["url"]
+    log_in(page, base, "cashier")
+    open_shift_if_needed(page, base)
+    scan(page, "BCPT-01")                                  # Bánh chưng Phú Thượng: its rating was revoked
+    expect(page.locator("#cart-lines tr.unrated")).to_contain_text("OCOP: Bị thu hồi")
+    assert "cần quản lý duyệt" in page.inner_text("#scan-message")
+    page.keyboard.press("F4")
+    page.keyboard.press("Enter")                           # exact cash
+    page.keyboard.press("Alt+P")
+    page.wait_for_selector("#approval-dialog[open]")
+    assert "Bánh chưng Phú Thượng" in page.inner_text("#approval-reason")
+    page.keyboard.type("manager")
+    page.keyboard.press("Tab")
+    page.keyboard.type("ocop-demo-2026")
+    page.keyboard.press("Enter")                           # the sale goes through with the approval
+    page.wait_for_selector("#done-dialog[open]")
+    number = page.inner_text("#done-title").split("·")[1].strip()
+    conn = sqlite3.connect(live_server["database"])
+    stars, action = conn.execute(
+        "SELECT sale_lines.stars, (SELECT action FROM audit_entries WHERE entity = 'sale' AND entity_id = sales.uuid)"
+        " FROM sale_lines JOIN sales ON sales.id = sale_lines.sale_id WHERE number = ?", (number,)).fetchone()
+    conn.close()
+    assert (stars, action) == (None, "override")

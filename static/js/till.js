@@ -7,7 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const lang = root.dataset.lang;
-  const STORE = "till.cart", PARKED = "till.parked";
+  const STORE = "till.cart", PARKED = "till.parked", RETRY_MS = 3000;
   const fmt = (n) => lang === "en" ? "₫" + Number(n).toLocaleString("en-US")
                                    : Number(n).toLocaleString("vi-VN") + " ₫";
   const newCart = () => ({ uuid: crypto.randomUUID(), lines: [], discount: null, payments: [], number: null });
@@ -269,7 +269,12 @@
     };
     let result;
     try { result = await api("POST", "/api/v1/sales", body); }
-    catch (e) { busy = false; render(); message(root.dataset.msgOffline, "error"); return; }
+    catch (e) {  // the server is unreachable: the same sale (same uuid, so never twice) is sent again shortly
+      busy = false; render(); message(root.dataset.msgOffline, "error");
+      const sent = cart.uuid;
+      setTimeout(() => { if (cart.uuid === sent) complete(); }, RETRY_MS);
+      return;
+    }
     busy = false; render();  // complete() again, after an approval, must find the button enabled
     if (result.data.error === "approval_required") {
       approval = await askApproval(result.data.message);
@@ -308,27 +313,56 @@
   $("done-dialog").addEventListener("close", focusScan);
 
   // --- park, resume, void ---------------------------------------------------------------
+  function park(parked) {  // the cart in progress goes to the parked list, with its time and total to tell it by
+    if (cart.lines.length) parked.push({ ...cart, parkedAt: Date.now(), total: priced ? priced.total : null });
+    localStorage.setItem(PARKED, JSON.stringify(parked));
+  }
   $("park").addEventListener("click", () => {
     if (!cart.lines.length) return;
-    const parked = load(PARKED) || [];
-    parked.push(cart);
-    localStorage.setItem(PARKED, JSON.stringify(parked));
-    cart = newCart(); changed(); focusScan();
+    park(load(PARKED) || []);
+    cart = newCart(); changed(); message("", ""); focusScan();
   });
   $("resume").addEventListener("click", () => {
-    const parked = load(PARKED) || [];
+    const parked = load(PARKED) || [], list = $("parked-list"), dialog = $("parked-dialog");
     if (!parked.length) return;
-    if (cart.lines.length) parked.unshift(cart);
-    cart = parked.pop();
-    localStorage.setItem(PARKED, JSON.stringify(parked));
-    changed(); focusScan();
+    list.innerHTML = "";
+    parked.forEach((saved, i) => {
+      const item = document.createElement("li"), pick = document.createElement("button");
+      const at = saved.parkedAt ? new Date(saved.parkedAt).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit",
+                                                                                    timeZone: root.dataset.timezone }) : "";
+      const count = saved.lines.reduce((n, l) => n + l.quantity, 0);
+      pick.type = "button";
+      pick.textContent = `${at} · ${count} ${list.dataset.items}${saved.total != null ? " · " + fmt(saved.total) : ""} — ` +
+        saved.lines.map((l) => l.name).join(", ");
+      pick.addEventListener("click", () => {
+        parked.splice(i, 1);
+        park(parked);  // a cart in progress is parked in its place, not lost
+        cart = saved; delete cart.parkedAt; delete cart.total;
+        dialog.close(); changed(); message("", "");
+      });
+      item.appendChild(pick);
+      list.appendChild(item);
+    });
+    dialog.showModal();
+    list.querySelector("button").focus();
   });
-  $("void").addEventListener("click", () => { cart = newCart(); changed(); message("", ""); focusScan(); });
+  $("parked-cancel").addEventListener("click", () => $("parked-dialog").close());
+  $("parked-dialog").addEventListener("close", focusScan);
+  $("void").addEventListener("click", () => {
+    if (!cart.lines.length && !cart.payments.length) return;
+    $("void-dialog").returnValue = "";
+    $("void-dialog").showModal();
+  });
+  $("void-dialog").addEventListener("close", () => {
+    if ($("void-dialog").returnValue === "void") { cart = newCart(); changed(); message("", ""); }
+    focusScan();
+  });
 
   // Keep the scan field ready: any click on empty space or a finished dialog returns focus there.
   const shortcuts = { "1": () => selectMethod("cash"), "2": () => selectMethod("card"),
     "3": () => { if (root.dataset.vietqr === "1") selectMethod("vietqr"); },
-    "d": () => $("order-discount").click(), "k": () => $("park").click(), "p": () => complete() };
+    "d": () => $("order-discount").click(), "k": () => $("park").click(), "r": () => $("resume").click(),
+    "p": () => complete() };
   document.addEventListener("keydown", (e) => {
     if (e.altKey && shortcuts[e.key.toLowerCase()] && !document.querySelector("dialog[open]")) {
       e.preventDefault(); shortcuts[e.key.toLowerCase()](); return;

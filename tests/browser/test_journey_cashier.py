@@ -1,6 +1,8 @@
 """Journeys 1 and 5: a cashier sells by scanning (one item by its QR label URL), gives a discount, takes
 part cash and part VietQR, sees the change and the receipt; and a whole sale without touching the mouse."""
 import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -121,3 +123,57 @@ def test_a_product_with_a_revoked_rating_sells_once_a_manager_approves(live_serv
         " FROM sale_lines JOIN sales ON sales.id = sale_lines.sale_id WHERE number = ?", (number,)).fetchone()
     conn.close()
     assert (stars, action) == (None, "override")
+
+
+def test_parked_carts_are_picked_from_a_list_a_void_asks_first_and_a_lost_post_is_sent_again_once(live_server, page):
+    base = live_server["url"]
+    log_in(page, base, "cashier")
+    open_shift_if_needed(page, base)
+    scan(page, "STH-HAT")
+    page.keyboard.press("Alt+K")                           # park: Hạt sen
+    scan(page, "CLV-200")
+    scan(page, "CLV-200")
+    page.keyboard.press("Alt+K")                           # park: 2 × Cốm
+    assert page.inner_text("#parked-count") == "2"
+    scan(page, "GBT-AM")                                   # a third customer is at the till
+    page.keyboard.press("Alt+R")
+    page.wait_for_selector("#parked-dialog[open]")
+    picks = page.locator("#parked-list button")
+    assert picks.count() == 2 and "Hạt sen sấy Tây Hồ" in picks.nth(0).inner_text()
+    assert "2 món" in picks.nth(1).inner_text() and "120.000" in picks.nth(1).inner_text()
+    local_now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))   # the showroom's clock, whatever the browser's zone
+    assert picks.nth(1).inner_text().startswith(local_now.strftime("%H:")) or local_now.minute == 0
+    screenshot(page, "journey6-parked")
+    picks.nth(0).click()                                   # the first customer comes back
+    expect(page.locator("#cart-lines")).to_contain_text("Hạt sen sấy Tây Hồ")
+    assert page.inner_text("#parked-count") == "2"         # the tea set took its place on the list
+
+    page.click("#void")
+    page.wait_for_selector("#void-dialog[open]")
+    page.keyboard.press("Enter")                           # the focused choice keeps the cart
+    assert page.locator("#cart-lines tr").count() == 1
+    page.click("#void")
+    page.click("#void-dialog button[value=void]")
+    expect(page.locator("#cart-lines tr.empty")).to_have_count(1)
+
+    page.keyboard.press("Alt+R")
+    page.locator("#parked-list button").nth(0).click()     # 2 × Cốm
+    expect(page.locator("#t-total")).to_contain_text("120.000")
+    page.keyboard.press("F4")
+    page.keyboard.press("Enter")
+    lost = []
+
+    def drop_first_post(route):
+        if not lost:
+            lost.append(route.request.post_data_json["uuid"])
+            route.abort()                                  # the connection drops before the server sees it
+        else:
+            route.continue_()
+    page.route("**/api/v1/sales", drop_first_post)
+    page.keyboard.press("Alt+P")
+    expect(page.locator("#scan-message")).to_contain_text("sẽ được gửi lại")
+    page.wait_for_selector("#done-dialog[open]", timeout=10_000)  # sent again by itself
+    conn = sqlite3.connect(live_server["database"])
+    recorded = conn.execute("SELECT count(*), max(total) FROM sales WHERE uuid = ?", (lost[0],)).fetchone()
+    conn.close()
+    assert recorded == (1, 120_000)

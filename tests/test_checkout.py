@@ -281,6 +281,8 @@ def test_a_printer_that_is_off_leaves_the_sale_recorded_and_reprintable(app, cas
     page = cashier_client.post(f"/sales/{sale['number']}/print", follow_redirects=True)
     assert page.status_code == 200
     assert db.session.scalars(select(PrintJob.status).order_by(PrintJob.id)).all() == ["failed", "printed"]
+    history = page.get_data(as_text=True)  # the sale's page lists both tries, in the cashier's words
+    assert "chưa in được" in history and "đã in" in history and ">failed<" not in history
 
 
 def test_receipt_preview_is_a_png(cashier_client, shop):

@@ -290,7 +290,7 @@
     $("done-title").textContent = `${root.dataset.msgPaid} · ${sale.number} · ${fmt(sale.total)}`;
     $("done-change").textContent = cash && cash.change ? `${$("t-change").previousElementSibling.textContent}: ${fmt(cash.change)}` : "";
     $("done-receipt").src = `/sales/${sale.number}/receipt.png`;
-    cart = newCart(); priced = null; approval = null; save(); render();
+    cart = newCart(); priced = null; approval = null; save(); render(); message("", "");
     $("done-dialog").showModal();
     $("done-next").focus();
     printReceipt(sale, false);

@@ -336,6 +336,26 @@ def test_a_return_needs_a_manager_and_a_reason(cashier_client, shop, db):
     assert db.session.get(StockLevel, shop["tea"].id).on_hand == 9
 
 
+def test_the_return_form_keeps_what_was_typed_when_refused_and_names_the_refund(cashier_client, shop, db):
+    from pos.models import SaleReturn
+    sale = _sell(cashier_client, shop)
+    form = {"uuid": str(uuid.uuid4()), "return_1": "1", "reason": "Bao bì rách", "refund_method": "card",
+            "approver": "manager", "approver_password": "wrong-password"}
+    refused = cashier_client.post(f"/sales/{sale['number']}", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Phê duyệt bị từ chối" in page
+    assert 'value="Bao bì rách"' in page and 'value="1"' in page and 'value="manager"' in page
+    assert '<option value="card" selected>' in page and form["uuid"] in page  # the same return, if sent again
+    assert db.session.scalar(select(func.count(SaleReturn.id))) == 0
+
+    done = cashier_client.post(f"/sales/{sale['number']}", data=form | {"approver_password": PASSWORD},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "hoàn 350.000\u00a0₫ bằng Thẻ" in done.replace("&nbsp;", "\u00a0")
+    assert "Bao bì rách · manager duyệt" in done  # listed under the sale's returns
+    assert "Mọi mặt hàng của đơn này đã được trả lại." in done and "return_1" not in done
+    assert db.session.scalar(select(SaleReturn.refund_method)) == "card"
+
+
 def test_closing_a_shift_twice_is_refused(cashier_client, shop, db, users):
     from pos.checkout.shifts import close_shift, current_shift
     from pos.errors import Conflict

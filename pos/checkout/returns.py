@@ -57,10 +57,10 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
             if line is None:
                 raise ValidationError("Sale %(number)s has no line %(line)s.", number=sale.number, line=line_no,
                                       fields={f"line {line_no}": "unknown"})
-            if quantity > line.quantity - line.returned_quantity:
+            if quantity > line.returnable_quantity:
                 raise ValidationError(
                     "%(name)s: %(quantity)d to return but only %(left)d not yet returned.", name=line.name_vi,
-                    quantity=quantity, left=line.quantity - line.returned_quantity,
+                    quantity=quantity, left=line.returnable_quantity,
                     fields={f"line {line_no}": "more than was sold"})
         shares = {line_no: _refund_share(lines[line_no], quantity) for line_no, quantity in wanted.items()}
         count = db.session.scalar(select(func.count(SaleReturn.id))) + 1

@@ -4,6 +4,7 @@ from io import BytesIO
 import qrcode
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,7 +18,10 @@ from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, c
 from pos.checkout.vietqr import vietqr_payload
 from pos.errors import DomainError
 from pos.extensions import db
-from pos.models import PrintJob, Sale, Shift
+from pos.i18n import format_vnd
+from pos.models import PrintJob, Sale, SaleReturn, Shift
+
+REFUND_METHODS = {"cash": _l("Cash"), "card": _l("Card"), "vietqr": "VietQR"}
 
 
 @bp.get("/till")
@@ -92,23 +96,29 @@ def sales():
 @bp.route("/sales/<number>", methods=["GET", "POST"])
 @role_required("cashier")
 def sale_detail(number):
+    """A sale, its print tries and returns, and the return form (refused: shown again as typed, same return UUID)."""
     sale = get_sale_by_number(number)
+    form, status = {}, 200
     if request.method == "POST":
+        form = request.form
         try:
-            data = {"uuid": request.form.get("uuid"), "reason": request.form.get("reason", ""),
-                    "refund_method": request.form.get("refund_method", "cash"),
-                    "approval": {"username": request.form.get("approver", ""),
-                                 "password": request.form.get("approver_password", "")},
-                    "lines": [{"line_no": line.line_no, "quantity": request.form.get(f"return_{line.line_no}", type=int) or 0}
+            data = {"uuid": form.get("uuid"), "reason": form.get("reason", ""),
+                    "refund_method": form.get("refund_method", "cash"),
+                    "approval": {"username": form.get("approver", ""), "password": form.get("approver_password", "")},
+                    "lines": [{"line_no": line.line_no, "quantity": form.get(f"return_{line.line_no}", type=int) or 0}
                               for line in sale.lines]}
             data["lines"] = [line for line in data["lines"] if line["quantity"]]
             sale_return = record_return(sale.number, data, current_user)
-            flash(_("Return %(number)s recorded.", number=sale_return.number), "success")
+            flash(_("Return %(number)s recorded: refund %(amount)s by %(method)s.", number=sale_return.number,
+                    amount=format_vnd(sale_return.total), method=REFUND_METHODS[sale_return.refund_method]), "success")
+            return redirect(url_for("checkout.sale_detail", number=sale.number))
         except DomainError as error:
             flash(error.message, "error")
-        return redirect(url_for("checkout.sale_detail", number=sale.number))
+            status = 422
     jobs = db.session.scalars(select(PrintJob).where(PrintJob.sale_id == sale.id).order_by(PrintJob.id.desc())).all()
-    return render_template("checkout/sale.html", sale=sale, jobs=jobs, return_uuid=str(uuid.uuid4()))
+    returns = db.session.scalars(select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)).all()
+    return render_template("checkout/sale.html", sale=sale, jobs=jobs, returns=returns, form=form,
+                           REFUND_METHODS=REFUND_METHODS, return_uuid=form.get("uuid") or str(uuid.uuid4())), status
 
 
 @bp.get("/sales/<number>/receipt.png")

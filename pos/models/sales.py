@@ -109,6 +109,10 @@ class SaleLine(db.Model):
     sale: Mapped[Sale] = relationship(back_populates="lines")
     product = relationship("Product")
 
+    @property
+    def returnable_quantity(self) -> int:
+        return self.quantity - self.returned_quantity
+
 
 class Payment(db.Model):
     __tablename__ = "payments"

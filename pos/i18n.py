@@ -28,16 +28,19 @@ def current_language() -> str:
     return locale.language if locale else "vi"
 
 
+def format_amount(amount: int, language: str | None = None) -> str:
+    """1.234.567 in Vietnamese, 1,234,567 in English: digits grouped, no currency sign (a cash note's face)."""
+    digits = f"{abs(int(amount)):,}"
+    return ("-" if amount < 0 else "") + (digits if (language or current_language()) == "en" else digits.replace(",", "."))
+
+
 def format_vnd(amount: int | None, language: str | None = None) -> str:
     """1.234.567 ₫ in Vietnamese, ₫1,234,567 in English."""
     if amount is None:
         return ""
     language = language or current_language()
-    sign = "-" if amount < 0 else ""
-    digits = f"{abs(int(amount)):,}"
-    if language == "en":
-        return f"{sign}₫{digits}"
-    return f"{sign}{digits.replace(',', '.')}\u00a0₫"
+    sign, digits = ("-" if amount < 0 else ""), format_amount(abs(amount), language)
+    return f"{sign}₫{digits}" if language == "en" else f"{sign}{digits}\u00a0₫"
 
 
 def to_local(moment: datetime | None) -> datetime | None:
@@ -78,6 +81,7 @@ def register_template_helpers(app):
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["combine"] = lambda base, changes: {**base, **changes}  # query args with a change
     app.jinja_env.filters["vnd"] = format_vnd
+    app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["stars"] = lambda n: "★" * int(n or 0) + "☆" * (5 - int(n or 0))

@@ -167,6 +167,12 @@ def test_an_unrated_product_needs_a_manager_override(cashier_client, shop, db):
     assert db.session.scalar(select(SaleLine.stars).where(SaleLine.product_id == plain.id)) is None
 
 
+def test_the_quick_cash_notes_read_as_money_in_the_cashiers_language(cashier_client, shop):
+    assert 'data-note="500000">500.000</button>' in cashier_client.get("/till").get_data(as_text=True)
+    cashier_client.post("/lang/en", data={"next": "/till"})
+    assert 'data-note="500000">500,000</button>' in cashier_client.get("/till").get_data(as_text=True)
+
+
 def test_a_scan_names_why_a_rating_does_not_count_in_the_cashiers_language(cashier_client, shop):
     make_product(sku="OLD-STAR", rated_days_ago=4 * 365)
     vietnamese = cashier_client.get("/api/v1/products/lookup?code=OLD-STAR").get_json()

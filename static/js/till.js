@@ -8,8 +8,8 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const lang = root.dataset.lang;
   const STORE = "till.cart", PARKED = "till.parked", RETRY_MS = 3000;
-  const fmt = (n) => lang === "en" ? "₫" + Number(n).toLocaleString("en-US")
-                                   : Number(n).toLocaleString("vi-VN") + " ₫";
+  const grouped = (n) => Number(n).toLocaleString(lang === "en" ? "en-US" : "vi-VN");  // 1.234.567 or 1,234,567
+  const fmt = (n) => lang === "en" ? "₫" + grouped(n) : grouped(n) + " ₫";
   const newCart = () => ({ uuid: crypto.randomUUID(), lines: [], discount: null, payments: [], number: null });
   let cart = load(STORE) || newCart();
   let priced = null, method = "cash", approval = null, busy = false;
@@ -167,7 +167,7 @@
     const change = Math.max(paid - t.total, 0);
     $("t-due").textContent = fmt(due);
     $("t-change").textContent = fmt(nonCash > t.total ? 0 : change);
-    $("pay-amount").placeholder = due ? String(due) : "0";
+    $("pay-amount").placeholder = grouped(due);
     $("complete").disabled = !cart.lines.length || due > 0 || busy;
     $("parked-count").textContent = (load(PARKED) || []).length;
   }

@@ -56,7 +56,13 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
         with page.expect_navigation():
             page.get_by_role("button", name="Mở ca").click()
         page.goto(f"{base}/shift")
+    expected = page.inner_text("#x-report tr.key-figure td.num")
     page.fill("#close-shift input[name=count_500000]", "1")
+    page.fill("#close-shift input[name=count_20000]", "3")          # the drawer's sum, as the notes are counted
+    assert page.inner_text("#counted").replace("\u00a0", " ") == "560.000 ₫"
+    expected_cash = int(expected.replace(".", "").replace("₫", "").strip())
+    assert page.inner_text("#difference").replace("\u00a0", " ").replace(".", "") == f"{560_000 - expected_cash} ₫"
+    screenshot(page, "journey2-counting")
     with page.expect_navigation():
         page.locator("#close-shift button[type=submit]").click()
     assert "Báo cáo Z" in page.inner_text("h1")

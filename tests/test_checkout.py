@@ -362,6 +362,19 @@ def test_the_return_form_keeps_what_was_typed_when_refused_and_names_the_refund(
     assert db.session.scalar(select(SaleReturn.refund_method)) == "card"
 
 
+def test_a_receipt_is_found_by_its_number_its_lookup_code_or_its_scanned_qr_code(cashier_client, shop):
+    sale = _sell(cashier_client, shop)
+    for typed in (sale["number"].lower(), sale["lookup_code"], sale["receipt_url"], f" {sale['receipt_url']}/ "):
+        found = cashier_client.get("/sales", query_string={"q": typed})
+        assert found.status_code == 302 and found.headers["Location"].endswith(f"/sales/{sale['number']}"), typed
+    page = cashier_client.get(f"/sales/{sale['number']}").get_data(as_text=True)
+    assert "Tiền mặt" in page and "khách đưa 500.000" in page and "tiền thừa 150.000" in page  # its payments
+    narrowed = cashier_client.get("/sales", query_string={"q": sale["number"][:-1]}).get_data(as_text=True)
+    assert sale["number"] in narrowed and "Tiền mặt" in narrowed
+    nothing = cashier_client.get("/sales", query_string={"q": "<b>%_"}).get_data(as_text=True)
+    assert "Không có đơn bán nào khớp với '&lt;b&gt;%_'." in nothing and sale["number"] not in nothing
+
+
 def test_closing_a_shift_twice_is_refused(cashier_client, shop, db, users):
     from pos.checkout.shifts import close_shift, current_shift
     from pos.errors import Conflict

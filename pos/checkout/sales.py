@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -295,6 +295,20 @@ def reserve_number(sale_uuid) -> str:
 def find_sale(uuid: str) -> Sale | None:
     return db.session.scalar(select(Sale).where(Sale.uuid == uuid)
                              .options(selectinload(Sale.lines), selectinload(Sale.payments)))
+
+
+def receipt_code(text: str) -> str:
+    """What a cashier typed or scanned to find a receipt: its number, its lookup code, or the URL of the QR code
+    printed on it (…/r/{lookup code}); upper-cased, as both are stored."""
+    text = (text or "").strip()[:200]
+    if "/r/" in text:
+        text = text.rsplit("/r/", 1)[1].split("?")[0].strip("/")
+    return text.upper()[:32]
+
+
+def find_by_receipt(text: str) -> Sale | None:
+    code = receipt_code(text)
+    return db.session.scalar(select(Sale).where(or_(Sale.number == code, Sale.lookup_code == code))) if code else None
 
 
 def parse_uuid(value) -> str:

@@ -13,7 +13,7 @@ from pos.auth.access import public, role_required
 from pos.checkout import bp
 from pos.checkout.printing import local_showroom, print_receipt, receipt_png
 from pos.checkout.returns import record_return
-from pos.checkout.sales import get_sale_by_number
+from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
 from pos.checkout.vietqr import vietqr_payload
 from pos.errors import DomainError
@@ -21,7 +21,7 @@ from pos.extensions import db
 from pos.i18n import format_vnd
 from pos.models import PrintJob, Sale, SaleReturn, Shift
 
-REFUND_METHODS = {"cash": _l("Cash"), "card": _l("Card"), "vietqr": "VietQR"}
+PAYMENT_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "vietqr": "VietQR"}
 
 
 @bp.get("/till")
@@ -87,10 +87,17 @@ def z_report(shift_id):
 @bp.get("/sales")
 @role_required("cashier")
 def sales():
+    """The sales, newest first. A receipt's number, lookup code or scanned QR code opens that sale (a return starts
+    here); part of a number narrows the list."""
+    term = request.args.get("q", "").strip()[:200]
+    if term and (sale := find_by_receipt(term)):
+        return redirect(url_for("checkout.sale_detail", number=sale.number))
+    query = select(Sale).order_by(Sale.id.desc()).options(selectinload(Sale.payments))
+    if term:
+        query = query.where(Sale.number.contains(receipt_code(term), autoescape=True))
     page = max(request.args.get("page", 1, type=int), 1)
-    pagination = db.paginate(select(Sale).order_by(Sale.id.desc()).options(selectinload(Sale.payments)),
-                             page=page, per_page=30, error_out=False)
-    return render_template("checkout/sales.html", pagination=pagination)
+    pagination = db.paginate(query, page=page, per_page=30, error_out=False)
+    return render_template("checkout/sales.html", pagination=pagination, term=term, PAYMENT_LABELS=PAYMENT_LABELS)
 
 
 @bp.route("/sales/<number>", methods=["GET", "POST"])
@@ -110,7 +117,7 @@ def sale_detail(number):
             data["lines"] = [line for line in data["lines"] if line["quantity"]]
             sale_return = record_return(sale.number, data, current_user)
             flash(_("Return %(number)s recorded: refund %(amount)s by %(method)s.", number=sale_return.number,
-                    amount=format_vnd(sale_return.total), method=REFUND_METHODS[sale_return.refund_method]), "success")
+                    amount=format_vnd(sale_return.total), method=PAYMENT_LABELS[sale_return.refund_method]), "success")
             return redirect(url_for("checkout.sale_detail", number=sale.number))
         except DomainError as error:
             flash(error.message, "error")
@@ -118,7 +125,7 @@ def sale_detail(number):
     jobs = db.session.scalars(select(PrintJob).where(PrintJob.sale_id == sale.id).order_by(PrintJob.id.desc())).all()
     returns = db.session.scalars(select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)).all()
     return render_template("checkout/sale.html", sale=sale, jobs=jobs, returns=returns, form=form,
-                           REFUND_METHODS=REFUND_METHODS, return_uuid=form.get("uuid") or str(uuid.uuid4())), status
+                           PAYMENT_LABELS=PAYMENT_LABELS, return_uuid=form.get("uuid") or str(uuid.uuid4())), status
 
 
 @bp.get("/sales/<number>/receipt.png")

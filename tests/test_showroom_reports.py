@@ -2,7 +2,6 @@
 import uuid
 
 
-
 def test_today_report_matches_the_sales_and_refunds(cashier_client, manager_client, shop):
     totals = []
     for quantity in (1, 2):
@@ -13,6 +12,7 @@ def test_today_report_matches_the_sales_and_refunds(cashier_client, manager_clie
     page = manager_client.get("/reports/").get_data(as_text=True)
     revenue = f"{sum(totals):,}".replace(",", ".")
     assert revenue in page and "Chè Sen Quảng An" in page and "Hoa đào Nhật Tân" in page
+    assert f"<td>Tiền mặt</td><td class=\"num\">{revenue}" in page  # payments by method, in words
     csv_text = manager_client.get("/reports/?format=csv").get_data(as_text=True)
     rows = [line.split(",") for line in csv_text.strip().splitlines()[1:]]
     assert sum(int(r[-1]) for r in rows) == sum(totals)

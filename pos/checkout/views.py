@@ -4,13 +4,13 @@ from io import BytesIO
 import qrcode
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pos.auth.access import public, role_required
 from pos.checkout import bp
+from pos.checkout.labels import PAYMENT_LABELS
 from pos.checkout.printing import local_showroom, print_receipt, receipt_png
 from pos.checkout.returns import record_return
 from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
@@ -20,8 +20,6 @@ from pos.errors import DomainError
 from pos.extensions import db
 from pos.i18n import format_vnd
 from pos.models import PrintJob, Sale, SaleReturn, Shift
-
-PAYMENT_LABELS = {"cash": _l("Cash"), "card": _l("Card"), "vietqr": "VietQR"}
 
 
 @bp.get("/till")

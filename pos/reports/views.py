@@ -3,6 +3,7 @@ from datetime import date, datetime
 from flask import render_template, request
 
 from pos.auth.access import role_required
+from pos.checkout.labels import PAYMENT_LABELS
 from pos.checkout.shifts import current_shift
 from pos.errors import ValidationError
 from pos.exports import csv_response
@@ -33,4 +34,4 @@ def showroom_day():
     if request.args.get("format") == "csv":
         return csv_response(f"sales-{report.day.isoformat()}", ["sku", "name_vi", "stars", "units", "revenue"],
                             [[row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products])
-    return render_template("reports/showroom_day.html", report=report, shift=shift)
+    return render_template("reports/showroom_day.html", report=report, shift=shift, PAYMENT_LABELS=PAYMENT_LABELS)

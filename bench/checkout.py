@@ -73,7 +73,7 @@ def bench_service(db_path: Path, sales: int, rounds: int = 10):
         if not current_shift():
             open_shift(cashier, 0)
         ids = db.session.scalars(db.select(Product.id).where(Product.sku.in_(["CSQA-100", "STH-HAT", "GBT-AM"]))).all()
-        cashier = StaffMember(cashier.id, cashier.username)  # the user as a request has it loaded
+        cashier = StaffMember.of(cashier)  # the user as a request has it loaded
 
         def service_sale(_n):  # a fresh session per sale, as a request has; loading the user is figure 2's part
             body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": i, "quantity": 1} for i in ids],

@@ -54,14 +54,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
-    from sqlalchemy import bindparam, select
-
-    from pos.models import User
-    signed_in_user = select(User).where(User.session_token == bindparam("token"), User.active.is_(True))
-
-    @login_manager.user_loader
-    def load_user(session_token):  # every request asks: the statement is built once
-        return db.session.scalar(signed_in_user, {"token": session_token})
+    from pos.auth.service import signed_in_user
+    login_manager.user_loader(signed_in_user)
 
 
 def register_blueprints(app: Flask) -> None:

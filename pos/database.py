@@ -140,8 +140,8 @@ def read_date(value) -> date | None:
 
 
 class Sql:
-    """A hand-written statement of the sale path (the sale, its stock, its outbox row), run straight on the
-    DB-API cursor of atomic()'s transaction (outside one, of the session's). A sale runs about twenty
+    """A hand-written statement of a hot path (a sale, its stock, its outbox row; the user every request
+    reads), run straight on the DB-API cursor of atomic()'s transaction (outside one, of the session's). A sale runs about twenty
     statements; SQLAlchemy's work per statement (~12 µs) against the driver's (~1 µs) was most of a sale's
     time that is not the disk's.
 

@@ -91,6 +91,14 @@ def test_password_change_ends_other_sessions(app, users, manager_client, db):
     assert manager_client.get("/catalog/products").status_code == 302
 
 
+def test_a_deactivated_user_is_signed_out_at_the_next_request(app, users, manager_client, db):
+    from pos.admin.service import set_active
+    page = manager_client.get("/catalog/products")
+    assert page.status_code == 200 and "Quản lý" in page.get_data(as_text=True)  # the header names the role
+    set_active(users["manager"].id, False, users["admin"])
+    assert manager_client.get("/catalog/products").status_code == 302
+
+
 def test_security_headers(client):
     response = client.get("/login")
     csp = response.headers["Content-Security-Policy"]

@@ -40,7 +40,7 @@ def check_approval(approval: dict | None) -> Approval:
     if (user is None or not user.active or not user.has_role("manager")
             or not check_password_hash(user.password_hash, str(approval["password"])[:200])):
         return Approval(given=True, approver=None)
-    return Approval(given=True, approver=StaffMember(user.id, user.username))
+    return Approval(given=True, approver=StaffMember.of(user))
 
 
 def verify_manager(approval: dict | None, reason: Text) -> StaffMember:

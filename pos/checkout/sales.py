@@ -327,7 +327,7 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     order_discount = parse_discount(payload.get("discount"), "discount")
     payments = _parse_payments(payload.get("payments"))
     # Plain values: atomic() ends the request's read transaction, which expires every loaded ORM object.
-    cashier = StaffMember(cashier.id, cashier.username)
+    cashier = StaffMember.of(cashier)
     approval = check_approval(payload.get("approval"))  # its password hash is slow: before the write lock
     try:
         with atomic():

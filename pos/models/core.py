@@ -10,6 +10,10 @@ from pos.models.base import utcnow
 ROLES = ("cashier", "manager", "admin")  # each role can do everything the one before it can
 
 
+def role_at_least(role: str, wanted: str) -> bool:
+    return ROLES.index(role) >= ROLES.index(wanted)
+
+
 class Showroom(db.Model):
     """A sales point. The local showroom is the row whose code is SHOWROOM_CODE."""
     __tablename__ = "showrooms"
@@ -50,7 +54,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     def has_role(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return role_at_least(self.role, role)
 
 
 class AuditEntry(db.Model):

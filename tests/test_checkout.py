@@ -291,6 +291,26 @@ def test_a_printer_that_is_off_leaves_the_sale_recorded_and_reprintable(app, cas
     assert "chưa in được" in history and "đã in" in history and ">failed<" not in history
 
 
+def test_a_receipt_carries_what_the_law_and_the_buyer_need(app, cashier_client, shop, monkeypatch):
+    from pos.checkout import receipts
+    drawn = []
+    for name in ("text", "pair"):
+        draw = getattr(receipts._Canvas, name)
+        monkeypatch.setattr(receipts._Canvas, name, lambda self, *words, _draw=draw, **kw: (
+            drawn.append(" ".join(words)), _draw(self, *words, **kw))[1])
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 2}, {"product_id": shop["flower"].id, "quantity": 1}],
+                     [{"method": "card", "amount": 500_000, "reference": "VCB-778812"},
+                      {"method": "cash", "amount": 1_000_000}])
+    sale = cashier_client.post("/api/v1/sales", json=body).get_json()
+    assert cashier_client.get(f"/sales/{sale['number']}/receipt.png").status_code == 200
+    text = "\n".join(drawn)
+    for expected in (f"Số: {sale['number']}", "Thu ngân: Demo cashier", "Chè Sen Quảng An ★★★★",
+                     "2 × 350.000 ₫ 700.000 ₫", "TỔNG CỘNG 1.150.000 ₫", "Thuế GTGT 8% (trên 700.000 ₫) 51.852 ₫",
+                     "Thuế GTGT 5% (trên 450.000 ₫) 21.429 ₫", "Thẻ VCB-778812 500.000 ₫", "Tiền mặt 1.000.000 ₫",
+                     "Tiền thừa trả khách 350.000 ₫", f"Mã tra cứu: {sale['lookup_code']}"):
+        assert expected in text, expected
+
+
 def test_receipt_preview_is_a_png(cashier_client, shop):
     sale = _sell(cashier_client, shop)
     image = cashier_client.get(f"/sales/{sale['number']}/receipt.png")

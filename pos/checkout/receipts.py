@@ -110,7 +110,8 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
         c.pair(f"  Thuế GTGT {rate}% (trên {money(amount)})", money(vat))
     c.rule()
     for payment in sale.payments:
-        c.pair(METHOD_NAMES[payment.method], money(payment.tendered or payment.amount))
+        reference = f" {payment.reference[:16]}" if payment.method == "card" and payment.reference else ""
+        c.pair(METHOD_NAMES[payment.method] + reference, money(payment.tendered or payment.amount))
         if payment.change:
             c.pair("Tiền thừa trả khách", money(payment.change))
     c.rule()

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pos.admin import bp
+from pos.admin.labels import ACTION_LABELS, ENTITY_LABELS
 from pos.admin.service import SHOWROOM_FIELDS, local_showroom_row, save_settings, set_active
 from pos.auth.access import role_required
 from pos.auth.service import create_user, set_password
@@ -68,4 +69,5 @@ def audit():
             query = query.where(getattr(AuditEntry, column) == value)
     pagination = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=50, error_out=False)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    return render_template("admin/audit.html", pagination=pagination, actions=actions, args=request.args)
+    return render_template("admin/audit.html", pagination=pagination, actions=actions, args=request.args,
+                           ACTION_LABELS=ACTION_LABELS, ENTITY_LABELS=ENTITY_LABELS)

@@ -9,7 +9,7 @@ from pos.catalog.service import find_by_code, search_products
 from pos.checkout import bp
 from pos.checkout.pricing import parse_discount, price_cart
 from pos.checkout.printing import print_receipt, receipt_url
-from pos.checkout.sales import parse_lines, find_sale, parse_uuid, record_sale, reserve_number
+from pos.checkout.sales import find_sale, parse_lines, parse_uuid, record_sale, reserve_number
 from pos.errors import NotFound, ValidationError
 from pos.extensions import db
 from pos.models import Product, StockLevel

@@ -319,8 +319,14 @@ def test_receipt_preview_is_a_png(cashier_client, shop):
 
 def test_the_public_receipt_page_needs_only_the_lookup_code(client, cashier_client, shop):
     sale = _sell(cashier_client, shop)
-    page = client.get(f"/r/{sale['lookup_code']}")
-    assert page.status_code == 200 and sale["number"] in page.get_data(as_text=True)
+    page = client.get(f"/r/{sale['lookup_code']}", headers={"Accept-Language": "vi"})
+    text = page.get_data(as_text=True).replace("&nbsp;", "\u00a0").replace("\u00a0", " ")
+    assert page.status_code == 200 and sale["number"] in text
+    # what the printed receipt says: the total, VAT per rate, the payment and the change
+    assert "Thuế GTGT 8% (trên 350.000 ₫)</td><td class=\"num muted\">25.926 ₫" in text
+    assert "<td>Tiền mặt</td><td class=\"num\">500.000 ₫" in text and "<td>Tiền thừa</td><td class=\"num\">150.000 ₫" in text
+    english = client.get(f"/r/{sale['lookup_code']}?lang=en").get_data(as_text=True)
+    assert "VAT 8% (on ₫350,000)" in english and 'href="?lang=vi"' in english
     assert client.get("/r/NOSUCHCODE").status_code == 404
 
 

@@ -101,12 +101,7 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
         c.pair("Tổng tiền hàng", money(sale.subtotal))
         c.pair("Chiết khấu", "-" + money(sale.discount_total))
     c.pair("TỔNG CỘNG", money(sale.total), bold=True)
-    vat_by_rate: dict[int, list[int]] = {}
-    for line in sale.lines:
-        bucket = vat_by_rate.setdefault(line.vat_rate, [0, 0])
-        bucket[0] += line.amount
-        bucket[1] += line.vat_amount
-    for rate, (amount, vat) in sorted(vat_by_rate.items()):
+    for rate, amount, vat in sale.vat_by_rate:
         c.pair(f"  Thuế GTGT {rate}% (trên {money(amount)})", money(vat))
     c.rule()
     for payment in sale.payments:

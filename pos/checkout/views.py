@@ -149,4 +149,5 @@ def public_receipt(lookup_code):
                              .options(selectinload(Sale.lines), selectinload(Sale.payments)))
     if sale is None:
         abort(404)
-    return render_template("checkout/public_receipt.html", sale=sale, showroom=local_showroom())
+    return render_template("checkout/public_receipt.html", sale=sale, showroom=local_showroom(),
+                           PAYMENT_LABELS=PAYMENT_LABELS)

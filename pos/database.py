@@ -134,6 +134,20 @@ sqlite3.register_adapter(datetime, lambda moment: moment.isoformat(" ", "microse
 sqlite3.register_adapter(date, date.isoformat)
 
 
+MAX_PAGE = 100_000  # far past any list; a larger ?page= would overflow the database's integer OFFSET
+
+
+def requested_page() -> int:
+    """The ?page= of a paged list: 1 when missing or not a number, at most MAX_PAGE."""
+    from flask import request
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def paginate(query, per_page: int):
+    """A page of `query` for a list page; past the end gives an empty page, never an error."""
+    return db.paginate(query, page=requested_page(), per_page=per_page, error_out=False)
+
+
 def read_date(value) -> date | None:
     """A date column as Sql read it: SQLite hands it back as text, PostgreSQL as a date."""
     return date.fromisoformat(value) if isinstance(value, str) else value

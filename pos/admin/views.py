@@ -8,6 +8,7 @@ from pos.admin.labels import ACTION_LABELS, ENTITY_LABELS
 from pos.admin.service import SHOWROOM_FIELDS, local_showroom_row, save_settings, set_active
 from pos.auth.access import role_required
 from pos.auth.service import create_user, set_password
+from pos.database import paginate
 from pos.errors import DomainError, NotFound
 from pos.extensions import db
 from pos.models import ROLES, AuditEntry, User
@@ -67,7 +68,7 @@ def audit():
         value = request.args.get(column, "").strip()[:64]
         if value:
             query = query.where(getattr(AuditEntry, column) == value)
-    pagination = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=50, error_out=False)
+    pagination = paginate(query, per_page=50)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     return render_template("admin/audit.html", pagination=pagination, actions=actions, args=request.args,
                            ACTION_LABELS=ACTION_LABELS, ENTITY_LABELS=ENTITY_LABELS)

@@ -8,6 +8,7 @@ from pos.auth.access import role_required
 from pos.catalog import bp
 from pos.catalog.ratings import STATUSES, rating_status
 from pos.catalog.service import search_products
+from pos.database import paginate
 from pos.extensions import db
 from pos.models import OCOP_GROUPS, OcopRating, Producer, Product
 
@@ -36,12 +37,11 @@ def products():
     stars = request.args.get("stars", type=int)
     producer_id = request.args.get("producer", type=int)
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    page = max(request.args.get("page", 1, type=int), 1)
-    pagination = db.paginate(
+    pagination = paginate(
         search_products(term, group=group, stars=stars if stars in (3, 4, 5) else None, producer_id=producer_id,
                         status=status)
         .options(selectinload(Product.ratings), selectinload(Product.producer)),
-        page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        per_page=current_app.config["PAGE_SIZE"])
     producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
     return render_template("catalog/products.html", pagination=pagination, term=term, group=group, stars=stars,
                            producer_id=producer_id, producers=producers, groups=OCOP_GROUPS, status=status,

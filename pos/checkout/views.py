@@ -16,6 +16,7 @@ from pos.checkout.returns import record_return
 from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
 from pos.checkout.vietqr import vietqr_payload
+from pos.database import paginate
 from pos.errors import DomainError
 from pos.extensions import db
 from pos.i18n import format_vnd
@@ -93,8 +94,7 @@ def sales():
     query = select(Sale).order_by(Sale.id.desc()).options(selectinload(Sale.payments))
     if term:
         query = query.where(Sale.number.contains(receipt_code(term), autoescape=True))
-    page = max(request.args.get("page", 1, type=int), 1)
-    pagination = db.paginate(query, page=page, per_page=30, error_out=False)
+    pagination = paginate(query, per_page=30)
     return render_template("checkout/sales.html", pagination=pagination, term=term, PAYMENT_LABELS=PAYMENT_LABELS)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
+from pos.database import requested_page
 from pos.errors import DomainError, Text
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
@@ -177,8 +178,7 @@ def valuation():
                                                                        "value"],
                     [(r.product.sku, r.product.name_vi, r.on_hand, r.average_cost, r.value) for r in result.rows]
                     + [("", "TOTAL", result.units, "", result.total)])
-    page = max(request.args.get("page", 1, type=int), 1)
-    per_page = 100
+    page, per_page = requested_page(), 100
     return render_template("inventory/valuation.html", valuation=result, raw_date=raw, errors=errors,
                            rows=result.rows[(page - 1) * per_page:page * per_page], page=page,
                            pages=max(1, -(-len(result.rows) // per_page))), (422 if errors else 200)

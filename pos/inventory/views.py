@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
 from pos.catalog.service import search_products
+from pos.database import paginate
 from pos.errors import DomainError
 from pos.exports import csv_response
 from pos.extensions import db
@@ -30,8 +31,7 @@ def stock():
         return csv_response("stock", ["sku", "name_vi", "on_hand", "average_cost", "value"],
                     [(p.sku, p.name_vi, lvl.on_hand if lvl else 0, lvl.average_cost if lvl else 0,
                       (lvl.on_hand * lvl.average_cost) if lvl else 0) for p, lvl in rows])
-    pagination = db.paginate(search_products(term), page=request.args.get("page", 1, type=int), per_page=50,
-                             error_out=False)
+    pagination = paginate(search_products(term), per_page=50)
     levels = {level.product_id: level for level in db.session.scalars(
         select(StockLevel).where(StockLevel.product_id.in_([p.id for p in pagination.items])))}
     return render_template("inventory/stock.html", pagination=pagination, term=term, levels=levels)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask, redirect, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from pos.config import BASE_DIR, Config, load_secret_key
 
@@ -30,9 +31,19 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     logging.getLogger("pos").setLevel(logging.INFO)
 
     register_extensions(app)
+    app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their <int:…> routes
     register_blueprints(app)
     register_hooks(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """<int:…> in a URL is a row id: a number past any id is no page (404), not an overflow in the driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        from pos.database import MAX_ROW_ID
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:

@@ -8,7 +8,7 @@ from pos.admin.labels import ACTION_LABELS, ENTITY_LABELS
 from pos.admin.service import SHOWROOM_FIELDS, local_showroom_row, save_settings, set_active
 from pos.auth.access import role_required
 from pos.auth.service import create_user, set_password
-from pos.database import paginate
+from pos.database import paginate, row_id
 from pos.errors import DomainError, NotFound
 from pos.extensions import db
 from pos.models import ROLES, AuditEntry, User
@@ -44,10 +44,10 @@ def users():
                                    request.form.get("role", ""), request.form.get("full_name", "")[:120])
                 flash(_("User %(name)s created.", name=user.username), "success")
             elif action in ("activate", "deactivate"):
-                set_active(request.form.get("user_id", type=int) or 0, action == "activate", current_user)
+                set_active(row_id(request.form, "user_id") or 0, action == "activate", current_user)
                 flash(_("Saved."), "success")
             elif action == "password":
-                user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+                user = db.session.get(User, row_id(request.form, "user_id") or 0)
                 if user is None:
                     raise NotFound("No such user.")
                 set_password(user, request.form.get("password", ""))

@@ -8,7 +8,7 @@ from pos.auth.access import role_required
 from pos.catalog import bp
 from pos.catalog.ratings import STATUSES, rating_status
 from pos.catalog.service import search_products
-from pos.database import paginate
+from pos.database import paginate, row_id
 from pos.extensions import db
 from pos.models import OCOP_GROUPS, OcopRating, Producer, Product
 
@@ -35,7 +35,7 @@ def products():
     term = request.args.get("q", "")[:100]
     group = request.args.get("group") if request.args.get("group") in OCOP_GROUPS else None
     stars = request.args.get("stars", type=int)
-    producer_id = request.args.get("producer", type=int)
+    producer_id = row_id(request.args, "producer")
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     pagination = paginate(
         search_products(term, group=group, stars=stars if stars in (3, 4, 5) else None, producer_id=producer_id,

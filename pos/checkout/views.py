@@ -16,7 +16,7 @@ from pos.checkout.returns import record_return
 from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
 from pos.checkout.vietqr import vietqr_payload
-from pos.database import paginate
+from pos.database import paginate, row_id
 from pos.errors import DomainError
 from pos.extensions import db
 from pos.i18n import format_vnd
@@ -62,7 +62,7 @@ def shift():
                                   request.form.get("reason", ""))
                 flash(_("Cash movement recorded."), "success")
             if action == "close":
-                closed = close_shift(current_user, request.form.get("shift_id", type=int) or 0,
+                closed = close_shift(current_user, row_id(request.form, "shift_id") or 0,
                                      {str(d): request.form.get(f"count_{d}", "0") or "0" for d in DENOMINATIONS})
                 flash(_("Shift closed."), "success")
                 return redirect(url_for("checkout.z_report", shift_id=closed.id))

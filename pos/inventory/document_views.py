@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
-from pos.database import requested_page
+from pos.database import requested_page, row_id
 from pos.errors import DomainError, Text
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
@@ -96,7 +96,7 @@ def transfer_detail(transfer_id):
 def consignment():
     producers = consigning_producers()
     today = _today()
-    producer_id = request.args.get("producer_id", type=int) or (producers[0].id if producers else None)
+    producer_id = row_id(request.args, "producer_id") or (producers[0].id if producers else None)
     date_from = request.args.get("date_from") or today.replace(day=1).isoformat()
     date_to = request.args.get("date_to") or today.isoformat()
     statement, errors = None, {}
@@ -119,7 +119,7 @@ def consignment():
 @bp.post("/consignment/settle")
 @role_required("manager")
 def consignment_settle():
-    producer_id = request.form.get("producer_id", type=int)
+    producer_id = row_id(request.form, "producer_id")
     date_from, date_to = request.form.get("date_from", ""), request.form.get("date_to", "")
     try:
         settlement = settle(producer_id, date_from, date_to, current_user,
@@ -135,7 +135,7 @@ def consignment_settle():
 @bp.get("/consignment/settlements")
 @role_required("manager")
 def consignment_settlements():
-    rows = settlements(request.args.get("producer_id", type=int))
+    rows = settlements(row_id(request.args, "producer_id"))
     if request.args.get("format") == "csv":
         return csv_response("consignment-settlements", ["number", "producer", "period_from", "period_to", "units", "revenue",
                                                 "commission", "payable", "settled_by", "settled_at_utc"],

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
 from pos.catalog.service import search_products
-from pos.database import paginate
+from pos.database import paginate, row_id
 from pos.errors import DomainError
 from pos.exports import csv_response
 from pos.extensions import db
@@ -51,7 +51,7 @@ def receipt_new():
     producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
     errors, lines, producer_id = {}, [{} for _ in range(8)], None
     if request.method == "POST":
-        producer_id = request.form.get("producer_id", type=int)
+        producer_id = row_id(request.form, "producer_id")
         lines = [{f: request.form.get(f"{f}_{i}", "") for f in LINE_FIELDS} for i in range(8)]
         try:
             receipt = create_receipt(producer_id, lines, current_user, request.form.get("note", ""))
@@ -88,7 +88,7 @@ def receipt_detail(receipt_id):
 def expiring():
     if request.method == "POST":
         try:
-            quantity = write_off_lot(request.form.get("lot_id", type=int) or 0, current_user,
+            quantity = write_off_lot(row_id(request.form, "lot_id") or 0, current_user,
                                      request.form.get("reason", ""))
             flash(_("%(n)s units written off.", n=quantity), "success")
         except DomainError as error:
@@ -109,7 +109,7 @@ def counts():
     if request.method == "POST":
         try:
             count = open_count(current_user, group=request.form.get("group") or None,
-                               producer_id=request.form.get("producer_id", type=int))
+                               producer_id=row_id(request.form, "producer_id"))
             return redirect(url_for("inventory.count_sheet", count_id=count.id))
         except DomainError as error:
             flash(error.message, "error")

@@ -73,7 +73,7 @@ def parse_date(value, field: str, errors: dict, *, required=True):
     for parse in (date.fromisoformat, lambda t: date(*reversed([int(x) for x in t.split("/")]))):
         try:
             return parse(text)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):  # "9"*20 parses as a day number too large for C
             continue
     errors[field] = Text("not a date (use YYYY-MM-DD or DD/MM/YYYY)")
     return None

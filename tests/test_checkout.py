@@ -388,6 +388,20 @@ def test_the_return_form_keeps_what_was_typed_when_refused_and_names_the_refund(
     assert db.session.scalar(select(SaleReturn.refund_method)) == "card"
 
 
+def test_return_everything_left_takes_back_what_was_not_yet_returned(cashier_client, shop, db):
+    from pos.models import SaleReturn
+    body = sale_body([{"product_id": shop["tea"].id, "quantity": 2}, {"product_id": shop["flower"].id, "quantity": 1}],
+                     [{"method": "cash", "amount": 1_150_000}])
+    sale = cashier_client.post("/api/v1/sales", json=body).get_json()
+    _return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}])
+    form = {"uuid": str(uuid.uuid4()), "everything": "1", "return_1": "0", "reason": "Khách đổi ý",
+            "refund_method": "cash", "approver": "manager", "approver_password": PASSWORD}
+    page = cashier_client.post(f"/sales/{sale['number']}", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "hoàn 800.000" in page  # the second tea and the flower
+    assert db.session.get(StockLevel, shop["tea"].id).on_hand == 10 and db.session.get(StockLevel, shop["flower"].id).on_hand == 3
+    assert db.session.scalar(select(func.count(SaleReturn.id))) == 2
+
+
 def test_a_receipt_is_found_by_its_number_its_lookup_code_or_its_scanned_qr_code(cashier_client, shop):
     sale = _sell(cashier_client, shop)
     for typed in (sale["number"].lower(), sale["lookup_code"], sale["receipt_url"], f" {sale['receipt_url']}/ "):

@@ -110,8 +110,9 @@ def sale_detail(number):
             data = {"uuid": form.get("uuid"), "reason": form.get("reason", ""),
                     "refund_method": form.get("refund_method", "cash"),
                     "approval": {"username": form.get("approver", ""), "password": form.get("approver_password", "")},
-                    "lines": [{"line_no": line.line_no, "quantity": form.get(f"return_{line.line_no}", type=int) or 0}
-                              for line in sale.lines]}
+                    "lines": [{"line_no": line.line_no,
+                               "quantity": line.returnable_quantity if form.get("everything")
+                               else form.get(f"return_{line.line_no}", type=int) or 0} for line in sale.lines]}
             data["lines"] = [line for line in data["lines"] if line["quantity"]]
             sale_return = record_return(sale.number, data, current_user)
             flash(_("Return %(number)s recorded: refund %(amount)s by %(method)s.", number=sale_return.number,

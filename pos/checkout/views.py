@@ -107,14 +107,7 @@ def sale_detail(number):
     if request.method == "POST":
         form = request.form
         try:
-            data = {"uuid": form.get("uuid"), "reason": form.get("reason", ""),
-                    "refund_method": form.get("refund_method", "cash"),
-                    "approval": {"username": form.get("approver", ""), "password": form.get("approver_password", "")},
-                    "lines": [{"line_no": line.line_no,
-                               "quantity": line.returnable_quantity if form.get("everything")
-                               else form.get(f"return_{line.line_no}", type=int) or 0} for line in sale.lines]}
-            data["lines"] = [line for line in data["lines"] if line["quantity"]]
-            sale_return = record_return(sale.number, data, current_user)
+            sale_return = record_return(sale.number, _return_from_form(form, sale), current_user)
             flash(_("Return %(number)s recorded: refund %(amount)s by %(method)s.", number=sale_return.number,
                     amount=format_vnd(sale_return.total), method=PAYMENT_LABELS[sale_return.refund_method]), "success")
             return redirect(url_for("checkout.sale_detail", number=sale.number))
@@ -125,6 +118,15 @@ def sale_detail(number):
     returns = db.session.scalars(select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)).all()
     return render_template("checkout/sale.html", sale=sale, jobs=jobs, returns=returns, form=form,
                            PAYMENT_LABELS=PAYMENT_LABELS, return_uuid=form.get("uuid") or str(uuid.uuid4())), status
+
+
+def _return_from_form(form, sale) -> dict:
+    """The return form as record_return takes it; "Return everything left" takes every unit not yet returned."""
+    quantities = {line.line_no: line.returnable_quantity if form.get("everything")
+                  else form.get(f"return_{line.line_no}", type=int) or 0 for line in sale.lines}
+    return {"uuid": form.get("uuid"), "reason": form.get("reason", ""), "refund_method": form.get("refund_method", "cash"),
+            "approval": {"username": form.get("approver", ""), "password": form.get("approver_password", "")},
+            "lines": [{"line_no": line_no, "quantity": quantity} for line_no, quantity in quantities.items() if quantity]}
 
 
 @bp.get("/sales/<number>/receipt.png")

@@ -85,8 +85,7 @@
   }
 
   // --- the cart ---------------------------------------------------------------------------
-  async function changed() {
-    cart.payments = [];
+  async function changed() {  // payments taken stay: a confirmed card or transfer is money received
     save();
     await reprice();
   }

@@ -159,8 +159,18 @@ def test_parked_carts_are_picked_from_a_list_a_void_asks_first_and_a_lost_post_i
     page.keyboard.press("Alt+R")
     page.locator("#parked-list button").nth(0).click()     # 2 × Cốm
     expect(page.locator("#t-total")).to_contain_text("120.000")
-    page.keyboard.press("F4")
+    page.keyboard.press("Alt+2")                           # 50.000 by card first
+    page.keyboard.type("50000")
     page.keyboard.press("Enter")
+    page.keyboard.type("VCB-1234")
+    page.keyboard.press("Enter")
+    page.keyboard.press("F2")
+    scan(page, "CLV-200")                                  # one more: the card payment taken stays
+    expect(page.locator("#t-total")).to_contain_text("180.000")
+    expect(page.locator("#payment-list")).to_contain_text("VCB-1234")
+    expect(page.locator("#t-due")).to_contain_text("130.000")
+    page.keyboard.press("Alt+1")
+    page.keyboard.press("Enter")                           # the rest in cash, exact
     lost = []
 
     def drop_first_post(route):
@@ -176,4 +186,4 @@ def test_parked_carts_are_picked_from_a_list_a_void_asks_first_and_a_lost_post_i
     conn = sqlite3.connect(live_server["database"])
     recorded = conn.execute("SELECT count(*), max(total) FROM sales WHERE uuid = ?", (lost[0],)).fetchone()
     conn.close()
-    assert recorded == (1, 120_000)
+    assert recorded == (1, 180_000)

@@ -272,6 +272,37 @@ def test_a_receipt_reaches_a_network_printer_as_a_raster_with_a_cut(app, cashier
     assert data.endswith((b"\x1dV\x00", b"\x1dVA\x00", b"\x1dV\x01", b"\x1dVB\x00"))  # GS V: cut
 
 
+def test_a_closed_shifts_z_report_prints_on_the_receipt_printer(app, cashier_client, shop, monkeypatch):
+    from pos.checkout import receipts
+    from pos.checkout.shifts import current_shift
+    drawn = []
+    draw = receipts._Canvas.pair
+    monkeypatch.setattr(receipts._Canvas, "pair", lambda self, *words, **kw: (drawn.append(" ".join(words)),
+                                                                             draw(self, *words, **kw))[1])
+    _sell(cashier_client, shop)
+    closed = cashier_client.post("/shift", data={"action": "close", "shift_id": current_shift().id,
+                                                 "count_500000": "2", "count_200000": "1", "count_50000": "3"})
+    z_page = closed.headers["Location"]
+    printer = FakePrinter()
+    printer.start()
+    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{printer.port}"
+    page = cashier_client.post(z_page + "/print", follow_redirects=True).get_data(as_text=True)
+    assert "Đã in báo cáo Z." in page
+    printer.done.wait(5)
+    assert printer.received.startswith(b"\x1b@") and b"\x1dv0" in printer.received
+    assert printer.received.endswith((b"\x1dV\x00", b"\x1dVA\x00", b"\x1dV\x01", b"\x1dVB\x00"))
+    text = "\n".join(drawn)
+    for expected in ("Đơn bán (1) 350.000 ₫", "Tiền mặt theo sổ 1.350.000 ₫", "500.000 ₫ × 2 1.000.000 ₫",
+                     "Tiền mặt đếm được 1.350.000 ₫", "Chênh lệch 0 ₫", "Người đóng ca: Demo cashier"):
+        assert expected in text, expected
+    with socket.socket() as probe:  # a printer that is off: said on the page, nothing else happens
+        probe.bind(("127.0.0.1", 0))
+        app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    app.config["PRINTER_TIMEOUT_S"] = 1
+    failed = cashier_client.post(z_page + "/print", follow_redirects=True)
+    assert failed.status_code == 200 and "không thành công" in failed.get_data(as_text=True)
+
+
 def test_a_printer_that_is_off_leaves_the_sale_recorded_and_reprintable(app, cashier_client, shop, db):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

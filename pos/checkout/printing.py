@@ -4,10 +4,10 @@ from io import BytesIO
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from pos.checkout.receipts import render_receipt
+from pos.checkout.receipts import render_receipt, render_z_report
 from pos.database import atomic
 from pos.extensions import db
-from pos.models import PrintJob, Sale, Showroom
+from pos.models import PrintJob, Sale, Shift, Showroom
 from pos.printing import PrinterError, print_raster
 
 
@@ -46,3 +46,9 @@ def print_receipt(sale: Sale, *, reprint: bool = False) -> PrintJob:
         job = PrintJob(sale_id=sale.id, printer=printer, status=status, error=error)
         db.session.add(job)
     return job
+
+
+def print_z_report(shift: Shift) -> None:
+    """Send a closed shift's Z report to PRINTER_URL; a PrinterError says what went wrong (nothing to undo)."""
+    image = render_z_report(shift, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"])
+    print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"])

@@ -115,3 +115,33 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
     c.qr(receipt_url)
     c.text("Cảm ơn quý khách! Sản phẩm OCOP Việt Nam", align="center")
     return c.finish()
+
+
+def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
+    """A closed shift's Z report on receipt paper, to keep with the counted cash."""
+    c = _Canvas(PAPER_DOTS.get(width_mm, 576))
+    money = lambda amount: format_vnd(amount, "vi").replace("\u00a0", " ")  # noqa: E731
+    report = shift.z_report
+    c.text(showroom.name, bold=True, align="center", size=c.size + 2)
+    c.text(f"BÁO CÁO Z (CHỐT CA) #{shift.id}", bold=True, align="center", size=c.size + 2)
+    c.pair("Mở ca:", format_local(shift.opened_at, "%d/%m/%Y %H:%M"))
+    c.pair("Đóng ca:", format_local(shift.closed_at, "%d/%m/%Y %H:%M"))
+    if shift.closed_by:
+        c.pair("Người đóng ca:", shift.closed_by.full_name or shift.closed_by.username)
+    c.rule()
+    c.pair(f"Đơn bán ({report['sales_count']})", money(report["sales_total"]))
+    for method, amount in report["by_method"].items():
+        c.pair(f"  {METHOD_NAMES.get(method, method)}", money(amount))
+    c.pair("Hoàn tiền", money(report["refunds_total"]))
+    c.pair("Tiền đầu ca", money(report["opening_float"]))
+    c.pair("Thu/chi tiền mặt", money(report["cash_movements"]))
+    c.rule()
+    c.pair("Tiền mặt theo sổ", money(report["expected_cash"]), bold=True)
+    for note, count in sorted((shift.denominations or {}).items(), key=lambda item: -int(item[0])):
+        c.pair(f"  {money(int(note))} × {count}", money(int(note) * count))
+    c.pair("Tiền mặt đếm được", money(report["counted_cash"]), bold=True)
+    c.pair("Chênh lệch", money(report["difference"]), bold=True)
+    c.rule()
+    c.text("Chữ ký thu ngân / quản lý", align="center")
+    c.y += 60
+    return c.finish()

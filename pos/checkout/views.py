@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from pos.auth.access import public, role_required
 from pos.checkout import bp
 from pos.checkout.labels import PAYMENT_LABELS
-from pos.checkout.printing import local_showroom, print_receipt, receipt_png
+from pos.checkout.printing import local_showroom, print_receipt, print_z_report, receipt_png
 from pos.checkout.returns import record_return
 from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
@@ -81,6 +81,20 @@ def z_report(shift_id):
     if shift.z_report is None:
         abort(404)
     return render_template("checkout/z_report.html", shift=shift, report=shift.z_report, showroom=local_showroom())
+
+
+@bp.post("/shift/<int:shift_id>/z/print")
+@role_required("cashier")
+def print_z(shift_id):
+    shift = db.get_or_404(Shift, shift_id)
+    if shift.z_report is None:
+        abort(404)
+    try:
+        print_z_report(shift)
+        flash(_("Z report printed."), "success")
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("checkout.z_report", shift_id=shift.id))
 
 
 @bp.get("/sales")

@@ -31,6 +31,7 @@ class Shift(db.Model):
     z_report: Mapped[dict | None] = mapped_column(JSON)
 
     opened_by = relationship("User", foreign_keys=[opened_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
 
 
 class CashMovement(db.Model):

@@ -419,6 +419,40 @@ def test_the_return_form_keeps_what_was_typed_when_refused_and_names_the_refund(
     assert db.session.scalar(select(SaleReturn.refund_method)) == "card"
 
 
+def test_a_return_prints_its_refund_slip_and_opens_the_drawer_for_cash(app, cashier_client, shop, db, monkeypatch):
+    from pos.checkout import receipts
+    from pos.models import SaleReturn
+    drawn = []
+    for name in ("text", "pair"):
+        draw = getattr(receipts._Canvas, name)
+        monkeypatch.setattr(receipts._Canvas, name, lambda self, *words, _draw=draw, **kw: (
+            drawn.append(" ".join(words)), _draw(self, *words, **kw))[1])
+    sale = _sell(cashier_client, shop)
+    printer = FakePrinter()
+    printer.start()
+    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{printer.port}"
+    form = {"uuid": str(uuid.uuid4()), "return_1": "1", "reason": "Bao bì rách", "refund_method": "cash",
+            "approver": "manager", "approver_password": PASSWORD}
+    page = cashier_client.post(f"/sales/{sale['number']}", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "hoàn 350.000" in page and "chưa in được" not in page
+    printer.done.wait(5)
+    assert printer.received.startswith(b"\x1b@") and b"\x1dv0" in printer.received and b"\x1bp" in printer.received
+    text = "\n".join(drawn)
+    for expected in ("PHIẾU TRẢ HÀNG", f"Hóa đơn gốc: {sale['number']}", "HOÀN TIỀN 350.000 ₫", "Lý do: Bao bì rách",
+                     "Quản lý duyệt: manager"):
+        assert expected in text, expected
+
+    with socket.socket() as probe:  # the printer is off: the return stands, the page says the slip did not print
+        probe.bind(("127.0.0.1", 0))
+        app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    app.config["PRINTER_TIMEOUT_S"] = 1
+    sale = _sell(cashier_client, shop)
+    page = cashier_client.post(f"/sales/{sale['number']}", data=form | {"uuid": str(uuid.uuid4())},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "Phiếu trả hàng chưa in được" in page and "hoàn 350.000" in page
+    assert db.session.scalar(select(func.count(SaleReturn.id))) == 2
+
+
 def test_return_everything_left_takes_back_what_was_not_yet_returned(cashier_client, shop, db):
     from pos.models import SaleReturn
     body = sale_body([{"product_id": shop["tea"].id, "quantity": 2}, {"product_id": shop["flower"].id, "quantity": 1}],

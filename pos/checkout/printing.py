@@ -4,10 +4,10 @@ from io import BytesIO
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from pos.checkout.receipts import render_receipt, render_z_report
+from pos.checkout.receipts import render_receipt, render_return_slip, render_z_report
 from pos.database import atomic
 from pos.extensions import db
-from pos.models import PrintJob, Sale, Shift, Showroom
+from pos.models import PrintJob, Sale, SaleReturn, Shift, Showroom
 from pos.printing import PrinterError, print_raster
 
 
@@ -52,3 +52,12 @@ def print_z_report(shift: Shift) -> None:
     """Send a closed shift's Z report to PRINTER_URL; a PrinterError says what went wrong (nothing to undo)."""
     image = render_z_report(shift, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"])
     print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"])
+
+
+def print_return_slip(sale_return: SaleReturn, *, reprint: bool = False) -> None:
+    """Send the refund slip, opening the drawer for a cash refund the first time. The return is already
+    committed: a PrinterError only says the slip did not print."""
+    image = render_return_slip(sale_return, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"],
+                               "BẢN IN LẠI" if reprint else "")
+    print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"],
+                 open_drawer=not reprint and sale_return.refund_method == "cash")

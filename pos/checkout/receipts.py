@@ -145,3 +145,32 @@ def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
     c.text("Chữ ký thu ngân / quản lý", align="center")
     c.y += 60
     return c.finish()
+
+
+def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str = "") -> Image.Image:
+    """The refund slip: for the buyer, and a copy for the drawer beside the cash that went out."""
+    c = _Canvas(PAPER_DOTS.get(width_mm, 576))
+    money = lambda amount: format_vnd(amount, "vi").replace("\u00a0", " ")  # noqa: E731
+    c.text(showroom.name, bold=True, align="center", size=c.size + 2)
+    c.text(f"MST: {showroom.tax_code}", align="center")
+    c.rule()
+    c.text("PHIẾU TRẢ HÀNG", bold=True, align="center", size=c.size + 2)
+    if copy_note:
+        c.text(copy_note, align="center")
+    c.pair("Số:", sale_return.number)
+    c.pair("Hóa đơn gốc:", sale_return.sale.number)
+    c.pair("Ngày:", format_local(sale_return.created_at, "%d/%m/%Y %H:%M"))
+    c.pair("Quản lý duyệt:", sale_return.approved_by)
+    c.rule()
+    for line in sale_return.lines:
+        c.text(line.sale_line.name_vi, bold=True)
+        c.pair(f"{line.quantity} × {money(line.sale_line.unit_price)}", money(line.amount))
+    c.rule()
+    c.pair("HOÀN TIỀN", money(sale_return.total), bold=True)
+    c.pair("Trong đó thuế GTGT", money(sale_return.vat_total))
+    c.pair("Hình thức:", METHOD_NAMES[sale_return.refund_method])
+    c.text(f"Lý do: {sale_return.reason}")
+    c.rule()
+    c.text("Chữ ký khách hàng", align="center")
+    c.y += 60
+    return c.finish()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from pos.auth.access import public, role_required
 from pos.checkout import bp
 from pos.checkout.labels import PAYMENT_LABELS
-from pos.checkout.printing import local_showroom, print_receipt, print_z_report, receipt_png
+from pos.checkout.printing import local_showroom, print_receipt, print_return_slip, print_z_report, receipt_png
 from pos.checkout.returns import record_return
 from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
@@ -124,6 +124,7 @@ def sale_detail(number):
             sale_return = record_return(sale.number, _return_from_form(form, sale), current_user)
             flash(_("Return %(number)s recorded: refund %(amount)s by %(method)s.", number=sale_return.number,
                     amount=format_vnd(sale_return.total), method=PAYMENT_LABELS[sale_return.refund_method]), "success")
+            _print_slip(sale_return)
             return redirect(url_for("checkout.sale_detail", number=sale.number))
         except DomainError as error:
             flash(error.message, "error")
@@ -132,6 +133,23 @@ def sale_detail(number):
     returns = db.session.scalars(select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)).all()
     return render_template("checkout/sale.html", sale=sale, jobs=jobs, returns=returns, form=form,
                            PAYMENT_LABELS=PAYMENT_LABELS, return_uuid=form.get("uuid") or str(uuid.uuid4())), status
+
+
+@bp.post("/returns/<number>/print")
+@role_required("cashier")
+def reprint_return(number):
+    sale_return = db.session.scalar(select(SaleReturn).where(SaleReturn.number == number[:32]))
+    if sale_return is None:
+        abort(404)
+    _print_slip(sale_return, reprint=True)
+    return redirect(url_for("checkout.sale_detail", number=sale_return.sale.number))
+
+
+def _print_slip(sale_return, reprint: bool = False) -> None:
+    try:
+        print_return_slip(sale_return, reprint=reprint)
+    except DomainError as error:
+        flash(_("The refund slip did not print: %(error)s", error=error.message), "error")
 
 
 def _return_from_form(form, sale) -> dict:

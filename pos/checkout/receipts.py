@@ -14,6 +14,11 @@ FONT_DIR = Path(BASE_DIR) / "static" / "fonts"
 METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "vietqr": "Chuyển khoản VietQR"}
 
 
+def _money(amount: int) -> str:
+    """Receipts are in Vietnamese whatever the page's language: 1.234.567 ₫, with a plain space before the sign."""
+    return format_vnd(amount, "vi").replace("\u00a0", " ")
+
+
 @lru_cache(maxsize=8)
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
@@ -77,7 +82,6 @@ class _Canvas:
 def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_note: str = "") -> Image.Image:
     """The receipt as a 1-bit image, exactly what the printer will print."""
     c = _Canvas(PAPER_DOTS.get(width_mm, 576))
-    money = lambda amount: format_vnd(amount, "vi").replace("\u00a0", " ")  # noqa: E731
     c.text(showroom.name, bold=True, align="center", size=c.size + 2)
     c.text(", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
            align="center")
@@ -93,22 +97,22 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
     for line in sale.lines:
         stars = f" {'★' * line.stars}" if line.stars else ""
         c.text(f"{line.name_vi}{stars}", bold=True)
-        c.pair(f"  {line.quantity} × {money(line.unit_price)}", money(line.quantity * line.unit_price))
+        c.pair(f"  {line.quantity} × {_money(line.unit_price)}", _money(line.quantity * line.unit_price))
         if line.discount:
-            c.pair("  Giảm giá", "-" + money(line.discount))
+            c.pair("  Giảm giá", "-" + _money(line.discount))
     c.rule()
     if sale.discount_total:
-        c.pair("Tổng tiền hàng", money(sale.subtotal))
-        c.pair("Chiết khấu", "-" + money(sale.discount_total))
-    c.pair("TỔNG CỘNG", money(sale.total), bold=True)
+        c.pair("Tổng tiền hàng", _money(sale.subtotal))
+        c.pair("Chiết khấu", "-" + _money(sale.discount_total))
+    c.pair("TỔNG CỘNG", _money(sale.total), bold=True)
     for rate, amount, vat in sale.vat_by_rate:
-        c.pair(f"  Thuế GTGT {rate}% (trên {money(amount)})", money(vat))
+        c.pair(f"  Thuế GTGT {rate}% (trên {_money(amount)})", _money(vat))
     c.rule()
     for payment in sale.payments:
         reference = f" {payment.reference[:16]}" if payment.method == "card" and payment.reference else ""
-        c.pair(METHOD_NAMES[payment.method] + reference, money(payment.tendered or payment.amount))
+        c.pair(METHOD_NAMES[payment.method] + reference, _money(payment.tendered or payment.amount))
         if payment.change:
-            c.pair("Tiền thừa trả khách", money(payment.change))
+            c.pair("Tiền thừa trả khách", _money(payment.change))
     c.rule()
     c.text(f"Ký hiệu HĐ: {showroom.invoice_symbol}   Mã tra cứu: {sale.lookup_code}", align="center")
     c.text("Tra cứu hóa đơn:", align="center")
@@ -120,7 +124,6 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
 def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
     """A closed shift's Z report on receipt paper, to keep with the counted cash."""
     c = _Canvas(PAPER_DOTS.get(width_mm, 576))
-    money = lambda amount: format_vnd(amount, "vi").replace("\u00a0", " ")  # noqa: E731
     report = shift.z_report
     c.text(showroom.name, bold=True, align="center", size=c.size + 2)
     c.text(f"BÁO CÁO Z (CHỐT CA) #{shift.id}", bold=True, align="center", size=c.size + 2)
@@ -129,18 +132,18 @@ def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
     if shift.closed_by:
         c.pair("Người đóng ca:", shift.closed_by.full_name or shift.closed_by.username)
     c.rule()
-    c.pair(f"Đơn bán ({report['sales_count']})", money(report["sales_total"]))
+    c.pair(f"Đơn bán ({report['sales_count']})", _money(report["sales_total"]))
     for method, amount in report["by_method"].items():
-        c.pair(f"  {METHOD_NAMES.get(method, method)}", money(amount))
-    c.pair("Hoàn tiền", money(report["refunds_total"]))
-    c.pair("Tiền đầu ca", money(report["opening_float"]))
-    c.pair("Thu/chi tiền mặt", money(report["cash_movements"]))
+        c.pair(f"  {METHOD_NAMES.get(method, method)}", _money(amount))
+    c.pair("Hoàn tiền", _money(report["refunds_total"]))
+    c.pair("Tiền đầu ca", _money(report["opening_float"]))
+    c.pair("Thu/chi tiền mặt", _money(report["cash_movements"]))
     c.rule()
-    c.pair("Tiền mặt theo sổ", money(report["expected_cash"]), bold=True)
+    c.pair("Tiền mặt theo sổ", _money(report["expected_cash"]), bold=True)
     for note, count in sorted((shift.denominations or {}).items(), key=lambda item: -int(item[0])):
-        c.pair(f"  {money(int(note))} × {count}", money(int(note) * count))
-    c.pair("Tiền mặt đếm được", money(report["counted_cash"]), bold=True)
-    c.pair("Chênh lệch", money(report["difference"]), bold=True)
+        c.pair(f"  {_money(int(note))} × {count}", _money(int(note) * count))
+    c.pair("Tiền mặt đếm được", _money(report["counted_cash"]), bold=True)
+    c.pair("Chênh lệch", _money(report["difference"]), bold=True)
     c.rule()
     c.text("Chữ ký thu ngân / quản lý", align="center")
     c.y += 60
@@ -150,7 +153,6 @@ def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
 def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str = "") -> Image.Image:
     """The refund slip: for the buyer, and a copy for the drawer beside the cash that went out."""
     c = _Canvas(PAPER_DOTS.get(width_mm, 576))
-    money = lambda amount: format_vnd(amount, "vi").replace("\u00a0", " ")  # noqa: E731
     c.text(showroom.name, bold=True, align="center", size=c.size + 2)
     c.text(f"MST: {showroom.tax_code}", align="center")
     c.rule()
@@ -164,10 +166,10 @@ def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str
     c.rule()
     for line in sale_return.lines:
         c.text(line.sale_line.name_vi, bold=True)
-        c.pair(f"{line.quantity} × {money(line.sale_line.unit_price)}", money(line.amount))
+        c.pair(f"{line.quantity} × {_money(line.sale_line.unit_price)}", _money(line.amount))
     c.rule()
-    c.pair("HOÀN TIỀN", money(sale_return.total), bold=True)
-    c.pair("Trong đó thuế GTGT", money(sale_return.vat_total))
+    c.pair("HOÀN TIỀN", _money(sale_return.total), bold=True)
+    c.pair("Trong đó thuế GTGT", _money(sale_return.vat_total))
     c.pair("Hình thức:", METHOD_NAMES[sale_return.refund_method])
     c.text(f"Lý do: {sale_return.reason}")
     c.rule()

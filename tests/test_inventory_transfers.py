@@ -152,3 +152,18 @@ def test_posting_more_than_is_sellable_moves_nothing(manager_client, users, db):
     assert page.status_code == 200 and "Không đủ hàng" in page.get_data(as_text=True)
     db.session.refresh(transfer)
     assert transfer.status == "draft"
+
+
+def test_consigned_goods_stay_only_the_showrooms_own_are_sent(users, db):
+    from tests.test_inventory_consignment import receive as receive_consigned
+    scarf = make_product(sku="LVP-KHAN", name_vi="Khăn lụa Vạn Phúc")
+    receive_consigned(scarf, users["manager"], 5, lot="KG1")                      # the producer's, received first
+    receive_consigned(scarf, users["manager"], 3, consigned=False, lot="OWN1")    # bought outright
+    sent = create_transfer_out("HK", [{"sku": "LVP-KHAN", "quantity": "3"}], users["manager"])
+    post_transfer(sent.id, users["manager"])
+    moved = db.session.scalars(select(StockMovement).where(StockMovement.kind == "transfer_out")).all()
+    assert [(m.lot.code, m.lot.ownership, m.quantity) for m in moved] == [("OWN1", "purchased", -3)]
+    more = create_transfer_out("HK", [{"sku": "LVP-KHAN", "quantity": "1"}], users["manager"])
+    with pytest.raises(OutOfStock, match="5 on consignment stay"):
+        post_transfer(more.id, users["manager"])
+    assert db.session.get(StockLevel, scarf.id).on_hand == 5 and ledger_matches(db, scarf.id)

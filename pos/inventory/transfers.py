@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from pos.audit import record_audit
 from pos.catalog.service import parse_date, parse_int
 from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, Text, ValidationError, problem_list
+from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, problem_list
 from pos.extensions import db
-from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
+from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.inventory.problems import field_name
 from pos.models import SHOWROOM_CODE_PATTERN, Product, StockLevel, Transfer, TransferLine
 from pos.models.base import utcnow
@@ -161,10 +161,21 @@ def post_transfer(transfer_id: int, user) -> Transfer:
 
 
 def _send(line: TransferLine, transfer: Transfer, document, user) -> None:
-    """Take the line's goods by FEFO; the line becomes the first lot taken, one more line per further lot."""
+    """Take the line's goods by FEFO from the showroom's own lots; the line becomes the first lot taken, one more
+    line per further lot. Consigned goods are the producer's: they stay until sold here or returned to it (sent
+    on, they would arrive as purchased stock and never be settled with the producer)."""
+    lots = sellable_lots(line.product_id)
+    own = [lot for lot in lots if lot.ownership == "purchased"]
+    own_units = sum(lot.on_hand for lot in own)
+    consigned_units = sum(lot.on_hand for lot in lots) - own_units
+    if own_units < line.quantity and consigned_units:
+        raise OutOfStock("%(name)s: %(wanted)d to send, but only %(own)d are the showroom's own; the %(consigned)d "
+                         "on consignment stay until sold or returned to their producer.", name=line.product.name_vi,
+                         wanted=line.quantity, own=own_units, consigned=consigned_units,
+                         fields={"quantity": f"only {own_units} of the showroom's own"})
     cost = db.session.scalar(select(StockLevel.average_cost).where(StockLevel.product_id == line.product_id)) or 0
     taken = take_stock(line.product_id, line.quantity, kind="transfer_out", document=document, user_id=user.id,
-                       unit_cost=cost, reason=f"chuyển đến {transfer.other_showroom}")
+                       unit_cost=cost, reason=f"chuyển đến {transfer.other_showroom}", lots=own)
     for i, lot in enumerate(taken):
         target = line if i == 0 else TransferLine(transfer_id=transfer.id, product_id=line.product_id)
         target.lot_code, target.expiry_date = lot.lot_code, lot.expiry_date

@@ -95,8 +95,11 @@ def bench_ingest(sales: int) -> dict:
             db.engine.dispose()
 
         with psycopg.connect(url) as conn:
+            # Copies of the two tables with their indexes and, as the real ones have, the lines' foreign keys.
             conn.execute("CREATE TABLE raw_sales (LIKE remote_sales INCLUDING ALL)")
             conn.execute("CREATE TABLE raw_lines (LIKE remote_sale_lines INCLUDING ALL)")
+            conn.execute("ALTER TABLE raw_lines ADD FOREIGN KEY (sale_id) REFERENCES raw_sales (id),"
+                         " ADD FOREIGN KEY (product_id) REFERENCES remote_products (id)")
             conn.commit()
             product_ids = dict(conn.execute("SELECT sku, id FROM remote_products").fetchall())
             now = datetime.now(timezone.utc).replace(tzinfo=None)

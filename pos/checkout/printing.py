@@ -10,6 +10,8 @@ from pos.extensions import db
 from pos.models import PrintJob, Sale, SaleReturn, Shift, Showroom
 from pos.printing import PrinterError, print_raster
 
+REPRINT_NOTE = "BẢN IN LẠI"  # printed under the title of a copy
+
 
 def local_showroom() -> Showroom:
     code = current_app.config["SHOWROOM_CODE"]
@@ -32,32 +34,34 @@ def receipt_png(sale: Sale) -> bytes:
     return buffer.getvalue()
 
 
+def _to_printer(image, *, open_drawer: bool = False) -> None:
+    """Send a rendered slip to PRINTER_URL; raises PrinterError when it does not print."""
+    print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"],
+                 open_drawer=open_drawer)
+
+
 def print_receipt(sale: Sale, *, reprint: bool = False) -> PrintJob:
     """Send the receipt to PRINTER_URL. Never raises for a printer fault: the job says what happened."""
-    printer = current_app.config["PRINTER_URL"]
-    opens_drawer = not reprint and any(p.method == "cash" for p in sale.payments)
     try:
-        print_raster(receipt_image(sale, "BẢN IN LẠI" if reprint else ""), printer,
-                     timeout=current_app.config["PRINTER_TIMEOUT_S"], open_drawer=opens_drawer)
+        _to_printer(receipt_image(sale, REPRINT_NOTE if reprint else ""),
+                    open_drawer=not reprint and any(p.method == "cash" for p in sale.payments))
         status, error = "printed", ""
     except PrinterError as failure:
         status, error = "failed", failure.message[:500]
     with atomic():
-        job = PrintJob(sale_id=sale.id, printer=printer, status=status, error=error)
+        job = PrintJob(sale_id=sale.id, printer=current_app.config["PRINTER_URL"], status=status, error=error)
         db.session.add(job)
     return job
 
 
 def print_z_report(shift: Shift) -> None:
     """Send a closed shift's Z report to PRINTER_URL; a PrinterError says what went wrong (nothing to undo)."""
-    image = render_z_report(shift, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"])
-    print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"])
+    _to_printer(render_z_report(shift, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"]))
 
 
 def print_return_slip(sale_return: SaleReturn, *, reprint: bool = False) -> None:
     """Send the refund slip, opening the drawer for a cash refund the first time. The return is already
     committed: a PrinterError only says the slip did not print."""
-    image = render_return_slip(sale_return, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"],
-                               "BẢN IN LẠI" if reprint else "")
-    print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"],
-                 open_drawer=not reprint and sale_return.refund_method == "cash")
+    _to_printer(render_return_slip(sale_return, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"],
+                                   REPRINT_NOTE if reprint else ""),
+                open_drawer=not reprint and sale_return.refund_method == "cash")

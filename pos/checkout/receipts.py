@@ -79,17 +79,29 @@ class _Canvas:
         return self.image.crop((0, 0, self.width, self.y + 16))
 
 
+def _heading(c: _Canvas, showroom, title: str, copy_note: str = "", *, with_address: bool = True) -> None:
+    """The seller (name, address, tax code) and the document's title, as every customer slip starts."""
+    c.text(showroom.name, bold=True, align="center", size=c.size + 2)
+    if with_address:
+        c.text(", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
+               align="center")
+    c.text(f"MST: {showroom.tax_code}", align="center")
+    c.rule()
+    c.text(title, bold=True, align="center", size=c.size + 2)
+    if copy_note:
+        c.text(copy_note, align="center")
+
+
+def _signature(c: _Canvas, caption: str) -> None:
+    """A caption and blank paper to sign on."""
+    c.text(caption, align="center")
+    c.y += 60
+
+
 def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_note: str = "") -> Image.Image:
     """The receipt as a 1-bit image, exactly what the printer will print."""
     c = _Canvas(PAPER_DOTS.get(width_mm, 576))
-    c.text(showroom.name, bold=True, align="center", size=c.size + 2)
-    c.text(", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
-           align="center")
-    c.text(f"MST: {showroom.tax_code}", align="center")
-    c.rule()
-    c.text("HÓA ĐƠN BÁN HÀNG", bold=True, align="center", size=c.size + 2)
-    if copy_note:
-        c.text(copy_note, align="center")
+    _heading(c, showroom, "HÓA ĐƠN BÁN HÀNG", copy_note)
     c.pair("Số:", sale.number)
     c.pair("Ngày:", format_local(sale.created_at, "%d/%m/%Y %H:%M"))
     c.pair("Thu ngân:", sale.cashier.full_name or sale.cashier.username)
@@ -145,20 +157,14 @@ def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
     c.pair("Tiền mặt đếm được", _money(report["counted_cash"]), bold=True)
     c.pair("Chênh lệch", _money(report["difference"]), bold=True)
     c.rule()
-    c.text("Chữ ký thu ngân / quản lý", align="center")
-    c.y += 60
+    _signature(c, "Chữ ký thu ngân / quản lý")
     return c.finish()
 
 
 def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str = "") -> Image.Image:
     """The refund slip: for the buyer, and a copy for the drawer beside the cash that went out."""
     c = _Canvas(PAPER_DOTS.get(width_mm, 576))
-    c.text(showroom.name, bold=True, align="center", size=c.size + 2)
-    c.text(f"MST: {showroom.tax_code}", align="center")
-    c.rule()
-    c.text("PHIẾU TRẢ HÀNG", bold=True, align="center", size=c.size + 2)
-    if copy_note:
-        c.text(copy_note, align="center")
+    _heading(c, showroom, "PHIẾU TRẢ HÀNG", copy_note, with_address=False)
     c.pair("Số:", sale_return.number)
     c.pair("Hóa đơn gốc:", sale_return.sale.number)
     c.pair("Ngày:", format_local(sale_return.created_at, "%d/%m/%Y %H:%M"))
@@ -173,6 +179,5 @@ def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str
     c.pair("Hình thức:", METHOD_NAMES[sale_return.refund_method])
     c.text(f"Lý do: {sale_return.reason}")
     c.rule()
-    c.text("Chữ ký khách hàng", align="center")
-    c.y += 60
+    _signature(c, "Chữ ký khách hàng")
     return c.finish()

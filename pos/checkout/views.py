@@ -74,21 +74,24 @@ def shift():
                            denominations=DENOMINATIONS)
 
 
+def _closed_shift_or_404(shift_id: int) -> Shift:
+    shift = db.get_or_404(Shift, shift_id)
+    if shift.z_report is None:  # still open: it has no Z report yet
+        abort(404)
+    return shift
+
+
 @bp.get("/shift/<int:shift_id>/z")
 @role_required("cashier")
 def z_report(shift_id):
-    shift = db.get_or_404(Shift, shift_id)
-    if shift.z_report is None:
-        abort(404)
+    shift = _closed_shift_or_404(shift_id)
     return render_template("checkout/z_report.html", shift=shift, report=shift.z_report, showroom=local_showroom())
 
 
 @bp.post("/shift/<int:shift_id>/z/print")
 @role_required("cashier")
 def print_z(shift_id):
-    shift = db.get_or_404(Shift, shift_id)
-    if shift.z_report is None:
-        abort(404)
+    shift = _closed_shift_or_404(shift_id)
     try:
         print_z_report(shift)
         flash(_("Z report printed."), "success")

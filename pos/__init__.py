@@ -20,6 +20,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["POS_ROLE"] == "central":  # beside a showroom on one host, each keeps its own login cookie
         app.config["SESSION_COOKIE_NAME"] = "central_session"
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

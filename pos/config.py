@@ -4,6 +4,7 @@ Every variable is listed with its default in README ("Configuration").
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +52,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"  # and Secure whenever SESSION_COOKIE_SECURE is (create_app)
+    # "Remember me" keeps a till signed in for a shift or two, not Flask-Login's default year.
+    REMEMBER_COOKIE_DURATION = timedelta(hours=float(os.environ.get("REMEMBER_COOKIE_HOURS", "16")))
     WTF_CSRF_TIME_LIMIT = None  # a till stays open all day; the token lives as long as the session
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -1,5 +1,7 @@
 """Security promises that hold for every route, whichever area added it."""
 import logging
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 import re
 
 import pytest
@@ -80,3 +82,58 @@ def test_passwords_never_reach_the_log(client, users, caplog):
     login(client, "cashier", "a-secret-wrong-password")
     login(client, "cashier")
     assert "a-secret-wrong-password" not in caplog.text and PASSWORD not in caplog.text
+
+
+# --- Sessions: logout, a password change and deactivation end every copy of a session -----------------------------
+
+def _signed_in_with_remember(app):
+    client = app.test_client()
+    response = client.post("/login", data={"username": "cashier", "password": PASSWORD, "remember": "y"})
+    assert response.status_code == 302
+    return client, {cookie.key: cookie.value for cookie in client._cookies.values()}
+
+
+def _replay(app, cookies: dict[str, str], only: str | None = None):
+    """A fresh browser carrying cookies captured earlier (all of them, or only one)."""
+    thief = app.test_client()
+    for name, value in cookies.items():
+        if only is None or name == only:
+            thief.set_cookie(name, value)
+    return thief.get("/till")
+
+
+@pytest.mark.parametrize("only", [None, "session", "remember_token"])
+def test_cookies_captured_before_logout_open_nothing_afterwards(app, users, only):
+    client, captured = _signed_in_with_remember(app)
+    assert {"session", "remember_token"} <= captured.keys()
+    assert _replay(app, captured, only).status_code == 200  # a copy works while the session lives
+    client.post("/logout")
+    replayed = _replay(app, captured, only)
+    assert replayed.status_code == 302 and "/login" in replayed.headers["Location"]
+
+
+def test_a_password_change_and_a_deactivation_end_the_users_sessions(app, users, admin_client):
+    from pos.admin.service import set_active
+    _, captured = _signed_in_with_remember(app)
+    admin_client.post("/admin/users", data={"action": "password", "user_id": users["cashier"].id,
+                                            "password": "a-brand-new-password"})
+    assert _replay(app, captured, "remember_token").status_code == 302
+    client = app.test_client()
+    assert login(client, "cashier", "a-brand-new-password").status_code == 302
+    captured = {cookie.key: cookie.value for cookie in client._cookies.values()}
+    set_active(users["cashier"].id, False, users["admin"])
+    set_active(users["cashier"].id, True, users["admin"])  # back at work: the old cookies stay dead
+    assert _replay(app, captured).status_code == 302
+
+
+def test_remember_cookie_is_httponly_lax_secure_behind_https_and_lasts_a_shift(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'cookie.sqlite3'}", SESSION_COOKIE_SECURE=True)
+    with app.app_context():
+        _db.create_all()
+        from pos.auth.service import create_user
+        create_user("cashier", PASSWORD, "cashier")
+    response = app.test_client().post("/login", data={"username": "cashier", "password": PASSWORD, "remember": "y"})
+    remember = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    assert "HttpOnly" in remember and "SameSite=Lax" in remember and "Secure" in remember
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", remember).group(1))
+    assert timedelta(hours=8) <= expires - datetime.now(timezone.utc) <= timedelta(hours=16, minutes=1)

@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from pos.audit import record_audit
+from pos.auth.service import new_session_token
 from pos.catalog.service import snapshot
 from pos.database import atomic
 from pos.errors import NotFound, Text, ValidationError, problem_list
@@ -62,5 +63,7 @@ def set_active(user_id: int, active: bool, acting_user) -> User:
         if user.id == acting_user.id and not active:
             raise ValidationError("You cannot deactivate your own account.", fields={"active": "own account"})
         user.active = active
+        if not active:  # reactivating later must not bring back the sessions open now
+            user.session_token = new_session_token()
         record_audit("update", "user", user.id, before={"active": not active}, after={"active": active})
     return user

@@ -82,7 +82,7 @@ def create_user(username: str, password: str, role: str, full_name: str = "") ->
             raise Conflict("User '%(username)s' already exists.", username=username,
                            fields={"username": "already exists"})
         user = User(username=username, full_name=full_name, role=role,
-                    password_hash=generate_password_hash(password), session_token=secrets.token_hex(16))
+                    password_hash=generate_password_hash(password), session_token=new_session_token())
         db.session.add(user)
         db.session.flush()
         record_audit("create", "user", user.id, after={"username": username, "role": role})
@@ -95,5 +95,19 @@ def set_password(user: User, password: str) -> None:
                               fields={"password": "too short"})
     with atomic():
         user.password_hash = generate_password_hash(password)
-        user.session_token = secrets.token_hex(16)  # ends every other session of this user
+        user.session_token = new_session_token()  # ends every other session of this user
         record_audit("update", "user", user.id, note="password changed")
+
+
+def new_session_token() -> str:
+    """A user's session version: carried in the session and the remember cookie, checked on each request
+    (signed_in_user); a new one ends every session and remember cookie of that user, on every device."""
+    return secrets.token_hex(16)
+
+
+def end_sessions(user_id: int) -> None:
+    """Logout: the session cookie and remember cookie, and any copy of them taken earlier, open nothing any more."""
+    with atomic():
+        user = db.session.get(User, user_id)
+        if user is not None:
+            user.session_token = new_session_token()

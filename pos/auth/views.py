@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from pos.auth import bp
 from pos.auth.access import public
-from pos.auth.service import authenticate
+from pos.auth.service import authenticate, end_sessions
 from pos.extensions import limiter
 
 
@@ -47,7 +47,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    user_id = current_user.id
     logout_user()
+    end_sessions(user_id)
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -509,3 +509,25 @@ def test_a_miscounted_note_is_named_in_the_cashiers_words_and_the_shift_stays_op
                                follow_redirects=True).get_data(as_text=True)
     assert "Số tờ 500000 ₫ phải là số nguyên từ 0 đến 100000." in page
     assert current_shift().id == shift_id
+
+
+@pytest.mark.parametrize("typed, stored", [("50.000", -50_000), ("50,000", -50_000), ("50 000", -50_000)])
+def test_cash_out_is_taken_out_however_the_thousands_are_typed(cashier_client, shop, db, typed, stored):
+    from pos.models import CashMovement
+    cashier_client.post("/shift", data={"action": "cash", "direction": "out", "amount": typed, "reason": "Túi"})
+    assert db.session.scalars(select(CashMovement.amount)).all() == [stored]
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "9" * 5000, "1e6", "\x00"])
+def test_an_opening_float_that_is_no_plain_number_is_refused_not_a_crash(app, users, cashier_client, db, typed):
+    from pos.models import Shift
+    response = cashier_client.post("/shift", data={"action": "open", "opening_float": typed}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "phải là số nguyên" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Shift.id))) == 0
+
+
+def test_the_shift_pages_money_fields_start_empty(cashier_client, app, users):
+    page = cashier_client.get("/shift").get_data(as_text=True)
+    assert 'name="opening_float" inputmode="numeric" placeholder="0"' in page and 'value="0"' not in page
+    assert "js/numbers.js" in page  # numeric fields select what they hold on focus

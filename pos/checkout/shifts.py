@@ -1,4 +1,5 @@
 """Shifts: open with a float, cash in/out, X report any time, close with the counted cash (Z report)."""
+import re
 import uuid
 
 from sqlalchemy import func, select
@@ -33,8 +34,8 @@ def require_open_shift() -> int:
 
 def _whole(value, field: str, what: Text, *, minimum: int = 0, maximum: int = 10_000_000_000) -> int:
     if isinstance(value, str):
-        value = value.strip().replace(".", "").replace(",", "")
-        value = int(value) if value.lstrip("-").isdigit() else None
+        value = "".join(value.split()).replace(".", "").replace(",", "")  # 2.000.000, 2,000,000 or 2 000 000
+        value = int(value) if re.fullmatch(r"-?[0-9]{1,15}", value) else None  # ASCII digits: "²" is a digit too
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise ValidationError("%(what)s must be a whole number from %(minimum)d to %(maximum)d.", what=what,
                               minimum=minimum, maximum=maximum, fields={field: "invalid"})

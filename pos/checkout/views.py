@@ -56,10 +56,10 @@ def shift():
                 flash(_("Shift opened."), "success")
                 return redirect(url_for("checkout.till"))
             if action == "cash":
-                sign = -1 if request.form.get("direction") == "out" else 1
-                amount = request.form.get("amount", "").replace(".", "").strip()
-                add_cash_movement(current_user, sign * int(amount) if amount.isdigit() else amount,
-                                  request.form.get("reason", ""))
+                amount = "".join(request.form.get("amount", "").split()).replace(".", "").replace(",", "")
+                if request.form.get("direction") == "out" and amount[:1].isdigit():
+                    amount = "-" + amount  # typed as a plain figure: the direction gives its sign
+                add_cash_movement(current_user, amount, request.form.get("reason", ""))
                 flash(_("Cash movement recorded."), "success")
             if action == "close":
                 closed = close_shift(current_user, row_id(request.form, "shift_id") or 0,

@@ -6,6 +6,7 @@ import secrets
 import click
 from flask import Blueprint, current_app
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from pos.auth.service import create_user
 from pos.catalog.gs1 import check_digit
@@ -127,10 +128,31 @@ def seed_catalog(today: date | None = None) -> int:
     return created
 
 
+DEMO_USERS = (("cashier", "cashier", "Nguyễn Thu Trang"), ("manager", "manager", "Trần Minh Đức"),
+              ("admin", "admin", "Lê Hoàng Anh"))
+
+
+def not_demo_data() -> list[str]:
+    """What in the database is not this command's own demo data: staff other than the demo users (or a demo
+    username whose password is no longer the published one), producers and products it did not make.
+    Empty for a new database and for one seeded before, so running the command twice is safe."""
+    demo_names = {username for username, _, _ in DEMO_USERS}
+    found = []
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        if user.username not in demo_names or not check_password_hash(user.password_hash, DEMO_PASSWORD):
+            found.append(f"user {user.username}")
+    demo_producers = {data["name"] for data in PRODUCERS}
+    found += [f"producer {name}" for name in db.session.scalars(select(Producer.name).order_by(Producer.name))
+              if name not in demo_producers]
+    demo_skus = {row[0] for row in PRODUCTS}
+    found += [f"product {sku}" for sku in db.session.scalars(select(Product.sku).order_by(Product.sku))
+              if sku not in demo_skus]
+    return found
+
+
 def seed_users() -> list[str]:
     created = []
-    for username, role, full_name in (("cashier", "cashier", "Nguyễn Thu Trang"), ("manager", "manager", "Trần Minh Đức"),
-                                      ("admin", "admin", "Lê Hoàng Anh")):
+    for username, role, full_name in DEMO_USERS:
         if not db.session.scalar(select(User.id).where(User.username == username)):
             create_user(username, DEMO_PASSWORD, role, full_name)
             created.append(username)
@@ -138,9 +160,18 @@ def seed_users() -> list[str]:
 
 
 @bp.cli.command("seed-demo")
-def seed_demo_command():
+@click.option("--force", is_flag=True,
+              help="Seed even a database holding other data: adds users with the published demo password.")
+def seed_demo_command(force):
     """Load the demo data of this role (idempotent). A showroom: producers, products, users, stock and
-    labels. Central: the master catalog, users, the registered showrooms and months of their sales."""
+    labels. Central: the master catalog, users, the registered showrooms and months of their sales.
+    Refuses a database holding anything but its own demo data, unless --force."""
+    foreign = not_demo_data()
+    if foreign and not force:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise click.ClickException(
+            f"This database holds more than the demo data ({shown}); seeding it would add users with the "
+            f"published demo password '{DEMO_PASSWORD}'. Use `flask create-user` for real staff, or --force.")
     products = seed_catalog()
     users = seed_users()
     if current_app.config["POS_ROLE"] == "central":

@@ -137,3 +137,27 @@ def test_remember_cookie_is_httponly_lax_secure_behind_https_and_lasts_a_shift(t
     assert "HttpOnly" in remember and "SameSite=Lax" in remember and "Secure" in remember
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", remember).group(1))
     assert timedelta(hours=8) <= expires - datetime.now(timezone.utc) <= timedelta(hours=16, minutes=1)
+
+
+# --- Demo data never lands on a real database --------------------------------------------------------------------
+
+def test_seed_demo_refuses_a_database_with_real_users_unless_forced(app, runner):
+    from pos.auth.service import create_user
+    from pos.models import User
+    create_user("thu.nguyen", PASSWORD, "admin")
+    refused = runner.invoke(args=["seed-demo"])
+    assert refused.exit_code != 0 and "user thu.nguyen" in refused.output and "--force" in refused.output
+    assert _db.session.scalars(_db.select(User.username)).all() == ["thu.nguyen"]  # nothing added
+    forced = runner.invoke(args=["seed-demo", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert {"admin", "manager", "cashier"} <= set(_db.session.scalars(_db.select(User.username)))
+
+
+def test_seed_demo_refuses_a_real_admin_named_like_a_demo_user_and_a_real_product(app, runner):
+    from pos.auth.service import create_user
+    from tests.conftest import make_product
+    create_user("admin", "the-real-admin-password", "admin")
+    assert "user admin" in runner.invoke(args=["seed-demo"]).output
+    make_product(sku="REAL-001")
+    output = runner.invoke(args=["seed-demo"]).output
+    assert "product REAL-001" in output and "producer HTX" in output

@@ -12,12 +12,16 @@ from pos.config import BASE_DIR, Config, load_secret_key
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(BASE_DIR / "templates"), static_folder=str(BASE_DIR / "static"))
+    from pos.json_body import BoundedJSONProvider
+    app.json = BoundedJSONProvider(app)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from pos.database import keep_private
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
+    keep_private(app.instance_path, 0o700)  # it holds the secret key, the sync secret and the database
     if app.config["POS_ROLE"] == "central":  # beside a showroom on one host, each keeps its own login cookie
         app.config["SESSION_COOKIE_NAME"] = "central_session"
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask import Blueprint
 
+from pos.database import create_private_file
 from pos.errors import ValidationError
 from pos.extensions import db
 
@@ -22,23 +23,32 @@ def _live_sqlite_connection():
 
 
 def backup_database(out: Path) -> int:
-    """Copy the live database to `out` (a new file). Returns the number of pages copied."""
+    """Copy the live database to `out` (a new file, readable by its owner only: a backup holds what the
+    database holds). Returns the number of pages copied."""
     out = Path(out)
-    if out.exists():
-        raise ValidationError("%(path)s exists already; choose a new file name.", path=str(out),
-                              fields={"out": "exists"})
     source = _live_sqlite_connection()
     try:
-        target = sqlite3.connect(out)
         try:
-            # Small steps let writers in between; the copy is still of one consistent state.
-            source.driver_connection.backup(target, pages=256)
-            pages = target.execute("PRAGMA page_count").fetchone()[0]
-        finally:
-            target.close()
+            create_private_file(out)
+        except FileExistsError:
+            raise ValidationError("%(path)s exists already; choose a new file name.", path=str(out),
+                                  fields={"out": "exists"}) from None
+        except OSError as error:
+            raise ValidationError("Cannot write %(path)s: %(error)s.", path=str(out), error=error.strerror,
+                                  fields={"out": "not writable"}) from None
+        try:
+            target = sqlite3.connect(out)
+            try:
+                # Small steps let writers in between; the copy is still of one consistent state.
+                source.driver_connection.backup(target, pages=256)
+                return target.execute("PRAGMA page_count").fetchone()[0]
+            finally:
+                target.close()
+        except BaseException:
+            out.unlink(missing_ok=True)  # no half-written backup left behind to be restored one day
+            raise
     finally:
         source.close()
-    return pages
 
 
 def check_backup_file(path: Path) -> None:

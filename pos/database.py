@@ -47,9 +47,43 @@ def sqlite_writer(database: str | None):
             fcntl.flock(_writer_lock_files[key], fcntl.LOCK_UN)
 
 
+OWNER_ONLY_FILE, OWNER_ONLY_DIR = 0o600, 0o700
+
+
+def keep_private(path: str | os.PathLike, mode: int = OWNER_ONLY_FILE) -> None:
+    """Narrow an existing file or directory of ours to `mode`: one made by an older version, or by hand,
+    stays readable by others no longer. Another user's file is left as it is (we could not change it)."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return
+    if status.st_uid == os.getuid() and status.st_mode & 0o777 != mode:
+        os.chmod(path, mode)
+
+
+def create_private_file(path: str | os.PathLike) -> None:
+    """Create `path` empty and readable by its owner only, or raise FileExistsError."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE))
+
+
+def secure_sqlite_files(database: str | None) -> None:
+    """A showroom's database holds its users' password hashes, a central one every showroom's HMAC secret:
+    readable by its owner only. The file is made (empty, which SQLite takes as a new database) with mode 0600
+    before SQLite first opens it, since SQLite gives its -wal and -shm files the database file's mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        create_private_file(database)
+    except FileExistsError:
+        for path in (database, database + "-wal", database + "-shm", database + ".writer-lock"):
+            keep_private(path)
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, busy timeout; and BEGIN IMMEDIATE for write transactions so two tills
-    never both read stock, then both write it (the second waits instead of failing on a stale read)."""
+    never both read stock, then both write it (the second waits instead of failing on a stale read).
+    The database's files are its owner's only (secure_sqlite_files)."""
+    secure_sqlite_files(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):

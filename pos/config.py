@@ -41,6 +41,9 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # None: the showroom's own URL
     PRINTER_URL = os.environ.get("PRINTER_URL", "preview")
     PRINTER_TIMEOUT_S = float(os.environ.get("PRINTER_TIMEOUT_S", "5"))
+    # The python-escpos profile of the printer (TM-T20II, TM-T88V, POS-5890, …); empty: by paper width
+    PRINTER_PROFILE = os.environ.get("PRINTER_PROFILE", "").strip()
+    PRINTER_CUT = os.environ.get("PRINTER_CUT", "auto").strip().lower()  # auto: when the profile has a cutter
     RECEIPT_WIDTH_MM = int(os.environ.get("RECEIPT_WIDTH_MM", "80"))
 
     BABEL_DEFAULT_LOCALE = "vi"

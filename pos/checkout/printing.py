@@ -8,7 +8,7 @@ from pos.checkout.receipts import render_receipt, render_return_slip, render_z_r
 from pos.database import atomic
 from pos.extensions import db
 from pos.models import PrintJob, Sale, SaleReturn, Shift, Showroom
-from pos.printing import PrinterError, print_raster
+from pos.printing import PrinterError, print_raster, printer_options
 
 REPRINT_NOTE = "BẢN IN LẠI"  # printed under the title of a copy
 
@@ -36,8 +36,7 @@ def receipt_png(sale: Sale) -> bytes:
 
 def _to_printer(image, *, open_drawer: bool = False) -> None:
     """Send a rendered slip to PRINTER_URL; raises PrinterError when it does not print."""
-    print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"],
-                 open_drawer=open_drawer)
+    print_raster(image, **printer_options(current_app.config), open_drawer=open_drawer)
 
 
 def print_receipt(sale: Sale, *, reprint: bool = False) -> PrintJob:

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pos.config import BASE_DIR
 from pos.i18n import format_local, format_vnd
-from pos.printing import PAPER_DOTS
+from pos.printing import paper_dots
 
 FONT_DIR = Path(BASE_DIR) / "static" / "fonts"
 METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "vietqr": "Chuyển khoản VietQR"}
@@ -100,7 +100,7 @@ def _signature(c: _Canvas, caption: str) -> None:
 
 def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_note: str = "") -> Image.Image:
     """The receipt as a 1-bit image, exactly what the printer will print."""
-    c = _Canvas(PAPER_DOTS.get(width_mm, 576))
+    c = _Canvas(paper_dots(width_mm))
     _heading(c, showroom, "HÓA ĐƠN BÁN HÀNG", copy_note)
     c.pair("Số:", sale.number)
     c.pair("Ngày:", format_local(sale.created_at, "%d/%m/%Y %H:%M"))
@@ -135,7 +135,7 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
 
 def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
     """A closed shift's Z report on receipt paper, to keep with the counted cash."""
-    c = _Canvas(PAPER_DOTS.get(width_mm, 576))
+    c = _Canvas(paper_dots(width_mm))
     report = shift.z_report
     c.text(showroom.name, bold=True, align="center", size=c.size + 2)
     c.text(f"BÁO CÁO Z (CHỐT CA) #{shift.id}", bold=True, align="center", size=c.size + 2)
@@ -163,7 +163,7 @@ def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
 
 def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str = "") -> Image.Image:
     """The refund slip: for the buyer, and a copy for the drawer beside the cash that went out."""
-    c = _Canvas(PAPER_DOTS.get(width_mm, 576))
+    c = _Canvas(paper_dots(width_mm))
     _heading(c, showroom, "PHIẾU TRẢ HÀNG", copy_note, with_address=False)
     c.pair("Số:", sale_return.number)
     c.pair("Hóa đơn gốc:", sale_return.sale.number)

@@ -13,7 +13,7 @@ from pos.auth.access import role_required
 from pos.errors import DomainError, Text, ValidationError
 from pos.labels import bp, scans, service
 from pos.labels.render import PRESETS, render_png, render_png_image, render_sheet_pdf
-from pos.printing import PAPER_DOTS, print_raster
+from pos.printing import paper_dots, print_raster, printer_options
 
 MAX_THERMAL_LABELS = 200
 
@@ -95,11 +95,11 @@ def print_thermal():
         if len(contents) > MAX_THERMAL_LABELS:
             raise ValidationError("At most %(n)d labels per thermal print job.", n=MAX_THERMAL_LABELS,
                                   fields={"quantity": Text("at most %(max)d", max=MAX_THERMAL_LABELS)})
-        dots = PAPER_DOTS.get(current_app.config["RECEIPT_WIDTH_MM"], 576)
+        dots = paper_dots(current_app.config["RECEIPT_WIDTH_MM"])
         width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)
         for content in contents:
             image = render_png_image(content, width_mm=width_mm, height_mm=preset.height_mm, dpi=203.2)
-            print_raster(image, current_app.config["PRINTER_URL"], timeout=current_app.config["PRINTER_TIMEOUT_S"])
+            print_raster(image, **printer_options(current_app.config))
     except DomainError as error:
         flash(error.message, "error")
     else:

@@ -79,7 +79,7 @@ def test_a_sales_receipt_uses_the_configured_profile_and_cut(app, cashier_client
     with app.app_context():
         from pos.extensions import db
         jobs = db.session.query(PrintJob).order_by(PrintJob.id).all()
-        assert [j.status for j in jobs][-1] == "failed" and "Unknown printer profile" in jobs[-1].error
+        assert [j.status for j in jobs][-1] == "failed" and "Không có mẫu máy in 'NO-SUCH-PRINTER'" in jobs[-1].error
 
 
 def test_paper_dots_follow_the_printers_resolution():

@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.extensions import db
-from pos.models.base import utcnow
+from pos.models.base import Money, utcnow
 
 PRODUCER_TYPES = ("enterprise", "cooperative", "cooperative_group", "household")
 OCOP_GROUPS = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
@@ -54,7 +54,7 @@ class Product(db.Model):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     ocop_group: Mapped[str] = mapped_column(String(30))
     unit: Mapped[str] = mapped_column(String(20))
-    price: Mapped[int]  # đồng, VAT included
+    price: Mapped[Money]  # đồng, VAT included
     vat_rate: Mapped[int]
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
     description_vi: Mapped[str] = mapped_column(Text, default="")

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.extensions import db
-from pos.models.base import utcnow
+from pos.models.base import Money, utcnow
 from pos.models.catalog import OCOP_GROUPS, _in
 
 
@@ -62,8 +62,8 @@ class RemoteSale(db.Model):
     created_at: Mapped[datetime]  # at the showroom, UTC
     day: Mapped[date]             # created_at's local (Asia/Ho_Chi_Minh) day
     cashier: Mapped[str] = mapped_column(String(64), default="")
-    total: Mapped[int]            # VAT included; negative for a return
-    vat_total: Mapped[int]
+    total: Mapped[Money]            # VAT included; negative for a return
+    vat_total: Mapped[Money]
     payload_hash: Mapped[str] = mapped_column(String(64))  # tells a resend from a conflicting reuse of the uuid
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -81,10 +81,10 @@ class RemoteSaleLine(db.Model):
     stars: Mapped[int] = mapped_column(default=0)  # as sold; 0 = sold without a valid rating
     potential_5_star: Mapped[bool] = mapped_column(default=False)
     quantity: Mapped[int]         # negative for a return
-    amount: Mapped[int]
-    vat_amount: Mapped[int]
-    cost: Mapped[int | None]      # quantity × unit cost, when the showroom knew the cost
-    commission: Mapped[int] = mapped_column(default=0)  # consignment: the showroom's commission in amount
+    amount: Mapped[Money]
+    vat_amount: Mapped[Money]
+    cost: Mapped[Money | None]      # quantity × unit cost, when the showroom knew the cost
+    commission: Mapped[Money] = mapped_column(default=0)  # consignment: the showroom's commission in amount
     consignment: Mapped[bool] = mapped_column(default=False)
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.extensions import db
-from pos.models.base import utcnow
+from pos.models.base import Count, Money, utcnow
 from pos.models.catalog import _in
 
 MOVEMENT_KINDS = ("receipt", "sale", "return", "adjustment", "count", "transfer_out", "transfer_in", "write_off")
@@ -30,7 +30,7 @@ class Lot(db.Model):
     expiry_date: Mapped[date | None]
     ownership: Mapped[str] = mapped_column(String(12), default="purchased")
     commission_rate: Mapped[int] = mapped_column(default=0)  # consignment: showroom's share, percent
-    on_hand: Mapped[int] = mapped_column(default=0)
+    on_hand: Mapped[Count] = mapped_column(default=0)
 
     product = relationship("Product")
 
@@ -40,8 +40,8 @@ class StockLevel(db.Model):
     __tablename__ = "stock_levels"
     __table_args__ = (CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
-    on_hand: Mapped[int] = mapped_column(default=0)
-    average_cost: Mapped[int] = mapped_column(default=0)  # đồng per unit
+    on_hand: Mapped[Count] = mapped_column(default=0)
+    average_cost: Mapped[Money] = mapped_column(default=0)  # đồng per unit
 
 
 class StockMovement(db.Model):
@@ -57,9 +57,9 @@ class StockMovement(db.Model):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     quantity: Mapped[int]  # signed: + into stock, - out of stock
     kind: Mapped[str] = mapped_column(String(16))
-    unit_cost: Mapped[int | None]
+    unit_cost: Mapped[Money | None]
     # Sales and returns: the money the goods moved for (đồng, after discounts); consignment settlement sums it.
-    amount: Mapped[int | None]
+    amount: Mapped[Money | None]
     document_type: Mapped[str] = mapped_column(String(20), default="")  # receipt, sale, return, count, transfer…
     document_id: Mapped[str] = mapped_column(String(40), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -105,7 +105,7 @@ class GoodsReceiptLine(db.Model):
     production_date: Mapped[date | None]
     expiry_date: Mapped[date | None]
     quantity: Mapped[int]
-    unit_cost: Mapped[int]
+    unit_cost: Mapped[Money]
     ownership: Mapped[str] = mapped_column(String(12), default="purchased")
     commission_rate: Mapped[int] = mapped_column(default=0)
 
@@ -137,9 +137,9 @@ class StockCountLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    expected: Mapped[int]          # on the books when the sheet was opened, then when the count was entered
-    unit_cost: Mapped[int]         # average cost then, to value the variance
-    counted: Mapped[int | None]
+    expected: Mapped[Count]          # on the books when the sheet was opened, then when the count was entered
+    unit_cost: Mapped[Money]         # average cost then, to value the variance
+    counted: Mapped[Count | None]
 
     count: Mapped[StockCount] = relationship(back_populates="lines")
     product = relationship("Product")
@@ -193,7 +193,7 @@ class TransferLine(db.Model):
     lot_code: Mapped[str] = mapped_column(String(20), default="")
     expiry_date: Mapped[date | None]
     quantity: Mapped[int]
-    unit_cost: Mapped[int | None]
+    unit_cost: Mapped[Money | None]
 
     transfer: Mapped[Transfer] = relationship(back_populates="lines")
     product = relationship("Product")
@@ -209,10 +209,10 @@ class ConsignmentSettlement(db.Model):
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
     period_from: Mapped[date]  # local dates (Asia/Ho_Chi_Minh), both included
     period_to: Mapped[date]
-    units: Mapped[int]
-    revenue: Mapped[int]
-    commission: Mapped[int]
-    payable: Mapped[int]
+    units: Mapped[Count]
+    revenue: Mapped[Money]
+    commission: Mapped[Money]
+    payable: Mapped[Money]
     settled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     settled_at: Mapped[datetime] = mapped_column(default=utcnow)
 

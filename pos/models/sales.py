@@ -5,7 +5,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.extensions import db
-from pos.models.base import utcnow
+from pos.models.base import Money, utcnow
 
 PAYMENT_METHODS = ("cash", "card", "vietqr")
 
@@ -22,11 +22,11 @@ class Shift(db.Model):
     open_marker: Mapped[int | None] = mapped_column(unique=True, default=1)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    opening_float: Mapped[int] = mapped_column(default=0)
+    opening_float: Mapped[Money] = mapped_column(default=0)
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    counted_cash: Mapped[int | None]
-    expected_cash: Mapped[int | None]
+    counted_cash: Mapped[Money | None]
+    expected_cash: Mapped[Money | None]
     denominations: Mapped[dict | None] = mapped_column(JSON)
     z_report: Mapped[dict | None] = mapped_column(JSON)
 
@@ -40,7 +40,7 @@ class CashMovement(db.Model):
     __table_args__ = (CheckConstraint("amount <> 0", name="amount_not_zero"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
-    amount: Mapped[int]  # + in, - out
+    amount: Mapped[Money]  # + in, - out
     reason: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -68,10 +68,10 @@ class Sale(db.Model):
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
     cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    subtotal: Mapped[int]        # before discounts
-    discount_total: Mapped[int]
-    total: Mapped[int]           # VAT included
-    vat_total: Mapped[int]
+    subtotal: Mapped[Money]        # before discounts
+    discount_total: Mapped[Money]
+    total: Mapped[Money]           # VAT included
+    vat_total: Mapped[Money]
     approved_by: Mapped[str] = mapped_column(String(64), default="")  # manager who approved an override
     payload_hash: Mapped[str] = mapped_column(String(64))  # what the till sent, to tell a retry from a reuse
 
@@ -106,14 +106,14 @@ class SaleLine(db.Model):
     sku: Mapped[str] = mapped_column(String(40))
     name_vi: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int]
-    unit_price: Mapped[int]
-    discount: Mapped[int]   # line discount plus its share of the order discount
-    amount: Mapped[int]     # quantity × unit_price − discount
+    unit_price: Mapped[Money]
+    discount: Mapped[Money]   # line discount plus its share of the order discount
+    amount: Mapped[Money]     # quantity × unit_price − discount
     vat_rate: Mapped[int]
-    vat_amount: Mapped[int]
+    vat_amount: Mapped[Money]
     stars: Mapped[int | None]
     potential_5_star: Mapped[bool] = mapped_column(default=False)
-    unit_cost: Mapped[int | None]
+    unit_cost: Mapped[Money | None]
     consignment: Mapped[bool] = mapped_column(default=False)  # taken from a producer's consigned lot
     returned_quantity: Mapped[int] = mapped_column(default=0)
 
@@ -135,9 +135,9 @@ class Payment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
     method: Mapped[str] = mapped_column(String(8))
-    amount: Mapped[int]            # what this payment contributes to the total
-    tendered: Mapped[int] = mapped_column(default=0)  # cash handed over
-    change: Mapped[int] = mapped_column(default=0)
+    amount: Mapped[Money]            # what this payment contributes to the total
+    tendered: Mapped[Money] = mapped_column(default=0)  # cash handed over
+    change: Mapped[Money] = mapped_column(default=0)
     reference: Mapped[str] = mapped_column(String(80), default="")
 
     sale: Mapped[Sale] = relationship(back_populates="payments")
@@ -156,8 +156,8 @@ class SaleReturn(db.Model):
     reason: Mapped[str] = mapped_column(String(300))
     approved_by: Mapped[str] = mapped_column(String(64))
     refund_method: Mapped[str] = mapped_column(String(8))
-    total: Mapped[int]
-    vat_total: Mapped[int]
+    total: Mapped[Money]
+    vat_total: Mapped[Money]
 
     lines: Mapped[list["SaleReturnLine"]] = relationship(back_populates="sale_return")
     sale = relationship("Sale")
@@ -170,8 +170,8 @@ class SaleReturnLine(db.Model):
     return_id: Mapped[int] = mapped_column(ForeignKey("sale_returns.id"), index=True)
     sale_line_id: Mapped[int] = mapped_column(ForeignKey("sale_lines.id"))
     quantity: Mapped[int]
-    amount: Mapped[int]
-    vat_amount: Mapped[int]
+    amount: Mapped[Money]
+    vat_amount: Mapped[Money]
 
     sale_return: Mapped[SaleReturn] = relationship(back_populates="lines")
     sale_line = relationship("SaleLine")

@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from pos import admin, auth, backup, catalog, central, checkout, demo, inventory, labels, openapi, reports, sync
     from pos import public as shopper_pages
     from pos.auth.access import public
+    from pos.auth.scope import applies_scope
 
     common = (admin.bp, auth.bp, backup.bp, catalog.bp, demo.bp, openapi.bp, shopper_pages.bp)
     by_role = {"showroom": (checkout.bp, inventory.bp, labels.bp, reports.bp, sync.bp), "central": (central.bp,)}
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         return {"status": "ok", "role": app.config["POS_ROLE"]}
 
     @app.route("/")
+    @applies_scope  # only a redirect
     def home():
         """Cashiers start at the till, managers on the overview; at central, everyone on the reports."""
         if app.config["POS_ROLE"] == "central":
@@ -102,11 +104,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from pos.auth.access import enforce_login
+    from pos.auth.scope import enforce_scope
     from pos.errors import register_error_handlers
     from pos.i18n import register_template_helpers
     from pos.security import set_security_headers
 
     app.before_request(enforce_login)
+    if app.config["POS_ROLE"] == "central":
+        app.before_request(enforce_scope)
     app.after_request(set_security_headers)
     register_error_handlers(app)
     register_template_helpers(app)

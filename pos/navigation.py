@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from flask import current_app, request, url_for
 from flask_login import current_user
 
+from pos.auth.scope import may_open
+
 _ENTRIES: list["NavEntry"] = []
 
 
@@ -26,7 +28,8 @@ def nav_items():
     if not current_user.is_authenticated:
         return []
     entries = [e for e in sorted(_ENTRIES, key=lambda e: e.order)
-               if current_user.has_role(e.role) and e.endpoint in current_app.view_functions]  # this role's areas
+               if current_user.has_role(e.role) and e.endpoint in current_app.view_functions  # this role's areas
+               and may_open(e.endpoint)]
     # The active entry is the one whose endpoint shares the longest start with the page's
     # (central.report_breakdown belongs to central.report_overview, not to central.showrooms).
     here = request.endpoint or ""

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
+from pos.auth.scope import EVERYTHING
 from pos.auth.service import create_user
 from pos.central import reports
 from pos.catalog.text import fold
@@ -155,7 +156,7 @@ def test_report_totals_equal_the_ingested_sales_for_any_filter(central_app, sale
         args = {"preset": "custom", "start": start.isoformat(),
                 "end": min(TODAY, start + timedelta(days=spec["length"] - 1)).isoformat(),
                 **{k: spec[k] for k in ("showroom", "group", "stars", "q", "producer") if spec[k]}}
-        f = reports.parse_filter(args)
+        f = reports.parse_filter(args, EVERYTHING)
         expected = _expected(events, f)
         by_product = {r.extra["sku"]: [r.units, r.revenue, r.vat] for r in reports.per_product(f)}
         assert {k: v for k, v in by_product.items() if v != [0, 0, 0]} == \

@@ -1,16 +1,17 @@
-"""Admin rules: the showroom's own settings and staff accounts."""
+"""Admin rules: the showroom's own settings, staff accounts and the audit log."""
 import re
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
 from pos.audit import record_audit
+from pos.auth.scope import Scope
 from pos.auth.service import new_session_token
 from pos.catalog.service import snapshot
 from pos.database import atomic
 from pos.errors import NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
-from pos.models import Showroom, User
+from pos.models import AuditEntry, Showroom, User
 
 SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages
     "name": Text("Name"), "address": Text("Address"), "ward": Text("Ward"), "district": Text("District"),
@@ -67,3 +68,28 @@ def set_active(user_id: int, active: bool, acting_user) -> User:
             user.session_token = new_session_token()
         record_audit("update", "user", user.id, before={"active": not active}, after={"active": active})
     return user
+
+
+def audit_entries(scope: Scope, filters: dict | None = None) -> Select:
+    """The audit log, newest first, within `scope`, narrowed by exact `filters` (action, entity, username).
+
+    A showroom's manager at central sees what their showroom's users did, the failed logins against those
+    users, and their showroom's own registration and key changes; nothing of central's staff or other showrooms."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if not scope.everything:
+        users = select(User.id, User.username).where(User.showroom_code == scope.showroom).subquery()
+        query = query.where(or_(
+            AuditEntry.user_id.in_(select(users.c.id)),
+            AuditEntry.action.in_(("login", "login_failed")) & (AuditEntry.entity == "user")
+            & AuditEntry.entity_id.in_(select(users.c.username)),
+            AuditEntry.entity.in_(("showroom", "showroom_key")) & (AuditEntry.entity_id == scope.showroom)))
+    for column, value in (filters or {}).items():
+        if value:
+            query = query.where(getattr(AuditEntry, column) == value)
+    return query
+
+
+def audit_actions(scope: Scope) -> list[str]:
+    """The actions the log in `scope` holds, for its filter."""
+    entries = audit_entries(scope).subquery()
+    return db.session.scalars(select(entries.c.action).distinct().order_by(entries.c.action)).all()

@@ -5,13 +5,16 @@ from sqlalchemy import select
 
 from pos.admin import bp
 from pos.admin.labels import ACTION_LABELS, ENTITY_LABELS
-from pos.admin.service import SHOWROOM_FIELDS, local_showroom_row, save_settings, set_active
+from pos.admin.service import (
+    SHOWROOM_FIELDS, audit_actions, audit_entries, local_showroom_row, save_settings, set_active,
+)
 from pos.auth.access import role_required
+from pos.auth.scope import applies_scope, current_scope
 from pos.auth.service import create_user, set_password
 from pos.database import paginate, row_id
 from pos.errors import DomainError, NotFound
 from pos.extensions import db
-from pos.models import ROLES, AuditEntry, User
+from pos.models import ROLES, User
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -61,14 +64,12 @@ def users():
 
 @bp.get("/audit")
 @role_required("manager")
+@applies_scope
 def audit():
     """Who did what and when, with the values before and after."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc())
-    for column in ("action", "entity", "username"):
-        value = request.args.get(column, "").strip()[:64]
-        if value:
-            query = query.where(getattr(AuditEntry, column) == value)
-    pagination = paginate(query, per_page=50)
-    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    scope = current_scope()
+    filters = {column: request.args.get(column, "").strip()[:64] for column in ("action", "entity", "username")}
+    pagination = paginate(audit_entries(scope, filters), per_page=50)
+    actions = audit_actions(scope)
     return render_template("admin/audit.html", pagination=pagination, actions=actions, args=request.args,
                            ACTION_LABELS=ACTION_LABELS, ENTITY_LABELS=ENTITY_LABELS)

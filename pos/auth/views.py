@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from pos.auth import bp
 from pos.auth.access import public
+from pos.auth.scope import applies_scope
 from pos.auth.service import authenticate, end_sessions
 from pos.extensions import limiter
 
@@ -46,6 +47,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@applies_scope  # shows nothing of any showroom
 def logout():
     user_id = current_user.id
     logout_user()

@@ -1,12 +1,14 @@
 """Central's sales reports, answered from the daily rollup (SalesRollupDaily, ShowroomDaily); only a
 product's drill-down reads sale lines.
 
-Every report takes the same ReportFilter. Figures are net: a return reduces the day it was made."""
+Every report takes the same ReportFilter, which carries the user's Scope: a showroom's manager's filter is
+pinned to their showroom, whatever the query string says. Figures are net: a return reduces the day it was made."""
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import BigInteger, cast, func, select, union_all
 
+from pos.auth.scope import Scope
 from pos.catalog.text import fold
 from pos.errors import NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
@@ -35,6 +37,11 @@ class ReportFilter:
     sort: str = "revenue"
     descending: bool = True
     extra: dict = field(default_factory=dict, compare=False)
+    scope: Scope = field(kw_only=True)  # no default: whoever builds a filter says whose data it may read
+
+    def __post_init__(self):
+        if not self.scope.everything:
+            object.__setattr__(self, "showroom", self.scope.showroom)
 
     @property
     def days(self) -> int:
@@ -76,8 +83,8 @@ FILTER_LABELS = {"preset": Text("Period"), "start": Text("From"), "end": Text("T
                  "stars": Text("Stars"), "showroom": Text("Showroom"), "sort": Text("Sort by")}
 
 
-def parse_filter(args, *, own_showroom: str | None = None, today: date | None = None) -> ReportFilter:
-    """From query-string arguments; every problem is a ValidationError naming the field."""
+def parse_filter(args, scope: Scope, *, today: date | None = None) -> ReportFilter:
+    """From query-string arguments, within `scope`; every problem is a ValidationError naming the field."""
     today = today or datetime.now(LOCAL_TZ).date()
     errors = {}
     preset = args.get("preset") or ("custom" if args.get("start") else "this_month")
@@ -102,8 +109,8 @@ def parse_filter(args, *, own_showroom: str | None = None, today: date | None = 
     if stars and stars not in STAR_CHOICES:
         errors["stars"] = Text("one of 3, 4, 5, p5 (potential 5★), 0 (unrated)")
     showroom = (args.get("showroom") or "").strip().upper() or None
-    if own_showroom:
-        showroom = own_showroom  # a showroom's manager sees only their own showroom
+    if not scope.everything:
+        showroom = scope.showroom  # a showroom's manager sees only their own showroom
     elif showroom and not db.session.scalar(select(Showroom.id).where(Showroom.code == showroom)):
         errors["showroom"] = Text("unknown showroom")
     producer = (args.get("producer") or "").strip()[:200] or None
@@ -115,7 +122,7 @@ def parse_filter(args, *, own_showroom: str | None = None, today: date | None = 
                               problems=problem_list(errors, lambda key: FILTER_LABELS.get(key, key)), fields=errors)
     return ReportFilter(start=start, end=end, preset=preset, showroom=showroom, group=group, stars=stars,
                         producer=producer, q=(args.get("q") or "").strip()[:100], sort=sort,
-                        descending=args.get("dir") != "asc")
+                        descending=args.get("dir") != "asc", scope=scope)
 
 
 def _date(text, name, errors):
@@ -412,6 +419,10 @@ class ProductDetail:
 
 def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
     product = db.session.get(RemoteProduct, product_id)
+    if product is not None and not f.scope.everything and not db.session.scalar(
+            select(R.product_id).where(R.product_id == product_id, R.showroom_id == _showroom_id(f.scope.showroom))
+            .limit(1)):
+        product = None  # never sold at the user's showroom: its name is another showroom's business
     if product is None:
         raise NotFound("No such product in the reports.", fields={"product": "unknown"})
     f = replace(f, q="", group=None, producer=None)
@@ -437,10 +448,15 @@ def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
     return ProductDetail(product, by_showroom, by_day, recent)
 
 
-def filter_choices(own_showroom: str | None = None) -> dict:
-    showrooms = [own_showroom] if own_showroom else db.session.scalars(select(Showroom.code).order_by(Showroom.code)).all()
-    return {"showrooms": showrooms,
-            "producers": db.session.scalars(select(RemoteProduct.producer).distinct().order_by(RemoteProduct.producer)).all(),
+def filter_choices(scope: Scope) -> dict:
+    """The filter form's lists: a showroom's manager is offered only their showroom and its producers."""
+    showrooms = select(Showroom.code).order_by(Showroom.code)
+    producers = select(RemoteProduct.producer).distinct().order_by(RemoteProduct.producer)
+    if not scope.everything:
+        showrooms = showrooms.where(Showroom.code == scope.showroom)
+        producers = producers.where(RemoteProduct.id.in_(
+            select(R.product_id).where(R.showroom_id == _showroom_id(scope.showroom))))
+    return {"showrooms": db.session.scalars(showrooms).all(), "producers": db.session.scalars(producers).all(),
             "groups": OCOP_GROUPS, "presets": PRESETS}
 
 

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from pos.auth.scope import Scope
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
 from pos.models import Showroom, ShowroomDaily, ShowroomKey, SyncRejection
@@ -23,15 +24,19 @@ class ShowroomSync:
     rejections: int
 
 
-def showroom_status() -> list[ShowroomSync]:
+def showroom_status(scope: Scope) -> list[ShowroomSync]:
+    """Every showroom in `scope` (a showroom's manager: theirs only)."""
     today = datetime.now(LOCAL_TZ).date()
-    rows = db.session.execute(
-        select(Showroom, ShowroomKey, ShowroomDaily)
-        .join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
-        .outerjoin(ShowroomDaily, (ShowroomDaily.showroom_id == Showroom.id) & (ShowroomDaily.day == today))
-        .order_by(Showroom.code)).all()
-    rejected = dict(db.session.execute(
-        select(SyncRejection.showroom_code, db.func.count()).group_by(SyncRejection.showroom_code)).all())
+    query = (select(Showroom, ShowroomKey, ShowroomDaily)
+             .join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
+             .outerjoin(ShowroomDaily, (ShowroomDaily.showroom_id == Showroom.id) & (ShowroomDaily.day == today))
+             .order_by(Showroom.code))
+    rejections = select(SyncRejection.showroom_code, db.func.count()).group_by(SyncRejection.showroom_code)
+    if not scope.everything:
+        query = query.where(Showroom.code == scope.showroom)
+        rejections = rejections.where(SyncRejection.showroom_code == scope.showroom)
+    rows = db.session.execute(query).all()
+    rejected = dict(db.session.execute(rejections).all())
     now = utcnow()
     return [ShowroomSync(
         code=showroom.code, name=showroom.name, active=key.active, last_contact_at=key.last_contact_at,

@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 from flask import render_template, request
-from flask_login import current_user
 
 from pos.auth.access import role_required
+from pos.auth.scope import applies_scope, current_scope
 from pos.catalog.labels import GROUP_LABELS
 from pos.central import bp
 from pos.central import reports
@@ -13,23 +13,24 @@ from pos.central.status import showroom_status
 
 @bp.get("/central/showrooms")
 @role_required("manager")
+@applies_scope
 def showrooms():
     """Per showroom: last contact, lag, sales received today."""
-    return render_template("central/showrooms.html", rows=showroom_status())
+    return render_template("central/showrooms.html", rows=showroom_status(current_scope()))
 
 
 def _filter() -> reports.ReportFilter:
-    # At central, a user tied to a showroom (User.showroom_code) sees only that showroom's figures.
-    return reports.parse_filter(request.args, own_showroom=current_user.showroom_code)
+    return reports.parse_filter(request.args, current_scope())
 
 
 def _render(template: str, f, **context):
-    return render_template(template, f=f, choices=reports.filter_choices(current_user.showroom_code),
-                           locked_showroom=current_user.showroom_code, GROUP_LABELS=GROUP_LABELS, **context)
+    return render_template(template, f=f, choices=reports.filter_choices(f.scope), locked_showroom=f.scope.showroom,
+                           GROUP_LABELS=GROUP_LABELS, **context)
 
 
 @bp.get("/central/reports")
 @role_required("manager")
+@applies_scope
 def report_overview():
     """Revenue, sales, units, basket and VAT with the change on the previous period; revenue per day."""
     f = _filter()
@@ -59,6 +60,7 @@ EXPORT_EXTRA_COLUMNS = {"products": ("sku", "producer", "group", "scans"),  # fr
 
 @bp.get("/central/reports/<any(products, producers, ratings, groups, showrooms):breakdown>")
 @role_required("manager")
+@applies_scope
 def report_breakdown(breakdown):
     """Sales per product, producer, star rating, OCOP group or showroom, sortable and exportable."""
     f = _filter()
@@ -75,6 +77,7 @@ def report_breakdown(breakdown):
 
 @bp.get("/central/reports/products/<int:product_id>")
 @role_required("manager")
+@applies_scope
 def report_product(product_id):
     """One product's sales by showroom and by day, and its latest sale lines."""
     f = _filter()

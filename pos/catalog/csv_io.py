@@ -1,5 +1,10 @@
 """Catalog CSV import and export: one row per product, stable machine column names.
 
+Export writes through pos.exports, which guards every cell against running as a formula (a leading
+apostrophe before = + - @); import takes that apostrophe off again (pos.exports.unguard_cell), so a product
+legitimately named "=x" or "-Trà" comes back unchanged. An apostrophe typed by hand before such a name is
+taken off too: there is no way to tell the two apart, and the name without it is the one that was meant.
+
 Import checks every row first; if any row is bad nothing is written and each bad row is reported with its
 line number. A good file is applied in one transaction, and importing the same file again changes nothing."""
 import csv
@@ -16,6 +21,7 @@ from pos.catalog.service import (
 )
 from pos.database import atomic
 from pos.errors import DomainError, Text, ValidationError
+from pos.exports import csv_text, unguard_cell
 from pos.extensions import db
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, OcopRating, Producer, Product
 
@@ -36,19 +42,22 @@ class ImportResult:
     ratings_added: int = 0
 
 
-def export_csv() -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+def export_rows() -> list[list]:
+    """The catalog as rows under EXPORT_COLUMNS."""
     products = db.session.scalars(select(Product).order_by(Product.sku)
                                   .options(selectinload(Product.ratings), selectinload(Product.producer)))
+    rows = []
     for p in products:
         r = p.rating
-        writer.writerow([p.sku, p.gtin, p.name_vi, p.name_en, p.producer.name, p.producer.type, p.ocop_group,
-                         p.unit, p.price, p.vat_rate, r.stars if r else "", "yes" if r and r.potential_5_star else "",
-                         r.decision_no if r else "", r.decision_date.isoformat() if r else "",
-                         r.certificate_no if r else "", r.valid_until.isoformat() if r else "", rating_status(r)])
-    return out.getvalue()
+        rows.append([p.sku, p.gtin, p.name_vi, p.name_en, p.producer.name, p.producer.type, p.ocop_group,
+                     p.unit, p.price, p.vat_rate, r.stars if r else "", "yes" if r and r.potential_5_star else "",
+                     r.decision_no if r else "", r.decision_date.isoformat() if r else "",
+                     r.certificate_no if r else "", r.valid_until.isoformat() if r else "", rating_status(r)])
+    return rows
+
+
+def export_csv() -> str:
+    return csv_text(list(EXPORT_COLUMNS), export_rows())
 
 
 def _read(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
@@ -69,7 +78,7 @@ def _read(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
                 return [], [(reader.line_num, str(Text("more than %(max)d rows; split the file", max=MAX_ROWS)))]
             if None in row:
                 return [], [(reader.line_num, str(Text("this row has more cells than the header")))]
-            rows.append((reader.line_num, {k.strip(): (v or "").strip() for k, v in row.items() if k}))
+            rows.append((reader.line_num, {k.strip(): unguard_cell((v or "").strip()) for k, v in row.items() if k}))
     except csv.Error as error:
         return [], [(reader.line_num, str(Text("not valid CSV: %(error)s", error=str(error))))]
     if not rows:

@@ -1,9 +1,10 @@
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from pos.auth.access import role_required
 from pos.catalog import bp
-from pos.catalog.csv_io import IMPORT_COLUMNS, export_csv, import_csv
+from pos.catalog.csv_io import EXPORT_COLUMNS, IMPORT_COLUMNS, export_rows, import_csv
+from pos.exports import csv_response
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
@@ -11,8 +12,7 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 @bp.get("/export.csv")
 @role_required("manager")
 def export():
-    return Response(export_csv(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=ocop-catalog.csv"})
+    return csv_response("ocop-catalog", list(EXPORT_COLUMNS), export_rows())
 
 
 @bp.route("/import", methods=["GET", "POST"])

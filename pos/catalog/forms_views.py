@@ -5,13 +5,13 @@ from sqlalchemy import select
 
 from pos.auth.access import public, role_required
 from pos.catalog import bp
-from pos.catalog.media import save_image, upload_dir
+from pos.catalog.media import StoredImage, prepare_image, remove_image, stored_images, upload_dir
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import (
     PRODUCER_FIELDS, add_rating, get_product, save_producer, save_product, update_rating,
 )
 from pos.database import atomic
-from pos.errors import DomainError
+from pos.errors import DomainError, ValidationError
 from pos.extensions import db
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer
 
@@ -24,6 +24,20 @@ PRODUCT_FORM_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit"
 def media(filename):
     """Photos and certificate images (public: the shopper's page shows them)."""
     return send_from_directory(upload_dir(), filename, max_age=86400)
+
+
+def _with_image_error(save, image_error: ValidationError | None):
+    """Run the form's save, then refuse for the image too, so every bad field is marked at once."""
+    try:
+        saved = save()
+    except DomainError as error:
+        if image_error:
+            error.field_texts |= image_error.field_texts
+            error.fields |= image_error.fields
+        raise
+    if image_error:
+        raise image_error
+    return saved
 
 
 def _product_form(product, values, errors, status=200):
@@ -40,14 +54,20 @@ def product_form(product_id=None):
     if request.method == "POST":
         data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {"active": "active" in request.form}
         try:
-            photo = save_image(request.files.get("photo"), "photo")
-            with atomic():  # the product and its photo in one transaction
-                saved = save_product(data, product)
-                saved.photo = photo or saved.photo
-            flash(_("Product saved."), "success")
-            return redirect(url_for("catalog.product_detail", product_id=saved.id))
+            photo, photo_error = prepare_image(request.files.get("photo"), "photo"), None
+        except ValidationError as error:
+            photo, photo_error = None, error
+        replaced = product.photo if product else None
+        try:
+            with stored_images(photo), atomic():  # the product and its photo together, or neither
+                saved = _with_image_error(lambda: save_product(data, product), photo_error)
+                saved.photo = photo.name if photo else saved.photo
         except DomainError as error:
             return _product_form(product, data, error.field_messages or {"form": error.message}, 422)
+        if photo and replaced:
+            remove_image(replaced)
+        flash(_("Product saved."), "success")
+        return redirect(url_for("catalog.product_detail", product_id=saved.id))
     values = ({f: getattr(product, f) for f in PRODUCT_FORM_FIELDS} | {"active": product.active} if product
               else {"vat_rate": 8, "active": True})
     return _product_form(product, values, {})
@@ -56,9 +76,13 @@ def product_form(product_id=None):
 @bp.get("/products/<int:product_id>", endpoint="product_detail")
 @role_required("manager")
 def product_detail(product_id):
-    product = get_product(product_id)
+    return _product_page(get_product(product_id))
+
+
+def _product_page(product, rating_values=None, rating_errors=None, status=200):
     return render_template("catalog/product_detail.html", product=product, rating_status=rating_status,
-                           levels=RATING_LEVELS)
+                           levels=RATING_LEVELS, photo=StoredImage.from_name(product.photo) if product.photo else None,
+                           values=rating_values or {"stars": "4"}, errors=rating_errors or {}), status
 
 
 @bp.post("/products/<int:product_id>/ratings", endpoint="rating_add")
@@ -67,12 +91,16 @@ def rating_add(product_id):
     product = get_product(product_id)
     data = dict(request.form) | {"potential_5_star": "potential_5_star" in request.form}
     try:
-        image = save_image(request.files.get("certificate_image"), "certificate_image")
-        with atomic():  # the rating and its certificate image in one transaction
-            add_rating(product, data).certificate_image = image
-        flash(_("Rating added."), "success")
+        image, image_error = prepare_image(request.files.get("certificate_image"), "certificate_image"), None
+    except ValidationError as error:
+        image, image_error = None, error
+    try:
+        with stored_images(image), atomic():  # the rating and its certificate image together, or neither
+            rating = _with_image_error(lambda: add_rating(product, data), image_error)
+            rating.certificate_image = image.name if image else None
     except DomainError as error:
-        flash(error.message, "error")
+        return _product_page(product, data, error.field_messages or {"form": error.message}, 422)
+    flash(_("Rating added."), "success")
     return redirect(url_for("catalog.product_detail", product_id=product_id))
 
 

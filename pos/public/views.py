@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from pos.auth.access import public
 from pos.catalog.labels import GROUP_LABELS, LEVEL_LABELS, PRODUCER_TYPE_LABELS, STATUS_LABELS
+from pos.catalog.media import StoredImage
 from pos.errors import InvalidBarcode, NotFound
 from pos.i18n import current_language
 from pos.labels.scans import count_scan
@@ -26,6 +27,21 @@ def media_url(filename: str | None, external: bool = False) -> str | None:
     if not filename or "catalog.media" not in current_app.view_functions:
         return None
     return url_for("catalog.media", filename=filename, _external=external)
+
+
+def picture(filename: str | None) -> dict | None:
+    """An <img>'s src, srcset and size for a stored image: a phone downloads the thumbnail or the phone-width
+    file, whichever its screen needs (a file stored before re-encoding has only itself)."""
+    src = media_url(filename)
+    if not src:
+        return None
+    stored = StoredImage.from_name(filename)
+    if not stored.thumb:
+        return {"src": src, "thumb": src}
+    thumb = media_url(stored.thumb)
+    return {"src": src, "thumb": thumb, "width": stored.width, "height": stored.height,
+            "srcset": f"{thumb} {stored.thumb_width}w, {src} {stored.width}w",
+            "thumb_width": stored.thumb_width, "thumb_height": stored.thumb_height}
 
 
 def _wants_linkset() -> bool:
@@ -117,8 +133,8 @@ def product_page(code: str, lot: str | None = None):
     response = _finish(render_template(
         "public/product.html", v=view, p=product, r=rating, status=status, name=name, lang=lang,
         shows_stars=shows_stars, rating_title=rating_title, anchor=anchor, lang_urls=_lang_urls(),
-        photo_url=media_url(product.photo), photo_abs=media_url(product.photo, external=True),
-        certificate_url=certificate_url, GROUP_LABELS=GROUP_LABELS, LEVEL_LABELS=LEVEL_LABELS,
+        photo=picture(product.photo), photo_abs=media_url(product.photo, external=True),
+        certificate_url=certificate_url, certificate=picture(rating.certificate_image if rating else None), GROUP_LABELS=GROUP_LABELS, LEVEL_LABELS=LEVEL_LABELS,
         PRODUCER_TYPE_LABELS=PRODUCER_TYPE_LABELS, STATUS_LABELS=STATUS_LABELS))
     response.headers["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
     response.headers["Cache-Control"] = "public, max-age=60"

@@ -13,6 +13,20 @@ class CentralUnavailable(Exception):
     """Central could not be reached or did not take the request; try again later."""
 
 
+class CentralFault(CentralUnavailable):
+    """Central was reached but failed on the request (a 500, a body too large) or answered something that
+    cannot be read: what was sent may be what it cannot take, so a batch is worth narrowing down. Not
+    for 502/503/504, which say central (or the way to it) is down for every request alike."""
+
+
+# 502/503/504 say central (or the proxy before it) is down or busy for every request alike, whatever was sent.
+DOWN_FOR_EVERYONE = {502, 503, 504}
+
+
+def failed_on_content(status: int) -> bool:
+    return status == 413 or (status >= 500 and status not in DOWN_FOR_EVERYONE)
+
+
 class CentralClient:
     def __init__(self, base_url: str, showroom_code: str, secret: str, timeout_s: float = 10.0):
         self.base_url = base_url.rstrip("/")
@@ -39,20 +53,24 @@ class CentralClient:
             raise CentralUnavailable(f"central unreachable: {type(error).__name__}") from None
         if response.status_code != 200:
             try:
-                message = response.json().get("message", "")
-            except ValueError:
+                message = str(response.json().get("message", ""))
+            except (ValueError, AttributeError):
                 message = response.text[:200]
-            raise CentralUnavailable(f"central answered {response.status_code}: {message}".strip())
+            problem = f"central answered {response.status_code}: {message}".strip()
+            raise (CentralFault if failed_on_content(response.status_code) else CentralUnavailable)(problem)
         try:
-            return response.json()
+            answer = response.json()
         except ValueError:
-            raise CentralUnavailable("central answered with something other than JSON") from None
+            raise CentralFault("central answered with something other than JSON") from None
+        if not isinstance(answer, dict):
+            raise CentralFault("central answered JSON that is not an object")
+        return answer
 
     def send_events(self, events: list[dict]) -> list[dict]:
         body = json.dumps({"events": events}, ensure_ascii=False, separators=(",", ":")).encode()
         results = self._request("POST", "/api/v1/sync/sales", body).get("results")
         if not isinstance(results, list):
-            raise CentralUnavailable("central's answer has no results")
+            raise CentralFault("central's answer has no results")
         return results
 
     def send_scans(self, days: list[dict]) -> int:

@@ -17,9 +17,10 @@ from sqlalchemy import func, select, update
 
 from pos.database import atomic
 from pos.extensions import db
+from pos.i18n import LOCAL_TZ
 from pos.models import OutboxEntry, SyncState
 from pos.models.base import utcnow
-from pos.sync.client import CentralClient, CentralUnavailable
+from pos.sync.client import CentralClient, CentralFault, CentralUnavailable
 
 log = logging.getLogger(__name__)
 BACKOFF_MIN_S, BACKOFF_MAX_S = 5, 300
@@ -71,40 +72,122 @@ def push_once(client: CentralClient | None = None, *, ignore_backoff: bool = Fal
     db.session.rollback()  # no read transaction stays open across the network call
     if not rows:
         return PushResult()
+    exchange = _Exchange(rows)
     try:
-        client = client or CentralClient.from_config()
-        answers = client.send_events([json.loads(row.payload) for row in rows])
-    except CentralUnavailable as problem:
-        _defer([row.id for row in rows], str(problem))
-        with atomic():
-            set_state("last_error", f"{utcnow().isoformat()}Z {problem}")
-        log.warning("sync: %d events not sent: %s", len(rows), problem)
-        return PushResult(deferred=len(rows), error=str(problem))
+        exchange.client = client or CentralClient.from_config()
+        exchange.send(rows)
+    except CentralUnavailable as problem:  # offline, or central down for everyone: nothing is anyone's fault
+        exchange.error = str(problem)
+    return exchange.record()
 
-    by_uuid = {a.get("uuid"): a for a in answers if isinstance(a, dict)}
-    delivered, refused, later = [], [], []
-    for row in rows:
-        answer = by_uuid.get(row.uuid, {})
-        status, reason = answer.get("status"), str(answer.get("reason") or "")[:500]
-        if status in ("accepted", "duplicate"):
-            delivered.append(row.id)
-        elif status == "rejected":
-            refused.append((row.id, reason or "rejected by central"))
-        else:
-            later.append((row.id, reason or "central gave no answer for this event"))
-    now = utcnow()
-    pending = OutboxEntry.status == "pending"
+
+class _Exchange:
+    """One push_once. When central fails on a batch (CentralFault: a 500, an answer that cannot be read), the
+    batch is halved and each half sent on its own, down to the one event central fails on, so every other
+    event goes through now. That event counts a fault; after SYNC_FAULT_TRIES of them (with the backoff
+    between) it is dead-lettered with central's reason. A fault counts only while central is otherwise
+    working (something else went through, or it answers a plain request): a central failing on everything is
+    an outage, and an outage never dead-letters anything. The halving is bounded: a few poison events in a
+    batch of 500 cost about 2 × 9 requests each; past the bound the rest simply waits for the next round."""
+
+    def __init__(self, rows):
+        self.rows, self.client = rows, None
+        self.requests_left = 4 * len(rows).bit_length() + 1
+        self.delivered: list[int] = []
+        self.refused: list[tuple[int, str]] = []
+        self.later: list[tuple[int, str]] = []
+        self.faults: list[tuple[int, str]] = []
+        self.error = ""  # central unreachable or down for everyone: what is not answered yet waits
+
+    def send(self, rows) -> None:
+        if not self.requests_left:
+            return  # left pending and due: the next round sends them
+        self.requests_left -= 1
+        try:
+            answers = self.client.send_events([json.loads(row.payload) for row in rows])
+        except CentralFault as fault:
+            if len(rows) == 1:
+                self.faults.append((rows[0].id, str(fault)[:500]))
+                return
+            middle = len(rows) // 2
+            self.send(rows[:middle])
+            self.send(rows[middle:])
+            return
+        by_uuid = {a.get("uuid"): a for a in answers if isinstance(a, dict)}
+        for row in rows:
+            answer = by_uuid.get(row.uuid, {})
+            status, reason = answer.get("status"), str(answer.get("reason") or "")[:500]
+            if status in ("accepted", "duplicate"):
+                self.delivered.append(row.id)
+            elif status == "rejected":
+                self.refused.append((row.id, reason or "rejected by central"))
+            else:
+                self.later.append((row.id, reason or "central gave no answer for this event"))
+
+    def failed_on_events(self) -> bool:
+        """Was it these events central failed on, not central itself? Yes when it took anything else this
+        round; for a lone event, when central still answers a plain request. A batch failing whole, down to
+        every half tried, is an outage (central broken for everyone), and an outage dead-letters nothing."""
+        if self.delivered or self.refused or self.later:
+            return True
+        if len(self.rows) != 1:
+            return False
+        try:
+            self.client.reconcile(datetime.now(LOCAL_TZ).date().isoformat())
+        except CentralUnavailable:
+            return False
+        return True
+
+    def record(self) -> PushResult:
+        now = utcnow()
+        pending = OutboxEntry.status == "pending"
+        if self.delivered or self.refused:
+            with atomic():
+                if self.delivered:  # the usual case: the whole batch in one statement
+                    db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(self.delivered), pending)
+                                       .values(status="sent", sent_at=now, last_error=""))
+                for row_id, reason in self.refused:
+                    db.session.execute(update(OutboxEntry).where(OutboxEntry.id == row_id, pending)
+                                       .values(status="dead", last_error=reason, attempts=OutboxEntry.attempts + 1))
+                set_state("last_success_at", now.isoformat() + "Z")
+        for row_id, reason in self.later:
+            _defer([row_id], reason)
+        dead = len(self.refused)
+        if self.faults and not self.error and not self.failed_on_events():
+            self.error = self.faults[0][1]
+        if self.error:  # every row not answered waits for the backoff; none counts a fault
+            answered = {*self.delivered, *(i for i, _ in self.refused + self.later)}
+            waiting = [row.id for row in self.rows if row.id not in answered]
+            _defer(waiting, self.error)
+            with atomic():
+                set_state("last_error", f"{now.isoformat()}Z {self.error}")
+            log.warning("sync: %d events not sent: %s", len(waiting), self.error)
+        elif self.faults:
+            dead += _count_faults(self.faults)
+        return PushResult(sent=len(self.delivered), dead=dead, deferred=len(self.rows) - len(self.delivered) - dead,
+                          error=self.error)
+
+
+def _count_faults(faults: list[tuple[int, str]]) -> int:
+    """Central failed on each of these events alone: dead after SYNC_FAULT_TRIES, else tried again after
+    the backoff. Returns how many went dead."""
+    tries, dead = current_app.config["SYNC_FAULT_TRIES"], 0
     with atomic():
-        if delivered:  # the usual case: the whole batch in one statement
-            db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(delivered), pending)
-                               .values(status="sent", sent_at=now, last_error=""))
-        for row_id, reason in refused:
-            db.session.execute(update(OutboxEntry).where(OutboxEntry.id == row_id, pending)
-                               .values(status="dead", last_error=reason, attempts=OutboxEntry.attempts + 1))
-        set_state("last_success_at", now.isoformat() + "Z")
-    for row_id, reason in later:
-        _defer([row_id], reason)
-    return PushResult(sent=len(delivered), dead=len(refused), deferred=len(later))
+        for row_id, reason in faults:
+            entry = db.session.get(OutboxEntry, row_id)
+            if entry is None or entry.status != "pending":
+                continue
+            entry.attempts += 1
+            entry.faults += 1
+            entry.last_error = reason
+            if entry.faults >= tries:
+                entry.status = "dead"
+                dead += 1
+                log.warning("sync: central failed %d times on %s alone, dead-lettered: %s", entry.faults,
+                            entry.uuid, reason)
+            else:
+                entry.next_attempt_at = utcnow() + timedelta(seconds=backoff_delay(entry.faults))
+    return dead
 
 
 def _defer(ids: list[int], reason: str) -> None:
@@ -133,13 +216,26 @@ def push_all(client: CentralClient | None = None, *, ignore_backoff: bool = Fals
 
 
 def retry_dead(entry_ids: list[int] | None = None) -> int:
-    """Put dead-lettered rows back in the queue (after the cause was fixed)."""
+    """Put dead-lettered rows back in the queue (after the cause was fixed); all of them when no ids are given."""
     with atomic():
         query = update(OutboxEntry).where(OutboxEntry.status == "dead")
         if entry_ids is not None:
             query = query.where(OutboxEntry.id.in_(entry_ids))
-        result = db.session.execute(query.values(status="pending", attempts=0, next_attempt_at=utcnow()))
+        result = db.session.execute(query.values(status="pending", attempts=0, faults=0, next_attempt_at=utcnow()))
     return result.rowcount
+
+
+def send_again(entry_ids: list[int]) -> int:
+    """A manager's "send again" on the sync page: dead-lettered rows go back in the queue with a clean slate,
+    stuck pending ones are due now instead of after their backoff. Sent rows are left alone."""
+    with atomic():
+        revived = db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids),
+                                                               OutboxEntry.status == "dead")
+                                     .values(status="pending", attempts=0, faults=0, next_attempt_at=utcnow()))
+        hurried = db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids),
+                                                               OutboxEntry.status == "pending")
+                                     .values(next_attempt_at=utcnow()))
+    return revived.rowcount + hurried.rowcount
 
 
 # --- what the sync page and `flask sync status` show ----------------------------------------------
@@ -150,6 +246,7 @@ class SyncStatus:
     pending: int
     sent: int
     dead: int
+    stuck: int  # pending for longer than SYNC_STUCK_AFTER_S
     oldest_pending_at: datetime | None
     last_success_at: str
     last_error: str
@@ -163,9 +260,11 @@ class SyncStatus:
 def sync_status() -> SyncStatus:
     counts = dict(db.session.execute(select(OutboxEntry.status, func.count()).group_by(OutboxEntry.status)).all())
     oldest = db.session.scalar(select(func.min(OutboxEntry.created_at)).where(OutboxEntry.status == "pending"))
+    stuck = db.session.scalar(select(func.count()).where(*_stuck())) if oldest and oldest < _stuck_before() else 0
     config = current_app.config
     return SyncStatus(configured=bool(config.get("CENTRAL_URL") and config.get("SYNC_SECRET")),
                       pending=counts.get("pending", 0), sent=counts.get("sent", 0), dead=counts.get("dead", 0),
+                      stuck=stuck,
                       oldest_pending_at=oldest, last_success_at=get_state("last_success_at"),
                       last_error=get_state("last_error"))
 
@@ -173,6 +272,19 @@ def sync_status() -> SyncStatus:
 def dead_letters(limit: int = 200) -> list[OutboxEntry]:
     return db.session.scalars(select(OutboxEntry).where(OutboxEntry.status == "dead")
                               .order_by(OutboxEntry.id.desc()).limit(limit)).all()
+
+
+def _stuck_before() -> datetime:
+    return utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_S"])
+
+
+def _stuck():
+    return OutboxEntry.status == "pending", OutboxEntry.created_at < _stuck_before()
+
+
+def stuck_entries(limit: int = 200) -> list[OutboxEntry]:
+    """Pending rows older than SYNC_STUCK_AFTER_S, oldest first: central offline for long, or failing on them."""
+    return db.session.scalars(select(OutboxEntry).where(*_stuck()).order_by(OutboxEntry.id).limit(limit)).all()
 
 
 # --- the loop `flask sync run` keeps going ---------------------------------------------------------

@@ -157,3 +157,125 @@ def test_get_interface_pairs_lots_with_skus_by_position(app, manager_client):
                                                     + [f"http://localhost/01/{b.gtin14}/10/LB"])
     html = manager_client.get("/labels/?sku=A:2&lot=L1&lot=L2").get_data(as_text=True)
     assert "Số lô nhiều hơn số sản phẩm" in html
+
+
+# --- margins -------------------------------------------------------------------------------------------------------
+
+def _ink_box_mm(page: Image.Image, dpi: int) -> tuple[float, float, float, float]:
+    """(left, right, top, bottom) distance in mm from the page's edges to the nearest ink."""
+    from PIL import ImageOps
+    box = ImageOps.invert(page.convert("L")).point(lambda v: 255 if v > 64 else 0).getbbox()
+    mm = 25.4 / dpi
+    return box[0] * mm, (page.width - box[2]) * mm, box[1] * mm, (page.height - box[3]) * mm
+
+
+def test_every_preset_keeps_ink_4mm_from_the_sheets_edges_and_inside_each_label():
+    from pos.labels.render import LabelContent
+    longest = LabelContent(url="https://cua-hang-ocop.example.vn/01/08936012340013/10/L2406-ABCDEFGHIJ",
+                           name="Chè Shan tuyết cổ thụ Hà Giang hộp quà tặng cao cấp 500g đặc biệt",
+                           price="12.250.000 ₫/hộp quà", gtin="893 6012 34001 3", stars=5,
+                           stars_text="5 sao OCOP · tiềm năng 5 sao", lot_line="Lô L2406-ABCDEFGHIJ · HSD 30/06/2027")
+    dpi = 200
+    for preset in PRESETS.values():
+        page = pdf_pages(render_sheet_pdf([longest] * preset.per_page, preset))[0]
+        page = page.resize((round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)))
+        left, right, top, bottom = _ink_box_mm(page, dpi)
+        assert min(left, right, top, bottom) >= 4.0, (preset.key, left, right, top, bottom)
+        # no label's text runs over into its neighbour: the cut lines between labels stay blank
+        px = dpi / 25.4
+        for column in range(1, preset.columns):
+            x = preset.left_mm + column * (preset.width_mm + preset.gap_x_mm) - preset.gap_x_mm / 2
+            strip = page.crop((round(x * px) - 1, 0, round(x * px) + 1, page.height))
+            assert _blank(strip), (preset.key, "column", column)
+        assert decode(page)[:1] == [longest.url]
+
+
+def _blank(image: Image.Image) -> bool:
+    from PIL import ImageOps
+    return ImageOps.invert(image.convert("L")).point(lambda v: 255 if v > 64 else 0).getbbox() is None
+
+
+# --- the order form: scan or pick, quantities and lots default to what was received ----------------------------------
+
+def _receive(users, product, lot, quantity, days=200):
+    from pos.inventory.receipts import create_receipt, post_receipt
+    receipt = create_receipt(product.producer_id, [{
+        "sku": product.sku, "lot_code": lot, "quantity": str(quantity), "unit_cost": "1000",
+        "production_date": date.today().isoformat(), "expiry_date": (date.today() + timedelta(days=days)).isoformat()}],
+        users["manager"])
+    post_receipt(receipt.id, users["manager"])
+
+
+def _lines(html: str) -> list[tuple[str, str, str]]:
+    """(sku, quantity, selected lot) of each line of the order form."""
+    import re
+    found = []
+    for item in re.findall(r'<li class="label-line">(.*?)</li>', html, re.DOTALL):
+        sku = re.search(r'name="sku" value="([^"]*)"', item)[1]
+        quantity = re.search(r'name="qty"[^>]*value="([^"]*)"', item)[1]
+        lot = re.search(r'<option value="([^"]*)" selected', item)
+        found.append((sku, quantity, lot[1] if lot else ""))
+    return found
+
+
+def test_scanning_adds_a_line_with_the_lot_and_quantity_last_received(app, users, manager_client):
+    tea = make_product(sku="CSQA-100", gtin="8936012340013")
+    _receive(users, tea, "QA2610", 6, days=100)
+    _receive(users, tea, "QA2611", 12)
+    page = manager_client.get("/labels/", query_string={"add": "8936012340013"}).get_data(as_text=True)
+    assert _lines(page) == [("CSQA-100", "12", "QA2611")]
+    assert page.count("<option value=\"QA26") == 2  # both received lots to choose from
+    # a QR label names its lot: that lot, with what was received of it
+    page = manager_client.get("/labels/", query_string={
+        "sku": "CSQA-100", "qty": "12", "lot": "QA2611", "add": f"{BASE}/01/08936012340013/10/QA2610"})
+    html = page.get_data(as_text=True)
+    assert _lines(html) == [("CSQA-100", "12", "QA2611"), ("CSQA-100", "6", "QA2610")]
+    assert html.count('class="cell"') == 24 and html.count("<img") == 18  # the preview: 12 + 6 labels
+    again = manager_client.get("/labels/", query_string={"sku": "CSQA-100", "qty": "12", "lot": "QA2611",
+                                                           "add": "csqa-100"}).get_data(as_text=True)
+    assert _lines(again) == [("CSQA-100", "12", "QA2611")] and "đã có trong danh sách" in again
+
+
+def test_typing_a_name_offers_the_products_to_pick_and_lines_can_be_removed(app, users, manager_client):
+    make_product(sku="XV-1", name_vi="Xôi vò Phú Thượng")
+    make_product(sku="XG-2", name_vi="Xôi gấc Hà Nội")
+    page = manager_client.get("/labels/", query_string={"add": "xoi"}).get_data(as_text=True)
+    assert 'name="pick" value="XV-1"' in page and 'name="pick" value="XG-2"' in page and _lines(page) == []
+    page = manager_client.get("/labels/", query_string={"add": "xoi", "pick": "XG-2"}).get_data(as_text=True)
+    assert _lines(page) == [("XG-2", "1", "")]  # never received: one label, no lot
+    page = manager_client.get("/labels/", query_string=[("sku", "XG-2"), ("qty", "3"), ("lot", ""),
+                                                        ("sku", "XV-1"), ("qty", "2"), ("lot", ""),
+                                                        ("remove", "0")]).get_data(as_text=True)
+    assert _lines(page) == [("XV-1", "2", "")]
+    nothing = manager_client.get("/labels/", query_string={"add": "bánh chưng"})
+    assert "Không có sản phẩm nào khớp" in nothing.get_data(as_text=True)
+
+
+def test_every_bad_line_is_marked_beside_it(app, users, manager_client):
+    make_product(sku="A")
+    make_product(sku="B")
+    page = manager_client.get("/labels/", query_string=[("sku", "A"), ("qty", "0"), ("lot", ""),
+                                                        ("sku", "B"), ("qty", "2"), ("lot", "NOPE")])
+    html = page.get_data(as_text=True)
+    assert _lines(html) == [("A", "0", ""), ("B", "2", "NOPE")]   # what was typed stays
+    assert html.count('aria-invalid=true') == 2 and "<img" not in html
+
+
+def test_the_page_and_the_cli_warn_when_phones_cannot_open_the_codes(app, users, manager_client, runner, tmp_path):
+    make_product(sku="P1", gtin="8936012340013")
+    warning = 'id="address-warning"'
+    page = manager_client.get("/labels/").get_data(as_text=True)
+    assert warning in page and "http://localhost" in page  # the test client's address is a loopback one
+    app.config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
+    assert warning in manager_client.get("/labels/").get_data(as_text=True)
+    app.config["PUBLIC_BASE_URL"] = "https://ocop.example.vn"
+    assert warning not in manager_client.get("/labels/").get_data(as_text=True)
+    out = tmp_path / "label.png"
+    result = runner.invoke(args=["labels", "png", "P1", "--out", str(out)])
+    assert result.exit_code == 0 and "Warning" not in result.output
+    assert decode(Image.open(out)) == ["https://ocop.example.vn/01/08936012340013"]
+    app.config.update(PUBLIC_BASE_URL=None, PORT=5123)  # unset: the port the showroom runs on, and a warning
+    result = runner.invoke(args=["labels", "sheet", "--out", str(tmp_path / "s.pdf"), "--sku", "P1:1"])
+    assert result.exit_code == 0
+    assert "Warning: Phones will not open these codes: they lead to http://127.0.0.1:5123" in result.output
+    assert decode(pdf_pages((tmp_path / "s.pdf").read_bytes())[0]) == ["http://127.0.0.1:5123/01/08936012340013"]

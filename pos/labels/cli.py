@@ -12,6 +12,12 @@ def _fail(error: DomainError):
     raise click.ClickException(error.message)
 
 
+def _warn_about_the_address() -> None:
+    warning = service.base_url_warning(service.public_base_url())
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 @bp.cli.command("png")
 @click.argument("code")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PNG file to write.")
@@ -19,7 +25,8 @@ def _fail(error: DomainError):
 @click.option("--preset", default="3x8", type=click.Choice(list(PRESETS)), help="Label size.")
 @click.option("--plain", is_flag=True, help="No OCOP stars (for a product without a valid rating).")
 def png_command(code, out, lot, preset, plain):
-    """Write one label image for SKU_OR_GTIN."""
+    """Write one label image for SKU_OR_GTIN (its QR code leads to PUBLIC_BASE_URL)."""
+    _warn_about_the_address()
     try:
         items = service.resolve_items([code], [lot])
         content = service.sheet_contents([items[0]], with_stars=not plain)[0]
@@ -37,7 +44,8 @@ def png_command(code, out, lot, preset, plain):
 @click.option("--start", default="1", help="First free position on a partly used sheet (1 = top left).")
 @click.option("--plain", is_flag=True, help="No OCOP stars on any label.")
 def sheet_command(out, skus, preset, start, plain):
-    """Write an A4 PDF sheet of labels."""
+    """Write an A4 PDF sheet of labels (their QR codes lead to PUBLIC_BASE_URL)."""
+    _warn_about_the_address()
     try:
         size = service.get_preset(preset)
         first = service.parse_start(start, size)

@@ -15,6 +15,9 @@ from pos.config import BASE_DIR
 FONT_DIR = BASE_DIR / "static" / "fonts"
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
 MM_PER_INCH = 25.4
+A4_MM = (210.0, 297.0)
+LABEL_MARGIN_MM = 1.5   # inside each label, from its die-cut edge
+SHEET_SAFE_MM = 4.0     # office printers clip up to about 4 mm from the paper's edges: no ink there
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,15 @@ class Preset:
     @property
     def per_page(self) -> int:
         return self.columns * self.rows
+
+    def insets_mm(self, row: int, column: int) -> tuple[float, float, float, float]:
+        """(left, right, top, bottom) space inside the label at (row, column) kept free of ink: the label margin,
+        more where the label lies within SHEET_SAFE_MM of the sheet's edge (a 3×8 sheet has no border)."""
+        left = self.left_mm + column * (self.width_mm + self.gap_x_mm)
+        top = self.top_mm + row * (self.height_mm + self.gap_y_mm)
+        right_gap = A4_MM[0] - left - self.width_mm
+        bottom_gap = A4_MM[1] - top - self.height_mm
+        return tuple(max(LABEL_MARGIN_MM, SHEET_SAFE_MM - gap) for gap in (left, right_gap, top, bottom_gap))
 
     @property
     def title(self) -> str:
@@ -148,8 +160,9 @@ def render_png_image(content: LabelContent, width_mm: float = 70, height_mm: flo
         while draw.textlength(text, font=font) > text_width and size > 8:
             size -= 1
             font = pil_font(size, kind in ("bold", "price"))
-        draw.text((x, y), text, font=font, fill=0)
-        y += round(size * 1.2)
+        for part in wrap(text, lambda t, f=font: draw.textlength(t, font=f) <= text_width, 2):
+            draw.text((x, y), part, font=font, fill=0)
+            y += round(size * 1.2)
     return image
 
 
@@ -194,17 +207,19 @@ def _qr_runs_cached(url: str):
     return runs
 
 
-def draw_pdf_label(canvas, content: LabelContent, x: float, y: float, width: float, height: float) -> None:
-    """One label with its bottom-left corner at (x, y), in points."""
+def draw_pdf_label(canvas, content: LabelContent, x: float, y: float, width: float, height: float,
+                   insets_mm: tuple[float, float, float, float] = (LABEL_MARGIN_MM,) * 4) -> None:
+    """One label with its bottom-left corner at (x, y), in points, nothing drawn within `insets_mm`
+    (left, right, top, bottom) of its edges."""
     from reportlab.lib.units import mm
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     regular, bold = pdf_fonts()
-    margin = 1.5 * mm
+    left, right, top, bottom = (inset * mm for inset in insets_mm)
     modules = len(qr_matrix(content.url))
-    qr_size = height - 2 * margin
+    qr_size = height - top - bottom
     module = qr_size / modules
-    qr_x, qr_top = x + margin, y + (height + qr_size) / 2
+    qr_x, qr_top = x + left, y + height - top
     path = canvas.beginPath()
     for row, start, length in _qr_runs(content.url):
         # a hair of overlap so no white seams appear between rows in viewers
@@ -212,13 +227,13 @@ def draw_pdf_label(canvas, content: LabelContent, x: float, y: float, width: flo
     canvas.setFillGray(0)
     canvas.drawPath(path, stroke=0, fill=1)
     text_x = qr_x + qr_size + 1 * mm
-    text_width = x + width - margin - text_x
+    text_width = x + width - right - text_x
     base = height / 12
     lines = text_lines(content)
     name_size = base * 1.05
     name_lines = wrap(content.name, lambda t: stringWidth(t, bold, name_size) <= text_width,
                       3 if len(lines) <= 3 else 2)
-    cursor = y + height - margin
+    cursor = y + height - top
     for line in name_lines:
         cursor -= name_size
         canvas.setFont(bold, name_size)
@@ -230,10 +245,12 @@ def draw_pdf_label(canvas, content: LabelContent, x: float, y: float, width: flo
         size = base * rel
         while stringWidth(text, font, size) > text_width and size > 5:
             size -= 0.5
-        cursor -= size
         canvas.setFont(font, size)
-        canvas.drawString(text_x, cursor, text)
-        cursor -= size * 0.2
+        # still too wide at the smallest size (a long lot code): on two lines, never over the label's edge
+        for part in wrap(text, lambda t, f=font, z=size: stringWidth(t, f, z) <= text_width, 2):
+            cursor -= size
+            canvas.drawString(text_x, cursor, part)
+            cursor -= size * 0.2
 
 
 def render_sheet_pdf(labels: list[LabelContent], preset: Preset, start: int = 1, title: str = "") -> bytes:
@@ -254,7 +271,8 @@ def render_sheet_pdf(labels: list[LabelContent], preset: Preset, start: int = 1,
         row, column = divmod(cell, preset.columns)
         x = (preset.left_mm + column * (preset.width_mm + preset.gap_x_mm)) * mm
         top = page_height - (preset.top_mm + row * (preset.height_mm + preset.gap_y_mm)) * mm
-        draw_pdf_label(canvas, content, x, top - preset.height_mm * mm, preset.width_mm * mm, preset.height_mm * mm)
+        draw_pdf_label(canvas, content, x, top - preset.height_mm * mm, preset.width_mm * mm, preset.height_mm * mm,
+                       preset.insets_mm(row, column))
         cell += 1
     canvas.showPage()
     canvas.save()

@@ -3,35 +3,61 @@
 A label never shows stars a product does not have: a product whose current rating is expired,
 revoked or missing is refused (with the reason) unless the manager asks for a plain label
 without the OCOP mark."""
+import ipaddress
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
-from pos.catalog.service import find_by_code
+from pos.catalog.service import find_by_code, search_products
 from pos.errors import DomainError, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.i18n import format_date, format_vnd
 from pos.labels.render import DEFAULT_PRESET, PRESETS, LabelContent
-from pos.models import Lot, Product
+from pos.models import GoodsReceipt, GoodsReceiptLine, Lot, Product
 
 MAX_QUANTITY = 1000        # labels of one product in one job
 MAX_LABELS = 5000          # labels in one job
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def public_base_url() -> str:
-    """PUBLIC_BASE_URL, else the showroom's own URL (the request's, outside a request the default)."""
+    """PUBLIC_BASE_URL, else the showroom's own URL: the request's, or outside a request (the CLI) the address
+    `make run` serves it at, http://127.0.0.1:PORT."""
     configured = current_app.config.get("PUBLIC_BASE_URL")
     if configured:
         return configured.rstrip("/")
     if has_request_context():
         return request.url_root.rstrip("/")
-    return DEFAULT_BASE_URL
+    return f"http://127.0.0.1:{current_app.config.get('PORT', 5000)}"
+
+
+def is_loopback(base_url: str) -> bool:
+    """Whether an address leads back to the computer itself (a shopper's phone cannot open it)."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def base_url_warning(base_url: str) -> Text | None:
+    """Why the QR codes about to be printed may not open on a shopper's phone, or None."""
+    if is_loopback(base_url):
+        return Text("Phones will not open these codes: they lead to %(base)s, an address only this computer "
+                    "knows. Set PUBLIC_BASE_URL to the address shoppers' phones reach the showroom at (see README, "
+                    "Configuration).", base=base_url)
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        return Text("PUBLIC_BASE_URL is not set: these codes lead to %(base)s, the address this page was opened "
+                    "with. Set PUBLIC_BASE_URL so every label carries the address shoppers' phones reach the "
+                    "showroom at (see README, Configuration).", base=base_url)
+    return None
 
 
 def lot_url_part(lot: str) -> str:
@@ -196,3 +222,121 @@ def parse_start(value, preset) -> int:
                               "1 to %(last)d.", start=start, preset=preset.key, last=preset.per_page,
                               fields={"start": Text("from 1 to %(max)d", max=preset.per_page)})
     return start
+
+
+# --- the order form: lines picked or scanned -------------------------------------------------------------------------
+
+MAX_ORDER_LINES = 200      # lines on the order form
+MAX_CHOICES = 10           # products offered when a typed name matches several
+
+
+@dataclass
+class OrderLine:
+    """One line of the order form as typed: the product's code, the quantity (text, as typed) and the lot."""
+    code: str
+    quantity: str
+    lot: str = ""
+
+
+def order_lines(codes: list[str], quantities: list[str], lots: list[str]) -> list[OrderLine]:
+    """The form's parallel lists (by position) as lines. A code may also be written SKU:QUANTITY[:LOT], as the
+    goods receipt's link and older links do; a lot given separately wins over one inside the code."""
+    if len(lots) > len(codes):
+        raise ValidationError("More lots than products: give one lot per product, in the same order.",
+                              fields={"lot": Text("one lot per product")})
+    lines = []
+    for index, code in enumerate(codes[:MAX_ORDER_LINES]):
+        parts = (code or "").strip().split(":")
+        quantity = quantities[index] if index < len(quantities) else (parts[1] if len(parts) > 1 else "1")
+        lot = lots[index] if index < len(lots) and lots[index] else (parts[2] if len(parts) > 2 else "")
+        if parts[0].strip():
+            lines.append(OrderLine(parts[0].strip()[:300], (quantity or "").strip()[:12], (lot or "").strip()[:40]))
+    return lines
+
+
+def find_for_label(term: str) -> tuple[list[Product], str]:
+    """What the manager scanned or typed into the order form: a QR label (with its lot), a barcode or SKU gives
+    that product; other text searches names and SKUs. Returns the products found (one, or up to MAX_CHOICES to
+    choose from) and the scanned lot, if any."""
+    term = (term or "").strip()[:300]
+    try:
+        found = find_by_code(term)
+        return [found.product], found.lot_code or ""
+    except DomainError:
+        pass
+    matches = db.session.scalars(search_products(term[:100], active_only=True).limit(MAX_CHOICES)).all()
+    if not matches:
+        raise ValidationError("Nothing matches '%(term)s': scan the product's barcode or QR label, or type its SKU "
+                              "or a word of its name.", term=term[:60], fields={"add": Text("no product found")})
+    return matches, ""
+
+
+def received(product: Product, lot_code: str | None = None) -> tuple[str, int] | None:
+    """(lot, quantity) of the last posted goods receipt line of this product (of this lot, if given): what a
+    label order defaults to. None when it was never received."""
+    query = (select(GoodsReceiptLine.lot_code, GoodsReceiptLine.quantity)
+             .join(GoodsReceipt, GoodsReceipt.id == GoodsReceiptLine.receipt_id)
+             .where(GoodsReceiptLine.product_id == product.id, GoodsReceipt.status == "posted",
+                    GoodsReceipt.reverses_id.is_(None))
+             .order_by(GoodsReceipt.posted_at.desc(), GoodsReceiptLine.id.desc()).limit(1))
+    if lot_code is not None:
+        query = query.where(GoodsReceiptLine.lot_code == lot_code)
+    row = db.session.execute(query).first()
+    return (row.lot_code, row.quantity) if row else None
+
+
+def new_order_line(product: Product, scanned_lot: str = "") -> OrderLine:
+    """A line for a product just scanned or picked: the scanned lot or the last one received, and the quantity
+    received of it (1 when nothing was received)."""
+    last = received(product, scanned_lot or None)
+    if scanned_lot:
+        return OrderLine(product.sku, str(last[1] if last else 1), scanned_lot)
+    return OrderLine(product.sku, str(last[1]), last[0]) if last else OrderLine(product.sku, "1", "")
+
+
+def lot_choices(product: Product) -> list[Lot]:
+    """The product's lots with a code, the newest expiry first (one per code)."""
+    lots = db.session.scalars(select(Lot).where(Lot.product_id == product.id, Lot.code != "")
+                              .order_by(Lot.expiry_date.desc().nulls_last(), Lot.id.desc())).all()
+    seen, unique = set(), []
+    for lot in lots:
+        if lot.code not in seen:
+            seen.add(lot.code)
+            unique.append(lot)
+    return unique
+
+
+def product_for_line(line: OrderLine) -> Product | None:
+    try:
+        return find_by_code(line.code).product
+    except DomainError:
+        return None
+
+
+def resolve_order(lines: list[OrderLine], *, with_stars: bool = True) -> list[LabelItem]:
+    """The order form's lines as label items; every bad line is marked at once (fields `quantity-2`, `lot-0`,
+    `code-1`: the problem and the line's position)."""
+    if not lines:
+        raise ValidationError("Scan or choose at least one product.", fields={"add": Text("required")})
+    items, problems, fields = [], [], {}
+    for index, line in enumerate(lines):
+        try:
+            code, quantity, lot_code = parse_item(f"{line.code}:{line.quantity}", line.lot)
+            product = find_product(code)
+            lot = find_lot(product, lot_code) if lot_code else None
+            refusal = rating_refusal(product) if with_stars else None
+            if refusal:
+                raise ValidationError("%(reasons)s Remove it, or print plain labels without the OCOP mark.",
+                                      reasons=refusal, fields={"sku": Text("no valid OCOP rating")})
+            items.append(LabelItem(product, quantity, lot, lot_code))
+        except ValidationError as error:
+            problems.append(error.text)
+            for field, text in error.field_texts.items():
+                fields[f"{'code' if field == 'sku' else field}-{index}"] = text
+    if problems:
+        raise ValidationError("Check the marked lines: %(problems)s", problems=TextList(problems, " "), fields=fields)
+    total = sum(item.quantity for item in items)
+    if total > MAX_LABELS:
+        raise ValidationError("%(total)d labels is too many for one job (at most %(max)d).", total=total, max=MAX_LABELS,
+                              fields={"quantity": Text("at most %(max)d in all", max=MAX_LABELS)})
+    return items

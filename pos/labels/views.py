@@ -2,9 +2,10 @@
 the thermal printer; and the scans report.
 
 GET interface (goods receipts link here):
-  /labels/?sku=SKU[:QTY[:LOT]]&sku=…[&lot=LOT&lot=…][&preset=3x8|2x7][&start=N][&plain=1]
-  `lot` values pair with `sku` values by position (an empty `lot=` for none);
-  /labels/sheet.pdf and /labels/label.png take the same arguments."""
+  /labels/?sku=SKU[:QTY[:LOT]]&sku=…[&qty=N&qty=…][&lot=LOT&lot=…][&preset=3x8|2x7][&start=N][&plain=1]
+  `qty` and `lot` values pair with `sku` values by position (an empty `lot=` for none); `add=CODE` adds the
+  product a scanner or the manager typed, `remove=I` drops line I;
+  /labels/sheet.pdf and /labels/label.png take sku=SKU[:QTY[:LOT]] and lot the same way."""
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from io import BytesIO
@@ -20,7 +21,6 @@ MAX_THERMAL_LABELS = 200
 
 def _job_args(source):
     specs = source.getlist("sku")
-    specs += [line for line in (source.get("items") or "").splitlines() if line.strip()]
     lots = source.getlist("lot")
     with_stars = source.get("plain") not in ("1", "on", "true")
     return specs, lots, with_stars
@@ -38,33 +38,71 @@ def _job(source):
 @bp.get("/")
 @role_required("manager")
 def index():
-    specs, lots, with_stars = _job_args(request.args)
-    items_text = "\n".join(s + (f":{lots[i]}" if i < len(lots) and lots[i] and s.count(":") == 1 else "")
-                           for i, s in enumerate(specs))
-    context = dict(presets=PRESETS, items_text=items_text, preset_key=request.args.get("preset") or "3x8",
-                   start=request.args.get("start") or "1", with_stars=with_stars, error=None, fields={},
-                   pages=[], query=None)
-    if specs:
+    """The order form: products scanned or picked, each with its quantity and lot (by default what was last
+    received), then a preview of the sheets. It is a GET form, so the goods receipt can link to it filled in;
+    a scanner's Enter in the scan field submits it, and the page comes back with the new line and the cursor
+    in the scan field again. No script needed."""
+    args = request.args
+    base = service.public_base_url()
+    context = dict(presets=PRESETS, preset_key=args.get("preset") or "3x8", start=args.get("start") or "1",
+                   with_stars=args.get("plain") not in ("1", "on", "true"), error=None, fields={}, pages=[],
+                   query=None, notice=None, choices=[], add_value="", address_warning=service.base_url_warning(base))
+    try:
+        lines = service.order_lines(args.getlist("sku"), args.getlist("qty"), args.getlist("lot"))
+    except ValidationError as error:
+        lines = []
+        context.update(error=error.message, fields=error.field_messages)
+    removed = args.get("remove", type=int)
+    if removed is not None and 0 <= removed < len(lines):
+        lines.pop(removed)
+    term = (args.get("pick") or args.get("add") or "").strip()  # pick: one of several products offered
+    if term:
         try:
-            items, contents, preset, start, with_stars = _job(request.args)
+            products, scanned_lot = service.find_for_label(term)
+        except ValidationError as error:
+            context.update(add_value=term[:300], fields={"add": error.field_messages["add"]}, error=error.message)
+        else:
+            if len(products) > 1:
+                context.update(choices=products, add_value=term[:300])
+            else:
+                line = service.new_order_line(products[0], scanned_lot)
+                if any(line.code == old.code and line.lot == old.lot for old in lines):
+                    context["notice"] = _("%(sku)s is already on the list: change its quantity there.",
+                                          sku=products[0].sku)
+                elif len(lines) < service.MAX_ORDER_LINES:
+                    lines.append(line)
+    rows = [{"line": line, "product": service.product_for_line(line)} for line in lines]
+    for row in rows:
+        row["lots"] = service.lot_choices(row["product"]) if row["product"] else []
+    context["rows"] = rows
+    if lines and not context["error"] and not context["choices"]:
+        try:
+            preset = service.get_preset(args.get("preset"))
+            start = service.parse_start(args.get("start"), preset)
+            items = service.resolve_order(lines, with_stars=context["with_stars"])
+            contents = service.sheet_contents(items, with_stars=context["with_stars"])
         except ValidationError as error:
             context.update(error=error.message, fields=error.field_messages)
         else:
-            cells = [None] * (start - 1) + list(contents)
-            cells += [""] * (-len(cells) % preset.per_page)  # the rest of the last sheet stays free
-            pages = [cells[i:i + preset.per_page] for i in range(0, len(cells), preset.per_page)]
-            images = {}
-            for item in items:
-                args = {"sku": f"{item.product.sku}:1:{item.lot_code}" if item.lot_code else item.product.sku}
-                if not with_stars:
-                    args["plain"] = "1"
-                images[service.label_content(item, with_stars=with_stars).url] = url_for("labels.label_png", **args)
-            query = {"sku": [f"{i.product.sku}:{i.quantity}" + (f":{i.lot_code}" if i.lot_code else "") for i in items],
-                     "preset": preset.key, "start": start}
-            if not with_stars:
-                query["plain"] = "1"
-            context.update(pages=pages, images=images, preset=preset, items=items, total=len(contents), query=query)
+            context.update(_preview(items, contents, preset, start, context["with_stars"]))
     return render_template("labels/index.html", **context)
+
+
+def _preview(items, contents, preset, start, with_stars) -> dict:
+    cells = [None] * (start - 1) + list(contents)
+    cells += [""] * (-len(cells) % preset.per_page)  # the rest of the last sheet stays free
+    pages = [cells[i:i + preset.per_page] for i in range(0, len(cells), preset.per_page)]
+    images = {}
+    for item in items:
+        args = {"sku": f"{item.product.sku}:1:{item.lot_code}" if item.lot_code else item.product.sku}
+        if not with_stars:
+            args["plain"] = "1"
+        images[service.label_content(item, with_stars=with_stars).url] = url_for("labels.label_png", **args)
+    query = {"sku": [f"{i.product.sku}:{i.quantity}" + (f":{i.lot_code}" if i.lot_code else "") for i in items],
+             "preset": preset.key, "start": start}
+    if not with_stars:
+        query["plain"] = "1"
+    return dict(pages=pages, images=images, preset=preset, items=items, total=len(contents), query=query)
 
 
 @bp.get("/label.png")

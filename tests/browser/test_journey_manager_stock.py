@@ -31,7 +31,9 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
 
     with page.expect_navigation():
         page.get_by_role("link", name="In nhãn QR cho số lượng này").click()
-    assert "CSQA-100:12:QA2611" in page.input_value("textarea[name=items]")
+    received = page.locator("#label-lines li", has_text="CSQA-100")   # the receipt's lines, as received
+    assert received.get_by_label("Số lượng").input_value() == "12"
+    assert received.get_by_label("Lô").input_value() == "QA2611"
     pdf_link = page.locator("a[href*='sheet.pdf']").first.get_attribute("href")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     pdf = requests.get(base + pdf_link, cookies=cookies, timeout=30)

@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from pos.database import create_private_file
 from pos.errors import ValidationError
@@ -113,3 +113,22 @@ def restore_command(file, yes):
     except ValidationError as error:
         raise click.ClickException(error.message)
     click.echo(f"Restored from {file}.")
+    if current_app.config["POS_ROLE"] == "showroom":
+        _recover_after_restore(file)
+
+
+def _recover_after_restore(file) -> None:
+    """Say what the restore lost, and take back from central what it holds (pos/sync/recovery.py)."""
+    from pos.sync.client import CentralUnavailable
+    from pos.sync.recovery import mark_restored, recover
+
+    click.echo(mark_restored(file))
+    try:
+        result = recover()
+    except CentralUnavailable as problem:
+        click.echo(f"Central could not be asked ({problem}). Until it is, the till warns and new sale numbers "
+                   "carry an R; `flask sync run` recovers by itself once central answers, or run "
+                   "`flask sync recover`.")
+        return
+    for line in result.report():
+        click.echo(line)

@@ -33,7 +33,8 @@ def test_anonymous_staff_page_redirects_to_login(client):
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "health", "checkout.public_receipt",
                     "public.product_page", "openapi.openapi_json", "catalog.media",
                     # central: no login, but every request must carry a showroom's HMAC signature
-                    "central.receive_sales", "central.receive_scans", "central.reconcile", "central.catalog"}
+                    "central.receive_sales", "central.receive_scans", "central.reconcile", "central.catalog",
+                    "central.showroom_events"}
 
 
 @pytest.fixture(params=["showroom", "central"])

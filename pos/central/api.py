@@ -1,5 +1,5 @@
 """The signed endpoints showrooms call. No login: each request carries an HMAC signature instead."""
-from datetime import date
+from datetime import date, datetime
 
 from flask import jsonify, request
 from sqlalchemy import select
@@ -7,6 +7,7 @@ from sqlalchemy import select
 from pos.auth.access import public
 from pos.central import bp
 from pos.central.catalog_feed import catalog_changes, parse_cursor
+from pos.central.history import events_page
 from pos.central.ingest import MAX_BATCH, ingest_batch
 from pos.central.registry import authenticate_showroom
 from pos.errors import ValidationError
@@ -43,6 +44,28 @@ def reconcile():
                     "sales_count": row.sales_count if row else 0, "sales_total": row.sales_total if row else 0,
                     "returns_count": row.returns_count if row else 0,
                     "returns_total": row.returns_total if row else 0})
+
+
+@bp.get("/api/v1/sync/events")
+@public
+def showroom_events():
+    """The signing showroom's own sales and returns as central received them, oldest first, a page at a time:
+    a showroom restored from an older backup takes back what the backup lacks. `since` (UTC, like
+    2026-11-23T03:12:09Z) skips events made before it; `after` is the previous page's `next`.
+    Answers {"events": [payload, ...], "next": cursor or null, "missing": n}: `missing` counts the events of
+    the page central holds without their payload (received before it kept them)."""
+    showroom = authenticate_showroom()
+    after, since_text, since = request.args.get("after", "0"), request.args.get("since", ""), None
+    if not after.isdigit() or len(after) > 18:
+        raise ValidationError("'after' must be the 'next' of the previous page.", fields={"after": "invalid"})
+    if since_text:
+        try:
+            since = datetime.fromisoformat(since_text.removesuffix("Z"))
+        except ValueError:
+            since = None
+        if since is None or since.tzinfo is not None or not since_text.endswith("Z"):
+            raise ValidationError("'since' must be a UTC time like 2026-11-23T03:12:09Z.", fields={"since": "invalid"})
+    return jsonify(events_page(showroom, since, int(after)))
 
 
 @bp.get("/api/v1/sync/catalog")

@@ -38,9 +38,13 @@ class Invalid(Exception):
     """An event that cannot be stored as it is."""
 
 
-def payload_hash(event: dict) -> str:
-    return hashlib.sha256(json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-                          .encode()).hexdigest()
+def canonical_json(event: dict) -> str:
+    """The event as stored (remote_sales.payload) and hashed: one text, made once."""
+    return json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def payload_hash(event: dict, text: str | None = None) -> str:
+    return hashlib.sha256((text if text is not None else canonical_json(event)).encode()).hexdigest()
 
 
 def local_day(moment: datetime) -> date:
@@ -103,6 +107,7 @@ class Event:
     created_at: datetime
     raw: dict
     lines: list[dict] = field(default_factory=list)
+    payload: str = ""  # canonical_json(raw): kept at central, so a restored showroom can take its sales back
 
 
 def parse_event(raw, showroom_code: str) -> Event:
@@ -167,7 +172,8 @@ def _parse_sale(raw: dict, uuid: str) -> Event:
         paid += _int(payment, "amount", minimum=1)
     if paid < total:
         raise Invalid("the payments are less than 'total'")
-    return Event("sale", uuid, payload_hash(raw), _moment(raw, "created_at"), raw, lines)
+    text = canonical_json(raw)
+    return Event("sale", uuid, payload_hash(raw, text), _moment(raw, "created_at"), raw, lines, text)
 
 
 def _parse_return(raw: dict, uuid: str) -> Event:
@@ -180,7 +186,8 @@ def _parse_return(raw: dict, uuid: str) -> Event:
              for line in _list(raw, "lines")]
     if sum(line["amount"] for line in lines) != total or sum(line["vat_amount"] for line in lines) != vat_total:
         raise Invalid("the return lines do not add up to 'total' and 'vat_total'")
-    return Event("return", uuid, payload_hash(raw), _moment(raw, "created_at"), raw, lines)
+    text = canonical_json(raw)
+    return Event("return", uuid, payload_hash(raw, text), _moment(raw, "created_at"), raw, lines, text)
 
 
 # --- writing a batch -------------------------------------------------------------------------------
@@ -313,8 +320,8 @@ def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, dai
     ids = _insert_sales([{
         "uuid": e.uuid, "kind": "sale", "showroom_id": showroom.id, "number": e.raw["number"], "sale_uuid": None,
         "created_at": e.created_at, "day": local_day(e.created_at), "cashier": e.raw.get("cashier") or "",
-        "total": e.raw["total"], "vat_total": e.raw["vat_total"], "payload_hash": e.hash, "received_at": utcnow()}
-        for _, e in sales])
+        "total": e.raw["total"], "vat_total": e.raw["vat_total"], "payload_hash": e.hash, "received_at": utcnow(),
+        "payload": e.payload} for _, e in sales])
     line_rows = []
     for sale_id, (_, event) in zip(ids, sales):
         day = local_day(event.created_at)
@@ -374,7 +381,7 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
         "uuid": e.uuid, "kind": "return", "showroom_id": showroom.id, "number": e.raw["number"],
         "sale_uuid": e.raw["sale_uuid"].lower(), "created_at": e.created_at, "day": local_day(e.created_at),
         "cashier": e.raw.get("approved_by") or "", "total": -e.raw["total"], "vat_total": -e.raw["vat_total"],
-        "payload_hash": e.hash, "received_at": utcnow()} for _, e, _ in stored])
+        "payload_hash": e.hash, "received_at": utcnow(), "payload": e.payload} for _, e, _ in stored])
     line_rows = []
     for return_id, (index, event, originals) in zip(ids, stored):
         day = local_day(event.created_at)

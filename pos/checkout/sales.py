@@ -44,6 +44,7 @@ _HELD_BY_UUID = Sql("SELECT n.number, s.payload_hash FROM sale_numbers n LEFT JO
 # as the length filter keeps SQLite from its one-step max()).
 _LAST_NUMBER = Sql("SELECT number FROM sale_numbers WHERE number BETWEEN :low AND :high AND length(number) = :length"
                    " ORDER BY number DESC LIMIT 1")
+_RECOVERY_PENDING = Sql("SELECT 1 FROM sync_state WHERE key = 'recovery_pending' AND value <> ''")
 _INSERT_NUMBER = Sql("INSERT INTO sale_numbers (number, uuid, created_at) VALUES (:number, :uuid, :created_at)")
 _INSERT_SALE = Sql(
     "INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal, discount_total, total,"
@@ -262,6 +263,10 @@ def _new_number(sale_uuid: str, code: str, now: datetime) -> str:
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
     prefix = f"{code}-{to_local(now).strftime('%Y%m%d')}-"
+    if _RECOVERY_PENDING.run().fetchone():
+        # Restored from a backup and not yet recovered (pos/sync/recovery.py): central may hold the day's next
+        # numbers under sales the backup lacks, so numbers come from a series of their own until then.
+        prefix += "R"
     number = _next_number(prefix)
     _INSERT_NUMBER.run({"number": number, "uuid": sale_uuid, "created_at": now})
     return number

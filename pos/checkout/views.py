@@ -27,7 +27,9 @@ from pos.models import PrintJob, Sale, SaleReturn, Shift
 @role_required("cashier")
 def till():
     showroom = local_showroom()
+    from pos.sync.recovery import recovery_pending
     return render_template("checkout/till.html", shift=current_shift(), showroom=showroom,
+                           restored=recovery_pending(),
                            discount_limit=current_app.config["DISCOUNT_LIMIT_PERCENT"],
                            can_vietqr=bool(showroom.bank_bin and showroom.bank_account))
 

@@ -66,6 +66,8 @@ class RemoteSale(db.Model):
     vat_total: Mapped[Money]
     payload_hash: Mapped[str] = mapped_column(String(64))  # tells a resend from a conflicting reuse of the uuid
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The event as received (canonical JSON): what a showroom restored from an older backup takes back.
+    payload: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     showroom = relationship("Showroom")
     lines: Mapped[list["RemoteSaleLine"]] = relationship(order_by="RemoteSaleLine.line_no")

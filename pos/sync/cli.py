@@ -1,4 +1,4 @@
-"""`flask sync push` (once), `flask sync run` (keeps sending), `flask sync status`."""
+"""`flask sync push` (once), `flask sync run` (keeps sending), `flask sync status`, `flask sync recover`."""
 import signal
 
 import click
@@ -47,3 +47,19 @@ def status_command():
     click.echo(f"last success: {status.last_success_at or 'never'}")
     if status.last_error:
         click.echo(f"last error:   {status.last_error}")
+
+
+@bp.cli.command("recover")
+def recover_command():
+    """Take back from central the sales and returns this showroom's books lack (after `flask restore`)."""
+    from pos.sync.recovery import recover
+
+    try:
+        result = recover()
+    except CentralUnavailable as problem:
+        raise click.ClickException(f"{problem}; the recovery is still due: run `flask sync recover` once "
+                                   "central is reachable") from None
+    for line in result.report():
+        click.echo(line)
+    if not result.complete:
+        raise click.ClickException("the recovery is not complete")

@@ -80,5 +80,10 @@ class CentralClient:
     def reconcile(self, day: str) -> dict:
         return self._request("GET", "/api/v1/sync/reconcile", query={"day": day})
 
+    def showroom_events(self, since: str | None, after: str | None) -> dict:
+        """One page of this showroom's own events as central holds them (pos.central.history)."""
+        query = {key: value for key, value in (("since", since), ("after", after)) if value}
+        return self._request("GET", "/api/v1/sync/events", query=query or None)
+
     def catalog(self, since: str | None) -> dict:
         return self._request("GET", "/api/v1/sync/catalog", query={"since": since} if since else None)

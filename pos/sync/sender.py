@@ -291,8 +291,9 @@ def stuck_entries(limit: int = 200) -> list[OutboxEntry]:
 
 def run_forever(stop=lambda: False, echo=print) -> None:
     """Send whatever is due every SYNC_INTERVAL_S; pull the catalog and send the label-scan counts every
-    SYNC_CATALOG_INTERVAL_S."""
+    SYNC_CATALOG_INTERVAL_S, and, after a restore, take back first what central holds (pos/sync/recovery.py)."""
     from pos.sync.catalog import pull_catalog
+    from pos.sync.recovery import recover, recovery_pending
     from pos.sync.scans import push_scans
 
     config = current_app.config
@@ -305,6 +306,9 @@ def run_forever(stop=lambda: False, echo=print) -> None:
                 echo(f"sync: {result.sent} sent, {result.dead} dead-lettered")
             if time.monotonic() >= next_catalog_pull:
                 next_catalog_pull = time.monotonic() + config["SYNC_CATALOG_INTERVAL_S"]
+                if recovery_pending():  # restored from a backup: take back what central holds
+                    for line in recover(client).report():
+                        echo(f"sync: {line}")
                 changes = pull_catalog(client)
                 if changes:
                     echo(f"sync: catalog updated ({changes} rows)")

@@ -1,11 +1,12 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from pos.auth.access import role_required
 from pos.audit import record_audit
+from pos.auth.access import role_required
 from pos.database import atomic
 from pos.sync import bp
 from pos.sync.reconcile import recent_days
+from pos.sync.recovery import recovery_pending
 from pos.sync.sender import dead_letters, retry_dead, send_again, stuck_entries, sync_status
 
 
@@ -16,6 +17,7 @@ def status_page():
     status = sync_status()
     checks = recent_days() if status.configured else []
     return render_template("sync/status.html", status=status, checks=checks, dead=dead_letters(),
+                           restored=recovery_pending(),
                            stuck=stuck_entries() if status.stuck else [])
 
 

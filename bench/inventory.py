@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._timing import percentile, summary, timed  # noqa: E402
+from pos.clock import local_today
 
 PASSWORD = "bench-password"
 
@@ -117,7 +118,7 @@ def main():
     from pos.inventory.receipts import create_receipt, post_receipt
     from pos.inventory.valuation import valuation_as_of
     from pos.models import Product, User
-    today = date.today()
+    today = local_today()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "inventory.sqlite3"
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "TESTING": True,

@@ -16,6 +16,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import gen_central  # noqa: E402
 from bench._timing import percentile, timed  # noqa: E402
+from pos.clock import local_today
 
 RAW = """SELECT l.product_id, sum(l.quantity), sum(l.amount), sum(l.vat_amount)
 FROM remote_sale_lines l JOIN remote_sales s ON s.id = l.sale_id
@@ -55,7 +56,7 @@ def main():
         lines = db.session.execute(text("SELECT value FROM bench_meta WHERE key = 'lines'")).scalar()
         print(f"sales per product on {int(lines):,} sale lines, 300 showrooms, 5,000 products (PostgreSQL)")
         print(f"{'case':28} {'report p50':>11} {'p95':>9} {'raw p50':>10} {'speed-up':>9}  target")
-        for name, start, end, filters, raw_extra, target in cases(date.today()):
+        for name, start, end, filters, raw_extra, target in cases(local_today()):
             f = reports.parse_filter({"preset": "custom", "start": start.isoformat(), "end": end.isoformat(),
                                       **filters}, EVERYTHING)
             rows = reports.per_product(f)

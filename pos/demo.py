@@ -8,6 +8,7 @@ from flask import Blueprint, current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from pos.clock import local_today
 from pos.auth.service import create_user
 from pos.catalog.gs1 import check_digit
 from pos.catalog.ratings import add_months
@@ -99,7 +100,7 @@ def _decision_date(months_ago: int, today: date) -> date:
 
 
 def seed_catalog(today: date | None = None) -> int:
-    today = today or date.today()
+    today = today or local_today()
     with atomic():
         if not db.session.scalar(select(Showroom).where(Showroom.code == SHOWROOM["code"])):
             db.session.add(Showroom(**SHOWROOM))

@@ -2,13 +2,14 @@
 import os
 import uuid
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import psycopg
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 
+from pos.clock import local_today
 from pos import create_app
 from pos.auth.service import create_user
 from pos.catalog.service import add_rating, save_producer, save_product
@@ -110,7 +111,7 @@ def make_product(producer=None, *, stars: int | None = 4, rated_days_ago: int = 
                 ocop_group="drinks", unit="hộp", price=350_000, vat_rate=8, producer_id=producer.id)
     product = save_product(data | overrides)
     if stars:
-        decided = date.today() - timedelta(days=rated_days_ago)
+        decided = local_today() - timedelta(days=rated_days_ago)
         add_rating(product, dict(stars=stars, level="province", decision_no="123/QĐ-UBND",
                                  decision_date=decided, certificate_no="GCN-1"))
     return product

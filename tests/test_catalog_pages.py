@@ -1,10 +1,10 @@
 """Manager catalog pages: creating and editing with clear refusals, filters, audit."""
 import io
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from pos.clock import local_today
 from pos.models import AuditEntry, OcopRating, Product
 from tests.conftest import make_producer, make_product
 
@@ -67,7 +67,7 @@ def test_revoking_a_rating_changes_its_status_and_the_filter_finds_it(manager_cl
                                   follow_redirects=True)
     assert "revoked_reason" in refused.get_data(as_text=True)
     manager_client.post(f"/catalog/ratings/{rating.id}/revoke",
-                        data={"revoked_on": date.today().isoformat(), "revoked_reason": "Không đạt chỉ tiêu"})
+                        data={"revoked_on": local_today().isoformat(), "revoked_reason": "Không đạt chỉ tiêu"})
     page = manager_client.get("/catalog/products?status=revoked").get_data(as_text=True)
     assert "REV-1" in page and "OK-1" not in page
     assert "OK-1" in manager_client.get("/catalog/products?status=valid").get_data(as_text=True)

@@ -5,12 +5,13 @@ The catalog's CSV round trip keeps a name that starts with a formula character."
 import csv
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from pos.clock import local_today
 from pos.catalog.csv_io import export_csv, import_csv
 from pos.checkout.sales import record_sale
 from pos.checkout.shifts import open_shift
@@ -115,11 +116,11 @@ def attacked_showroom(app, users, db):
         receipt = create_receipt(product.producer_id, [
             {"sku": product.sku, "lot_code": f"L{n}", "quantity": "20", "unit_cost": "0" if n == 0 else "4000",
              "ownership": "consignment" if n == 0 else "purchased", "commission_rate": "20",
-             "expiry_date": (date.today() + timedelta(days=5)).isoformat()}], manager)
+             "expiry_date": (local_today() + timedelta(days=5)).isoformat()}], manager)
         post_receipt(receipt.id, manager)
         record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": 1}],
                      "payments": [{"method": "cash", "amount": 10_000}]}, cashier)
-    settle(products[0].producer_id, date.today().isoformat(), date.today().isoformat(), manager)
+    settle(products[0].producer_id, local_today().isoformat(), local_today().isoformat(), manager)
     record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": products[0].id, "quantity": 1}],
                  "payments": [{"method": "cash", "amount": 10_000}]}, cashier)  # not settled yet: on the statement
     open_count(manager)

@@ -1,11 +1,12 @@
 """Consignment settlement: what the showroom owes a consigning producer for a period, from the sales and returns of
 their consigned lots; settled once, so no sale is ever paid out twice."""
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select, update
 
+from pos.clock import local_today
 from pos.checkout.returns import record_return
 from pos.checkout.sales import record_sale
 from pos.checkout.shifts import open_shift
@@ -56,7 +57,7 @@ def test_statement_page_shows_the_figures_and_settling_stores_them_once(manager_
     sell(consignor["scarf"], 2, cashier)
     sell(consignor["scarf"], 1, cashier)
     sell(consignor["bag"], 1, cashier)  # bought outright: not on the statement
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     query = {"producer_id": consignor["producer"].id, "date_from": today, "date_to": today}
     page = manager_client.get("/inventory/consignment", query_string=query).get_data(as_text=True)
     assert "Khăn lụa Vạn Phúc" in page and "Túi lụa" not in page.split('id="statement"')[1].split("</table>")[0]
@@ -80,7 +81,7 @@ def test_statement_page_shows_the_figures_and_settling_stores_them_once(manager_
     assert db.session.scalar(select(func.count(ConsignmentSettlement.id))) == 1
     assert (settlement.units, settlement.revenue, settlement.commission, settlement.payable) == \
         (3, 1_050_000, 210_000, 840_000)
-    assert (settlement.period_from, settlement.period_to) == (date.today(), date.today())
+    assert (settlement.period_from, settlement.period_to) == (local_today(), local_today())
     assert settlement.settled_by_id == users["manager"].id and settlement.settled_at is not None
     linked = db.session.scalars(select(ConsignmentSettlementMovement.movement_id)).all()
     scarf_sales = db.session.scalars(select(StockMovement.id).where(
@@ -105,7 +106,7 @@ def test_returns_reduce_and_commission_rounds_half_up(consignor, users, db):
     record_return(sale.number, {"uuid": str(uuid.uuid4()), "reason": "lỗi dệt", "refund_method": "cash",
                                 "approval": {"username": "manager", "password": PASSWORD},
                                 "lines": [{"line_no": 1, "quantity": 1}]}, users["cashier"])
-    today = date.today()
+    today = local_today()
     statement = consignment_statement(producer.id, today.isoformat(), today.isoformat())
     rows = {(r.product.sku, r.commission_rate): (r.units, r.revenue, r.commission) for r in statement.rows}
     assert rows == {("LVP-MINI", 10): (1, 12_345, 1_235), ("LVP-KHAN", 20): (2, 700_000, 140_000)}
@@ -145,7 +146,7 @@ def test_periods_are_local_days_and_overlaps_never_count_a_sale_twice(consignor,
 
 def test_a_statement_that_changed_since_it_was_shown_is_not_settled(manager_client, consignor, users, db):
     sell(consignor["scarf"], 1, users["cashier"])
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     page = manager_client.post("/inventory/consignment/settle", data={
         "producer_id": consignor["producer"].id, "date_from": today, "date_to": today, "expected_revenue": "1"},
         follow_redirects=True)
@@ -191,7 +192,7 @@ def test_transfer_settlement_and_valuation_on_postgresql(pg_url):
         receive(scarf, manager, 10, rate=20)
         with atomic():
             take_stock(scarf.id, 3, document=("sale", "S-1"), amount=1_350_000)
-        today = date.today().isoformat()
+        today = local_today().isoformat()
         settlement = settle(scarf.producer_id, today, today, manager, expected_revenue="1350000")
         assert (settlement.units, settlement.commission, settlement.payable) == (3, 270_000, 1_080_000)
         with pytest.raises(Conflict):
@@ -199,7 +200,7 @@ def test_transfer_settlement_and_valuation_on_postgresql(pg_url):
         receive(scarf, manager, 2, consigned=False, lot="OWN")  # only the showroom's own goods are sent on
         transfer = create_transfer_out("HK", [{"sku": "LVP-KHAN", "quantity": "2"}], manager)
         post_transfer(transfer.id, manager)
-        as_of = [(r.on_hand, r.value) for r in valuation_as_of(date.today()).rows]
+        as_of = [(r.on_hand, r.value) for r in valuation_as_of(local_today()).rows]
         assert as_of == [(r.on_hand, r.value) for r in valuation_now().rows] and as_of[0][0] == 7
         _db.session.remove()
         _db.engine.dispose()

@@ -1,10 +1,11 @@
 """Goods receipts post once, reverse by a document, and keep stock equal to the ledger; expired lots are
 listed, never sold, and written off in one click."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from pos.clock import local_today
 from pos.errors import Conflict, ValidationError
 from pos.inventory.ledger import take_stock
 from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
@@ -23,7 +24,7 @@ def ledger_matches(db, product_id):
 
 def test_receive_post_once_then_reverse(manager_client, users, db):
     product = make_product(sku="TEA-1")
-    today = date.today()
+    today = local_today()
     page = manager_client.post("/inventory/receipts/new", data={
         "producer_id": product.producer_id, "sku_0": "TEA-1", "lot_code_0": "L2611", "quantity_0": "24",
         "unit_cost_0": "200000", "production_date_0": (today - timedelta(days=5)).isoformat(),
@@ -83,7 +84,7 @@ def test_bad_receipt_lines_are_refused_and_nothing_is_written(users, db, line, f
 
 def test_expired_lots_are_listed_never_sold_and_written_off(manager_client, users, db):
     product = make_product()
-    today = date.today()
+    today = local_today()
     receipt = create_receipt(product.producer_id, [
         {"sku": product.sku, "lot_code": "OLD", "quantity": "4", "unit_cost": "1000",
          "expiry_date": (today - timedelta(days=1)).isoformat()},

@@ -1,10 +1,11 @@
 """Transfers between showrooms: goods leave first-expiry-first-out, once; the receiving showroom records the
 matching transfer-in once; bad input is refused and writes nothing."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from pos.clock import local_today
 from pos.errors import Conflict, OutOfStock, ValidationError
 from pos.inventory.receipts import create_receipt, post_receipt
 from pos.inventory.transfers import create_transfer_in, create_transfer_out, post_transfer
@@ -15,7 +16,7 @@ from tests.test_inventory_receipts import ledger_matches
 
 def receive(product, user, lots):
     """lots: [(code, days to expiry, quantity, unit cost)]"""
-    today = date.today()
+    today = local_today()
     receipt = create_receipt(product.producer_id, [
         {"sku": product.sku, "lot_code": code, "quantity": str(qty), "unit_cost": str(cost),
          "expiry_date": (today + timedelta(days=days)).isoformat()} for code, days, qty, cost in lots], user)
@@ -57,7 +58,7 @@ def test_transfer_out_takes_fefo_once_and_the_note_lists_the_lots(manager_client
 def test_transfer_in_records_the_senders_lots_and_reaverages_cost(manager_client, users, db):
     product = make_product(sku="TEA-9")
     receive(product, users["manager"], [("A", 100, 10, 100_000)])
-    expiry = (date.today() + timedelta(days=200)).isoformat()
+    expiry = (local_today() + timedelta(days=200)).isoformat()
     page = manager_client.post("/inventory/transfers/new", data={
         "direction": "in", "showroom": "HK", "their_number": "XC-000042", "sku_0": "TEA-9", "lot_code_0": "B7",
         "expiry_date_0": expiry, "quantity_0": "10", "unit_cost_0": "120000"})

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
+from pos.clock import local_today
 from pos.database import atomic
 from pos.errors import OutOfStock
 from pos.extensions import db as _db
@@ -64,7 +65,7 @@ def test_as_of_a_past_date_equals_a_hand_computation(manager_client, users, db):
     # (8 × 40.000 + 2 × 99.000) / 10 = 51.800; the reversal takes the 2 out and leaves the average
     assert figures(date(2026, 3, 5))[0]["RICE"] == (10, 51_800, 518_000)
     assert figures(date(2026, 3, 6)) == ({"TEA": (8, 113_637, 909_096), "RICE": (8, 51_800, 414_400)}, 1_323_496)
-    assert figures(date.today()) == figures(date(2026, 3, 6))
+    assert figures(local_today()) == figures(date(2026, 3, 6))
     now = valuation_now()
     assert {r.product.sku: (r.on_hand, r.average_cost) for r in now.rows} == {"TEA": (8, 113_637), "RICE": (8, 51_800)}
 
@@ -83,7 +84,7 @@ def test_as_of_a_past_date_equals_a_hand_computation(manager_client, users, db):
 def test_bad_dates_show_the_problem_and_the_current_value(manager_client, users, db):
     product = make_product(sku="TEA")
     receive(product, users["manager"], 3, 10_000, datetime.now() - timedelta(days=1))
-    for raw in ("hôm qua", "2026-13-01", "1999-12-31", (date.today() + timedelta(days=1)).isoformat(), "9" * 20):
+    for raw in ("hôm qua", "2026-13-01", "1999-12-31", (local_today() + timedelta(days=1)).isoformat(), "9" * 20):
         page = manager_client.get("/inventory/valuation", query_string={"date": raw})
         assert page.status_code == 422
         assert '<strong id="valuation-total">30.000\u00a0₫</strong>' in page.get_data(as_text=True)
@@ -125,10 +126,10 @@ def test_valuation_as_of_today_from_the_ledger_equals_the_stock_levels(app, ops)
                     move_stock(product.id, lot.id, quantity, "count" if kind == "count" else "return")
         except OutOfStock:
             continue
-    now, ledger = valuation_now(), valuation_as_of(date.today())
+    now, ledger = valuation_now(), valuation_as_of(local_today())
     as_rows = lambda v: [(r.product.id, r.on_hand, r.average_cost, r.value) for r in v.rows]  # noqa: E731
     assert as_rows(ledger) == as_rows(now)
     levels = _db.session.execute(select(func.coalesce(func.sum(StockLevel.on_hand * StockLevel.average_cost), 0),
                                         func.coalesce(func.sum(StockLevel.on_hand), 0))).one()
     assert (now.total, now.units) == (ledger.total, ledger.units) == tuple(levels)
-    assert valuation_as_of(date.today() - timedelta(days=1)).rows == []
+    assert valuation_as_of(local_today() - timedelta(days=1)).rows == []

@@ -6,6 +6,7 @@ import pypdfium2 as pdfium
 import zxingcpp
 from PIL import Image
 
+from pos.clock import local_today
 from pos.database import atomic
 from pos.extensions import db
 from pos.labels import service
@@ -28,7 +29,7 @@ def pdf_pages(data: bytes) -> list[Image.Image]:
 def add_lot(product, code="L2406", expiry=None):
     with atomic():
         lot = Lot(product_id=product.id, code=code, production_date=date(2026, 6, 1),
-                  expiry_date=expiry or date.today() + timedelta(days=200))
+                  expiry_date=expiry or local_today() + timedelta(days=200))
         db.session.add(lot)
     return lot
 
@@ -201,7 +202,7 @@ def _receive(users, product, lot, quantity, days=200):
     from pos.inventory.receipts import create_receipt, post_receipt
     receipt = create_receipt(product.producer_id, [{
         "sku": product.sku, "lot_code": lot, "quantity": str(quantity), "unit_cost": "1000",
-        "production_date": date.today().isoformat(), "expiry_date": (date.today() + timedelta(days=days)).isoformat()}],
+        "production_date": local_today().isoformat(), "expiry_date": (local_today() + timedelta(days=days)).isoformat()}],
         users["manager"])
     post_receipt(receipt.id, users["manager"])
 

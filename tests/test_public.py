@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from pos.clock import local_today
 from pos.catalog.service import update_rating
 from pos.database import atomic
 from pos.extensions import db
@@ -59,7 +60,7 @@ def test_expired_and_revoked_are_unmistakable_and_show_no_stars(app, client):
     revoked = make_product(sku="R", stars=4)
     update_rating(revoked.rating, dict(stars=4, level="province", decision_no="1/QĐ", certificate_no="",
                                        decision_date=revoked.rating.decision_date,
-                                       revoked_on=date.today() - timedelta(days=1), revoked_reason="Vi phạm"))
+                                       revoked_on=local_today() - timedelta(days=1), revoked_reason="Vi phạm"))
     html = client.get(f"/01/{revoked.gtin14}").get_data(as_text=True)
     assert "THU HỒI" in html and "Vi phạm" in html and "★★★★" not in html
 
@@ -68,7 +69,7 @@ def test_lot_dates_and_expired_lot_warning(app, client):
     product = lotus()
     with atomic():
         db.session.add(Lot(product_id=product.id, code="OLD1", production_date=date(2025, 1, 2),
-                           expiry_date=date.today() - timedelta(days=1)))
+                           expiry_date=local_today() - timedelta(days=1)))
     html = client.get(f"/01/{GTIN14}/10/OLD1").get_data(as_text=True)
     assert "02/01/2025" in html and "ĐÃ HẾT HẠN" in html
 

@@ -1,6 +1,7 @@
 """OCOP rating validity: 36 months from the decision; 'expiring' within 60 days of the end."""
 import calendar
 from datetime import date, timedelta
+from pos.clock import local_today
 
 VALIDITY_MONTHS = 36
 EXPIRING_WITHIN_DAYS = 60
@@ -21,7 +22,7 @@ def valid_until(decision_date: date) -> date:
 def rating_status(rating, today: date | None = None) -> str:
     if rating is None:
         return "unrated"
-    today = today or date.today()
+    today = today or local_today()
     if rating.revoked_on and rating.revoked_on <= today:
         return "revoked"
     if rating.valid_until < today:

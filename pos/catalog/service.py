@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
+from pos.clock import local_today
 from pos.audit import record_audit
 from pos.catalog import gs1
 from pos.catalog.ratings import EXPIRING_WITHIN_DAYS, valid_until
@@ -171,7 +172,7 @@ def clean_rating(data: dict) -> dict:
         errors["level"] = Text("must be one of %(choices)s", choices=", ".join(RATING_LEVELS))
     if clean["potential_5_star"] and clean["stars"] != 4:
         errors["potential_5_star"] = Text("only a 4★ product can be marked potential 5★")
-    if clean["decision_date"] and clean["decision_date"] > date.today():
+    if clean["decision_date"] and clean["decision_date"] > local_today():
         errors["decision_date"] = Text("cannot be in the future")
     if clean["revoked_on"] and not clean["revoked_reason"]:
         errors["revoked_reason"] = Text("required when a rating is revoked")
@@ -330,7 +331,7 @@ def search_products(term: str = "", *, group: str | None = None, stars: int | No
 
 def _status_condition(status: str, latest_id):
     """SQL for the rating status of a product's latest rating (see ratings.rating_status)."""
-    today = date.today()
+    today = local_today()
     soon = today + timedelta(days=EXPIRING_WITHIN_DAYS)
     if status == "unrated":
         return latest_id.is_(None)

@@ -1,9 +1,10 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from pos.clock import local_today
 from pos.auth.access import role_required
 from pos.catalog import bp
 from pos.catalog.ratings import STATUSES, rating_status
@@ -16,7 +17,7 @@ from pos.models import OCOP_GROUPS, OcopRating, Producer, Product
 @bp.route("/")
 @role_required("manager")
 def dashboard():
-    horizon = date.today() + timedelta(days=current_app.config["EXPIRING_RATING_DAYS"])
+    horizon = local_today() + timedelta(days=current_app.config["EXPIRING_RATING_DAYS"])
     latest = (select(OcopRating.product_id, func.max(OcopRating.decision_date).label("decision_date"))
               .group_by(OcopRating.product_id).subquery())
     due = db.session.scalars(

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from pos.clock import local_today
 from pos.audit import record_audit
 from pos.auth.service import StaffMember
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
@@ -159,7 +160,7 @@ def _sale_products_sql(count: int) -> Sql:
 def _sale_products(ids) -> dict[int, SaleProduct]:
     ids = list(ids)
     rows = _sale_products_sql(len(ids)).run({f"id{i}": product_id for i, product_id in enumerate(ids)}).fetchall()
-    products, today = {}, date.today()
+    products, today = {}, local_today()
     for row in rows:
         rating_id, stars, potential_5_star, valid_until, revoked_on = row[11:]
         rating = None if rating_id is None else SaleRating(stars, bool(potential_5_star), read_date(valid_until),

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from pos.clock import local_today
 from pos.extensions import db
 from pos.inventory.receipts import create_receipt, post_receipt
 from pos.inventory.transfers import create_transfer_out, post_transfer
@@ -24,7 +25,7 @@ def seed_stock(today: date | None = None) -> int:
     """Receive opening stock once (idempotent: skipped when any receipt exists). Returns receipts posted."""
     if db.session.scalar(select(GoodsReceipt.id).limit(1)):
         return 0
-    today = today or date.today()
+    today = today or local_today()
     manager = db.session.scalar(select(User).where(User.username == "manager"))
     by_producer: dict[int, list[dict]] = {}
     for product in db.session.scalars(select(Product).order_by(Product.id)):

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
+from pos.clock import local_today
 from pos.database import Sql, dialect_insert, read_date
 from pos.errors import OutOfStock, ValidationError
 from pos.extensions import db
@@ -143,7 +144,7 @@ def sellable_lots_of(product_ids, today: date | None = None) -> dict[int, list[S
     """Each product's lots that may be sold, the one expiring first first (FEFO), in one read (a sale reads
     all its products' at once); expired lots are never sold. Every product asked for has an entry."""
     product_ids = list(product_ids)
-    params = {f"product{i}": product_id for i, product_id in enumerate(product_ids)} | {"today": today or date.today()}
+    params = {f"product{i}": product_id for i, product_id in enumerate(product_ids)} | {"today": today or local_today()}
     lots: dict[int, list[SellableLot]] = {product_id: [] for product_id in product_ids}
     for product_id, lot_id, code, expiry, ownership, rate, on_hand in _sellable_lots_sql(len(product_ids)).run(
             params).fetchall():

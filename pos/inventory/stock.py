@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from pos.clock import local_today
 from pos.audit import record_audit
 from pos.database import atomic
 from pos.errors import NotFound, ValidationError
@@ -13,7 +14,7 @@ from pos.models import Lot
 
 
 def expiring_lots(within_days: int, today: date | None = None) -> list[Lot]:
-    today = today or date.today()
+    today = today or local_today()
     return db.session.scalars(
         select(Lot).where(Lot.on_hand > 0, Lot.expiry_date.is_not(None),
                           Lot.expiry_date <= today + timedelta(days=within_days))
@@ -31,7 +32,7 @@ def write_off_lot(lot_id: int, user, reason: str = "") -> int:
             raise ValidationError("Lot %(lot)s has nothing left to write off.", lot=lot.code or "—",
                                   fields={"lot": "empty"})
         move_stock(lot.product_id, lot.id, -quantity, "write_off", document=("lot", lot.id), user_id=user.id,
-                   reason=reason or ("expired" if lot.expiry_date and lot.expiry_date < date.today() else "damaged"))
+                   reason=reason or ("expired" if lot.expiry_date and lot.expiry_date < local_today() else "damaged"))
         record_audit("write_off", "lot", lot.id, after={"quantity": quantity, "product_id": lot.product_id}, user=user)
     return quantity
 
@@ -41,7 +42,7 @@ def low_stock(days: int = 30, today: date | None = None) -> list[dict]:
     from sqlalchemy import func
 
     from pos.models import Product, StockLevel, StockMovement
-    since = datetime.combine((today or date.today()) - timedelta(days=days), datetime.min.time())
+    since = datetime.combine((today or local_today()) - timedelta(days=days), datetime.min.time())
     sold = (select(StockMovement.product_id, (-func.sum(StockMovement.quantity)).label("units"))
             .where(StockMovement.kind == "sale", StockMovement.at >= since)
             .group_by(StockMovement.product_id).subquery())

@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from pos.clock import local_today
 from pos.auth.access import role_required
 from pos.catalog.service import search_products
 from pos.database import paginate, row_id
@@ -99,8 +100,7 @@ def expiring():
     if request.args.get("format") == "csv":
         return csv_response("expiring-lots", ["sku", "name_vi", "lot", "expiry_date", "on_hand"],
                     [(lot.product.sku, lot.product.name_vi, lot.code, lot.expiry_date, lot.on_hand) for lot in lots])
-    from datetime import date
-    return render_template("inventory/expiring.html", lots=lots, days=days, today=date.today())
+    return render_template("inventory/expiring.html", lots=lots, days=days, today=local_today())
 
 
 @bp.route("/counts", methods=["GET", "POST"])

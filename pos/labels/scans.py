@@ -9,16 +9,13 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import func, select
 
+from pos.clock import local_today
 from pos.database import atomic, dialect_insert
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
 from pos.models import LabelScanDaily, Product, StockMovement
 
 log = logging.getLogger(__name__)
-
-
-def local_today() -> date:
-    return datetime.now(timezone.utc).astimezone(LOCAL_TZ).date()
 
 
 # Views are counted in memory and written in one transaction every SCAN_FLUSH_SECONDS (default 10;

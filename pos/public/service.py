@@ -6,6 +6,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
+from pos.clock import local_today
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import find_by_gtin
@@ -50,7 +51,7 @@ class PublicView:
 
 
 def public_view(gtin14: str, lot_code: str | None, today: date | None = None) -> PublicView:
-    today = today or date.today()
+    today = today or local_today()
     product = find_by_gtin(gtin14)
     if product is None or not product.active:
         raise NotFound("This showroom does not sell a product with this code.", code="unknown_product")

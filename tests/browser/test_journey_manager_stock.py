@@ -1,11 +1,12 @@
 """Journey 2: a manager receives goods with a lot, prints the label sheet for them, counts stock and
 closes the shift."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
 from tests.browser.conftest import log_in, screenshot
+from pos.clock import local_today
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +18,8 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
     page.select_option("select[name=producer_id]", label="Hợp tác xã Chè Sen Quảng An")
     page.fill("input[name=sku_0]", "CSQA-100")
     page.fill("input[name=lot_code_0]", "QA2611")
-    page.fill("input[name=production_date_0]", (date.today() - timedelta(days=3)).isoformat())
-    page.fill("input[name=expiry_date_0]", (date.today() + timedelta(days=365)).isoformat())
+    page.fill("input[name=production_date_0]", (local_today() - timedelta(days=3)).isoformat())
+    page.fill("input[name=expiry_date_0]", (local_today() + timedelta(days=365)).isoformat())
     page.fill("input[name=quantity_0]", "12")
     page.fill("input[name=unit_cost_0]", "230000")
     with page.expect_navigation():

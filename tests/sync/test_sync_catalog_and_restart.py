@@ -4,11 +4,11 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from pos.clock import local_today
 from pos.checkout.approvals import ApprovalRequired
 from pos.catalog.service import update_rating
 from pos.extensions import db as _db
@@ -40,7 +40,7 @@ def test_catalog_pull_brings_new_products_and_a_central_revocation_stops_ocop_sa
         rating = _db.session.scalar(select(OcopRating).join(Product).where(Product.sku == sku))
         update_rating(rating, {"stars": rating.stars, "level": rating.level, "decision_no": rating.decision_no,
                                "decision_date": rating.decision_date, "certificate_no": rating.certificate_no,
-                               "revoked_on": date.today(), "revoked_reason": "vi phạm an toàn thực phẩm"})
+                               "revoked_on": local_today(), "revoked_reason": "vi phạm an toàn thực phẩm"})
     _on_central(central, revoke)
     assert pull_catalog(central_client) > 0
     looked_up = cashier_client.get(f"/api/v1/products/lookup?code={sku}").json

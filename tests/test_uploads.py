@@ -248,3 +248,31 @@ def test_a_replaced_photo_leaves_no_old_files(app, manager_client, catalog, db):
     photo = db.session.get(Product, catalog.id).photo
     assert photo.endswith("-1080x810.jpg")
     assert sorted(stored_files(app)) == sorted([photo, photo.replace(".jpg", "-thumb.jpg")])
+
+
+def test_images_stored_before_re_encoding_are_re_encoded_or_removed_by_the_cli(app, runner, catalog, db):
+    import os
+
+    from pos.models import OcopRating, Product
+    folder = app.config["UPLOAD_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "old-photo.jpg"), "wb") as f:
+        f.write(camera_photo())
+    with open(os.path.join(folder, "old-cert.png"), "wb") as f:
+        f.write(bad_images()["huge-10000x10000.png"])
+    from pos.database import atomic
+    with atomic():
+        db.session.get(Product, catalog.id).photo = "old-photo.jpg"
+        db.session.get(OcopRating, 1).certificate_image = "old-cert.png"
+    dry = runner.invoke(args=["catalog", "reencode-images", "--dry-run"])
+    assert dry.exit_code == 0 and "1 image(s) would be re-encoded, 1 would be refused" in dry.output
+    assert sorted(stored_files(app)) == ["old-cert.png", "old-photo.jpg"]
+    result = runner.invoke(args=["catalog", "reencode-images"])
+    assert result.exit_code == 0, result.output
+    assert "old-cert.png: certificate_image: the image is 10000×10000 pixels" in result.output
+    db.session.expire_all()
+    photo = db.session.get(Product, catalog.id).photo
+    assert photo.endswith("-1080x1440.jpg") and db.session.get(OcopRating, 1).certificate_image is None
+    assert sorted(stored_files(app)) == sorted([photo, photo.replace(".jpg", "-thumb.jpg")])
+    again = runner.invoke(args=["catalog", "reencode-images"])
+    assert "0 image(s) were re-encoded, 0 were refused and removed, 0 missing." in again.output

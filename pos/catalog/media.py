@@ -109,8 +109,9 @@ def _decode(data: bytes, field: str, filename: str) -> Image.Image:
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
         raise _too_many_pixels(field, Text("%(width)d×%(height)d pixels", width=width, height=height))
     try:
-        if image.format == "JPEG":
-            image.draft("RGB", PHONE_BOX)  # decode a big JPEG at 1/2, 1/4 or 1/8 scale: less memory, less time
+        if image.format == "JPEG":  # decode a big JPEG at 1/2, 1/4 or 1/8 scale: less memory, less time
+            side = max(_fit(image.size, PHONE_BOX) + _fit(image.size[::-1], PHONE_BOX))  # upright or turned by EXIF
+            image.draft("RGB", (side, side))
         image.load()
         image = ImageOps.exif_transpose(image)
         return _to_srgb(image)
@@ -122,7 +123,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     """Pixels in sRGB, as the files are stored without a colour profile (a phone photo is often Display P3)."""
     profile = image.info.get("icc_profile")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-    image = image.convert("RGBA" if has_alpha else "RGB")
+    mode = "RGBA" if has_alpha else "RGB"
+    image = image if image.mode == mode else image.convert(mode)
     if profile:
         try:
             source = ImageCms.ImageCmsProfile(BytesIO(profile))
@@ -148,16 +150,20 @@ def prepare_image(upload, field: str) -> PreparedImage | None:
     for anything but a JPEG, PNG or WebP image within the size bounds. Nothing is written."""
     if upload is None or not upload.filename:
         return None
-    filename = str(upload.filename)[:60]
-    data = upload.read(MAX_IMAGE_BYTES + 1)
+    return prepare_image_bytes(upload.read(MAX_IMAGE_BYTES + 1), str(upload.filename)[:60], field)
+
+
+def prepare_image_bytes(data: bytes, filename: str, field: str) -> PreparedImage:
+    """prepare_image for bytes at hand (a file stored before uploads were re-encoded)."""
     if len(data) > MAX_IMAGE_BYTES:
         raise ValidationError("%(field)s: the image is larger than 3 MB.", field=field,
                               fields={field: Text("too large")})
     image = _decode(data, field, filename)
     phone_size = _fit(image.size, PHONE_BOX)
     stored = StoredImage.from_name(f"{secrets.token_hex(12)}-{phone_size[0]}x{phone_size[1]}.jpg")
-    phone = _jpeg(image, phone_size)
-    thumb = _jpeg(image, (stored.thumb_width, stored.thumb_height))
+    phone_image = image.resize(phone_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    phone = _jpeg(phone_image, phone_size)
+    thumb = _jpeg(phone_image, (stored.thumb_width, stored.thumb_height))
     return PreparedImage(stored, {stored.name: phone, stored.thumb: thumb})
 
 
@@ -185,3 +191,14 @@ def remove_image(name: str | None) -> None:
         return
     for file_name in StoredImage.from_name(name).files:
         (upload_dir() / file_name).unlink(missing_ok=True)
+
+
+def is_reencoded(name: str | None) -> bool:
+    return bool(NAME.match(name or ""))
+
+
+def stored_path(name: str) -> Path | None:
+    """The file a stored name points to, if it lies inside the upload folder."""
+    folder = upload_dir().resolve()
+    path = (folder / name).resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None

@@ -8,7 +8,7 @@ from pos.database import Sql
 from pos.models.base import utcnow
 
 _INSERT_ENTRY = Sql("INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at,"
-                    " last_error) VALUES (:kind, :uuid, :payload, :now, 'pending', 0, :now, '')")
+                    " last_error, faults) VALUES (:kind, :uuid, :payload, :now, 'pending', 0, :now, '', 0)")
 
 
 def enqueue(kind: str, payload: dict, at: datetime | None = None) -> None:

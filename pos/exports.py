@@ -62,10 +62,17 @@ def csv_text(headers: list[str], rows: Iterable[Iterable], *, bom: bool = False)
     return buffer.getvalue()
 
 
+def _attachment(filename: str, extension: str) -> dict:
+    """The download's file name, from letters, digits, dot, dash and underscore only: a SKU synced from a
+    showroom may hold anything, and a quote or a semicolon would end the header's value."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:120] or "export"
+    return {"Content-Disposition": f"attachment; filename={safe}.{extension}"}
+
+
 def csv_response(filename: str, headers: list[str], rows: Iterable[Iterable], *, bom: bool = False) -> Response:
     """A CSV download (see csv_text)."""
     return Response(csv_text(headers, rows, bom=bom), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={filename}.csv"})
+                    headers=_attachment(filename, "csv"))
 
 
 def _xlsx_cell(sheet, value):
@@ -98,5 +105,5 @@ def export(table: list[list], headers: list[str], filename: str, fmt: str) -> Re
     if fmt == "xlsx":
         return Response(xlsx_bytes(filename, headers, table),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename={filename}.xlsx"})
+                        headers=_attachment(filename, "xlsx"))
     raise ValidationError("Export as csv or xlsx.", fields={"format": "csv or xlsx"})

@@ -209,3 +209,12 @@ def test_the_catalog_round_trip_keeps_names_that_start_like_a_formula(app, db):
     assert (result.errors, result.created, result.updated, result.unchanged) == ([], 0, 0, len(names))
     assert db.session.scalars(select(Product.name_vi).order_by(Product.sku)).all() == names
     assert sorted(db.session.scalars(select(Producer.name))) == sorted(f"{name} HTX" for name in names)
+
+
+def test_a_download_is_named_from_safe_characters_only(app):
+    from pos.exports import export
+    with app.test_request_context():
+        response = export([["Chè", 1]], ["name", "units"], 'product-A"; filename=evil.exe\r\nX: y', "xlsx")
+    assert response.headers["Content-Disposition"] == \
+        "attachment; filename=product-A___filename_evil.exe__X__y.xlsx"
+    assert load_workbook(io.BytesIO(response.data)).active["A2"].value == "Chè"

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from pos.audit import record_audit
 from pos.checkout.approvals import verify_manager
-from pos.checkout.sales import get_sale_by_number, parse_uuid
+from pos.checkout.sales import get_sale_by_number, parse_uuid, recovery_is_pending
 from pos.checkout.shifts import require_open_shift
 from pos.database import atomic
 from pos.errors import Text, ValidationError
@@ -64,7 +64,8 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
                     fields={f"line {line_no}": "more than was sold"})
         shares = {line_no: _refund_share(lines[line_no], quantity) for line_no, quantity in wanted.items()}
         count = db.session.scalar(select(func.count(SaleReturn.id))) + 1
-        sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-R-{count:06d}",
+        series = "RR" if recovery_is_pending() else "R"  # restored, not yet recovered: see _new_number
+        sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-{series}-{count:06d}",
                                  sale_id=sale.id, shift_id=require_open_shift(), reason=reason,
                                  approved_by=manager.username, refund_method=refund_method,
                                  total=sum(a for a, _ in shares.values()), vat_total=sum(v for _, v in shares.values()))

@@ -264,13 +264,18 @@ def _new_number(sale_uuid: str, code: str, now: datetime) -> str:
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
         db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
     prefix = f"{code}-{to_local(now).strftime('%Y%m%d')}-"
-    if _RECOVERY_PENDING.run().fetchone():
+    if recovery_is_pending():
         # Restored from a backup and not yet recovered (pos/sync/recovery.py): central may hold the day's next
         # numbers under sales the backup lacks, so numbers come from a series of their own until then.
         prefix += "R"
     number = _next_number(prefix)
     _INSERT_NUMBER.run({"number": number, "uuid": sale_uuid, "created_at": now})
     return number
+
+
+def recovery_is_pending() -> bool:
+    """Restored from a backup, and the sales made after it not yet taken back from central (pos/sync/recovery.py)."""
+    return _RECOVERY_PENDING.run().fetchone() is not None
 
 
 def _next_number(prefix: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from pos.audit import record_audit
 from pos.checkout.returns import _put_back
 from pos.database import Sql, atomic
-from pos.errors import OutOfStock
+from pos.errors import DomainError, OutOfStock
 from pos.extensions import db
 from pos.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
@@ -160,7 +160,7 @@ def _take_back(event: dict, result: Recovery) -> None:
                 _recover_return(event)
                 result.returns += 1
                 result.returns_total += event["total"]
-    except _Skip as reason:
+    except (_Skip, DomainError) as reason:  # DomainError: a rule of the ledger or the books, in its own words
         result.skipped.append(f"{kind} {event.get('number') or uuid}: {reason}")
     except (KeyError, TypeError, ValueError) as problem:
         result.skipped.append(f"{kind} {event.get('number') or uuid}: central's copy is incomplete ({problem!r})")

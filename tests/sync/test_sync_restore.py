@@ -123,6 +123,11 @@ def test_restore_while_central_is_away_warns_and_numbers_apart(app, db, users, s
     during = _sell_after_restore(db, tea_id)
     assert during.number.split("-")[-1] == "R0001"
     assert during.number not in {s.number for s in lost}
+    refund = record_return(during.number, {"uuid": str(uuid.uuid4()), "reason": "đổi ý", "refund_method": "cash",
+                                           "lines": [{"line_no": 1, "quantity": 1}],
+                                           "approval": {"username": "manager", "password": PASSWORD}},
+                           db.session.scalar(select(User).where(User.username == "cashier")))
+    assert refund.number == "TH-RR-000001"  # return numbers, counted, have a series of their own too
 
     central.restart()
     result = runner.invoke(args=["sync", "recover"])
@@ -130,7 +135,7 @@ def test_restore_while_central_is_away_warns_and_numbers_apart(app, db, users, s
     assert "Taken back from central: 3 sales" in result.output
     assert recovery_pending() is None
     assert 'id="restore-warning"' not in cashier_client.get("/till").get_data(as_text=True)
-    assert push_all(central_client).sent == 2  # the sale from the backup's outbox again (a duplicate), and the R one
+    assert push_all(central_client).sent == 3  # the backup's pending sale again (a duplicate), the R sale, its refund
     assert_books_match(central_client)
     after = _sell_after_restore(db, tea_id)
     assert after.number not in _central_numbers(central)

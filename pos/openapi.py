@@ -1,7 +1,10 @@
-"""The OpenAPI document for /api/v1, served at /api/v1/openapi.json (and checked by schemathesis)."""
-from flask import Blueprint, jsonify
+"""The OpenAPI document for /api/v1, served at /api/v1/openapi.json (and checked by schemathesis). Each role
+documents what it serves: a showroom its till API, central the signed sync endpoints, whose bodies come from
+the sync protocol's own declarations (pos.protocol.events)."""
+from flask import Blueprint, current_app, jsonify
 
 from pos.auth.access import public
+from pos.protocol import events, signing
 
 bp = Blueprint("openapi", __name__)
 
@@ -38,16 +41,70 @@ def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
     return responses
 
 
+_SIGNED = [{"showroom": [], "timestamp": [], "signature": []}]  # all three headers, together
+_SIGNATURE_SCHEMES = {
+    "showroom": {"type": "apiKey", "in": "header", "name": signing.SHOWROOM_HEADER,
+                 "description": "the showroom's code"},
+    "timestamp": {"type": "apiKey", "in": "header", "name": signing.TIMESTAMP_HEADER,
+                  "description": f"Unix time; at most {signing.MAX_CLOCK_SKEW_S} s off central's clock"},
+    "signature": {"type": "apiKey", "in": "header", "name": signing.SIGNATURE_HEADER,
+                  "description": "hex HMAC-SHA256 with the showroom's secret over method, path with query, "
+                                 "timestamp and body, joined by newlines"}}
+_ANSWER = {"type": "object", "required": ["uuid", "status"], "properties": {
+    "uuid": {"type": "string"}, "status": {"enum": ["accepted", "duplicate", "rejected", "retry"]},
+    "reason": {"type": "string"}}}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _sync_paths() -> dict:
+    event = {"oneOf": [events.json_schema(shape) for shape in events.EVENTS.values()]}
+    day = {"name": "day", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}
+    return {
+        "/api/v1/sync/sales": {"post": {
+            "summary": "A batch of outbox events (docs/sync-payloads.md); one answer per event, in order",
+            "security": _SIGNED,
+            "requestBody": _json_body({"type": "object", "required": ["events"], "properties": {"events": {
+                "type": "array", "minItems": 1, "maxItems": events.MAX_BATCH, "items": event}}}),
+            "responses": _responses("200", {"type": "object", "required": ["results"], "properties": {
+                "results": {"type": "array", "items": _ANSWER}}}, "400", "422")}},
+        "/api/v1/sync/scans": {"post": {
+            "summary": "Label-scan running totals per local day and product",
+            "security": _SIGNED, "requestBody": _json_body(events.json_schema(events.SCANS)),
+            "responses": _responses("200", {"type": "object", "required": ["stored"], "properties": {
+                "stored": {"type": "integer"}}}, "400", "422")}},
+        "/api/v1/sync/reconcile": {"get": {
+            "summary": "Central's count and totals of the signing showroom's sales and returns on a local day",
+            "security": _SIGNED, "parameters": [day],
+            "responses": _responses("200", {"type": "object", "required": ["day", "showroom", "sales_count"]},
+                                    "422")}},
+        "/api/v1/sync/catalog": {"get": {
+            "summary": "The master catalog's producers, products and ratings changed since a cursor",
+            "security": _SIGNED,
+            "parameters": [{"name": "since", "in": "query", "required": False, "schema": {"type": "string"}}],
+            "responses": _responses("200", {"type": "object", "required": ["cursor", "products"]}, "422")}},
+    }
+
+
 def document() -> dict:
     uuid_param = {"name": "sale_uuid", "in": "path", "required": True, "schema": {"type": "string"}}
+    health = {"/api/v1/health": {"get": {"security": [], "responses": _responses(
+        "200", {"type": "object", "required": ["status"]})}}}
+    if current_app.config["POS_ROLE"] == "central":
+        return {
+            "openapi": "3.0.3",
+            "info": {"title": "OCOP central sync API", "version": "1"},
+            "components": {"securitySchemes": _SIGNATURE_SCHEMES},
+            "paths": health | _sync_paths(),
+        }
     return {
         "openapi": "3.0.3",
         "info": {"title": "OCOP showroom POS API", "version": "1"},
         "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
         "security": [{"session": []}],
-        "paths": {
-            "/api/v1/health": {"get": {"security": [], "responses": _responses(
-                "200", {"type": "object", "required": ["status"]})}},
+        "paths": health | {
             "/api/v1/products/lookup": {"get": {
                 "parameters": [{"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}],
                 "responses": _responses("200", _PRODUCT, "404", "422")}},

@@ -23,7 +23,7 @@ from pos.models import (
     Showroom, ShowroomDaily,
     SyncRejection,
 )
-from tests.conftest import PASSWORD, login, make_app
+from tests.conftest import PASSWORD, login, make_app, make_producer, make_product
 
 TODAY = datetime.now(LOCAL_TZ).date()
 PRODUCTS = [  # sku, name, producer, group
@@ -40,7 +40,11 @@ def central_app(tmp_path):
     with app.app_context():
         _db.create_all()
         for code in ("HK", "LB", "BV"):
-            add_showroom(code, f"Điểm bán {code}", secret="k" * 40)
+            add_showroom(code, f"Điểm bán {code}", secret="k" * 40, since=TODAY - timedelta(days=800))
+        producers = {}
+        for sku, name, producer, group in PRODUCTS:  # central's master catalog knows the products sold
+            producers.setdefault(producer, make_producer(name=producer))
+            make_product(producers[producer], sku=sku, name_vi=name, ocop_group=group, stars=None)
         create_user("boss", PASSWORD, "manager")
         create_user("hk_manager", PASSWORD, "manager")
         _db.session.execute(_db.update(_db.Model.metadata.tables["users"]).where(

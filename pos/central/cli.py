@@ -11,10 +11,13 @@ from pos.errors import DomainError
 @click.option("--name", required=True, help="The showroom's name, e.g. 'Điểm bán OCOP Tây Hồ'.")
 @click.option("--secret-file", type=click.Path(dir_okay=False),
               help="Also write the secret to this file (mode 0600), for scripts that configure the showroom.")
-def add_showroom_command(code, name, secret_file):
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The showroom's first day of sales, if it sold before being registered (default: today); "
+                   "central refuses events dated earlier.")
+def add_showroom_command(code, name, secret_file, since):
     """Register a showroom and print its sync secret (shown once)."""
     try:
-        secret = add_showroom(code, name)
+        secret = add_showroom(code, name, since=since.date() if since else None)
     except DomainError as error:
         raise click.ClickException(error.message) from None
     if secret_file:

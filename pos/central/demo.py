@@ -26,12 +26,17 @@ OTHER_SHOWROOMS = [
 ]
 
 
+HISTORY_DAYS = 120
+
+
 def register_demo_showrooms(local_code: str, local_name: str, secret: str) -> None:
-    """TH with the secret the local showroom is configured with; the others with fresh secrets."""
+    """TH with the secret the local showroom is configured with; the others with fresh secrets. All of them
+    selling since before the history seed_sales_history makes up."""
+    since = datetime.now(LOCAL_TZ).date() - timedelta(days=HISTORY_DAYS + 1)
     for code, name, secret_for in [(local_code, local_name, secret)] + [(c, n, None) for c, n, _ in OTHER_SHOWROOMS]:
         registered = db.session.scalar(select(ShowroomKey.id).join(Showroom).where(Showroom.code == code))
         if not registered:
-            add_showroom(code, name, secret=secret_for)
+            add_showroom(code, name, secret=secret_for, since=since)
         elif secret_for:
             with atomic():  # make run re-pairs with the secret in instance/sync_secret
                 key = db.session.scalar(select(ShowroomKey).join(Showroom).where(Showroom.code == code))
@@ -42,7 +47,7 @@ def register_demo_showrooms(local_code: str, local_name: str, secret: str) -> No
 SCAN_KEYS = ("sku", "gtin", "name_vi", "producer", "producer_tax_code", "ocop_group")
 
 
-def seed_sales_history(days: int = 120, today: date | None = None, seed: int = 2026) -> int:
+def seed_sales_history(days: int = HISTORY_DAYS, today: date | None = None, seed: int = 2026) -> int:
     """Generate `days` of sales (and a few returns) for the other showrooms; once only."""
     if db.session.scalar(select(func.count()).select_from(RemoteSale)):
         return 0
@@ -73,7 +78,7 @@ def seed_sales_history(days: int = 120, today: date | None = None, seed: int = 2
         events.sort(key=lambda e: e["created_at"])
         for start in range(0, len(events), MAX_BATCH):
             ingest_batch(showroom, events[start:start + MAX_BATCH])
-        store_scans(showroom.id, [{"day": day} | row for (day, _sku), row in scans.items()])
+        store_scans(showroom, [{"day": day} | row for (day, _sku), row in scans.items()])
         count += sum(e["kind"] == "sale" for e in events)
     return count
 

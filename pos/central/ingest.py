@@ -1,193 +1,51 @@
-"""Central's intake of the events a showroom sends (docs/sync-payloads.md).
+"""Central's intake of the events a showroom sends (their shape, limits and checks: pos.protocol.events).
 
 A batch is checked event by event, then written in ONE transaction: the sales, their lines and the
 rollups reports read. Each event gets its own answer:
 - `accepted`: stored now;
 - `duplicate`: the same uuid with the same content was stored before (a resend, or a lost response);
-- `rejected`: invalid, or the uuid was stored with other content (a conflict); logged in sync_rejections;
+- `rejected`: invalid, dated in the future or before the showroom was registered, a return beyond what its
+  sale has left to refund, or the uuid stored with other content (a conflict); logged in sync_rejections,
+  and final: the showroom dead-letters it with the reason;
 - `retry`: a return whose sale has not arrived yet; the showroom sends it again later.
+What a sale line says about its product is kept on the line as sold (name, price, stars, VAT); it never
+changes central's catalog, nor another showroom's product (see RemoteProduct).
 Writes use Core statements in bulk: a batch of 500 sales is a handful of round trips, not thousands."""
-import hashlib
 import json
 import logging
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 
 from pos.catalog.text import fold
 from pos.database import atomic, dialect_insert
 from pos.extensions import db
 from pos.i18n import to_local
 from pos.models import (
-    OCOP_GROUPS, PAYMENT_METHODS, ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine,
-    RemoteShiftClose, SalesRollupDaily, Showroom, ShowroomDaily, ShowroomKey, SyncRejection,
+    Producer,
+    Product,
+    ProductDaily,
+    ProductMonthly,
+    RemoteProduct,
+    RemoteSale,
+    RemoteSaleLine,
+    RemoteShiftClose,
+    SalesRollupDaily,
+    Showroom,
+    ShowroomDaily,
+    ShowroomKey,
+    SyncRejection,
 )
 from pos.models.base import utcnow
 from pos.money import round_half_up_div
+from pos.protocol.events import MAX_BATCH, Event, Invalid, legacy_payload_hash, parse_event  # noqa: F401 (MAX_BATCH: the API's limit)
 
 log = logging.getLogger(__name__)
-MAX_BATCH = 500
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-MAX_MONEY = 10**12  # no single sale is a thousand billion đồng
-
-
-class Invalid(Exception):
-    """An event that cannot be stored as it is."""
-
-
-def canonical_json(event: dict) -> str:
-    """The event as stored (remote_sales.payload) and hashed: one text, made once."""
-    return json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def payload_hash(event: dict, text: str | None = None) -> str:
-    return hashlib.sha256((text if text is not None else canonical_json(event)).encode()).hexdigest()
 
 
 def local_day(moment: datetime) -> date:
     return to_local(moment).date()
-
-
-# --- checking one event ---------------------------------------------------------------------------
-
-def _int(obj: dict, key: str, *, minimum: int = -MAX_MONEY, maximum: int = MAX_MONEY, nullable=False):
-    value = obj.get(key)
-    if value is None and nullable:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
-        raise Invalid(f"'{key}' must be a whole number between {minimum} and {maximum}")
-    return value
-
-
-def _str(obj: dict, key: str, max_length: int, *, required=True) -> str:
-    value = obj.get(key, "" if not required else None)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_length:
-        raise Invalid(f"'{key}' must be text of at most {max_length} characters")
-    return value
-
-
-def _uuid(obj: dict, key: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not UUID_RE.match(value):
-        raise Invalid(f"'{key}' must be a UUID")
-    return value.lower()
-
-
-def _moment(obj: dict, key: str) -> datetime:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value.endswith("Z"):
-        raise Invalid(f"'{key}' must be a UTC time like 2026-11-23T03:12:09Z")
-    try:
-        moment = datetime.fromisoformat(value[:-1])
-    except ValueError:
-        raise Invalid(f"'{key}' must be a UTC time like 2026-11-23T03:12:09Z") from None
-    if not 2000 <= moment.year <= 2100:
-        raise Invalid(f"'{key}' is out of range")
-    return moment.replace(tzinfo=None)
-
-
-def _list(obj: dict, key: str, *, minimum=1, maximum=1000) -> list:
-    value = obj.get(key)
-    if not isinstance(value, list) or not minimum <= len(value) <= maximum or not all(isinstance(v, dict)
-                                                                                   for v in value):
-        raise Invalid(f"'{key}' must be a list of {minimum} to {maximum} objects")
-    return value
-
-
-@dataclass
-class Event:
-    kind: str
-    uuid: str
-    hash: str
-    created_at: datetime
-    raw: dict
-    lines: list[dict] = field(default_factory=list)
-    payload: str = ""  # canonical_json(raw): kept at central, so a restored showroom can take its sales back
-
-
-def parse_event(raw, showroom_code: str) -> Event:
-    """Check an event against docs/sync-payloads.md; raises Invalid with the first problem found."""
-    if not isinstance(raw, dict):
-        raise Invalid("an event must be a JSON object")
-    if raw.get("version") != 1:
-        raise Invalid("unsupported 'version' (expected 1)")
-    if raw.get("showroom") != showroom_code:
-        raise Invalid(f"'showroom' must be the signing showroom {showroom_code}")
-    kind = raw.get("kind")
-    uuid = _uuid(raw, "uuid")
-    if kind == "sale":
-        return _parse_sale(raw, uuid)
-    if kind == "return":
-        return _parse_return(raw, uuid)
-    if kind == "shift_close":
-        return Event("shift_close", uuid, payload_hash(raw), _moment(raw, "closed_at"), raw)
-    raise Invalid("'kind' must be sale, return or shift_close")
-
-
-def _parse_sale(raw: dict, uuid: str) -> Event:
-    _str(raw, "number", 32)
-    _str(raw, "cashier", 64, required=False)
-    total, vat_total = _int(raw, "total", minimum=0), _int(raw, "vat_total", minimum=0)
-    lines = []
-    seen = set()
-    for line in _list(raw, "lines"):
-        line_no = _int(line, "line_no", minimum=1, maximum=1000)
-        if line_no in seen:
-            raise Invalid(f"line_no {line_no} appears twice")
-        seen.add(line_no)
-        stars = line.get("stars")
-        if stars not in (None, 3, 4, 5):
-            raise Invalid("'stars' must be 3, 4, 5 or null")
-        if line.get("ocop_group") not in OCOP_GROUPS:
-            raise Invalid(f"'ocop_group' must be one of {', '.join(OCOP_GROUPS)}")
-        quantity = _int(line, "quantity", minimum=1, maximum=100_000)
-        amount = _int(line, "amount", minimum=0)
-        unit_cost = _int(line, "unit_cost", minimum=0, nullable=True)
-        commission = _int(line, "commission", minimum=0, nullable=True) or 0
-        if commission > amount:
-            raise Invalid("'commission' is more than the line amount")
-        lines.append({
-            "line_no": line_no, "sku": _str(line, "sku", 40), "gtin": _str(line, "gtin", 14, required=False),
-            "name_vi": _str(line, "name_vi", 200), "producer": _str(line, "producer", 200),
-            "producer_tax_code": _str(line, "producer_tax_code", 20, required=False),
-            "ocop_group": line["ocop_group"], "stars": stars or 0,
-            "potential_5_star": line.get("potential_5_star") is True, "quantity": quantity, "amount": amount,
-            "vat_amount": _int(line, "vat_amount", minimum=0, maximum=amount),
-            "cost": None if unit_cost is None else unit_cost * quantity,
-            "consignment": line.get("consignment") is True, "commission": commission,
-        })
-    if sum(line["amount"] for line in lines) != total:
-        raise Invalid("the line amounts do not add up to 'total'")
-    if sum(line["vat_amount"] for line in lines) != vat_total:
-        raise Invalid("the line VAT amounts do not add up to 'vat_total'")
-    paid = 0
-    for payment in _list(raw, "payments", minimum=0, maximum=20):
-        if payment.get("method") not in PAYMENT_METHODS:
-            raise Invalid(f"payment 'method' must be one of {', '.join(PAYMENT_METHODS)}")
-        paid += _int(payment, "amount", minimum=1)
-    if paid < total:
-        raise Invalid("the payments are less than 'total'")
-    text = canonical_json(raw)
-    return Event("sale", uuid, payload_hash(raw, text), _moment(raw, "created_at"), raw, lines, text)
-
-
-def _parse_return(raw: dict, uuid: str) -> Event:
-    _uuid(raw, "sale_uuid")
-    _str(raw, "number", 32)
-    total, vat_total = _int(raw, "total", minimum=0), _int(raw, "vat_total", minimum=0)
-    lines = [{"line_no": _int(line, "line_no", minimum=1, maximum=1000),
-              "quantity": _int(line, "quantity", minimum=1, maximum=100_000),
-              "amount": _int(line, "amount", minimum=0), "vat_amount": _int(line, "vat_amount", minimum=0)}
-             for line in _list(raw, "lines")]
-    if sum(line["amount"] for line in lines) != total or sum(line["vat_amount"] for line in lines) != vat_total:
-        raise Invalid("the return lines do not add up to 'total' and 'vat_total'")
-    text = canonical_json(raw)
-    return Event("return", uuid, payload_hash(raw, text), _moment(raw, "created_at"), raw, lines, text)
 
 
 # --- writing a batch -------------------------------------------------------------------------------
@@ -200,12 +58,14 @@ def _reject(showroom_code: str, uuid: str, reason: str) -> dict:
 
 def ingest_batch(showroom: Showroom, events: list) -> list[dict]:
     """Store a showroom's batch; one answer per event, in order."""
+    key = db.session.scalar(select(ShowroomKey).where(ShowroomKey.showroom_id == showroom.id))
+    now, not_before = utcnow(), key.events_from if key else None
     answers: list[dict | None] = [None] * len(events)
     parsed: list[tuple[int, Event]] = []
     invalid: list[tuple[int, str, str]] = []
     for index, raw in enumerate(events):
         try:
-            parsed.append((index, parse_event(raw, showroom.code)))
+            parsed.append((index, parse_event(raw, showroom.code, now=now, not_before=not_before)))
         except Invalid as problem:
             uuid = raw.get("uuid") if isinstance(raw, dict) and isinstance(raw.get("uuid"), str) else ""
             invalid.append((index, uuid, f"invalid: {problem}"))
@@ -223,12 +83,12 @@ def ingest_batch(showroom: Showroom, events: list) -> list[dict]:
         if shift_closes:
             _insert_rows(RemoteShiftClose, [
                 {"uuid": e.uuid, "showroom_id": showroom.id, "closed_at": e.created_at,
-                 "payload": json.dumps(e.raw, ensure_ascii=False), "payload_hash": e.hash, "received_at": utcnow()}
+                 "payload": e.payload, "payload_hash": e.hash, "received_at": now}
                 for _, e in shift_closes])
         for index, event in sales + shift_closes:
             answers[index] = {"uuid": event.uuid, "status": "accepted"}
         _add_to_rollups(showroom, rollup, daily)
-        _note_contact(showroom, [e.created_at for _, e in sales + returns])
+        _note_contact(key, [e.created_at for _, e in sales + returns])
     return answers
 
 
@@ -245,7 +105,7 @@ def _sort_out_repeats(showroom: Showroom, parsed: list[tuple[int, Event]], answe
     fresh = []
     for index, event in parsed:
         if event.uuid in stored:
-            if stored[event.uuid] == event.hash:
+            if stored[event.uuid] in (event.hash, legacy_payload_hash(event.raw)):
                 answers[index] = {"uuid": event.uuid, "status": "duplicate"}
             else:
                 answers[index] = _reject(showroom.code, event.uuid,
@@ -256,33 +116,56 @@ def _sort_out_repeats(showroom: Showroom, parsed: list[tuple[int, Event]], answe
     return fresh
 
 
-def product_ids_for(lines: list[dict]) -> dict[str, int]:
-    """The remote product of each sku, created or refreshed from how the rows (sale lines, scan counts) describe it."""
+def product_ids_for(showroom: Showroom, lines: list[dict]) -> dict[str, int]:
+    """The report product of each SKU the rows (sale lines, scan counts) name: central's catalog product when
+    central's master catalog has the SKU (described by that catalog, whatever the line says), else this
+    showroom's own product of that SKU (created, or refreshed from its latest row)."""
     latest = {line["sku"]: line for line in lines}
-    known = {}
     skus = list(latest)
+    catalog, known = {}, {}
     for chunk in range(0, len(skus), 500):
-        known |= {row.sku: row for row in db.session.execute(
-            select(RemoteProduct.id, RemoteProduct.sku, RemoteProduct.name_vi, RemoteProduct.producer,
-                   RemoteProduct.ocop_group, RemoteProduct.gtin).where(RemoteProduct.sku.in_(skus[chunk:chunk + 500])))}
+        part = skus[chunk:chunk + 500]
+        catalog |= {row.sku: {"sku": row.sku, "gtin": row.gtin14, "name_vi": row.name_vi, "producer": row.name,
+                              "producer_tax_code": row.tax_code or "", "ocop_group": row.ocop_group}
+                    for row in db.session.execute(
+                        select(Product.sku, Product.gtin14, Product.name_vi, Product.ocop_group, Producer.name,
+                               Producer.tax_code).join(Producer, Producer.id == Product.producer_id)
+                        .where(Product.sku.in_(part)))}
+        known |= {(row.owner, row.sku): row for row in db.session.execute(
+            select(RemoteProduct.id, RemoteProduct.owner, RemoteProduct.sku, RemoteProduct.name_vi,
+                   RemoteProduct.producer, RemoteProduct.producer_tax_code, RemoteProduct.ocop_group,
+                   RemoteProduct.gtin)
+            .where(RemoteProduct.sku.in_(part), RemoteProduct.owner.in_(("", showroom.code))))}
 
-    def described(line):
-        return {"sku": line["sku"], "gtin": line["gtin"], "name_vi": line["name_vi"], "producer": line["producer"],
-                "producer_tax_code": line["producer_tax_code"], "ocop_group": line["ocop_group"],
-                "search_text": fold(f"{line['name_vi']} {line['producer']} {line['sku']}")[:500]}
-
-    missing = [described(line) for sku, line in latest.items() if sku not in known]
-    if missing:
-        db.session.execute(insert(RemoteProduct.__table__), missing)
-    changed = [described(line) | {"id": known[sku].id} for sku, line in latest.items() if sku in known and
-               (known[sku].name_vi, known[sku].producer, known[sku].ocop_group, known[sku].gtin)
-               != (line["name_vi"], line["producer"], line["ocop_group"], line["gtin"])]
+    wanted = {}  # (owner, sku) → its description
+    for sku, line in latest.items():
+        if sku in catalog:
+            wanted[("", sku)] = catalog[sku]
+        else:
+            wanted[(showroom.code, sku)] = {k: line[k] for k in DESCRIPTION}
+    missing = [{"owner": owner, **row, "search_text": _search_text(row)}
+               for (owner, sku), row in wanted.items() if (owner, sku) not in known]
+    if missing:  # another batch may add the same catalog product at the same moment: keep the first
+        db.session.execute(dialect_insert(RemoteProduct.__table__).on_conflict_do_nothing(
+            index_elements=["owner", "sku"]), missing)
+    changed = [{"id": known[k].id, **row, "search_text": _search_text(row)} for k, row in wanted.items()
+               if k in known and tuple(getattr(known[k], c) for c in DESCRIPTION) != tuple(row[c] for c in DESCRIPTION)]
     if changed:
         db.session.execute(update(RemoteProduct), changed)
-    if not missing:
-        return {sku: row.id for sku, row in known.items()}
-    return dict(db.session.execute(select(RemoteProduct.sku, RemoteProduct.id)
-                                   .where(RemoteProduct.sku.in_(skus))).all())
+    ids = {k: row.id for k, row in known.items()}
+    if missing:
+        for chunk in range(0, len(skus), 500):
+            ids |= {(row.owner, row.sku): row.id for row in db.session.execute(
+                select(RemoteProduct.id, RemoteProduct.owner, RemoteProduct.sku)
+                .where(RemoteProduct.sku.in_(skus[chunk:chunk + 500]), RemoteProduct.owner.in_(("", showroom.code))))}
+    return {sku: ids[owner_sku] for owner_sku in wanted for sku in (owner_sku[1],)}
+
+
+DESCRIPTION = ("sku", "gtin", "name_vi", "producer", "producer_tax_code", "ocop_group")
+
+
+def _search_text(row: dict) -> str:
+    return fold(f"{row['name_vi']} {row['producer']} {row['sku']}")[:500]
 
 
 def _insert_sales(rows: list[dict]) -> list[int]:
@@ -316,28 +199,31 @@ def _insert_rows(model, rows: list[dict]) -> None:
 def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, daily) -> None:
     if not sales:
         return
-    products = product_ids_for([line for _, e in sales for line in e.lines])
+    products = product_ids_for(showroom, [line for _, e in sales for line in e.data["lines"]])
+    now = utcnow()
     ids = _insert_sales([{
-        "uuid": e.uuid, "kind": "sale", "showroom_id": showroom.id, "number": e.raw["number"], "sale_uuid": None,
-        "created_at": e.created_at, "day": local_day(e.created_at), "cashier": e.raw.get("cashier") or "",
-        "total": e.raw["total"], "vat_total": e.raw["vat_total"], "payload_hash": e.hash, "received_at": utcnow(),
+        "uuid": e.uuid, "kind": "sale", "showroom_id": showroom.id, "number": e.data["number"], "sale_uuid": None,
+        "created_at": e.created_at, "day": local_day(e.created_at), "cashier": e.data["cashier"],
+        "total": e.data["total"], "vat_total": e.data["vat_total"], "payload_hash": e.hash, "received_at": now,
         "payload": e.payload} for _, e in sales])
     line_rows = []
     for sale_id, (_, event) in zip(ids, sales):
         day = local_day(event.created_at)
-        for line in event.lines:
-            product_id = products[line["sku"]]
+        for line in event.data["lines"]:
+            product_id, stars, quantity, amount = products[line["sku"]], line["stars"] or 0, line["quantity"], line["amount"]
+            cost = None if line["unit_cost"] is None else line["unit_cost"] * quantity
             line_rows.append({
-                "sale_id": sale_id, "line_no": line["line_no"], "product_id": product_id, "stars": line["stars"],
-                "potential_5_star": line["potential_5_star"], "quantity": line["quantity"],
-                "amount": line["amount"], "vat_amount": line["vat_amount"], "cost": line["cost"],
-                "commission": line["commission"], "consignment": line["consignment"]})
-            _roll(rollup[(day, product_id, line["stars"], line["potential_5_star"])], line["quantity"],
-                  line["amount"], line["vat_amount"], line["cost"], line["consignment"], line["commission"])
+                "sale_id": sale_id, "line_no": line["line_no"], "product_id": product_id, "sku": line["sku"],
+                "name_vi": line["name_vi"], "unit_price": line["unit_price"], "vat_rate": line["vat_rate"],
+                "stars": stars, "potential_5_star": line["potential_5_star"], "quantity": quantity, "amount": amount,
+                "vat_amount": line["vat_amount"], "cost": cost, "commission": line["commission"],
+                "consignment": line["consignment"]})
+            _roll(rollup[(day, product_id, stars, line["potential_5_star"])], quantity, amount, line["vat_amount"],
+                  cost, line["consignment"], line["commission"])
         totals = daily[day]
         totals[0] += 1
-        totals[1] += event.raw["total"]
-        totals[4] += event.raw["vat_total"]
+        totals[1] += event.data["total"]
+        totals[4] += event.data["vat_total"]
     _insert_rows(RemoteSaleLine, line_rows)
 
 
@@ -354,38 +240,45 @@ def _roll(figures: list, units, revenue, vat, cost, consignment, commission) -> 
 
 
 def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup, daily, answers) -> None:
-    """A return reduces the figures of the day it was made, at the product and rating it was sold with."""
+    """A return is checked against its sale as central holds it (units, money and VAT not yet refunded), then
+    reduces the figures of the day it was made, at the product and rating the sale had."""
     if not returns:
         return
-    sale_uuids = list({e.raw["sale_uuid"].lower() for _, e in returns})
-    sold = {}
-    for row in db.session.execute(
-            select(RemoteSale.uuid, RemoteSale.showroom_id, RemoteSaleLine)
-            .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id).where(RemoteSale.uuid.in_(sale_uuids))):
-        sold[(row.uuid, row.RemoteSaleLine.line_no)] = (row.showroom_id, row.RemoteSaleLine)
+    sale_uuids = list({e.data["sale_uuid"] for _, e in returns})
+    sales, sold, refunded, money = _refundable(sale_uuids)
     stored = []
     for index, event in returns:
-        sale_uuid = event.raw["sale_uuid"].lower()
-        originals = [sold.get((sale_uuid, line["line_no"])) for line in event.lines]
-        if any(original is None for original in originals):
+        sale = sales.get(event.data["sale_uuid"])
+        if sale is None:
             answers[index] = {"uuid": event.uuid, "status": "retry",
                               "reason": "the sale this return refunds has not been received yet"}
             continue
-        if any(showroom_id != showroom.id for showroom_id, _ in originals):
-            answers[index] = _reject(showroom.code, event.uuid, "invalid: the refunded sale is another showroom's")
+        problem = _beyond_sale(showroom, sale, event, sold, refunded, money.get(sale.uuid, 0))
+        if problem:
+            answers[index] = _reject(showroom.code, event.uuid, f"invalid: {problem}")
             continue
-        stored.append((index, event, [line for _, line in originals]))
+        originals = []
+        for line in event.data["lines"]:
+            key = (sale.uuid, line["line_no"])
+            figures = refunded[key]
+            figures[0] += line["quantity"]
+            figures[1] += line["amount"]
+            figures[2] += line["vat_amount"]
+            originals.append(sold[key])
+        money[sale.uuid] = money.get(sale.uuid, 0) + event.data["total"]
+        stored.append((index, event, originals))
     if not stored:
         return
+    now = utcnow()
     ids = _insert_sales([{
-        "uuid": e.uuid, "kind": "return", "showroom_id": showroom.id, "number": e.raw["number"],
-        "sale_uuid": e.raw["sale_uuid"].lower(), "created_at": e.created_at, "day": local_day(e.created_at),
-        "cashier": e.raw.get("approved_by") or "", "total": -e.raw["total"], "vat_total": -e.raw["vat_total"],
-        "payload_hash": e.hash, "received_at": utcnow(), "payload": e.payload} for _, e, _ in stored])
+        "uuid": e.uuid, "kind": "return", "showroom_id": showroom.id, "number": e.data["number"],
+        "sale_uuid": e.data["sale_uuid"], "created_at": e.created_at, "day": local_day(e.created_at),
+        "cashier": e.data["approved_by"], "total": -e.data["total"], "vat_total": -e.data["vat_total"],
+        "payload_hash": e.hash, "received_at": now, "payload": e.payload} for _, e, _ in stored])
     line_rows = []
     for return_id, (index, event, originals) in zip(ids, stored):
         day = local_day(event.created_at)
-        for line, original in zip(event.lines, originals):
+        for line, original in zip(event.data["lines"], originals):
             # The returned share of the sale line's cost (by units) and commission (by amount), half up in đồng.
             cost = (None if original.cost is None
                     else -round_half_up_div(original.cost * line["quantity"], original.quantity))
@@ -393,6 +286,7 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
                           if original.amount else 0)
             line_rows.append({
                 "sale_id": return_id, "line_no": line["line_no"], "product_id": original.product_id,
+                "sku": original.sku, "name_vi": original.name_vi, "unit_price": 0, "vat_rate": original.vat_rate,
                 "stars": original.stars, "potential_5_star": original.potential_5_star,
                 "quantity": -line["quantity"], "amount": -line["amount"], "vat_amount": -line["vat_amount"],
                 "cost": cost, "commission": commission, "consignment": original.consignment})
@@ -400,10 +294,63 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
                   -line["amount"], -line["vat_amount"], cost, original.consignment, commission)
         totals = daily[day]
         totals[2] += 1
-        totals[3] += event.raw["total"]
-        totals[4] -= event.raw["vat_total"]
+        totals[3] += event.data["total"]
+        totals[4] -= event.data["vat_total"]
         answers[index] = {"uuid": event.uuid, "status": "accepted"}
     _insert_rows(RemoteSaleLine, line_rows)
+
+
+def _refundable(sale_uuids: list[str]):
+    """The sales these returns refund (locked, so two batches cannot both refund the same units), their lines,
+    what earlier returns already took back per (sale uuid, line_no) as [units, amount, VAT], and the money
+    refunded per sale uuid."""
+    sales = {}
+    for chunk in range(0, len(sale_uuids), 500):
+        sales |= {row.uuid: row for row in db.session.execute(
+            select(RemoteSale.id, RemoteSale.uuid, RemoteSale.showroom_id, RemoteSale.total)
+            .where(RemoteSale.uuid.in_(sale_uuids[chunk:chunk + 500]), RemoteSale.kind == "sale")
+            .order_by(RemoteSale.id).with_for_update())}
+    sold, refunded, money = {}, defaultdict(lambda: [0, 0, 0]), {}
+    uuid_of = {sale.id: sale.uuid for sale in sales.values()}
+    ids = list(uuid_of)
+    for chunk in range(0, len(ids), 500):
+        for line in db.session.scalars(select(RemoteSaleLine).where(RemoteSaleLine.sale_id.in_(ids[chunk:chunk + 500]))):
+            sold[(uuid_of[line.sale_id], line.line_no)] = line
+    known = list(sales)
+    for chunk in range(0, len(known), 500):
+        for sale_uuid, line_no, units, amount, vat in db.session.execute(
+                select(RemoteSale.sale_uuid, RemoteSaleLine.line_no, func.sum(RemoteSaleLine.quantity),
+                       func.sum(RemoteSaleLine.amount), func.sum(RemoteSaleLine.vat_amount))
+                .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
+                .where(RemoteSale.sale_uuid.in_(known[chunk:chunk + 500]), RemoteSale.kind == "return")
+                .group_by(RemoteSale.sale_uuid, RemoteSaleLine.line_no)):
+            refunded[(sale_uuid, line_no)] = [-int(units), -int(amount), -int(vat)]
+            money[sale_uuid] = money.get(sale_uuid, 0) - int(amount)
+    return sales, sold, refunded, money
+
+
+def _beyond_sale(showroom: Showroom, sale, event: Event, sold: dict, refunded, money_refunded: int) -> str:
+    """Why this return cannot be taken against its sale as central holds it, or ""."""
+    if sale.showroom_id != showroom.id:
+        return "the refunded sale is another showroom's"
+    for line in event.data["lines"]:
+        original = sold.get((sale.uuid, line["line_no"]))
+        if original is None:
+            return f"the refunded sale has no line {line['line_no']}"
+        units, amount, vat = refunded[(sale.uuid, line["line_no"])]
+        if line["quantity"] > original.quantity - units:
+            return (f"line {line['line_no']}: {line['quantity']} units returned, but only "
+                    f"{original.quantity - units} of the {original.quantity} sold are not returned yet")
+        if line["amount"] > original.amount - amount:
+            return (f"line {line['line_no']}: {line['amount']} đồng refunded, but only "
+                    f"{original.amount - amount} of the {original.amount} paid are not refunded yet")
+        if line["vat_amount"] > original.vat_amount - vat:
+            return (f"line {line['line_no']}: {line['vat_amount']} đồng of VAT refunded, but only "
+                    f"{original.vat_amount - vat} of its {original.vat_amount} are not refunded yet")
+    if event.data["total"] > sale.total - money_refunded:
+        return (f"{event.data['total']} đồng refunded, but only {sale.total - money_refunded} of the "
+                f"{sale.total} paid are not refunded yet")
+    return ""
 
 
 ROLLUP_FIGURES = ("units", "revenue", "vat", "cost", "costed_revenue", "consignment_revenue", "commission")
@@ -458,9 +405,8 @@ def _add_to(model, key: tuple, figures: tuple, rows: list[dict]) -> None:
     connection.execute(statement, rows)
 
 
-def _note_contact(showroom: Showroom, moments: list[datetime]) -> None:
+def _note_contact(key: ShowroomKey | None, moments: list[datetime]) -> None:
     values = {"last_contact_at": utcnow()}
-    key = db.session.scalar(select(ShowroomKey).where(ShowroomKey.showroom_id == showroom.id))
     if key is None:
         return
     if moments and (key.last_sale_at is None or max(moments) > key.last_sale_at):

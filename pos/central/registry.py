@@ -1,21 +1,25 @@
 """The showrooms central trusts, each with the secret it signs its requests with."""
+import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from pos.audit import record_audit
-from pos.database import atomic
+from pos.database import atomic, dialect_insert
 from pos.errors import Conflict, DomainError, NotFound, ValidationError
 from pos.extensions import db
-from pos.models import Showroom, ShowroomKey, SyncRejection
+from pos.i18n import LOCAL_TZ, to_local
+from pos.models import RefusedRequests, Showroom, ShowroomKey
 from pos.models.base import utcnow
-from pos.sync import signing
+from pos.protocol import signing
 
+log = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
 ROTATION_GRACE = timedelta(hours=24)  # the old secret keeps working while the showroom is reconfigured
+REFUSALS_KEPT = timedelta(days=7)      # per-minute counts of refused requests are pruned after this
 
 
 class Unauthorized(DomainError):
@@ -31,9 +35,15 @@ def clean_code(code: str) -> str:
     return code
 
 
-def add_showroom(code: str, name: str, secret: str | None = None) -> str:
-    """Register a showroom; returns its new secret (shown once)."""
+def add_showroom(code: str, name: str, secret: str | None = None, since: date | None = None) -> str:
+    """Register a showroom; returns its new secret (shown once). Central takes its events from the start of
+    the local day `since` (a showroom that sold before it was paired), by default from the start of today."""
     code, name = clean_code(code), (name or "").strip()
+    today = to_local(utcnow()).date()
+    since = since or today
+    if not date(2000, 1, 1) <= since <= today:
+        raise ValidationError("The first day of sales must be a date from 2000-01-01 to today.",
+                              fields={"since": "out of range"})
     if not name or len(name) > 200:
         raise ValidationError("A showroom needs a name of at most 200 characters.", fields={"name": "required"})
     secret = secret or secrets.token_urlsafe(32)
@@ -48,7 +58,8 @@ def add_showroom(code: str, name: str, secret: str | None = None) -> str:
         if db.session.scalar(select(ShowroomKey).where(ShowroomKey.showroom_id == showroom.id)):
             raise Conflict("Showroom %(code)s is already registered; rotate its secret instead.", code=code,
                            fields={"code": "already registered"})
-        db.session.add(ShowroomKey(showroom_id=showroom.id, secret=secret))
+        events_from = datetime.combine(since, time(0), tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+        db.session.add(ShowroomKey(showroom_id=showroom.id, secret=secret, events_from=events_from))
         record_audit("create", "showroom_key", code, note=f"showroom {code} registered for sync")
     return secret
 
@@ -65,20 +76,41 @@ def rotate_secret(code: str) -> str:
     return key.secret
 
 
-def _log_refusal(code: str, reason: str) -> None:
-    """Logged in English, the reason as a machine gives it; the Unauthorized raised next is for people."""
+def _refusal_reason(problem: str) -> str:
+    """One of a few fixed reasons (the counter's key must not vary with what a forger sends)."""
+    if problem.startswith("timestamp off"):
+        return "stale timestamp"
+    if problem in ("unknown showroom", "missing or malformed timestamp"):
+        return problem
+    return "bad signature"
+
+
+def _count_refusal(code: str, reason: str, known: bool) -> None:
+    """One more refused request in this minute's counter for (claimed code, reason). The code is the one the
+    request claimed, kept only when it is a registered showroom (else ""), so a forger can neither grow the
+    table by inventing codes nor be counted as that showroom: nobody proved to be it."""
+    reason = _refusal_reason(reason)
+    now = utcnow()
+    minute = now.replace(second=0, microsecond=0)
     with atomic():
-        db.session.add(SyncRejection(showroom_code=code[:16], reason=f"unauthorized: {reason}"[:500]))
+        statement = dialect_insert(RefusedRequests.__table__)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["minute", "claimed_code", "reason"],
+            set_={"count": RefusedRequests.__table__.c["count"] + 1}),
+            {"minute": minute, "claimed_code": code[:16] if known else "", "reason": reason, "count": 1})
+        if minute.minute == 0:  # once an hour is often enough to keep the table to a week
+            db.session.execute(delete(RefusedRequests).where(RefusedRequests.minute < now - REFUSALS_KEPT))
+    log.warning("sync: refused a request claiming to be %r: %s", code[:16], reason)
 
 
 def authenticate_showroom() -> Showroom:
-    """The showroom that signed this request, or 401 (logged) for an unknown showroom, a stale
-    timestamp or a bad signature."""
+    """The showroom that signed this request, or 401 (counted, see _count_refusal) for an unknown showroom, a
+    stale timestamp or a bad signature."""
     code = request.headers.get(signing.SHOWROOM_HEADER, "")
     row = db.session.execute(select(Showroom, ShowroomKey).join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
                              .where(Showroom.code == code, ShowroomKey.active.is_(True))).first()
     if row is None:
-        _log_refusal(code, "unknown showroom")
+        _count_refusal(code, "unknown showroom", known=False)
         raise Unauthorized("Request refused: unknown showroom.")
     showroom, key = row
     allowed = [key.secret]
@@ -88,7 +120,7 @@ def authenticate_showroom() -> Showroom:
     problem = signing.verify(allowed, request.method, path, request.headers.get(signing.TIMESTAMP_HEADER, ""),
                              request.get_data(cache=True), request.headers.get(signing.SIGNATURE_HEADER, ""))
     if problem:
-        _log_refusal(code, problem)
+        _count_refusal(code, problem, known=True)
         raise Unauthorized("Request refused: %(reason)s.", reason=problem)
     g.showroom = showroom
     return showroom

@@ -14,5 +14,5 @@ from pos.models.sales import (  # noqa: F401
 from pos.models.labels import LabelScanDaily  # noqa: F401
 from pos.models.central import (  # noqa: F401
     ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, RemoteScanDaily, RemoteShiftClose,
-    SalesRollupDaily, ShowroomDaily, ShowroomKey, SyncRejection,
+    SalesRollupDaily, ShowroomDaily, ShowroomKey, SyncRejection, RefusedRequests,
 )

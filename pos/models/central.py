@@ -5,7 +5,7 @@ lines; the rollup rows are updated in the same transaction (pos.central.ingest),
 disagree with the sales they summarise."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.extensions import db
@@ -25,6 +25,9 @@ class ShowroomKey(db.Model):
     previous_valid_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The earliest moment (UTC) of an event central takes from this showroom: the start of the local day it was
+    # registered, or earlier for a showroom that sold before it was paired. An event dated before is refused.
+    events_from: Mapped[datetime] = mapped_column(default=utcnow)
     last_contact_at: Mapped[datetime | None]
     last_sale_at: Mapped[datetime | None]  # created_at of the newest sale received: the lag is measured from it
 
@@ -32,12 +35,16 @@ class ShowroomKey(db.Model):
 
 
 class RemoteProduct(db.Model):
-    """A product as the showrooms' sales describe it: the reports' product dimension. Filled from sale
-    lines (latest description wins), so a product central's master catalog does not know still counts."""
+    """The reports' product dimension. A product of central's master catalog (`owner` empty) is described
+    by that catalog, never by what a showroom's sale line says; a SKU the catalog does not know is that
+    showroom's own product (`owner` = its code), described by its latest line, and never merged with
+    another showroom's product of the same SKU."""
     __tablename__ = "remote_products"
-    __table_args__ = (CheckConstraint(_in("ocop_group", OCOP_GROUPS), name="ocop_group"),)
+    __table_args__ = (CheckConstraint(_in("ocop_group", OCOP_GROUPS), name="ocop_group"),
+                      UniqueConstraint("owner", "sku"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    sku: Mapped[str] = mapped_column(String(40), unique=True)
+    owner: Mapped[str] = mapped_column(String(16), default="")  # "" = central's catalog, else a showroom code
+    sku: Mapped[str] = mapped_column(String(40))
     gtin: Mapped[str] = mapped_column(String(14), default="")
     name_vi: Mapped[str] = mapped_column(String(200))
     producer: Mapped[str] = mapped_column(String(200), index=True)
@@ -52,6 +59,7 @@ class RemoteSale(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('sale', 'return')", name="kind"),
         Index("ix_remote_sales_showroom_day", "showroom_id", "day"),
+        Index("ix_remote_sales_sale_uuid", "sale_uuid"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -80,6 +88,11 @@ class RemoteSaleLine(db.Model):
     sale_id: Mapped[int] = mapped_column(ForeignKey("remote_sales.id"), index=True)
     line_no: Mapped[int]
     product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"))
+    # What was sold, as the showroom sold it: reports go by product_id (central's catalog), these are the record.
+    sku: Mapped[str] = mapped_column(String(40), default="")
+    name_vi: Mapped[str] = mapped_column(String(200), default="")
+    unit_price: Mapped[int] = mapped_column(BigInteger, default=0)  # VAT included; 0 on a return's line
+    vat_rate: Mapped[int] = mapped_column(default=0)
     stars: Mapped[int] = mapped_column(default=0)  # as sold; 0 = sold without a valid rating
     potential_5_star: Mapped[bool] = mapped_column(default=False)
     quantity: Mapped[int]         # negative for a return
@@ -169,8 +182,21 @@ class RemoteShiftClose(db.Model):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RefusedRequests(db.Model):
+    """Requests refused before anyone could be trusted (unknown showroom, stale timestamp, bad signature),
+    counted per minute, the showroom code they claimed (kept only if it is a registered one: it is a claim,
+    never counted as that showroom's) and reason. Bounded: at most one row per key, pruned after a week, so a
+    flood of forged requests grows a counter, not the table."""
+    __tablename__ = "sync_refused_requests"
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    claimed_code: Mapped[str] = mapped_column(String(16), primary_key=True)  # "" when no registered code
+    reason: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class SyncRejection(db.Model):
-    """Central's log of what it refused: a bad signature, a conflicting uuid, an invalid payload."""
+    """Central's log of the events it refused from an authenticated showroom: a conflicting uuid, an invalid
+    payload, a return beyond its sale."""
     __tablename__ = "sync_rejections"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

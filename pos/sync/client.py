@@ -6,7 +6,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from flask import current_app
 
-from pos.sync import signing
+from pos.protocol import signing
 
 
 class CentralUnavailable(Exception):

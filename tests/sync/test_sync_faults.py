@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from pos.central.registry import rotate_secret
 from pos.checkout.returns import record_return
 from pos.checkout.shifts import close_shift
-from pos.models import OutboxEntry, RemoteSale, RemoteSaleLine, SalesRollupDaily, ShowroomDaily, SyncRejection
-from pos.sync import signing
+from pos.models import (
+    OutboxEntry, RefusedRequests, RemoteSale, RemoteSaleLine, SalesRollupDaily, ShowroomDaily, SyncRejection,
+)
+from pos.protocol import signing
 from pos.sync.client import CentralClient, CentralUnavailable
 from pos.sync.sender import push_all, push_once, sync_status
 from tests.conftest import PASSWORD
@@ -132,7 +134,9 @@ def test_a_body_altered_in_transit_is_refused_and_logged(app, db, users, shop, c
     assert response.status_code == 401 and response.json()["error"] == "unauthorized"
     assert "bad signature" in response.json()["message"]
     assert _central_sales(central) == 0
-    assert central.query(lambda s: s.scalar(select(SyncRejection.reason))) == "unauthorized: bad signature"
+    assert central.query(lambda s: s.execute(select(RefusedRequests.claimed_code, RefusedRequests.reason,
+                                                    RefusedRequests.count)).all()) == [("TH", "bad signature", 1)]
+    assert central.query(lambda s: s.scalar(select(func.count()).select_from(SyncRejection))) == 0
     push_all(central_client)
     assert_books_match(central_client)
 
@@ -158,7 +162,8 @@ def test_a_wrong_secret_or_unknown_showroom_is_refused_and_nothing_is_lost(app, 
         "Yêu cầu bị từ chối: không nhận ra điểm bán.")
     assert _statuses(db) == {"pending": 1} and _central_sales(central) == 0
     assert sync_status().last_error.endswith("Yêu cầu bị từ chối: không nhận ra điểm bán.")
-    assert "unauthorized: unknown showroom" in central.query(lambda s: s.scalars(select(SyncRejection.reason)).all())
+    assert sorted(central.query(lambda s: s.execute(select(RefusedRequests.claimed_code, RefusedRequests.reason)).all())) \
+        == [("", "unknown showroom"), ("TH", "bad signature")]
     push_all(central_client, ignore_backoff=True)
     assert_books_match(central_client)
 

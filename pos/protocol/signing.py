@@ -1,4 +1,4 @@
-"""HMAC-SHA256 request signatures between a showroom and central.
+"""HMAC-SHA256 request signatures between a showroom and central (part of the sync protocol).
 
 The signature covers the method, the path with its query string, a Unix timestamp and the body, so
 a request cannot be replayed later, redirected to another endpoint or altered in transit."""

@@ -41,10 +41,7 @@ def central_app(tmp_path):
         _db.create_all()
         for code in ("HK", "LB", "BV"):
             add_showroom(code, f"Điểm bán {code}", secret="k" * 40, since=TODAY - timedelta(days=800))
-        producers = {}
-        for sku, name, producer, group in PRODUCTS:  # central's master catalog knows the products sold
-            producers.setdefault(producer, make_producer(name=producer))
-            make_product(producers[producer], sku=sku, name_vi=name, ocop_group=group, stars=None)
+        add_catalog_products()
         create_user("boss", PASSWORD, "manager")
         create_user("hk_manager", PASSWORD, "manager")
         _db.session.execute(_db.update(_db.Model.metadata.tables["users"]).where(
@@ -52,6 +49,14 @@ def central_app(tmp_path):
         _db.session.commit()
         yield app
         _db.session.remove()
+
+
+def add_catalog_products():
+    """Central's master catalog knows the products the showrooms sell (reports describe them by it)."""
+    producers = {}
+    for sku, name, producer, group in PRODUCTS:
+        producers.setdefault(producer, make_producer(name=producer))
+        make_product(producers[producer], sku=sku, name_vi=name, ocop_group=group, stars=None)
 
 
 def _sale(code, day, lines, minute=600):

@@ -22,7 +22,7 @@ from pos.database import atomic
 from pos.extensions import db as _db
 from pos.models import AuditEntry, OcopRating, Producer, Product, RemoteProduct, SyncRejection, User
 from tests.conftest import PASSWORD, login, make_app, make_product
-from tests.test_central_reports import TODAY, _ingest, _sale
+from tests.test_central_reports import TODAY, _ingest, _sale, add_catalog_products
 
 OTHER = "HKQZ9"  # long enough never to turn up by chance in a token
 SHARED_SKU = "CSQA-100"
@@ -53,6 +53,7 @@ def central(tmp_path):
         for username, _, code in staff:
             _db.session.execute(update(User).where(User.username == username).values(showroom_code=code))
         _db.session.commit()
+        add_catalog_products()  # CSQA-100 is central's, so both showrooms' sales of it count under one product
         th_sale = _sale("TH", TODAY, [(0, 1, 35_000, 4, 5_000, False), (1, 1, 15_000, 3, None, True)])
         hk_sale = _sale(OTHER, TODAY, [(0, 2, 35_000, 4, 5_000, False), (1, 3, 123_457, 3, None, True)])
         hk_sale["lines"][1].update(sku="MGHK-7", name_vi="Mứt gừng Hoàn Kiếm", producer="HTX Gừng Kim Sơn")

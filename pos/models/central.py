@@ -91,7 +91,7 @@ class RemoteSaleLine(db.Model):
     # What was sold, as the showroom sold it: reports go by product_id (central's catalog), these are the record.
     sku: Mapped[str] = mapped_column(String(40), default="")
     name_vi: Mapped[str] = mapped_column(String(200), default="")
-    unit_price: Mapped[int] = mapped_column(BigInteger, default=0)  # VAT included; 0 on a return's line
+    unit_price: Mapped[Money] = mapped_column(default=0)  # VAT included; 0 on a return's line
     vat_rate: Mapped[int] = mapped_column(default=0)
     stars: Mapped[int] = mapped_column(default=0)  # as sold; 0 = sold without a valid rating
     potential_5_star: Mapped[bool] = mapped_column(default=False)

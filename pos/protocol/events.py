@@ -13,17 +13,21 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from pos import limits
+from pos.limits import unstorable
 from pos.models.catalog import OCOP_GROUPS, VAT_RATES
 from pos.models.sales import PAYMENT_METHODS
 
+# The bounds are the showroom's own (pos.limits), so central never refuses what a showroom accepted.
 VERSION = 1
 MAX_BATCH = 500          # events per POST /api/v1/sync/sales
 MAX_SCAN_ROWS = 20_000   # day × product rows per POST /api/v1/sync/scans
-MAX_MONEY = 10**12       # no single sale is a thousand billion đồng
-MAX_QUANTITY = 100_000
-MAX_LINES = 1000
-MAX_PAYMENTS = 20
+MAX_MONEY = limits.MONEY_MAX
+MAX_QUANTITY = limits.QUANTITY_MAX
+MAX_LINES = limits.SALE_LINES_MAX
+MAX_PAYMENTS = limits.SALE_PAYMENTS_MAX
 MAX_SCANS = 10_000_000
+MAX_ID = 2**63 - 1
 MAX_FUTURE = timedelta(days=1)   # how far after central's clock an event may be dated
 EARLIEST = datetime(2000, 1, 1)
 
@@ -87,19 +91,6 @@ class Shape:
 
 # --- one check per field type ---------------------------------------------------------------------
 
-def _storable(value: str) -> bool:
-    """Text every database we run on can keep: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
-    if "\x00" in value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _compile(f: Field):
     if f.type == "integer":
         lo, hi = f.minimum, f.maximum
@@ -112,7 +103,7 @@ def _compile(f: Field):
         lo, hi = f.minimum, f.maximum
 
         def check(value):
-            if type(value) is str and lo <= len(value) <= hi and _storable(value) and (lo == 0 or value.strip()):
+            if type(value) is str and lo <= len(value) <= hi and not unstorable(value) and (lo == 0 or value.strip()):
                 return value
             raise _Bad(f"must be text of {lo} to {hi} characters, without NUL or lone surrogates")
     elif f.type == "boolean":
@@ -206,8 +197,8 @@ def _shape(name: str, doc: str, *fields: Field) -> Shape:
     return shape
 
 
-def _money(name, doc, *, minimum=0, **options) -> Field:
-    return Field(name, "integer", doc, minimum=minimum, maximum=MAX_MONEY, **options)
+def _money(name, doc, maximum, *, minimum=0, **options) -> Field:
+    return Field(name, "integer", doc, minimum=minimum, maximum=maximum, **options)
 
 
 def _text(name, doc, maximum, *, minimum=1, **options) -> Field:
@@ -230,48 +221,51 @@ def _header(kind: str) -> tuple[Field, ...]:
 SALE_LINE = _shape(
     "sale line", "one line of a sale, as sold",
     Field("line_no", "integer", "1, 2, …: unique within the sale; a return names it", minimum=1, maximum=MAX_LINES),
-    _text("sku", "the product's SKU: central's catalog product of that SKU, else the showroom's own product", 40),
-    _text("gtin", "the GTIN-14, or empty", 14, required=False),
-    _text("name_vi", "the product's name as sold (kept on central's line; reports use central's catalog name)", 200),
-    _text("producer", "the producer's name as the showroom knows it", 200),
-    _text("producer_tax_code", "the producer's tax code, or empty", 20, required=False),
+    _text("sku", "the product's SKU: central's catalog product of that SKU, else the showroom's own product",
+          limits.SKU_MAX),
+    _text("gtin", "the GTIN-14, or empty", limits.GTIN_MAX, required=False),
+    _text("name_vi", "the product's name as sold (kept on central's line; reports use central's catalog name)",
+          limits.NAME_MAX),
+    _text("producer", "the producer's name as the showroom knows it", limits.NAME_MAX),
+    _text("producer_tax_code", "the producer's tax code, or empty", limits.TAX_CODE_MAX, required=False),
     Field("ocop_group", "choice", "the OCOP group as the showroom knows it", choices=OCOP_GROUPS),
     Field("stars", "choice", "the rating at sale time; null if sold unrated under a manager's override",
           choices=(3, 4, 5), nullable=True),
     Field("potential_5_star", "boolean", "a 4★ product with 5★ potential", required=False, default=False),
     Field("quantity", "integer", "units sold", minimum=1, maximum=MAX_QUANTITY),
-    _money("unit_price", "the price per unit as sold, VAT included"),
+    _money("unit_price", "the price per unit as sold, VAT included", limits.UNIT_PRICE_MAX),
     _money("discount", "line and spread order discount: amount = quantity × unit_price − discount",
-           required=False, default=0),
-    _money("amount", "what the line was paid, VAT included"),
+           limits.LINE_TOTAL_MAX, required=False, default=0),
+    _money("amount", "what the line was paid, VAT included", limits.LINE_TOTAL_MAX),
     Field("vat_rate", "choice", "the VAT rate as sold, percent", choices=VAT_RATES),
-    _money("vat_amount", "the VAT inside amount; at most amount"),
-    _money("unit_cost", "the weighted-average cost at sale time; null when unknown", required=False, nullable=True),
+    _money("vat_amount", "the VAT inside amount; at most amount", limits.LINE_TOTAL_MAX),
+    _money("unit_cost", "the weighted-average cost at sale time; null when unknown", MAX_MONEY, required=False,
+           nullable=True),
     Field("consignment", "boolean", "sold from a consigned lot", required=False, default=False),
     _money("commission", "the showroom's commission on the consigned part of amount; at most amount",
-           required=False, default=0),
+           limits.LINE_TOTAL_MAX, required=False, default=0),
 )
 
 PAYMENT = _shape(
     "payment", "one payment of a sale",
     Field("method", "choice", "how it was paid", choices=PAYMENT_METHODS),
-    _money("amount", "what this payment covers", minimum=1),
-    _money("tendered", "cash handed over", required=False, nullable=True),
-    _money("change", "cash handed back", required=False, nullable=True),
-    _text("reference", "the card slip or transfer reference", 100, required=False),
+    _money("amount", "what this payment covers", limits.PAYMENT_MAX, minimum=1),
+    _money("tendered", "cash handed over", limits.PAYMENT_MAX, required=False, nullable=True),
+    _money("change", "cash handed back", limits.PAYMENT_MAX, required=False, nullable=True),
+    _text("reference", "the card slip or transfer reference", limits.PAYMENT_REFERENCE_MAX, required=False),
 )
 
 SALE = _shape(
     "sale", "a sale made at the till",
     *_header("sale"),
-    _text("number", "the receipt number, e.g. TH-20261123-0042", 32),
+    _text("number", "the receipt number, e.g. TH-20261123-0042", limits.DOCUMENT_NUMBER_MAX),
     Field("created_at", "time", "when the sale was made (UTC)"),
-    _text("cashier", "the cashier's user name", 64, required=False),
-    Field("shift_id", "integer", "the showroom's shift", minimum=0, maximum=2**63 - 1, required=False,
+    _text("cashier", "the cashier's user name", limits.USERNAME_MAX, required=False),
+    Field("shift_id", "integer", "the showroom's shift", minimum=0, maximum=MAX_ID, required=False,
           nullable=True),
-    _money("total", "the sum of the lines' amount"),
-    _money("vat_total", "the sum of the lines' vat_amount"),
-    _money("discount_total", "all discounts given", required=False, default=0),
+    _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
+    _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
+    _money("discount_total", "all discounts given", limits.SALE_TOTAL_MAX, required=False, default=0),
     Field("lines", "list", "what was sold", minimum=1, maximum=MAX_LINES, items=SALE_LINE),
     Field("payments", "list", "how it was paid; they cover total", minimum=0, maximum=MAX_PAYMENTS, items=PAYMENT),
 )
@@ -279,50 +273,50 @@ SALE = _shape(
 RETURN_LINE = _shape(
     "return line", "units of one sale line brought back",
     Field("line_no", "integer", "the original sale's line", minimum=1, maximum=MAX_LINES),
-    _text("sku", "the sale line's SKU (for people; central goes by line_no)", 40, required=False),
+    _text("sku", "the sale line's SKU (for people; central goes by line_no)", limits.SKU_MAX, required=False),
     Field("quantity", "integer", "units returned", minimum=1, maximum=MAX_QUANTITY),
-    _money("amount", "money refunded for them, VAT included"),
-    _money("vat_amount", "the VAT inside amount; at most amount"),
+    _money("amount", "money refunded for them, VAT included", limits.LINE_TOTAL_MAX),
+    _money("vat_amount", "the VAT inside amount; at most amount", limits.LINE_TOTAL_MAX),
 )
 
 RETURN = _shape(
     "return", "goods brought back against a sale, and the money refunded",
     *_header("return"),
     Field("sale_uuid", "uuid", "the uuid of the sale this refunds"),
-    _text("sale_number", "that sale's receipt number", 32, required=False),
-    _text("number", "the return's number, e.g. TH-R-000003", 32),
+    _text("sale_number", "that sale's receipt number", limits.DOCUMENT_NUMBER_MAX, required=False),
+    _text("number", "the return's number, e.g. TH-R-000003", limits.DOCUMENT_NUMBER_MAX),
     Field("created_at", "time", "when the return was made (UTC): central counts it on this day"),
-    _text("reason", "why the goods came back", 300, required=False),
-    _text("approved_by", "the approving manager's user name", 64, required=False),
+    _text("reason", "why the goods came back", limits.REASON_MAX, required=False),
+    _text("approved_by", "the approving manager's user name", limits.USERNAME_MAX, required=False),
     Field("refund_method", "choice", "how the money went back", choices=PAYMENT_METHODS, required=False,
           default="cash"),
-    _money("total", "the sum of the lines' amount"),
-    _money("vat_total", "the sum of the lines' vat_amount"),
+    _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
+    _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
     Field("lines", "list", "what came back", minimum=1, maximum=MAX_LINES, items=RETURN_LINE),
 )
 
 SHIFT_CLOSE = _shape(
     "shift_close", "a till shift closed with its Z report",
     *_header("shift_close"),
-    Field("shift_id", "integer", "the showroom's shift", minimum=0, maximum=2**63 - 1),
+    Field("shift_id", "integer", "the showroom's shift", minimum=0, maximum=MAX_ID),
     Field("opened_at", "time", "when the shift was opened (UTC)"),
     Field("closed_at", "time", "when it was closed (UTC)"),
-    _text("cashier", "who closed it", 64, required=False),
+    _text("cashier", "who closed it", limits.USERNAME_MAX, required=False),
     Field("sales_count", "integer", "sales in the shift", minimum=0, maximum=MAX_MONEY),
-    _money("sales_total", "their total"),
-    _money("refunds_total", "money refunded in the shift"),
-    _money("expected_cash", "cash the drawer should hold", minimum=-MAX_MONEY),
-    _money("counted_cash", "cash counted at the close"),
-    _money("difference", "counted_cash − expected_cash", minimum=-MAX_MONEY),
+    _money("sales_total", "their total", MAX_MONEY),
+    _money("refunds_total", "money refunded in the shift", MAX_MONEY),
+    _money("expected_cash", "cash the drawer should hold", MAX_MONEY, minimum=-MAX_MONEY),
+    _money("counted_cash", "cash counted at the close", MAX_MONEY),
+    _money("difference", "counted_cash − expected_cash", MAX_MONEY, minimum=-MAX_MONEY),
 )
 
 SCAN_PRODUCT = _shape(
     "scan count", "one product's label scans on one day",
-    _text("sku", "the product's SKU", 40),
-    _text("gtin", "its GTIN-14, or empty", 14, required=False),
-    _text("name_vi", "its name at the showroom", 200, required=False),
-    _text("producer", "its producer at the showroom", 200, required=False),
-    _text("producer_tax_code", "the producer's tax code, or empty", 20, required=False),
+    _text("sku", "the product's SKU", limits.SKU_MAX),
+    _text("gtin", "its GTIN-14, or empty", limits.GTIN_MAX, required=False),
+    _text("name_vi", "its name at the showroom", limits.NAME_MAX, required=False),
+    _text("producer", "its producer at the showroom", limits.NAME_MAX, required=False),
+    _text("producer_tax_code", "the producer's tax code, or empty", limits.TAX_CODE_MAX, required=False),
     Field("ocop_group", "choice", "its OCOP group at the showroom", choices=OCOP_GROUPS),
     Field("scans", "integer", "the running total of the day", minimum=0, maximum=MAX_SCANS),
 )

@@ -4,7 +4,7 @@ import requests
 from sqlalchemy import func, select
 
 from pos.models import RemoteSale
-from pos.sync import signing
+from pos.protocol import signing
 from tests.sync.conftest import SECRET
 from tests.test_odd_bodies import DEEP
 

@@ -4,8 +4,8 @@ refused requests counted per minute; a showroom's events dated from its registra
 Existing remote products stay shared (owner ''); existing lines take their product's SKU and name; showrooms
 registered before keep taking events of any date (events_from 2000-01-01).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 16:19:19.654098
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
@@ -37,7 +37,8 @@ def upgrade():
     with op.batch_alter_table('remote_sale_lines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sku', sa.String(length=40), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('name_vi', sa.String(length=200), nullable=False, server_default=''))
-        batch_op.add_column(sa.Column('unit_price', sa.BigInteger(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('unit_price', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False,
+                                      server_default='0'))
         batch_op.add_column(sa.Column('vat_rate', sa.Integer(), nullable=False, server_default='0'))
 
     with op.batch_alter_table('remote_sales', schema=None) as batch_op:

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -68,6 +68,23 @@ def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
     return events
 
 
+def add_to_master_catalog(events: list[dict]) -> None:
+    """Central's master catalog knows what the showroom sells, as in production: the ingest looks each SKU up."""
+    from pos.catalog.service import save_producer, save_product
+
+    producers, products = {}, {}
+    for event in events:
+        for line in event["lines"]:
+            products.setdefault(line["sku"], line)
+    for sku, line in products.items():
+        if line["producer"] not in producers:
+            producers[line["producer"]] = save_producer(
+                {"name": line["producer"], "type": "cooperative", "tax_code": "0101234567", "province": "Hà Nội"})
+        save_product({"sku": sku, "gtin": "", "name_vi": line["name_vi"], "ocop_group": line["ocop_group"],
+                      "unit": "hộp", "price": line["unit_price"], "vat_rate": line["vat_rate"],
+                      "producer_id": producers[line["producer"]].id})
+
+
 def bench_ingest(sales: int) -> dict:
     name, url = fresh_database()
     try:
@@ -83,7 +100,8 @@ def bench_ingest(sales: int) -> dict:
         events = make_events(sales)
         with app.app_context():
             db.create_all()
-            add_showroom("TH", "Bench", secret=SECRET)
+            add_showroom("TH", "Bench", secret=SECRET, since=date(2025, 12, 31))  # the events start 2026-01-01
+            add_to_master_catalog(events)
             showroom = db.session.scalar(select(Showroom).where(Showroom.code == "TH"))
             started = time.perf_counter()
             for start in range(0, len(events), MAX_BATCH):
@@ -101,7 +119,7 @@ def bench_ingest(sales: int) -> dict:
             conn.execute("ALTER TABLE raw_lines ADD FOREIGN KEY (sale_id) REFERENCES raw_sales (id),"
                          " ADD FOREIGN KEY (product_id) REFERENCES remote_products (id)")
             conn.commit()
-            product_ids = dict(conn.execute("SELECT sku, id FROM remote_products").fetchall())
+            product_ids = dict(conn.execute("SELECT sku, id FROM remote_products WHERE owner = ''").fetchall())
             now = datetime.now(timezone.utc).replace(tzinfo=None)
             started = time.perf_counter()
             for start in range(0, len(events), MAX_BATCH):
@@ -120,11 +138,12 @@ def bench_ingest(sales: int) -> dict:
                         if not cur.nextset():
                             break
                     cur.executemany(
-                        "INSERT INTO raw_lines (sale_id, line_no, product_id, stars, potential_5_star, quantity, amount,"
-                        " vat_amount, cost, commission, consignment) VALUES (%s,%s,%s,%s,false,%s,%s,%s,%s,0,false)",
-                        [(sale_id, l["line_no"], product_ids[l["sku"]], l["stars"], l["quantity"], l["amount"],
-                          l["vat_amount"], l["unit_cost"] * l["quantity"]) for sale_id, e in zip(ids, batch)
-                         for l in e["lines"]])
+                        "INSERT INTO raw_lines (sale_id, line_no, product_id, sku, name_vi, unit_price, vat_rate, stars,"
+                        " potential_5_star, quantity, amount, vat_amount, cost, commission, consignment)"
+                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,false,%s,%s,%s,%s,0,false)",
+                        [(sale_id, l["line_no"], product_ids[l["sku"]], l["sku"], l["name_vi"], l["unit_price"],
+                          l["vat_rate"], l["stars"], l["quantity"], l["amount"], l["vat_amount"],
+                          l["unit_cost"] * l["quantity"]) for sale_id, e in zip(ids, batch) for l in e["lines"]])
                 conn.commit()
             raw_s = time.perf_counter() - started
         lines = sales * 5

@@ -80,6 +80,17 @@ def _sync_paths() -> dict:
             "security": _SIGNED, "parameters": [day],
             "responses": _responses("200", {"type": "object", "required": ["day", "showroom", "sales_count"]},
                                     "422")}},
+        "/api/v1/sync/events": {"get": {
+            "summary": "The signing showroom's own sales and returns as central received them, a page at a time "
+                       "(a restored showroom takes back what its backup lacks)",
+            "security": _SIGNED,
+            "parameters": [{"name": "since", "in": "query", "required": False,
+                            "schema": {"type": "string", "pattern": "Z$"}},
+                           {"name": "after", "in": "query", "required": False,
+                            "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
+            "responses": _responses("200", {"type": "object", "required": ["events", "next", "missing"], "properties": {
+                "events": {"type": "array", "items": event}, "next": {"type": "string", "nullable": True},
+                "missing": {"type": "integer"}}}, "422")}},
         "/api/v1/sync/catalog": {"get": {
             "summary": "The master catalog's producers, products and ratings changed since a cursor",
             "security": _SIGNED,

@@ -16,10 +16,12 @@ import pytest
 from sqlalchemy import func, select
 
 from pos.auth.scope import EVERYTHING
+from pos.auth.service import create_user
 from pos.central import reports
 from pos.central.ingest import ingest_batch
 from pos.central.registry import add_showroom
 from pos.extensions import db as _db
+from pos.i18n import to_local
 from pos.models import (
     RefusedRequests,
     RemoteProduct,
@@ -31,7 +33,7 @@ from pos.models import (
 )
 from pos.models.base import utcnow
 from pos.protocol import events, signing
-from tests.conftest import _pg_reachable, fresh_pg_database, make_app, make_producer, make_product
+from tests.conftest import PASSWORD, _pg_reachable, fresh_pg_database, login, make_app, make_producer, make_product
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "k" * 40
@@ -52,7 +54,7 @@ def central(request, tmp_path):
         with app.app_context():
             _db.create_all()
             for code in ("HK", "LB"):
-                add_showroom(code, f"Điểm bán {code}", secret=SECRET, since=utcnow().date() - timedelta(days=30))
+                add_showroom(code, f"Điểm bán {code}", secret=SECRET, since=to_local(utcnow()).date() - timedelta(days=30))
             make_product(make_producer(name="HTX Chè Sen Quảng An"), sku="CSQA-100", name_vi="Chè Sen Quảng An",
                          ocop_group="drinks", stars=None)
             _db.session.commit()
@@ -171,7 +173,7 @@ def test_a_return_takes_back_no_more_units_money_or_vat_than_its_sale_has_left(c
 
 def test_an_event_dated_after_tomorrow_or_before_registration_is_refused_with_the_reason(central):
     future = (utcnow() + timedelta(days=1, hours=1)).replace(microsecond=0).isoformat() + "Z"
-    answers = _ingest("HK", [_sale("HK", created_at=future), _sale("HK", created_at=_moment(days_ago=31)),
+    answers = _ingest("HK", [_sale("HK", created_at=future), _sale("HK", created_at=_moment(days_ago=32)),
                              _sale("HK", created_at=_moment(days_ago=29))])
     assert [a["status"] for a in answers] == ["rejected", "rejected", "accepted"]
     assert "more than a day after central's clock" in answers[0]["reason"]
@@ -202,6 +204,11 @@ def test_forged_requests_are_counted_per_minute_and_never_blamed_on_the_showroom
     assert _db.session.scalar(select(func.count()).select_from(SyncRejection)) == 0
     from pos.central.status import showroom_status
     assert {s.code: s.rejections for s in showroom_status(EVERYTHING)} == {"HK": 0, "LB": 0}
+    create_user("boss", PASSWORD, "manager")
+    boss = central.test_client()
+    login(boss, "boss")
+    page = boss.get("/central/showrooms").get_data(as_text=True)
+    assert 'id="refused-requests"' in page and "<td>bad signature</td><td class=\"num\">100</td>" in page
 
 
 def test_old_counts_of_forged_requests_are_pruned(central, monkeypatch):
@@ -266,3 +273,22 @@ def test_central_openapi_document_has_the_sync_endpoints_with_the_protocols_fiel
 def test_the_protocol_refuses_each_bad_field_by_name(bad, problem):
     with pytest.raises(events.Invalid, match=re.escape(problem)):
         events.parse_event(_sale("HK") | bad, "HK")
+
+
+def test_a_large_batch_adds_the_same_figures_to_every_rollup_as_its_lines(central):
+    """Over 50 rollup rows PostgreSQL takes them in one statement (three tables at once): each rollup must
+    still equal the sum of the stored lines, per day and product."""
+    batch = []
+    for n in range(120):
+        sale = _sale("HK", sku=f"LOCAL-{n % 60}", name=f"Sản phẩm {n % 60}", quantity=1 + n % 3,
+                     price=1_000 * (1 + n % 7), created_at=_moment(days_ago=n % 3))
+        batch.append(sale)
+    assert {a["status"] for a in _ingest("HK", batch)} == {"accepted"}
+    _ingest("HK", batch[:70] + [_sale("HK", sku="LOCAL-1", name="Sản phẩm 1", created_at=_moment(days_ago=1))])
+    from pos.models import ProductDaily, ProductMonthly, SalesRollupDaily
+    lines = dict(_db.session.execute(select(RemoteSaleLine.product_id, func.sum(RemoteSaleLine.amount))
+                                     .group_by(RemoteSaleLine.product_id)).all())
+    for model in (SalesRollupDaily, ProductDaily, ProductMonthly):
+        assert dict(_db.session.execute(select(model.product_id, func.sum(model.revenue))
+                                        .group_by(model.product_id)).all()) == lines, model.__name__
+    assert len(lines) == 60

@@ -11,7 +11,6 @@ rollups reports read. Each event gets its own answer:
 What a sale line says about its product is kept on the line as sold (name, price, stars, VAT); it never
 changes central's catalog, nor another showroom's product (see RemoteProduct).
 Writes use Core statements in bulk: a batch of 500 sales is a handful of round trips, not thousands."""
-import json
 import logging
 from collections import defaultdict
 from datetime import date, datetime
@@ -358,25 +357,63 @@ DAILY_FIGURES = ("sales_count", "sales_total", "returns_count", "returns_total",
 
 
 def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
-    _add_to(SalesRollupDaily, ("day", "showroom_id", "product_id", "stars", "potential_5_star"), ROLLUP_FIGURES, [
-        {"day": day, "showroom_id": showroom.id, "product_id": product_id, "stars": stars,
-         "potential_5_star": potential, **dict(zip(ROLLUP_FIGURES, figures))}
-        for (day, product_id, stars, potential), figures in rollup.items()])
-    # A batch comes from one showroom, so the same keys without the showroom feed the all-showroom rollups.
-    _add_to(ProductDaily, ("day", "product_id", "stars", "potential_5_star"), ROLLUP_FIGURES, [
-        {"day": day, "product_id": product_id, "stars": stars, "potential_5_star": potential,
-         **dict(zip(ROLLUP_FIGURES, figures))} for (day, product_id, stars, potential), figures in rollup.items()])
-    monthly = defaultdict(lambda: [0] * len(ROLLUP_FIGURES))
-    for (day, product_id, stars, potential), figures in rollup.items():
-        totals = monthly[(day.replace(day=1), product_id, stars, potential)]
-        for i, value in enumerate(figures):
-            totals[i] += value
-    _add_to(ProductMonthly, ("month", "product_id", "stars", "potential_5_star"), ROLLUP_FIGURES, [
-        {"month": month, "product_id": product_id, "stars": stars, "potential_5_star": potential,
-         **dict(zip(ROLLUP_FIGURES, figures))} for (month, product_id, stars, potential), figures in monthly.items()])
+    rows = [{"day": day, "showroom_id": showroom.id, "product_id": product_id, "stars": stars,
+             "potential_5_star": potential, **dict(zip(ROLLUP_FIGURES, figures))}
+            for (day, product_id, stars, potential), figures in rollup.items()]
+    if rows and len(rows) > 50 and db.session.connection().dialect.name == "postgresql":
+        _add_to_product_rollups_at_once(rows)
+    else:
+        _add_to(SalesRollupDaily, ROLLUP_KEY, ROLLUP_FIGURES, rows)
+        # A batch comes from one showroom, so the same keys without the showroom feed the all-showroom rollups.
+        _add_to(ProductDaily, ROLLUP_KEY[:1] + ROLLUP_KEY[2:], ROLLUP_FIGURES,
+                [{k: v for k, v in row.items() if k != "showroom_id"} for row in rows])
+        monthly = defaultdict(lambda: [0] * len(ROLLUP_FIGURES))
+        for (day, product_id, stars, potential), figures in rollup.items():
+            totals = monthly[(day.replace(day=1), product_id, stars, potential)]
+            for i, value in enumerate(figures):
+                totals[i] += value
+        _add_to(ProductMonthly, ("month", "product_id", "stars", "potential_5_star"), ROLLUP_FIGURES, [
+            {"month": month, "product_id": product_id, "stars": stars, "potential_5_star": potential,
+             **dict(zip(ROLLUP_FIGURES, figures))}
+            for (month, product_id, stars, potential), figures in monthly.items()])
     _add_to(ShowroomDaily, ("day", "showroom_id"), DAILY_FIGURES,
             [{"day": day, "showroom_id": showroom.id, **dict(zip(DAILY_FIGURES, figures))}
              for day, figures in daily.items()])
+
+
+ROLLUP_KEY = ("day", "showroom_id", "product_id", "stars", "potential_5_star")
+
+
+def _add_to_product_rollups_at_once(rows: list[dict]) -> None:
+    """PostgreSQL: the batch's per-day figures go in once (COPY into a scratch table), and ONE statement adds
+    them to the showroom's daily rollup, to the all-showroom daily rollup and, summed per month, to the monthly
+    one; a third of the round trips and copies of doing each table on its own."""
+    connection = db.session.connection()
+    connection.execute(text("CREATE TEMP TABLE IF NOT EXISTS sales_rollup_daily_delta "
+                            "(LIKE sales_rollup_daily) ON COMMIT DELETE ROWS"))
+    columns = list(rows[0])
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY sales_rollup_daily_delta ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
+
+    def upsert(table: str, key: tuple, select_sql: str) -> str:
+        return (f"INSERT INTO {table} ({', '.join(key + ROLLUP_FIGURES)}) {select_sql} "
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+                + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in ROLLUP_FIGURES))
+
+    figures, sums = ", ".join(ROLLUP_FIGURES), ", ".join(f"sum({c})" for c in ROLLUP_FIGURES)
+    product_key = ("day", "product_id", "stars", "potential_5_star")
+    month_key = ("month", "product_id", "stars", "potential_5_star")
+    connection.execute(text(
+        "WITH by_showroom AS (" + upsert("sales_rollup_daily", ROLLUP_KEY,
+                                         f"SELECT {', '.join(ROLLUP_KEY)}, {figures} FROM sales_rollup_daily_delta")
+        + "), by_product AS (" + upsert("product_daily", product_key,
+                                       f"SELECT {', '.join(product_key)}, {figures} FROM sales_rollup_daily_delta")
+        + ") " + upsert("product_monthly", month_key,
+                        f"SELECT date_trunc('month', day)::date, product_id, stars, potential_5_star, {sums} "
+                        "FROM sales_rollup_daily_delta GROUP BY 1, 2, 3, 4")))
+    connection.execute(text("DELETE FROM sales_rollup_daily_delta"))  # a later batch in this transaction starts empty
 
 
 def _add_to(model, key: tuple, figures: tuple, rows: list[dict]) -> None:

@@ -1,13 +1,13 @@
 """What central knows of each showroom's sync: last contact, lag, today's sales."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pos.auth.scope import Scope
 from pos.extensions import db
 from pos.i18n import LOCAL_TZ
-from pos.models import Showroom, ShowroomDaily, ShowroomKey, SyncRejection
+from pos.models import RefusedRequests, Showroom, ShowroomDaily, ShowroomKey, SyncRejection
 from pos.models.base import utcnow
 
 
@@ -21,7 +21,7 @@ class ShowroomSync:
     silent_seconds: int | None  # since the last contact: a showroom that is offline shows it here
     sales_today: int
     total_today: int
-    rejections: int
+    rejections: int  # events it sent that central refused (requests nobody proved to be it are not counted)
 
 
 def showroom_status(scope: Scope) -> list[ShowroomSync]:
@@ -44,3 +44,23 @@ def showroom_status(scope: Scope) -> list[ShowroomSync]:
         silent_seconds=int((now - key.last_contact_at).total_seconds()) if key.last_contact_at else None,
         sales_today=daily.sales_count if daily else 0, total_today=daily.sales_total if daily else 0,
         rejections=rejected.get(showroom.code, 0)) for showroom, key, daily in rows]
+
+
+@dataclass
+class RefusedCount:
+    claimed_code: str  # "" when the request named no registered showroom
+    reason: str
+    count: int
+
+
+def refused_requests(scope: Scope, hours: int = 24) -> list[RefusedCount]:
+    """Requests refused before anyone was authenticated, over the last `hours`, per claimed code and reason. A
+    claim proves nothing, so a showroom's own manager does not see the claims made in its name."""
+    if not scope.everything:
+        return []
+    since = utcnow() - timedelta(hours=hours)
+    rows = db.session.execute(
+        select(RefusedRequests.claimed_code, RefusedRequests.reason, func.sum(RefusedRequests.count))
+        .where(RefusedRequests.minute >= since).group_by(RefusedRequests.claimed_code, RefusedRequests.reason)
+        .order_by(func.sum(RefusedRequests.count).desc())).all()
+    return [RefusedCount(code, reason, int(count)) for code, reason, count in rows]

@@ -9,14 +9,15 @@ from pos.central import bp
 from pos.central import reports
 from pos.central.charts import bar_chart
 from pos.exports import export
-from pos.central.status import showroom_status
+from pos.central.status import refused_requests, showroom_status
 
 @bp.get("/central/showrooms")
 @role_required("manager")
 @applies_scope
 def showrooms():
     """Per showroom: last contact, lag, sales received today."""
-    return render_template("central/showrooms.html", rows=showroom_status(current_scope()))
+    return render_template("central/showrooms.html", rows=showroom_status(current_scope()),
+                           refused=refused_requests(current_scope()))
 
 
 def _filter() -> reports.ReportFilter:

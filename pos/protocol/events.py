@@ -78,12 +78,13 @@ class Field:
         return ", ".join(w for w in words if w)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Shape:
     name: str
     doc: str
     fields: tuple[Field, ...]
-    checks: list = field(default_factory=list, compare=False, repr=False)
+    checks: list = field(default_factory=list, compare=False, repr=False)  # clean(): one check per field
+    fast: object = field(default=None, compare=False, repr=False)          # _fast_path(): None or the values
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -191,9 +192,71 @@ def clean(shape: Shape, obj, where: str = "") -> dict:
     return out
 
 
+def check(shape: Shape, obj) -> dict:
+    """clean(shape, obj), the quick way when nothing is wrong or left out (the ingest's usual case)."""
+    values = shape.fast(obj)
+    return clean(shape, obj) if values is None else values
+
+
+def _fast_path(shape: Shape):
+    """A function of straight-line code checking every field of the shape at once, without a call per field:
+    the values when every field is present and good, else None, and then clean() finds out what is missing
+    or wrong and words the reason. Written as source and compiled once per shape: this is the ingest's hot
+    path (every line of 10,000 sales), where a generic loop over the fields costs a third of the ingest."""
+    namespace = {"unstorable": unstorable, "uuid_match": UUID_RE.match, "parse_time": _time_or_none}
+    body = ["def fast(obj):", "    if type(obj) is not dict:", "        return None", "    get = obj.get"]
+    for i, f in enumerate(shape.fields):
+        v = f"v{i}"
+        body.append(f"    {v} = get({f.name!r})")
+        if f.type == "integer":
+            good = f"type({v}) is int and {f.minimum} <= {v} <= {f.maximum}"
+        elif f.type == "text":
+            good = (f"type({v}) is str and {f.minimum} <= len({v}) <= {f.maximum} and "
+                    f"({v}.isascii() and '\\x00' not in {v} or not unstorable({v}))"
+                    + (f" and not {v}.isspace()" if f.minimum else ""))
+        elif f.type == "boolean":
+            good = f"type({v}) is bool"
+        elif f.type == "choice":
+            namespace[f"allowed{i}"] = frozenset(f.choices)
+            good = f"type({v}) is {type(f.choices[0]).__name__} and {v} in allowed{i}"
+        elif f.type == "uuid":
+            good = f"type({v}) is str and uuid_match({v})"
+        elif f.type == "time":
+            body.append(f"    {v} = parse_time({v})")
+            good = f"{v} is not None"
+        elif f.type == "list":
+            namespace[f"item{i}"] = f.items.fast
+            body += [f"    if type({v}) is not list or not {f.minimum} <= len({v}) <= {f.maximum}:",
+                     "        return None",
+                     f"    {v} = [item{i}(x) for x in {v}]"]
+            good = f"None not in {v}"
+        else:
+            return lambda obj: None  # (a day: scans only, not hot)
+        if f.nullable and f.type != "time":
+            good = f"{v} is None or {good}"
+        if not f.required and not f.nullable and f.type not in ("time", "list"):
+            namespace[f"default{i}"] = f.default  # left out (or null): the default, as clean() does
+            body += [f"    if {v} is None:", f"        {v} = default{i}", f"    elif not ({good}):", "        return None"]
+        else:
+            body += [f"    if not ({good}):", "        return None"]
+        if f.type == "uuid":
+            body.append(f"    {v} = {v}.lower()")
+    body.append("    return {" + ", ".join(f"{f.name!r}: v{i}" for i, f in enumerate(shape.fields)) + "}")
+    exec(compile("\n".join(body), f"<fast path of {shape.name}>", "exec"), namespace)  # noqa: S102 - our own source
+    return namespace["fast"]
+
+
+def _time_or_none(value):
+    try:
+        return parse_time(value)
+    except _Bad:
+        return None
+
+
 def _shape(name: str, doc: str, *fields: Field) -> Shape:
     shape = Shape(name, doc, fields)
     shape.checks.extend(_compile(f) for f in fields)
+    shape.fast = _fast_path(shape)
     return shape
 
 
@@ -378,7 +441,7 @@ def parse_event(raw, showroom_code: str, *, now: datetime | None = None,
     shape = EVENTS.get(raw.get("kind"))
     if shape is None:
         raise Invalid(f"'kind' must be one of {', '.join(EVENTS)}")
-    data = clean(shape, raw)
+    data = check(shape, raw)
     if data["showroom"] != showroom_code:
         raise Invalid(f"'showroom' must be the signing showroom {showroom_code}")
     moment = data["closed_at" if shape is SHIFT_CLOSE else "created_at"]

@@ -1,4 +1,4 @@
-"""The showroom's HTTP client for central: every request signed (pos.sync.signing), short timeouts,
+"""The showroom's HTTP client for central: every request signed (pos.protocol.signing), short timeouts,
 and one exception for every way central can be out of reach."""
 import json
 from urllib.parse import urlencode, urlsplit

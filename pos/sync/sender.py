@@ -20,6 +20,7 @@ from pos.extensions import db
 from pos.i18n import LOCAL_TZ
 from pos.models import OutboxEntry, SyncState
 from pos.models.base import utcnow
+from pos.protocol.events import MAX_BATCH
 from pos.sync.client import CentralClient, CentralFault, CentralUnavailable
 
 log = logging.getLogger(__name__)
@@ -64,11 +65,13 @@ class PushResult:
 
 
 def push_once(client: CentralClient | None = None, *, ignore_backoff: bool = False) -> PushResult:
-    """Send one batch (up to SYNC_BATCH_SIZE pending rows, oldest first) and record central's answers."""
+    """Send one batch (up to SYNC_BATCH_SIZE pending rows, never more than the protocol's MAX_BATCH, oldest
+    first) and record central's answers: a `rejected` one is final, dead-lettered with central's reason."""
     query = select(OutboxEntry.id, OutboxEntry.uuid, OutboxEntry.payload).where(OutboxEntry.status == "pending")
     if not ignore_backoff:
         query = query.where(OutboxEntry.next_attempt_at <= utcnow())
-    rows = db.session.execute(query.order_by(OutboxEntry.id).limit(current_app.config["SYNC_BATCH_SIZE"])).all()
+    batch_size = max(1, min(current_app.config["SYNC_BATCH_SIZE"], MAX_BATCH))
+    rows = db.session.execute(query.order_by(OutboxEntry.id).limit(batch_size)).all()
     db.session.rollback()  # no read transaction stays open across the network call
     if not rows:
         return PushResult()

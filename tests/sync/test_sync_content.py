@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from pos.checkout.returns import record_return
 from pos.models import OutboxEntry
-from pos.sync.sender import push_all
+from pos.sync.sender import push_all, push_once
 from tests.conftest import PASSWORD
 from tests.sync.conftest import assert_books_match, sell
 
@@ -36,4 +36,15 @@ def test_a_return_beyond_its_sale_is_dead_lettered_with_centrals_reason(app, db,
     # Removing the forged row is the showroom's business; the books agree with what central took.
     db.session.delete(db.session.get(OutboxEntry, dead.id))
     db.session.commit()
+    assert_books_match(central_client)
+
+
+def test_a_batch_never_exceeds_what_central_takes_whatever_sync_batch_size_says(app, db, users, shop, central,
+                                                                                 central_client, monkeypatch):
+    monkeypatch.setattr("pos.sync.sender.MAX_BATCH", 2)  # central's limit (500), made small
+    app.config["SYNC_BATCH_SIZE"] = 10
+    for _ in range(3):
+        sell(users["cashier"], shop["tea"])
+    assert push_once(central_client).sent == 2
+    assert push_once(central_client).sent == 1
     assert_books_match(central_client)

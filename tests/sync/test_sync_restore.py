@@ -162,7 +162,7 @@ def test_a_showroom_s_events_need_its_signature(app, db, users, shop, central, c
     import requests
 
     from pos.central.registry import add_showroom
-    from pos.sync import signing
+    from pos.protocol import signing
 
     sell(users["cashier"], shop["tea"])
     push_all(central_client)

@@ -4,8 +4,8 @@ refused requests counted per minute; a showroom's events dated from its registra
 Existing remote products stay shared (owner ''); existing lines take their product's SKU and name; showrooms
 registered before keep taking events of any date (events_from 2000-01-01).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 16:19:19.654098
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Consignment settlement: what the showroom owes a consigning producer for a period, from the sales and returns of
 their consigned lots; settled once, so no sale is ever paid out twice."""
 import uuid
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -21,7 +21,8 @@ from tests.conftest import PASSWORD, make_producer, make_product
 def receive(product, user, quantity, *, consigned=True, rate=20, lot="KG1"):
     receipt = create_receipt(product.producer_id, [
         {"sku": product.sku, "lot_code": lot, "quantity": str(quantity), "unit_cost": "0" if consigned else "1000",
-         "ownership": "consignment" if consigned else "purchased", "commission_rate": str(rate)}], user)
+         "ownership": "consignment" if consigned else "purchased", "commission_rate": str(rate),
+         "expiry_date": (date.today() + timedelta(days=365)).isoformat()}], user)
     post_receipt(receipt.id, user)
 
 

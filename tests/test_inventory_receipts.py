@@ -54,8 +54,8 @@ def test_receive_post_once_then_reverse(manager_client, users, db):
 
 def test_a_receipt_whose_goods_were_sold_cannot_be_reversed(users, db):
     product = make_product()
-    receipt = create_receipt(product.producer_id, [{"sku": product.sku, "quantity": "5", "unit_cost": "1000"}],
-                             users["manager"])
+    receipt = create_receipt(product.producer_id, [{"sku": product.sku, "quantity": "5", "unit_cost": "1000",
+                                                    "lot_code": "L1", "expiry_date": "2099-01-01"}], users["manager"])
     post_receipt(receipt.id, users["manager"])
     from pos.database import atomic
     with atomic():
@@ -113,7 +113,7 @@ def test_a_manager_reads_a_refused_receipt_in_vietnamese(manager_client, db):
         "sku_1": "TEA-VI", "quantity_1": "0", "unit_cost_1": "1", "lot_code_1": "A/B"})
     html = page.get_data(as_text=True)
     assert page.status_code == 422
-    assert "dòng 1, mã hàng (SKU)</strong>: không có sản phẩm &#39;NOPE&#39;" in html
+    assert "dòng 1, mã hàng</strong>: không có sản phẩm &#39;NOPE&#39;" in html
     assert "dòng 2, số lượng</strong>: phải ít nhất là 1" in html
     assert "dòng 2, mã lô</strong>: tối đa 20 ký tự, không có dấu &#39;/&#39;" in html
     assert "unknown product" not in html and "line 1" not in html
@@ -125,6 +125,10 @@ def test_a_refused_receipt_outside_a_request_reads_in_english(users, db):
     with pytest.raises(ValidationError) as refused:
         create_receipt(product.producer_id, [{"sku": "NOPE", "quantity": "1", "unit_cost": "1"},
                                              {"sku": "TEA-EN", "quantity": "0", "unit_cost": "1"}], users["manager"])
-    english = "Receipt not saved: line 1, product code (SKU): unknown product 'NOPE'; line 2, quantity: must be at least 1."
+    english = ("Receipt not saved: line 1, product code: unknown product 'NOPE'; line 2, quantity: must be at least 1; "
+               "line 2, lot code: required: Chè Sen Quảng An has an expiry date; line 2, expiry date: required: "
+               "Chè Sen Quảng An has an expiry date.")
     assert str(refused.value) == refused.value.message == english
-    assert refused.value.fields == {"line 1 sku": "unknown product 'NOPE'", "line 2 quantity": "must be at least 1"}
+    assert refused.value.fields == {"line 1 sku": "unknown product 'NOPE'", "line 2 quantity": "must be at least 1",
+                                    "line 2 lot_code": "required: Chè Sen Quảng An has an expiry date",
+                                    "line 2 expiry_date": "required: Chè Sen Quảng An has an expiry date"}

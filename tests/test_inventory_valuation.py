@@ -24,7 +24,7 @@ def at(document_id: str, moment: datetime):
 
 def receive(product, user, quantity, cost, moment, lot="A"):
     receipt = create_receipt(product.producer_id, [{"sku": product.sku, "lot_code": lot, "quantity": str(quantity),
-                                                    "unit_cost": str(cost)}], user)
+                                                    "unit_cost": str(cost), "expiry_date": "2027-12-31"}], user)
     post_receipt(receipt.id, user)
     at(receipt.number, moment)
     return receipt

@@ -167,7 +167,7 @@ def _apply(row: dict, result: ImportResult) -> None:
     if product is None:
         product = save_product(_product_data(row, producer.id))
         result.created += 1
-    elif any(getattr(product, f) != wanted[f] for f in wanted if f in PRODUCT_FIELDS and f != "active"):
+    elif any(getattr(product, f) != wanted[f] for f in wanted if f in PRODUCT_FIELDS and f not in ("active", "has_expiry")):
         save_product({**{f: getattr(product, f) for f in PRODUCT_FIELDS}, **_product_data(row, producer.id),
                       "gtin": wanted["gtin"]}, product)
         result.updated += 1

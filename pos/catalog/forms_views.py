@@ -52,7 +52,8 @@ def _product_form(product, values, errors, status=200):
 def product_form(product_id=None):
     product = get_product(product_id) if product_id else None
     if request.method == "POST":
-        data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {"active": "active" in request.form}
+        data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {"active": "active" in request.form,
+                                                                              "has_expiry": "has_expiry" in request.form}
         try:
             photo, photo_error = prepare_image(request.files.get("photo"), "photo"), None
         except ValidationError as error:
@@ -68,7 +69,8 @@ def product_form(product_id=None):
             remove_image(replaced)
         flash(_("Product saved."), "success")
         return redirect(url_for("catalog.product_detail", product_id=saved.id))
-    values = ({f: getattr(product, f) for f in PRODUCT_FORM_FIELDS} | {"active": product.active} if product
+    values = ({f: getattr(product, f) for f in PRODUCT_FORM_FIELDS} | {"active": product.active,
+                                                                        "has_expiry": product.has_expiry} if product
               else {"vat_rate": 8, "active": True})
     return _product_form(product, values, {})
 

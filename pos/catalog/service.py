@@ -18,7 +18,7 @@ from pos.models import (
 )
 
 PRODUCT_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit", "price", "vat_rate", "producer_id",
-                  "description_vi", "description_en", "applied_standard", "portal_url", "active", "reorder_point")
+                  "description_vi", "description_en", "applied_standard", "portal_url", "active", "reorder_point", "has_expiry")
 PRODUCER_FIELDS = ("name", "type", "tax_code", "address", "ward", "district", "province", "phone",
                    "collective_trademark")
 RATING_FIELDS = ("stars", "potential_5_star", "level", "score", "decision_no", "decision_date", "certificate_no",
@@ -139,8 +139,9 @@ def clean_product(data: dict) -> dict:
     clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1)
     if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
         errors["producer_id"] = Text("unknown producer")
-    active = data.get("active", True)
-    clean["active"] = active if isinstance(active, bool) else str(active).lower() in ("1", "true", "yes", "on", "y")
+    for flag, default in (("active", True), ("has_expiry", False)):
+        value = data.get(flag, default)
+        clean[flag] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on", "y")
     gtin = str(data.get("gtin") or "").strip()
     clean["gtin"] = gtin
     if gtin:
@@ -300,6 +301,9 @@ def find_by_code(code: str) -> ScanResult:
         if product:
             return ScanResult(product, None)
     product = db.session.scalar(_with_rating().where(Product.sku == code))
+    if product is None:  # typed in another case: "csqa-100" is CSQA-100, unless two SKUs differ only by case
+        same = db.session.scalars(_with_rating().where(func.lower(Product.sku) == code.lower()).limit(2)).all()
+        product = same[0] if len(same) == 1 else None
     if product:
         return ScanResult(product, None)
     if code.isdigit() and len(code) in gs1.GTIN_LENGTHS:

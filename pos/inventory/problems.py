@@ -7,7 +7,8 @@ in words, `fields` keeps them in English (for the API and the logs) and `field_t
 from pos.errors import Text
 
 FIELD_NAMES = {
-    "sku": Text("product code (SKU)"),
+    "sku": Text("product code"),
+    "note": Text("note"),
     "quantity": Text("quantity"),
     "unit_cost": Text("unit cost"),
     "production_date": Text("production date"),
@@ -43,3 +44,17 @@ def form_problems(error) -> dict:
     if not error.field_texts:
         return {str(Text("Error")): error.message}
     return {str(field_name(k)): str(v) for k, v in error.field_texts.items()}
+
+
+def marked_fields(error) -> dict:
+    """Each refused field under the name its input has on the form (`line 2 quantity` → `quantity_1`, rows
+    numbered from 0), with its problem in the request's language: the form marks every bad field at once."""
+    marked = {}
+    for key, problem in error.field_texts.items():
+        if key.startswith("line "):
+            line, _, field = key[5:].partition(" ")
+            if line.isdigit() and field:
+                marked[f"{field}_{int(line) - 1}"] = str(problem)
+                continue
+        marked[key] = str(problem)
+    return marked

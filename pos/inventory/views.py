@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,13 +13,15 @@ from pos.exports import csv_response
 from pos.extensions import db
 from pos.inventory import bp
 from pos.inventory.counts import enter_counts, open_count, post_count
-from pos.inventory.problems import form_problems
-from pos.inventory.receipts import RECEIPT_STATUSES, create_receipt, post_receipt, reverse_receipt
+from pos.inventory.problems import field_name, form_problems, marked_fields
+from pos.inventory.receipts import (
+    LINE_FIELDS, RECEIPT_STATUSES, create_receipt, delete_receipt, identify, post_receipt, posting_problems,
+    reverse_receipt, update_receipt,
+)
 from pos.inventory.stock import expiring_lots, low_stock, write_off_lot
 from pos.models import OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockLevel
 
-LINE_FIELDS = ("sku", "lot_code", "production_date", "expiry_date", "quantity", "unit_cost", "ownership",
-               "commission_rate")
+MAX_FORM_ROWS = 1000  # past the 200 lines a receipt may have: the service names that limit
 
 
 @bp.get("/")
@@ -46,22 +48,80 @@ def receipts():
     return render_template("inventory/receipts.html", receipts=rows, statuses=RECEIPT_STATUSES)
 
 
+def _form_lines(form) -> list[dict]:
+    """The receipt form's rows, in the order of their numbers (rows are added and removed in the browser)."""
+    indices = sorted({int(number) for key in form for field, _, number in [key.rpartition("_")]
+                      if field in LINE_FIELDS and number.isdigit() and len(number) <= 4})
+    return [{f: form.get(f"{f}_{i}", "") for f in LINE_FIELDS} for i in indices[:MAX_FORM_ROWS]]
+
+
+def _line_info(lines: list[dict]) -> list:
+    """What each row's code names, as the page shows it beside the code (None when it names nothing)."""
+    known = []
+    for line in lines:
+        try:
+            known.append(identify(line.get("sku")) if str(line.get("sku") or "").strip() else None)
+        except DomainError:
+            known.append(None)
+    return known
+
+
+def _receipt_form(receipt, producer_id, lines, note, error=None):
+    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+    lines = lines or [{}]
+    return render_template("inventory/receipt_form.html", receipt=receipt, producers=producers, lines=lines,
+                           info=_line_info(lines), producer_id=producer_id, note=note, ownerships=OWNERSHIPS,
+                           errors=form_problems(error) if error else {},
+                           marked=marked_fields(error) if error else {}), (422 if error else 200)
+
+
 @bp.route("/receipts/new", methods=["GET", "POST"])
 @role_required("manager")
 def receipt_new():
-    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
-    errors, lines, producer_id = {}, [{} for _ in range(8)], None
     if request.method == "POST":
-        producer_id = row_id(request.form, "producer_id")
-        lines = [{f: request.form.get(f"{f}_{i}", "") for f in LINE_FIELDS} for i in range(8)]
+        producer_id, lines, note = row_id(request.form, "producer_id"), _form_lines(request.form), \
+            request.form.get("note", "")
         try:
-            receipt = create_receipt(producer_id, lines, current_user, request.form.get("note", ""))
+            receipt = create_receipt(producer_id, lines, current_user, note)
             flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
             return redirect(url_for("inventory.receipt_detail", receipt_id=receipt.id))
         except DomainError as error:
-            errors = form_problems(error)
-    return render_template("inventory/receipt_new.html", producers=producers, lines=lines, errors=errors,
-                           producer_id=producer_id, ownerships=OWNERSHIPS), (422 if errors else 200)
+            return _receipt_form(None, producer_id, lines, note, error)
+    return _receipt_form(None, row_id(request.args, "producer_id"), [{}], "")
+
+
+@bp.route("/receipts/<int:receipt_id>/edit", methods=["GET", "POST"])
+@role_required("manager")
+def receipt_edit(receipt_id):
+    receipt = db.get_or_404(GoodsReceipt, receipt_id)
+    if receipt.status != "draft":
+        flash(_("Only a draft can be changed; a posted receipt is corrected by reversing it."), "error")
+        return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
+    if request.method == "POST":
+        producer_id, lines, note = row_id(request.form, "producer_id"), _form_lines(request.form), \
+            request.form.get("note", "")
+        try:
+            update_receipt(receipt_id, producer_id, lines, current_user, note)
+            flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
+            return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
+        except DomainError as error:
+            return _receipt_form(receipt, producer_id, lines, note, error)
+    lines = [{"sku": line.product.sku, "lot_code": line.lot_code,
+              "production_date": line.production_date.isoformat() if line.production_date else "",
+              "expiry_date": line.expiry_date.isoformat() if line.expiry_date else "", "quantity": line.quantity,
+              "unit_cost": line.unit_cost, "ownership": line.ownership,
+              "commission_rate": line.commission_rate or ""} for line in receipt.lines]
+    return _receipt_form(receipt, receipt.producer_id, lines, receipt.note)
+
+
+@bp.get("/receipts/lookup")
+@role_required("manager")
+def receipt_lookup():
+    """What a code typed or scanned on the receipt form names: the product, its unit and last cost."""
+    try:
+        return jsonify(identify(request.args.get("code", "")).to_json())
+    except DomainError as error:
+        return jsonify({"error": error.code, "message": error.message}), error.status
 
 
 @bp.route("/receipts/<int:receipt_id>", methods=["GET", "POST"])
@@ -70,18 +130,25 @@ def receipt_detail(receipt_id):
     receipt = db.get_or_404(GoodsReceipt, receipt_id)
     if request.method == "POST":
         try:
-            if request.form.get("action") == "post":
+            action = request.form.get("action")
+            if action == "post":
                 post_receipt(receipt_id, current_user)
                 flash(_("Receipt posted: the goods are on the shelf."), "success")
-            elif request.form.get("action") == "reverse":
+            elif action == "reverse":
                 reversal = reverse_receipt(receipt_id, current_user, request.form.get("reason", ""))
                 flash(_("Reversed by %(number)s.", number=reversal.number), "success")
+            elif action == "delete":
+                number = delete_receipt(receipt_id, current_user)
+                flash(_("Draft receipt %(number)s deleted.", number=number), "success")
+                return redirect(url_for("inventory.receipts"))
         except DomainError as error:
             flash(error.message, "error")
         return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
     label_skus = [f"{line.product.sku}:{line.quantity}:{line.lot_code}" for line in receipt.lines]
+    problems = ({str(field_name(k)): str(v) for k, v in posting_problems(receipt).items()}
+                if receipt.status == "draft" else {})
     return render_template("inventory/receipt_detail.html", receipt=receipt, label_skus=label_skus,
-                           statuses=RECEIPT_STATUSES)
+                           statuses=RECEIPT_STATUSES, problems=problems)
 
 
 @bp.route("/expiring", methods=["GET", "POST"])

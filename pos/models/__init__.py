@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and create_all see every table."""
 from pos.models.core import ROLES, AuditEntry, Showroom, User  # noqa: F401
 from pos.models.catalog import (  # noqa: F401
-    OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
+    OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, SHELF_LIFE_GROUPS, VAT_RATES, OcopRating, Producer, Product,
 )
 from pos.models.inventory import (  # noqa: F401
     MOVEMENT_KINDS, OWNERSHIPS, SHOWROOM_CODE_PATTERN, ConsignmentSettlement, ConsignmentSettlementMovement,

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.extensions import db
@@ -10,6 +10,9 @@ PRODUCER_TYPES = ("enterprise", "cooperative", "cooperative_group", "household")
 OCOP_GROUPS = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
 RATING_LEVELS = ("district", "province", "national")
 VAT_RATES = (0, 5, 8, 10)
+# Groups whose goods spoil: every lot received needs a lot code and an expiry date (a product of another group
+# can ask for the same with its own `has_expiry` flag).
+SHELF_LIFE_GROUPS = ("food", "drinks", "herbs")
 
 
 def _in(column, values):
@@ -64,6 +67,7 @@ class Product(db.Model):
     photo: Mapped[str | None] = mapped_column(String(200))                  # file name under instance/uploads
     active: Mapped[bool] = mapped_column(default=True)
     reorder_point: Mapped[int] = mapped_column(default=0)
+    has_expiry: Mapped[bool] = mapped_column(default=False, server_default=false())  # see SHELF_LIFE_GROUPS
     # Lower-case, diacritics removed: "che sen" finds "Chè Sen Quảng An".
     search_text: Mapped[str] = mapped_column(String(500), index=True, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -78,6 +82,11 @@ class Product(db.Model):
     def rating(self) -> "OcopRating | None":
         """The current rating: the most recent decision."""
         return self.ratings[0] if self.ratings else None
+
+    @property
+    def needs_lot_and_expiry(self) -> bool:
+        """Goods that spoil are received only with a lot code and an expiry date."""
+        return self.ocop_group in SHELF_LIFE_GROUPS or bool(self.has_expiry)
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi

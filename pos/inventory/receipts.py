@@ -18,6 +18,7 @@ from pos.errors import Conflict, DomainError, NotFound, OutOfStock, Text, Valida
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.inventory.problems import field_name
+from pos.limits import NOTE_MAX, OutOfLimits, check_text
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product, StockLevel
 from pos.models.base import utcnow
 
@@ -153,11 +154,10 @@ def _clean(producer_id, raw_lines, note) -> tuple[list[dict], str]:
     if not isinstance(producer_id, int) or db.session.get(Producer, producer_id) is None:
         errors["producer_id"] = Text("choose the producer")
         producer_id = None
-    note = str(note or "").strip()
-    if has_control_characters(note):
-        errors["note"] = Text("contains control characters")
-    elif len(note) > 300:
-        errors["note"] = Text("at most %(max)d characters", max=300)
+    try:
+        note = check_text(note, NOTE_MAX)
+    except OutOfLimits as refused:
+        errors["note"], note = refused.problem, ""
     lines, line_errors = clean_lines(raw_lines, producer_id)
     errors |= line_errors
     if errors:

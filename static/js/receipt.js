@@ -90,10 +90,14 @@
     code.value = data.sku;                        // a QR label's URL or a barcode reads as the SKU
     code.dataset.known = data.sku;
     code.dataset.product = JSON.stringify(data);
-    const lot = line.querySelector("[data-lot]");
-    if (data.lot_code && !lot.value.trim()) lot.value = data.lot_code;
-    const cost = line.querySelector("[data-cost]");
-    if (data.last_cost !== null && !cost.value.trim()) cost.value = String(data.last_cost);
+    // What a lookup filled in is replaced by the next lookup (a wrong scan corrected); what was typed is kept.
+    const offer = (input, value) => {
+      if (input.value.trim() && input.value !== input.dataset.filled) return;
+      input.value = value === null || value === undefined ? "" : String(value);
+      input.dataset.filled = input.value;
+    };
+    offer(line.querySelector("[data-lot]"), data.lot_code);
+    offer(line.querySelector("[data-cost]"), data.last_cost);
     const parts = [data.name, data.unit];
     if (data.last_cost !== null) parts.push(fill(form.dataset.lastCost, { cost: fmt(data.last_cost), number: data.last_receipt }));
     if (data.needs_lot_and_expiry) parts.push(form.dataset.needsExpiry);

@@ -12,14 +12,18 @@ from pos.errors import DomainError
 from pos.exports import csv_response
 from pos.extensions import db
 from pos.inventory import bp
-from pos.inventory.counts import enter_counts, open_count, post_count
+from pos.inventory.counts import (
+    UncountedLines, delete_count, enter_counts, line_name, open_count, post_count, scan_count,
+)
 from pos.inventory.problems import field_name, form_problems, marked_fields
 from pos.inventory.receipts import (
     LINE_FIELDS, RECEIPT_STATUSES, create_receipt, delete_receipt, identify, post_receipt, posting_problems,
     reverse_receipt, update_receipt,
 )
 from pos.inventory.stock import expiring_lots, low_stock, write_off_lot
-from pos.models import OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockLevel
+from pos.models import (
+    OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockCountLine, StockLevel,
+)
 
 MAX_FORM_ROWS = 1000  # past the 200 lines a receipt may have: the service names that limit
 
@@ -176,7 +180,7 @@ def counts():
     if request.method == "POST":
         try:
             count = open_count(current_user, group=request.form.get("group") or None,
-                               producer_id=row_id(request.form, "producer_id"))
+                               producer_id=row_id(request.form, "producer_id"), blind="blind" in request.form)
             return redirect(url_for("inventory.count_sheet", count_id=count.id))
         except DomainError as error:
             flash(error.message, "error")
@@ -185,27 +189,70 @@ def counts():
     return render_template("inventory/counts.html", sheets=sheets, producers=producers, groups=OCOP_GROUPS)
 
 
+def _count_lines(count_id: int) -> list[StockCountLine]:
+    return db.session.scalars(select(StockCountLine).where(StockCountLine.count_id == count_id)
+                              .options(selectinload(StockCountLine.product), selectinload(StockCountLine.lot))
+                              .order_by(StockCountLine.id)).all()
+
+
 @bp.route("/counts/<int:count_id>", methods=["GET", "POST"])
 @role_required("manager")
 def count_sheet(count_id):
     count = db.get_or_404(StockCount, count_id)
+    uncounted = None
     if request.method == "POST":
+        action = request.form.get("action", "save")
         try:
-            enter_counts(count_id, {line.product_id: request.form.get(f"counted_{line.product_id}")
-                                    for line in count.lines})
-            if request.form.get("action") == "post":
-                post_count(count_id, current_user)
+            if action == "delete":
+                number = delete_count(count_id, current_user)
+                flash(_("Count sheet %(number)s deleted.", number=number), "success")
+                return redirect(url_for("inventory.counts"))
+            enter_counts(count_id, {line.id: request.form.get(f"counted_{line.id}") for line in count.lines})
+            if action.startswith("post"):
+                post_count(count_id, current_user, uncounted={"post_keep": "keep", "post_zero": "zero"}.get(action))
                 flash(_("Count posted: adjustments recorded."), "success")
             else:
                 flash(_("Counts saved."), "success")
+        except UncountedLines as error:
+            uncounted = error.lines
         except DomainError as error:
             flash(error.message, "error")
-        return redirect(url_for("inventory.count_sheet", count_id=count_id))
+        if uncounted is None:
+            return redirect(url_for("inventory.count_sheet", count_id=count_id))
+        db.session.expire_all()
+        count = db.get_or_404(StockCount, count_id)
+    hidden = count.blind and count.status == "open"
     if request.args.get("format") == "csv":
-        return csv_response(count.number, ["sku", "name_vi", "expected", "counted", "variance", "variance_value"],
-                    [(l.product.sku, l.product.name_vi, l.expected, l.counted, l.variance,
-                      (l.variance or 0) * l.unit_cost) for l in count.lines])
-    return render_template("inventory/count_sheet.html", count=count)
+        header = ["sku", "name_vi", "lot", "expiry_date"] + ([] if hidden else ["expected"]) + ["counted"] + (
+            [] if hidden else ["variance", "variance_value"])
+        return csv_response(count.number, header, [
+            (l.product.sku, l.product.name_vi, l.lot.code if l.lot else "", (l.lot.expiry_date or "") if l.lot else "")
+            + (() if hidden else (l.expected,)) + (l.counted,)
+            + (() if hidden else (l.variance, (l.variance or 0) * l.unit_cost)) for l in _count_lines(count_id)])
+    return render_template("inventory/count_sheet.html", count=count, lines=_count_lines(count_id), hidden=hidden,
+                           uncounted=uncounted, uncounted_ids={line.id for line in uncounted or ()})
+
+
+@bp.post("/counts/<int:count_id>/scan")
+@role_required("manager")
+def count_scan(count_id):
+    """One item scanned on the count sheet: JSON for the sheet's script, or back to the sheet without it."""
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        line = scan_count(count_id, request.form.get("code", ""))
+    except DomainError as error:
+        if wants_json:
+            return jsonify({"error": error.code, "message": error.message}), error.status
+        flash(error.message, "error")
+        return redirect(url_for("inventory.count_sheet", count_id=count_id))
+    message = _("%(name)s: %(counted)s counted.", name=str(line_name(line)), counted=line.counted)
+    if wants_json:
+        return jsonify({"line_id": line.id, "counted": line.counted, "message": message,
+                        "sku": line.product.sku, "name": line.product.name_vi,
+                        "lot": line.lot.code if line.lot else "",
+                        "expiry": line.lot.expiry_date.strftime("%d/%m/%Y") if line.lot and line.lot.expiry_date else ""})
+    flash(message, "success")
+    return redirect(url_for("inventory.count_sheet", count_id=count_id))
 
 
 @bp.get("/low-stock")

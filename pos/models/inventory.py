@@ -2,7 +2,7 @@
 are kept equal to the sum of the ledger in the same transaction (pos.inventory.ledger)."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.extensions import db
@@ -121,6 +121,8 @@ class StockCount(db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     scope: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(8), default="open")
+    # Blind: the counter does not see what the books say until the sheet is posted.
+    blind: Mapped[bool] = mapped_column(default=False, server_default=false())
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[datetime | None]
@@ -129,20 +131,24 @@ class StockCount(db.Model):
 
 
 class StockCountLine(db.Model):
+    """One lot of a product on a count sheet. Sheets opened before lots were counted have product lines
+    (lot_id NULL), posted as they always were."""
     __tablename__ = "stock_count_lines"
     __table_args__ = (
-        UniqueConstraint("count_id", "product_id"),  # a product once per sheet
+        UniqueConstraint("count_id", "product_id", "lot_id"),  # a lot once per sheet
         CheckConstraint("counted IS NULL OR counted >= 0", name="counted_not_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
     expected: Mapped[Count]          # on the books when the sheet was opened, then when the count was entered
     unit_cost: Mapped[Money]         # average cost then, to value the variance
     counted: Mapped[Count | None]
 
     count: Mapped[StockCount] = relationship(back_populates="lines")
     product = relationship("Product")
+    lot = relationship("Lot")
 
     @property
     def variance(self) -> int | None:

@@ -45,12 +45,15 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
     page.select_option("select[name=producer_id]", label="Hợp tác xã Chè Sen Quảng An")
     with page.expect_navigation():
         page.get_by_role("button", name="Mở phiếu kiểm kê").click()
-    row = page.locator("#count-lines tr", has_text="CSQA-100")
-    books = int(row.locator("td").nth(2).inner_text())
+    row = page.locator("#count-lines tr", has_text="QA2611")          # a line per lot
+    books = int(row.locator("td").nth(4).inner_text())
     row.locator("input").fill(str(books - 1))
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu và ghi sổ điều chỉnh").click()
-    assert page.locator("#count-lines tr", has_text="CSQA-100").locator("td").nth(4).inner_text() == "-1"
+    assert "chưa được kiểm đếm" in page.inner_text("#uncounted")     # the other lines: asked, not assumed
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ghi sổ; giữ nguyên các dòng này như trên sổ").click()
+    assert page.locator("#count-lines tr", has_text="QA2611").locator("td").nth(6).inner_text() == "-1"
     screenshot(page, "journey2-count-posted")
 
     page.goto(f"{base}/shift")
@@ -66,8 +69,11 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
     expected_cash = int(expected.replace(".", "").replace("₫", "").strip())
     assert page.inner_text("#difference").replace("\u00a0", " ").replace(".", "") == f"{560_000 - expected_cash} ₫"
     screenshot(page, "journey2-counting")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     with page.expect_navigation():
         page.locator("#close-shift button[type=submit]").click()
+    assert asked and asked[0].startswith("Đóng ca bây giờ?")
     assert "Báo cáo Z" in page.inner_text("h1")
     assert page.inner_text("#z-difference").strip()
     screenshot(page, "journey2-z-report")

@@ -18,7 +18,9 @@ from pos.inventory.consignment import (
 )
 from pos.catalog.service import parse_date
 from pos.inventory.problems import field_name, form_problems
-from pos.inventory.transfers import create_transfer_in, create_transfer_out, post_transfer
+from pos.inventory.transfers import (
+    create_transfer_in, create_transfer_out, delete_transfer, post_transfer, posting_problems, update_transfer,
+)
 from pos.inventory.valuation import valuation_as_of, valuation_now
 from pos.exports import csv_response
 from pos.models import Transfer
@@ -69,6 +71,35 @@ def transfer_new():
                            own_code=current_app.config["SHOWROOM_CODE"]), (422 if errors else 200)
 
 
+@bp.route("/transfers/<int:transfer_id>/edit", methods=["GET", "POST"])
+@role_required("manager")
+def transfer_edit(transfer_id):
+    transfer = db.get_or_404(Transfer, transfer_id)
+    if transfer.status != "draft":
+        flash(_("Only a draft transfer can be changed."), "error")
+        return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
+    fields, errors = TRANSFER_FIELDS[transfer.direction], {}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in ("showroom", "their_number", "note")}
+        rows = max(FORM_ROWS, min(request.form.get("rows", 0, type=int), 200))
+        lines = [{f: request.form.get(f"{f}_{i}", "") for f in fields} for i in range(rows)]
+        try:
+            update_transfer(transfer_id, form["showroom"], form["their_number"], lines, current_user, form["note"])
+            flash(_("Draft transfer %(number)s saved. Check it, then post it.", number=transfer.number), "success")
+            return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
+        except DomainError as error:
+            errors = form_problems(error)
+    else:
+        form = {"showroom": transfer.other_showroom, "their_number": transfer.their_number or "", "note": transfer.note}
+        lines = [{"sku": line.product.sku, "lot_code": line.lot_code, "quantity": line.quantity,
+                  "expiry_date": line.expiry_date.isoformat() if line.expiry_date else "",
+                  "unit_cost": "" if line.unit_cost is None else line.unit_cost} for line in transfer.lines]
+        lines += [{} for _ in range(max(FORM_ROWS - len(lines), 2))]
+    return render_template("inventory/transfer_new.html", direction=transfer.direction, lines=lines, errors=errors,
+                           form=form, transfer=transfer, own_code=current_app.config["SHOWROOM_CODE"]), \
+        (422 if errors else 200)
+
+
 @bp.route("/transfers/<int:transfer_id>", methods=["GET", "POST"])
 @role_required("manager")
 def transfer_detail(transfer_id):
@@ -78,6 +109,10 @@ def transfer_detail(transfer_id):
             if request.form.get("action") == "post":
                 post_transfer(transfer_id, current_user)
                 flash(_("Transfer posted: the stock has moved."), "success")
+            elif request.form.get("action") == "delete":
+                number = delete_transfer(transfer_id, current_user)
+                flash(_("Draft transfer %(number)s deleted.", number=number), "success")
+                return redirect(url_for("inventory.transfers"))
         except DomainError as error:
             flash(error.message, "error")
         return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
@@ -86,6 +121,7 @@ def transfer_detail(transfer_id):
                     [(line.product.sku, line.product.name_vi, line.lot_code, line.expiry_date or "", line.quantity,
                       "" if line.unit_cost is None else line.unit_cost) for line in transfer.lines])
     return render_template("inventory/transfer_detail.html", transfer=transfer,
+                           problems=[str(p) for p in posting_problems(transfer)],
                            own_code=current_app.config["SHOWROOM_CODE"])
 
 

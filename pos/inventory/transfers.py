@@ -9,7 +9,7 @@ posted exactly once; the same sender's transfer is received once."""
 import re
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.audit import record_audit
@@ -19,7 +19,7 @@ from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, pr
 from pos.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.inventory.problems import field_name
-from pos.models import SHOWROOM_CODE_PATTERN, Product, StockLevel, Transfer, TransferLine
+from pos.models import SHOWROOM_CODE_PATTERN, Lot, Product, StockLevel, Transfer, TransferLine
 from pos.models.base import utcnow
 
 MAX_LINES = 200
@@ -78,7 +78,112 @@ def _refuse(errors: dict):
 
 
 def _next_number(prefix: str) -> str:
-    return f"{prefix}-{db.session.scalar(select(func.count(Transfer.id))) + 1:06d}"
+    """One more than the highest number given, transfers out and in together (a deleted newest draft leaves no
+    hole)."""
+    highest = db.session.scalar(select(func.max(cast(func.substr(Transfer.number, 4), Integer))))
+    return f"{prefix}-{(highest or 0) + 1:06d}"
+
+
+def _draft_or_refuse(transfer_id: int) -> Transfer:
+    """Inside atomic(): the draft, locked against a posting at the same moment."""
+    transfer, still_draft = claim(Transfer, transfer_id, "draft", status="draft")
+    if transfer is None:
+        raise NotFound("No such transfer.")
+    if not still_draft:
+        raise Conflict("Transfer %(number)s is already posted: only a draft can be changed or deleted.",
+                       number=transfer.number, fields={"status": transfer.status})
+    return transfer
+
+
+def _lines_snapshot(transfer: Transfer) -> list[dict]:
+    return [{"sku": line.product.sku, "lot_code": line.lot_code, "quantity": line.quantity,
+             "unit_cost": line.unit_cost, "expiry_date": line.expiry_date.isoformat() if line.expiry_date else None}
+            for line in transfer.lines]
+
+
+def update_transfer(transfer_id: int, showroom, their_number, raw_lines: list[dict], user, note: str = "") -> Transfer:
+    """Replace a draft's other showroom, note and lines (and a transfer-in's sender number); refused once posted."""
+    with atomic():
+        transfer = _draft_or_refuse(transfer_id)
+        direction = transfer.direction
+    errors: dict = {}
+    code = clean_showroom_code(showroom, "to_showroom" if direction == "out" else "from_showroom", errors)
+    if direction == "in":
+        their_number = str(their_number or "").strip().upper()
+        if not their_number:
+            errors["their_number"] = Text("required")
+        elif len(their_number) > 32:
+            errors["their_number"] = Text("at most %(max)d characters", max=32)
+    lines, line_errors = _clean_lines(raw_lines, direction)
+    if errors or line_errors:
+        _refuse(errors | line_errors)
+    try:
+        with atomic():
+            transfer = _draft_or_refuse(transfer_id)
+            if direction == "in" and db.session.scalar(select(Transfer.id).where(
+                    Transfer.other_showroom == code, Transfer.their_number == their_number, Transfer.id != transfer.id)):
+                raise _already_received(code, their_number)
+            before = {"other_showroom": transfer.other_showroom, "their_number": transfer.their_number,
+                      "note": transfer.note, "lines": _lines_snapshot(transfer)}
+            db.session.execute(delete(TransferLine).where(TransferLine.transfer_id == transfer.id))
+            transfer.other_showroom, transfer.note = code, str(note or "")[:300]
+            if direction == "in":
+                transfer.their_number = their_number
+            db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
+            db.session.flush()
+            db.session.expire(transfer, ["lines"])
+            record_audit("update", "transfer", transfer.number, before=before, user=user,
+                         after={"other_showroom": code, "note": transfer.note, "lines": _lines_snapshot(transfer)})
+    except IntegrityError:
+        raise _already_received(code, their_number) from None
+    return transfer
+
+
+def delete_transfer(transfer_id: int, user) -> str:
+    """Throw a draft away (its content stays in the audit log); returns its number."""
+    with atomic():
+        transfer = _draft_or_refuse(transfer_id)
+        number = transfer.number
+        before = {"direction": transfer.direction, "other_showroom": transfer.other_showroom,
+                  "their_number": transfer.their_number, "note": transfer.note, "lines": _lines_snapshot(transfer)}
+        db.session.execute(delete(TransferLine).where(TransferLine.transfer_id == transfer.id))
+        db.session.execute(delete(Transfer).where(Transfer.id == transfer.id))
+        db.session.expunge(transfer)
+        record_audit("delete", "transfer", number, before=before, user=user)
+    return number
+
+
+def posting_problems(transfer: Transfer) -> list:
+    """Why a draft cannot be posted as it stands, and what to change: goods to send that are not the showroom's
+    own on the shelf (consigned goods stay), or a lot already recorded here with another expiry."""
+    problems = []
+    if transfer.status != "draft":
+        return problems
+    if transfer.direction == "out":
+        wanted: dict[int, int] = {}
+        for line in transfer.lines:
+            wanted[line.product_id] = wanted.get(line.product_id, 0) + line.quantity
+        for product_id, quantity in wanted.items():
+            lots = sellable_lots(product_id)
+            own = sum(lot.on_hand for lot in lots if lot.ownership == "purchased")
+            consigned = sum(lot.on_hand for lot in lots) - own
+            if own < quantity:
+                product = db.session.get(Product, product_id)
+                problems.append(Text(
+                    "%(name)s: %(wanted)d to send, but the showroom's own sellable stock is %(own)d (%(consigned)d more "
+                    "are on consignment and stay). Change the quantity to at most %(own)d, or delete the line.",
+                    name=product.name_vi, wanted=quantity, own=own, consigned=consigned))
+    else:
+        for line in transfer.lines:
+            if not line.expiry_date:
+                continue
+            recorded = db.session.scalar(select(Lot.expiry_date).where(
+                Lot.product_id == line.product_id, Lot.code == line.lot_code, Lot.ownership == "purchased"))
+            if recorded and recorded != line.expiry_date:
+                problems.append(Text("%(name)s: lot %(lot)s is already recorded here with expiry %(expiry)s. Correct "
+                                     "the line's expiry date or lot code.", name=line.product.name_vi,
+                                     lot=line.lot_code or "—", expiry=recorded.strftime("%d/%m/%Y")))
+    return problems
 
 
 def create_transfer_out(to_showroom, raw_lines: list[dict], user, note: str = "") -> Transfer:

@@ -35,6 +35,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pos").setLevel(logging.INFO)
 
+    if app.config.get("TRUSTED_PROXIES"):  # the client's address from the proxies' X-Forwarded-For, else ignored
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_extensions(app)
     app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their <int:…> routes
     register_blueprints(app)
@@ -53,7 +57,7 @@ class RowIdConverter(IntegerConverter):
 
 def register_extensions(app: Flask) -> None:
     from pos.database import configure_sqlite
-    from pos.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from pos.extensions import babel, csrf, db, login_manager, migrate
     from pos.i18n import select_locale
 
     db.init_app(app)
@@ -66,7 +70,6 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
                           ";".join(str(p) for p in sorted((BASE_DIR / "pos").glob("**/translations"))))
     babel.init_app(app, locale_selector=select_locale)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 

@@ -62,8 +62,14 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(hours=float(os.environ.get("REMEMBER_COOKIE_HOURS", "16")))
     WTF_CSRF_TIME_LIMIT = None  # a till stays open all day; the token lives as long as the session
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Every password check (login, a manager's approval at the till) passes one throttle: pos/auth/passwords.py.
+    PASSWORD_RATE_LIMIT = os.environ.get("PASSWORD_RATE_LIMIT", os.environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"))
+    PASSWORD_RATE_LIMIT_PER_ADDRESS = os.environ.get("PASSWORD_RATE_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database")  # or redis://host:6379, …
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))  # reverse proxies in front, setting X-Forwarded-For
+    # A manager's approvals at the till pause after this many refusals within the minutes below.
+    APPROVAL_PAUSE_AFTER = int(os.environ.get("APPROVAL_PAUSE_AFTER", "5"))
+    APPROVAL_PAUSE_MINUTES = int(os.environ.get("APPROVAL_PAUSE_MINUTES", "15"))
 
     EXPIRING_RATING_DAYS = 60
     EXPIRING_LOT_DAYS = int(os.environ.get("EXPIRING_LOT_DAYS", "30"))
@@ -86,6 +92,5 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
     SECRET_KEY = "test-only-key"  # tests never touch the instance folder
     PRINTER_URL = "preview"

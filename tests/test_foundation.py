@@ -114,7 +114,7 @@ def test_session_cookie_flags(client, users):
 
 
 def test_login_is_throttled(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+    app = make_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", PASSWORD_RATE_LIMIT="3 per minute")
     with app.app_context():
         _db.create_all()
         client = app.test_client()

@@ -4,7 +4,8 @@ from flask_babel import lazy_gettext as _l
 ACTION_LABELS = {
     "login": _l("Log in"), "login_failed": _l("Failed login"), "create": _l("Create"), "update": _l("Edit"),
     "delete": _l("Deleted"), "post": _l("Posted"), "reverse": _l("Reversed"), "revoke": _l("Revoked"),
-    "override": _l("Manager override"), "return": _l("Return"), "retry": _l("Sent again"),
+    "override": _l("Manager override"),
+    "approval_refused": _l("Approval refused"), "return": _l("Return"), "retry": _l("Sent again"),
     "settle": _l("Settled"), "write_off": _l("Written off"), "cash_movement": _l("Cash in/out"),
     "shift_open": _l("Shift opened"), "shift_close": _l("Shift closed"),
 }

@@ -3,9 +3,10 @@ from dataclasses import dataclass
 
 from flask_login import UserMixin
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from pos.audit import record_audit
+from pos.auth.passwords import check_password
 from pos.database import Sql, atomic
 from pos.errors import Conflict, ValidationError
 from pos.extensions import db
@@ -13,8 +14,6 @@ from pos.models import ROLES, User
 from pos.models.core import role_at_least
 
 MIN_PASSWORD_LENGTH = 8
-# Checked against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 @dataclass(frozen=True)
@@ -50,14 +49,12 @@ def signed_in_user(session_token: str) -> StaffMember | None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
-        ok = False
-    else:
-        ok = check_password_hash(user.password_hash, password)
+    """The user whose username and password these are, or None. Raises TooManyAttempts (pos/auth/passwords.py)."""
+    username = username.strip()
+    user = db.session.scalar(select(User).where(User.username == username))
+    ok = check_password(user if user is not None and user.active else None, username, password)
     with atomic():
-        record_audit("login" if ok else "login_failed", "user", username.strip()[:64], user=user if ok else None)
+        record_audit("login" if ok else "login_failed", "user", username[:64], user=user if ok else None)
     return user if ok else None
 
 

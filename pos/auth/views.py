@@ -11,7 +11,7 @@ from pos.auth import bp
 from pos.auth.access import public
 from pos.auth.scope import applies_scope
 from pos.auth.service import authenticate, end_sessions
-from pos.extensions import limiter
+from pos.auth.passwords import TooManyAttempts
 
 
 class LoginForm(FlaskForm):
@@ -29,21 +29,24 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user:
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
-        error = _("Wrong username or password.")
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except TooManyAttempts as refused:
+            user, error, status = None, refused.message, 429
+        else:
+            if user:
+                login_user(user, remember=form.remember.data)
+                return redirect(_safe_next(request.args.get("next")))
+            error, status = _("Wrong username or password."), 401
     elif request.method == "POST":
-        error = _("Enter your username and password.")
-    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+        error, status = _("Enter your username and password."), 401
+    return render_template("auth/login.html", form=form, error=error), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from pos.audit import record_audit
-from pos.checkout.approvals import verify_manager
+from pos.checkout.approvals import check_approval
 from pos.checkout.sales import get_sale_by_number, parse_uuid, recovery_is_pending
 from pos.checkout.shifts import require_open_shift
 from pos.database import atomic
@@ -48,8 +48,10 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
         errors["lines"] = "choose at least one item to return"
     if errors:
         raise ValidationError("The return is incomplete.", fields=errors)
-    manager = verify_manager(data.get("approval"), Text("a return on sale %(number)s.", number=sale.number))
+    # Checked before the write lock, answered once the rest of the return is valid (confirm).
+    approval = check_approval(data.get("approval"), requester=user, document=f"return {return_uuid} on sale {sale.number}")
     with atomic():
+        manager = approval.require(Text("a return on sale %(number)s.", number=sale.number))
         require_open_shift()
         lines = {l.line_no: l for l in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
         for line_no, quantity in wanted.items():
@@ -90,6 +92,7 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
             "number": sale_return.number, "created_at": iso_utc(sale_return.created_at), "reason": reason,
             "approved_by": manager.username, "refund_method": refund_method, "total": sale_return.total,
             "vat_total": sale_return.vat_total, "lines": payload_lines})
+        approval.confirm()
     return sale_return
 
 

@@ -339,7 +339,8 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     payments = _parse_payments(payload.get("payments"))
     # Plain values: atomic() ends the request's read transaction, which expires every loaded ORM object.
     cashier = StaffMember.of(cashier)
-    approval = check_approval(payload.get("approval"))  # its password hash is slow: before the write lock
+    # Its password hash is slow: checked before the write lock, answered once the rest is valid (confirm).
+    approval = check_approval(payload.get("approval"), requester=cashier, document=f"sale {sale_uuid}")
     try:
         with atomic():
             number, recorded_hash = _held(sale_uuid)
@@ -347,6 +348,7 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
             if not retried:
                 recorded = _record(sale_uuid, number, payload, _price(lines, order_discount, payments, approval),
                                    cashier, approval)
+                approval.confirm()
     except IntegrityError:
         db.session.rollback()
         retried = _is_retry(_held(sale_uuid)[1], payload)  # the same sale committed by a concurrent retry

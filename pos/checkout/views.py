@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from pos.auth.access import public, role_required
 from pos.checkout import bp
+from pos.checkout.approvals import PausedApprover, paused_approvers
 from pos.checkout.labels import PAYMENT_LABELS
 from pos.checkout.printing import local_showroom, print_receipt, print_return_slip, print_z_report, receipt_png
 from pos.checkout.returns import record_return
@@ -191,3 +192,13 @@ def public_receipt(lookup_code):
         abort(404)
     return render_template("checkout/public_receipt.html", sale=sale, showroom=local_showroom(),
                            PAYMENT_LABELS=PAYMENT_LABELS)
+
+
+@bp.app_context_processor
+def approval_pauses():
+    """Managers see on every page whose approvals at the till are paused (pos/checkout/approvals.py)."""
+    def paused() -> list[PausedApprover]:
+        if not (current_user.is_authenticated and current_user.has_role("manager")):
+            return []
+        return paused_approvers()
+    return {"paused_approvals": paused}

@@ -1,5 +1,5 @@
 """All models, imported here so Alembic and create_all see every table."""
-from pos.models.core import ROLES, AuditEntry, Showroom, User  # noqa: F401
+from pos.models.core import ROLES, AuditEntry, PasswordAttempts, Showroom, User  # noqa: F401
 from pos.models.catalog import (  # noqa: F401
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, SHELF_LIFE_GROUPS, VAT_RATES, OcopRating, Producer, Product,
 )

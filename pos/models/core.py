@@ -57,6 +57,16 @@ class User(UserMixin, db.Model):
         return role_at_least(self.role, role)
 
 
+class PasswordAttempts(db.Model):
+    """Wrong passwords counted in a fixed window, per bucket (a username from an address, or an address): the
+    password throttle's storage shared by every worker process (pos/auth/passwords.py)."""
+    __tablename__ = "password_attempts"
+    __table_args__ = (CheckConstraint("attempts >= 0", name="attempts_not_negative"),)
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of what is counted
+    attempts: Mapped[int]
+    window_ends: Mapped[datetime]
+
+
 class AuditEntry(db.Model):
     """Who did what, when, with the values before and after."""
     __tablename__ = "audit_entries"

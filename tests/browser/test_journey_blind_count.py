@@ -2,11 +2,17 @@
 scans packs (each scan adds one to its lot's line, as a scanner types the QR label's URL and Enter), posts, is
 asked about the lines not counted, and only then sees the books and the variances."""
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from pos.catalog.gs1 import check_digit
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
+
+
+def assert_accessible(page, name: str) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 TEA_GTIN = "893601234001" + str(check_digit("893601234001"))     # Chè Sen Quảng An hộp 100g (CSQA-100)
 
@@ -25,6 +31,7 @@ def test_a_blind_count(live_server, page):
     lot = tea.locator("td").nth(2).inner_text()
     assert tea.locator("td").count() == 5                      # SKU, product, lot, expiry, counted: no books
     screenshot(page, "journey-blind-count-open")
+    assert_accessible(page, "blind count sheet")
 
     scan = page.get_by_label("Quét một món hàng (cộng một vào dòng của lô)")
     for n in range(1, 4):                                      # three packs, by their QR labels
@@ -49,6 +56,7 @@ def test_a_blind_count(live_server, page):
     assert "chưa được kiểm đếm" in asked and "CBUP-SEN" in asked and "CSQA-TUI" not in asked
     assert page.locator("#count-lines th", has_text="Theo sổ sách").count() == 0   # still blind while asking
     screenshot(page, "journey-blind-count-asked")
+    assert_accessible(page, "uncounted lines asked")
     with page.expect_navigation():
         page.get_by_role("button", name="Ghi sổ; giữ nguyên các dòng này như trên sổ").click()
     assert "Đã ghi sổ" in page.inner_text("main")
@@ -56,3 +64,6 @@ def test_a_blind_count(live_server, page):
     books, counted, variance = (row.locator("td").nth(i).inner_text() for i in (4, 5, 6))
     assert counted == "3" and int(variance) == 3 - int(books) and int(books) > 3
     screenshot(page, "journey-blind-count-posted")
+    assert_accessible(page, "count posted")
+    page.goto(f"{base}/inventory/counts")
+    assert_accessible(page, "count sheets")

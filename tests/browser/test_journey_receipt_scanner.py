@@ -4,11 +4,17 @@ lot; a refused form keeps every line typed and marks what is missing; the draft 
 from datetime import date, timedelta
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from pos.catalog.gs1 import check_digit
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
+
+
+def assert_accessible(page, name: str) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 SEEDS_GTIN = "893604567001" + str(check_digit("893604567001"))   # Hạt sen sấy Tây Hồ (STH-HAT)
 TEA_GTIN = "893604567002" + str(check_digit("893604567002"))     # Trà tâm sen Tây Hồ (STH-TRA)
@@ -72,6 +78,7 @@ def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
     page.fill("input[name=unit_cost_2]", "")
     page.locator("input[name=unit_cost_2]").type("70000")
     screenshot(page, "journey-receipt-scanned")
+    assert_accessible(page, "receipt form, scanned")
 
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu nháp").click()
@@ -82,6 +89,7 @@ def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
     assert [page.input_value(f"input[name=sku_{i}]") for i in range(3)] == ["STH-HAT", "STH-TRA", "STH-MUT"]
     assert page.input_value("input[name=lot_code_0]") == "HS2612"
     screenshot(page, "journey-receipt-refused")
+    assert_accessible(page, "receipt form, refused")
 
     page.fill("input[name=expiry_date_1]", expiry)
     page.fill("input[name=unit_cost_1]", "50000")
@@ -96,3 +104,4 @@ def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
     assert any("STH-HAT" in r and "HS2612" in r and "24" in r for r in rows)
     assert any("STH-TRA" in r and "TS2612" in r for r in rows)
     screenshot(page, "journey-receipt-posted")
+    assert_accessible(page, "receipt posted")

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-test translations extract-translations browser bench clean
+.PHONY: run test install install-test translations extract-translations browser axe bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -54,11 +54,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install-test translations browser
+# axe-core, which the browser tests inject to check every page, comes from npm at the version package-lock.json
+# pins; installed again whenever the lock file changes.
+node_modules/axe-core/axe.min.js: package-lock.json package.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+axe: node_modules/axe-core/axe.min.js
+
+test: install-test translations browser axe
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
 bench: install-test translations
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

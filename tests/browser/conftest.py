@@ -107,3 +107,83 @@ def log_in(page, base_url: str, username: str, password: str = "ocop-demo-2026")
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+# axe-core comes from npm (package-lock.json pins it; `make test` runs `npm ci`). It is evaluated through the
+# DevTools protocol rather than added as a <script>, which the app's Content-Security-Policy (script-src 'self')
+# would refuse, so the check runs on any page, in any context, as the app really serves it.
+AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Every visible input, select and textarea needs a label a sighted user can read: a <label for>, a wrapping
+# <label>, or aria-labelledby pointing at visible text. A placeholder, a title or an aria-label alone is not one.
+_UNLABELLED_CONTROLS_JS = """() => {
+  const shown = el => {
+    if (!el.checkVisibility({visibilityProperty: true, contentVisibilityAuto: true})) return false;
+    const box = el.getBoundingClientRect();   // a visually hidden text (1px, clipped, off-screen) is not seen
+    return box.width > 1 && box.height > 1 && box.right > 0 && box.bottom + window.scrollY > 0;
+  };
+  const readable = el => !!el && shown(el) && el.innerText.trim() !== '';
+  const controls = document.querySelectorAll(
+    'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=reset]):not([type=image]), select, textarea');
+  const missing = [];
+  for (const control of controls) {
+    if (!shown(control)) continue;
+    const byLabel = [...(control.labels || [])].some(label => {
+      // the label's own text, without the text of a control inside it (a <select>'s options)
+      const copy = label.cloneNode(true);
+      copy.querySelectorAll('select, textarea, option').forEach(inner => inner.remove());
+      return shown(label) && copy.textContent.trim() !== '';
+    });
+    const byIds = (control.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
+      .some(id => readable(document.getElementById(id)));
+    if (!byLabel && !byIds) {
+      const name = control.id ? '#' + control.id : (control.name ? `[name="${control.name}"]` : '');
+      missing.push(`${control.tagName.toLowerCase()}${name}` +
+                   (control.placeholder ? ` (placeholder "${control.placeholder}")` : ''));
+    }
+  }
+  return missing;
+}"""
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now; the violations, as axe reports them."""
+    if not AXE_SOURCE.exists():
+        pytest.fail(f"{AXE_SOURCE.relative_to(ROOT)} is missing: `make test` installs it (npm ci)")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
+    return page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
+                         ".then(results => results.violations)", AXE_TAGS)
+
+
+def unlabelled_controls(page) -> list[str]:
+    """The visible form controls without a visible label, named by id or name."""
+    return page.evaluate(_UNLABELLED_CONTROLS_JS)
+
+
+def describe_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}  {violation['helpUrl']}")
+        for node in violation["nodes"][:10]:
+            target = " ".join(" >> ".join(part) if isinstance(part, list) else part for part in node["target"])
+            lines.append(f"    {target}: {node['failureSummary'].splitlines()[-1].strip()}")
+        if len(violation["nodes"]) > 10:
+            lines.append(f"    … and {len(violation['nodes']) - 10} more")
+    return "\n".join(lines)
+
+
+def accessibility_problems(page) -> str:
+    """What axe-core and the visible-label check find on the page, readable; empty when there is nothing."""
+    report = describe_violations(axe_violations(page))
+    unlabelled = unlabelled_controls(page)
+    if unlabelled:
+        report += ("\n" if report else "") + "- form controls without a visible label: " + ", ".join(unlabelled)
+    return report
+
+
+def assert_accessible(page, name: str = "") -> None:
+    """The page passes axe-core's WCAG 2 A/AA rules and every visible form control has a visible label."""
+    report = accessibility_problems(page)
+    assert not report, f"{name or page.url} is not accessible:\n{report}"

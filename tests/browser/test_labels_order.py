@@ -4,16 +4,10 @@ import pypdfium2 as pdfium
 import pytest
 import requests
 import zxingcpp
-from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def assert_accessible(page, name):
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 
 def test_manager_scans_and_picks_products_and_prints_a_label_sheet(live_server, page):

@@ -2,17 +2,11 @@
 scans packs (each scan adds one to its lot's line, as a scanner types the QR label's URL and Enter), posts, is
 asked about the lines not counted, and only then sees the books and the variances."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from pos.catalog.gs1 import check_digit
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def assert_accessible(page, name: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 TEA_GTIN = "893601234001" + str(check_digit("893601234001"))     # Chè Sen Quảng An hộp 100g (CSQA-100)
 

@@ -4,17 +4,11 @@ lot; a refused form keeps every line typed and marks what is missing; the draft 
 from datetime import date, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from pos.catalog.gs1 import check_digit
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def assert_accessible(page, name: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 SEEDS_GTIN = "893604567001" + str(check_digit("893604567001"))   # Hạt sen sấy Tây Hồ (STH-HAT)
 TEA_GTIN = "893604567002" + str(check_digit("893604567002"))     # Trà tâm sen Tây Hồ (STH-TRA)

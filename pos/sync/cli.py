@@ -43,10 +43,16 @@ def status_command():
     click.echo(f"pending:      {status.pending}")
     click.echo(f"sent:         {status.sent}")
     click.echo(f"dead:         {status.dead}")
+    click.echo(f"stuck:        {status.stuck}")
     click.echo(f"lag:          {status.lag_seconds} s")
     click.echo(f"last success: {status.last_success_at or 'never'}")
     if status.last_error:
         click.echo(f"last error:   {status.last_error}")
+    from pos.sync.recovery import recovery_pending
+    restored = recovery_pending()
+    if restored:
+        click.echo(f"restored:     from {restored['from']}; sales made after the backup not yet taken back "
+                   "(`flask sync recover`)")
 
 
 @bp.cli.command("recover")

@@ -130,6 +130,7 @@ def test_a_stuck_event_shows_on_the_sync_page_and_can_be_sent_now(app, db, users
     entry.created_at = utcnow() - timedelta(seconds=app.config["SYNC_STUCK_AFTER_S"] + 60)
     db.session.commit()
     assert sync_status().stuck == 1
+    assert "stuck:        1" in app.test_cli_runner().invoke(args=["sync", "status"]).output
     page = manager_client.get("/sync?lang=en").get_data(as_text=True)
     assert 'id="stuck">1<' in page and sale.uuid in page and "central unreachable" in page
     central.restart()

@@ -114,6 +114,7 @@ def test_restore_while_central_is_away_warns_and_numbers_apart(app, db, users, s
     assert result.exit_code == 0, result.output
     assert "Central could not be asked" in result.output and "carry an R" in result.output
     assert recovery_pending() is not None
+    assert "restored:     from" in runner.invoke(args=["sync", "status"]).output
 
     page = cashier_client.get("/till?lang=en").get_data(as_text=True)
     assert 'id="restore-warning"' in page and "restored from a backup" in page

@@ -46,7 +46,7 @@ def catalog_changes(since: datetime | None) -> dict:
                       "ocop_group": p.ocop_group, "unit": p.unit, "price": p.price, "vat_rate": p.vat_rate,
                       "producer": p.producer.name, "description_vi": p.description_vi,
                       "description_en": p.description_en, "applied_standard": p.applied_standard,
-                      "portal_url": p.portal_url, "active": p.active} for p in products],
+                      "portal_url": p.portal_url, "active": p.active, "has_expiry": p.has_expiry} for p in products],
         "ratings": [{"sku": r.product.sku, "stars": r.stars, "potential_5_star": r.potential_5_star,
                      "level": r.level, "score": r.score, "decision_no": r.decision_no,
                      "decision_date": _iso(r.decision_date), "certificate_no": r.certificate_no,

@@ -25,7 +25,7 @@ from pos.sync.sender import get_state, set_state
 log = logging.getLogger(__name__)
 PRODUCER_FIELDS = ("type", "tax_code", "address", "ward", "district", "province", "phone", "collective_trademark")
 PRODUCT_FIELDS = ("gtin", "name_vi", "name_en", "ocop_group", "unit", "vat_rate", "description_vi",
-                  "description_en", "applied_standard", "portal_url", "active")
+                  "description_en", "applied_standard", "portal_url", "active", "has_expiry")
 RATING_FIELDS = ("stars", "potential_5_star", "level", "score", "certificate_no", "revoked_reason")
 
 

@@ -73,6 +73,13 @@ def test_a_local_price_survives_a_pull_when_central_allows_it(app, db, central, 
     assert db.session.scalar(select(Product.price).where(Product.sku == "MASTER-2")) == 110_000
 
 
+def test_the_has_expiry_flag_travels_with_the_master_catalog(app, db, central, central_client):
+    _on_central(central, lambda: make_product(sku="MASTER-4", ocop_group="textiles_handicrafts", has_expiry=True))
+    pull_catalog(central_client)
+    local = db.session.scalar(select(Product).where(Product.sku == "MASTER-4"))
+    assert local.has_expiry is True and local.needs_lot_and_expiry
+
+
 def test_a_repeated_pull_changes_nothing(app, db, central, central_client):
     _on_central(central, lambda: make_product(sku="MASTER-3"))
     assert pull_catalog(central_client) > 0

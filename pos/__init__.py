@@ -43,6 +43,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their <int:…> routes
     register_blueprints(app)
     register_hooks(app)
+    from pos.security import refuse_unstorable_options
+    refuse_unstorable_options(app.cli)
     return app
 
 
@@ -110,11 +112,12 @@ def register_hooks(app: Flask) -> None:
     from pos.auth.scope import enforce_scope
     from pos.errors import register_error_handlers
     from pos.i18n import register_template_helpers
-    from pos.security import set_security_headers
+    from pos.security import refuse_unstorable_text, set_security_headers
 
     app.before_request(enforce_login)
     if app.config["POS_ROLE"] == "central":
         app.before_request(enforce_scope)
+    app.before_request(refuse_unstorable_text)
     app.after_request(set_security_headers)
     register_error_handlers(app)
     register_template_helpers(app)

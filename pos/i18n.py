@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -24,7 +24,8 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    locale = get_locale()
+    """The request's language; Vietnamese outside a request (a command, a test calling a service)."""
+    locale = get_locale() if has_request_context() else None
     return locale.language if locale else "vi"
 
 

@@ -21,12 +21,15 @@ DISCOUNT_MAX = SALE_TOTAL_MAX           # a discount in đồng (a percent disco
 PAYMENT_MAX = SALE_TOTAL_MAX            # one payment or one cash tender
 CASH_MAX = 10_000_000_000               # a drawer: the opening float, the counted cash
 CASH_MOVEMENT_MAX = 1_000_000_000       # cash put into or taken out of the drawer at once
+UNIT_COST_MAX = UNIT_PRICE_MAX          # what one unit cost the showroom
 MONEY_MAX = 10**12                      # any other single figure of one event (a line's cost, a commission)
 
 # --- counts ---------------------------------------------------------------------------------------
 QUANTITY_MAX = 999                      # units of one product on one sale or return line
-STOCK_QUANTITY_MAX = 1_000_000          # units on one goods-receipt, count or transfer line
-SALE_LINES_MAX = 200                    # lines of one sale (or of one inventory document)
+STOCK_QUANTITY_MAX = 1_000_000          # units on one goods-receipt or transfer line
+ON_HAND_MAX = 10_000_000                # units counted of one product in a stock count
+SALE_LINES_MAX = 200                    # lines of one sale
+DOCUMENT_LINES_MAX = 200                # lines of one goods receipt or transfer
 SALE_PAYMENTS_MAX = 10                  # payments of one sale
 ROW_ID_MAX = 2**31 - 1                  # a database id; a larger number names no row
 
@@ -35,6 +38,9 @@ SKU_MAX = 40
 GTIN_MAX = 14
 NAME_MAX = 200                          # a product's or a producer's name
 TAX_CODE_MAX = 20
+ADDRESS_MAX = 300                       # a street address
+PLACE_MAX = 100                         # a ward, district or province
+PHONE_MAX = 30
 LOT_MAX = 20
 USERNAME_MAX = 64
 FULL_NAME_MAX = 120
@@ -51,6 +57,8 @@ LIMITS = {name: value for name, value in globals().items() if name.isupper() and
 
 
 _WHOLE = re.compile(r"-?[0-9]{1,30}")
+# Thousands grouped by one separator throughout: "1,5" and "1.5" are fractions (Vietnamese and English), not 15.
+_GROUPED = re.compile(r"-?[0-9]{1,3}([.,])[0-9]{3}(\1[0-9]{3}){0,8}")
 
 
 class OutOfLimits(ValueError):
@@ -65,10 +73,13 @@ def whole_number(value, minimum: int, maximum: int, *, from_text: bool = False) 
     """`value` as an int from `minimum` to `maximum`, or OutOfLimits.
 
     JSON gives numbers: only an int is a whole number there (True, 1.0 and "1" are refused). A form field or a
-    CSV cell gives text (`from_text`): "1.500.000", "1 500 000" and " 12 " read as numbers, a whole float too."""
+    CSV cell gives text (`from_text`): "1.500.000", "1,500,000", "1 500 000" and " 12 " read as numbers; "1,5" and
+    "1.5" are fractions, refused (ASCII digits only: "²" and "١٢" are digits to Python, not to a cashier); a whole
+    float reads as its number too."""
     if from_text and isinstance(value, str):
-        digits = value.strip().replace(".", "").replace(",", "").replace(" ", "")
-        value = int(digits) if _WHOLE.fullmatch(digits) else value
+        digits = "".join(value.split())  # 2 000 000
+        if _WHOLE.fullmatch(digits) or _GROUPED.fullmatch(digits):  # 2000000, 2.000.000 or 2,000,000
+            value = int(digits.replace(".", "").replace(",", ""))
     elif from_text and isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):

@@ -1,9 +1,13 @@
 """The OpenAPI document for /api/v1, served at /api/v1/openapi.json (and checked by schemathesis). Each role
 documents what it serves: a showroom its till API, central the signed sync endpoints, whose bodies come from
-the sync protocol's own declarations (pos.protocol.events)."""
+the sync protocol's own declarations (pos.protocol.events). Its bounds are pos.limits', the ones the API applies."""
 from flask import Blueprint, current_app, jsonify
 
 from pos.auth.access import public
+from pos.limits import (
+    DISCOUNT_MAX, LOT_MAX, PAYMENT_MAX, PAYMENT_REFERENCE_MAX, QUANTITY_MAX, ROW_ID_MAX, SALE_LINES_MAX,
+    SALE_PAYMENTS_MAX,
+)
 from pos.protocol import events, signing
 
 bp = Blueprint("openapi", __name__)
@@ -12,14 +16,16 @@ _ERROR = {"type": "object", "required": ["error", "message"],
           "properties": {"error": {"type": "string"}, "message": {"type": "string"},
                          "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
 _DISCOUNT = {"type": ["object", "null"], "properties": {"kind": {"enum": ["amount", "percent"]},
-                                                          "value": {"type": "integer", "minimum": 0}}}
+                                                          "value": {"type": "integer", "minimum": 0,
+                                                                    "maximum": DISCOUNT_MAX}}}
 _LINE_IN = {"type": "object", "required": ["product_id", "quantity"], "additionalProperties": False,
-            "properties": {"product_id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1,
-                                                                           "maximum": 999},
-                           "discount": _DISCOUNT, "lot": {"type": ["string", "null"], "maxLength": 20}}}
+            "properties": {"product_id": {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX},
+                           "quantity": {"type": "integer", "minimum": 1, "maximum": QUANTITY_MAX},
+                           "discount": _DISCOUNT, "lot": {"type": ["string", "null"], "maxLength": LOT_MAX}}}
 _PAYMENT_IN = {"type": "object", "required": ["method", "amount"],
                "properties": {"method": {"enum": ["cash", "card", "vietqr"]},
-                              "amount": {"type": "integer", "minimum": 1}, "reference": {"type": "string"}}}
+                              "amount": {"type": "integer", "minimum": 1, "maximum": PAYMENT_MAX},
+                              "reference": {"type": "string", "maxLength": PAYMENT_REFERENCE_MAX}}}
 _SALE = {"type": "object", "required": ["uuid", "number", "total", "vat_total", "lines", "payments"],
          "properties": {"uuid": {"type": "string"}, "number": {"type": "string"}, "total": {"type": "integer"},
                         "vat_total": {"type": "integer"}, "subtotal": {"type": "integer"},
@@ -35,8 +41,10 @@ _PRODUCT = {"type": "object", "required": ["id", "sku", "gtin", "name", "price",
 
 
 def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
+    """Any request may be refused as unauthenticated (401), busy (503) or holding text no database can store
+    (422: a NUL or a lone surrogate, pos.security.refuse_unstorable_text)."""
     responses = {ok_status: {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}}
-    for status in ("401", "503") + errors:
+    for status in ("401", "422", "503") + errors:
         responses[status] = {"description": "Refused", "content": {"application/json": {"schema": _ERROR}}}
     return responses
 
@@ -131,8 +139,10 @@ def document() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["uuid", "lines", "payments"],
                     "properties": {"uuid": {"type": "string", "format": "uuid"},
-                                   "lines": {"type": "array", "items": _LINE_IN, "minItems": 1, "maxItems": 200},
-                                   "payments": {"type": "array", "items": _PAYMENT_IN, "minItems": 1, "maxItems": 10},
+                                   "lines": {"type": "array", "items": _LINE_IN, "minItems": 1,
+                                             "maxItems": SALE_LINES_MAX},
+                                   "payments": {"type": "array", "items": _PAYMENT_IN, "minItems": 1,
+                                                "maxItems": SALE_PAYMENTS_MAX},
                                    "discount": _DISCOUNT,
                                    "approval": {"type": ["object", "null"]}}}}}},
                 "responses": _responses("201", _SALE, "409", "422") | {

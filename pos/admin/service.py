@@ -11,6 +11,7 @@ from pos.catalog.service import snapshot
 from pos.database import atomic
 from pos.errors import NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
+from pos.limits import ADDRESS_MAX, PHONE_MAX, PLACE_MAX, unstorable
 from pos.models import AuditEntry, Showroom, User
 
 SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages
@@ -28,6 +29,8 @@ _RULES = {
     "bank_account_name": (r"[A-Z0-9 ]{0,50}", Text("capital letters without diacritics, as the bank shows it")),
 }
 
+_LENGTHS = {"address": ADDRESS_MAX, "ward": PLACE_MAX, "district": PLACE_MAX, "province": PLACE_MAX, "phone": PHONE_MAX}
+
 
 def local_showroom_row() -> Showroom:
     code = current_app.config["SHOWROOM_CODE"]
@@ -39,8 +42,9 @@ def save_settings(data: dict) -> Showroom:
     clean = {field: str(data.get(field) or "").strip() for field in SHOWROOM_FIELDS}
     errors = {field: problem for field, (pattern, problem) in _RULES.items()
               if not re.fullmatch(pattern, clean[field])}
-    errors |= {f: Text("at most %(max)d characters", max=300) for f in ("address", "ward", "district", "province", "phone")
-               if len(clean[f]) > 300}
+    errors |= {f: Text("at most %(max)d characters", max=limit) for f, limit in _LENGTHS.items() if len(clean[f]) > limit}
+    errors |= {f: Text("contains a character that cannot be stored (NUL or an invalid Unicode character)")
+               for f, value in clean.items() if unstorable(value)}
     if errors:
         raise ValidationError("Settings not saved: %(problems)s.", problems=problem_list(errors, SHOWROOM_FIELDS.get),
                               fields=errors)

@@ -10,6 +10,7 @@ from pos.auth.passwords import check_password
 from pos.database import Sql, atomic
 from pos.errors import Conflict, ValidationError
 from pos.extensions import db
+from pos.limits import FULL_NAME_MAX, unstorable
 from pos.models import ROLES, User
 from pos.models.core import role_at_least
 
@@ -59,7 +60,8 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def create_user(username: str, password: str, role: str, full_name: str = "") -> User:
-    username = (username or "").strip()
+    _refuse_unstorable(username=username, password=password, full_name=full_name)
+    username, full_name = (username or "").strip(), (full_name or "").strip()[:FULL_NAME_MAX]
     errors = {}
     if not username or len(username) > 64:
         errors["username"] = "Username is required (at most 64 characters)."
@@ -86,7 +88,18 @@ def create_user(username: str, password: str, role: str, full_name: str = "") ->
     return user
 
 
+def _refuse_unstorable(**values) -> None:
+    """A NUL or a lone surrogate (the command line passes one from bytes that are not UTF-8) is refused:
+    no database stores it, and a password holding one cannot even be hashed."""
+    odd = {name: "contains a character that cannot be stored" for name, value in values.items()
+           if isinstance(value, str) and unstorable(value)}
+    if odd:
+        raise ValidationError("%(names)s: contains a character that cannot be stored (NUL or an invalid Unicode "
+                              "character).", names=", ".join(odd), fields=odd)
+
+
 def set_password(user: User, password: str) -> None:
+    _refuse_unstorable(password=password)
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError("Password must be at least %(n)d characters.", n=MIN_PASSWORD_LENGTH,
                               fields={"password": "too short"})

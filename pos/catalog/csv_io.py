@@ -23,6 +23,7 @@ from pos.database import atomic
 from pos.errors import DomainError, Text, ValidationError
 from pos.exports import csv_text, unguard_cell
 from pos.extensions import db
+from pos.limits import unstorable
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, OcopRating, Producer, Product
 
 IMPORT_COLUMNS = ("sku", "gtin", "name_vi", "name_en", "producer", "producer_type", "group", "unit", "price",
@@ -78,12 +79,21 @@ def _read(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
                 return [], [(reader.line_num, str(Text("more than %(max)d rows; split the file", max=MAX_ROWS)))]
             if None in row:
                 return [], [(reader.line_num, str(Text("this row has more cells than the header")))]
+            bad = [(k or "").strip() for k, v in row.items() if unstorable(k or "") or unstorable(v or "")]
+            if bad:  # a NUL: PostgreSQL refuses it, SQLite would cut the text short
+                return [], [(reader.line_num, str(Text(
+                    "%(columns)s: contains a character that cannot be stored (NUL or an invalid Unicode character)",
+                    columns=", ".join(_shown(c) for c in bad))))]
             rows.append((reader.line_num, {k.strip(): unguard_cell((v or "").strip()) for k, v in row.items() if k}))
     except csv.Error as error:
         return [], [(reader.line_num, str(Text("not valid CSV: %(error)s", error=str(error))))]
     if not rows:
         return [], [(1, str(Text("the file has a header but no rows")))]
     return rows, []
+
+
+def _shown(column: str) -> str:
+    return column.replace("\x00", "\\x00")[:40]
 
 
 def _check(rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:

@@ -13,6 +13,10 @@ from pos.catalog.text import fold
 from pos.database import atomic
 from pos.errors import InvalidBarcode, NotFound, Text, ValidationError, problem_list
 from pos.extensions import db
+from pos.limits import (
+    ADDRESS_MAX, DESCRIPTION_MAX, MONEY_MAX, NAME_MAX, PHONE_MAX, PLACE_MAX, REASON_MAX, ROW_ID_MAX, SEARCH_MAX, SKU_MAX,
+    STOCK_QUANTITY_MAX, TAX_CODE_MAX, UNIT_PRICE_MAX, OutOfLimits, check_text, whole_number,
+)
 from pos.models import (
     OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
 )
@@ -23,7 +27,9 @@ PRODUCER_FIELDS = ("name", "type", "tax_code", "address", "ward", "district", "p
                    "collective_trademark")
 RATING_FIELDS = ("stars", "potential_5_star", "level", "score", "decision_no", "decision_date", "certificate_no",
                  "revoked_on", "revoked_reason")
-MAX_PRICE = 1_000_000_000  # one billion đồng: anything above is a typing error at a showroom
+# A producer's text fields and their longest values (the columns' widths).
+PRODUCER_TEXT = {"type": 20, "tax_code": TAX_CODE_MAX, "address": ADDRESS_MAX, "ward": PLACE_MAX, "district": PLACE_MAX,
+                 "province": PLACE_MAX, "phone": PHONE_MAX, "collective_trademark": NAME_MAX}
 
 
 def snapshot(obj, fields) -> dict:
@@ -37,30 +43,18 @@ def search_text_for(product: Product, producer: Producer | None) -> str:
 
 # --- validation -------------------------------------------------------------------------------
 
-def parse_int(value, field: str, errors: dict, *, minimum=None, maximum=None, required=True):
+def parse_int(value, field: str, errors: dict, *, minimum=-MONEY_MAX, maximum=MONEY_MAX, required=True):
+    """A whole number typed in a form or a CSV cell ("1.500.000" reads as 1500000), or None with the problem
+    under errors[field]."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors[field] = Text("required")
         return None
-    if isinstance(value, bool):
-        errors[field] = Text("must be a whole number")
-        return None
-    text = str(value).strip().replace(".", "").replace(" ", "") if isinstance(value, str) else value
     try:
-        number = int(text)
-    except (TypeError, ValueError):
-        errors[field] = Text("must be a whole number")
+        return whole_number(value, minimum, maximum, from_text=True)
+    except OutOfLimits as error:
+        errors[field] = error.problem
         return None
-    if isinstance(value, float) and value != number:
-        errors[field] = Text("must be a whole number")
-        return None
-    if minimum is not None and number < minimum:
-        errors[field] = Text("must be at least %(minimum)s", minimum=minimum)
-        return None
-    if maximum is not None and number > maximum:
-        errors[field] = Text("must be at most %(maximum)s", maximum=maximum)
-        return None
-    return number
 
 
 def parse_date(value, field: str, errors: dict, *, required=True):
@@ -81,12 +75,13 @@ def parse_date(value, field: str, errors: dict, *, required=True):
 
 
 def _text(data: dict, field: str, errors: dict, *, max_length: int, required=False) -> str:
-    value = str(data.get(field) or "").strip()
-    if required and not value:
-        errors[field] = Text("required")
-    elif len(value) > max_length:
-        errors[field] = Text("at most %(max)d characters", max=max_length)
-    return value
+    value = data.get(field)
+    try:
+        return check_text(value if value is None or isinstance(value, str) else str(value), max_length,
+                          required=required)
+    except OutOfLimits as error:
+        errors[field] = error.problem
+        return ""
 
 
 def _raise_if(errors: dict, what: str):
@@ -103,8 +98,8 @@ def _raise_if(errors: dict, what: str):
 
 def clean_producer(data: dict) -> dict:
     errors: dict = {}
-    clean = {f: _text(data, f, errors, max_length=300) for f in PRODUCER_FIELDS}
-    clean["name"] = _text(data, "name", errors, max_length=200, required=True)
+    clean = {f: _text(data, f, errors, max_length=PRODUCER_TEXT[f]) for f in PRODUCER_FIELDS if f != "name"}
+    clean["name"] = _text(data, "name", errors, max_length=NAME_MAX, required=True)
     if clean["type"] not in PRODUCER_TYPES:
         errors["type"] = Text("must be one of %(choices)s", choices=", ".join(PRODUCER_TYPES))
     if clean["type"] != "household" and not clean["tax_code"]:
@@ -118,32 +113,31 @@ def clean_producer(data: dict) -> dict:
 def clean_product(data: dict) -> dict:
     errors: dict = {}
     clean = {
-        "sku": _text(data, "sku", errors, max_length=40, required=True),
-        "name_vi": _text(data, "name_vi", errors, max_length=200, required=True),
-        "name_en": _text(data, "name_en", errors, max_length=200),
+        "sku": _text(data, "sku", errors, max_length=SKU_MAX, required=True),
+        "name_vi": _text(data, "name_vi", errors, max_length=NAME_MAX, required=True),
+        "name_en": _text(data, "name_en", errors, max_length=NAME_MAX),
         "ocop_group": _text(data, "ocop_group", errors, max_length=30, required=True),
         "unit": _text(data, "unit", errors, max_length=20, required=True),
-        "description_vi": _text(data, "description_vi", errors, max_length=5000),
-        "description_en": _text(data, "description_en", errors, max_length=5000),
+        "description_vi": _text(data, "description_vi", errors, max_length=DESCRIPTION_MAX),
+        "description_en": _text(data, "description_en", errors, max_length=DESCRIPTION_MAX),
         "applied_standard": _text(data, "applied_standard", errors, max_length=100),
         "portal_url": _text(data, "portal_url", errors, max_length=300),
     }
     if clean["ocop_group"] and clean["ocop_group"] not in OCOP_GROUPS:
         errors["ocop_group"] = Text("must be one of %(choices)s", choices=", ".join(OCOP_GROUPS))
-    clean["price"] = parse_int(data.get("price"), "price", errors, minimum=0, maximum=MAX_PRICE)
+    clean["price"] = parse_int(data.get("price"), "price", errors, minimum=0, maximum=UNIT_PRICE_MAX)
     clean["vat_rate"] = parse_int(data.get("vat_rate"), "vat_rate", errors)
     if clean["vat_rate"] is not None and clean["vat_rate"] not in VAT_RATES:
         errors["vat_rate"] = Text("must be 0, 5, 8 or 10")
     clean["reorder_point"] = parse_int(data.get("reorder_point"), "reorder_point", errors, minimum=0,
-                                       maximum=1_000_000, required=False) or 0
-    clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1)
+                                       maximum=STOCK_QUANTITY_MAX, required=False) or 0
+    clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1, maximum=ROW_ID_MAX)
     if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
         errors["producer_id"] = Text("unknown producer")
     for flag, default in (("active", True), ("has_expiry", False)):
         value = data.get(flag, default)
         clean[flag] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on", "y")
-    gtin = str(data.get("gtin") or "").strip()
-    clean["gtin"] = gtin
+    gtin = clean["gtin"] = _text(data, "gtin", errors, max_length=SEARCH_MAX)  # then read as a GTIN, or refused
     if gtin:
         try:
             gs1.to_gtin14(gtin)
@@ -165,7 +159,7 @@ def clean_rating(data: dict) -> dict:
         "certificate_no": _text(data, "certificate_no", errors, max_length=60),
         "decision_date": parse_date(data.get("decision_date"), "decision_date", errors),
         "revoked_on": parse_date(data.get("revoked_on"), "revoked_on", errors, required=False),
-        "revoked_reason": _text(data, "revoked_reason", errors, max_length=300),
+        "revoked_reason": _text(data, "revoked_reason", errors, max_length=REASON_MAX),
     }
     flag = data.get("potential_5_star", False)
     clean["potential_5_star"] = flag if isinstance(flag, bool) else str(flag).lower() in ("1", "true", "yes", "on", "y")

@@ -21,6 +21,7 @@ from pos.catalog.text import fold
 from pos.database import atomic, dialect_insert
 from pos.extensions import db
 from pos.i18n import to_local
+from pos.limits import unstorable
 from pos.models import (
     Producer,
     Product,
@@ -50,6 +51,7 @@ def local_day(moment: datetime) -> date:
 # --- writing a batch -------------------------------------------------------------------------------
 
 def _reject(showroom_code: str, uuid: str, reason: str) -> dict:
+    uuid = "" if unstorable(uuid) else uuid
     db.session.add(SyncRejection(showroom_code=showroom_code, uuid=uuid[:36], reason=reason[:500]))
     log.warning("sync: rejected %s from %s: %s", uuid, showroom_code, reason)
     return {"uuid": uuid, "status": "rejected", "reason": reason}

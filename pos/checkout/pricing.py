@@ -7,10 +7,9 @@ proportion to their amounts, the remainder on the largest line."""
 from dataclasses import dataclass, field
 
 from pos.errors import ValidationError
+from pos.i18n import format_amount, format_vnd
+from pos.limits import DISCOUNT_MAX, LINE_TOTAL_MAX, SALE_TOTAL_MAX, bounded
 from pos.money import round_half_up_div, vat_inside
-
-MAX_QUANTITY = 999
-MAX_DISCOUNT = 1_000_000_000
 
 
 @dataclass
@@ -74,9 +73,9 @@ def parse_discount(data, field_name: str) -> Discount:
     if not isinstance(data, dict) or data.get("kind", "amount") not in ("amount", "percent"):
         raise ValidationError("A discount is {kind: amount|percent, value: whole number}.",
                               fields={field_name: "invalid discount"})
-    value = data.get("value", 0)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DISCOUNT:
-        raise ValidationError("A discount value is a whole number from 0 to 1.000.000.000.",
+    value = bounded(data.get("value", 0), 0, DISCOUNT_MAX)
+    if value is None:
+        raise ValidationError("A discount value is a whole number from 0 to %(max)s.", max=format_amount(DISCOUNT_MAX),
                               fields={field_name: "invalid discount"})
     if data.get("kind") == "percent" and value > 100:
         raise ValidationError("A percent discount is at most 100.", fields={field_name: "over 100%"})
@@ -98,11 +97,18 @@ def price_cart(items: list[tuple[object, int, Discount, str | None]], order_disc
     lines = []
     for index, (product, quantity, discount, lot_code) in enumerate(items):
         gross = quantity * product.price
+        if gross > LINE_TOTAL_MAX:
+            raise ValidationError("%(quantity)d × %(name)s is more than one sale line may hold (%(max)s).",
+                                  quantity=quantity, name=product.name_vi, max=format_vnd(LINE_TOTAL_MAX),
+                                  fields={f"lines[{index}].quantity": "line total over the limit"})
         line_discount = discount.of(gross)
         if line_discount > gross:
             raise ValidationError("The discount on %(name)s is more than the line is worth.", name=product.name_vi,
                                   fields={f"lines[{index}].discount": "more than the line amount"})
         lines.append(PricedLine(product, quantity, product.price, line_discount, lot_code=lot_code))
+    if sum(line.gross for line in lines) > SALE_TOTAL_MAX:
+        raise ValidationError("The sale is more than one sale may hold (%(max)s); split it in two.",
+                              max=format_vnd(SALE_TOTAL_MAX), fields={"lines": "sale total over the limit"})
     after_lines = sum(line.amount for line in lines)
     order_amount = order_discount.of(after_lines)
     if order_amount > after_lines:

@@ -9,6 +9,7 @@ from pos.database import atomic
 from pos.errors import Text, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import move_stock
+from pos.limits import QUANTITY_MAX, REASON_MAX, SALE_LINES_MAX, OutOfLimits, bounded, check_text
 from pos.models import PAYMENT_METHODS, SaleLine, SaleReturn, SaleReturnLine, StockMovement
 from pos.outbox import enqueue, iso_utc
 
@@ -30,18 +31,21 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
     existing = db.session.scalar(select(SaleReturn).where(SaleReturn.uuid == return_uuid))
     if existing:
         return existing  # a double click posts once
-    reason = str(data.get("reason") or "").strip()[:300]
     refund_method = data.get("refund_method")
     errors = {}
-    if not reason:
-        errors["reason"] = "required"
+    try:
+        reason = check_text(data.get("reason"), REASON_MAX, required=True)
+    except OutOfLimits as problem:
+        errors["reason"], reason = problem.problem, ""
     if refund_method not in PAYMENT_METHODS:
         errors["refund_method"] = f"one of {', '.join(PAYMENT_METHODS)}"
     wanted = {}
-    for item in data.get("lines") or []:
-        line_no, quantity = item.get("line_no"), item.get("quantity")
-        if not isinstance(line_no, int) or not isinstance(quantity, int) or quantity <= 0:
-            errors[f"line {line_no}"] = "quantity must be a whole number above zero"
+    items = data.get("lines") or []
+    for index, item in enumerate(items if isinstance(items, list) else [None]):
+        line_no = bounded(item.get("line_no"), 1, SALE_LINES_MAX) if isinstance(item, dict) else None
+        quantity = bounded(item.get("quantity"), 1, QUANTITY_MAX) if isinstance(item, dict) else None
+        if line_no is None or quantity is None:
+            errors[f"line {line_no or index + 1}"] = f"quantity must be a whole number from 1 to {QUANTITY_MAX}"
         else:
             wanted[line_no] = wanted.get(line_no, 0) + quantity
     if not wanted and not errors:

@@ -21,20 +21,22 @@ from pos.audit import record_audit
 from pos.auth.service import StaffMember
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.checkout.approvals import Approval, check_approval
-from pos.checkout.pricing import MAX_QUANTITY, parse_discount, price_cart
+from pos.checkout.pricing import parse_discount, price_cart
 from pos.checkout.shifts import require_open_shift
 from pos.database import Sql, atomic, read_date
 from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
 from pos.extensions import db
 from pos.i18n import to_local
+from pos.limits import (
+    LOT_MAX, PAYMENT_MAX, PAYMENT_REFERENCE_MAX, QUANTITY_MAX, ROW_ID_MAX, SALE_LINES_MAX, SALE_PAYMENTS_MAX, OutOfLimits,
+    bounded, check_text,
+)
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, sellable_lots_of, take_stock
 from pos.models import PAYMENT_METHODS, Sale, StockLevel
 from pos.models.base import utcnow
 from pos.money import round_half_up_div
 from pos.outbox import enqueue, iso_utc
 
-MAX_LINES = 200
-MAX_TENDERED = 1_000_000_000
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
 
 # Every sale has its number's row (reserved for a VietQR transfer, or written with the sale): one read tells
@@ -144,7 +146,7 @@ class SaleProduct:
         return self.rating if self.rating_status in SELLABLE_STATUSES else None
 
 
-@functools.lru_cache(maxsize=MAX_LINES)
+@functools.lru_cache(maxsize=SALE_LINES_MAX)
 def _sale_products_sql(count: int) -> Sql:
     """Products with their producer, average cost and latest rating; one statement per number of products."""
     return Sql(
@@ -178,8 +180,8 @@ def _payload_hash(payload: dict) -> str:
 def parse_lines(raw) -> list[dict]:
     if not isinstance(raw, list) or not raw:
         raise ValidationError("A sale needs at least one line.", fields={"lines": "empty"})
-    if len(raw) > MAX_LINES:
-        raise ValidationError("A sale has at most %(n)d lines.", n=MAX_LINES, fields={"lines": "too many"})
+    if len(raw) > SALE_LINES_MAX:
+        raise ValidationError("A sale has at most %(n)d lines.", n=SALE_LINES_MAX, fields={"lines": "too many"})
     lines, errors = [], {}
     for i, line in enumerate(raw):
         if not isinstance(line, dict):
@@ -188,13 +190,16 @@ def parse_lines(raw) -> list[dict]:
         if CLIENT_PRICE_FIELDS & set(line):
             errors[f"lines[{i}].price"] = "prices are set by the showroom, not by the till"
         product_id, quantity = line.get("product_id"), line.get("quantity")
-        if isinstance(product_id, bool) or not isinstance(product_id, int) or not 0 < product_id < 2**31:
+        if bounded(product_id, 1, ROW_ID_MAX) is None:
             errors[f"lines[{i}].product_id"] = "required (a product id)"
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
-            errors[f"lines[{i}].quantity"] = f"a whole number from 1 to {MAX_QUANTITY}"
+        if bounded(quantity, 1, QUANTITY_MAX) is None:
+            errors[f"lines[{i}].quantity"] = f"a whole number from 1 to {QUANTITY_MAX}"
         lot = line.get("lot")
-        if lot is not None and (not isinstance(lot, str) or len(lot) > 20):
-            errors[f"lines[{i}].lot"] = "at most 20 characters"
+        if lot is not None:
+            try:
+                check_text(lot, LOT_MAX, strip=False)
+            except OutOfLimits as problem:
+                errors[f"lines[{i}].lot"] = problem.problem
         try:
             discount = parse_discount(line.get("discount"), f"lines[{i}].discount")
         except ValidationError as error:
@@ -207,25 +212,26 @@ def parse_lines(raw) -> list[dict]:
 
 
 def _parse_payments(raw) -> list[dict]:
-    if not isinstance(raw, list) or not raw or len(raw) > 10:
-        raise ValidationError("A sale needs one to ten payments.", fields={"payments": "missing"})
+    if not isinstance(raw, list) or not raw or len(raw) > SALE_PAYMENTS_MAX:
+        raise ValidationError("A sale needs one to %(n)d payments.", n=SALE_PAYMENTS_MAX, fields={"payments": "missing"})
     payments, errors = [], {}
     for i, payment in enumerate(raw):
         if not isinstance(payment, dict) or payment.get("method") not in PAYMENT_METHODS:
             errors[f"payments[{i}].method"] = f"one of {', '.join(PAYMENT_METHODS)}"
             continue
-        amount = payment.get("amount")
-        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_TENDERED:
-            errors[f"payments[{i}].amount"] = "a whole number of đồng above zero"
+        amount = bounded(payment.get("amount"), 1, PAYMENT_MAX)
+        if amount is None:
+            errors[f"payments[{i}].amount"] = f"a whole number of đồng from 1 to {PAYMENT_MAX}"
             continue
-        reference = payment.get("reference") or ""
-        if not isinstance(reference, str) or len(reference) > 80:
-            errors[f"payments[{i}].reference"] = "at most 80 characters"
+        try:
+            reference = check_text(payment.get("reference"), PAYMENT_REFERENCE_MAX)
+        except OutOfLimits as problem:
+            errors[f"payments[{i}].reference"] = problem.problem
             continue
         if payment["method"] == "card" and not reference.strip():
             errors[f"payments[{i}].reference"] = "a card payment needs the terminal's reference"
             continue
-        payments.append({"method": payment["method"], "amount": amount, "reference": reference.strip()})
+        payments.append({"method": payment["method"], "amount": amount, "reference": reference})
     if errors:
         raise ValidationError("The sale has invalid payments.", fields=errors)
     return payments

@@ -1,5 +1,4 @@
 """Shifts: open with a float, cash in/out, X report any time, close with the counted cash (Z report)."""
-import re
 import uuid
 
 from sqlalchemy import func, select
@@ -8,6 +7,7 @@ from pos.audit import record_audit
 from pos.database import Sql, atomic
 from pos.errors import Conflict, Text, ValidationError
 from pos.extensions import db
+from pos.limits import CASH_MAX, CASH_MOVEMENT_MAX, CASH_REASON_MAX, OutOfLimits, bounded, check_text
 from pos.models import CashMovement, Payment, Sale, SaleReturn, Shift
 from pos.models.base import utcnow
 from pos.outbox import enqueue, iso_utc
@@ -32,14 +32,12 @@ def require_open_shift() -> int:
     return shift[0]
 
 
-def _whole(value, field: str, what: Text, *, minimum: int = 0, maximum: int = 10_000_000_000) -> int:
-    if isinstance(value, str):
-        value = "".join(value.split()).replace(".", "").replace(",", "")  # 2.000.000, 2,000,000 or 2 000 000
-        value = int(value) if re.fullmatch(r"-?[0-9]{1,15}", value) else None  # ASCII digits: "²" is a digit too
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+def _whole(value, field: str, what: Text, *, minimum: int = 0, maximum: int = CASH_MAX) -> int:
+    number = bounded(value, minimum, maximum, from_text=True)  # typed as 2.000.000, 2,000,000 or 2 000 000
+    if number is None:
         raise ValidationError("%(what)s must be a whole number from %(minimum)d to %(maximum)d.", what=what,
                               minimum=minimum, maximum=maximum, fields={field: "invalid"})
-    return value
+    return number
 
 
 def open_shift(user, opening_float) -> Shift:
@@ -55,8 +53,13 @@ def open_shift(user, opening_float) -> Shift:
 
 
 def add_cash_movement(user, amount, reason: str) -> CashMovement:
-    amount = _whole(amount, "amount", Text("The amount (đồng)"), minimum=-1_000_000_000)
-    reason = (reason or "").strip()[:200]
+    amount = _whole(amount, "amount", Text("The amount (đồng)"), minimum=-CASH_MOVEMENT_MAX,
+                    maximum=CASH_MOVEMENT_MAX)
+    try:
+        reason = check_text(reason, CASH_REASON_MAX)
+    except OutOfLimits as problem:
+        raise ValidationError("The reason %(problem)s.", problem=problem.problem, fields={"reason": problem.problem}) \
+            from None
     if amount == 0 or not reason:
         raise ValidationError("A cash movement needs a non-zero amount and a reason.",
                               fields={"amount" if amount == 0 else "reason": "required"})

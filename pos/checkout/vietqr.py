@@ -3,6 +3,8 @@ import binascii
 import re
 
 from pos.errors import Text, TextList, ValidationError
+from pos.i18n import format_amount
+from pos.limits import PAYMENT_MAX, bounded
 
 MAX_PURPOSE = 25
 
@@ -34,9 +36,9 @@ def vietqr_payload(bank_bin: str, account: str, amount: int | None = None, purpo
     if not re.fullmatch(r"[0-9A-Za-z]{1,19}", account or ""):
         errors["account"] = "1 to 19 letters or digits"
         problems.append(Text("account: 1 to 19 letters or digits"))
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount < 10**13):
-        errors["amount"] = "a whole number of đồng above zero"
-        problems.append(Text("amount: a whole number of đồng above zero"))
+    if amount is not None and bounded(amount, 1, PAYMENT_MAX) is None:
+        errors["amount"] = f"a whole number of đồng from 1 to {PAYMENT_MAX}"
+        problems.append(Text("amount: a whole number of đồng from 1 to %(max)s", max=format_amount(PAYMENT_MAX)))
     if errors:
         raise ValidationError("Cannot build the VietQR: %(problems)s", fields=errors,
                               problems=TextList(problems, "; "))

@@ -17,13 +17,12 @@ from pos.catalog.service import parse_date, parse_int
 from pos.database import atomic, claim
 from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, problem_list
 from pos.extensions import db
+from pos.limits import DOCUMENT_LINES_MAX, LOT_MAX, NOTE_MAX, STOCK_QUANTITY_MAX, UNIT_COST_MAX
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.inventory.problems import field_name
 from pos.models import SHOWROOM_CODE_PATTERN, Lot, Product, StockLevel, Transfer, TransferLine
 from pos.models.base import utcnow
 
-MAX_LINES = 200
-MAX_QUANTITY = 1_000_000
 
 
 def clean_showroom_code(raw, field: str, errors: dict) -> str:
@@ -54,13 +53,13 @@ def _clean_lines(raw_lines: list[dict], direction: str) -> tuple[list[dict], dic
             continue  # an empty row of the form
         e: dict = {}
         product = _product(raw.get("sku"), e)
-        quantity = parse_int(raw.get("quantity"), "quantity", e, minimum=1, maximum=MAX_QUANTITY)
+        quantity = parse_int(raw.get("quantity"), "quantity", e, minimum=1, maximum=STOCK_QUANTITY_MAX)
         line = dict(product_id=product.id if product else None, quantity=quantity)
         if direction == "in":
-            line["unit_cost"] = parse_int(raw.get("unit_cost"), "unit_cost", e, minimum=0, maximum=1_000_000_000)
+            line["unit_cost"] = parse_int(raw.get("unit_cost"), "unit_cost", e, minimum=0, maximum=UNIT_COST_MAX)
             line["expiry_date"] = parse_date(raw.get("expiry_date"), "expiry_date", e, required=False)
             lot_code = str(raw.get("lot_code") or "").strip()
-            if len(lot_code) > 20 or "/" in lot_code:
+            if len(lot_code) > LOT_MAX or "/" in lot_code:
                 e["lot_code"] = Text("at most 20 characters, no '/'")
             line["lot_code"] = lot_code
         errors |= {f"line {i} {k}": v for k, v in e.items()}
@@ -68,8 +67,8 @@ def _clean_lines(raw_lines: list[dict], direction: str) -> tuple[list[dict], dic
             lines.append(line)
     if not lines and not errors:
         errors["lines"] = Text("add at least one line")
-    if len(lines) > MAX_LINES:
-        errors["lines"] = Text("at most %(n)d lines", n=MAX_LINES)
+    if len(lines) > DOCUMENT_LINES_MAX:
+        errors["lines"] = Text("at most %(n)d lines", n=DOCUMENT_LINES_MAX)
     return lines, errors
 
 
@@ -195,7 +194,7 @@ def create_transfer_out(to_showroom, raw_lines: list[dict], user, note: str = ""
         _refuse(errors | line_errors)
     with atomic():
         transfer = Transfer(number=_next_number("XC"), direction="out", other_showroom=code, created_by_id=user.id,
-                            note=str(note or "")[:300])
+                            note=str(note or "")[:NOTE_MAX])
         db.session.add(transfer)
         db.session.flush()
         db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
@@ -222,7 +221,7 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
                                                                Transfer.their_number == their_number)):
                 raise _already_received(code, their_number)
             transfer = Transfer(number=_next_number("NC"), direction="in", other_showroom=code,
-                                their_number=their_number, created_by_id=user.id, note=str(note or "")[:300])
+                                their_number=their_number, created_by_id=user.id, note=str(note or "")[:NOTE_MAX])
             db.session.add(transfer)
             db.session.flush()
             db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)

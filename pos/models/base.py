@@ -2,6 +2,7 @@ from datetime import datetime, timezone
 from typing import Annotated
 
 from sqlalchemy import BigInteger, Integer
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import mapped_column
 
 
@@ -10,10 +11,23 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+class Int64(TypeDecorator):
+    """A 64-bit whole number: `bigint` on PostgreSQL; INTEGER on SQLite, which already stores 64 bits (so a
+    showroom's tables keep their declared type and are never rebuilt for it). PostgreSQL adds bigints up as
+    `numeric`, so a SUM of one would read back as a Decimal: it reads back as an int here (a sum's type is
+    its column's)."""
+    impl = BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Integer() if dialect.name == "sqlite" else BigInteger())
+
+    def process_result_value(self, value, dialect):
+        return value if value is None or type(value) is int else int(value)
+
+
 # Money (integer đồng) is 64-bit on every database: one sale of three peach trees passes 2^31 - 1 đồng, the
-# largest a PostgreSQL `integer` holds (pos.limits bounds what is accepted; see SALE_TOTAL_MAX). SQLite's
-# INTEGER already stores 64 bits, so it keeps that name there and a showroom's tables are not rebuilt.
-_INT64 = BigInteger().with_variant(Integer, "sqlite")
-Money = Annotated[int, mapped_column(_INT64)]
+# largest a PostgreSQL `integer` holds (pos.limits bounds what is accepted; see SALE_TOTAL_MAX).
+Money = Annotated[int, mapped_column(Int64)]
 # A count that a ledger adds up without bound (units on hand), 64-bit for the same reason.
-Count = Annotated[int, mapped_column(_INT64)]
+Count = Annotated[int, mapped_column(Int64)]

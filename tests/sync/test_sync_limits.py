@@ -1,16 +1,21 @@
 """A sale the showroom accepts is always one central can store: money is 64-bit on every database, and the
 showroom and central read their bounds from one table (pos.limits)."""
+import json
 import uuid
 
 import pytest
-from sqlalchemy import select
+import requests
+from sqlalchemy import func, select
 
+from pos import limits
 from pos.auth.service import create_user
 from pos.checkout.sales import record_sale
-from pos.models import OutboxEntry, RemoteSale, ShowroomDaily
+from pos.errors import ValidationError
+from pos.models import OutboxEntry, RemoteSale, ShowroomDaily, SyncRejection
+from pos.sync import signing
 from pos.sync.sender import push_all
 from tests.conftest import PASSWORD, _pg_reachable, login, make_product, stock
-from tests.sync.conftest import assert_books_match
+from tests.sync.conftest import SECRET, assert_books_match, sell
 
 
 @pytest.fixture
@@ -55,3 +60,42 @@ def test_three_peach_trees_for_2_4_billion_reach_a_postgresql_central(app, db, u
     assert postgresql_central.query(lambda s: s.scalar(select(ShowroomDaily.sales_total))) == 2_400_000_000
     assert_books_match(central_client)
     assert _central_report(postgresql_central, "2.400.000.000") == [True]
+
+
+def test_the_largest_sale_the_showroom_allows_reaches_central_and_its_reports(app, db, users, shop,
+                                                                              postgresql_central, central_client):
+    """The largest price × the quantity that makes the largest line, which is the largest sale, paid at once."""
+    top = make_product(sku="GO-HUONG", name_vi="Tượng gỗ hương", price=limits.UNIT_PRICE_MAX, vat_rate=10)
+    quantity = limits.SALE_TOTAL_MAX // limits.UNIT_PRICE_MAX
+    stock(top, quantity + 1, cost=limits.UNIT_PRICE_MAX)
+    with pytest.raises(ValidationError):  # one unit more is more than the showroom sells at once
+        _sale(users["cashier"], top, quantity + 1, [("cash", limits.PAYMENT_MAX)])
+    sale = _sale(users["cashier"], top, quantity, [("cash", limits.PAYMENT_MAX)])
+    assert sale.total == limits.SALE_TOTAL_MAX
+
+    result = push_all(central_client)
+
+    assert (result.sent, result.dead, result.error) == (1, 0, "")
+    assert postgresql_central.query(lambda s: s.scalar(select(RemoteSale.total))) == limits.SALE_TOTAL_MAX
+    assert_books_match(central_client)
+    assert _central_report(postgresql_central, f"{limits.SALE_TOTAL_MAX:,}".replace(",", ".")) == [True]
+
+
+def test_an_event_holding_text_no_database_stores_is_refused_alone(app, db, users, shop, central):
+    """A NUL in a product's name, a lone surrogate in the cashier's name: each event is refused with the field
+    named, and the good event of the same batch is stored (on PostgreSQL, the NUL was a 500 for the batch)."""
+    sell(users["cashier"], shop["tea"], 1)
+    good = json.loads(db.session.scalar(select(OutboxEntry.payload)))
+    nul_name = json.loads(json.dumps(good)) | {"uuid": str(uuid.uuid4()), "number": "TH-NUL-1"}
+    nul_name["lines"][0]["name_vi"] = "Chè\x00 Shan"
+    surrogate = good | {"uuid": str(uuid.uuid4()), "number": "TH-SUR-1", "cashier": "thu\ud800"}
+    body = json.dumps({"events": [nul_name, good, surrogate]}).encode()  # ASCII escapes carry the odd text
+    answer = requests.post(central.url + "/api/v1/sync/sales", data=body, timeout=10, headers={
+        "Content-Type": "application/json", **signing.signed_headers("TH", SECRET, "POST", "/api/v1/sync/sales", body)})
+
+    assert answer.status_code == 200
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "accepted", "rejected"]
+    assert "lines[0].name_vi" in results[0]["reason"] and "cashier" in results[2]["reason"]
+    assert central.query(lambda s: s.scalars(select(RemoteSale.uuid)).all()) == [good["uuid"]]
+    assert central.query(lambda s: s.scalar(select(func.count()).select_from(SyncRejection))) == 2

@@ -64,3 +64,25 @@ def test_the_largest_sale_fits_in_64_bits_with_room_to_add_up():
     assert limits.QUANTITY_MAX * limits.UNIT_PRICE_MAX * limits.SALE_LINES_MAX < 2**63 // 1000
     assert limits.SALE_TOTAL_MAX > 2**31 and limits.LINE_TOTAL_MAX <= limits.SALE_TOTAL_MAX <= limits.MONEY_MAX
     assert limits.LIMITS["SALE_TOTAL_MAX"] == limits.SALE_TOTAL_MAX and "OutOfLimits" not in limits.LIMITS
+
+
+def test_the_sync_document_states_the_bounds_central_applies():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "sync-payloads.md").read_text()
+    assert f"`QUANTITY_MAX` ({limits.QUANTITY_MAX})" in doc
+    assert f"`SALE_TOTAL_MAX` ({limits.SALE_TOTAL_MAX:,} ₫)".replace(",", ".") in doc
+    assert f"`sku` {limits.SKU_MAX}, `name_vi` and `producer` {limits.NAME_MAX}" in doc
+
+
+def test_text_limits_fit_their_columns():
+    """A limit wider than its column would pass the check and then fail in PostgreSQL (value too long)."""
+    from pos.models import Product, Producer, SaleLine, User, Payment, RemoteSaleLine, RemoteProduct, Lot
+    pairs = [(limits.SKU_MAX, Product.sku), (limits.NAME_MAX, Product.name_vi), (limits.NAME_MAX, Producer.name),
+             (limits.TAX_CODE_MAX, Producer.tax_code), (limits.ADDRESS_MAX, Producer.address),
+             (limits.PLACE_MAX, Producer.ward), (limits.PHONE_MAX, Producer.phone), (limits.LOT_MAX, Lot.code),
+             (limits.NAME_MAX, SaleLine.name_vi), (limits.USERNAME_MAX, User.username),
+             (limits.FULL_NAME_MAX, User.full_name), (limits.PAYMENT_REFERENCE_MAX, Payment.reference),
+             (limits.SKU_MAX, RemoteProduct.sku), (limits.NAME_MAX, RemoteProduct.name_vi),
+             (limits.GTIN_MAX, RemoteProduct.gtin)]
+    assert [(column.key, limit) for limit, column in pairs if limit > column.type.length] == []
+    assert RemoteSaleLine.amount.type.__class__.__name__ == "Int64"

@@ -12,7 +12,7 @@ from pos.auth.service import create_user
 from pos.checkout.sales import record_sale
 from pos.errors import ValidationError
 from pos.models import OutboxEntry, RemoteSale, ShowroomDaily, SyncRejection
-from pos.sync import signing
+from pos.protocol import signing
 from pos.sync.sender import push_all
 from tests.conftest import PASSWORD, _pg_reachable, login, make_product, stock
 from tests.sync.conftest import SECRET, assert_books_match, sell

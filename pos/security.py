@@ -22,7 +22,8 @@ def set_security_headers(response):
 
 def checks_its_own_text(view):
     """Marks a view that refuses unstorable text itself, item by item, so `refuse_unstorable_text` leaves its
-    request alone: central's sync intake refuses one bad event and stores the rest of its batch."""
+    request alone: central's sync intake refuses one bad event and stores the rest of its batch; a form that
+    marks each odd field in place (the goods receipt) shows the form again instead of an error page."""
     view.checks_its_own_text = True
     return view
 

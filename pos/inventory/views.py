@@ -21,6 +21,7 @@ from pos.inventory.receipts import (
     reverse_receipt, update_receipt,
 )
 from pos.inventory.stock import expiring_lots, low_stock, write_off_lot
+from pos.security import checks_its_own_text
 from pos.models import (
     OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockCountLine, StockLevel,
 )
@@ -80,6 +81,7 @@ def _receipt_form(receipt, producer_id, lines, note, error=None):
 
 
 @bp.route("/receipts/new", methods=["GET", "POST"])
+@checks_its_own_text  # the form names each odd field itself (pos.inventory.receipts)
 @role_required("manager")
 def receipt_new():
     if request.method == "POST":
@@ -95,6 +97,7 @@ def receipt_new():
 
 
 @bp.route("/receipts/<int:receipt_id>/edit", methods=["GET", "POST"])
+@checks_its_own_text  # the form names each odd field itself (pos.inventory.receipts)
 @role_required("manager")
 def receipt_edit(receipt_id):
     receipt = db.get_or_404(GoodsReceipt, receipt_id)

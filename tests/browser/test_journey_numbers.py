@@ -28,6 +28,7 @@ def click_and_type(page, selector, text):
 
 def test_every_money_and_quantity_field_stores_what_was_typed(live_server, page):
     base = live_server["url"]
+    page.on("dialog", lambda dialog: dialog.accept())          # closing the shift asks first: yes
     log_in(page, base, "manager")
     page.goto(f"{base}/shift")
     if page.locator("#close-shift").count():                  # an earlier journey left a shift open: count it out

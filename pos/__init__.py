@@ -32,6 +32,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / database}"
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a server's connection can drop, a file's not
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    _check_cash_rounding(app)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pos").setLevel(logging.INFO)
 
@@ -46,6 +47,15 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from pos.security import refuse_unstorable_options
     refuse_unstorable_options(app.cli)
     return app
+
+
+def _check_cash_rounding(app: Flask) -> None:
+    """CASH_ROUNDING as a whole number of đồng; any other value stops the app with a one-line reason."""
+    from pos.money import CASH_ROUNDING_STEPS
+    value = str(app.config.get("CASH_ROUNDING", 0)).strip()
+    if not value.isascii() or not value.isdigit() or int(value) not in CASH_ROUNDING_STEPS:
+        raise RuntimeError(f"CASH_ROUNDING must be one of {', '.join(map(str, CASH_ROUNDING_STEPS))} (đồng), not {value!r}")
+    app.config["CASH_ROUNDING"] = int(value)
 
 
 class RowIdConverter(IntegerConverter):

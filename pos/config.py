@@ -75,6 +75,8 @@ class Config:
     EXPIRING_LOT_DAYS = int(os.environ.get("EXPIRING_LOT_DAYS", "30"))
     PAGE_SIZE = 50
     DISCOUNT_LIMIT_PERCENT = int(os.environ.get("DISCOUNT_LIMIT_PERCENT", "10"))  # above it a manager approves
+    # What is due in cash is rounded half up to this many đồng (0, 100, 500 or 1000); card and VietQR stay exact.
+    CASH_ROUNDING = os.environ.get("CASH_ROUNDING", "1000")
 
     # Sync (showroom side): where central is and the secret `flask central add-showroom` printed.
     CENTRAL_URL = os.environ.get("CENTRAL_URL")  # None: sales wait in the outbox

@@ -99,6 +99,13 @@ class OutOfStock(DomainError):
     status = 409
 
 
+class LotNotSellable(DomainError):
+    """A pack from a lot that may never be sold (expired, or written off): it is set aside, and no approval
+    sells it."""
+    code = "lot_not_sellable"
+    status = 422
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from pos.checkout.pricing import Discount, price_cart
 from pos.checkout.sales import _settle
-from pos.money import vat_inside
+from pos.money import CASH_ROUNDING_STEPS, round_cash, vat_inside
 
 products = st.builds(lambda price, rate: SimpleNamespace(price=price, vat_rate=rate, name_vi="x"),
                      st.integers(0, 5_000_000), st.sampled_from([0, 5, 8, 10]))
@@ -29,15 +29,21 @@ def test_lines_add_up_to_the_total_and_vat_per_rate_to_the_vat_total(cart_items,
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 10_000_000), st.lists(st.tuples(st.sampled_from(["cash", "card", "vietqr"]),
-                                                      st.integers(1, 5_000_000)), min_size=1, max_size=4))
-def test_change_is_never_negative_and_payments_cover_exactly_the_total(total, raw):
+                                                      st.integers(1, 5_000_000)), min_size=1, max_size=4),
+       st.sampled_from(CASH_ROUNDING_STEPS))
+def test_change_is_never_negative_and_payments_cover_exactly_the_total_and_its_cash_rounding(total, raw, step):
     payments = [{"method": m, "amount": a, "reference": "r"} for m, a in raw]
+    non_cash = sum(a for m, a in raw if m != "cash")
+    paying_cash = any(m == "cash" for m, _ in raw)
     try:
-        settled = _settle(payments, total)
+        settled, rounding = _settle(payments, total, step)
     except Exception:
-        non_cash = sum(a for m, a in raw if m != "cash")
-        assert non_cash > total or sum(a for _, a in raw) < total
+        cash_due = round_cash(total - non_cash, step) if paying_cash else total - non_cash
+        assert non_cash > total or sum(a for _, a in raw) < non_cash + cash_due
         return
-    assert all(p["change"] >= 0 for p in settled)
-    assert sum(p["amount"] for p in settled) == total
-    assert sum(p["change"] for p in settled) == sum(a for _, a in raw) - total
+    assert abs(rounding) <= step // 2 and (paying_cash or rounding == 0)
+    assert (total + rounding - non_cash) % step == 0 if step and paying_cash else True  # cash pays whole steps
+    assert all(p["change"] >= 0 and p["amount"] > 0 for p in settled)
+    assert sum(p["amount"] for p in settled) == total + rounding
+    handed_back = sum(a for m, a in raw if m == "cash") - sum(p["amount"] for p in settled if p["method"] == "cash")
+    assert sum(p["change"] for p in settled) <= handed_back  # a tender that paid nothing is handed back whole

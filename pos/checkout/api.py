@@ -1,5 +1,5 @@
 """The till's JSON API. Prices and totals always come from here; the browser never sets a price."""
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from pos.auth.access import role_required
@@ -10,9 +10,14 @@ from pos.checkout import bp
 from pos.checkout.pricing import parse_discount, price_cart
 from pos.checkout.printing import print_receipt, receipt_url
 from pos.checkout.sales import find_sale, parse_lines, parse_uuid, record_sale, reserve_number
-from pos.errors import NotFound, ValidationError
+from pos.checkout.approvals import verify_manager
+from pos.database import MAX_ROW_ID
+from pos.errors import NotFound, Text, ValidationError
 from pos.extensions import db
+from pos.inventory.ledger import lot_refusal, lot_state, sellable_lots_of
+from pos.inventory.stock import write_off_lot
 from pos.models import Product, StockLevel
+from pos.money import round_cash
 
 
 def _json_body() -> dict:
@@ -26,7 +31,7 @@ def product_json(product: Product, lot: str | None = None) -> dict:
     rating = product.rating
     status = rating_status(rating)
     on_hand = db.session.get(StockLevel, product.id)
-    return {
+    return _lot_json(product, lot) | {
         "id": product.id, "sku": product.sku, "gtin": product.gtin14, "name": product.name_vi,
         "name_en": product.name_en, "unit": product.unit, "price": product.price, "vat_rate": product.vat_rate,
         "stars": rating.stars if status in SELLABLE_STATUSES else None,
@@ -37,10 +42,25 @@ def product_json(product: Product, lot: str | None = None) -> dict:
     }
 
 
+def _lot_json(product: Product, lot: str | None) -> dict:
+    """A scanned label's lot: whether it may be sold, and if not, what the cashier reads (a red message naming the
+    lot and its expiry) and whether a manager can write it off from the till."""
+    if lot is None:
+        return {"lot_status": None}
+    state = lot_state(product.id, lot)
+    answer = {"lot_status": state.status, "lot_id": state.lot_id, "lot_on_hand": state.on_hand,
+              "lot_expiry": state.expiry_date.isoformat() if state.expiry_date else None}
+    if state.refused:
+        answer |= {"lot_message": lot_refusal(product.name_vi, state).message,
+                   "lot_can_write_off": state.status == "expired" and state.on_hand > 0}
+    return answer
+
+
 def sale_json(sale) -> dict:
     return {
         "uuid": sale.uuid, "number": sale.number, "lookup_code": sale.lookup_code, "total": sale.total,
         "subtotal": sale.subtotal, "discount_total": sale.discount_total, "vat_total": sale.vat_total,
+        "cash_rounding": sale.cash_rounding, "paid": sale.total + sale.cash_rounding,
         "created_at": sale.created_at.isoformat() + "Z", "receipt_url": receipt_url(sale),
         "lines": [{"line_no": l.line_no, "product_id": l.product_id, "name": l.name_vi, "quantity": l.quantity,
                    "unit_price": l.unit_price, "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate,
@@ -81,13 +101,64 @@ def price_cart_api():
         raise ValidationError("The cart has unknown products.", fields=unknown)
     cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
                       parse_discount(body.get("discount"), "discount"))
+    available = _available(lines)
     return jsonify({
         "lines": [{"product_id": l.product.id, "quantity": l.quantity, "unit_price": l.unit_price,
-                   "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate} for l in cart.lines],
+                   "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate, "available": units}
+                  for l, units in zip(cart.lines, available)],
         "subtotal": cart.subtotal, "discount_total": cart.discount_total, "total": cart.total,
         "vat_total": cart.vat_total, "vat_by_rate": {str(k): v for k, v in cart.vat_by_rate.items()},
         "discount_percent": round(cart.discount_percent, 2),
+        # What is due in cash is rounded to this many đồng, half up (card and VietQR pay `total` exactly).
+        "cash_rounding_step": current_app.config["CASH_ROUNDING"],
+        "cash_total": round_cash(cart.total, current_app.config["CASH_ROUNDING"]),
     })
+
+
+def _available(lines: list[dict]) -> list[int]:
+    """What each cart line can still take from the shelf, in the order the sale will take it: a line naming a lot
+    from that lot, a line without one from the product's sellable lots (expired ones never count). A line asking
+    more than its figure is short, and the till says so on the line."""
+    stock = sellable_lots_of({line["product_id"] for line in lines})
+    left = {(product_id, lot.code): lot.on_hand for product_id, lots in stock.items() for lot in lots}
+    answer = []
+    for line in lines:
+        if line["lot"]:
+            key = (line["product_id"], line["lot"])
+            answer.append(left.get(key, 0))
+            left[key] = max(left.get(key, 0) - line["quantity"], 0)
+            continue
+        keys = [(line["product_id"], lot.code) for lot in stock[line["product_id"]]]
+        answer.append(sum(left[key] for key in keys))
+        wanted = line["quantity"]
+        for key in keys:
+            used = min(left[key], wanted)
+            left[key], wanted = left[key] - used, wanted - used
+    return answer
+
+
+@bp.post("/api/v1/lots/write-off")
+@role_required("cashier")
+def write_off_scanned_lot():
+    """The expired lot of a scanned pack, written off from the till in one step: by the signed-in manager, or a
+    cashier with a manager's approval."""
+    body = _json_body()
+    product_id = body.get("product_id")
+    product = (db.session.get(Product, product_id) if isinstance(product_id, int) and not isinstance(product_id, bool)
+               and 0 < product_id <= MAX_ROW_ID else None)
+    code = body.get("lot")
+    if product is None or not isinstance(code, str) or len(code) > 20:
+        raise ValidationError("Name the product and the lot to write off.", fields={"lot": "required"})
+    state = lot_state(product.id, code)
+    if state.status != "expired" or not state.on_hand:
+        raise ValidationError("Lot %(lot)s of %(name)s is not an expired lot with stock left.", lot=code,
+                              name=product.name_vi, fields={"lot": state.status})
+    reason = Text("writing off lot %(lot)s of %(name)s (%(quantity)d left).", lot=code, name=product.name_vi,
+                  quantity=state.on_hand)
+    manager = current_user if current_user.has_role("manager") else verify_manager(body.get("approval"), reason)
+    quantity = write_off_lot(state.lot_id, manager, reason="expired: set aside at the till")
+    return jsonify({"lot": code, "written_off": quantity,
+                    "message": str(Text("Lot %(lot)s: %(quantity)d written off.", lot=code, quantity=quantity))})
 
 
 @bp.post("/api/v1/sales")

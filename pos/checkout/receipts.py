@@ -19,6 +19,11 @@ def _money(amount: int) -> str:
     return format_vnd(amount, "vi").replace("\u00a0", " ")
 
 
+def _signed(amount: int) -> str:
+    """A correction with its sign: +500 ₫ or -250 ₫."""
+    return ("+" if amount > 0 else "") + _money(amount)
+
+
 @lru_cache(maxsize=8)
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
@@ -119,6 +124,10 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
     c.pair("TỔNG CỘNG", _money(sale.total), bold=True)
     for rate, amount, vat in sale.vat_by_rate:
         c.pair(f"  Thuế GTGT {rate}% (trên {_money(amount)})", _money(vat))
+    rounding = getattr(sale, "cash_rounding", 0)
+    if rounding:  # the goods carry the VAT; the rounding is only what cash could pay
+        c.pair("Làm tròn tiền mặt", _signed(rounding))
+        c.pair("KHÁCH TRẢ", _money(sale.total + rounding), bold=True)
     c.rule()
     for payment in sale.payments:
         reference = f" {payment.reference[:16]}" if payment.method == "card" and payment.reference else ""
@@ -145,6 +154,8 @@ def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
         c.pair("Người đóng ca:", shift.closed_by.full_name or shift.closed_by.username)
     c.rule()
     c.pair(f"Đơn bán ({report['sales_count']})", _money(report["sales_total"]))
+    if report.get("cash_rounding"):
+        c.pair("Làm tròn tiền mặt", _signed(report["cash_rounding"]))
     for method, amount in report["by_method"].items():
         c.pair(f"  {METHOD_NAMES.get(method, method)}", _money(amount))
     c.pair("Hoàn tiền", _money(report["refunds_total"]))
@@ -176,6 +187,9 @@ def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str
     c.rule()
     c.pair("HOÀN TIỀN", _money(sale_return.total), bold=True)
     c.pair("Trong đó thuế GTGT", _money(sale_return.vat_total))
+    if sale_return.cash_rounding:
+        c.pair("Làm tròn tiền mặt", _signed(sale_return.cash_rounding))
+        c.pair("TRẢ KHÁCH", _money(sale_return.refunded), bold=True)
     c.pair("Hình thức:", METHOD_NAMES[sale_return.refund_method])
     c.text(f"Lý do: {sale_return.reason}")
     c.rule()

@@ -1,4 +1,5 @@
 """Returns against a receipt: whole or partial, approved by a manager, stock back to the lot it came from."""
+from flask import current_app
 from sqlalchemy import func, select
 
 from pos.audit import record_audit
@@ -10,6 +11,7 @@ from pos.errors import Text, ValidationError
 from pos.extensions import db
 from pos.inventory.ledger import move_stock
 from pos.limits import QUANTITY_MAX, REASON_MAX, SALE_LINES_MAX, OutOfLimits, bounded, check_text
+from pos.money import round_cash
 from pos.models import PAYMENT_METHODS, SaleLine, SaleReturn, SaleReturnLine, StockMovement
 from pos.outbox import enqueue, iso_utc
 
@@ -70,11 +72,14 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
                     fields={f"line {line_no}": "more than was sold"})
         shares = {line_no: _refund_share(lines[line_no], quantity) for line_no, quantity in wanted.items()}
         count = db.session.scalar(select(func.count(SaleReturn.id))) + 1
+        total = sum(a for a, _ in shares.values())
+        # Cash goes back rounded as cash is paid (CASH_ROUNDING); card and VietQR refunds are exact.
+        rounding = round_cash(total, current_app.config["CASH_ROUNDING"]) - total if refund_method == "cash" else 0
         series = "RR" if recovery_is_pending() else "R"  # restored, not yet recovered: see _new_number
         sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-{series}-{count:06d}",
                                  sale_id=sale.id, shift_id=require_open_shift(), reason=reason,
                                  approved_by=manager.username, refund_method=refund_method,
-                                 total=sum(a for a, _ in shares.values()), vat_total=sum(v for _, v in shares.values()))
+                                 total=total, vat_total=sum(v for _, v in shares.values()), cash_rounding=rounding)
         db.session.add(sale_return)
         db.session.flush()
         payload_lines = []
@@ -95,7 +100,7 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
             "uuid": sale_return.uuid, "sale_uuid": sale.uuid, "sale_number": sale.number,
             "number": sale_return.number, "created_at": iso_utc(sale_return.created_at), "reason": reason,
             "approved_by": manager.username, "refund_method": refund_method, "total": sale_return.total,
-            "vat_total": sale_return.vat_total, "lines": payload_lines})
+            "vat_total": sale_return.vat_total, "cash_rounding": sale_return.cash_rounding, "lines": payload_lines})
         approval.confirm()
     return sale_return
 

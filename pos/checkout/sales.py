@@ -32,9 +32,9 @@ from pos.limits import (
     bounded, check_text,
 )
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, sellable_lots_of, take_stock
-from pos.models import PAYMENT_METHODS, Sale, StockLevel
+from pos.models import PAYMENT_METHODS, Lot, Sale, StockLevel
 from pos.models.base import utcnow
-from pos.money import round_half_up_div
+from pos.money import round_cash, round_half_up_div
 from pos.outbox import enqueue, iso_utc
 
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
@@ -51,8 +51,9 @@ _RECOVERY_PENDING = Sql("SELECT 1 FROM sync_state WHERE key = 'recovery_pending'
 _INSERT_NUMBER = Sql("INSERT INTO sale_numbers (number, uuid, created_at) VALUES (:number, :uuid, :created_at)")
 _INSERT_SALE = Sql(
     "INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal, discount_total, total,"
-    " vat_total, approved_by, payload_hash) VALUES (:uuid, :number, :lookup_code, :shift_id, :cashier_id, :created_at,"
-    " :subtotal, :discount_total, :total, :vat_total, :approved_by, :payload_hash) RETURNING id")
+    " vat_total, cash_rounding, approved_by, payload_hash) VALUES (:uuid, :number, :lookup_code, :shift_id,"
+    " :cashier_id, :created_at, :subtotal, :discount_total, :total, :vat_total, :cash_rounding, :approved_by,"
+    " :payload_hash) RETURNING id")
 _INSERT_LINES = Sql(
     "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name_vi, quantity, unit_price, discount, amount,"
     " vat_rate, vat_amount, stars, potential_5_star, unit_cost, consignment, returned_quantity) VALUES (:sale_id,"
@@ -99,13 +100,18 @@ class RecordedSale:
     discount_total: int
     total: int
     vat_total: int
+    cash_rounding: int
     lines: tuple[RecordedLine, ...]
     payments: tuple[RecordedPayment, ...]
+
+    @property
+    def paid(self) -> int:
+        return self.total + self.cash_rounding
 
     @classmethod
     def of(cls, sale: Sale) -> "RecordedSale":
         return cls(sale.id, sale.uuid, sale.number, sale.lookup_code, sale.created_at, sale.subtotal,
-                   sale.discount_total, sale.total, sale.vat_total,
+                   sale.discount_total, sale.total, sale.vat_total, sale.cash_rounding,
                    tuple(RecordedLine(*(getattr(l, f) for f in _LINE_FIELDS)) for l in sale.lines),
                    tuple(RecordedPayment(*(getattr(p, f) for f in _PAYMENT_FIELDS)) for p in sale.payments))
 
@@ -237,18 +243,20 @@ def _parse_payments(raw) -> list[dict]:
     return payments
 
 
-def _settle(payments: list[dict], total: int) -> list[dict]:
-    """Non-cash payments may not exceed the total; cash covers the rest and gives change."""
+def _settle(payments: list[dict], total: int, step: int) -> tuple[list[dict], int]:
+    """Non-cash payments may not exceed the total; cash covers the rest, rounded to `step` đồng half up
+    (CASH_ROUNDING), and gives change. Returns the payments as recorded and the cash rounding (0 without cash)."""
     non_cash = sum(p["amount"] for p in payments if p["method"] != "cash")
     cash = sum(p["amount"] for p in payments if p["method"] == "cash")
     if non_cash > total:
         raise ValidationError("Card and transfer payments are more than the total; only cash gives change.",
                               fields={"payments": "non-cash over total"})
-    if non_cash + cash < total:
+    rounding = round_cash(total - non_cash, step) - (total - non_cash) if cash else 0
+    due = total + rounding
+    if non_cash + cash < due:
         raise ValidationError("Payments (%(paid)d ₫) do not cover the total (%(total)d ₫).", paid=non_cash + cash,
-                              total=total,
-                              fields={"payments": f"{total - non_cash - cash} still due"})
-    cash_due, settled = total - non_cash, []
+                              total=due, fields={"payments": f"{due - non_cash - cash} still due"})
+    cash_due, settled = due - non_cash, []
     for p in payments:
         if p["method"] == "cash":
             applied = min(p["amount"], cash_due)
@@ -256,7 +264,8 @@ def _settle(payments: list[dict], total: int) -> list[dict]:
             settled.append(p | {"tendered": p["amount"], "amount": applied, "change": p["amount"] - applied})
         else:
             settled.append(p | {"tendered": 0, "change": 0})
-    return [p for p in settled if p["amount"] > 0 or p["change"] > 0]
+    # Cash beyond what was due is handed straight back: a payment that pays nothing is not recorded.
+    return [p for p in settled if p["amount"] > 0], rounding
 
 
 def _held(sale_uuid: str) -> tuple[str | None, str | None]:
@@ -379,6 +388,7 @@ class PricedSale:
     products: dict[int, SaleProduct]
     cart: object  # PricedCart
     payments: list[dict]  # settled: what each payment contributes, with tendered and change
+    cash_rounding: int  # what rounding the cash due added to the total
     approver: StaffMember | None  # the manager who approved an override
 
 
@@ -401,7 +411,8 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
     if cart.discount_percent > config["DISCOUNT_LIMIT_PERCENT"]:
         approver = approval.require(Text("a discount of %(percent).1f%% over the %(limit)s%% limit.",
                                          percent=cart.discount_percent, limit=config["DISCOUNT_LIMIT_PERCENT"]))
-    return PricedSale(products, cart, _settle(payments, cart.total), approver)
+    settled, rounding = _settle(payments, cart.total, config["CASH_ROUNDING"])
+    return PricedSale(products, cart, settled, rounding, approver)
 
 
 def _unrated_name(product) -> Text:
@@ -422,7 +433,8 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
     sale = {"uuid": sale_uuid, "number": number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now),
             "lookup_code": secrets.token_hex(5).upper(), "shift_id": shift_id, "cashier_id": cashier.id,
             "created_at": now, "subtotal": cart.subtotal, "discount_total": cart.discount_total,
-            "total": cart.total, "vat_total": cart.vat_total, "payload_hash": _payload_hash(payload),
+            "total": cart.total, "vat_total": cart.vat_total, "cash_rounding": priced.cash_rounding,
+            "payload_hash": _payload_hash(payload),
             "approved_by": approver.username if approver else ""}
     sale["id"] = _INSERT_SALE.run(sale).fetchone()[0]
     sale_lines, commissions = [], {}
@@ -446,33 +458,47 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
                      note=f"approved at the till for {cashier.username}: sale {sale['number']}")
     enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions), at=now)
     return RecordedSale(sale["id"], sale_uuid, sale["number"], sale["lookup_code"], sale["created_at"], cart.subtotal,
-                        cart.discount_total, cart.total, cart.vat_total,
+                        cart.discount_total, cart.total, cart.vat_total, priced.cash_rounding,
                         tuple(RecordedLine(*(row[f] for f in _LINE_FIELDS)) for row in sale_lines),
                         tuple(RecordedPayment(*(row[f] for f in _PAYMENT_FIELDS)) for row in payment_rows))
 
 
 def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, int]:
-    """Take stock by FEFO; when short, a manager may approve selling anyway, which first records an
-    adjustment bringing the shelf up to what is physically being sold. Returns whether consigned goods
-    were sold, and the showroom's commission on them (their amount × the lot's rate, rounded half up)."""
-    document = ("sale", sale["uuid"])
+    """Take stock: from the scanned label's lot when the line names one, else by FEFO. An expired or written-off
+    lot is refused (LotNotSellable: no approval sells it). When short, a manager may approve selling anyway, which
+    first records an adjustment bringing the shelf (or the named lot) up to what is physically being sold.
+    Returns whether consigned goods were sold, and the showroom's commission on them (their amount × the lot's
+    rate, rounded half up)."""
+    document, lot_code = ("sale", sale["uuid"]), line.lot_code or None
     try:
         taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
-                           lot_code=line.lot_code, amount=line.amount, lots=lots, at=sale["created_at"])
+                           lot_code=lot_code, amount=line.amount, lots=lots, at=sale["created_at"])
     except OutOfStock as short:
         manager = approval.require(short.text)
-        lot = find_or_create_lot(line.product.id, "")
+        lot = _lot_to_adjust(line.product.id, lot_code)
         level = db.session.get(StockLevel, line.product.id)
-        missing = line.quantity - sum(lot.on_hand for lot in sellable_lots(line.product.id))
+        on_shelf = sellable_lots(line.product.id)
+        missing = line.quantity - sum(l.on_hand for l in on_shelf if lot_code is None or l.code == lot_code)
         move_stock(line.product.id, lot.id, missing, "adjustment", document=document, user_id=manager.id,
                    reason=f"oversell approved by {manager.username} for sale {sale['number']}")
         record_audit("override", "stock", line.product.id, user=manager, before={"on_hand": level.on_hand if level else 0},
                      note=f"oversell of {missing} approved for sale {sale['number']}")
         taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
-                           amount=line.amount, at=sale["created_at"])
+                           lot_code=lot_code, amount=line.amount, at=sale["created_at"])
     consigned = [t for t in taken if t.ownership == "consignment"]
     commission = sum(round_half_up_div((t.amount or 0) * t.commission_rate, 100) for t in consigned)
     return bool(consigned), commission
+
+
+def _lot_to_adjust(product_id: int, lot_code: str | None) -> Lot:
+    """Where an approved oversell's adjustment goes: the scanned lot (as recorded, whoever owns it), else the
+    product's lot without a code."""
+    if lot_code is not None:
+        lot = db.session.scalar(select(Lot).where(Lot.product_id == product_id, Lot.code == lot_code)
+                                .order_by(Lot.id).limit(1))
+        if lot is not None:
+            return lot
+    return find_or_create_lot(product_id, lot_code or "")
 
 
 def sale_payload(sale: dict, lines: list[dict], payments: list[dict], products: dict, cashier,
@@ -481,7 +507,7 @@ def sale_payload(sale: dict, lines: list[dict], payments: list[dict], products: 
     return {
         "uuid": sale["uuid"], "number": sale["number"], "created_at": iso_utc(sale["created_at"]),
         "cashier": cashier.username, "shift_id": sale["shift_id"], "total": sale["total"],
-        "vat_total": sale["vat_total"], "discount_total": sale["discount_total"],
+        "vat_total": sale["vat_total"], "discount_total": sale["discount_total"], "cash_rounding": sale["cash_rounding"],
         "lines": [{
             "line_no": l["line_no"], "sku": l["sku"], "gtin": products[l["product_id"]].gtin14, "name_vi": l["name_vi"],
             "producer": products[l["product_id"]].producer,

@@ -72,22 +72,28 @@ def add_cash_movement(user, amount, reason: str) -> CashMovement:
 
 
 def shift_report(shift: Shift) -> dict:
-    """The X report: what the drawer should hold now, sales by payment method."""
+    """The X report: what the drawer should hold now, sales by payment method. The cash payments already hold
+    the cash rounding; it is shown on its own line (sales' rounding less cash refunds'), so sales + rounding
+    equal what the payments took."""
     by_method = dict(db.session.execute(
         select(Payment.method, func.sum(Payment.amount)).join(Sale).where(Sale.shift_id == shift.id)
         .group_by(Payment.method)).all())
-    sales_count, sales_total = db.session.execute(
-        select(func.count(Sale.id), func.coalesce(func.sum(Sale.total), 0)).where(Sale.shift_id == shift.id)).one()
-    refunds = dict(db.session.execute(
-        select(SaleReturn.refund_method, func.sum(SaleReturn.total)).where(SaleReturn.shift_id == shift.id)
-        .group_by(SaleReturn.refund_method)).all())
+    sales_count, sales_total, sales_rounding = db.session.execute(
+        select(func.count(Sale.id), func.coalesce(func.sum(Sale.total), 0), func.coalesce(func.sum(Sale.cash_rounding), 0))
+        .where(Sale.shift_id == shift.id)).one()
+    refunds = {method: (total, rounding) for method, total, rounding in db.session.execute(
+        select(SaleReturn.refund_method, func.sum(SaleReturn.total), func.sum(SaleReturn.cash_rounding))
+        .where(SaleReturn.shift_id == shift.id).group_by(SaleReturn.refund_method)).all()}
+    cash_refunded = sum(refunds.get("cash") or (0, 0))
     cash_moves = db.session.scalar(select(func.coalesce(func.sum(CashMovement.amount), 0))
                                    .where(CashMovement.shift_id == shift.id))
-    expected_cash = shift.opening_float + (by_method.get("cash") or 0) - (refunds.get("cash") or 0) + cash_moves
+    expected_cash = shift.opening_float + (by_method.get("cash") or 0) - cash_refunded + cash_moves
     return {
         "shift_id": shift.id, "opening_float": shift.opening_float, "sales_count": sales_count,
         "sales_total": sales_total, "by_method": {m: by_method.get(m) or 0 for m in ("cash", "card", "vietqr")},
-        "refunds_total": sum(refunds.values()), "cash_movements": cash_moves, "expected_cash": expected_cash,
+        "refunds_total": sum(total for total, _ in refunds.values()),
+        "cash_rounding": sales_rounding - sum(rounding for _, rounding in refunds.values()),
+        "cash_movements": cash_moves, "expected_cash": expected_cash,
     }
 
 

@@ -129,7 +129,7 @@ def sale_detail(number):
         try:
             sale_return = record_return(sale.number, _return_from_form(form, sale), current_user)
             flash(_("Return %(number)s recorded: refund %(amount)s by %(method)s.", number=sale_return.number,
-                    amount=format_vnd(sale_return.total), method=PAYMENT_LABELS[sale_return.refund_method]), "success")
+                    amount=format_vnd(sale_return.refunded), method=PAYMENT_LABELS[sale_return.refund_method]), "success")
             _print_slip(sale_return)
             return redirect(url_for("checkout.sale_detail", number=sale.number))
         except DomainError as error:

@@ -16,9 +16,9 @@ from sqlalchemy.orm.util import identity_key
 
 from pos.clock import local_today
 from pos.database import Sql, dialect_insert, read_date
-from pos.errors import OutOfStock, ValidationError
+from pos.errors import LotNotSellable, OutOfStock, ValidationError
 from pos.extensions import db
-from pos.models import Lot, Product, StockLevel
+from pos.models import Lot, Product, StockLevel, StockMovement
 from pos.models.base import utcnow
 
 _ADD_TO_LOT = Sql("UPDATE lots SET on_hand = on_hand + :delta WHERE id = :lot AND on_hand + :delta >= 0")
@@ -75,10 +75,14 @@ def find_or_create_lot(product_id: int, code: str = "", *, ownership: str = "pur
     return lot
 
 
-def _short(product_id: int, wanted: int, left: int | None = None) -> OutOfStock:
+def _short(product_id: int, wanted: int, left: int | None = None, lot_code: str | None = None) -> OutOfStock:
     product = db.session.get(Product, product_id)
     if left is None:
         left = db.session.scalar(select(StockLevel.on_hand).where(StockLevel.product_id == product_id)) or 0
+    if lot_code is not None:
+        return OutOfStock("Not enough stock of %(name)s in lot %(lot)s: %(wanted)d wanted, %(left)d left.",
+                          name=product.name_vi if product else f"#{product_id}", lot=lot_code or "—", wanted=wanted,
+                          left=left, fields={"quantity": f"only {left} left in lot {lot_code}"})
     return OutOfStock("Not enough stock of %(name)s: %(wanted)d wanted, %(left)d left.",
                       name=product.name_vi if product else f"#{product_id}", wanted=wanted, left=left,
                       fields={"quantity": f"only {left} left"})
@@ -156,23 +160,68 @@ def sellable_lots(product_id: int, today: date | None = None) -> list[SellableLo
     return sellable_lots_of([product_id], today)[product_id]
 
 
+@dataclass(frozen=True)
+class LotState:
+    """What a scanned lot is, for the till: sellable, expired, written off (taken off the shelf), empty in the
+    books (a shortage), or unknown here."""
+    status: str  # sellable | expired | written_off | empty | unknown
+    lot_id: int | None
+    code: str
+    expiry_date: date | None
+    on_hand: int
+
+    @property
+    def refused(self) -> bool:
+        return self.status in ("expired", "written_off")
+
+
+def lot_state(product_id: int, code: str, today: date | None = None) -> LotState:
+    """The state of the product's lot `code` (a consigned and a purchased lot of one code count together)."""
+    today = today or date.today()
+    lots = db.session.execute(select(Lot.id, Lot.expiry_date, Lot.on_hand).where(
+        Lot.product_id == product_id, Lot.code == code).order_by(Lot.on_hand.desc(), Lot.id)).all()
+    if not lots:
+        return LotState("unknown", None, code, None, 0)
+    lot_id, expiry, on_hand = lots[0][0], lots[0][1], sum(lot.on_hand for lot in lots)
+    if expiry and expiry < today:
+        return LotState("expired", lot_id, code, expiry, on_hand)
+    if on_hand == 0 and db.session.scalar(select(StockMovement.id).where(
+            StockMovement.lot_id.in_([lot.id for lot in lots]), StockMovement.kind == "write_off").limit(1)):
+        return LotState("written_off", lot_id, code, expiry, 0)
+    return LotState("sellable" if on_hand else "empty", lot_id, code, expiry, on_hand)
+
+
+def lot_refusal(product_name: str, state: LotState) -> LotNotSellable:
+    """Why a pack of this lot may not be sold, and what the cashier does with it."""
+    if state.status == "expired":
+        return LotNotSellable("Lot %(lot)s of %(name)s expired on %(expiry)s: set the pack aside, it cannot be sold.",
+                              lot=state.code, name=product_name, expiry=state.expiry_date.strftime("%d/%m/%Y"),
+                              fields={"lot": "expired"})
+    return LotNotSellable("Lot %(lot)s of %(name)s was written off: set the pack aside, it cannot be sold.",
+                          lot=state.code, name=product_name, fields={"lot": "written off"})
+
+
 def take_stock(product_id: int, quantity: int, *, kind: str = "sale", document: tuple[str, object] = ("", ""),
                user_id: int | None = None, lot_code: str | None = None, amount: int | None = None,
                reason: str = "", today: date | None = None, unit_cost: int | None = None,
                lots: list[SellableLot] | None = None, at: datetime | None = None) -> list[Taken]:
-    """Take `quantity` units out by FEFO (or from the named lot first), one movement per lot touched;
+    """Take `quantity` units out by FEFO (or from the named lot only), one movement per lot touched;
     `amount` (a sale's line amount) is split over those movements by quantity, the rest on the last.
     `unit_cost` is only recorded on the movements (a transfer's cost); taking stock never changes the average.
     `lots`: the product's sellable lots, when read already in this transaction and not taken from since;
     `at`: the document's moment (a sale's), so its rows share one time; now by default.
-    Raises OutOfStock naming the product and what is left if the sellable stock is short."""
+    `lot_code` (a scanned label's lot): only that lot is taken from; LotNotSellable if it is expired or written off.
+    Raises OutOfStock naming the product and what is left if the sellable stock (or the lot's) is short."""
     if not isinstance(quantity, int) or quantity <= 0:
         raise ValidationError("Quantity must be a whole number above zero.", fields={"quantity": "invalid"})
     lots = sellable_lots(product_id, today) if lots is None else list(lots)
     if lot_code is not None:
-        lots.sort(key=lambda lot: lot.code != lot_code)
+        lots = [lot for lot in lots if lot.code == lot_code]
+        if not lots and (state := lot_state(product_id, lot_code, today)).refused:
+            product = db.session.get(Product, product_id)
+            raise lot_refusal(product.name_vi if product else f"#{product_id}", state)
     if sum(lot.on_hand for lot in lots) < quantity:
-        raise _short(product_id, quantity, sum(lot.on_hand for lot in lots))
+        raise _short(product_id, quantity, sum(lot.on_hand for lot in lots), lot_code)
     taken, remaining, amount_left = [], quantity, amount
     for lot in lots:
         if remaining == 0:

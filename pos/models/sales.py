@@ -70,14 +70,22 @@ class Sale(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     subtotal: Mapped[Money]        # before discounts
     discount_total: Mapped[Money]
-    total: Mapped[Money]           # VAT included
+    total: Mapped[Money]           # VAT included: the goods, what VAT is computed on
     vat_total: Mapped[Money]
+    # What paying in cash added to the total (− or +): the cash due rounded to CASH_ROUNDING. The payments add
+    # up to total + cash_rounding; 0 when no cash was paid.
+    cash_rounding: Mapped[int] = mapped_column(default=0, server_default="0")
     approved_by: Mapped[str] = mapped_column(String(64), default="")  # manager who approved an override
     payload_hash: Mapped[str] = mapped_column(String(64))  # what the till sent, to tell a retry from a reuse
 
     lines: Mapped[list["SaleLine"]] = relationship(back_populates="sale", order_by="SaleLine.line_no")
     payments: Mapped[list["Payment"]] = relationship(back_populates="sale", order_by="Payment.id")
     cashier = relationship("User")
+
+    @property
+    def paid(self) -> int:
+        """What the buyer paid: the goods and the cash rounding."""
+        return self.total + self.cash_rounding
 
     @property
     def vat_by_rate(self) -> list[tuple[int, int, int]]:
@@ -156,8 +164,14 @@ class SaleReturn(db.Model):
     reason: Mapped[str] = mapped_column(String(300))
     approved_by: Mapped[str] = mapped_column(String(64))
     refund_method: Mapped[str] = mapped_column(String(8))
-    total: Mapped[Money]
+    total: Mapped[Money]           # the goods refunded, VAT included
     vat_total: Mapped[Money]
+    cash_rounding: Mapped[int] = mapped_column(default=0, server_default="0")  # a cash refund, rounded like a sale
+
+    @property
+    def refunded(self) -> int:
+        """What was handed back."""
+        return self.total + self.cash_rounding
 
     lines: Mapped[list["SaleReturnLine"]] = relationship(back_populates="sale_return")
     sale = relationship("Sale")

@@ -28,6 +28,7 @@ MAX_LINES = limits.SALE_LINES_MAX
 MAX_PAYMENTS = limits.SALE_PAYMENTS_MAX
 MAX_SCANS = 10_000_000
 MAX_ID = 2**63 - 1
+CASH_ROUNDING_MAX = 500  # half the largest CASH_ROUNDING step (1.000 ₫)
 MAX_FUTURE = timedelta(days=1)   # how far after central's clock an event may be dated
 EARLIEST = datetime(2000, 1, 1)
 
@@ -329,8 +330,11 @@ SALE = _shape(
     _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
     _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
     _money("discount_total", "all discounts given", limits.SALE_TOTAL_MAX, required=False, default=0),
+    _money("cash_rounding", "what rounding the cash due to CASH_ROUNDING added to total (VAT stays on total)",
+           CASH_ROUNDING_MAX, minimum=-CASH_ROUNDING_MAX, required=False, default=0),
     Field("lines", "list", "what was sold", minimum=1, maximum=MAX_LINES, items=SALE_LINE),
-    Field("payments", "list", "how it was paid; they cover total", minimum=0, maximum=MAX_PAYMENTS, items=PAYMENT),
+    Field("payments", "list", "how it was paid; they cover total + cash_rounding", minimum=0, maximum=MAX_PAYMENTS,
+          items=PAYMENT),
 )
 
 RETURN_LINE = _shape(
@@ -355,6 +359,8 @@ RETURN = _shape(
           default="cash"),
     _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
     _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
+    _money("cash_rounding", "a cash refund rounded like a sale: what was handed back is total + cash_rounding",
+           CASH_ROUNDING_MAX, minimum=-CASH_ROUNDING_MAX, required=False, default=0),
     Field("lines", "list", "what came back", minimum=1, maximum=MAX_LINES, items=RETURN_LINE),
 )
 
@@ -480,8 +486,8 @@ def _check_sale(sale: dict) -> None:
         raise Invalid("the line amounts do not add up to 'total'")
     if vat_total != sale["vat_total"]:
         raise Invalid("the line VAT amounts do not add up to 'vat_total'")
-    if sum(p["amount"] for p in sale["payments"]) < total:
-        raise Invalid("the payments are less than 'total'")
+    if sum(p["amount"] for p in sale["payments"]) < total + sale["cash_rounding"]:
+        raise Invalid("the payments are less than 'total' + 'cash_rounding'")
 
 
 def _check_return(refund: dict) -> None:

@@ -23,6 +23,7 @@ class DayReport:
     units: int
     vat: int
     refunds: int
+    cash_rounding: int  # sales' cash rounding less cash refunds': the payments are revenue + this − refunds
     by_method: dict
     vat_by_rate: dict
     products: list
@@ -41,8 +42,9 @@ def day_report(day: date, shift_id: int | None = None) -> DayReport:
     in_scope = [Sale.created_at >= start, Sale.created_at < end]
     if shift_id:
         in_scope = [Sale.shift_id == shift_id]
-    count, revenue, vat = db.session.execute(
-        select(func.count(Sale.id), func.coalesce(func.sum(Sale.total), 0), func.coalesce(func.sum(Sale.vat_total), 0))
+    count, revenue, vat, sales_rounding = db.session.execute(
+        select(func.count(Sale.id), func.coalesce(func.sum(Sale.total), 0), func.coalesce(func.sum(Sale.vat_total), 0),
+               func.coalesce(func.sum(Sale.cash_rounding), 0))
         .where(*in_scope)).one()
     units = db.session.scalar(select(func.coalesce(func.sum(SaleLine.quantity), 0)).join(Sale).where(*in_scope))
     by_method = dict(db.session.execute(select(Payment.method, func.sum(Payment.amount)).join(Sale)
@@ -56,5 +58,8 @@ def day_report(day: date, shift_id: int | None = None) -> DayReport:
         .order_by(func.sum(SaleLine.amount).desc())).all()
     return_scope = ([SaleReturn.shift_id == shift_id] if shift_id
                     else [SaleReturn.created_at >= start, SaleReturn.created_at < end])
-    refunds = db.session.scalar(select(func.coalesce(func.sum(SaleReturn.total), 0)).where(*return_scope))
-    return DayReport(day, count, revenue, units, vat, refunds, by_method, vat_by_rate, products)
+    refunds, refunds_rounding = db.session.execute(
+        select(func.coalesce(func.sum(SaleReturn.total), 0), func.coalesce(func.sum(SaleReturn.cash_rounding), 0))
+        .where(*return_scope)).one()
+    return DayReport(day, count, revenue, units, vat, refunds, sales_rounding - refunds_rounding, by_method,
+                     vat_by_rate, products)

@@ -12,7 +12,7 @@
   const fmt = (n) => lang === "en" ? "₫" + grouped(n) : grouped(n) + " ₫";
   const newCart = () => ({ uuid: crypto.randomUUID(), lines: [], discount: null, payments: [], number: null });
   let cart = load(STORE) || newCart();
-  let priced = null, method = "cash", approval = null, busy = false;
+  let priced = null, method = "cash", approval = null, busy = false, justScanned = null;
 
   function load(key) { try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; } }
   function save() { localStorage.setItem(STORE, JSON.stringify(cart)); }
@@ -29,6 +29,7 @@
   }
 
   function message(text, kind) {
+    $("scan-action").classList.add("hidden");
     const box = $("scan-message");
     box.textContent = text || "";
     box.className = "scan-message " + (kind || "");
@@ -45,6 +46,7 @@
     clearResults();
     if (!code) return;
     const found = await api("GET", "/api/v1/products/lookup?code=" + encodeURIComponent(code));
+    if (found.ok && found.data.lot_message) { refuseLot(found.data); return; }
     if (found.ok) { addProduct(found.data); return; }
     if (/[^\d]/.test(code) && !/^https?:/.test(code)) {
       const search = await api("GET", "/api/v1/products/search?q=" + encodeURIComponent(code));
@@ -73,6 +75,28 @@
   }
   function clearResults() { $("search-results").innerHTML = ""; }
 
+  // A label naming an expired or written-off lot: the pack is not sold. The cashier reads why in red and sets
+  // it aside; a manager writes the lot off from here (a cashier asks one to approve).
+  function refuseLot(p) {
+    message(p.lot_message, "error");
+    const action = $("scan-action"), button = $("write-off-lot");
+    action.classList.toggle("hidden", !p.lot_can_write_off);
+    if (!p.lot_can_write_off) return;
+    button.textContent = `${action.dataset.label} ${p.lot} (${p.lot_on_hand})`;
+    button.onclick = async () => {
+      const body = { product_id: p.id, lot: p.lot };
+      let result = await api("POST", "/api/v1/lots/write-off", body);
+      if (result.data.error === "approval_required") {
+        const approval = await askApproval(result.data.message);
+        if (!approval) return;
+        result = await api("POST", "/api/v1/lots/write-off", { ...body, approval });
+      }
+      action.classList.add("hidden");
+      message(result.data.message || "?", result.ok ? "ok" : "error");
+      focusScan();
+    };
+  }
+
   function addProduct(p) {
     const same = cart.lines.find((l) => l.product_id === p.id && (l.lot || null) === (p.lot || null));
     if (same) same.quantity += 1;
@@ -81,6 +105,7 @@
                            rating: p.rating_status_label });
     message(p.sellable_as_ocop ? `+1 ${p.name}` : `${p.name}: ${root.dataset.msgUnrated} (${p.rating_status_label})`,
             p.sellable_as_ocop ? "ok" : "warn");
+    justScanned = same || cart.lines[cart.lines.length - 1];
     changed();
   }
 
@@ -99,6 +124,11 @@
     if (result.ok) priced = result.data;
     else message(result.data.message || "?", "error");
     render();
+    const scanned = cart.lines.indexOf(justScanned), p = priced && priced.lines[scanned];
+    justScanned = null;
+    if (result.ok && p && p.available < cart.lines[scanned].quantity) {  // short: said as it is scanned
+      message(`${cart.lines[scanned].name}: ${root.dataset.msgShortLong.replace("{left}", p.available)}`, "warn");
+    }
   }
 
   function render() {
@@ -120,6 +150,13 @@
       row.querySelector("strong").textContent = line.name;
       row.querySelector("small").textContent = `${line.sku}${line.lot ? " · lô " + line.lot : ""} ` +
         (line.stars ? "★".repeat(line.stars) : "");
+      if (p && p.available < line.quantity) {  // short on the shelf (or in the scanned lot): said when scanned
+        row.classList.add("short");
+        const flag = document.createElement("span");
+        flag.className = "badge badge-short";
+        flag.textContent = `${root.dataset.msgShort} ${p.available}`;
+        row.querySelector("small").after(" ", flag);
+      }
       if (!line.sellable) {  // stays in sight after the scan message is gone: the sale will ask for a manager
         const flag = document.createElement("span");
         flag.className = "badge badge-expired";
@@ -160,12 +197,14 @@
       li.appendChild(x);
       list.appendChild(li);
     });
-    const paid = cart.payments.reduce((s, p) => s + p.amount, 0);
-    const nonCash = cart.payments.filter((p) => p.method !== "cash").reduce((s, p) => s + p.amount, 0);
-    const due = Math.max(t.total - paid, 0);
-    const change = Math.max(paid - t.total, 0);
+    const cash = cashDue();
+    $("t-rounding-row").classList.toggle("hidden", !cash.rounding);
+    $("t-cash-row").classList.toggle("hidden", !cash.rounding);
+    $("t-rounding").textContent = (cash.rounding > 0 ? "+" : "") + fmt(cash.rounding);
+    $("t-cash").textContent = fmt(t.total + cash.rounding);
+    const due = cash.due;
     $("t-due").textContent = fmt(due);
-    $("t-change").textContent = fmt(nonCash > t.total ? 0 : change);
+    $("t-change").textContent = fmt(cash.change);
     $("pay-amount").placeholder = grouped(due);
     $("complete").disabled = !cart.lines.length || due > 0 || busy;
     $("parked-count").textContent = (load(PARKED) || []).length;
@@ -209,15 +248,26 @@
     method = m;
     document.querySelectorAll(".method").forEach((b) => b.classList.toggle("active", b.dataset.method === m));
     $("pay-reference-row").classList.toggle("hidden", m !== "card");
+    render();  // cash is rounded, card and VietQR exact: what is due follows the method
     $("pay-amount").focus();
   }
   document.querySelectorAll(".note").forEach((button) => button.addEventListener("click", () => {
     $("pay-amount").value = button.dataset.note === "exact" ? dueNow() : button.dataset.note;
     addPayment();
   }));
-  function dueNow() {
-    const total = priced ? priced.total : 0;
-    return Math.max(total - cart.payments.reduce((s, p) => s + p.amount, 0), 0);
+  function dueNow() { return cashDue().due; }
+
+  // What is still due, as the server will settle it: card and VietQR pay exactly; once cash pays (or is the
+  // chosen method), the part left for cash is rounded half up to the showroom's CASH_ROUNDING.
+  function cashDue() {
+    const total = priced ? priced.total : 0, step = priced ? priced.cash_rounding_step : 0;
+    const nonCash = cart.payments.filter((p) => p.method !== "cash").reduce((s, p) => s + p.amount, 0);
+    const cashPaid = cart.payments.filter((p) => p.method === "cash").reduce((s, p) => s + p.amount, 0);
+    const exact = Math.max(total - nonCash, 0);
+    const rounded = step ? Math.floor((exact + step / 2) / step) * step : exact;
+    const rounding = (cashPaid > 0 || method === "cash") && nonCash <= total ? rounded - exact : 0;
+    return { rounding, due: Math.max(exact + rounding - cashPaid, 0),
+             change: nonCash > total ? 0 : Math.max(cashPaid - exact - rounding, 0) };
   }
   $("pay-amount").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addPayment(); } });
   $("pay-reference").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addPayment(); } });
@@ -286,7 +336,7 @@
 
   async function finished(sale) {
     const cash = sale.payments.find((p) => p.method === "cash");
-    $("done-title").textContent = `${root.dataset.msgPaid} · ${sale.number} · ${fmt(sale.total)}`;
+    $("done-title").textContent = `${root.dataset.msgPaid} · ${sale.number} · ${fmt(sale.paid)}`;
     $("done-change").textContent = cash && cash.change ? `${$("t-change").previousElementSibling.textContent}: ${fmt(cash.change)}` : "";
     $("done-receipt").src = `/sales/${sale.number}/receipt.png`;
     cart = newCart(); priced = null; approval = null; save(); render(); message("", "");

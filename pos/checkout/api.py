@@ -7,13 +7,13 @@ from pos.catalog.labels import STATUS_LABELS
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.catalog.service import find_by_code, search_products
 from pos.checkout import bp
-from pos.checkout.pricing import parse_discount, price_cart
+from pos.checkout.pricing import PricedCart, parse_discount, price_cart
 from pos.checkout.printing import print_receipt, receipt_url
-from pos.checkout.sales import find_sale, parse_lines, parse_uuid, record_sale, reserve_number
+from pos.checkout.sales import discount_over_limit, find_sale, parse_lines, parse_uuid, record_sale, reserve_number
 from pos.checkout.approvals import verify_manager
 from pos.database import MAX_ROW_ID
 from pos.errors import NotFound, Text, ValidationError
-from pos.extensions import db
+from pos.extensions import db, limiter
 from pos.inventory.ledger import lot_refusal, lot_state, sellable_lots_of
 from pos.inventory.stock import write_off_lot
 from pos.models import Product, StockLevel
@@ -88,25 +88,30 @@ def search_products_api():
     return jsonify({"products": [product_json(p) for p in products]})
 
 
-@bp.post("/api/v1/cart/price")
-@role_required("cashier")
-def price_cart_api():
-    """Totals for a cart in progress: nothing is written."""
-    body = _json_body()
+def _priced_cart(body: dict) -> tuple[list[dict], PricedCart]:
     lines = parse_lines(body.get("lines"))
     products = {p.id: p for p in db.session.scalars(
         db.select(Product).where(Product.id.in_({line["product_id"] for line in lines})))}
     unknown = {f"lines[{i}].product_id": "unknown product" for i, l in enumerate(lines) if l["product_id"] not in products}
     if unknown:
         raise ValidationError("The cart has unknown products.", fields=unknown)
-    cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
-                      parse_discount(body.get("discount"), "discount"))
+    return lines, price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
+                             parse_discount(body.get("discount"), "discount"))
+
+
+@bp.post("/api/v1/cart/price")
+@role_required("cashier")
+def price_cart_api():
+    """Totals for a cart in progress: nothing is written."""
+    lines, cart = _priced_cart(_json_body())
     available = _available(lines)
     return jsonify({
         "lines": [{"product_id": l.product.id, "quantity": l.quantity, "unit_price": l.unit_price,
                    "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate, "available": units}
                   for l, units in zip(cart.lines, available)],
         "subtotal": cart.subtotal, "discount_total": cart.discount_total, "total": cart.total,
+        "line_discount": sum(l.line_discount for l in cart.lines),
+        "order_discount": sum(l.order_discount for l in cart.lines),
         "vat_total": cart.vat_total, "vat_by_rate": {str(k): v for k, v in cart.vat_by_rate.items()},
         "discount_percent": round(cart.discount_percent, 2),
         # What is due in cash is rounded to this many đồng, half up (card and VietQR pay `total` exactly).
@@ -135,6 +140,22 @@ def _available(lines: list[dict]) -> list[int]:
             used = min(left[key], wanted)
             left[key], wanted = left[key] - used, wanted - used
     return answer
+
+
+@bp.post("/api/v1/cart/approval")
+@role_required("cashier")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])  # a manager's password is typed here
+def approve_cart_discount():
+    """A manager approves a discount over the limit as it is applied, not at payment: 200 when the cart's
+    discounts need no approval or the approval given is a manager's, else 422 approval_required saying what to
+    approve. Nothing is written; the sale checks the same approval again when it is paid."""
+    body = _json_body()
+    _lines, cart = _priced_cart(body)
+    reason = discount_over_limit(cart)
+    if reason is None:
+        return jsonify({"needed": False})
+    manager = verify_manager(body.get("approval"), reason)
+    return jsonify({"needed": True, "approved_by": manager.username})
 
 
 @bp.post("/api/v1/lots/write-off")
@@ -192,4 +213,6 @@ def get_sale(sale_uuid):
 @role_required("cashier")
 def print_sale(sale_uuid):
     job = print_receipt(_sale_or_404(sale_uuid), reprint=bool((request.get_json(silent=True) or {}).get("reprint")))
-    return jsonify({"status": job.status, "error": job.error}), (200 if job.status == "printed" else 503)
+    # PRINTER_URL=preview prints nothing: the till says the receipt is there to view, not that it printed.
+    return (jsonify({"status": job.status, "error": job.error, "preview": job.printer == "preview"}),
+            (200 if job.status == "printed" else 503))

@@ -135,7 +135,8 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
         if payment.change:
             c.pair("Tiền thừa trả khách", _money(payment.change))
     c.rule()
-    c.text(f"Ký hiệu HĐ: {showroom.invoice_symbol}   Mã tra cứu: {sale.lookup_code}", align="center")
+    # No e-invoice symbol: none is issued for the sale yet, and a symbol here would pass the slip off as one.
+    c.text(f"Mã tra cứu: {sale.lookup_code}", align="center")
     c.text("Tra cứu hóa đơn:", align="center")
     c.qr(receipt_url)
     c.text("Cảm ơn quý khách! Sản phẩm OCOP Việt Nam", align="center")

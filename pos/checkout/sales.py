@@ -408,11 +408,18 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
         approver = approval.require(Text("selling without a valid OCOP rating: %(products)s.", products=names))
     cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
                       order_discount)
-    if cart.discount_percent > config["DISCOUNT_LIMIT_PERCENT"]:
-        approver = approval.require(Text("a discount of %(percent).1f%% over the %(limit)s%% limit.",
-                                         percent=cart.discount_percent, limit=config["DISCOUNT_LIMIT_PERCENT"]))
+    if over_limit := discount_over_limit(cart):
+        approver = approval.require(over_limit)
     settled, rounding = _settle(payments, cart.total, config["CASH_ROUNDING"])
     return PricedSale(products, cart, settled, rounding, approver)
+
+
+def discount_over_limit(cart) -> Text | None:
+    """What a manager approves when the cart's discounts pass DISCOUNT_LIMIT_PERCENT, or None within it."""
+    limit = current_app.config["DISCOUNT_LIMIT_PERCENT"]
+    if cart.discount_percent <= limit:
+        return None
+    return Text("a discount of %(percent).1f%% over the %(limit)s%% limit.", percent=cart.discount_percent, limit=limit)
 
 
 def _unrated_name(product) -> Text:

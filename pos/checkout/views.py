@@ -177,8 +177,13 @@ def receipt_image(number):
 @role_required("cashier")
 def reprint(number):
     job = print_receipt(get_sale_by_number(number), reprint=True)
-    flash(_("Receipt printed.") if job.status == "printed" else _("Printing failed: %(error)s", error=job.error),
-          "success" if job.status == "printed" else "error")
+    if job.status != "printed":
+        flash(_("Printing failed: %(error)s", error=job.error), "error")
+    elif job.printer == "preview":
+        flash(_("No receipt printer is set up (PRINTER_URL=preview): the receipt is ready to view on this page."),
+              "success")
+    else:
+        flash(_("Receipt printed."), "success")
     return redirect(url_for("checkout.sale_detail", number=number))
 
 

@@ -9,7 +9,7 @@
   const lang = root.dataset.lang;
   const STORE = "till.cart", PARKED = "till.parked", RETRY_MS = 3000;
   const grouped = (n) => Number(n).toLocaleString(lang === "en" ? "en-US" : "vi-VN");  // 1.234.567 or 1,234,567
-  const fmt = (n) => lang === "en" ? "₫" + grouped(n) : grouped(n) + " ₫";
+  const fmt = (n) => lang === "en" ? "₫" + grouped(n) : grouped(n) + "\u00a0₫";  // never split from its figure
   const newCart = () => ({ uuid: crypto.randomUUID(), lines: [], discount: null, payments: [], number: null });
   let cart = load(STORE) || newCart();
   let priced = null, method = "cash", approval = null, busy = false, justScanned = null;
@@ -172,12 +172,23 @@
       });
       qty.addEventListener("keydown", (e) => { if (e.key === "Enter") { qty.blur(); focusScan(); } });
       row.querySelector(".remove").addEventListener("click", () => { cart.lines.splice(index, 1); changed(); focusScan(); });
-      row.querySelector(".line-discount").addEventListener("click", () => askDiscount(line.name, (d) => { line.discount = d; changed(); }));
+      row.querySelector(".line-discount").addEventListener("click", () => askDiscount(line.name, line.discount,
+        (d) => applyDiscount(() => line.discount, (value) => { line.discount = value; }, d)));
       body.appendChild(row);
     });
     const t = priced || { subtotal: 0, discount_total: 0, total: 0, vat_by_rate: {} };
     $("t-subtotal").textContent = fmt(t.subtotal);
-    $("t-discount").textContent = t.discount_total ? "-" + fmt(t.discount_total) : fmt(0);
+    // Line discounts and the order discount each have their row; the order discount's row edits it, and its
+    // button says what it is.
+    const lineDiscount = t.line_discount || 0, orderDiscount = t.order_discount || 0;
+    $("t-discount-row").classList.toggle("hidden", !lineDiscount);
+    $("t-discount").textContent = "-" + fmt(lineDiscount);
+    $("t-order-discount-row").classList.toggle("hidden", !cart.discount);
+    $("t-order-discount").textContent = "-" + fmt(orderDiscount);
+    const d = cart.discount, button = $("order-discount");
+    const shown = d ? (d.kind === "percent" ? `${d.value} %` : fmt(d.value)) : "";
+    $("t-order-discount-edit").textContent = button.dataset.label + (d && d.kind === "percent" ? ` (${shown})` : "");
+    button.textContent = button.dataset.label + (d ? `: ${shown}` : "") + " (Alt+D)";
     $("t-total").textContent = fmt(t.total);
     $("t-vat").innerHTML = "";
     Object.entries(t.vat_by_rate).forEach(([rate, vat]) => {
@@ -211,10 +222,11 @@
   }
 
   // --- discounts and approvals ----------------------------------------------------------
-  function askDiscount(title, apply) {
+  function askDiscount(title, current, apply) {
     const dialog = $("discount-dialog"), form = $("discount-form");
     $("discount-title").textContent = title;
     form.reset();
+    if (current) { form.kind.value = current.kind; form.value.value = current.value; }
     form.onsubmit = (e) => {
       e.preventDefault();
       const value = parseInt(form.value.value.replace(/\D/g, ""), 10) || 0;
@@ -224,8 +236,39 @@
     $("discount-cancel").onclick = () => { dialog.close(); focusScan(); };
     dialog.showModal();
   }
-  $("order-discount").addEventListener("click", () => askDiscount($("order-discount").textContent,
-    (d) => { cart.discount = d; changed(); }));
+  function editOrderDiscount() {
+    askDiscount($("order-discount").dataset.label, cart.discount,
+                (d) => applyDiscount(() => cart.discount, (value) => { cart.discount = value; }, d));
+  }
+  $("order-discount").addEventListener("click", editOrderDiscount);
+  $("t-order-discount-edit").addEventListener("click", editOrderDiscount);
+
+  // A discount over the limit is approved by a manager as it is applied, not at payment; without the approval it
+  // is taken back. The approval is kept (in memory only) for the sale, which the server checks again.
+  async function applyDiscount(get, set, discount) {
+    const before = get();
+    set(discount);
+    await changed();
+    if (await approveDiscount()) return;
+    set(before);
+    await changed();
+  }
+
+  async function approveDiscount() {
+    if (!priced || priced.discount_percent <= Number(root.dataset.discountLimit)) return true;
+    const body = { lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount: l.discount,
+                                                     lot: l.lot })), discount: cart.discount };
+    let result = await api("POST", "/api/v1/cart/approval", body);
+    if (result.ok) return true;
+    if (result.data.error === "approval_required") {
+      const given = await askApproval(result.data.message);
+      if (!given) return false;
+      result = await api("POST", "/api/v1/cart/approval", { ...body, approval: given });
+      if (result.ok) { approval = given; return true; }
+    }
+    message(result.data.message || "?", "error");
+    return false;
+  }
 
   function askApproval(reason) {
     return new Promise((resolve) => {
@@ -238,6 +281,7 @@
         resolve({ username: form.username.value, password: form.password.value });
       };
       $("approval-cancel").onclick = () => { dialog.close(); resolve(null); };
+      dialog.oncancel = () => resolve(null);  // Esc
       dialog.showModal();
     });
   }
@@ -349,7 +393,8 @@
   async function printReceipt(sale, reprint) {
     const result = await api("POST", `/api/v1/sales/${sale.uuid}/print`, { reprint });
     const status = $("done-print");
-    status.textContent = result.ok ? root.dataset.msgPrinted : root.dataset.msgPrintFailed;
+    status.textContent = result.ok ? (result.data.preview ? root.dataset.msgPreview : root.dataset.msgPrinted)
+                                   : root.dataset.msgPrintFailed;
     status.className = result.ok ? "ok" : "error-text";
     if (!result.ok) {  // the printer's own words, for whoever fixes it
       const detail = document.createElement("small");
@@ -369,7 +414,7 @@
   $("park").addEventListener("click", () => {
     if (!cart.lines.length) return;
     park(load(PARKED) || []);
-    cart = newCart(); changed(); message("", ""); focusScan();
+    cart = newCart(); approval = null; changed(); message("", ""); focusScan();
   });
   $("resume").addEventListener("click", () => {
     const parked = load(PARKED) || [], list = $("parked-list"), dialog = $("parked-dialog");
@@ -386,7 +431,7 @@
       pick.addEventListener("click", () => {
         parked.splice(i, 1);
         park(parked);  // a cart in progress is parked in its place, not lost
-        cart = saved; delete cart.parkedAt; delete cart.total;
+        cart = saved; delete cart.parkedAt; delete cart.total; approval = null;
         dialog.close(); changed(); message("", "");
       });
       item.appendChild(pick);
@@ -403,7 +448,7 @@
     $("void-dialog").showModal();
   });
   $("void-dialog").addEventListener("close", () => {
-    if ($("void-dialog").returnValue === "void") { cart = newCart(); changed(); message("", ""); }
+    if ($("void-dialog").returnValue === "void") { cart = newCart(); approval = null; changed(); message("", ""); }
     focusScan();
   });
 

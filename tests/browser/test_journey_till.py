@@ -25,10 +25,10 @@ def test_a_cash_sale_with_15_percent_off_is_paid_191000_for_191250(live_server, 
     page.click("#order-discount")
     page.fill("#discount-form input[name=value]", "15")
     page.keyboard.press("Enter")
-    if page.locator("#approval-dialog[open]").count():       # over the 10 % limit: a manager approves
-        page.fill("#approval-form input[name=username]", "manager")
-        page.fill("#approval-form input[name=password]", "ocop-demo-2026")
-        page.keyboard.press("Enter")
+    page.wait_for_selector("#approval-dialog[open]")         # over the 10 % limit: a manager approves it now
+    page.fill("#approval-form input[name=username]", "manager")
+    page.fill("#approval-form input[name=password]", "ocop-demo-2026")
+    page.keyboard.press("Enter")
     expect(page.locator("#t-total")).to_contain_text("191.250")
     expect(page.locator("#t-rounding")).to_have_text("-250\u00a0₫")
     assert text(page, "#t-cash") == "191.000 ₫" and text(page, "#t-due") == "191.000 ₫"
@@ -42,11 +42,7 @@ def test_a_cash_sale_with_15_percent_off_is_paid_191000_for_191250(live_server, 
     assert text(page, "#t-change") == "9.000 ₫" and text(page, "#t-due") == "0 ₫"
     screenshot(page, "till-cash-rounding")
     page.click("#complete")
-    if page.locator("#approval-dialog[open]").count():
-        page.fill("#approval-form input[name=username]", "manager")
-        page.fill("#approval-form input[name=password]", "ocop-demo-2026")
-        page.keyboard.press("Enter")
-    page.wait_for_selector("#done-dialog[open]")
+    page.wait_for_selector("#done-dialog[open]")             # the discount was approved when applied
     assert "191.000" in page.inner_text("#done-title") and "9.000" in page.inner_text("#done-change")
     number = page.inner_text("#done-title").split("·")[1].strip()
     conn = sqlite3.connect(live_server["database"])
@@ -104,3 +100,106 @@ def test_a_scanned_expired_lot_is_refused_in_red_set_aside_and_written_off(live_
     expired_left, = conn.execute("SELECT on_hand FROM lots WHERE code = 'CLV2610'").fetchone()
     conn.close()
     assert lots == [("CLV2611", -1)] and expired_left == 0
+
+
+BIG_CART = ("HDNT-THE", "GBT-BINH", "QTL-CHAU", "GBT-AM", "HDNT-CANH", "LVP-KHAN", "CSQA-100", "DLDL-TOUR",
+            "MTPV-KHAY", "CBUP-SEN", "RMHS-500", "DLBV-CAO")
+
+ONE_LINE = """() => [...document.querySelectorAll('.totals .row-between, .payments .row-between, #order-discount')]
+  .filter((row) => row.offsetParent !== null).map((row) => {
+    const parts = row.matches('button') ? [row] : [...row.children];
+    const lines = parts.map((part) => {  // the line boxes its text sits on
+      const tops = new Set(), walker = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const r = document.createRange(); r.selectNodeContents(walker.currentNode);
+        [...r.getClientRects()].filter((x) => x.width > 0).forEach((x) => tops.add(Math.round(x.top)));
+      }
+      return tops.size; });
+    const card = row.closest('.card, .cart-actions').getBoundingClientRect(), box = row.getBoundingClientRect();
+    return { text: row.innerText.replace(/\\s+/g, ' '), lines, inside: box.right <= card.right + 0.5 };
+  })"""
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_totals_up_to_ten_digits_stay_on_one_line(live_server, browser, width):
+    """The biggest cart the till takes (999 of each of the dearest products: some 8,7 billion đồng) with an
+    order discount: every total, the discount row and the discount button stay on one line inside their card."""
+    base = live_server["url"]
+    conn = sqlite3.connect(live_server["database"])
+    products = conn.execute(f"SELECT id, name_vi, sku, price FROM products WHERE sku IN ({','.join('?' * len(BIG_CART))})",
+                            BIG_CART).fetchall()
+    conn.close()
+    context = browser.new_context(viewport={"width": width, "height": 768}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        log_in(page, base, "manager")                            # a manager: the discount needs no approval dialog
+        open_shift_if_needed(page, base)
+        lines = [{"product_id": pid, "name": name, "sku": sku, "stars": 4, "unit_price": price, "quantity": 999,
+                  "discount": None, "lot": None, "sellable": True} for pid, name, sku, price in products]
+        page.evaluate("lines => localStorage.setItem('till.cart', JSON.stringify({uuid: crypto.randomUUID(), lines,"
+                      " discount: {kind: 'amount', value: 999999999}, payments: [], number: null}))", lines)
+        page.reload()
+        page.wait_for_selector("#till[data-ready]")
+        expect(page.locator("#t-total")).to_contain_text(".")
+        total = int(page.inner_text("#t-total").replace(".", "").replace("₫", "").strip())
+        assert 1_000_000_000 <= total <= 9_999_999_999
+        page.click(".method[data-method=cash]")
+        rows = page.evaluate(ONE_LINE)
+        screenshot(page, f"till-ten-digit-total-{width}")
+        assert [row for row in rows if set(row["lines"]) != {1} or not row["inside"]] == []
+        assert any("Giảm giá đơn" in row["text"] and "999.999.999" in row["text"] for row in rows)
+    finally:
+        context.close()
+
+
+def test_the_order_discount_is_its_own_editable_row_approved_when_applied(live_server, page):
+    base = live_server["url"]
+    log_in(page, base, "cashier")
+    open_shift_if_needed(page, base)
+    scan(page, "XPT-VO")
+    page.fill("#cart-lines input.qty", "5")                    # 225.000
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-total")).to_contain_text("225.000")
+    page.keyboard.press("Alt+D")
+    page.fill("#discount-form input[name=value]", "15")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#approval-dialog[open]")         # over the 10 % limit: asked now, not at payment
+    assert "15" in page.inner_text("#approval-reason")
+    page.click("#approval-cancel")                             # no manager at hand: the discount is not applied
+    expect(page.locator("#t-total")).to_contain_text("225.000")
+    expect(page.locator("#t-order-discount-row")).to_be_hidden()
+    page.keyboard.press("Alt+D")
+    page.fill("#discount-form input[name=value]", "15")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#approval-dialog[open]")
+    page.fill("#approval-form input[name=username]", "manager")
+    page.fill("#approval-form input[name=password]", "wrong password")
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan-message")).to_contain_text("từ chối")  # refused: said, and not applied
+    expect(page.locator("#t-total")).to_contain_text("225.000")
+    page.keyboard.press("Alt+D")
+    page.fill("#discount-form input[name=value]", "15")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#approval-dialog[open]")
+    page.fill("#approval-form input[name=username]", "manager")
+    page.fill("#approval-form input[name=password]", "ocop-demo-2026")
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-order-discount")).to_have_text("-33.750\u00a0₫")
+    expect(page.locator("#order-discount")).to_contain_text("15 %")
+    page.click("#t-order-discount-row button")                # the row edits the discount it shows
+    page.wait_for_selector("#discount-dialog[open]")
+    assert page.input_value("#discount-form input[name=value]") == "15"
+    page.fill("#discount-form input[name=value]", "10")       # within the limit: no approval
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-order-discount")).to_have_text("-22.500\u00a0₫")
+    expect(page.locator("#approval-dialog[open]")).to_have_count(0)
+    page.keyboard.press("F4")
+    page.keyboard.press("Enter")                               # exact cash: 202.500 is 203.000 in cash
+    page.keyboard.press("Alt+P")
+    page.wait_for_selector("#done-dialog[open]")
+    expect(page.locator("#approval-dialog[open]")).to_have_count(0)  # nothing more asked at payment
+    assert "203.000" in page.inner_text("#done-title")
+    # No printer is set (PRINTER_URL=preview): the till says the receipt can be viewed, not that it printed.
+    expect(page.locator("#done-print")).to_contain_text("xem")
+    assert "Đã in" not in page.inner_text("#done-print")
+    page.click("#done-next")

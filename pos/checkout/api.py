@@ -10,10 +10,10 @@ from pos.checkout import bp
 from pos.checkout.pricing import PricedCart, parse_discount, price_cart
 from pos.checkout.printing import print_receipt, receipt_url
 from pos.checkout.sales import discount_over_limit, find_sale, parse_lines, parse_uuid, record_sale, reserve_number
-from pos.checkout.approvals import verify_manager
+from pos.checkout.approvals import check_approval
 from pos.database import MAX_ROW_ID
 from pos.errors import NotFound, Text, ValidationError
-from pos.extensions import db, limiter
+from pos.extensions import db
 from pos.inventory.ledger import lot_refusal, lot_state, sellable_lots_of
 from pos.inventory.stock import write_off_lot
 from pos.models import Product, StockLevel
@@ -142,9 +142,16 @@ def _available(lines: list[dict]) -> list[int]:
     return answer
 
 
+def _manager_approving(body: dict, reason: Text, document: str):
+    """The manager whose approval the body carries, or ApprovalRequired (none given, or refused)."""
+    approval = check_approval(body.get("approval"), requester=current_user, document=document)
+    manager = approval.require(reason)
+    approval.confirm()  # a refused approval stops here, before anything is done
+    return manager
+
+
 @bp.post("/api/v1/cart/approval")
 @role_required("cashier")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])  # a manager's password is typed here
 def approve_cart_discount():
     """A manager approves a discount over the limit as it is applied, not at payment: 200 when the cart's
     discounts need no approval or the approval given is a manager's, else 422 approval_required saying what to
@@ -154,7 +161,7 @@ def approve_cart_discount():
     reason = discount_over_limit(cart)
     if reason is None:
         return jsonify({"needed": False})
-    manager = verify_manager(body.get("approval"), reason)
+    manager = _manager_approving(body, reason, "a discount at the till")
     return jsonify({"needed": True, "approved_by": manager.username})
 
 
@@ -176,7 +183,8 @@ def write_off_scanned_lot():
                               name=product.name_vi, fields={"lot": state.status})
     reason = Text("writing off lot %(lot)s of %(name)s (%(quantity)d left).", lot=code, name=product.name_vi,
                   quantity=state.on_hand)
-    manager = current_user if current_user.has_role("manager") else verify_manager(body.get("approval"), reason)
+    manager = (current_user if current_user.has_role("manager")
+               else _manager_approving(body, reason, f"write-off of lot {code} of product {product.id}"))
     quantity = write_off_lot(state.lot_id, manager, reason="expired: set aside at the till")
     return jsonify({"lot": code, "written_off": quantity,
                     "message": str(Text("Lot %(lot)s: %(quantity)d written off.", lot=code, quantity=quantity))})

@@ -66,7 +66,7 @@ def live_server(tmp_path_factory):
         wait_for_port(port)
         wait_for_port(central_port)
         yield {"url": f"http://127.0.0.1:{port}", "env": env, "database": instance / "pos.sqlite3",
-               "central_url": f"http://127.0.0.1:{central_port}"}
+               "central_url": f"http://127.0.0.1:{central_port}", "central_env": central_env}
     finally:
         for process in processes:
             process.terminate()

@@ -1,14 +1,14 @@
 """Security promises that hold for every route, whichever area added it."""
 import itertools
 import logging
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 import re
 import uuid
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 import pytest
 
-from pos.extensions import db as _db
+from pos.core.extensions import db as _db
 from tests.conftest import PASSWORD, login, make_app
 
 # JSON endpoints authenticated by an HMAC signature instead of a session cookie carry no CSRF token.
@@ -296,8 +296,8 @@ def test_approval_guesses_are_audited_then_pause_the_approver_and_managers_see_i
 def test_approval_passwords_share_the_login_throttle(tmp_path):
     app = _throttled_app(tmp_path, PASSWORD_RATE_LIMIT="3 per minute", APPROVAL_PAUSE_AFTER=100)
     with app.app_context():
-        from pos.models import User
         from pos.checkout.approvals import check_approval
+        from pos.models import User
         cashier = _db.session.scalar(_db.select(User).where(User.username == "cashier"))
         results = [check_approval({"username": "manager", "password": "guess"}, requester=cashier, document="sale x")
                    for _ in range(3)]
@@ -360,7 +360,7 @@ def test_only_the_throttle_checks_a_password_hash():
             if "check_password_hash" in (name, alias):
                 callers.append(str(path.relative_to(root)))
     # seed-demo (a CLI command, no route) compares stored hashes with the published demo password
-    assert set(callers) == {"pos/auth/passwords.py", "pos/demo.py"}
+    assert set(callers) == {"pos/auth/passwords.py", "pos/demo/showroom.py"}
 
 
 def _walk_state_changing_routes(app, client, addresses, sale, shop):
@@ -421,7 +421,8 @@ def test_every_route_taking_a_password_passes_the_throttle(tmp_path, role):
             sale = client.post("/api/v1/sales", json={
                 "uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 5}],
                 "payments": [{"method": "cash", "amount": 1_750_000}]}).get_json()
-            expected |= {"checkout.sale_detail", "checkout.create_sale"}  # the return form, the till's approval
+            expected |= {"checkout.sale_detail", "checkout.create_sale",  # the return form, the till's approval,
+                         "checkout.approve_cart_discount"}  # and a discount approved as it is applied
 
         # From addresses with their allowance left, the walk reaches every password check
         fresh = (f"198.51.{n // 250}.{n % 250}" for n in itertools.count())

@@ -30,18 +30,18 @@ translations: $(VENV)/.run-deps
 	done
 
 # Refresh each area's catalog from its code and templates (then fill in the Vietnamese msgstr). A service's error
-# message is the first argument of the error it raises (pos/errors.py), hence the extra keywords.
+# message is the first argument of the error it raises (pos/core/errors.py), hence the extra keywords.
 KEYWORDS = -k _l -k Text -k ValidationError -k NotFound -k Conflict -k InvalidBarcode -k OutOfStock -k LotNotSellable -k PrinterError \
 	-k Unauthorized -k ApprovalRequired -k UncountedLines -k TooManyAttempts
 # `make extract-translations AREA=inventory` refreshes that one area only, AREA=core the shared catalog only.
 extract-translations: $(VENV)/.run-deps
 	@if [ -z "$(AREA)" ] || [ "$(AREA)" = core ]; then \
-	  $(BIN)/pybabel -q extract -F babel.cfg $(KEYWORDS) -o /tmp/pos-core.pot pos/*.py pos/auth templates/*.html templates/auth templates/errors && \
-	  $(BIN)/python -m pos.i18n_catalogs /tmp/pos-core.pot pos/translations; fi
-	@[ "$(AREA)" = core ] || for dir in pos/$(or $(AREA),*)/; do area=$$(basename $$dir); [ "$$area" = auth ] || [ "$$area" = models ] || [ "$$area" = translations ] && continue; \
+	  $(BIN)/pybabel -q extract -F babel.cfg $(KEYWORDS) -o /tmp/pos-core.pot pos/*.py pos/core pos/demo pos/auth templates/*.html templates/auth templates/errors && \
+	  $(BIN)/python -m pos.core.i18n_catalogs /tmp/pos-core.pot pos/translations; fi
+	@[ "$(AREA)" = core ] || for dir in pos/$(or $(AREA),*)/; do area=$$(basename $$dir); [ "$$area" = auth ] || [ "$$area" = core ] || [ "$$area" = demo ] || [ "$$area" = models ] || [ "$$area" = translations ] && continue; \
 	  sources="$$dir"; [ -d templates/$$area ] && sources="$$sources templates/$$area"; \
 	  $(BIN)/pybabel -q extract -F babel.cfg $(KEYWORDS) -o /tmp/pos-$$area.pot $$sources && \
-	  $(BIN)/python -m pos.i18n_catalogs /tmp/pos-$$area.pot $$dir/translations; done
+	  $(BIN)/python -m pos.core.i18n_catalogs /tmp/pos-$$area.pot $$dir/translations; done
 
 # The showroom on PORT, central on CENTRAL_PORT, and the sync sender between them (scripts/run-demo).
 run: install translations

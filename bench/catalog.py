@@ -19,7 +19,7 @@ def fill(app, count: int) -> list[tuple[str, str]]:
     from pos.auth.service import create_user
     from pos.catalog.gs1 import check_digit
     from pos.catalog.text import fold
-    from pos.extensions import db
+    from pos.core.extensions import db
     from pos.models import Producer
     with app.app_context():
         db.create_all()
@@ -51,7 +51,7 @@ def main():
     count, repeat = (2_000, 200) if args.quick else (20_000, 2_000)
     from pos import create_app
     from pos.catalog.service import find_by_code
-    from pos.extensions import db
+    from pos.core.extensions import db
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "catalog.sqlite3"
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "TESTING": True,

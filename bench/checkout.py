@@ -65,7 +65,7 @@ def bench_service(db_path: Path, sales: int, rounds: int = 10):
     from pos.auth.service import StaffMember
     from pos.checkout.sales import record_sale
     from pos.checkout.shifts import current_shift, open_shift
-    from pos.extensions import db
+    from pos.core.extensions import db
     from pos.models import Product, User
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench"})
     with app.app_context():
@@ -191,7 +191,7 @@ def bench_http(env, requests_per_client: int, products: int):
 def bench_receipt(db_path: Path, repeat: int):
     from pos import create_app
     from pos.checkout.printing import receipt_image
-    from pos.extensions import db
+    from pos.core.extensions import db
     from pos.models import Sale
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
                       "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "SERVER_NAME": "127.0.0.1:5000"})

@@ -42,7 +42,7 @@ def create_schema(lines: int) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{database_name(lines)}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database_name(lines)}"')
     from pos import create_app
-    from pos.extensions import db
+    from pos.core.extensions import db
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(lines).replace("postgresql://", "postgresql+psycopg://"),
                       "POS_ROLE": "central", "SECRET_KEY": "bench"})
     with app.app_context():

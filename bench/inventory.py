@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._timing import percentile, summary, timed  # noqa: E402
-from pos.clock import local_today
+from pos.core.clock import local_today
 
 PASSWORD = "bench-password"
 
@@ -29,7 +29,7 @@ PASSWORD = "bench-password"
 def fill(app, products: int, movements: int, today: date) -> None:
     """Products, lots, movements, stock levels: bulk inserts over the raw DB-API connection."""
     from pos.auth.service import create_user
-    from pos.extensions import db
+    from pos.core.extensions import db
     from pos.models import Producer
     with app.app_context():
         from flask_migrate import upgrade
@@ -114,7 +114,7 @@ def main():
     args = parser.parse_args()
     products, movements, repeat = (2_000, 50_000, 20) if args.quick else (20_000, 1_000_000, 100)
     from pos import create_app
-    from pos.extensions import db
+    from pos.core.extensions import db
     from pos.inventory.receipts import create_receipt, post_receipt
     from pos.inventory.valuation import valuation_as_of
     from pos.models import Product, User

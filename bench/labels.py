@@ -106,8 +106,8 @@ def free_port() -> int:
 
 def prepare_database(url: str) -> str:
     from pos import create_app
-    from pos.demo import seed_catalog
-    from pos.extensions import db
+    from pos.core.extensions import db
+    from pos.demo.showroom import seed_catalog
     from pos.models import Product
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})

@@ -16,7 +16,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import gen_central  # noqa: E402
 from bench._timing import percentile, timed  # noqa: E402
-from pos.clock import local_today
+from pos.core.clock import local_today
 
 RAW = """SELECT l.product_id, sum(l.quantity), sum(l.amount), sum(l.vat_amount)
 FROM remote_sale_lines l JOIN remote_sales s ON s.id = l.sale_id
@@ -45,7 +45,7 @@ def main():
     from pos import create_app
     from pos.auth.scope import EVERYTHING
     from pos.central import reports
-    from pos.extensions import db
+    from pos.core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
                       "POS_ROLE": "central", "SECRET_KEY": "bench"})

@@ -93,12 +93,13 @@ def add_to_master_catalog(events: list[dict]) -> None:
 def bench_ingest(sales: int) -> dict:
     name, url = fresh_database()
     try:
+        from sqlalchemy import select
+
         from pos import create_app
         from pos.central.ingest import MAX_BATCH, ingest_batch, local_day
         from pos.central.registry import add_showroom
-        from pos.extensions import db
+        from pos.core.extensions import db
         from pos.models import Showroom
-        from sqlalchemy import select
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
                           "POS_ROLE": "central", "SECRET_KEY": "bench"})
@@ -183,12 +184,13 @@ def bench_lag(samples: int) -> dict:
         processes.append(subprocess.Popen([sys.executable, "-m", "flask", "sync", "run"], env=showroom_env, cwd=ROOT,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         os.environ.update({k: showroom_env[k] for k in ("DATABASE_URL", "SECRET_KEY", "SHOWROOM_CODE")})
+        from sqlalchemy import select
+
         from pos import create_app
         from pos.checkout.sales import record_sale
         from pos.checkout.shifts import open_shift
-        from pos.extensions import db
+        from pos.core.extensions import db
         from pos.models import Product, User
-        from sqlalchemy import select
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": showroom_env["DATABASE_URL"]})
         uuids = {}

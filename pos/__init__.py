@@ -6,20 +6,20 @@ from flask import Flask, redirect, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from pos.config import BASE_DIR, Config, load_secret_key
+from pos.core.config import BASE_DIR, Config, load_secret_key
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(BASE_DIR / "templates"), static_folder=str(BASE_DIR / "static"))
-    from pos.json_body import BoundedJSONProvider
+    from pos.core.json_body import BoundedJSONProvider
     app.json = BoundedJSONProvider(app)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    from pos.database import keep_private
+    from pos.core.database import keep_private
     Path(app.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
     keep_private(app.instance_path, 0o700)  # it holds the secret key, the sync secret and the database
     if app.config["POS_ROLE"] == "central":  # beside a showroom on one host, each keeps its own login cookie
@@ -44,14 +44,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their <int:…> routes
     register_blueprints(app)
     register_hooks(app)
-    from pos.security import refuse_unstorable_options
+    from pos.core.security_headers import refuse_unstorable_options
     refuse_unstorable_options(app.cli)
     return app
 
 
 def _check_cash_rounding(app: Flask) -> None:
     """CASH_ROUNDING as a whole number of đồng; any other value stops the app with a one-line reason."""
-    from pos.money import CASH_ROUNDING_STEPS
+    from pos.core.money import CASH_ROUNDING_STEPS
     value = str(app.config.get("CASH_ROUNDING", 0)).strip()
     if not value.isascii() or not value.isdigit() or int(value) not in CASH_ROUNDING_STEPS:
         raise RuntimeError(f"CASH_ROUNDING must be one of {', '.join(map(str, CASH_ROUNDING_STEPS))} (đồng), not {value!r}")
@@ -62,15 +62,15 @@ class RowIdConverter(IntegerConverter):
     """<int:…> in a URL is a row id: a number past any id is no page (404), not an overflow in the driver."""
 
     def __init__(self, url_map, *args, **kwargs):
-        from pos.database import MAX_ROW_ID
+        from pos.core.database import MAX_ROW_ID
         kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(url_map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:
-    from pos.database import configure_sqlite
-    from pos.extensions import babel, csrf, db, login_manager, migrate
-    from pos.i18n import select_locale
+    from pos.core.database import configure_sqlite
+    from pos.core.extensions import babel, csrf, db, login_manager, migrate
+    from pos.core.i18n import select_locale
 
     db.init_app(app)
     with app.app_context():
@@ -90,17 +90,21 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import admin, auth, backup, catalog, central, checkout, demo, inventory, labels, openapi, reports, sync
+    from pos import admin, auth, catalog, central, checkout, inventory, labels, reports, sync
     from pos import public as shopper_pages
+    from pos.admin import backup
     from pos.auth.access import public
     from pos.auth.scope import applies_scope
+    from pos.core import openapi
+    from pos.demo import seed_demo_command
 
-    common = (admin.bp, auth.bp, backup.bp, catalog.bp, demo.bp, openapi.bp, shopper_pages.bp)
+    common = (admin.bp, auth.bp, backup.bp, catalog.bp, openapi.bp, shopper_pages.bp)
     by_role = {"showroom": (checkout.bp, inventory.bp, labels.bp, reports.bp, sync.bp), "central": (central.bp,)}
     if app.config["POS_ROLE"] not in by_role:
         raise RuntimeError(f"POS_ROLE must be one of {', '.join(by_role)}, not {app.config['POS_ROLE']!r}")
     for blueprint in common + by_role[app.config["POS_ROLE"]]:
         app.register_blueprint(blueprint)
+    app.cli.add_command(seed_demo_command)
 
     @app.get("/api/v1/health")
     @public
@@ -120,9 +124,9 @@ def register_blueprints(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     from pos.auth.access import enforce_login
     from pos.auth.scope import enforce_scope
-    from pos.errors import register_error_handlers
-    from pos.i18n import register_template_helpers
-    from pos.security import refuse_unstorable_text, set_security_headers
+    from pos.core.errors import register_error_handlers
+    from pos.core.i18n import register_template_helpers
+    from pos.core.security_headers import refuse_unstorable_text, set_security_headers
 
     app.before_request(enforce_login)
     if app.config["POS_ROLE"] == "central":

@@ -9,15 +9,15 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 
-from pos.clock import local_today
 from pos import create_app
 from pos.auth.service import create_user
 from pos.catalog.service import add_rating, save_producer, save_product
 from pos.checkout.shifts import open_shift
-from pos.database import atomic
+from pos.core.clock import local_today
+from pos.core.config import TestConfig
+from pos.core.database import atomic
+from pos.core.extensions import db as _db
 from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.config import TestConfig
-from pos.extensions import db as _db
 
 PASSWORD = "correct-horse-battery"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -3,8 +3,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from pos.database import atomic
-from pos.extensions import db as _db
+from pos.core.database import atomic
+from pos.core.extensions import db as _db
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import StockMovement
 from tests.conftest import make_product

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pos.checkout import receipts
 from pos.checkout.shifts import current_shift, shift_report
-from pos.models import OutboxEntry, Payment, Sale, SaleReturn
+from pos.models import OutboxEntry, Sale
 from tests.conftest import PASSWORD, make_app, make_product, stock
 
 MANAGER = {"username": "manager", "password": PASSWORD}

@@ -4,7 +4,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from pos.clock import local_today
+from pos.core.clock import local_today
 from pos.models import AuditEntry, OcopRating, Product
 from tests.conftest import make_producer, make_product
 

@@ -6,21 +6,29 @@ import uuid
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
 from pos.auth.scope import EVERYTHING
 from pos.auth.service import create_user
-from pos.central import reports
 from pos.catalog.text import fold
+from pos.central import reports
 from pos.central.ingest import ingest_batch, local_day
 from pos.central.registry import add_showroom
-from pos.extensions import db as _db
-from pos.i18n import LOCAL_TZ
+from pos.core.clock import LOCAL_TZ
+from pos.core.extensions import db as _db
 from pos.models import (
-    ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, RemoteShiftClose, SalesRollupDaily,
-    Showroom, ShowroomDaily,
+    ProductDaily,
+    ProductMonthly,
+    RemoteProduct,
+    RemoteSale,
+    RemoteSaleLine,
+    RemoteShiftClose,
+    SalesRollupDaily,
+    Showroom,
+    ShowroomDaily,
     SyncRejection,
 )
 from tests.conftest import PASSWORD, login, make_app, make_producer, make_product
@@ -258,7 +266,7 @@ def test_bad_filters_get_a_clear_message_never_a_500(boss, reported, query, fiel
 
 
 def test_an_export_too_large_for_xlsx_is_refused_with_advice(boss, reported, monkeypatch):
-    monkeypatch.setattr("pos.exports.XLSX_MAX_ROWS", 1)
+    monkeypatch.setattr("pos.core.exports.XLSX_MAX_ROWS", 1)
     response = boss.get("/central/reports/products?preset=today&format=xlsx")
     assert response.status_code == 422 and "hoặc xuất CSV" in response.get_data(as_text=True)
 

@@ -13,13 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
-from pos.audit import record_audit
 from pos.auth.scope import EVERYTHING, Scope
 from pos.auth.service import create_user
 from pos.central import reports
 from pos.central.registry import add_showroom
-from pos.database import atomic
-from pos.extensions import db as _db
+from pos.core.audit import record_audit
+from pos.core.database import atomic
+from pos.core.extensions import db as _db
 from pos.models import AuditEntry, OcopRating, Producer, Product, RemoteProduct, SyncRejection, User
 from tests.conftest import PASSWORD, login, make_app, make_product
 from tests.test_central_reports import TODAY, _ingest, _sale, add_catalog_products

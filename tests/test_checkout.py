@@ -367,8 +367,8 @@ def _return(client, number, lines, **extra):
     body = {"uuid": str(uuid.uuid4()), "reason": "hàng lỗi", "refund_method": "cash",
             "approval": {"username": "manager", "password": PASSWORD}, "lines": lines} | extra
     from pos.checkout.returns import record_return
+    from pos.core.extensions import db as _db
     from pos.models import User as U
-    from pos.extensions import db as _db
     return record_return(number, body, _db.session.scalar(select(U).where(U.username == "cashier")))
 
 
@@ -379,7 +379,7 @@ def test_returns_piece_by_piece_refund_exactly_what_was_paid_and_restock_the_lot
     refunds = [_return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}]).total for _ in range(3)]
     assert sum(refunds) == sale["total"] == 1_049_999
     assert db.session.get(StockLevel, shop["tea"].id).on_hand == 10
-    from pos.errors import ValidationError
+    from pos.core.errors import ValidationError
     with pytest.raises(ValidationError, match="not yet returned"):
         _return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}])
     kinds = db.session.scalars(select(OutboxEntry.kind).order_by(OutboxEntry.id)).all()
@@ -389,7 +389,7 @@ def test_returns_piece_by_piece_refund_exactly_what_was_paid_and_restock_the_lot
 def test_a_return_needs_a_manager_and_a_reason(cashier_client, shop, db):
     sale = _sell(cashier_client, shop)
     from pos.checkout.approvals import ApprovalRequired
-    from pos.errors import ValidationError
+    from pos.core.errors import ValidationError
     with pytest.raises(ApprovalRequired):
         _return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}], approval=None)
     with pytest.raises(ValidationError):
@@ -482,7 +482,7 @@ def test_a_receipt_is_found_by_its_number_its_lookup_code_or_its_scanned_qr_code
 
 def test_closing_a_shift_twice_is_refused(cashier_client, shop, db, users):
     from pos.checkout.shifts import close_shift, current_shift
-    from pos.errors import Conflict
+    from pos.core.errors import Conflict
     shift_id = current_shift().id
     _sell(cashier_client, shop)
     closed = close_shift(users["cashier"], shift_id, {"500000": 2, "200000": 1, "100000": 3, "50000": 1})

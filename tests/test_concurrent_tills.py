@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from pos.auth.service import create_user
 from pos.checkout.sales import record_sale
 from pos.checkout.shifts import open_shift
-from pos.database import atomic
-from pos.errors import DomainError
-from pos.extensions import db as _db
+from pos.core.database import atomic
+from pos.core.errors import DomainError
+from pos.core.extensions import db as _db
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import Lot, Sale, SaleLine, StockLevel, StockMovement, User
 from tests.conftest import make_app, make_product

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pos.database import atomic
+from pos.core.database import atomic
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import AuditEntry, Lot, Sale, StockMovement
 from tests.conftest import PASSWORD, make_product

@@ -11,18 +11,27 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from pos.clock import local_today
 from pos.catalog.csv_io import export_csv, import_csv
 from pos.checkout.sales import record_sale
 from pos.checkout.shifts import open_shift
-from pos.exports import guard_cell, unguard_cell
-from pos.extensions import db as _db
+from pos.core.clock import local_today
+from pos.core.exports import guard_cell, unguard_cell
+from pos.core.extensions import db as _db
 from pos.inventory.consignment import settle
 from pos.inventory.counts import open_count
 from pos.inventory.receipts import create_receipt, post_receipt
 from pos.inventory.transfers import create_transfer_in, create_transfer_out
 from pos.models import (
-    ConsignmentSettlement, GoodsReceipt, Lot, Producer, Product, RemoteProduct, Sale, Shift, StockCount, Transfer,
+    ConsignmentSettlement,
+    GoodsReceipt,
+    Lot,
+    Producer,
+    Product,
+    RemoteProduct,
+    Sale,
+    Shift,
+    StockCount,
+    Transfer,
 )
 from tests.conftest import make_producer, make_product
 from tests.test_central_reports import TODAY, _ingest, _sale
@@ -212,7 +221,7 @@ def test_the_catalog_round_trip_keeps_names_that_start_like_a_formula(app, db):
 
 
 def test_a_download_is_named_from_safe_characters_only(app):
-    from pos.exports import export
+    from pos.core.exports import export
     with app.test_request_context():
         response = export([["Chè", 1]], ["name", "units"], 'product-A"; filename=evil.exe\r\nX: y', "xlsx")
     assert response.headers["Content-Disposition"] == \

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from pos import create_app
 from pos.central.registry import add_showroom
-from pos.extensions import db as _db
+from pos.core.extensions import db as _db
 from tests.conftest import make_app, make_product
 
 

@@ -6,8 +6,8 @@ import stat
 import pytest
 from sqlalchemy import inspect, select, text
 
-from pos.config import load_secret_key
-from pos.extensions import db as _db
+from pos.core.config import load_secret_key
+from pos.core.extensions import db as _db
 from pos.models import AuditEntry, Product, User
 from tests.conftest import PASSWORD, login, make_app
 

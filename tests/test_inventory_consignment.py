@@ -6,12 +6,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from pos.clock import local_today
 from pos.checkout.returns import record_return
 from pos.checkout.sales import record_sale
 from pos.checkout.shifts import open_shift
-from pos.database import atomic
-from pos.errors import Conflict, ValidationError
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.errors import Conflict, ValidationError
 from pos.inventory.consignment import commission_of, consignment_statement, settle
 from pos.inventory.receipts import create_receipt, post_receipt
 from pos.models import ConsignmentSettlement, ConsignmentSettlementMovement, StockMovement
@@ -36,7 +36,7 @@ def sell(product, quantity, cashier, *, at: datetime | None = None):
 
 def move_to(document_id: str, at: datetime):
     """Place a document's movements at a given UTC time (the test's clock)."""
-    from pos.extensions import db
+    from pos.core.extensions import db
     with atomic():
         db.session.execute(update(StockMovement).where(StockMovement.document_id == document_id).values(at=at))
 
@@ -180,7 +180,7 @@ def test_bad_periods_are_refused(manager_client, consignor, users, db, producer,
 @pytest.mark.postgres
 def test_transfer_settlement_and_valuation_on_postgresql(pg_url):
     from pos.auth.service import create_user
-    from pos.extensions import db as _db
+    from pos.core.extensions import db as _db
     from pos.inventory.ledger import take_stock
     from pos.inventory.transfers import create_transfer_out, post_transfer
     from pos.inventory.valuation import valuation_as_of, valuation_now

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from pos.catalog.gs1 import check_digit
-from pos.database import atomic
-from pos.errors import Conflict, ValidationError
+from pos.core.database import atomic
+from pos.core.errors import Conflict, ValidationError
 from pos.inventory.counts import UncountedLines, delete_count, enter_counts, open_count, post_count, scan_count
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import AuditEntry, Lot, StockCount, StockCountLine, StockLevel

@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from pos.database import atomic
-from pos.errors import Conflict, ValidationError
+from pos.core.database import atomic
+from pos.core.errors import Conflict, ValidationError
 from pos.inventory.counts import enter_counts, open_count, post_count
 from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
 from pos.models import StockCountLine, StockLevel, StockMovement

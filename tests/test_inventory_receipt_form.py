@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pos.database import atomic
-from pos.errors import Conflict, ValidationError
+from pos.core.database import atomic
+from pos.core.errors import Conflict, ValidationError
 from pos.inventory.receipts import create_receipt, delete_receipt, post_receipt, update_receipt
 from pos.models import AuditEntry, GoodsReceipt, GoodsReceiptLine, Lot, Product, StockLevel
 from tests.conftest import make_producer, make_product

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pos.clock import local_today
-from pos.errors import Conflict, ValidationError
+from pos.core.clock import local_today
+from pos.core.errors import Conflict, ValidationError
 from pos.inventory.ledger import take_stock
 from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
 from pos.inventory.stock import write_off_lot
@@ -57,7 +57,7 @@ def test_a_receipt_whose_goods_were_sold_cannot_be_reversed(users, db):
     receipt = create_receipt(product.producer_id, [{"sku": product.sku, "quantity": "5", "unit_cost": "1000",
                                                     "lot_code": "L1", "expiry_date": "2099-01-01"}], users["manager"])
     post_receipt(receipt.id, users["manager"])
-    from pos.database import atomic
+    from pos.core.database import atomic
     with atomic():
         take_stock(product.id, 2)
     with pytest.raises(Conflict, match="3 left"):
@@ -91,7 +91,7 @@ def test_expired_lots_are_listed_never_sold_and_written_off(manager_client, user
         {"sku": product.sku, "lot_code": "NEW", "quantity": "6", "unit_cost": "1000",
          "expiry_date": (today + timedelta(days=90)).isoformat()}], users["manager"])
     post_receipt(receipt.id, users["manager"])
-    from pos.database import atomic
+    from pos.core.database import atomic
     with atomic():
         taken = take_stock(product.id, 2)
     assert {t.lot_code for t in taken} == {"NEW"}  # the expired lot is skipped

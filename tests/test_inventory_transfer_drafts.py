@@ -3,7 +3,7 @@ change — e.g. a transfer that would need the consigned units, which otherwise 
 import pytest
 from sqlalchemy import func, select
 
-from pos.errors import Conflict
+from pos.core.errors import Conflict
 from pos.inventory.transfers import create_transfer_in, create_transfer_out, delete_transfer, post_transfer
 from pos.models import AuditEntry, StockLevel, Transfer, TransferLine
 from tests.conftest import make_product

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pos.clock import local_today
-from pos.errors import Conflict, OutOfStock, ValidationError
+from pos.core.clock import local_today
+from pos.core.errors import Conflict, OutOfStock, ValidationError
 from pos.inventory.receipts import create_receipt, post_receipt
 from pos.inventory.transfers import create_transfer_in, create_transfer_out, post_transfer
 from pos.models import Lot, StockLevel, StockMovement, Transfer, TransferLine

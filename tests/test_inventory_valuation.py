@@ -5,10 +5,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 
-from pos.clock import local_today
-from pos.database import atomic
-from pos.errors import OutOfStock
-from pos.extensions import db as _db
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.errors import OutOfStock
+from pos.core.extensions import db as _db
 from pos.inventory.ledger import find_or_create_lot, move_stock, take_stock
 from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
 from pos.inventory.transfers import create_transfer_in, create_transfer_out, post_transfer

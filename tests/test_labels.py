@@ -6,9 +6,9 @@ import pypdfium2 as pdfium
 import zxingcpp
 from PIL import Image
 
-from pos.clock import local_today
-from pos.database import atomic
-from pos.extensions import db
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.extensions import db
 from pos.labels import service
 from pos.labels.render import PRESETS, render_sheet_pdf
 from pos.models import Lot

@@ -1,8 +1,8 @@
 """The one table of limits and its two checks: whole numbers within bounds, text a database can store."""
 import pytest
 
-from pos import limits
-from pos.limits import OutOfLimits, bounded, check_text, first_unstorable, unstorable, whole_number
+from pos.core import limits
+from pos.core.limits import OutOfLimits, bounded, check_text, first_unstorable, unstorable, whole_number
 
 
 @pytest.mark.parametrize("value", [True, False, 1.0, "1", None, [], {}])
@@ -76,7 +76,7 @@ def test_the_sync_document_states_the_bounds_central_applies():
 
 def test_text_limits_fit_their_columns():
     """A limit wider than its column would pass the check and then fail in PostgreSQL (value too long)."""
-    from pos.models import Product, Producer, SaleLine, User, Payment, RemoteSaleLine, RemoteProduct, Lot
+    from pos.models import Lot, Payment, Producer, Product, RemoteProduct, RemoteSaleLine, SaleLine, User
     pairs = [(limits.SKU_MAX, Product.sku), (limits.NAME_MAX, Product.name_vi), (limits.NAME_MAX, Producer.name),
              (limits.TAX_CODE_MAX, Producer.tax_code), (limits.ADDRESS_MAX, Producer.address),
              (limits.PLACE_MAX, Producer.ward), (limits.PHONE_MAX, Producer.phone), (limits.LOT_MAX, Lot.code),

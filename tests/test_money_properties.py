@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from pos.checkout.pricing import Discount, price_cart
 from pos.checkout.sales import _settle
-from pos.money import CASH_ROUNDING_STEPS, round_cash, vat_inside
+from pos.core.money import CASH_ROUNDING_STEPS, round_cash, vat_inside
 
 products = st.builds(lambda price, rate: SimpleNamespace(price=price, vat_rate=rate, name_vi="x"),
                      st.integers(0, 5_000_000), st.sampled_from([0, 5, 8, 10]))

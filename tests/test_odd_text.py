@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from pos.extensions import db as _db
+from pos.core.extensions import db as _db
 from pos.models import AuditEntry, Product, Sale, User
 from tests.conftest import PASSWORD, _pg_reachable, fresh_pg_database, login, make_app
 

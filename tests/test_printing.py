@@ -4,7 +4,7 @@ import socket
 import pytest
 from fake_printer import FakePrinter, ends_with_cut, raster_widths
 
-from pos.printing import PrinterError, paper_dots, print_raster
+from pos.core.printer import PrinterError, paper_dots, print_raster
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_a_sales_receipt_uses_the_configured_profile_and_cut(app, cashier_client
     answer = cashier_client.post(f"/api/v1/sales/{sale['uuid']}/print", json={}).get_json()
     assert answer["status"] == "failed"
     with app.app_context():
-        from pos.extensions import db
+        from pos.core.extensions import db
         jobs = db.session.query(PrintJob).order_by(PrintJob.id).all()
         assert [j.status for j in jobs][-1] == "failed" and "Không có mẫu máy in 'NO-SUCH-PRINTER'" in jobs[-1].error
 

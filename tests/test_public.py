@@ -1,16 +1,15 @@
 """The shopper's page behind the QR: content, languages, resolver behaviour, scan counting."""
 import json
-
-import pytest
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
-from pos.clock import local_today
 from pos.catalog.service import update_rating
-from pos.database import atomic
-from pos.extensions import db
-from pos.labels.scans import count_scan, scans_report
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.extensions import db
+from pos.labels.scan_counts import count_scan, scans_report
 from pos.models import LabelScanDaily, Lot, Showroom, StockLevel, StockMovement
 from tests.conftest import make_producer, make_product
 

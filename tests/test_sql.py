@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from pos.database import Sql, atomic
-from pos.extensions import db as _db
+from pos.core.database import Sql, atomic
+from pos.core.extensions import db as _db
 from pos.models import Lot, OutboxEntry
 from tests.conftest import make_app, make_product
 
@@ -96,9 +96,9 @@ def test_every_sql_insert_names_each_column_that_has_a_default_or_is_required():
 
     import pos.checkout.sales
     import pos.checkout.shifts
+    import pos.core.outbox
     import pos.inventory.ledger
-    import pos.outbox
-    inserts = [sql for module in (pos.checkout.sales, pos.checkout.shifts, pos.inventory.ledger, pos.outbox)
+    inserts = [sql for module in (pos.checkout.sales, pos.checkout.shifts, pos.inventory.ledger, pos.core.outbox)
                for sql in vars(module).values() if isinstance(sql, Sql) and sql.sqlite.startswith("INSERT")]
     assert len(inserts) >= 6
     for sql in inserts:

@@ -4,7 +4,7 @@ import sys
 import threading
 import time
 
-from pos.database import sqlite_writer
+from pos.core.database import sqlite_writer
 
 TRY_LOCK = """
 import fcntl, os, sys

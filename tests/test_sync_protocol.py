@@ -20,8 +20,9 @@ from pos.auth.service import create_user
 from pos.central import reports
 from pos.central.ingest import ingest_batch
 from pos.central.registry import add_showroom
-from pos.extensions import db as _db
-from pos.i18n import to_local
+from pos.core.clock import utcnow
+from pos.core.extensions import db as _db
+from pos.core.i18n import to_local
 from pos.models import (
     RefusedRequests,
     RemoteProduct,
@@ -31,7 +32,6 @@ from pos.models import (
     ShowroomDaily,
     SyncRejection,
 )
-from pos.models.base import utcnow
 from pos.protocol import events, signing
 from tests.conftest import PASSWORD, _pg_reachable, fresh_pg_database, login, make_app, make_producer, make_product
 

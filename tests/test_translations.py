@@ -76,7 +76,7 @@ def test_every_error_class_is_a_keyword_of_the_extraction():
     import pkgutil
 
     import pos
-    from pos.errors import DomainError
+    from pos.core.errors import DomainError
     for module in pkgutil.walk_packages(pos.__path__, "pos."):
         importlib.import_module(module.name)
 

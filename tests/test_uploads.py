@@ -13,7 +13,7 @@ from conftest import make_product
 from PIL import Image
 from sqlalchemy import func, select
 
-from pos.extensions import db as _db
+from pos.core.extensions import db as _db
 
 # --- images ------------------------------------------------------------------------------------------------------
 
@@ -260,7 +260,7 @@ def test_images_stored_before_re_encoding_are_re_encoded_or_removed_by_the_cli(a
         f.write(camera_photo())
     with open(os.path.join(folder, "old-cert.png"), "wb") as f:
         f.write(bad_images()["huge-10000x10000.png"])
-    from pos.database import atomic
+    from pos.core.database import atomic
     with atomic():
         db.session.get(Product, catalog.id).photo = "old-photo.jpg"
         db.session.get(OcopRating, 1).certificate_image = "old-cert.png"

@@ -5,9 +5,8 @@ Revises: 0015
 Create Date: 2026-12-02 16:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0016'
 down_revision = '0015'

@@ -1,7 +1,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from pos.navigation import add_nav_entry
+from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_nav_entry("admin.audit", _l("Audit log"), role="manager", order=80)

@@ -6,9 +6,9 @@ from pathlib import Path
 import click
 from flask import Blueprint, current_app
 
-from pos.database import create_private_file
-from pos.errors import ValidationError
-from pos.extensions import db
+from pos.core.database import create_private_file
+from pos.core.errors import ValidationError
+from pos.core.extensions import db
 
 bp = Blueprint("backup", __name__, cli_group=None)
 

@@ -4,14 +4,14 @@ import re
 from flask import current_app
 from sqlalchemy import Select, or_, select
 
-from pos.audit import record_audit
 from pos.auth.scope import Scope
 from pos.auth.service import new_session_token
 from pos.catalog.service import snapshot
-from pos.database import atomic
-from pos.errors import NotFound, Text, ValidationError, problem_list
-from pos.extensions import db
-from pos.limits import ADDRESS_MAX, PHONE_MAX, PLACE_MAX, unstorable
+from pos.core.audit import record_audit
+from pos.core.database import atomic
+from pos.core.errors import NotFound, Text, ValidationError, problem_list
+from pos.core.extensions import db
+from pos.core.limits import ADDRESS_MAX, PHONE_MAX, PLACE_MAX, unstorable
 from pos.models import AuditEntry, Showroom, User
 
 SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages

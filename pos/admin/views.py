@@ -4,16 +4,21 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pos.admin import bp
-from pos.admin.labels import ACTION_LABELS, ENTITY_LABELS
+from pos.admin.names import ACTION_LABELS, ENTITY_LABELS
 from pos.admin.service import (
-    SHOWROOM_FIELDS, audit_actions, audit_entries, local_showroom_row, save_settings, set_active,
+    SHOWROOM_FIELDS,
+    audit_actions,
+    audit_entries,
+    local_showroom_row,
+    save_settings,
+    set_active,
 )
 from pos.auth.access import role_required
 from pos.auth.scope import applies_scope, current_scope
 from pos.auth.service import create_user, set_password
-from pos.database import paginate, row_id
-from pos.errors import DomainError, NotFound
-from pos.extensions import db
+from pos.core.database import paginate, row_id
+from pos.core.errors import DomainError, NotFound
+from pos.core.extensions import db
 from pos.models import ROLES, User
 
 

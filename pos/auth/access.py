@@ -5,7 +5,7 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from pos.errors import error_response
+from pos.core.errors import error_response
 
 
 def public(view):

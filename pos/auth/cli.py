@@ -4,7 +4,7 @@ import click
 
 from pos.auth import bp
 from pos.auth.service import create_user
-from pos.errors import DomainError
+from pos.core.errors import DomainError
 from pos.models import ROLES
 
 

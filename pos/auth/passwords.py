@@ -24,11 +24,11 @@ from limits.storage import storage_from_string
 from sqlalchemy import case, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pos.database import atomic, dialect_insert
-from pos.errors import DomainError
-from pos.extensions import db
+from pos.core.clock import utcnow
+from pos.core.database import atomic, dialect_insert
+from pos.core.errors import DomainError
+from pos.core.extensions import db
 from pos.models import PasswordAttempts
-from pos.models.base import utcnow
 
 PASSWORD_MAX = 1000  # characters; no one's password is longer (and hashing a megabyte costs the server)
 # Checked against when there is no such user, so an unknown username takes as long as a known one.

@@ -5,12 +5,12 @@ from flask_login import UserMixin
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from pos.audit import record_audit
 from pos.auth.passwords import check_password
-from pos.database import Sql, atomic
-from pos.errors import Conflict, ValidationError
-from pos.extensions import db
-from pos.limits import FULL_NAME_MAX, unstorable
+from pos.core.audit import record_audit
+from pos.core.database import Sql, atomic
+from pos.core.errors import Conflict, ValidationError
+from pos.core.extensions import db
+from pos.core.limits import FULL_NAME_MAX, unstorable
 from pos.models import ROLES, User
 from pos.models.core import role_at_least
 

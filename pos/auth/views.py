@@ -9,9 +9,9 @@ from wtforms.validators import DataRequired, Length
 
 from pos.auth import bp
 from pos.auth.access import public
+from pos.auth.passwords import TooManyAttempts
 from pos.auth.scope import applies_scope
 from pos.auth.service import authenticate, end_sessions
-from pos.auth.passwords import TooManyAttempts
 
 
 class LoginForm(FlaskForm):

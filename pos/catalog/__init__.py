@@ -1,7 +1,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from pos.navigation import add_nav_entry
+from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog", cli_group="catalog")
 add_nav_entry("catalog.dashboard", _l("Overview"), role="manager", order=10)

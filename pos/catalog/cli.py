@@ -6,8 +6,8 @@ import click
 from pos.catalog import bp
 from pos.catalog.csv_io import export_csv, import_csv
 from pos.catalog.media import is_reencoded, prepare_image_bytes, stored_images, stored_path
-from pos.database import atomic
-from pos.errors import ValidationError
+from pos.core.database import atomic
+from pos.core.errors import ValidationError
 
 
 @bp.cli.command("import")
@@ -44,7 +44,7 @@ def reencode_images_command(dry_run):
     show it. Run once after upgrading; it skips what is already re-encoded."""
     from sqlalchemy import select
 
-    from pos.extensions import db
+    from pos.core.extensions import db
     from pos.models import OcopRating, Product
     rows = [(row, "photo") for row in db.session.scalars(select(Product).where(Product.photo.is_not(None)))]
     rows += [(row, "certificate_image")

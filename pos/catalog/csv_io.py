@@ -1,7 +1,7 @@
 """Catalog CSV import and export: one row per product, stable machine column names.
 
-Export writes through pos.exports, which guards every cell against running as a formula (a leading
-apostrophe before = + - @); import takes that apostrophe off again (pos.exports.unguard_cell), so a product
+Export writes through pos.core.exports, which guards every cell against running as a formula (a leading
+apostrophe before = + - @); import takes that apostrophe off again (pos.core.exports.unguard_cell), so a product
 legitimately named "=x" or "-Trà" comes back unchanged. An apostrophe typed by hand before such a name is
 taken off too: there is no way to tell the two apart, and the name without it is the one that was meant.
 
@@ -17,13 +17,18 @@ from sqlalchemy.orm import selectinload
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import (
-    PRODUCT_FIELDS, add_rating, clean_product, clean_rating, save_producer, save_product,
+    PRODUCT_FIELDS,
+    add_rating,
+    clean_product,
+    clean_rating,
+    save_producer,
+    save_product,
 )
-from pos.database import atomic
-from pos.errors import DomainError, Text, ValidationError
-from pos.exports import csv_text, unguard_cell
-from pos.extensions import db
-from pos.limits import unstorable
+from pos.core.database import atomic
+from pos.core.errors import DomainError, Text, ValidationError
+from pos.core.exports import csv_text, unguard_cell
+from pos.core.extensions import db
+from pos.core.limits import unstorable
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, OcopRating, Producer, Product
 
 IMPORT_COLUMNS = ("sku", "gtin", "name_vi", "name_en", "producer", "producer_type", "group", "unit", "price",

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from pos.auth.access import role_required
 from pos.catalog import bp
 from pos.catalog.csv_io import EXPORT_COLUMNS, IMPORT_COLUMNS, export_rows, import_csv
-from pos.exports import csv_response
+from pos.core.exports import csv_response
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 

@@ -8,11 +8,16 @@ from pos.catalog import bp
 from pos.catalog.media import StoredImage, prepare_image, remove_image, stored_images, upload_dir
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import (
-    PRODUCER_FIELDS, add_rating, get_product, save_producer, save_product, update_rating,
+    PRODUCER_FIELDS,
+    add_rating,
+    get_product,
+    save_producer,
+    save_product,
+    update_rating,
 )
-from pos.database import atomic
-from pos.errors import DomainError, ValidationError
-from pos.extensions import db
+from pos.core.database import atomic
+from pos.core.errors import DomainError, ValidationError
+from pos.core.extensions import db
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer
 
 PRODUCT_FORM_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit", "price", "vat_rate", "producer_id",

@@ -1,7 +1,7 @@
 """GS1 numbers: GTIN check digits, in-store codes, and GS1 Digital Link URLs."""
 import re
 
-from pos.errors import InvalidBarcode
+from pos.core.errors import InvalidBarcode
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 IN_STORE_PREFIXES = tuple(str(n) for n in range(20, 30))  # restricted circulation, valid only in our network

@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from pos.errors import Text, ValidationError
+from pos.core.errors import Text, ValidationError
 
 ALLOWED = ("JPEG", "PNG", "WEBP")
 MAX_IMAGE_BYTES = 3 * 1024 * 1024

@@ -1,7 +1,8 @@
 """OCOP rating validity: 36 months from the decision; 'expiring' within 60 days of the end."""
 import calendar
 from datetime import date, timedelta
-from pos.clock import local_today
+
+from pos.core.clock import local_today
 
 VALIDITY_MONTHS = 36
 EXPIRING_WITHIN_DAYS = 60

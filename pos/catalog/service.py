@@ -5,20 +5,40 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from pos.clock import local_today
-from pos.audit import record_audit
 from pos.catalog import gs1
 from pos.catalog.ratings import EXPIRING_WITHIN_DAYS, valid_until
 from pos.catalog.text import fold
-from pos.database import atomic
-from pos.errors import InvalidBarcode, NotFound, Text, ValidationError, problem_list
-from pos.extensions import db
-from pos.limits import (
-    ADDRESS_MAX, DESCRIPTION_MAX, MONEY_MAX, NAME_MAX, PHONE_MAX, PLACE_MAX, REASON_MAX, ROW_ID_MAX, SEARCH_MAX, SKU_MAX,
-    STOCK_QUANTITY_MAX, TAX_CODE_MAX, UNIT_PRICE_MAX, OutOfLimits, check_text, whole_number,
+from pos.core.audit import record_audit
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.errors import InvalidBarcode, NotFound, Text, ValidationError, problem_list
+from pos.core.extensions import db
+from pos.core.limits import (
+    ADDRESS_MAX,
+    DESCRIPTION_MAX,
+    MONEY_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    PLACE_MAX,
+    REASON_MAX,
+    ROW_ID_MAX,
+    SEARCH_MAX,
+    SKU_MAX,
+    STOCK_QUANTITY_MAX,
+    TAX_CODE_MAX,
+    UNIT_PRICE_MAX,
+    OutOfLimits,
+    check_text,
+    whole_number,
 )
 from pos.models import (
-    OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer, Product,
+    OCOP_GROUPS,
+    PRODUCER_TYPES,
+    RATING_LEVELS,
+    VAT_RATES,
+    OcopRating,
+    Producer,
+    Product,
 )
 
 PRODUCT_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit", "price", "vat_rate", "producer_id",

@@ -4,13 +4,13 @@ from flask import current_app, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from pos.clock import local_today
 from pos.auth.access import role_required
 from pos.catalog import bp
 from pos.catalog.ratings import STATUSES, rating_status
 from pos.catalog.service import search_products
-from pos.database import paginate, row_id
-from pos.extensions import db
+from pos.core.clock import local_today
+from pos.core.database import paginate, row_id
+from pos.core.extensions import db
 from pos.models import OCOP_GROUPS, OcopRating, Producer, Product
 
 
@@ -52,7 +52,7 @@ def products():
 
 @bp.app_context_processor
 def catalog_labels():
-    from pos.catalog import labels
+    from pos.catalog import names as labels
     from pos.catalog.gs1 import display_gtin
     return {"GROUP_LABELS": labels.GROUP_LABELS, "PRODUCER_TYPE_LABELS": labels.PRODUCER_TYPE_LABELS,
             "LEVEL_LABELS": labels.LEVEL_LABELS, "STATUS_LABELS": labels.STATUS_LABELS,

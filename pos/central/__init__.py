@@ -3,10 +3,10 @@ Registered only when POS_ROLE=central."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from pos.navigation import add_nav_entry
+from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("central", __name__, cli_group="central")
 add_nav_entry("central.report_overview", _l("Reports"), role="manager", order=40)
 add_nav_entry("central.showrooms", _l("Showrooms"), role="manager", order=45)
 
-from pos.central import api, cli, scans, views  # noqa: E402,F401
+from pos.central import api, cli, scan_ingest, views  # noqa: E402,F401

@@ -10,10 +10,10 @@ from pos.central.catalog_feed import catalog_changes, parse_cursor
 from pos.central.history import events_page
 from pos.central.ingest import MAX_BATCH, ingest_batch
 from pos.central.registry import authenticate_showroom
-from pos.errors import ValidationError
-from pos.extensions import csrf, db
+from pos.core.errors import ValidationError
+from pos.core.extensions import csrf, db
+from pos.core.security_headers import checks_its_own_text
 from pos.models import ShowroomDaily
-from pos.security import checks_its_own_text
 
 
 @bp.post("/api/v1/sync/sales")

@@ -7,8 +7,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from pos.errors import ValidationError
-from pos.extensions import db
+from pos.core.errors import ValidationError
+from pos.core.extensions import db
 from pos.models import OcopRating, Producer, Product
 
 

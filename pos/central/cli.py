@@ -3,7 +3,7 @@ import click
 
 from pos.central import bp
 from pos.central.registry import add_showroom, rotate_secret
-from pos.errors import DomainError
+from pos.core.errors import DomainError
 
 
 @bp.cli.command("add-showroom")

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from pos.extensions import db
+from pos.core.extensions import db
 from pos.models import RemoteSale, Showroom
 
 PAGE_SIZE = 200

@@ -18,10 +18,12 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, select, text, update
 
 from pos.catalog.text import fold
-from pos.database import atomic, dialect_insert
-from pos.extensions import db
-from pos.i18n import to_local
-from pos.limits import unstorable
+from pos.core.clock import utcnow
+from pos.core.database import atomic, dialect_insert
+from pos.core.extensions import db
+from pos.core.i18n import to_local
+from pos.core.limits import unstorable
+from pos.core.money import round_half_up_div
 from pos.models import (
     Producer,
     Product,
@@ -37,8 +39,6 @@ from pos.models import (
     ShowroomKey,
     SyncRejection,
 )
-from pos.models.base import utcnow
-from pos.money import round_half_up_div
 from pos.protocol.events import MAX_BATCH, Event, Invalid, legacy_payload_hash, parse_event  # noqa: F401 (MAX_BATCH: the API's limit)
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import g, request
 from sqlalchemy import delete, select
 
-from pos.audit import record_audit
-from pos.database import atomic, dialect_insert
-from pos.errors import Conflict, DomainError, NotFound, ValidationError
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ, to_local
+from pos.core.audit import record_audit
+from pos.core.clock import LOCAL_TZ, utcnow
+from pos.core.database import atomic, dialect_insert
+from pos.core.errors import Conflict, DomainError, NotFound, ValidationError
+from pos.core.extensions import db
+from pos.core.i18n import to_local
 from pos.models import RefusedRequests, Showroom, ShowroomKey
-from pos.models.base import utcnow
 from pos.protocol import signing
 
 log = logging.getLogger(__name__)

@@ -10,12 +10,23 @@ from sqlalchemy import BigInteger, cast, func, select, union_all
 
 from pos.auth.scope import Scope
 from pos.catalog.text import fold
-from pos.errors import NotFound, Text, ValidationError, problem_list
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ, to_local
+from pos.core.clock import LOCAL_TZ
+from pos.core.errors import NotFound, Text, ValidationError, problem_list
+from pos.core.extensions import db
+from pos.core.i18n import to_local
 from pos.models import (
-    OCOP_GROUPS, ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, RemoteScanDaily,
-    SalesRollupDaily as R, Showroom, ShowroomDaily,
+    OCOP_GROUPS,
+    ProductDaily,
+    ProductMonthly,
+    RemoteProduct,
+    RemoteSale,
+    RemoteSaleLine,
+    RemoteScanDaily,
+    Showroom,
+    ShowroomDaily,
+)
+from pos.models import (
+    SalesRollupDaily as R,
 )
 
 PRESETS = ("today", "this_week", "this_month", "last_month", "this_year", "custom")

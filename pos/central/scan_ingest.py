@@ -1,6 +1,6 @@
 """Showroom → central: how often shoppers opened each product's page from its QR label, per local day.
 
-The showroom sends its running totals for the days that may have changed (pos.sync.scans); central keeps
+The showroom sends its running totals for the days that may have changed (pos.sync.scan_sender); central keeps
 the latest total per day, showroom and product, so a day sent again, or a request retried, never counts twice.
 Scans are statistics beside units sold in the product report, not money: they need no outbox."""
 from datetime import timedelta
@@ -11,12 +11,12 @@ from pos.auth.access import public
 from pos.central import bp
 from pos.central.ingest import product_ids_for
 from pos.central.registry import authenticate_showroom
-from pos.database import atomic, dialect_insert
-from pos.errors import ValidationError
-from pos.extensions import csrf, db
-from pos.i18n import to_local
+from pos.core.clock import utcnow
+from pos.core.database import atomic, dialect_insert
+from pos.core.errors import ValidationError
+from pos.core.extensions import csrf, db
+from pos.core.i18n import to_local
 from pos.models import RemoteScanDaily, Showroom
-from pos.models.base import utcnow
 from pos.protocol.events import Invalid
 from pos.protocol.events import parse_scans as parse_scan_rows
 

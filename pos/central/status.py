@@ -5,10 +5,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from pos.auth.scope import Scope
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ
+from pos.core.clock import LOCAL_TZ, utcnow
+from pos.core.extensions import db
 from pos.models import RefusedRequests, Showroom, ShowroomDaily, ShowroomKey, SyncRejection
-from pos.models.base import utcnow
 
 
 @dataclass

@@ -4,12 +4,12 @@ from flask import render_template, request
 
 from pos.auth.access import role_required
 from pos.auth.scope import applies_scope, current_scope
-from pos.catalog.labels import GROUP_LABELS
-from pos.central import bp
-from pos.central import reports
+from pos.catalog.names import GROUP_LABELS
+from pos.central import bp, reports
 from pos.central.charts import bar_chart
-from pos.exports import export
 from pos.central.status import refused_requests, showroom_status
+from pos.core.exports import export
+
 
 @bp.get("/central/showrooms")
 @role_required("manager")

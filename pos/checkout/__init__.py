@@ -1,7 +1,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from pos.navigation import add_nav_entry
+from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("checkout", __name__, cli_group=None)
 add_nav_entry("checkout.till", _l("Till"), role="cashier", order=1)

@@ -3,21 +3,21 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from pos.auth.access import role_required
-from pos.catalog.labels import STATUS_LABELS
+from pos.catalog.names import STATUS_LABELS
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.catalog.service import find_by_code, search_products
 from pos.checkout import bp
+from pos.checkout.approvals import check_approval
 from pos.checkout.pricing import PricedCart, parse_discount, price_cart
 from pos.checkout.printing import print_receipt, receipt_url
 from pos.checkout.sales import discount_over_limit, find_sale, parse_lines, parse_uuid, record_sale, reserve_number
-from pos.checkout.approvals import check_approval
-from pos.database import MAX_ROW_ID
-from pos.errors import NotFound, Text, ValidationError
-from pos.extensions import db
+from pos.core.database import MAX_ROW_ID
+from pos.core.errors import NotFound, Text, ValidationError
+from pos.core.extensions import db
+from pos.core.money import round_cash
 from pos.inventory.ledger import lot_refusal, lot_state, sellable_lots_of
 from pos.inventory.stock import write_off_lot
 from pos.models import Product, StockLevel
-from pos.money import round_cash
 
 
 def _json_body() -> dict:

@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from pos.audit import record_audit
 from pos.auth.passwords import TooManyAttempts, check_password, client_address
 from pos.auth.service import StaffMember
-from pos.database import atomic
-from pos.errors import DomainError, Text
-from pos.extensions import db
+from pos.core.audit import record_audit
+from pos.core.clock import utcnow
+from pos.core.database import atomic
+from pos.core.errors import DomainError, Text
+from pos.core.extensions import db
 from pos.models import AuditEntry, User
-from pos.models.base import utcnow
 
 REFUSED = "approval_refused"  # the audit action of a refused approval
 

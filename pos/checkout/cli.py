@@ -3,8 +3,8 @@ from flask import current_app
 
 from pos.checkout import bp
 from pos.checkout.vietqr import vietqr_payload
-from pos.errors import DomainError
-from pos.printing import CUT_MODES, PrinterError, cuts, print_raster, printer_options, profile_for
+from pos.core.errors import DomainError
+from pos.core.printer import CUT_MODES, PrinterError, cuts, print_raster, printer_options, profile_for
 
 
 @bp.cli.command("vietqr")
@@ -23,9 +23,9 @@ def vietqr_command(bank_bin, account, amount, purpose):
 def sample_sale():
     """A made-up sale for a test print, built from the same models a real receipt reads (so the sample can never
     miss what the receipt prints); it is never added to the session, so nothing is stored."""
+    from pos.core.clock import utcnow
+    from pos.core.money import vat_inside
     from pos.models import Payment, Sale, SaleLine, User
-    from pos.models.base import utcnow
-    from pos.money import vat_inside
 
     lines = [SaleLine(line_no=1, sku="SAMPLE-1", name_vi="Chè Sen Quảng An hộp 100g", stars=4, quantity=1,
                       unit_price=350_000, discount=0, amount=350_000, vat_rate=8),

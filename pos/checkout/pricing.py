@@ -6,10 +6,10 @@ once per rate so the receipt's parts add up exactly; it is then shared out over 
 proportion to their amounts, the remainder on the largest line."""
 from dataclasses import dataclass, field
 
-from pos.errors import ValidationError
-from pos.i18n import format_amount, format_vnd
-from pos.limits import DISCOUNT_MAX, LINE_TOTAL_MAX, SALE_TOTAL_MAX, bounded
-from pos.money import round_half_up_div, vat_inside
+from pos.core.errors import ValidationError
+from pos.core.i18n import format_amount, format_vnd
+from pos.core.limits import DISCOUNT_MAX, LINE_TOTAL_MAX, SALE_TOTAL_MAX, bounded
+from pos.core.money import round_half_up_div, vat_inside
 
 
 @dataclass

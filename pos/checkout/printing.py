@@ -5,10 +5,10 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from pos.checkout.receipts import render_receipt, render_return_slip, render_z_report
-from pos.database import atomic
-from pos.extensions import db
+from pos.core.database import atomic
+from pos.core.extensions import db
+from pos.core.printer import PrinterError, print_raster, printer_options
 from pos.models import PrintJob, Sale, SaleReturn, Shift, Showroom
-from pos.printing import PrinterError, print_raster, printer_options
 
 REPRINT_NOTE = "BẢN IN LẠI"  # printed under the title of a copy
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from pos.config import BASE_DIR
-from pos.i18n import format_local, format_vnd
-from pos.printing import paper_dots
+from pos.core.config import BASE_DIR
+from pos.core.i18n import format_local, format_vnd
+from pos.core.printer import paper_dots
 
 FONT_DIR = Path(BASE_DIR) / "static" / "fonts"
 METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "vietqr": "Chuyển khoản VietQR"}

@@ -2,18 +2,18 @@
 from flask import current_app
 from sqlalchemy import func, select
 
-from pos.audit import record_audit
 from pos.checkout.approvals import check_approval
 from pos.checkout.sales import get_sale_by_number, parse_uuid, recovery_is_pending
 from pos.checkout.shifts import require_open_shift
-from pos.database import atomic
-from pos.errors import Text, ValidationError
-from pos.extensions import db
+from pos.core.audit import record_audit
+from pos.core.database import atomic
+from pos.core.errors import Text, ValidationError
+from pos.core.extensions import db
+from pos.core.limits import QUANTITY_MAX, REASON_MAX, SALE_LINES_MAX, OutOfLimits, bounded, check_text
+from pos.core.money import round_cash
+from pos.core.outbox import enqueue, iso_utc
 from pos.inventory.ledger import move_stock
-from pos.limits import QUANTITY_MAX, REASON_MAX, SALE_LINES_MAX, OutOfLimits, bounded, check_text
-from pos.money import round_cash
 from pos.models import PAYMENT_METHODS, SaleLine, SaleReturn, SaleReturnLine, StockMovement
-from pos.outbox import enqueue, iso_utc
 
 
 def _refund_share(line: SaleLine, quantity: int) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check).
 
 This is the hottest write path of a showroom: its writes are hand-written `Sql` on atomic()'s transaction
-(pos/database.py says why), and the sale is answered as plain values (RecordedSale) from the rows just written."""
+(pos/core/database.py says why), and the sale is answered as plain values (RecordedSale) from the rows just written."""
 import functools
 import hashlib
 import json
@@ -16,26 +16,33 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from pos.clock import local_today
-from pos.audit import record_audit
 from pos.auth.service import StaffMember
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.checkout.approvals import Approval, check_approval
 from pos.checkout.pricing import parse_discount, price_cart
 from pos.checkout.shifts import require_open_shift
-from pos.database import Sql, atomic, read_date
-from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
-from pos.extensions import db
-from pos.i18n import to_local
-from pos.limits import (
-    LOT_MAX, PAYMENT_MAX, PAYMENT_REFERENCE_MAX, QUANTITY_MAX, ROW_ID_MAX, SALE_LINES_MAX, SALE_PAYMENTS_MAX, OutOfLimits,
-    bounded, check_text,
+from pos.core.audit import record_audit
+from pos.core.clock import local_today, utcnow
+from pos.core.database import Sql, atomic, read_date
+from pos.core.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
+from pos.core.extensions import db
+from pos.core.i18n import to_local
+from pos.core.limits import (
+    LOT_MAX,
+    PAYMENT_MAX,
+    PAYMENT_REFERENCE_MAX,
+    QUANTITY_MAX,
+    ROW_ID_MAX,
+    SALE_LINES_MAX,
+    SALE_PAYMENTS_MAX,
+    OutOfLimits,
+    bounded,
+    check_text,
 )
+from pos.core.money import round_cash, round_half_up_div
+from pos.core.outbox import enqueue, iso_utc
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, sellable_lots_of, take_stock
 from pos.models import PAYMENT_METHODS, Lot, Sale, StockLevel
-from pos.models.base import utcnow
-from pos.money import round_cash, round_half_up_div
-from pos.outbox import enqueue, iso_utc
 
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
 

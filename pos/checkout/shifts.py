@@ -3,14 +3,14 @@ import uuid
 
 from sqlalchemy import func, select
 
-from pos.audit import record_audit
-from pos.database import Sql, atomic
-from pos.errors import Conflict, Text, ValidationError
-from pos.extensions import db
-from pos.limits import CASH_MAX, CASH_MOVEMENT_MAX, CASH_REASON_MAX, OutOfLimits, bounded, check_text
+from pos.core.audit import record_audit
+from pos.core.clock import utcnow
+from pos.core.database import Sql, atomic
+from pos.core.errors import Conflict, Text, ValidationError
+from pos.core.extensions import db
+from pos.core.limits import CASH_MAX, CASH_MOVEMENT_MAX, CASH_REASON_MAX, OutOfLimits, bounded, check_text
+from pos.core.outbox import enqueue, iso_utc
 from pos.models import CashMovement, Payment, Sale, SaleReturn, Shift
-from pos.models.base import utcnow
-from pos.outbox import enqueue, iso_utc
 
 DENOMINATIONS = (500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000, 500)
 

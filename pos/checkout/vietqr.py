@@ -2,9 +2,9 @@
 import binascii
 import re
 
-from pos.errors import Text, TextList, ValidationError
-from pos.i18n import format_amount
-from pos.limits import PAYMENT_MAX, bounded
+from pos.core.errors import Text, TextList, ValidationError
+from pos.core.i18n import format_amount
+from pos.core.limits import PAYMENT_MAX, bounded
 
 MAX_PURPOSE = 25
 

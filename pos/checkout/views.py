@@ -11,16 +11,16 @@ from sqlalchemy.orm import selectinload
 from pos.auth.access import public, role_required
 from pos.checkout import bp
 from pos.checkout.approvals import PausedApprover, paused_approvers
-from pos.checkout.labels import PAYMENT_LABELS
+from pos.checkout.names import PAYMENT_LABELS
 from pos.checkout.printing import local_showroom, print_receipt, print_return_slip, print_z_report, receipt_png
 from pos.checkout.returns import record_return
 from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
 from pos.checkout.vietqr import vietqr_payload
-from pos.database import paginate, row_id
-from pos.errors import DomainError
-from pos.extensions import db
-from pos.i18n import format_vnd
+from pos.core.database import paginate, row_id
+from pos.core.errors import DomainError
+from pos.core.extensions import db
+from pos.core.i18n import format_vnd
 from pos.models import PrintJob, Sale, SaleReturn, Shift
 
 

@@ -2,7 +2,7 @@
 from flask import has_request_context
 from flask_login import current_user
 
-from pos.extensions import db
+from pos.core.extensions import db
 from pos.models import AuditEntry
 
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def _env_bool(name, default):
@@ -71,6 +71,10 @@ class Config:
     APPROVAL_PAUSE_AFTER = int(os.environ.get("APPROVAL_PAUSE_AFTER", "5"))
     APPROVAL_PAUSE_MINUTES = int(os.environ.get("APPROVAL_PAUSE_MINUTES", "15"))
 
+    # Label views are counted in memory and written every SCAN_FLUSH_SECONDS; the shopper's page is cached
+    # PUBLIC_PAGE_CACHE_SECONDS per product, lot and language.
+    SCAN_FLUSH_SECONDS = float(os.environ.get("SCAN_FLUSH_SECONDS", "10"))
+    PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "30"))
     EXPIRING_RATING_DAYS = 60
     EXPIRING_LOT_DAYS = int(os.environ.get("EXPIRING_LOT_DAYS", "30"))
     PAGE_SIZE = 50
@@ -96,3 +100,5 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-only-key"  # tests never touch the instance folder
     PRINTER_URL = "preview"
+    SCAN_FLUSH_SECONDS = 0  # written at once
+    PUBLIC_PAGE_CACHE_SECONDS = 0

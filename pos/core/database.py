@@ -14,7 +14,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from pos.extensions import ATOMIC_CONNECTION, db
+from pos.core.extensions import ATOMIC_CONNECTION, db
 
 
 class _Block(NamedTuple):

@@ -120,7 +120,7 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 def register_error_handlers(app):
-    from pos.extensions import db
+    from pos.core.extensions import db
 
     @app.errorhandler(DomainError)
     def domain_error(error):

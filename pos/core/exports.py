@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pos.errors import ValidationError
+from pos.core.errors import ValidationError
 
 XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows, less the header
 FORMULA_START = ("=", "+", "-", "@")

@@ -1,11 +1,10 @@
 """Language choice and the display formats for money and time (vi by default, en available)."""
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from pos.core.clock import LOCAL_TZ
 
 
 def select_locale() -> str:
@@ -89,7 +88,7 @@ def register_template_helpers(app):
 
     from flask_babel import lazy_gettext as _l
 
-    from pos.navigation import nav_items
+    from pos.core.navigation import nav_items
 
     role_labels = {"cashier": _l("Cashier"), "manager": _l("Manager"), "admin": _l("Admin")}
 

@@ -1,4 +1,4 @@
-"""`python -m pos.i18n_catalogs POT DIR`: create or update DIR's Vietnamese catalog from POT
+"""`python -m pos.core.i18n_catalogs POT DIR`: create or update DIR's Vietnamese catalog from POT
 (used by `make extract-translations`); reports how many messages still lack a translation."""
 import sys
 from pathlib import Path

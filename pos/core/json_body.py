@@ -3,7 +3,7 @@ we define is refused with a 422 and a plain reason, before any code walks it. Wi
 a few thousand `[` ends in a RecursionError (a 500) inside the parser, or later in json.dumps."""
 from flask.json.provider import DefaultJSONProvider
 
-from pos.errors import ValidationError
+from pos.core.errors import ValidationError
 
 MAX_JSON_DEPTH = 32  # our deepest payload (a sale's lines, each an object) is 3 levels deep
 

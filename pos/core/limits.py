@@ -11,7 +11,7 @@ line's cost, a day's rollup) stays far inside a signed 64-bit integer.
 `fields` entry, a refused sync event's reason)."""
 import re
 
-from pos.errors import Text
+from pos.core.errors import Text
 
 # --- money, in đồng -------------------------------------------------------------------------------
 UNIT_PRICE_MAX = 1_000_000_000          # one product's price: above a billion đồng is a typing error

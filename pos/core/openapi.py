@@ -1,11 +1,17 @@
 """The OpenAPI document for /api/v1, served at /api/v1/openapi.json (and checked by schemathesis). Each role
 documents what it serves: a showroom its till API, central the signed sync endpoints, whose bodies come from
-the sync protocol's own declarations (pos.protocol.events). Its bounds are pos.limits', the ones the API applies."""
+the sync protocol's own declarations (pos.protocol.events). Its bounds are pos.core.limits', the ones the API applies."""
 from flask import Blueprint, current_app, jsonify
 
 from pos.auth.access import public
-from pos.limits import (
-    DISCOUNT_MAX, LOT_MAX, PAYMENT_MAX, PAYMENT_REFERENCE_MAX, QUANTITY_MAX, ROW_ID_MAX, SALE_LINES_MAX,
+from pos.core.limits import (
+    DISCOUNT_MAX,
+    LOT_MAX,
+    PAYMENT_MAX,
+    PAYMENT_REFERENCE_MAX,
+    QUANTITY_MAX,
+    ROW_ID_MAX,
+    SALE_LINES_MAX,
     SALE_PAYMENTS_MAX,
 )
 from pos.protocol import events, signing
@@ -42,7 +48,7 @@ _PRODUCT = {"type": "object", "required": ["id", "sku", "gtin", "name", "price",
 
 def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
     """Any request may be refused as unauthenticated (401), busy (503) or holding text no database can store
-    (422: a NUL or a lone surrogate, pos.security.refuse_unstorable_text)."""
+    (422: a NUL or a lone surrogate, pos.core.security_headers.refuse_unstorable_text)."""
     responses = {ok_status: {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}}
     for status in ("401", "422", "503") + errors:
         responses[status] = {"description": "Refused", "content": {"application/json": {"schema": _ERROR}}}

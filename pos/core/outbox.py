@@ -4,8 +4,8 @@ from datetime import datetime
 
 from flask import current_app
 
-from pos.database import Sql
-from pos.models.base import utcnow
+from pos.core.clock import utcnow
+from pos.core.database import Sql
 
 _INSERT_ENTRY = Sql("INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at,"
                     " last_error, faults) VALUES (:kind, :uuid, :payload, :now, 'pending', 0, :now, '', 0)")

@@ -12,7 +12,7 @@ from escpos.printer import Dummy, File, Network, Usb
 from flask import current_app, has_app_context
 from PIL import Image
 
-from pos.errors import DomainError
+from pos.core.errors import DomainError
 
 # Dots per line for common paper widths at 203 dpi, and the profile used when PRINTER_PROFILE is not set.
 PAPER_DOTS = {58: 384, 80: 576}

@@ -3,8 +3,8 @@ import functools
 import click
 from flask import current_app, request
 
-from pos.errors import Text, ValidationError
-from pos.limits import first_unstorable, unstorable
+from pos.core.errors import Text, ValidationError
+from pos.core.limits import first_unstorable, unstorable
 
 
 def set_security_headers(response):
@@ -37,7 +37,7 @@ def refuse_unstorable_text():
     """before_request: text a database cannot store (a NUL, a lone surrogate such as '\\ud800') is refused
     wherever it comes in (the URL's path or query, a form field, an upload's file name, a JSON body) with a
     422 naming the field, before any view reads it: PostgreSQL refuses a NUL, no driver can send a lone
-    surrogate, and SQLite would cut the text short. Services check it again (pos.limits.check_text) for
+    surrogate, and SQLite would cut the text short. Services check it again (pos.core.limits.check_text) for
     what arrives another way (CSV, the command line)."""
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "checks_its_own_text", False):

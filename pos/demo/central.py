@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from pos.catalog.ratings import is_sellable_as_ocop
 from pos.central.ingest import MAX_BATCH, ingest_batch
 from pos.central.registry import add_showroom
-from pos.central.scans import store_scans
-from pos.database import atomic
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ
+from pos.central.scan_ingest import store_scans
+from pos.core.clock import LOCAL_TZ
+from pos.core.database import atomic
+from pos.core.extensions import db
+from pos.core.money import vat_inside
+from pos.core.outbox import iso_utc
 from pos.models import Product, RemoteSale, Showroom, ShowroomKey
-from pos.money import vat_inside
-from pos.outbox import iso_utc
 
 OTHER_SHOWROOMS = [
     ("HK", "Điểm bán OCOP Hoàn Kiếm", 1.6),  # a busy old-quarter point sells more

@@ -4,10 +4,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from pos.database import atomic
-from pos.extensions import db
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.extensions import db
 from pos.inventory.ledger import find_or_create_lot
-from pos.labels.scans import count_scan, flush_scans, local_today
+from pos.labels.scan_counts import count_scan, flush_scans
 from pos.models import LabelScanDaily, Product
 
 DEMO_LOTS = (("CSQA-100", "QA2606", -150, 570), ("XPT-VO", "PT0101", -10, -2))

@@ -1,23 +1,21 @@
 """`flask seed-demo`: the Tây Hồ OCOP showroom with Hanoi-style products. Safe to run twice."""
+import secrets
 from datetime import date, timedelta
 
-import secrets
-
 import click
-from flask import Blueprint, current_app
+from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from pos.clock import local_today
 from pos.auth.service import create_user
 from pos.catalog.gs1 import check_digit
 from pos.catalog.ratings import add_months
 from pos.catalog.service import add_rating, save_producer, save_product
-from pos.database import atomic
-from pos.extensions import db
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.extensions import db
 from pos.models import Producer, Product, Showroom, User
-
-bp = Blueprint("demo", __name__, cli_group=None)
 
 DEMO_PASSWORD = "ocop-demo-2026"  # demo data only; printed by the command
 
@@ -160,7 +158,8 @@ def seed_users() -> list[str]:
     return created
 
 
-@bp.cli.command("seed-demo")
+@click.command("seed-demo")
+@with_appcontext
 @click.option("--force", is_flag=True,
               help="Seed even a database holding other data: adds users with the published demo password.")
 def seed_demo_command(force):
@@ -176,14 +175,14 @@ def seed_demo_command(force):
     products = seed_catalog()
     users = seed_users()
     if current_app.config["POS_ROLE"] == "central":
-        from pos.central.demo import register_demo_showrooms, seed_sales_history
+        from pos.demo.central import register_demo_showrooms, seed_sales_history
         secret = current_app.config.get("SYNC_SECRET") or secrets.token_urlsafe(32)
         register_demo_showrooms(SHOWROOM["code"], SHOWROOM["name"], secret)
         sales = seed_sales_history()
         click.echo(f"Central demo data: {products} new products, {len(users)} new users, {sales} sales generated.")
     else:
-        from pos.inventory.demo import seed_stock
-        from pos.labels.demo import seed_labels
+        from pos.demo.labels import seed_labels
+        from pos.demo.stock import seed_stock
         stocked = seed_stock()
         seed_labels()
         click.echo(f"Demo data: {products} new products, {len(users)} new users, {stocked} goods receipts posted.")

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from pos.clock import local_today
-from pos.extensions import db
+from pos.core.clock import local_today
+from pos.core.extensions import db
 from pos.inventory.receipts import create_receipt, post_receipt
 from pos.inventory.transfers import create_transfer_out, post_transfer
 from pos.models import GoodsReceipt, Product, User

@@ -2,7 +2,7 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from pos.navigation import add_nav_entry
+from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 add_nav_entry("inventory.stock", _l("Stock"), role="manager", order=30)
@@ -14,4 +14,4 @@ add_nav_entry("inventory.transfers", _l("Transfers"), role="manager", order=35)
 add_nav_entry("inventory.consignment", _l("Consignment"), role="manager", order=36)
 add_nav_entry("inventory.valuation", _l("Valuation"), role="manager", order=37)
 
-from pos.inventory import views, document_views  # noqa: E402,F401
+from pos.inventory import document_views, views  # noqa: E402,F401

@@ -15,17 +15,22 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from pos.audit import record_audit
-from pos.database import atomic
-from pos.errors import Conflict, NotFound, Text, ValidationError, problem_list
-from pos.extensions import db
 from pos.catalog.service import parse_date
+from pos.core.audit import record_audit
+from pos.core.clock import utc_bounds
+from pos.core.database import atomic
+from pos.core.errors import Conflict, NotFound, Text, ValidationError, problem_list
+from pos.core.extensions import db
+from pos.core.money import round_half_up_div
 from pos.inventory.problems import field_name
 from pos.models import (
-    ConsignmentSettlement, ConsignmentSettlementMovement, Lot, Producer, Product, StockMovement,
+    ConsignmentSettlement,
+    ConsignmentSettlementMovement,
+    Lot,
+    Producer,
+    Product,
+    StockMovement,
 )
-from pos.money import round_half_up_div
-from pos.reports.showroom import utc_bounds
 
 MAX_DAYS = 3660
 

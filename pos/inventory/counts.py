@@ -12,15 +12,15 @@ the list (UncountedLines) until the manager says whether they stay as on the boo
 An open sheet can be thrown away (audited)."""
 from sqlalchemy import Integer, cast, delete, func, select
 
-from pos.audit import record_audit
 from pos.catalog.service import find_by_code, parse_int, search_products
-from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError, problem_list
-from pos.extensions import db
+from pos.core.audit import record_audit
+from pos.core.clock import utcnow
+from pos.core.database import atomic, claim
+from pos.core.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError, problem_list
+from pos.core.extensions import db
+from pos.core.limits import SEARCH_MAX, STOCK_QUANTITY_MAX, OutOfLimits, check_text
 from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.limits import SEARCH_MAX, STOCK_QUANTITY_MAX, OutOfLimits, check_text
 from pos.models import Lot, Product, StockCount, StockCountLine, StockLevel
-from pos.models.base import utcnow
 
 UNCOUNTED_CHOICES = ("keep", "zero")
 

@@ -8,21 +8,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
-from pos.database import requested_page, row_id
-from pos.errors import DomainError, Text
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ
+from pos.catalog.service import parse_date
+from pos.core.clock import LOCAL_TZ
+from pos.core.database import requested_page, row_id
+from pos.core.errors import DomainError, Text
+from pos.core.exports import csv_response
+from pos.core.extensions import db
 from pos.inventory import bp
 from pos.inventory.consignment import (
-    consigning_producers, consignment_statement, settle, settlement_statement, settlements,
+    consigning_producers,
+    consignment_statement,
+    settle,
+    settlement_statement,
+    settlements,
 )
-from pos.catalog.service import parse_date
 from pos.inventory.problems import field_name, form_problems
 from pos.inventory.transfers import (
-    create_transfer_in, create_transfer_out, delete_transfer, post_transfer, posting_problems, update_transfer,
+    create_transfer_in,
+    create_transfer_out,
+    delete_transfer,
+    post_transfer,
+    posting_problems,
+    update_transfer,
 )
 from pos.inventory.valuation import valuation_as_of, valuation_now
-from pos.exports import csv_response
 from pos.models import Transfer
 
 FORM_ROWS = 10

@@ -6,7 +6,7 @@ in PostgreSQL and under SQLite's write lock, and the CHECK (on_hand >= 0) constr
 two tills selling the last unit at once cannot both succeed.
 
 Every sale passes through here, so its statements are hand-written `Sql` run on the session's transaction
-(pos/database.py says why). ORM objects already loaded are expired so they re-read the new figures."""
+(pos/core/database.py says why). ORM objects already loaded are expired so they re-read the new figures."""
 import functools
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,12 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
-from pos.clock import local_today
-from pos.database import Sql, dialect_insert, read_date
-from pos.errors import LotNotSellable, OutOfStock, ValidationError
-from pos.extensions import db
+from pos.core.clock import local_today, utcnow
+from pos.core.database import Sql, dialect_insert, read_date
+from pos.core.errors import LotNotSellable, OutOfStock, ValidationError
+from pos.core.extensions import db
 from pos.models import Lot, Product, StockLevel, StockMovement
-from pos.models.base import utcnow
 
 _ADD_TO_LOT = Sql("UPDATE lots SET on_hand = on_hand + :delta WHERE id = :lot AND on_hand + :delta >= 0")
 _ADD_TO_LEVEL = Sql("UPDATE stock_levels SET on_hand = on_hand + :delta"
@@ -177,7 +176,7 @@ class LotState:
 
 def lot_state(product_id: int, code: str, today: date | None = None) -> LotState:
     """The state of the product's lot `code` (a consigned and a purchased lot of one code count together)."""
-    today = today or date.today()
+    today = today or local_today()
     lots = db.session.execute(select(Lot.id, Lot.expiry_date, Lot.on_hand).where(
         Lot.product_id == product_id, Lot.code == code).order_by(Lot.on_hand.desc(), Lot.id)).all()
     if not lots:

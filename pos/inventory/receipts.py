@@ -11,16 +11,16 @@ from datetime import date
 
 from sqlalchemy import Integer, cast, delete, func, select
 
-from pos.audit import record_audit
 from pos.catalog.service import find_by_code, parse_date, parse_int
-from pos.database import atomic, claim
-from pos.errors import Conflict, DomainError, NotFound, OutOfStock, Text, ValidationError, problem_list
-from pos.extensions import db
+from pos.core.audit import record_audit
+from pos.core.clock import utcnow
+from pos.core.database import atomic, claim
+from pos.core.errors import Conflict, DomainError, NotFound, OutOfStock, Text, ValidationError, problem_list
+from pos.core.extensions import db
+from pos.core.limits import NOTE_MAX, OutOfLimits, check_text
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.inventory.problems import field_name
-from pos.limits import NOTE_MAX, OutOfLimits, check_text
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product, StockLevel
-from pos.models.base import utcnow
 
 RECEIPT_STATUSES = {"draft": Text("Draft"), "posted": Text("Posted"), "reversed": Text("Reversed")}
 

@@ -4,11 +4,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from pos.clock import local_today
-from pos.audit import record_audit
-from pos.database import atomic
-from pos.errors import NotFound, ValidationError
-from pos.extensions import db
+from pos.core.audit import record_audit
+from pos.core.clock import local_today
+from pos.core.database import atomic
+from pos.core.errors import NotFound, ValidationError
+from pos.core.extensions import db
 from pos.inventory.ledger import move_stock
 from pos.models import Lot
 

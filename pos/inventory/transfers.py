@@ -12,17 +12,16 @@ from flask import current_app
 from sqlalchemy import Integer, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from pos.audit import record_audit
 from pos.catalog.service import parse_date, parse_int
-from pos.database import atomic, claim
-from pos.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, problem_list
-from pos.extensions import db
-from pos.limits import DOCUMENT_LINES_MAX, LOT_MAX, NOTE_MAX, STOCK_QUANTITY_MAX, UNIT_COST_MAX
+from pos.core.audit import record_audit
+from pos.core.clock import utcnow
+from pos.core.database import atomic, claim
+from pos.core.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, problem_list
+from pos.core.extensions import db
+from pos.core.limits import DOCUMENT_LINES_MAX, LOT_MAX, NOTE_MAX, STOCK_QUANTITY_MAX, UNIT_COST_MAX
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.inventory.problems import field_name
 from pos.models import SHOWROOM_CODE_PATTERN, Lot, Product, StockLevel, Transfer, TransferLine
-from pos.models.base import utcnow
-
 
 
 def clean_showroom_code(raw, field: str, errors: dict) -> str:

@@ -16,14 +16,14 @@ with q and a taken before the movement and Python's round() on the quotient, lik
 The value as of D is q × a per product, summed for the total. Because it is the same rule over the same
 movements, the value as of today equals the value now."""
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select
 
-from pos.extensions import db
+from pos.core.clock import utc_bounds
+from pos.core.extensions import db
 from pos.models import Product, StockLevel, StockMovement
-from pos.reports.showroom import utc_bounds
 
 PRODUCT_COLUMNS = (Product.id, Product.sku, Product.name_vi)
 

@@ -4,26 +4,46 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from pos.clock import local_today
 from pos.auth.access import role_required
 from pos.catalog.service import search_products
-from pos.database import paginate, row_id
-from pos.errors import DomainError
-from pos.exports import csv_response
-from pos.extensions import db
+from pos.core.clock import local_today
+from pos.core.database import paginate, row_id
+from pos.core.errors import DomainError
+from pos.core.exports import csv_response
+from pos.core.extensions import db
+from pos.core.security_headers import checks_its_own_text
 from pos.inventory import bp
 from pos.inventory.counts import (
-    UncountedLines, delete_count, enter_counts, line_name, open_count, post_count, scan_count,
+    UncountedLines,
+    delete_count,
+    enter_counts,
+    line_name,
+    open_count,
+    post_count,
+    scan_count,
 )
 from pos.inventory.problems import field_name, form_problems, marked_fields
 from pos.inventory.receipts import (
-    LINE_FIELDS, RECEIPT_STATUSES, create_receipt, delete_receipt, identify, post_receipt, posting_problems,
-    reverse_receipt, update_receipt,
+    LINE_FIELDS,
+    RECEIPT_STATUSES,
+    create_receipt,
+    delete_receipt,
+    identify,
+    post_receipt,
+    posting_problems,
+    reverse_receipt,
+    update_receipt,
 )
 from pos.inventory.stock import expiring_lots, low_stock, write_off_lot
-from pos.security import checks_its_own_text
 from pos.models import (
-    OCOP_GROUPS, OWNERSHIPS, GoodsReceipt, Producer, Product, StockCount, StockCountLine, StockLevel,
+    OCOP_GROUPS,
+    OWNERSHIPS,
+    GoodsReceipt,
+    Producer,
+    Product,
+    StockCount,
+    StockCountLine,
+    StockLevel,
 )
 
 MAX_FORM_ROWS = 1000  # past the 200 lines a receipt may have: the service names that limit

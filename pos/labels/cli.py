@@ -3,7 +3,7 @@ from pathlib import Path
 
 import click
 
-from pos.errors import DomainError
+from pos.core.errors import DomainError
 from pos.labels import bp, service
 from pos.labels.render import PRESETS, render_png, render_sheet_pdf
 

@@ -10,7 +10,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
-from pos.config import BASE_DIR
+from pos.core.config import BASE_DIR
 
 FONT_DIR = BASE_DIR / "static" / "fonts"
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks

@@ -9,10 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import func, select
 
-from pos.clock import local_today
-from pos.database import atomic, dialect_insert
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ
+from pos.core.clock import LOCAL_TZ, local_today
+from pos.core.database import atomic, dialect_insert
+from pos.core.extensions import db
 from pos.models import LabelScanDaily, Product, StockMovement
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ def flush_scans() -> int:
 
 def count_scan(product_id: int, lot_code: str = "", day: date | None = None) -> None:
     """One view of a product's page (no personal data: just product, lot and day)."""
-    interval = current_app.config.get("SCAN_FLUSH_SECONDS", 10)
+    interval = current_app.config["SCAN_FLUSH_SECONDS"]
     with _lock:
         _pending[(product_id, lot_code or "", day or local_today())] += 1
         due = time.monotonic() - _last_flush[0] >= interval or len(_pending) >= 500

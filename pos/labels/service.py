@@ -14,9 +14,9 @@ from sqlalchemy import select
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import find_by_code, search_products
-from pos.errors import DomainError, Text, TextList, ValidationError
-from pos.extensions import db
-from pos.i18n import format_date, format_vnd
+from pos.core.errors import DomainError, Text, TextList, ValidationError
+from pos.core.extensions import db
+from pos.core.i18n import format_date, format_vnd
 from pos.labels.render import DEFAULT_PRESET, PRESETS, LabelContent
 from pos.models import GoodsReceipt, GoodsReceiptLine, Lot, Product
 

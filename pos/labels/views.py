@@ -6,15 +6,16 @@ GET interface (goods receipts link here):
   `qty` and `lot` values pair with `sku` values by position (an empty `lot=` for none); `add=CODE` adds the
   product a scanner or the manager typed, `remove=I` drops line I;
   /labels/sheet.pdf and /labels/label.png take sku=SKU[:QTY[:LOT]] and lot the same way."""
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
 from io import BytesIO
 
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+
 from pos.auth.access import role_required
-from pos.errors import DomainError, Text, ValidationError
-from pos.labels import bp, scans, service
+from pos.core.errors import DomainError, Text, ValidationError
+from pos.core.printer import paper_dots, print_raster, printer_options
+from pos.labels import bp, scan_counts, service
 from pos.labels.render import PRESETS, render_png, render_png_image, render_sheet_pdf
-from pos.printing import paper_dots, print_raster, printer_options
 
 MAX_THERMAL_LABELS = 200
 
@@ -153,4 +154,4 @@ def scans_page():
         days = max(1, min(int(request.args.get("days", 30)), 366))
     except ValueError:
         days = 30
-    return render_template("labels/scans.html", rows=scans.scans_report(days), days=days)
+    return render_template("labels/scans.html", rows=scan_counts.scans_report(days), days=days)

@@ -1,18 +1,56 @@
 """All models, imported here so Alembic and create_all see every table."""
-from pos.models.core import ROLES, AuditEntry, PasswordAttempts, Showroom, User  # noqa: F401
 from pos.models.catalog import (  # noqa: F401
-    OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, SHELF_LIFE_GROUPS, VAT_RATES, OcopRating, Producer, Product,
+    OCOP_GROUPS,
+    PRODUCER_TYPES,
+    RATING_LEVELS,
+    SHELF_LIFE_GROUPS,
+    VAT_RATES,
+    OcopRating,
+    Producer,
+    Product,
 )
+from pos.models.central import (  # noqa: F401
+    ProductDaily,
+    ProductMonthly,
+    RefusedRequests,
+    RemoteProduct,
+    RemoteSale,
+    RemoteSaleLine,
+    RemoteScanDaily,
+    RemoteShiftClose,
+    SalesRollupDaily,
+    ShowroomDaily,
+    ShowroomKey,
+    SyncRejection,
+)
+from pos.models.core import ROLES, AuditEntry, PasswordAttempts, Showroom, User  # noqa: F401
 from pos.models.inventory import (  # noqa: F401
-    MOVEMENT_KINDS, OWNERSHIPS, SHOWROOM_CODE_PATTERN, ConsignmentSettlement, ConsignmentSettlementMovement,
-    GoodsReceipt, GoodsReceiptLine, Lot, StockCount, StockCountLine, StockLevel, StockMovement, Transfer, TransferLine,
-)
-from pos.models.outbox import OutboxEntry, SyncState  # noqa: F401
-from pos.models.sales import (  # noqa: F401
-    PAYMENT_METHODS, CashMovement, Payment, PrintJob, Sale, SaleLine, SaleNumber, SaleReturn, SaleReturnLine, Shift,
+    MOVEMENT_KINDS,
+    OWNERSHIPS,
+    SHOWROOM_CODE_PATTERN,
+    ConsignmentSettlement,
+    ConsignmentSettlementMovement,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    Lot,
+    StockCount,
+    StockCountLine,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
 )
 from pos.models.labels import LabelScanDaily  # noqa: F401
-from pos.models.central import (  # noqa: F401
-    ProductDaily, ProductMonthly, RemoteProduct, RemoteSale, RemoteSaleLine, RemoteScanDaily, RemoteShiftClose,
-    SalesRollupDaily, ShowroomDaily, ShowroomKey, SyncRejection, RefusedRequests,
+from pos.models.outbox import OutboxEntry, SyncState  # noqa: F401
+from pos.models.sales import (  # noqa: F401
+    PAYMENT_METHODS,
+    CashMovement,
+    Payment,
+    PrintJob,
+    Sale,
+    SaleLine,
+    SaleNumber,
+    SaleReturn,
+    SaleReturnLine,
+    Shift,
 )

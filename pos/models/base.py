@@ -1,14 +1,8 @@
-from datetime import datetime, timezone
 from typing import Annotated
 
 from sqlalchemy import BigInteger, Integer
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import mapped_column
-
-
-def utcnow() -> datetime:
-    """Naive UTC: every timestamp is stored in UTC, shown in Asia/Ho_Chi_Minh."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from sqlalchemy.types import TypeDecorator
 
 
 class Int64(TypeDecorator):
@@ -27,7 +21,7 @@ class Int64(TypeDecorator):
 
 
 # Money (integer đồng) is 64-bit on every database: one sale of three peach trees passes 2^31 - 1 đồng, the
-# largest a PostgreSQL `integer` holds (pos.limits bounds what is accepted; see SALE_TOTAL_MAX).
+# largest a PostgreSQL `integer` holds (pos.core.limits bounds what is accepted; see SALE_TOTAL_MAX).
 Money = Annotated[int, mapped_column(Int64)]
 # A count that a ledger adds up without bound (units on hand), 64-bit for the same reason.
 Count = Annotated[int, mapped_column(Int64)]

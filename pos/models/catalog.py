@@ -3,8 +3,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos.extensions import db
-from pos.models.base import Money, utcnow
+from pos.core.clock import utcnow
+from pos.core.extensions import db
+from pos.models.base import Money
 
 PRODUCER_TYPES = ("enterprise", "cooperative", "cooperative_group", "household")
 OCOP_GROUPS = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")

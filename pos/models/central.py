@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos.extensions import db
-from pos.models.base import Money, utcnow
+from pos.core.clock import utcnow
+from pos.core.extensions import db
+from pos.models.base import Money
 from pos.models.catalog import OCOP_GROUPS, _in
 
 

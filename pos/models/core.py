@@ -4,8 +4,8 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos.extensions import db
-from pos.models.base import utcnow
+from pos.core.clock import utcnow
+from pos.core.extensions import db
 
 ROLES = ("cashier", "manager", "admin")  # each role can do everything the one before it can
 

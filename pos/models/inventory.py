@@ -5,8 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos.extensions import db
-from pos.models.base import Count, Money, utcnow
+from pos.core.clock import utcnow
+from pos.core.extensions import db
+from pos.models.base import Count, Money
 from pos.models.catalog import _in
 
 MOVEMENT_KINDS = ("receipt", "sale", "return", "adjustment", "count", "transfer_out", "transfer_in", "write_off")

@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos.extensions import db
+from pos.core.extensions import db
 
 
 class LabelScanDaily(db.Model):

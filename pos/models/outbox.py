@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pos.extensions import db
-from pos.models.base import utcnow
+from pos.core.clock import utcnow
+from pos.core.extensions import db
 
 OUTBOX_KINDS = ("sale", "return", "shift_close")
 OUTBOX_STATES = ("pending", "sent", "dead")

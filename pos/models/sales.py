@@ -4,8 +4,9 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pos.extensions import db
-from pos.models.base import Money, utcnow
+from pos.core.clock import utcnow
+from pos.core.extensions import db
+from pos.models.base import Money
 
 PAYMENT_METHODS = ("cash", "card", "vietqr")
 

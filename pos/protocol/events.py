@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from pos import limits
-from pos.limits import unstorable
+from pos.core import limits
+from pos.core.limits import unstorable
 from pos.models.catalog import OCOP_GROUPS, VAT_RATES
 from pos.models.sales import PAYMENT_METHODS
 
-# The bounds are the showroom's own (pos.limits), so central never refuses what a showroom accepted.
+# The bounds are the showroom's own (pos.core.limits), so central never refuses what a showroom accepted.
 VERSION = 1
 MAX_BATCH = 500          # events per POST /api/v1/sync/sales
 MAX_SCAN_ROWS = 20_000   # day × product rows per POST /api/v1/sync/scans

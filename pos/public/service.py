@@ -6,12 +6,12 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from pos.clock import local_today
 from pos.catalog import gs1
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import find_by_gtin
-from pos.errors import InvalidBarcode, NotFound
-from pos.extensions import db
+from pos.core.clock import local_today
+from pos.core.errors import InvalidBarcode, NotFound
+from pos.core.extensions import db
 from pos.models import Lot, OcopRating, Product, Showroom
 
 GS1_VOC = "https://gs1.org/voc/"

@@ -6,11 +6,11 @@ from flask import current_app, jsonify, make_response, redirect, render_template
 from flask_babel import gettext as _
 
 from pos.auth.access import public
-from pos.catalog.labels import GROUP_LABELS, LEVEL_LABELS, PRODUCER_TYPE_LABELS, STATUS_LABELS
 from pos.catalog.media import StoredImage
-from pos.errors import InvalidBarcode, NotFound
-from pos.i18n import current_language
-from pos.labels.scans import count_scan
+from pos.catalog.names import GROUP_LABELS, LEVEL_LABELS, PRODUCER_TYPE_LABELS, STATUS_LABELS
+from pos.core.errors import InvalidBarcode, NotFound
+from pos.core.i18n import current_language
+from pos.labels.scan_counts import count_scan
 from pos.labels.service import product_url, public_base_url
 from pos.public import bp
 from pos.public.service import linkset, parse_path, public_view
@@ -139,7 +139,7 @@ def product_page(code: str, lot: str | None = None):
     response.headers["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Content-Language"] = lang
-    ttl = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 30)
+    ttl = current_app.config["PUBLIC_PAGE_CACHE_SECONDS"]
     if ttl and link_type in ("", "gs1:pip", "pip", "gs1:defaultLink"):
         cache = _page_cache()
         if len(cache) > 2000:

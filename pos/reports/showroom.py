@@ -1,18 +1,12 @@
 """The shop manager's own reports, from the showroom's database: they work without central."""
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from sqlalchemy import func, select
 
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ
+from pos.core.clock import utc_bounds
+from pos.core.extensions import db
 from pos.models import Payment, Sale, SaleLine, SaleReturn
-
-
-def utc_bounds(day: date) -> tuple[datetime, datetime]:
-    """A local (Asia/Ho_Chi_Minh) day as naive UTC bounds, the way times are stored."""
-    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-    return start, start + timedelta(days=1)
 
 
 @dataclass

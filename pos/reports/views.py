@@ -3,11 +3,11 @@ from datetime import date, datetime
 from flask import render_template, request
 
 from pos.auth.access import role_required
-from pos.checkout.labels import PAYMENT_LABELS
+from pos.checkout.names import PAYMENT_LABELS
 from pos.checkout.shifts import current_shift
-from pos.errors import ValidationError
-from pos.exports import csv_response
-from pos.i18n import LOCAL_TZ
+from pos.core.clock import LOCAL_TZ
+from pos.core.errors import ValidationError
+from pos.core.exports import csv_response
 from pos.reports import bp
 from pos.reports.showroom import day_report
 

@@ -3,7 +3,7 @@ Registered only when POS_ROLE=showroom."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from pos.navigation import add_nav_entry
+from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("sync", __name__, cli_group="sync")
 add_nav_entry("sync.status_page", _l("Sync"), role="manager", order=48)

@@ -7,20 +7,19 @@ In-store codes (prefix 20–29) are local: a pulled product whose in-store code 
 product's here gets the next free one. A real GTIN held here by another SKU is a data error: that
 product is skipped and named in the sync page's last error; the rest of the catalog still applies."""
 import logging
-
 from datetime import date
 
 from sqlalchemy import select
 
-from pos.audit import record_audit
 from pos.catalog import gs1
 from pos.catalog.service import next_in_store_code, search_text_for
-from pos.database import atomic
-from pos.errors import DomainError
-from pos.extensions import db
+from pos.core.audit import record_audit
+from pos.core.database import atomic
+from pos.core.errors import DomainError
+from pos.core.extensions import db
 from pos.models import OcopRating, Producer, Product
 from pos.sync.client import CentralClient, CentralUnavailable
-from pos.sync.sender import get_state, set_state
+from pos.sync.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 PRODUCER_FIELDS = ("type", "tax_code", "address", "ward", "district", "province", "phone", "collective_trademark")

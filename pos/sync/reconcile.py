@@ -5,10 +5,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ
+from pos.core.clock import LOCAL_TZ, utc_bounds
+from pos.core.extensions import db
 from pos.models import Sale, SaleReturn
-from pos.reports.showroom import utc_bounds
 from pos.sync.client import CentralClient, CentralUnavailable
 
 FIGURES = ("sales_count", "sales_total", "returns_count", "returns_total")

@@ -20,12 +20,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from pos.audit import record_audit
 from pos.checkout.returns import _put_back
-from pos.database import Sql, atomic
-from pos.errors import DomainError, OutOfStock
-from pos.extensions import db
-from pos.i18n import to_local
+from pos.core.audit import record_audit
+from pos.core.clock import utcnow
+from pos.core.database import Sql, atomic
+from pos.core.errors import DomainError, OutOfStock
+from pos.core.extensions import db
+from pos.core.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.models import (
     Payment,
@@ -39,9 +40,8 @@ from pos.models import (
     StockMovement,
     User,
 )
-from pos.models.base import utcnow
 from pos.sync.client import CentralClient
-from pos.sync.sender import get_state, set_state
+from pos.sync.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "recovery_pending"

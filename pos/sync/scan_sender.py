@@ -1,13 +1,13 @@
-"""Showroom → central: the label-scan counts (pos.labels.scans) of the days that may have changed since the
+"""Showroom → central: the label-scan counts (pos.labels.scan_counts) of the days that may have changed since the
 last send, sent beside the catalog pull. Running totals, not increments: central keeps the latest total, so
 a resend after a lost answer is harmless."""
 from sqlalchemy import func, select
 
-from pos.database import atomic
-from pos.extensions import db
+from pos.core.database import atomic
+from pos.core.extensions import db
 from pos.models import LabelScanDaily, Producer, Product
 from pos.sync.client import CentralClient
-from pos.sync.sender import get_state, set_state
+from pos.sync.state import get_state, set_state
 
 ROWS_PER_REQUEST = 5_000
 

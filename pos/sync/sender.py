@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from pos.database import atomic
-from pos.extensions import db
-from pos.i18n import LOCAL_TZ
-from pos.models import OutboxEntry, SyncState
-from pos.models.base import utcnow
+from pos.core.clock import LOCAL_TZ, utcnow
+from pos.core.database import atomic
+from pos.core.extensions import db
+from pos.models import OutboxEntry
 from pos.protocol.events import MAX_BATCH
 from pos.sync.client import CentralClient, CentralFault, CentralUnavailable
+from pos.sync.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 BACKOFF_MIN_S, BACKOFF_MAX_S = 5, 300
@@ -34,20 +34,7 @@ def backoff_delay(attempts: int) -> float:
     return random.uniform(max(BACKOFF_MIN_S, ceiling / 2), ceiling)
 
 
-# --- bookmarks ------------------------------------------------------------------------------------
 
-def get_state(key: str, default: str = "") -> str:
-    row = db.session.get(SyncState, key)
-    return row.value if row else default
-
-
-def set_state(key: str, value: str) -> None:
-    """Call inside atomic()."""
-    row = db.session.get(SyncState, key)
-    if row is None:
-        db.session.add(SyncState(key=key, value=value))
-    else:
-        row.value = value
 
 
 # --- sales: showroom → central --------------------------------------------------------------------
@@ -297,7 +284,7 @@ def run_forever(stop=lambda: False, echo=print) -> None:
     SYNC_CATALOG_INTERVAL_S, and, after a restore, take back first what central holds (pos/sync/recovery.py)."""
     from pos.sync.catalog import pull_catalog
     from pos.sync.recovery import recover, recovery_pending
-    from pos.sync.scans import push_scans
+    from pos.sync.scan_sender import push_scans
 
     config = current_app.config
     client = CentralClient.from_config()

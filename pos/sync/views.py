@@ -1,9 +1,9 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from pos.audit import record_audit
 from pos.auth.access import role_required
-from pos.database import atomic
+from pos.core.audit import record_audit
+from pos.core.database import atomic
 from pos.sync import bp
 from pos.sync.reconcile import recent_days
 from pos.sync.recovery import recovery_pending

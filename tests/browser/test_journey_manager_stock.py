@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 import requests
 
+from pos.core.clock import local_today
 from tests.browser.conftest import log_in, screenshot
-from pos.clock import local_today
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pos.models import OutboxEntry, Sale, StockMovement
 def test_a_locked_database_gives_a_clear_503_and_the_same_uuid_can_be_retried(app, cashier_client, shop, db):
     app.config["SQLITE_BUSY_TIMEOUT_MS"] = 100
     db.engine.dispose()  # reconnect with the short timeout
-    from pos.database import configure_sqlite  # noqa: F401 - the pragma is read on connect
+    from pos.core.database import configure_sqlite  # noqa: F401 - the pragma is read on connect
     body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
             "payments": [{"method": "cash", "amount": 350_000}]}
     blocker = sqlite3.connect(db.engine.url.database, timeout=0.1)
@@ -39,11 +39,11 @@ def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_
     the whole transaction rolls back, the till gets a clear 503, and its retry records the sale once.
     (The outbox statement is swapped for one SQLite refuses with an OperationalError, as it refuses a write
     to a full disk.)"""
-    import pos.outbox
-    from pos.database import Sql
+    import pos.core.outbox
+    from pos.core.database import Sql
 
-    writable = pos.outbox._INSERT_ENTRY
-    monkeypatch.setattr(pos.outbox, "_INSERT_ENTRY", Sql("INSERT INTO outbox_on_a_full_disk (uuid) VALUES (:uuid)"))
+    writable = pos.core.outbox._INSERT_ENTRY
+    monkeypatch.setattr(pos.core.outbox, "_INSERT_ENTRY", Sql("INSERT INTO outbox_on_a_full_disk (uuid) VALUES (:uuid)"))
     body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 2}],
             "payments": [{"method": "cash", "amount": 700_000}]}
     movements = db.session.scalar(select(func.count(StockMovement.id)))
@@ -56,7 +56,7 @@ def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_
     assert db.session.scalar(select(func.count(Sale.id))) == 0
     assert db.session.scalar(select(func.count(StockMovement.id))) == movements  # no stock taken
     assert db.session.scalar(select(func.count(OutboxEntry.id))) == 0
-    monkeypatch.setattr(pos.outbox, "_INSERT_ENTRY", writable)  # space was freed
+    monkeypatch.setattr(pos.core.outbox, "_INSERT_ENTRY", writable)  # space was freed
     retry = cashier_client.post("/api/v1/sales", json=body)
     assert retry.status_code == 201
     again = cashier_client.post("/api/v1/sales", json=body)  # and a second retry is the same sale

@@ -8,7 +8,7 @@ from werkzeug.serving import make_server
 
 from pos.central.registry import add_showroom
 from pos.checkout.sales import record_sale
-from pos.extensions import db as _db
+from pos.core.extensions import db as _db
 from pos.sync.client import CentralClient
 from pos.sync.reconcile import recent_days
 from tests.conftest import _pg_reachable, fresh_pg_database, make_app

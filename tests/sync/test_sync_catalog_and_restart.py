@@ -8,10 +8,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from pos.clock import local_today
-from pos.checkout.approvals import ApprovalRequired
 from pos.catalog.service import update_rating
-from pos.extensions import db as _db
+from pos.checkout.approvals import ApprovalRequired
+from pos.core.clock import local_today
+from pos.core.extensions import db as _db
 from pos.models import OcopRating, OutboxEntry, Product, RemoteSale
 from pos.sync.catalog import pull_catalog
 from tests.browser.conftest import ROOT

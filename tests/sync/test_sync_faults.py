@@ -12,7 +12,13 @@ from pos.central.registry import rotate_secret
 from pos.checkout.returns import record_return
 from pos.checkout.shifts import close_shift
 from pos.models import (
-    OutboxEntry, RefusedRequests, RemoteSale, RemoteSaleLine, SalesRollupDaily, ShowroomDaily, SyncRejection,
+    OutboxEntry,
+    RefusedRequests,
+    RemoteSale,
+    RemoteSaleLine,
+    SalesRollupDaily,
+    ShowroomDaily,
+    SyncRejection,
 )
 from pos.protocol import signing
 from pos.sync.client import CentralClient, CentralUnavailable

@@ -1,5 +1,5 @@
 """A sale the showroom accepts is always one central can store: money is 64-bit on every database, and the
-showroom and central read their bounds from one table (pos.limits)."""
+showroom and central read their bounds from one table (pos.core.limits)."""
 import json
 import uuid
 
@@ -7,10 +7,10 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from pos import limits
 from pos.auth.service import create_user
 from pos.checkout.sales import record_sale
-from pos.errors import ValidationError
+from pos.core import limits
+from pos.core.errors import ValidationError
 from pos.models import OutboxEntry, RemoteSale, ShowroomDaily, SyncRejection
 from pos.protocol import signing
 from pos.sync.sender import push_all

@@ -9,8 +9,8 @@ from flask import Response
 from sqlalchemy import func, select
 
 import pos.central.api
+from pos.core.clock import utcnow
 from pos.models import AuditEntry, OutboxEntry, RemoteSale
-from pos.models.base import utcnow
 from pos.sync.sender import push_all, push_once, sync_status
 from tests.conftest import stock
 from tests.sync.conftest import assert_books_match, sell

@@ -5,10 +5,11 @@ import pytest
 from sqlalchemy import select
 
 from pos.auth.service import create_user
-from pos.labels.scans import count_scan, local_today
+from pos.core.clock import local_today
+from pos.labels.scan_counts import count_scan
 from pos.models import RemoteProduct, RemoteScanDaily
 from pos.sync.client import CentralUnavailable
-from pos.sync.scans import push_scans
+from pos.sync.scan_sender import push_scans
 from pos.sync.sender import push_all
 from tests.conftest import PASSWORD, login
 from tests.sync.conftest import sell

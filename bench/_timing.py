@@ -1,4 +1,5 @@
 """Small helpers shared by the benchmarks: percentiles and a timed loop."""
+
 import statistics
 import time
 
@@ -19,5 +20,7 @@ def timed(fn, repeat: int) -> list[float]:
 
 
 def summary(name: str, samples: list[float]) -> str:
-    return (f"{name}: p50 {percentile(samples, 50):.2f} ms, p99 {percentile(samples, 99):.2f} ms, "
-            f"mean {statistics.fmean(samples):.2f} ms (n={len(samples)})")
+    return (
+        f"{name}: p50 {percentile(samples, 50):.2f} ms, p99 {percentile(samples, 99):.2f} ms, "
+        f"mean {statistics.fmean(samples):.2f} ms (n={len(samples)})"
+    )

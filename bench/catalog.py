@@ -4,6 +4,7 @@ Fills a temporary SQLite database with 20,000 products and prints, each beside a
 same run: barcode lookup (by GTIN, by SKU) p50/p99 in-process through find_by_code, against a raw sqlite3
 primary-key SELECT; and the product list page with a search term p50 through the app, against the login page.
 Targets: lookup p99 ≤ 2 ms; list page with search ≤ 100 ms p50."""
+
 import argparse
 import random
 import sqlite3
@@ -21,23 +22,56 @@ def fill(app, count: int) -> list[tuple[str, str]]:
     from pos.catalog.text import fold
     from pos.core.extensions import db
     from pos.models import Producer
+
     with app.app_context():
         db.create_all()
         create_user("bench", "bench-password", "manager")
         producer = Producer(name="HTX Thử", type="cooperative", tax_code="0101234567")
         db.session.add(producer)
         db.session.commit()
-        words = ["Chè", "Sen", "Quảng An", "Xôi", "Phú Thượng", "Hoa", "Đào", "Nhật Tân", "Gốm", "Bát Tràng", "Mây",
-                 "Lụa", "Vạn Phúc", "Cốm", "Làng Vòng", "Mật ong", "Trà", "Miến", "Rượu", "Nấm"]
+        words = [
+            "Chè",
+            "Sen",
+            "Quảng An",
+            "Xôi",
+            "Phú Thượng",
+            "Hoa",
+            "Đào",
+            "Nhật Tân",
+            "Gốm",
+            "Bát Tràng",
+            "Mây",
+            "Lụa",
+            "Vạn Phúc",
+            "Cốm",
+            "Làng Vòng",
+            "Mật ong",
+            "Trà",
+            "Miến",
+            "Rượu",
+            "Nấm",
+        ]
         rows, codes = [], []
         for i in range(count):
             body = f"893{i:09d}"
             gtin = body + str(check_digit(body))
             name = f"{random.choice(words)} {random.choice(words)} {i}"
             sku = f"SKU-{i:06d}"
-            rows.append({"sku": sku, "gtin": gtin, "gtin14": "0" + gtin, "name_vi": name, "name_en": "",
-                         "ocop_group": "food", "unit": "gói", "price": 10_000 + i, "vat_rate": 8,
-                         "producer_id": producer.id, "search_text": fold(f"{name} {sku} {gtin} htx thu")})
+            rows.append(
+                {
+                    "sku": sku,
+                    "gtin": gtin,
+                    "gtin14": "0" + gtin,
+                    "name_vi": name,
+                    "name_en": "",
+                    "ocop_group": "food",
+                    "unit": "gói",
+                    "price": 10_000 + i,
+                    "vat_rate": 8,
+                    "producer_id": producer.id,
+                    "search_text": fold(f"{name} {sku} {gtin} htx thu"),
+                }
+            )
             codes.append((gtin, sku))
         db.session.execute(db.metadata.tables["products"].insert(), rows)
         db.session.commit()
@@ -52,10 +86,18 @@ def main():
     from pos import create_app
     from pos.catalog.service import find_by_code
     from pos.core.extensions import db
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "catalog.sqlite3"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "TESTING": True,
-                          "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                "SECRET_KEY": "bench",
+                "TESTING": True,
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         codes = fill(app, count)
         with app.app_context():
             sample = random.sample(codes, min(repeat, len(codes)))
@@ -65,12 +107,15 @@ def main():
             by_sku = timed(lambda: (find_by_code(next(it)[1]), db.session.expunge_all()), len(sample))
         raw = sqlite3.connect(path)
         it = iter(sample * 2)
-        baseline = timed(lambda: raw.execute("SELECT * FROM products WHERE gtin14 = ?", ("0" + next(it)[0],)).fetchone(),
-                         len(sample))
+        baseline = timed(
+            lambda: raw.execute("SELECT * FROM products WHERE gtin14 = ?", ("0" + next(it)[0],)).fetchone(), len(sample)
+        )
         print(summary(f"lookup by GTIN ({count} products)", by_gtin) + "  (target p99 ≤ 2 ms)")
         print(summary("lookup by SKU", by_sku))
-        print(summary("baseline: raw sqlite3 indexed SELECT", baseline)
-              + f"  → ratio p50 {percentile(by_gtin, 50) / percentile(baseline, 50):.1f}×")
+        print(
+            summary("baseline: raw sqlite3 indexed SELECT", baseline)
+            + f"  → ratio p50 {percentile(by_gtin, 50) / percentile(baseline, 50):.1f}×"
+        )
         client = app.test_client()
         client.post("/login", data={"username": "bench", "password": "bench-password"})
         pages = 50 if args.quick else 200
@@ -78,8 +123,10 @@ def main():
         search = timed(lambda: client.get(f"/catalog/products?q={next(terms)}"), pages)
         trivial = timed(lambda: client.get("/api/v1/health"), pages)
         print(summary("product list page with a search term", search) + "  (target p50 ≤ 100 ms)")
-        print(summary("baseline: trivial endpoint", trivial)
-              + f"  → ratio p50 {percentile(search, 50) / percentile(trivial, 50):.1f}×")
+        print(
+            summary("baseline: trivial endpoint", trivial)
+            + f"  → ratio p50 {percentile(search, 50) / percentile(trivial, 50):.1f}×"
+        )
 
 
 if __name__ == "__main__":

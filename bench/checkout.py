@@ -7,6 +7,7 @@
 3. Scan lookup p99 over HTTP with 20,000 products; target ≤ 20 ms.
 4. Receipt render; target ≤ 50 ms.
 """
+
 import argparse
 import concurrent.futures
 import os
@@ -29,30 +30,53 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def build_database(path: Path, products: int):
     """A migrated showroom database with `products` products, stock and an open shift."""
-    env = os.environ | {"FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "bench",
-                        "LOGIN_RATE_LIMIT": "1000 per minute"}  # the benchmark logs in many clients at once
-    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
+    env = os.environ | {
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": f"sqlite:///{path}",
+        "SECRET_KEY": "bench",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }  # the benchmark logs in many clients at once
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "flask", "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     conn = sqlite3.connect(path)
     producer = conn.execute("SELECT id FROM producers LIMIT 1").fetchone()[0]
     from pos.catalog.gs1 import check_digit
+
     rows = []
     for i in range(products):
         body = f"29{i:010d}"
-        rows.append((f"B-{i:06d}", body + str(check_digit(body)), "0" + body + str(check_digit(body)),
-                     f"Sản phẩm thử {i}", "food", "gói", 10_000 + i, 8, producer, f"san pham thu {i} b-{i:06d}"))
-    conn.executemany("INSERT INTO products (sku, gtin, gtin14, name_vi, name_en, ocop_group, unit, price, vat_rate,"
-                     " producer_id, description_vi, description_en, applied_standard, portal_url, active,"
-                     " reorder_point, search_text, created_at, updated_at) VALUES (?,?,?,?,'',?,?,?,?,?,'','','','',"
-                     "1,0,?,datetime('now'),datetime('now'))", rows)
+        rows.append(
+            (
+                f"B-{i:06d}",
+                body + str(check_digit(body)),
+                "0" + body + str(check_digit(body)),
+                f"Sản phẩm thử {i}",
+                "food",
+                "gói",
+                10_000 + i,
+                8,
+                producer,
+                f"san pham thu {i} b-{i:06d}",
+            )
+        )
+    conn.executemany(
+        "INSERT INTO products (sku, gtin, gtin14, name_vi, name_en, ocop_group, unit, price, vat_rate,"
+        " producer_id, description_vi, description_en, applied_standard, portal_url, active,"
+        " reorder_point, search_text, created_at, updated_at) VALUES (?,?,?,?,'',?,?,?,?,?,'','','','',"
+        "1,0,?,datetime('now'),datetime('now'))",
+        rows,
+    )
     # Plenty of stock for the demo products the benchmark sells, recorded in the ledger as a receipt.
-    conn.execute("INSERT INTO stock_movements (product_id, lot_id, quantity, kind, document_type, document_id, at,"
-                 " reason) SELECT product_id, id, 1000000, 'receipt', 'receipt', 'bench', datetime('now'), 'bench'"
-                 " FROM lots")
+    conn.execute(
+        "INSERT INTO stock_movements (product_id, lot_id, quantity, kind, document_type, document_id, at,"
+        " reason) SELECT product_id, id, 1000000, 'receipt', 'receipt', 'bench', datetime('now'), 'bench'"
+        " FROM lots"
+    )
     conn.execute("UPDATE lots SET on_hand = on_hand + 1000000")
-    conn.execute("UPDATE stock_levels SET on_hand = (SELECT sum(on_hand) FROM lots WHERE lots.product_id ="
-                 " stock_levels.product_id)")
+    conn.execute(
+        "UPDATE stock_levels SET on_hand = (SELECT sum(on_hand) FROM lots WHERE lots.product_id ="
+        " stock_levels.product_id)"
+    )
     conn.commit()
     conn.close()
     return env
@@ -67,6 +91,7 @@ def bench_service(db_path: Path, sales: int, rounds: int = 10):
     from pos.checkout.shifts import current_shift, open_shift
     from pos.core.extensions import db
     from pos.models import Product, User
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench"})
     with app.app_context():
         cashier = db.session.scalar(db.select(User).where(User.username == "cashier"))
@@ -76,10 +101,14 @@ def bench_service(db_path: Path, sales: int, rounds: int = 10):
         cashier = StaffMember.of(cashier)  # the user as a request has it loaded
 
         def service_sale(_n):  # a fresh session per sale, as a request has; loading the user is figure 2's part
-            body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": i, "quantity": 1} for i in ids],
-                    "payments": [{"method": "cash", "amount": 2_000_000}]}
+            body = {
+                "uuid": str(uuid.uuid4()),
+                "lines": [{"product_id": i, "quantity": 1} for i in ids],
+                "payments": [{"method": "cash", "amount": 2_000_000}],
+            }
             record_sale(body, cashier)
             db.session.remove()
+
         service_sale(0)
         raw_sale, close = raw_writer(db_path)
         elapsed = {service_sale: 0.0, raw_sale: 0.0}
@@ -102,45 +131,66 @@ def raw_writer(db_path: Path):
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     sale = dict(conn.execute("SELECT * FROM sales ORDER BY id DESC LIMIT 1").fetchone())
-    copied = {table: [dict(row) for row in conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (value,))]
-              for table, key, value in (("sale_numbers", "uuid", sale["uuid"]), ("sale_lines", "sale_id", sale["id"]),
-                                        ("payments", "sale_id", sale["id"]), ("outbox", "uuid", sale["uuid"]),
-                                        ("stock_movements", "document_id", sale["uuid"]))}
+    copied = {
+        table: [dict(row) for row in conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (value,))]
+        for table, key, value in (
+            ("sale_numbers", "uuid", sale["uuid"]),
+            ("sale_lines", "sale_id", sale["id"]),
+            ("payments", "sale_id", sale["id"]),
+            ("outbox", "uuid", sale["uuid"]),
+            ("stock_movements", "document_id", sale["uuid"]),
+        )
+    }
     copied["sales"] = [sale]
     for rows in copied.values():
         for row in rows:
             row.pop("id", None)
-    inserts = {table: f"INSERT INTO {table} ({', '.join(rows[0])}) VALUES ({', '.join(':' + c for c in rows[0])})"
-               for table, rows in copied.items()}
+    inserts = {
+        table: f"INSERT INTO {table} ({', '.join(rows[0])}) VALUES ({', '.join(':' + c for c in rows[0])})"
+        for table, rows in copied.items()
+    }
 
     def raw_sale(n):
         sale_uuid, number = str(uuid.uuid4()), f"RAW-{n:06d}"
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(inserts["sale_numbers"], copied["sale_numbers"][0] | {"uuid": sale_uuid, "number": number})
-        sale_id = conn.execute(inserts["sales"], sale | {"uuid": sale_uuid, "number": number,
-                                                          "lookup_code": sale_uuid[:10]}).lastrowid
+        sale_id = conn.execute(
+            inserts["sales"], sale | {"uuid": sale_uuid, "number": number, "lookup_code": sale_uuid[:10]}
+        ).lastrowid
         for line in copied["sale_lines"]:
             conn.execute(inserts["sale_lines"], line | {"sale_id": sale_id})
         for movement in copied["stock_movements"]:
-            conn.execute("UPDATE lots SET on_hand = on_hand + :quantity WHERE id = :lot_id"
-                         " AND on_hand + :quantity >= 0", movement)
-            conn.execute("UPDATE stock_levels SET on_hand = on_hand + :quantity WHERE product_id = :product_id"
-                         " AND on_hand + :quantity >= 0", movement)
+            conn.execute(
+                "UPDATE lots SET on_hand = on_hand + :quantity WHERE id = :lot_id AND on_hand + :quantity >= 0",
+                movement,
+            )
+            conn.execute(
+                "UPDATE stock_levels SET on_hand = on_hand + :quantity WHERE product_id = :product_id"
+                " AND on_hand + :quantity >= 0",
+                movement,
+            )
             conn.execute(inserts["stock_movements"], movement | {"document_id": sale_uuid})
         for payment in copied["payments"]:
             conn.execute(inserts["payments"], payment | {"sale_id": sale_id})
         outbox = copied["outbox"][0]
-        conn.execute(inserts["outbox"], outbox | {"uuid": sale_uuid,
-                                                   "payload": outbox["payload"].replace(sale["uuid"], sale_uuid)})
+        conn.execute(
+            inserts["outbox"],
+            outbox | {"uuid": sale_uuid, "payload": outbox["payload"].replace(sale["uuid"], sale_uuid)},
+        )
         conn.execute("COMMIT")
+
     return raw_sale, conn.close
 
 
 def bench_http(env, requests_per_client: int, products: int):
     port = 5390
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                              env=env, cwd=ROOT,  # workers and threads from gunicorn.conf.py, as `make run` has them
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        env=env,
+        cwd=ROOT,  # workers and threads from gunicorn.conf.py, as `make run` has them
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -155,8 +205,11 @@ def bench_http(env, requests_per_client: int, products: int):
             page = s.get(base + "/login").text
             token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
             s.post(base + "/login", data={"username": "cashier", "password": "ocop-demo-2026", "csrf_token": token})
-            s.headers["X-CSRFToken"] = re.search(r'name="csrf-token" content="([^"]+)"', s.get(base + "/till").text).group(1)
+            s.headers["X-CSRFToken"] = re.search(
+                r'name="csrf-token" content="([^"]+)"', s.get(base + "/till").text
+            ).group(1)
             return s
+
         product_id = session().get(base + "/api/v1/products/lookup?code=CSQA-100").json()["id"]
 
         def run(clients: int, fn, requests: int = requests_per_client, sessions=None):
@@ -170,16 +223,23 @@ def bench_http(env, requests_per_client: int, products: int):
             this shared machine."""
             sessions, trivial, sales = [session() for _ in range(clients)], [], []
             for _ in range(rounds):
-                trivial += run(clients, lambda s: s.get(base + "/api/v1/health"), requests_per_client // rounds,
-                               sessions)
+                trivial += run(
+                    clients, lambda s: s.get(base + "/api/v1/health"), requests_per_client // rounds, sessions
+                )
                 sales += run(clients, post_sale, requests_per_client // rounds, sessions)
             return trivial, sales
 
         def post_sale(s):
-            r = s.post(base + "/api/v1/sales", json={
-                "uuid": str(uuid.uuid4()), "lines": [{"product_id": product_id, "quantity": 1}],
-                "payments": [{"method": "cash", "amount": 500_000}]})
+            r = s.post(
+                base + "/api/v1/sales",
+                json={
+                    "uuid": str(uuid.uuid4()),
+                    "lines": [{"product_id": product_id, "quantity": 1}],
+                    "payments": [{"method": "cash", "amount": 500_000}],
+                },
+            )
             assert r.status_code in (201, 409), r.text
+
         out = {clients: compare(clients) for clients in (1, 8)}
         lookups = run(1, lambda s: s.get(base + f"/api/v1/products/lookup?code=B-{products // 2:06d}"))
         return out, lookups
@@ -193,8 +253,15 @@ def bench_receipt(db_path: Path, repeat: int):
     from pos.checkout.printing import receipt_image
     from pos.core.extensions import db
     from pos.models import Sale
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
-                      "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "SERVER_NAME": "127.0.0.1:5000"})
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+            "SECRET_KEY": "bench",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+            "SERVER_NAME": "127.0.0.1:5000",
+        }
+    )
     with app.app_context():
         sale = db.session.scalar(db.select(Sale).limit(1))
         sale.lines, sale.payments, sale.cashier  # load once; the render is what we time
@@ -210,12 +277,19 @@ def main():
         db_path = Path(tmp) / "bench.sqlite3"
         env = build_database(db_path, products)
         service_rate, raw_rate = bench_service(db_path, sales)
-        print(f"1. record_sale: {service_rate:.0f} sales/s via the service, {raw_rate:.0f}/s raw sqlite3 "
-              f"→ ratio {service_rate / raw_rate:.2f} (target ≥ 0.5)")
+        print(
+            f"1. record_sale: {service_rate:.0f} sales/s via the service, {raw_rate:.0f}/s raw sqlite3 "
+            f"→ ratio {service_rate / raw_rate:.2f} (target ≥ 0.5)"
+        )
         http, lookups = bench_http(env, per_client, products)
         for clients, (trivial, sale) in http.items():
-            print(f"2. {clients} client(s): " + summary("POST /api/v1/sales", sale) + " | " + summary("trivial", trivial)
-                  + f" → p50 ratio {percentile(sale, 50) / percentile(trivial, 50):.1f}× (target ≤ 3× at 8)")
+            print(
+                f"2. {clients} client(s): "
+                + summary("POST /api/v1/sales", sale)
+                + " | "
+                + summary("trivial", trivial)
+                + f" → p50 ratio {percentile(sale, 50) / percentile(trivial, 50):.1f}× (target ≤ 3× at 8)"
+            )
         print("3. " + summary(f"scan lookup over HTTP, {products} products", lookups) + " (target p99 ≤ 20 ms)")
         print("4. " + summary("receipt render (80 mm)", bench_receipt(db_path, renders)) + " (target ≤ 50 ms)")
 

@@ -11,6 +11,7 @@ trivial endpoint measured in the same run:
 4. posting a 200-line goods receipt (create + post), receipts and lines per second.
 
 Targets: list pages ≤ 100 ms p50; valuation as of a date ≤ 1 s. `--quick`: 2,000 products, 50,000 movements."""
+
 import argparse
 import random
 import sys
@@ -31,8 +32,10 @@ def fill(app, products: int, movements: int, today: date) -> None:
     from pos.auth.service import create_user
     from pos.core.extensions import db
     from pos.models import Producer
+
     with app.app_context():
         from flask_migrate import upgrade
+
         upgrade()
         create_user("bench", PASSWORD, "manager")
         producer = Producer(name="HTX Thử", type="cooperative", tax_code="0101234567")
@@ -51,16 +54,50 @@ def fill(app, products: int, movements: int, today: date) -> None:
 
 def _fill(conn, producer_id: int, products: int, movements: int, today: date) -> None:
     rng = random.Random(42)
-    words = ["Chè", "Sen", "Quảng An", "Xôi", "Phú Thượng", "Hoa", "Đào", "Nhật Tân", "Gốm", "Bát Tràng", "Mây",
-             "Lụa", "Vạn Phúc", "Cốm", "Làng Vòng", "Mật ong", "Trà", "Miến", "Rượu", "Nấm"]
+    words = [
+        "Chè",
+        "Sen",
+        "Quảng An",
+        "Xôi",
+        "Phú Thượng",
+        "Hoa",
+        "Đào",
+        "Nhật Tân",
+        "Gốm",
+        "Bát Tràng",
+        "Mây",
+        "Lụa",
+        "Vạn Phúc",
+        "Cốm",
+        "Làng Vòng",
+        "Mật ong",
+        "Trà",
+        "Miến",
+        "Rượu",
+        "Nấm",
+    ]
     now = datetime.combine(today, datetime.min.time())
     conn.executemany(
         "INSERT INTO products (id, sku, gtin, gtin14, name_vi, name_en, ocop_group, unit, price, vat_rate, producer_id,"
         " description_vi, description_en, applied_standard, portal_url, active, reorder_point, search_text,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, '', 'food', 'gói', ?, 8, ?, '', '', '', '', 1, 5, ?, ?, ?)",
-        [(i, f"SKU-{i:06d}", f"29{i:011d}", f"029{i:011d}", name, 20_000 + i, producer_id,
-          f"{name.lower()} sku-{i:06d}", now, now)
-         for i in range(1, products + 1) for name in [f"{rng.choice(words)} {rng.choice(words)} {i}"]])
+        [
+            (
+                i,
+                f"SKU-{i:06d}",
+                f"29{i:011d}",
+                f"029{i:011d}",
+                name,
+                20_000 + i,
+                producer_id,
+                f"{name.lower()} sku-{i:06d}",
+                now,
+                now,
+            )
+            for i in range(1, products + 1)
+            for name in [f"{rng.choice(words)} {rng.choice(words)} {i}"]
+        ],
+    )
     # Two lots a product: the older one expires from ten days ago to a year ahead, the newer a year later.
     lots = []
     for i in range(1, products + 1):
@@ -90,11 +127,17 @@ def _fill(conn, producer_id: int, products: int, movements: int, today: date) ->
                     rows.append((at, i, lot, quantity, "sale", None, -quantity * (20_000 + i)))
             on_hand[lot] += quantity
     rows.sort(key=lambda row: row[0])  # ids in ledger order, as the ledger writes them
-    conn.executemany("INSERT INTO lots (id, product_id, code, production_date, expiry_date, ownership,"
-                     " commission_rate, on_hand) VALUES (?, ?, ?, NULL, ?, 'purchased', 0, 0)", lots)
-    conn.executemany("INSERT INTO stock_movements (product_id, lot_id, quantity, kind, unit_cost, amount,"
-                     " document_type, document_id, user_id, at, reason) VALUES (?, ?, ?, ?, ?, ?, 'bench', '', NULL,"
-                     " ?, '')", [(p, lot, q, kind, c, a, at) for at, p, lot, q, kind, c, a in rows])
+    conn.executemany(
+        "INSERT INTO lots (id, product_id, code, production_date, expiry_date, ownership,"
+        " commission_rate, on_hand) VALUES (?, ?, ?, NULL, ?, 'purchased', 0, 0)",
+        lots,
+    )
+    conn.executemany(
+        "INSERT INTO stock_movements (product_id, lot_id, quantity, kind, unit_cost, amount,"
+        " document_type, document_id, user_id, at, reason) VALUES (?, ?, ?, ?, ?, ?, 'bench', '', NULL,"
+        " ?, '')",
+        [(p, lot, q, kind, c, a, at) for at, p, lot, q, kind, c, a in rows],
+    )
     levels: dict[int, list[int]] = {}
     lot_on_hand: dict[int, int] = {}
     for _at, product, lot, quantity, _kind, unit_cost, _amount in rows:  # the ledger's rule (move_stock)
@@ -104,8 +147,10 @@ def _fill(conn, producer_id: int, products: int, movements: int, today: date) ->
         level[0] += quantity
         lot_on_hand[lot] = lot_on_hand.get(lot, 0) + quantity
     conn.executemany("UPDATE lots SET on_hand = ? WHERE id = ?", [(q, lot) for lot, q in lot_on_hand.items()])
-    conn.executemany("INSERT INTO stock_levels (product_id, on_hand, average_cost) VALUES (?, ?, ?)",
-                     [(p, q, a) for p, (q, a) in levels.items()])
+    conn.executemany(
+        "INSERT INTO stock_levels (product_id, on_hand, average_cost) VALUES (?, ?, ?)",
+        [(p, q, a) for p, (q, a) in levels.items()],
+    )
 
 
 def main():
@@ -118,20 +163,30 @@ def main():
     from pos.inventory.receipts import create_receipt, post_receipt
     from pos.inventory.valuation import valuation_as_of
     from pos.models import Product, User
+
     today = local_today()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "inventory.sqlite3"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "TESTING": True,
-                          "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                "SECRET_KEY": "bench",
+                "TESTING": True,
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         started = time.perf_counter()
         fill(app, products, movements, today)
-        print(f"built {products:,} products, {2 * products:,} lots, {movements:,} movements in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"built {products:,} products, {2 * products:,} lots, {movements:,} movements in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         client = app.test_client()
         client.post("/login", data={"username": "bench", "password": PASSWORD})
         results = []
         trivial = timed(lambda: client.get("/api/v1/health"), repeat)
-        pages = iter(range(1, 10 ** 6))
+        pages = iter(range(1, 10**6))
         stock = timed(lambda: client.get(f"/inventory/?page={next(pages) % 50 + 1}"), repeat)
         terms = iter(["che sen", "xoi", "bat trang", "dao nhat tan", "lua van phuc"] * repeat)
         stock_search = timed(lambda: client.get(f"/inventory/?q={next(terms)}"), repeat)
@@ -141,20 +196,30 @@ def main():
         past = today - timedelta(days=182)
         with app.app_context():
             valuation = timed(lambda: (valuation_as_of(past), db.session.remove()), max(3, repeat // 10))
-        valuation_page = timed(lambda: client.get(f"/inventory/valuation?date={past.isoformat()}"),
-                               max(3, repeat // 10))
+        valuation_page = timed(
+            lambda: client.get(f"/inventory/valuation?date={past.isoformat()}"), max(3, repeat // 10)
+        )
         with app.app_context():
             user_id = db.session.scalar(select_user(User)).id
             skus = db.session.scalars(db.select(Product.sku).limit(200)).all()
             producer_id = db.session.scalar(db.select(Product.producer_id).limit(1))
-            lines = [{"sku": sku, "lot_code": "BENCH", "quantity": "12", "unit_cost": "15000",
-                      "expiry_date": (today + timedelta(days=400)).isoformat()} for sku in skus]
+            lines = [
+                {
+                    "sku": sku,
+                    "lot_code": "BENCH",
+                    "quantity": "12",
+                    "unit_cost": "15000",
+                    "expiry_date": (today + timedelta(days=400)).isoformat(),
+                }
+                for sku in skus
+            ]
 
             def post_one():
                 user = db.session.get(User, user_id)
                 receipt = create_receipt(producer_id, lines, user)
                 post_receipt(receipt.id, user)
                 db.session.remove()
+
             receipts = timed(post_one, 3 if args.quick else 10)
         receipt_p50 = percentile(receipts, 50)
         results += [
@@ -173,14 +238,19 @@ def main():
         print("|---|---|---|---|")
         for name, samples, target in results:
             p50 = percentile(samples, 50)
-            print(f"| {name} | {p50:.1f} ms | {f'≤ {target} ms' if target else '—'} | "
-                  f"{'—' if target is None else ('yes' if p50 <= target else 'no')} |")
-        print(f"| 200-line goods receipt, create + post | {receipt_p50:.0f} ms: {1000 / receipt_p50:.1f} receipts/s, "
-              f"{200_000 / receipt_p50:,.0f} lines/s | — | — |")
+            print(
+                f"| {name} | {p50:.1f} ms | {f'≤ {target} ms' if target else '—'} | "
+                f"{'—' if target is None else ('yes' if p50 <= target else 'no')} |"
+            )
+        print(
+            f"| 200-line goods receipt, create + post | {receipt_p50:.0f} ms: {1000 / receipt_p50:.1f} receipts/s, "
+            f"{200_000 / receipt_p50:,.0f} lines/s | — | — |"
+        )
 
 
 def select_user(model):
     from sqlalchemy import select
+
     return select(model).where(model.username == "bench")
 
 

@@ -10,6 +10,7 @@ pays for every QR matrix, as the bare side does.
 
     .venv/bin/python bench/labels.py [--quick]
 """
+
 import argparse
 import os
 import socket
@@ -39,9 +40,18 @@ def urls(n: int, offset: int = 0) -> list[str]:
 
 
 def contents(batch: list[str]) -> list[render.LabelContent]:
-    return [render.LabelContent(url=u, name="Chè Sen Quảng An hộp 100g", price="350.000\u00a0₫/hộp",
-                                gtin="8936012340013", stars=4, stars_text="4 sao OCOP",
-                                lot_line=f"Lô {u[-7:]} · HSD 30/06/2027") for u in batch]
+    return [
+        render.LabelContent(
+            url=u,
+            name="Chè Sen Quảng An hộp 100g",
+            price="350.000\u00a0₫/hộp",
+            gtin="8936012340013",
+            stars=4,
+            stars_text="4 sao OCOP",
+            lot_line=f"Lô {u[-7:]} · HSD 30/06/2027",
+        )
+        for u in batch
+    ]
 
 
 def bare_qr_png(url: str) -> bytes:
@@ -82,6 +92,7 @@ def bench_pdf(n: int) -> tuple[float, float]:
 
 
 # --- the public page under gunicorn ----------------------------------------------------------------
+
 
 def bench_app():
     """gunicorn entry point: the real app plus a trivial public endpoint to compare with."""
@@ -146,8 +157,19 @@ def bench_http(requests_per_client: int, clients: int = 8) -> tuple[float, float
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY="bench-only", PYTHONPATH=f"{ROOT}:{ROOT / 'bench'}")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",  # workers: gunicorn.conf.py
-         "--log-level", "warning", "labels:bench_app()"], cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",  # workers: gunicorn.conf.py
+            "--log-level",
+            "warning",
+            "labels:bench_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -175,15 +197,21 @@ def main():
     png_n, pdf_n, http_n = (100, 1000, 25) if args.quick else (500, 1000, 100)
 
     label, bare = bench_png(png_n)
-    print(f"label PNG     {label * 1000:7.2f} ms/label   bare qrcode PNG {bare * 1000:7.2f} ms   "
-          f"ratio {label / bare:4.2f}×  (target ≤ 1.5×, {png_n} distinct URLs)")
+    print(
+        f"label PNG     {label * 1000:7.2f} ms/label   bare qrcode PNG {bare * 1000:7.2f} ms   "
+        f"ratio {label / bare:4.2f}×  (target ≤ 1.5×, {png_n} distinct URLs)"
+    )
     pdf, bare = bench_pdf(pdf_n)
-    print(f"{pdf_n}-label PDF {pdf:7.2f} s           {pdf_n} bare QR PNGs {bare:7.2f} s   "
-          f"ratio {pdf / bare:4.2f}×  (target ≤ 2×)")
+    print(
+        f"{pdf_n}-label PDF {pdf:7.2f} s           {pdf_n} bare QR PNGs {bare:7.2f} s   "
+        f"ratio {pdf / bare:4.2f}×  (target ≤ 2×)"
+    )
     page, trivial = bench_http(http_n)
-    print(f"public page p50 {page * 1000:6.2f} ms       trivial endpoint p50 {trivial * 1000:6.2f} ms   "
-          f"ratio {page / trivial:4.2f}×  (target ≤ 3×, gunicorn as configured, 8 clients, "
-          f"{8 * http_n} requests each)")
+    print(
+        f"public page p50 {page * 1000:6.2f} ms       trivial endpoint p50 {trivial * 1000:6.2f} ms   "
+        f"ratio {page / trivial:4.2f}×  (target ≤ 3×, gunicorn as configured, 8 clients, "
+        f"{8 * http_n} requests each)"
+    )
 
 
 if __name__ == "__main__":

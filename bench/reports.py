@@ -5,6 +5,7 @@ Sales per product over one month and one year, with and without filters, through
 bench/gen_central.py makes (10,000,000 lines; --quick: 300,000). Targets: one month p50 ≤ 100 ms, one
 year p50 ≤ 300 ms, and at least 10× faster than the raw-lines query.
 """
+
 import argparse
 import sys
 import time
@@ -28,7 +29,7 @@ def cases(today: date):
     month = (last_month_end.replace(day=1), last_month_end)
     year = (today - timedelta(days=364), today)
     filters = {"group": "drinks", "stars": "4"}
-    raw_filters = ("AND l.stars = 4 AND l.product_id IN (SELECT id FROM remote_products WHERE ocop_group = 'drinks')")
+    raw_filters = "AND l.stars = 4 AND l.product_id IN (SELECT id FROM remote_products WHERE ocop_group = 'drinks')"
     showroom = {"showroom": "S007"}
     raw_showroom = "AND s.showroom_id = (SELECT id FROM showrooms WHERE code = 'S007')"
     for period, (start, end), target in (("one month", month, 100), ("one year", year, 300)):
@@ -47,8 +48,13 @@ def main():
     from pos.central import reports
     from pos.core.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                      "POS_ROLE": "central", "SECRET_KEY": "bench"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+            "POS_ROLE": "central",
+            "SECRET_KEY": "bench",
+        }
+    )
     repeat, raw_repeat = (5, 3) if args.quick else (20, 5)
     lines = None
     all_met = True
@@ -57,19 +63,24 @@ def main():
         print(f"sales per product on {int(lines):,} sale lines, 300 showrooms, 5,000 products (PostgreSQL)")
         print(f"{'case':28} {'report p50':>11} {'p95':>9} {'raw p50':>10} {'speed-up':>9}  target")
         for name, start, end, filters, raw_extra, target in cases(local_today()):
-            f = reports.parse_filter({"preset": "custom", "start": start.isoformat(), "end": end.isoformat(),
-                                      **filters}, EVERYTHING)
+            f = reports.parse_filter(
+                {"preset": "custom", "start": start.isoformat(), "end": end.isoformat(), **filters}, EVERYTHING
+            )
             rows = reports.per_product(f)
             raw_rows = db.session.execute(text(RAW.format(extra=raw_extra)), {"start": start, "end": end}).all()
             assert sum(r.revenue for r in rows) == sum(r[2] for r in raw_rows), name  # same answer, both ways
             samples = timed(lambda: reports.per_product(f), repeat)
-            raw = timed(lambda: db.session.execute(text(RAW.format(extra=raw_extra)),
-                                                   {"start": start, "end": end}).all(), raw_repeat)
+            raw = timed(
+                lambda: db.session.execute(text(RAW.format(extra=raw_extra)), {"start": start, "end": end}).all(),
+                raw_repeat,
+            )
             p50, raw_p50 = percentile(samples, 50), percentile(raw, 50)
             met = p50 <= target and raw_p50 / p50 >= 10
             all_met &= met
-            print(f"{name:28} {p50:9.1f} ms {percentile(samples, 95):6.1f} ms {raw_p50:7.1f} ms {raw_p50 / p50:8.1f}×"
-                  f"  ≤ {target} ms, ≥ 10× {'MET' if met else 'NOT MET'}")
+            print(
+                f"{name:28} {p50:9.1f} ms {percentile(samples, 95):6.1f} ms {raw_p50:7.1f} ms {raw_p50 / p50:8.1f}×"
+                f"  ≤ {target} ms, ≥ 10× {'MET' if met else 'NOT MET'}"
+            )
         db.session.remove()
         db.engine.dispose()
     print("all targets met" if all_met else "some targets NOT met")

@@ -7,6 +7,7 @@
 2. End-to-end lag from a sale's commit at the showroom to its ingest at central, with `flask sync run`
    going (default SYNC_INTERVAL_S=1) and central under gunicorn. Target: p50 ≤ 2 s.
 """
+
 import argparse
 import json
 import os
@@ -48,8 +49,9 @@ def drop_database(name: str) -> None:
 def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
     rng = random.Random(7)
     groups = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
-    products = [(f"P-{i:04d}", f"Sản phẩm {i}", f"Chủ thể {i % 40}", groups[i % 6], 10_000 + 500 * (i % 90))
-                for i in range(300)]
+    products = [
+        (f"P-{i:04d}", f"Sản phẩm {i}", f"Chủ thể {i % 40}", groups[i % 6], 10_000 + 500 * (i % 90)) for i in range(300)
+    ]
     start = datetime(2026, 1, 1, 1, 0, tzinfo=timezone.utc)
     events = []
     for n in range(count):
@@ -58,18 +60,47 @@ def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
         for line_no, (sku, name, producer, group, price) in enumerate(chosen, start=1):
             quantity = rng.randint(1, 3)
             amount = quantity * price
-            lines.append({"line_no": line_no, "sku": sku, "gtin": "", "name_vi": name, "producer": producer,
-                          "producer_tax_code": "", "ocop_group": group, "stars": rng.choice((3, 4, 5)),
-                          "potential_5_star": False, "quantity": quantity, "unit_price": price, "discount": 0,
-                          "amount": amount, "vat_rate": 8, "vat_amount": amount * 8 // 108,
-                          "unit_cost": price * 7 // 10, "consignment": False, "commission": 0})
+            lines.append(
+                {
+                    "line_no": line_no,
+                    "sku": sku,
+                    "gtin": "",
+                    "name_vi": name,
+                    "producer": producer,
+                    "producer_tax_code": "",
+                    "ocop_group": group,
+                    "stars": rng.choice((3, 4, 5)),
+                    "potential_5_star": False,
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "discount": 0,
+                    "amount": amount,
+                    "vat_rate": 8,
+                    "vat_amount": amount * 8 // 108,
+                    "unit_cost": price * 7 // 10,
+                    "consignment": False,
+                    "commission": 0,
+                }
+            )
         moment = start + timedelta(minutes=7 * n)
         total = sum(l["amount"] for l in lines)
-        events.append({"version": 1, "kind": "sale", "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                       "showroom": "TH", "number": f"TH-{moment:%Y%m%d}-{n:05d}",
-                       "created_at": moment.replace(tzinfo=None).isoformat() + "Z", "cashier": "c", "shift_id": 1,
-                       "total": total, "vat_total": sum(l["vat_amount"] for l in lines), "discount_total": 0,
-                       "lines": lines, "payments": [{"method": "cash", "amount": total}]})
+        events.append(
+            {
+                "version": 1,
+                "kind": "sale",
+                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "showroom": "TH",
+                "number": f"TH-{moment:%Y%m%d}-{n:05d}",
+                "created_at": moment.replace(tzinfo=None).isoformat() + "Z",
+                "cashier": "c",
+                "shift_id": 1,
+                "total": total,
+                "vat_total": sum(l["vat_amount"] for l in lines),
+                "discount_total": 0,
+                "lines": lines,
+                "payments": [{"method": "cash", "amount": total}],
+            }
+        )
     return events
 
 
@@ -84,10 +115,20 @@ def add_to_master_catalog(events: list[dict]) -> None:
     for sku, line in products.items():
         if line["producer"] not in producers:
             producers[line["producer"]] = save_producer(
-                {"name": line["producer"], "type": "cooperative", "tax_code": "0101234567", "province": "Hà Nội"})
-        save_product({"sku": sku, "gtin": "", "name_vi": line["name_vi"], "ocop_group": line["ocop_group"],
-                      "unit": "hộp", "price": line["unit_price"], "vat_rate": line["vat_rate"],
-                      "producer_id": producers[line["producer"]].id})
+                {"name": line["producer"], "type": "cooperative", "tax_code": "0101234567", "province": "Hà Nội"}
+            )
+        save_product(
+            {
+                "sku": sku,
+                "gtin": "",
+                "name_vi": line["name_vi"],
+                "ocop_group": line["ocop_group"],
+                "unit": "hộp",
+                "price": line["unit_price"],
+                "vat_rate": line["vat_rate"],
+                "producer_id": producers[line["producer"]].id,
+            }
+        )
 
 
 def bench_ingest(sales: int) -> dict:
@@ -101,8 +142,13 @@ def bench_ingest(sales: int) -> dict:
         from pos.core.extensions import db
         from pos.models import Showroom
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                          "POS_ROLE": "central", "SECRET_KEY": "bench"})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                "POS_ROLE": "central",
+                "SECRET_KEY": "bench",
+            }
+        )
         events = make_events(sales)
         with app.app_context():
             db.create_all()
@@ -111,7 +157,7 @@ def bench_ingest(sales: int) -> dict:
             showroom = db.session.scalar(select(Showroom).where(Showroom.code == "TH"))
             started = time.perf_counter()
             for start in range(0, len(events), MAX_BATCH):
-                answers = ingest_batch(showroom, events[start:start + MAX_BATCH])
+                answers = ingest_batch(showroom, events[start : start + MAX_BATCH])
                 assert all(a["status"] == "accepted" for a in answers)
             ingest_s = time.perf_counter() - started
             showroom_id = showroom.id
@@ -122,22 +168,38 @@ def bench_ingest(sales: int) -> dict:
             # Copies of the two tables with their indexes and, as the real ones have, the lines' foreign keys.
             conn.execute("CREATE TABLE raw_sales (LIKE remote_sales INCLUDING ALL)")
             conn.execute("CREATE TABLE raw_lines (LIKE remote_sale_lines INCLUDING ALL)")
-            conn.execute("ALTER TABLE raw_lines ADD FOREIGN KEY (sale_id) REFERENCES raw_sales (id),"
-                         " ADD FOREIGN KEY (product_id) REFERENCES remote_products (id)")
+            conn.execute(
+                "ALTER TABLE raw_lines ADD FOREIGN KEY (sale_id) REFERENCES raw_sales (id),"
+                " ADD FOREIGN KEY (product_id) REFERENCES remote_products (id)"
+            )
             conn.commit()
             product_ids = dict(conn.execute("SELECT sku, id FROM remote_products WHERE owner = ''").fetchall())
             now = datetime.now(timezone.utc).replace(tzinfo=None)
             started = time.perf_counter()
             for start in range(0, len(events), MAX_BATCH):
-                batch = events[start:start + MAX_BATCH]
+                batch = events[start : start + MAX_BATCH]
                 with conn.cursor() as cur:
                     cur.executemany(
                         "INSERT INTO raw_sales (uuid, kind, showroom_id, number, created_at, day, cashier, total,"
                         " vat_total, payload_hash, received_at, payload)"
                         " VALUES (%s,'sale',%s,%s,%s,%s,%s,%s,%s,'h',%s,%s) RETURNING id",
-                        [(e["uuid"], showroom_id, e["number"], datetime.fromisoformat(e["created_at"][:-1]),
-                          local_day(datetime.fromisoformat(e["created_at"][:-1])), e["cashier"], e["total"],
-                          e["vat_total"], now, json.dumps(e, ensure_ascii=False)) for e in batch], returning=True)
+                        [
+                            (
+                                e["uuid"],
+                                showroom_id,
+                                e["number"],
+                                datetime.fromisoformat(e["created_at"][:-1]),
+                                local_day(datetime.fromisoformat(e["created_at"][:-1])),
+                                e["cashier"],
+                                e["total"],
+                                e["vat_total"],
+                                now,
+                                json.dumps(e, ensure_ascii=False),
+                            )
+                            for e in batch
+                        ],
+                        returning=True,
+                    )
                     ids = []
                     while True:
                         ids.append(cur.fetchone()[0])
@@ -147,9 +209,25 @@ def bench_ingest(sales: int) -> dict:
                         "INSERT INTO raw_lines (sale_id, line_no, product_id, sku, name_vi, unit_price, vat_rate, stars,"
                         " potential_5_star, quantity, amount, vat_amount, cost, commission, consignment)"
                         " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,false,%s,%s,%s,%s,0,false)",
-                        [(sale_id, l["line_no"], product_ids[l["sku"]], l["sku"], l["name_vi"], l["unit_price"],
-                          l["vat_rate"], l["stars"], l["quantity"], l["amount"], l["vat_amount"],
-                          l["unit_cost"] * l["quantity"]) for sale_id, e in zip(ids, batch) for l in e["lines"]])
+                        [
+                            (
+                                sale_id,
+                                l["line_no"],
+                                product_ids[l["sku"]],
+                                l["sku"],
+                                l["name_vi"],
+                                l["unit_price"],
+                                l["vat_rate"],
+                                l["stars"],
+                                l["quantity"],
+                                l["amount"],
+                                l["vat_amount"],
+                                l["unit_cost"] * l["quantity"],
+                            )
+                            for sale_id, e in zip(ids, batch)
+                            for l in e["lines"]
+                        ],
+                    )
                 conn.commit()
             raw_s = time.perf_counter() - started
         lines = sales * 5
@@ -162,11 +240,18 @@ def bench_lag(samples: int) -> dict:
     central_name, central_url = fresh_database()
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     base_env = os.environ | {"FLASK_APP": "wsgi.py", "SECRET_KEY": "bench", "SHOWROOM_CODE": "TH"}
-    central_env = base_env | {"POS_ROLE": "central",
-                              "DATABASE_URL": central_url.replace("postgresql://", "postgresql+psycopg://")}
+    central_env = base_env | {
+        "POS_ROLE": "central",
+        "DATABASE_URL": central_url.replace("postgresql://", "postgresql+psycopg://"),
+    }
     showroom_env = base_env | {"DATABASE_URL": f"sqlite:///{workdir / 'pos.sqlite3'}", "SYNC_SECRET": SECRET}
-    run = lambda env, *args: subprocess.run([sys.executable, "-m", "flask", *args], env=env, cwd=ROOT,  # noqa: E731
-                                            check=True, capture_output=True)
+    run = lambda env, *args: subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        env=env,
+        cwd=ROOT,  # noqa: E731
+        check=True,
+        capture_output=True,
+    )
     processes = []
     try:
         run(central_env, "db", "upgrade")
@@ -176,13 +261,36 @@ def bench_lag(samples: int) -> dict:
         run(showroom_env, "db", "upgrade")
         run(showroom_env, "seed-demo")
         port = 5900 + random.randint(0, 90)
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2", "-b", f"127.0.0.1:{port}",
-             "wsgi:app"], env=central_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--no-control-socket",
+                    "-w",
+                    "2",
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "wsgi:app",
+                ],
+                env=central_env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         showroom_env["CENTRAL_URL"] = f"http://127.0.0.1:{port}"
         time.sleep(2)
-        processes.append(subprocess.Popen([sys.executable, "-m", "flask", "sync", "run"], env=showroom_env, cwd=ROOT,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "flask", "sync", "run"],
+                env=showroom_env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         os.environ.update({k: showroom_env[k] for k in ("DATABASE_URL", "SECRET_KEY", "SHOWROOM_CODE")})
         from sqlalchemy import select
 
@@ -201,8 +309,14 @@ def bench_lag(samples: int) -> dict:
             rng = random.Random(3)
             for _ in range(samples):
                 time.sleep(rng.uniform(0.2, 1.5))  # tills sell at their own pace, not in step with the sender
-                sale, _ = record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": 1}],
-                                       "payments": [{"method": "cash", "amount": product.price}]}, cashier)
+                sale, _ = record_sale(
+                    {
+                        "uuid": str(uuid.uuid4()),
+                        "lines": [{"product_id": product.id, "quantity": 1}],
+                        "payments": [{"method": "cash", "amount": product.price}],
+                    },
+                    cashier,
+                )
                 uuids[sale.uuid] = sale.created_at
             db.session.remove()
         deadline = time.time() + 60
@@ -227,14 +341,18 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1,000 sales and 5 lag samples")
     args = parser.parse_args()
     ingest = bench_ingest(1_000 if args.quick else 10_000)
-    print(f"central ingest of {ingest['sales']:,} sales ({ingest['lines']:,} lines) on PostgreSQL: "
-          f"{ingest['ingest_s']:.2f} s ({ingest['sales'] / ingest['ingest_s']:,.0f} sales/s); raw psycopg insert of "
-          f"the same rows {ingest['raw_s']:.2f} s; ingest = {ingest['ratio']:.2f} of raw (target ≥ 0.33) "
-          f"{'MET' if ingest['ratio'] >= 0.33 else 'NOT MET'}")
+    print(
+        f"central ingest of {ingest['sales']:,} sales ({ingest['lines']:,} lines) on PostgreSQL: "
+        f"{ingest['ingest_s']:.2f} s ({ingest['sales'] / ingest['ingest_s']:,.0f} sales/s); raw psycopg insert of "
+        f"the same rows {ingest['raw_s']:.2f} s; ingest = {ingest['ratio']:.2f} of raw (target ≥ 0.33) "
+        f"{'MET' if ingest['ratio'] >= 0.33 else 'NOT MET'}"
+    )
     lag = bench_lag(5 if args.quick else 30)
-    print(f"end-to-end lag, sale commit → central ingest ({lag['arrived']}/{lag['samples']} arrived): "
-          f"p50 {lag['p50_s']:.2f} s, p95 {lag['p95_s']:.2f} s (target p50 ≤ 2 s) "
-          f"{'MET' if lag['p50_s'] <= 2 and lag['arrived'] == lag['samples'] else 'NOT MET'}")
+    print(
+        f"end-to-end lag, sale commit → central ingest ({lag['arrived']}/{lag['samples']} arrived): "
+        f"p50 {lag['p50_s']:.2f} s, p95 {lag['p95_s']:.2f} s (target p50 ≤ 2 s) "
+        f"{'MET' if lag['p50_s'] <= 2 and lag['arrived'] == lag['samples'] else 'NOT MET'}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """The OCOP showroom POS. create_app() builds the app for either role (POS_ROLE=showroom|central)."""
+
 import logging
 from pathlib import Path
 
@@ -10,9 +11,14 @@ from pos.core.config import BASE_DIR, Config, load_secret_key
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(BASE_DIR / "templates"), static_folder=str(BASE_DIR / "static"))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
     from pos.core.json_body import BoundedJSONProvider
+
     app.json = BoundedJSONProvider(app)
     app.config.from_object(Config)
     if isinstance(config, dict):
@@ -20,6 +26,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     from pos.core.database import keep_private
+
     Path(app.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
     keep_private(app.instance_path, 0o700)  # it holds the secret key, the sync secret and the database
     if app.config["POS_ROLE"] == "central":  # beside a showroom on one host, each keeps its own login cookie
@@ -38,6 +45,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     if app.config.get("TRUSTED_PROXIES"):  # the client's address from the proxies' X-Forwarded-For, else ignored
         from werkzeug.middleware.proxy_fix import ProxyFix
+
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     register_extensions(app)
@@ -45,6 +53,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_blueprints(app)
     register_hooks(app)
     from pos.core.security_headers import refuse_unstorable_options
+
     refuse_unstorable_options(app.cli)
     return app
 
@@ -52,9 +61,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 def _check_cash_rounding(app: Flask) -> None:
     """CASH_ROUNDING as a whole number of đồng; any other value stops the app with a one-line reason."""
     from pos.core.money import CASH_ROUNDING_STEPS
+
     value = str(app.config.get("CASH_ROUNDING", 0)).strip()
     if not value.isascii() or not value.isdigit() or int(value) not in CASH_ROUNDING_STEPS:
-        raise RuntimeError(f"CASH_ROUNDING must be one of {', '.join(map(str, CASH_ROUNDING_STEPS))} (đồng), not {value!r}")
+        raise RuntimeError(
+            f"CASH_ROUNDING must be one of {', '.join(map(str, CASH_ROUNDING_STEPS))} (đồng), not {value!r}"
+        )
     app.config["CASH_ROUNDING"] = int(value)
 
 
@@ -63,6 +75,7 @@ class RowIdConverter(IntegerConverter):
 
     def __init__(self, url_map, *args, **kwargs):
         from pos.core.database import MAX_ROW_ID
+
         kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(url_map, *args, **kwargs)
 
@@ -79,13 +92,15 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     # Each area keeps its own message catalog (pos/<area>/translations); Flask-Babel merges them.
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
-                          ";".join(str(p) for p in sorted((BASE_DIR / "pos").glob("**/translations"))))
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", ";".join(str(p) for p in sorted((BASE_DIR / "pos").glob("**/translations")))
+    )
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
     from pos.auth.service import signed_in_user
+
     login_manager.user_loader(signed_in_user)
 
 

@@ -1,4 +1,5 @@
 """Fixtures: a fresh SQLite database per test, clients logged in per role, factories."""
+
 import os
 import uuid
 from contextlib import contextmanager
@@ -36,8 +37,11 @@ class IsolatedClient(FlaskClient):
 
 
 def make_app(database_url: str, **overrides):
-    app = create_app({key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
-                     | {"SQLALCHEMY_DATABASE_URI": database_url} | overrides)
+    app = create_app(
+        {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+        | {"SQLALCHEMY_DATABASE_URI": database_url}
+        | overrides
+    )
     app.test_client_class = IsolatedClient
     return app
 
@@ -69,7 +73,9 @@ def runner(app):
 
 @pytest.fixture
 def users(app):
-    return {role: create_user(role, PASSWORD, role, full_name=f"Demo {role}") for role in ("cashier", "manager", "admin")}
+    return {
+        role: create_user(role, PASSWORD, role, full_name=f"Demo {role}") for role in ("cashier", "manager", "admin")
+    }
 
 
 def login(client, username, password=PASSWORD):
@@ -99,21 +105,41 @@ def admin_client(app, users):
 
 # --- factories ----------------------------------------------------------------------------------
 
+
 def make_producer(**overrides):
-    data = dict(name=f"HTX Thử nghiệm {uuid.uuid4().hex[:6]}", type="cooperative", tax_code="0101234567",
-                ward="Phường Quảng An", district="Quận Tây Hồ", province="Hà Nội")
+    data = dict(
+        name=f"HTX Thử nghiệm {uuid.uuid4().hex[:6]}",
+        type="cooperative",
+        tax_code="0101234567",
+        ward="Phường Quảng An",
+        district="Quận Tây Hồ",
+        province="Hà Nội",
+    )
     return save_producer(data | overrides)
 
 
 def make_product(producer=None, *, stars: int | None = 4, rated_days_ago: int = 100, **overrides):
     producer = producer or make_producer()
-    data = dict(sku=f"SKU-{uuid.uuid4().hex[:8]}", gtin="", name_vi="Chè Sen Quảng An", name_en="Quang An lotus tea",
-                ocop_group="drinks", unit="hộp", price=350_000, vat_rate=8, producer_id=producer.id)
+    data = dict(
+        sku=f"SKU-{uuid.uuid4().hex[:8]}",
+        gtin="",
+        name_vi="Chè Sen Quảng An",
+        name_en="Quang An lotus tea",
+        ocop_group="drinks",
+        unit="hộp",
+        price=350_000,
+        vat_rate=8,
+        producer_id=producer.id,
+    )
     product = save_product(data | overrides)
     if stars:
         decided = local_today() - timedelta(days=rated_days_ago)
-        add_rating(product, dict(stars=stars, level="province", decision_no="123/QĐ-UBND",
-                                 decision_date=decided, certificate_no="GCN-1"))
+        add_rating(
+            product,
+            dict(
+                stars=stars, level="province", decision_no="123/QĐ-UBND", decision_date=decided, certificate_no="GCN-1"
+            ),
+        )
     return product
 
 
@@ -141,6 +167,7 @@ def shop(app, users, db):
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
+
 
 def _pg_reachable() -> str | None:
     try:

@@ -1,4 +1,5 @@
 """A network receipt printer on 127.0.0.1 that keeps the bytes it receives, and a reader for them."""
+
 import re
 import socket
 import threading

@@ -1,4 +1,5 @@
 """schemathesis against /api/v1/openapi.json: no 500, no response that breaks the document."""
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -24,9 +25,11 @@ def test_every_api_operation_answers_by_its_document(app, users, db):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
     for operation in operations:
+
         @settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def answers_by_the_document(case):
             response = case.call(cookies=cookies)
             case.validate_response(response, checks=CHECKS)
+
         answers_by_the_document()

@@ -1,4 +1,5 @@
 """Online backups while stock moves, and restores."""
+
 import threading
 
 from sqlalchemy import func, select
@@ -40,6 +41,7 @@ def test_backup_under_load_holds_everything_acknowledged_before_it(app, db, runn
     assert len(ids) < 150  # the writes after the backup are gone: it really is the backup
     total = db.session.scalar(select(func.sum(StockMovement.quantity)))
     from pos.models import StockLevel
+
     assert db.session.get(StockLevel, product.id).on_hand == total
 
 

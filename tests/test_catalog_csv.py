@@ -1,4 +1,5 @@
 """Catalog CSV: checked whole before anything is written, one transaction, idempotent, round trip."""
+
 import io
 
 from sqlalchemy import func, select
@@ -10,9 +11,11 @@ HEADER = "sku,gtin,name_vi,name_en,producer,producer_type,group,unit,price,vat_r
 
 
 def good_file():
-    return (HEADER
-            + "CSQA-100,8936012340013,Chè Sen Quảng An,Lotus tea,HTX Chè Sen,cooperative,drinks,hộp,350000,8,4,,12/QĐ-UBND,2025-03-01,GCN-12,0108123456\n"
-            + "XPT-VO,,Xôi vò Phú Thượng,,Hộ Bà Hạnh,household,food,hộp,45000,8,3,,13/QĐ-UBND,2024-05-01,,\n").encode()
+    return (
+        HEADER
+        + "CSQA-100,8936012340013,Chè Sen Quảng An,Lotus tea,HTX Chè Sen,cooperative,drinks,hộp,350000,8,4,,12/QĐ-UBND,2025-03-01,GCN-12,0108123456\n"
+        + "XPT-VO,,Xôi vò Phú Thượng,,Hộ Bà Hạnh,household,food,hộp,45000,8,3,,13/QĐ-UBND,2024-05-01,,\n"
+    ).encode()
 
 
 def counts(db):
@@ -32,15 +35,20 @@ def test_a_good_file_imports_once_and_again_changes_nothing(manager_client, db):
 
 
 def test_one_bad_row_means_nothing_is_written_and_each_problem_has_its_line(manager_client, db):
-    bad = good_file() + ("BAD-1,8936012340014,Sai mã,,HTX Chè Sen,cooperative,drinks,hộp,-5,7,,,,,,\n"
-                         "BAD-2,,,,Không rõ,,sweets,hộp,abc,8,,,,,,\n").encode()
+    bad = (
+        good_file()
+        + (
+            "BAD-1,8936012340014,Sai mã,,HTX Chè Sen,cooperative,drinks,hộp,-5,7,,,,,,\n"
+            "BAD-2,,,,Không rõ,,sweets,hộp,abc,8,,,,,,\n"
+        ).encode()
+    )
     page = manager_client.post("/catalog/import", data={"file": (io.BytesIO(bad), "catalog.csv")})
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     assert counts(db) == (0, 0, 0)
     for expected in ("số kiểm tra sai", "price", "vat_rate", "name_vi", "producer: không có chủ thể", "group"):
         assert expected in text
-    assert "<td class=\"num\">4</td>" in text and "<td class=\"num\">5</td>" in text
+    assert '<td class="num">4</td>' in text and '<td class="num">5</td>' in text
 
 
 def test_row_problems_read_in_the_managers_language(manager_client, db):

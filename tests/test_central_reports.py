@@ -1,5 +1,6 @@
 """Central reports: totals equal the sum of the ingested sales for any filter (a property test), pages,
 exports, scoping to a showroom, and bad filters."""
+
 import csv
 import io
 import uuid
@@ -52,8 +53,11 @@ def central_app(tmp_path):
         add_catalog_products()
         create_user("boss", PASSWORD, "manager")
         create_user("hk_manager", PASSWORD, "manager")
-        _db.session.execute(_db.update(_db.Model.metadata.tables["users"]).where(
-            _db.Model.metadata.tables["users"].c.username == "hk_manager").values(showroom_code="HK"))
+        _db.session.execute(
+            _db.update(_db.Model.metadata.tables["users"])
+            .where(_db.Model.metadata.tables["users"].c.username == "hk_manager")
+            .values(showroom_code="HK")
+        )
         _db.session.commit()
         yield app
         _db.session.remove()
@@ -73,17 +77,44 @@ def _sale(code, day, lines, minute=600):
     for n, (product, quantity, price, stars, cost, consignment) in enumerate(lines, start=1):
         sku, name, producer, group = PRODUCTS[product]
         amount = quantity * price
-        payload_lines.append({"line_no": n, "sku": sku, "gtin": "", "name_vi": name, "producer": producer,
-                              "producer_tax_code": "", "ocop_group": group, "stars": stars or None,
-                              "potential_5_star": stars == 4 and product == 0, "quantity": quantity,
-                              "unit_price": price, "discount": 0, "amount": amount, "vat_rate": 8,
-                              "vat_amount": amount * 8 // 108, "unit_cost": cost, "consignment": consignment,
-                              "commission": amount // 10 if consignment else 0})
+        payload_lines.append(
+            {
+                "line_no": n,
+                "sku": sku,
+                "gtin": "",
+                "name_vi": name,
+                "producer": producer,
+                "producer_tax_code": "",
+                "ocop_group": group,
+                "stars": stars or None,
+                "potential_5_star": stars == 4 and product == 0,
+                "quantity": quantity,
+                "unit_price": price,
+                "discount": 0,
+                "amount": amount,
+                "vat_rate": 8,
+                "vat_amount": amount * 8 // 108,
+                "unit_cost": cost,
+                "consignment": consignment,
+                "commission": amount // 10 if consignment else 0,
+            }
+        )
     total = sum(l["amount"] for l in payload_lines)
-    return {"version": 1, "kind": "sale", "uuid": str(uuid.uuid4()), "showroom": code, "number": f"{code}-1",
-            "created_at": moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z",
-            "cashier": "c", "shift_id": 1, "total": total, "vat_total": sum(l["vat_amount"] for l in payload_lines),
-            "discount_total": 0, "lines": payload_lines, "payments": [{"method": "cash", "amount": total}]}
+    return {
+        "version": 1,
+        "kind": "sale",
+        "uuid": str(uuid.uuid4()),
+        "showroom": code,
+        "number": f"{code}-1",
+        "created_at": moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z",
+        "cashier": "c",
+        "shift_id": 1,
+        "total": total,
+        "vat_total": sum(l["vat_amount"] for l in payload_lines),
+        "discount_total": 0,
+        "lines": payload_lines,
+        "payments": [{"method": "cash", "amount": total}],
+    }
 
 
 def _return(sale, days_later, quantity=1):
@@ -91,12 +122,24 @@ def _return(sale, days_later, quantity=1):
     quantity = min(quantity, line["quantity"])
     amount = line["unit_price"] * quantity
     moment = datetime.fromisoformat(sale["created_at"][:-1]) + timedelta(days=days_later)
-    return {"version": 1, "kind": "return", "uuid": str(uuid.uuid4()), "showroom": sale["showroom"],
-            "sale_uuid": sale["uuid"], "sale_number": sale["number"], "number": "R-1",
-            "created_at": moment.isoformat() + "Z", "reason": "lỗi", "approved_by": "m", "refund_method": "cash",
-            "total": amount, "vat_total": amount * 8 // 108,
-            "lines": [{"line_no": 1, "sku": line["sku"], "quantity": quantity, "amount": amount,
-                       "vat_amount": amount * 8 // 108}]}
+    return {
+        "version": 1,
+        "kind": "return",
+        "uuid": str(uuid.uuid4()),
+        "showroom": sale["showroom"],
+        "sale_uuid": sale["uuid"],
+        "sale_number": sale["number"],
+        "number": "R-1",
+        "created_at": moment.isoformat() + "Z",
+        "reason": "lỗi",
+        "approved_by": "m",
+        "refund_method": "cash",
+        "total": amount,
+        "vat_total": amount * 8 // 108,
+        "lines": [
+            {"line_no": 1, "sku": line["sku"], "quantity": quantity, "amount": amount, "vat_amount": amount * 8 // 108}
+        ],
+    }
 
 
 def _ingest(events):
@@ -107,23 +150,47 @@ def _ingest(events):
 
 
 def _clear():
-    for model in (RemoteSaleLine, RemoteSale, SalesRollupDaily, ProductDaily, ProductMonthly, ShowroomDaily,
-                  RemoteShiftClose, RemoteProduct,
-                  SyncRejection):
+    for model in (
+        RemoteSaleLine,
+        RemoteSale,
+        SalesRollupDaily,
+        ProductDaily,
+        ProductMonthly,
+        ShowroomDaily,
+        RemoteShiftClose,
+        RemoteProduct,
+        SyncRejection,
+    ):
         _db.session.execute(delete(model))
     _db.session.commit()
 
 
-line_strategy = st.tuples(st.integers(0, 3), st.integers(1, 5), st.sampled_from([10_000, 35_000, 120_000]),
-                          st.sampled_from([0, 3, 4, 5]), st.sampled_from([None, 5_000]), st.booleans())
-sale_strategy = st.tuples(st.sampled_from(["HK", "LB", "BV"]), st.integers(0, 60),
-                          st.lists(line_strategy, min_size=1, max_size=3, unique_by=lambda l: l[0]),
-                          st.integers(0, 1439), st.one_of(st.none(), st.integers(0, 5)))
-filter_strategy = st.fixed_dictionaries({
-    "start_ago": st.integers(0, 70), "length": st.integers(1, 70),
-    "showroom": st.sampled_from([None, "HK", "LB", "BV"]), "group": st.sampled_from([None, "drinks", "food"]),
-    "stars": st.sampled_from([None, "3", "4", "5", "p5", "0"]), "q": st.sampled_from(["", "sen", "hoa dao"]),
-    "producer": st.sampled_from([None, "Hộ Xôi Phú Thượng"])})
+line_strategy = st.tuples(
+    st.integers(0, 3),
+    st.integers(1, 5),
+    st.sampled_from([10_000, 35_000, 120_000]),
+    st.sampled_from([0, 3, 4, 5]),
+    st.sampled_from([None, 5_000]),
+    st.booleans(),
+)
+sale_strategy = st.tuples(
+    st.sampled_from(["HK", "LB", "BV"]),
+    st.integers(0, 60),
+    st.lists(line_strategy, min_size=1, max_size=3, unique_by=lambda l: l[0]),
+    st.integers(0, 1439),
+    st.one_of(st.none(), st.integers(0, 5)),
+)
+filter_strategy = st.fixed_dictionaries(
+    {
+        "start_ago": st.integers(0, 70),
+        "length": st.integers(1, 70),
+        "showroom": st.sampled_from([None, "HK", "LB", "BV"]),
+        "group": st.sampled_from([None, "drinks", "food"]),
+        "stars": st.sampled_from([None, "3", "4", "5", "p5", "0"]),
+        "q": st.sampled_from(["", "sen", "hoa dao"]),
+        "producer": st.sampled_from([None, "Hộ Xôi Phú Thượng"]),
+    }
+)
 
 
 def _expected(events, f):
@@ -137,8 +204,18 @@ def _expected(events, f):
         sign, lines = 1, event["lines"]
         if event["kind"] == "return":
             original = sales[event["sale_uuid"]]
-            sign, lines = -1, [dict(original["lines"][l["line_no"] - 1], quantity=l["quantity"], amount=l["amount"],
-                                    vat_amount=l["vat_amount"]) for l in event["lines"]]
+            sign, lines = (
+                -1,
+                [
+                    dict(
+                        original["lines"][l["line_no"] - 1],
+                        quantity=l["quantity"],
+                        amount=l["amount"],
+                        vat_amount=l["vat_amount"],
+                    )
+                    for l in event["lines"]
+                ],
+            )
         for line in lines:
             sku, name, producer, group = next(p for p in PRODUCTS if p[0] == line["sku"])
             stars = line["stars"] or 0
@@ -146,9 +223,13 @@ def _expected(events, f):
                 continue
             if f.q and not all(w in fold(f"{name} {producer} {sku}") for w in fold(f.q).split()):
                 continue
-            if f.stars and (reports.STAR_CHOICES[f.stars][0] != stars or (
+            if f.stars and (
+                reports.STAR_CHOICES[f.stars][0] != stars
+                or (
                     reports.STAR_CHOICES[f.stars][1] is not None
-                    and reports.STAR_CHOICES[f.stars][1] != line["potential_5_star"])):
+                    and reports.STAR_CHOICES[f.stars][1] != line["potential_5_star"]
+                )
+            ):
                 continue
             figures = expected.setdefault(sku, [0, 0, 0])
             figures[0] += sign * line["quantity"]
@@ -158,7 +239,9 @@ def _expected(events, f):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(sales=st.lists(sale_strategy, min_size=1, max_size=25), filters=st.lists(filter_strategy, min_size=1, max_size=4))
+@given(
+    sales=st.lists(sale_strategy, min_size=1, max_size=25), filters=st.lists(filter_strategy, min_size=1, max_size=4)
+)
 def test_report_totals_equal_the_ingested_sales_for_any_filter(central_app, sales, filters):
     _clear()
     events = []
@@ -170,14 +253,18 @@ def test_report_totals_equal_the_ingested_sales_for_any_filter(central_app, sale
     _ingest(events)
     for spec in filters:
         start = TODAY - timedelta(days=spec["start_ago"])
-        args = {"preset": "custom", "start": start.isoformat(),
-                "end": min(TODAY, start + timedelta(days=spec["length"] - 1)).isoformat(),
-                **{k: spec[k] for k in ("showroom", "group", "stars", "q", "producer") if spec[k]}}
+        args = {
+            "preset": "custom",
+            "start": start.isoformat(),
+            "end": min(TODAY, start + timedelta(days=spec["length"] - 1)).isoformat(),
+            **{k: spec[k] for k in ("showroom", "group", "stars", "q", "producer") if spec[k]},
+        }
         f = reports.parse_filter(args, EVERYTHING)
         expected = _expected(events, f)
         by_product = {r.extra["sku"]: [r.units, r.revenue, r.vat] for r in reports.per_product(f)}
-        assert {k: v for k, v in by_product.items() if v != [0, 0, 0]} == \
-               {k: v for k, v in expected.items() if v != [0, 0, 0]}
+        assert {k: v for k, v in by_product.items() if v != [0, 0, 0]} == {
+            k: v for k, v in expected.items() if v != [0, 0, 0]
+        }
         revenue = sum(v[1] for v in expected.values())
         units = sum(v[0] for v in expected.values())
         for breakdown in (reports.per_producer, reports.per_group, reports.per_rating, reports.per_showroom):
@@ -187,16 +274,23 @@ def test_report_totals_equal_the_ingested_sales_for_any_filter(central_app, sale
         assert (summary.revenue, summary.units) == (revenue, units)
         assert sum(value for _, value in summary.series) == revenue
         if not f.product_level:  # whole sales: the basket count is every sale made in range
-            made = [e for e in events if e["kind"] == "sale" and f.start <= local_day(
-                datetime.fromisoformat(e["created_at"][:-1])) <= f.end and (not f.showroom or e["showroom"] == f.showroom)]
+            made = [
+                e
+                for e in events
+                if e["kind"] == "sale"
+                and f.start <= local_day(datetime.fromisoformat(e["created_at"][:-1])) <= f.end
+                and (not f.showroom or e["showroom"] == f.showroom)
+            ]
             assert summary.sales == len(made)
 
 
 @pytest.fixture
 def reported(central_app):
-    events = [_sale("HK", TODAY, [(0, 2, 35_000, 4, 5_000, False), (1, 1, 120_000, 3, None, True)]),
-              _sale("LB", TODAY, [(0, 1, 35_000, 4, 5_000, False)]),
-              _sale("BV", TODAY - timedelta(days=400), [(2, 3, 10_000, 5, None, False)])]
+    events = [
+        _sale("HK", TODAY, [(0, 2, 35_000, 4, 5_000, False), (1, 1, 120_000, 3, None, True)]),
+        _sale("LB", TODAY, [(0, 1, 35_000, 4, 5_000, False)]),
+        _sale("BV", TODAY - timedelta(days=400), [(2, 3, 10_000, 5, None, False)]),
+    ]
     _ingest(events)
     return events
 
@@ -225,8 +319,10 @@ def test_exports_open_as_csv_and_xlsx_with_the_filters_applied(boss, reported):
     response = boss.get("/central/reports/products?preset=today&showroom=HK&format=csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["name", "units", "revenue"]
-    assert sorted((r[0], r[2]) for r in rows[1:]) == [("Chè Sen Quảng An hộp 100g", "70000"),
-                                                      ("Xôi Phú Thượng", "120000")]
+    assert sorted((r[0], r[2]) for r in rows[1:]) == [
+        ("Chè Sen Quảng An hộp 100g", "70000"),
+        ("Xôi Phú Thượng", "120000"),
+    ]
     response = boss.get("/central/reports/showrooms?preset=this_year&format=xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = list(sheet.values)
@@ -247,18 +343,21 @@ def test_a_cashier_cannot_open_central_reports(central_app):
     assert client.get("/central/reports").status_code == 403
 
 
-@pytest.mark.parametrize("query, field", [
-    ("preset=custom&start=2026-05-01&end=2026-04-01", "end"),
-    ("preset=custom&start=1900-01-01&end=2026-01-01", "start"),
-    ("preset=custom&start=2010-01-01&end=2026-01-01", "end"),
-    ("preset=custom&start=soon&end=later", "start"),
-    ("preset=forever", "preset"),
-    ("group=weapons", "group"),
-    ("stars=7", "stars"),
-    ("showroom=ZZ", "showroom"),
-    ("sort=price", "sort"),
-    ("format=pdf", "format"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("preset=custom&start=2026-05-01&end=2026-04-01", "end"),
+        ("preset=custom&start=1900-01-01&end=2026-01-01", "start"),
+        ("preset=custom&start=2010-01-01&end=2026-01-01", "end"),
+        ("preset=custom&start=soon&end=later", "start"),
+        ("preset=forever", "preset"),
+        ("group=weapons", "group"),
+        ("stars=7", "stars"),
+        ("showroom=ZZ", "showroom"),
+        ("sort=price", "sort"),
+        ("format=pdf", "format"),
+    ],
+)
 def test_bad_filters_get_a_clear_message_never_a_500(boss, reported, query, field):
     response = boss.get(f"/central/reports/products?{query}")
     assert response.status_code == 422

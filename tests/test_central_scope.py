@@ -3,6 +3,7 @@
 The walk below opens EVERY route in central's URL map as such a user (a manager and an admin tied to TH), with
 every method, the ids of another showroom's data and the query strings that try to reach it: each answer is
 either a refusal (403, or 401 for the HMAC-signed sync endpoints) or shows nothing of the other showroom."""
+
 import csv
 import html
 import io
@@ -28,14 +29,21 @@ OTHER = "HKQZ9"  # long enough never to turn up by chance in a token
 SHARED_SKU = "CSQA-100"
 # Everything only the other showroom (or central's own staff) knows: none of it may reach a TH user.
 SECRETS = [
-    OTHER, "Điểm bán Hoàn Kiếm",             # the other showroom's code and name
-    "Mứt gừng Hoàn Kiếm", "MGHK-7",          # a product sold only there
-    "HTX Gừng Kim Sơn",                      # its producer
-    "hk_boss", "hq_chief",                   # the other showroom's manager, central's admin (audit)
-    "440.371", "440371",                     # the other showroom's revenue today
-    "370.371", "370371",                     # the product sold only there
-    "490.371", "490371",                     # both showrooms together
-    "105.000", "105000",                     # the shared product's revenue at both showrooms together
+    OTHER,
+    "Điểm bán Hoàn Kiếm",  # the other showroom's code and name
+    "Mứt gừng Hoàn Kiếm",
+    "MGHK-7",  # a product sold only there
+    "HTX Gừng Kim Sơn",  # its producer
+    "hk_boss",
+    "hq_chief",  # the other showroom's manager, central's admin (audit)
+    "440.371",
+    "440371",  # the other showroom's revenue today
+    "370.371",
+    "370371",  # the product sold only there
+    "490.371",
+    "490371",  # both showrooms together
+    "105.000",
+    "105000",  # the shared product's revenue at both showrooms together
 ]
 
 
@@ -46,8 +54,12 @@ def central(tmp_path):
         _db.create_all()
         add_showroom("TH", "Điểm bán Tây Hồ", secret="t" * 40)
         add_showroom(OTHER, "Điểm bán Hoàn Kiếm", secret="h" * 40)
-        staff = (("hq_chief", "admin", None), ("hk_boss", "manager", OTHER), ("th_manager", "manager", "TH"),
-                 ("th_admin", "admin", "TH"))
+        staff = (
+            ("hq_chief", "admin", None),
+            ("hk_boss", "manager", OTHER),
+            ("th_manager", "manager", "TH"),
+            ("th_admin", "admin", "TH"),
+        )
         for username, role, _ in staff:
             create_user(username, PASSWORD, role)
         for username, _, code in staff:
@@ -96,13 +108,16 @@ def _without_echo(text: str, query: str) -> str:
 def _url_values(app, rule) -> list[dict]:
     """Every combination of the argument values worth trying: the other showroom's rows among them."""
     ids = {
-        "product_id": [_db.session.scalar(select(RemoteProduct.id).where(RemoteProduct.sku == "MGHK-7")),
-                       _db.session.scalar(select(RemoteProduct.id).where(RemoteProduct.sku == SHARED_SKU)),
-                       _db.session.scalar(select(func.max(Product.id)))],
+        "product_id": [
+            _db.session.scalar(select(RemoteProduct.id).where(RemoteProduct.sku == "MGHK-7")),
+            _db.session.scalar(select(RemoteProduct.id).where(RemoteProduct.sku == SHARED_SKU)),
+            _db.session.scalar(select(func.max(Product.id))),
+        ],
         "producer_id": [_db.session.scalar(select(func.max(Producer.id)))],
         "rating_id": [_db.session.scalar(select(func.max(OcopRating.id)))],
         "code": [_db.session.scalar(select(Product.gtin).where(Product.sku == "MASTER-1")).rjust(14, "0")],
-        "lot": ["L1"], "filename": ["x.png"],
+        "lot": ["L1"],
+        "filename": ["x.png"],
     }
     combos = [{}]
     for name, converter in rule._converters.items():
@@ -115,8 +130,15 @@ def _url_values(app, rule) -> list[dict]:
     return combos
 
 
-QUERIES = ["", f"?showroom={OTHER}", "?preset=this_year&format=csv", f"?showroom={OTHER}&format=csv",
-           f"?showroom={OTHER}&format=xlsx", "?username=hk_boss", f"?q=gừng&producer=HTX+Gừng+Kim+Sơn&showroom={OTHER}"]
+QUERIES = [
+    "",
+    f"?showroom={OTHER}",
+    "?preset=this_year&format=csv",
+    f"?showroom={OTHER}&format=csv",
+    f"?showroom={OTHER}&format=xlsx",
+    "?username=hk_boss",
+    f"?q=gừng&producer=HTX+Gừng+Kim+Sơn&showroom={OTHER}",
+]
 
 
 def _walk(app, client):
@@ -129,7 +151,7 @@ def _walk(app, client):
             with app.test_request_context():
                 path = app.url_for(rule.endpoint, **values)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                for query in (QUERIES if method == "GET" else [""]):
+                for query in QUERIES if method == "GET" else [""]:
                     response = client.open(path + query, method=method, data={"next": "/central/reports"})
                     seen.append((rule.endpoint, method, path + query, response.status_code))
                     assert response.status_code != 500, (method, path + query)
@@ -150,27 +172,47 @@ def _walk(app, client):
 def test_every_central_route_is_scoped_or_refused_for_a_showroom_user(central, username):
     client = _client(central, username)
     client.username = username
-    before = {model.__name__: _db.session.scalar(select(func.count()).select_from(model))
-              for model in (Product, Producer, OcopRating, User)}
+    before = {
+        model.__name__: _db.session.scalar(select(func.count()).select_from(model))
+        for model in (Product, Producer, OcopRating, User)
+    }
     seen = _walk(central, client)
     refused = {endpoint for endpoint, method, url, status in seen if status == 403}
     # Changing anything shared is refused: the master catalog, central's users and settings.
-    assert {"catalog.product_new", "catalog.product_edit", "catalog.producer_new", "catalog.producer_edit",
-            "catalog.rating_add", "catalog.rating_revoke", "catalog.import_page", "admin.users",
-            "admin.settings"} <= refused
+    assert {
+        "catalog.product_new",
+        "catalog.product_edit",
+        "catalog.producer_new",
+        "catalog.producer_edit",
+        "catalog.rating_add",
+        "catalog.rating_revoke",
+        "catalog.import_page",
+        "admin.users",
+        "admin.settings",
+    } <= refused
     assert {endpoint for endpoint, *_ in seen} >= {rule.endpoint for rule in central.url_map.iter_rules()} - {"static"}
-    after = {model.__name__: _db.session.scalar(select(func.count()).select_from(model))
-             for model in (Product, Producer, OcopRating, User)}
+    after = {
+        model.__name__: _db.session.scalar(select(func.count()).select_from(model))
+        for model in (Product, Producer, OcopRating, User)
+    }
     assert after == before
 
 
 def test_the_walk_would_see_the_other_showroom_as_a_central_user(central):
     """The secrets are really there: central's own admin reads them on the same pages."""
     client = _client(central, "hq_chief")
-    shown = "".join(_text(client.get(url)) for url in (
-        "/central/showrooms", "/central/reports?preset=today", "/central/reports/products?preset=today",
-        "/central/reports/showrooms?preset=today&format=xlsx", "/central/reports/products?preset=today&format=csv",
-        "/central/reports?preset=today&format=csv", "/admin/audit"))
+    shown = "".join(
+        _text(client.get(url))
+        for url in (
+            "/central/showrooms",
+            "/central/reports?preset=today",
+            "/central/reports/products?preset=today",
+            "/central/reports/showrooms?preset=today&format=xlsx",
+            "/central/reports/products?preset=today&format=csv",
+            "/central/reports?preset=today&format=csv",
+            "/admin/audit",
+        )
+    )
     assert [secret for secret in SECRETS if secret not in shown] == []
 
 
@@ -180,9 +222,19 @@ def test_a_showroom_manager_reads_their_own_figures(central):
     assert "Điểm bán Tây Hồ" in html and "50.000" in html
     html = client.get(f"/central/reports?preset=today&showroom={OTHER}").get_data(as_text=True)
     assert 'id="revenue">50.000' in html
-    rows = list(csv.reader(io.StringIO(client.get(f"/central/reports/products?preset=today&showroom={OTHER}&format=csv")
-                                       .get_data(as_text=True).lstrip("\ufeff"))))
-    assert sorted((r[0], r[2]) for r in rows[1:]) == [("Chè Sen Quảng An hộp 100g", "35000"), ("Xôi Phú Thượng", "15000")]
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/central/reports/products?preset=today&showroom={OTHER}&format=csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert sorted((r[0], r[2]) for r in rows[1:]) == [
+        ("Chè Sen Quảng An hộp 100g", "35000"),
+        ("Xôi Phú Thượng", "15000"),
+    ]
     shared = _db.session.scalar(select(RemoteProduct.id).where(RemoteProduct.sku == SHARED_SKU))
     html = client.get(f"/central/reports/products/{shared}?preset=today").get_data(as_text=True)
     assert "TH-1" in html and "35.000" in html
@@ -243,8 +295,10 @@ def test_the_audit_log_of_a_showroom_user_is_theirs(central):
         _db.session.add(AuditEntry(action="login_failed", entity="user", entity_id="th_manager", username=""))
         _db.session.add(AuditEntry(action="login_failed", entity="user", entity_id="hk_boss", username=""))
     from pos.admin.service import audit_entries
+
     entries = _db.session.scalars(audit_entries(Scope("TH"))).all()
     assert {(e.action, e.entity_id) for e in entries} >= {("login_failed", "th_manager"), ("create", "TH")}
-    assert not [e for e in entries if OTHER in (e.entity_id, e.username) or "hk_boss" in e.entity_id
-                or e.username == "hq_chief"]
+    assert not [
+        e for e in entries if OTHER in (e.entity_id, e.username) or "hk_boss" in e.entity_id or e.username == "hq_chief"
+    ]
     assert len(_db.session.scalars(audit_entries(EVERYTHING)).all()) > len(entries)

@@ -1,5 +1,6 @@
 """Eight tills selling the same scarce products at once: no oversell, every acknowledged sale counted once,
 stock equal to the ledger, on a file SQLite database and on PostgreSQL."""
+
 import threading
 import uuid
 
@@ -37,8 +38,11 @@ def _run_tills(app):
             user = _db.session.scalar(select(User).where(User.username == "till"))
             for k in range(SALES_PER_TILL):
                 product_id = ids[(n + k) % 2]
-                body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": product_id, "quantity": 1 + (n + k) % 3}],
-                        "payments": [{"method": "cash", "amount": 200_000}]}
+                body = {
+                    "uuid": str(uuid.uuid4()),
+                    "lines": [{"product_id": product_id, "quantity": 1 + (n + k) % 3}],
+                    "payments": [{"method": "cash", "amount": 200_000}],
+                }
                 try:
                     sale, _ = record_sale(body, user)
                     acknowledged.append((sale.uuid, sale.total))
@@ -61,7 +65,9 @@ def _run_tills(app):
         for product_id in ids:
             sold = _db.session.scalar(select(func.sum(SaleLine.quantity)).where(SaleLine.product_id == product_id)) or 0
             level = _db.session.get(StockLevel, product_id).on_hand
-            ledger = _db.session.scalar(select(func.sum(StockMovement.quantity)).where(StockMovement.product_id == product_id))
+            ledger = _db.session.scalar(
+                select(func.sum(StockMovement.quantity)).where(StockMovement.product_id == product_id)
+            )
             lots = _db.session.scalar(select(func.sum(Lot.on_hand)).where(Lot.product_id == product_id))
             assert sold <= UNITS and level == UNITS - sold == ledger == lots
         assert len(acknowledged) > 0 and len(refused) > 0  # the stock really ran out during the run

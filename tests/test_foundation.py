@@ -1,4 +1,5 @@
 """The app's foundation: set-up, access control, security basics, migrations."""
+
 import os
 import re
 import stat
@@ -30,11 +31,22 @@ def test_anonymous_staff_page_redirects_to_login(client):
 
 
 # Routes anyone may open. Every other route must refuse an anonymous visitor.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "health", "checkout.public_receipt",
-                    "public.product_page", "openapi.openapi_json", "catalog.media",
-                    # central: no login, but every request must carry a showroom's HMAC signature
-                    "central.receive_sales", "central.receive_scans", "central.reconcile", "central.catalog",
-                    "central.showroom_events"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.set_language",
+    "static",
+    "health",
+    "checkout.public_receipt",
+    "public.product_page",
+    "openapi.openapi_json",
+    "catalog.media",
+    # central: no login, but every request must carry a showroom's HMAC signature
+    "central.receive_sales",
+    "central.receive_scans",
+    "central.reconcile",
+    "central.catalog",
+    "central.showroom_events",
+}
 
 
 @pytest.fixture(params=["showroom", "central"])
@@ -48,8 +60,11 @@ def role_app(request, tmp_path):
 
 def test_every_route_outside_the_allow_list_refuses_anonymous_access(role_app):
     app, client = role_app, role_app.test_client()
-    public_endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
-                        if getattr(app.view_functions.get(rule.endpoint), "is_public", False)}
+    public_endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions.get(rule.endpoint), "is_public", False)
+    }
     assert public_endpoints - {"static"} <= PUBLIC_ENDPOINTS, "a route was made public without review"
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -58,8 +73,9 @@ def test_every_route_outside_the_allow_list_refuses_anonymous_access(role_app):
         url = re.sub(r"<[^>]+>", "1", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
-            assert response.status_code in (301, 302, 401, 403, 404 if "<" in rule.rule else 0), \
+            assert response.status_code in (301, 302, 401, 403, 404 if "<" in rule.rule else 0), (
                 f"{method} {rule.rule} answered {response.status_code} to an anonymous user"
+            )
             if response.status_code == 302:
                 assert "/login" in response.headers["Location"]
             checked += 1
@@ -87,6 +103,7 @@ def test_password_is_hashed_with_a_modern_kdf(users, db):
 
 def test_password_change_ends_other_sessions(app, users, manager_client, db):
     from pos.auth.service import set_password
+
     assert manager_client.get("/catalog/products").status_code == 200
     set_password(db.session.scalar(select(User).where(User.username == "manager")), "a-new-password-1")
     assert manager_client.get("/catalog/products").status_code == 302
@@ -94,6 +111,7 @@ def test_password_change_ends_other_sessions(app, users, manager_client, db):
 
 def test_a_deactivated_user_is_signed_out_at_the_next_request(app, users, manager_client, db):
     from pos.admin.service import set_active
+
     page = manager_client.get("/catalog/products")
     assert page.status_code == 200 and "Quản lý" in page.get_data(as_text=True)  # the header names the role
     set_active(users["manager"].id, False, users["admin"])

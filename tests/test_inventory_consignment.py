@@ -1,5 +1,6 @@
 """Consignment settlement: what the showroom owes a consigning producer for a period, from the sales and returns of
 their consigned lots; settled once, so no sale is ever paid out twice."""
+
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -19,16 +20,33 @@ from tests.conftest import PASSWORD, make_producer, make_product
 
 
 def receive(product, user, quantity, *, consigned=True, rate=20, lot="KG1"):
-    receipt = create_receipt(product.producer_id, [
-        {"sku": product.sku, "lot_code": lot, "quantity": str(quantity), "unit_cost": "0" if consigned else "1000",
-         "ownership": "consignment" if consigned else "purchased", "commission_rate": str(rate),
-         "expiry_date": (date.today() + timedelta(days=365)).isoformat()}], user)
+    receipt = create_receipt(
+        product.producer_id,
+        [
+            {
+                "sku": product.sku,
+                "lot_code": lot,
+                "quantity": str(quantity),
+                "unit_cost": "0" if consigned else "1000",
+                "ownership": "consignment" if consigned else "purchased",
+                "commission_rate": str(rate),
+                "expiry_date": (date.today() + timedelta(days=365)).isoformat(),
+            }
+        ],
+        user,
+    )
     post_receipt(receipt.id, user)
 
 
 def sell(product, quantity, cashier, *, at: datetime | None = None):
-    sale, _ = record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": quantity}],
-                           "payments": [{"method": "cash", "amount": product.price * quantity}]}, cashier)
+    sale, _ = record_sale(
+        {
+            "uuid": str(uuid.uuid4()),
+            "lines": [{"product_id": product.id, "quantity": quantity}],
+            "payments": [{"method": "cash", "amount": product.price * quantity}],
+        },
+        cashier,
+    )
     if at:
         move_to(sale.uuid, at)
     return sale
@@ -37,6 +55,7 @@ def sell(product, quantity, cashier, *, at: datetime | None = None):
 def move_to(document_id: str, at: datetime):
     """Place a document's movements at a given UTC time (the test's clock)."""
     from pos.core.extensions import db
+
     with atomic():
         db.session.execute(update(StockMovement).where(StockMovement.document_id == document_id).values(at=at))
 
@@ -80,13 +99,18 @@ def test_statement_page_shows_the_figures_and_settling_stores_them_once(manager_
     assert second.status_code == 302 and "/inventory/consignment?" in second.headers["Location"]
     settlement = db.session.scalar(select(ConsignmentSettlement))
     assert db.session.scalar(select(func.count(ConsignmentSettlement.id))) == 1
-    assert (settlement.units, settlement.revenue, settlement.commission, settlement.payable) == \
-        (3, 1_050_000, 210_000, 840_000)
+    assert (settlement.units, settlement.revenue, settlement.commission, settlement.payable) == (
+        3,
+        1_050_000,
+        210_000,
+        840_000,
+    )
     assert (settlement.period_from, settlement.period_to) == (local_today(), local_today())
     assert settlement.settled_by_id == users["manager"].id and settlement.settled_at is not None
     linked = db.session.scalars(select(ConsignmentSettlementMovement.movement_id)).all()
-    scarf_sales = db.session.scalars(select(StockMovement.id).where(
-        StockMovement.kind == "sale", StockMovement.product_id == consignor["scarf"].id)).all()
+    scarf_sales = db.session.scalars(
+        select(StockMovement.id).where(StockMovement.kind == "sale", StockMovement.product_id == consignor["scarf"].id)
+    ).all()
     assert sorted(linked) == sorted(scarf_sales)
     detail = manager_client.get(f"/inventory/consignment/settlements/{settlement.id}").get_data(as_text=True)
     assert "840.000\u00a0₫" in detail and settlement.number in detail
@@ -102,24 +126,44 @@ def test_returns_reduce_and_commission_rounds_half_up(consignor, users, db):
     producer = consignor["producer"]
     odd = make_product(producer, sku="LVP-MINI", name_vi="Khăn nhỏ", price=12_345, vat_rate=8)
     receive(odd, users["manager"], 5, rate=10, lot="KG2")
-    sell(odd, 1, users["cashier"])                       # 12.345 ₫ at 10 % → 1.234,5 → 1.235
+    sell(odd, 1, users["cashier"])  # 12.345 ₫ at 10 % → 1.234,5 → 1.235
     sale = sell(consignor["scarf"], 3, users["cashier"])
-    record_return(sale.number, {"uuid": str(uuid.uuid4()), "reason": "lỗi dệt", "refund_method": "cash",
-                                "approval": {"username": "manager", "password": PASSWORD},
-                                "lines": [{"line_no": 1, "quantity": 1}]}, users["cashier"])
+    record_return(
+        sale.number,
+        {
+            "uuid": str(uuid.uuid4()),
+            "reason": "lỗi dệt",
+            "refund_method": "cash",
+            "approval": {"username": "manager", "password": PASSWORD},
+            "lines": [{"line_no": 1, "quantity": 1}],
+        },
+        users["cashier"],
+    )
     today = local_today()
     statement = consignment_statement(producer.id, today.isoformat(), today.isoformat())
     rows = {(r.product.sku, r.commission_rate): (r.units, r.revenue, r.commission) for r in statement.rows}
     assert rows == {("LVP-MINI", 10): (1, 12_345, 1_235), ("LVP-KHAN", 20): (2, 700_000, 140_000)}
-    assert (statement.units, statement.revenue, statement.commission, statement.payable) == \
-        (3, 712_345, 141_235, 571_110)
+    assert (statement.units, statement.revenue, statement.commission, statement.payable) == (
+        3,
+        712_345,
+        141_235,
+        571_110,
+    )
     assert statement.units_on_hand == 4 + 8  # 5 − 1 small scarves, 10 − 3 + 1 scarves
 
 
-@pytest.mark.parametrize("revenue, rate, commission", [
-    (12_345, 10, 1_235), (12_344, 10, 1_234), (5, 10, 1), (4, 10, 0), (0, 20, 0), (-12_345, 10, -1_235),
-    (999_999, 15, 150_000),
-])
+@pytest.mark.parametrize(
+    "revenue, rate, commission",
+    [
+        (12_345, 10, 1_235),
+        (12_344, 10, 1_234),
+        (5, 10, 1),
+        (4, 10, 0),
+        (0, 20, 0),
+        (-12_345, 10, -1_235),
+        (999_999, 15, 150_000),
+    ],
+)
 def test_commission_is_whole_dong_rounded_half_up(revenue, rate, commission):
     assert commission_of(revenue, rate) == commission
 
@@ -127,10 +171,10 @@ def test_commission_is_whole_dong_rounded_half_up(revenue, rate, commission):
 def test_periods_are_local_days_and_overlaps_never_count_a_sale_twice(consignor, users, db):
     cashier, manager, pid = users["cashier"], users["manager"], consignor["producer"].id
     scarf = consignor["scarf"]
-    sell(scarf, 1, cashier, at=datetime(2026, 3, 1, 2, 0))      # 1 March, 09:00 in Hanoi
-    sell(scarf, 2, cashier, at=datetime(2026, 3, 15, 16, 59))   # 15 March, 23:59 in Hanoi
-    sell(scarf, 3, cashier, at=datetime(2026, 3, 15, 17, 0))    # 16 March, 00:00 in Hanoi
-    sell(scarf, 4, cashier, at=datetime(2026, 2, 28, 16, 59))   # 28 February, 23:59 in Hanoi: outside
+    sell(scarf, 1, cashier, at=datetime(2026, 3, 1, 2, 0))  # 1 March, 09:00 in Hanoi
+    sell(scarf, 2, cashier, at=datetime(2026, 3, 15, 16, 59))  # 15 March, 23:59 in Hanoi
+    sell(scarf, 3, cashier, at=datetime(2026, 3, 15, 17, 0))  # 16 March, 00:00 in Hanoi
+    sell(scarf, 4, cashier, at=datetime(2026, 2, 28, 16, 59))  # 28 February, 23:59 in Hanoi: outside
     assert consignment_statement(pid, "2026-03-01", "2026-03-15").units == 3
     assert consignment_statement(pid, "01/03/2026", "31/03/2026").units == 6
     first = settle(pid, "2026-03-01", "2026-03-15", manager)
@@ -148,31 +192,38 @@ def test_periods_are_local_days_and_overlaps_never_count_a_sale_twice(consignor,
 def test_a_statement_that_changed_since_it_was_shown_is_not_settled(manager_client, consignor, users, db):
     sell(consignor["scarf"], 1, users["cashier"])
     today = local_today().isoformat()
-    page = manager_client.post("/inventory/consignment/settle", data={
-        "producer_id": consignor["producer"].id, "date_from": today, "date_to": today, "expected_revenue": "1"},
-        follow_redirects=True)
+    page = manager_client.post(
+        "/inventory/consignment/settle",
+        data={"producer_id": consignor["producer"].id, "date_from": today, "date_to": today, "expected_revenue": "1"},
+        follow_redirects=True,
+    )
     assert page.status_code == 200 and "Bảng kê đã thay đổi" in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ConsignmentSettlement.id))) == 0
 
 
-@pytest.mark.parametrize("producer, date_from, date_to, field", [
-    (None, "2026-03-01", "2026-03-31", "producer_id"),
-    (999_999, "2026-03-01", "2026-03-31", "producer_id"),
-    ("ok", "2026-03-31", "2026-03-01", "date_to"),
-    ("ok", "hôm qua", "2026-03-01", "date_from"),
-    ("ok", "2026-03-01", "", "date_to"),
-    ("ok", "1990-01-01", "2026-03-01", "date_to"),  # more than ten years
-])
+@pytest.mark.parametrize(
+    "producer, date_from, date_to, field",
+    [
+        (None, "2026-03-01", "2026-03-31", "producer_id"),
+        (999_999, "2026-03-01", "2026-03-31", "producer_id"),
+        ("ok", "2026-03-31", "2026-03-01", "date_to"),
+        ("ok", "hôm qua", "2026-03-01", "date_from"),
+        ("ok", "2026-03-01", "", "date_to"),
+        ("ok", "1990-01-01", "2026-03-01", "date_to"),  # more than ten years
+    ],
+)
 def test_bad_periods_are_refused(manager_client, consignor, users, db, producer, date_from, date_to, field):
     pid = consignor["producer"].id if producer == "ok" else producer
     with pytest.raises(ValidationError) as refused:
         settle(pid, date_from, date_to, users["manager"])
     assert field in refused.value.fields
-    page = manager_client.get("/inventory/consignment", query_string={
-        "producer_id": pid or "", "date_from": date_from, "date_to": date_to})
+    page = manager_client.get(
+        "/inventory/consignment", query_string={"producer_id": pid or "", "date_from": date_from, "date_to": date_to}
+    )
     assert page.status_code in (200, 422)
-    posted = manager_client.post("/inventory/consignment/settle", data={
-        "producer_id": pid or "", "date_from": date_from, "date_to": date_to})
+    posted = manager_client.post(
+        "/inventory/consignment/settle", data={"producer_id": pid or "", "date_from": date_from, "date_to": date_to}
+    )
     assert posted.status_code == 302
     assert db.session.scalar(select(func.count(ConsignmentSettlement.id))) == 0
 
@@ -185,6 +236,7 @@ def test_transfer_settlement_and_valuation_on_postgresql(pg_url):
     from pos.inventory.transfers import create_transfer_out, post_transfer
     from pos.inventory.valuation import valuation_as_of, valuation_now
     from tests.conftest import make_app
+
     app = make_app(pg_url)
     with app.app_context():
         _db.create_all()

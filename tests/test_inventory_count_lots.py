@@ -1,5 +1,6 @@
 """Counting as a shop does it: a line per lot, a blind option, a scan adds one to its lot's line, and posting with
 lines left uncounted lists them and asks."""
+
 import re
 from datetime import date, timedelta
 
@@ -43,11 +44,12 @@ def test_a_sheet_has_a_line_per_lot_and_posts_each_lot(users, db, shelf):
     lines = lines_by_lot(count)
     assert sorted(lines) == [("CSQA-100", "QA2610"), ("CSQA-100", "QA2611"), ("VASE", "")]
     assert lines[("CSQA-100", "QA2610")].expected == 4 and lines[("VASE", "")].expected == 0
-    enter_counts(count.id, {lines[("CSQA-100", "QA2610")].id: 1, lines[("CSQA-100", "QA2611")].id: 12,
-                            lines[("VASE", "")].id: 0})
+    enter_counts(
+        count.id, {lines[("CSQA-100", "QA2610")].id: 1, lines[("CSQA-100", "QA2611")].id: 12, lines[("VASE", "")].id: 0}
+    )
     post_count(count.id, users["manager"])
     on_hand = dict(db.session.execute(select(Lot.code, Lot.on_hand).where(Lot.product_id == tea.id)).all())
-    assert on_hand == {"QA2610": 1, "QA2611": 12}       # each lot moved by its own variance, not FEFO
+    assert on_hand == {"QA2610": 1, "QA2611": 12}  # each lot moved by its own variance, not FEFO
     assert db.session.get(StockLevel, tea.id).on_hand == 13
 
 
@@ -58,10 +60,10 @@ def test_a_scan_adds_one_to_its_lots_line(users, db, shelf):
     for _ in range(3):
         line = scan_count(count.id, label)
     assert (line.lot.code, line.counted) == ("QA2611", 3)
-    assert scan_count(count.id, "vase").counted == 1                       # one lot: a SKU is enough
+    assert scan_count(count.id, "vase").counted == 1  # one lot: a SKU is enough
     with pytest.raises(Conflict, match="2 lots on this sheet"):
-        scan_count(count.id, GTIN)                                         # which of the tea's lots?
-    receive(tea, "QA2612", 5)                                              # arrived after the sheet was opened
+        scan_count(count.id, GTIN)  # which of the tea's lots?
+    receive(tea, "QA2612", 5)  # arrived after the sheet was opened
     added = scan_count(count.id, f"http://x/01/0{GTIN}/10/QA2612")
     assert (added.lot.code, added.counted, added.expected) == ("QA2612", 1, 5)
     with pytest.raises(Exception, match="no lot QA2699"):
@@ -79,8 +81,9 @@ def test_posting_with_uncounted_lines_lists_them_and_asks(manager_client, users,
     producer, tea, vase = shelf
     count = open_count(users["manager"], producer_id=producer.id)
     lines = lines_by_lot(count)
-    page = manager_client.post(f"/inventory/counts/{count.id}", data={
-        f"counted_{lines[('CSQA-100', 'QA2611')].id}": "9", "action": "post"})
+    page = manager_client.post(
+        f"/inventory/counts/{count.id}", data={f"counted_{lines[('CSQA-100', 'QA2611')].id}": "9", "action": "post"}
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "2 dòng chưa được kiểm đếm" in html
     listed = re.search(r'id="uncounted".*?</ul>', html, re.S).group(0)
@@ -88,8 +91,8 @@ def test_posting_with_uncounted_lines_lists_them_and_asks(manager_client, users,
     assert "Ghi sổ; giữ nguyên các dòng này như trên sổ" in html and "tính là 0" in html
     db.session.expire_all()
     assert db.session.get(StockCount, count.id).status == "open"
-    assert db.session.get(StockCountLine, lines[("CSQA-100", "QA2611")].id).counted == 9   # the count was kept
-    assert db.session.get(StockLevel, tea.id).on_hand == 14                                 # nothing adjusted
+    assert db.session.get(StockCountLine, lines[("CSQA-100", "QA2611")].id).counted == 9  # the count was kept
+    assert db.session.get(StockLevel, tea.id).on_hand == 14  # nothing adjusted
     manager_client.post(f"/inventory/counts/{count.id}", data={"action": "post_keep"})
     db.session.expire_all()
     assert db.session.get(StockCount, count.id).status == "posted"
@@ -115,11 +118,12 @@ def test_a_blind_count_hides_the_books_until_posted(manager_client, users, db, s
     html = manager_client.get(f"/inventory/counts/{count.id}").get_data(as_text=True)
     assert "Kiểm kê mù" in html and "Theo sổ sách" not in html
     rows = re.findall(r"<tr data-line.*?</tr>", html, re.S)
-    assert rows and not any(re.search(r">\s*(4|10)\s*<", row) for row in rows)   # no book quantity anywhere
+    assert rows and not any(re.search(r">\s*(4|10)\s*<", row) for row in rows)  # no book quantity anywhere
     csv = manager_client.get(f"/inventory/counts/{count.id}?format=csv").get_data(as_text=True)
     assert "expected" not in csv.splitlines()[0] and ",10," not in csv
-    scanned = manager_client.post(f"/inventory/counts/{count.id}/scan", data={"code": "vase"},
-                                  headers={"Accept": "application/json"}).get_json()
+    scanned = manager_client.post(
+        f"/inventory/counts/{count.id}/scan", data={"code": "vase"}, headers={"Accept": "application/json"}
+    ).get_json()
     assert scanned["counted"] == 1 and "expected" not in scanned and "10" not in str(scanned)
     manager_client.post(f"/inventory/counts/{count.id}", data={"action": "post_keep"})
     html = manager_client.get(f"/inventory/counts/{count.id}").get_data(as_text=True)
@@ -144,10 +148,12 @@ def test_an_open_sheet_is_deleted_audited_a_posted_one_is_not(manager_client, us
 
 
 def test_empty_lists_say_what_to_do(manager_client, db):
-    for url, advice in [("/inventory/counts", "Chưa có phiếu kiểm kê nào: chọn nhóm hoặc chủ thể"),
-                        ("/inventory/receipts", "Chưa có phiếu nhập nào"),
-                        ("/inventory/transfers", "Chưa có phiếu chuyển kho nào"),
-                        ("/inventory/consignment/settlements", "Chưa có lần quyết toán ký gửi nào")]:
+    for url, advice in [
+        ("/inventory/counts", "Chưa có phiếu kiểm kê nào: chọn nhóm hoặc chủ thể"),
+        ("/inventory/receipts", "Chưa có phiếu nhập nào"),
+        ("/inventory/transfers", "Chưa có phiếu chuyển kho nào"),
+        ("/inventory/consignment/settlements", "Chưa có lần quyết toán ký gửi nào"),
+    ]:
         html = manager_client.get(url).get_data(as_text=True)
         assert advice in html, url
         assert not re.search(r'class="muted">—</td>', html), url
@@ -155,6 +161,7 @@ def test_empty_lists_say_what_to_do(manager_client, db):
 
 def test_closing_a_shift_and_settling_ask_first(manager_client, cashier_client, users, db):
     from pos.checkout.shifts import open_shift
+
     open_shift(users["cashier"], 0)
     shift_page = cashier_client.get("/shift").get_data(as_text=True)
     close_form = re.search(r'<form[^>]*id="close-shift"[^>]*>', shift_page).group(0)

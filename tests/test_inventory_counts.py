@@ -1,4 +1,5 @@
 """Counting while the till sells: sales before or after a line is counted are neither lost nor doubled."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -37,14 +38,14 @@ def test_sales_during_a_count_are_kept(users, db):
     receive(tea, 10)
     receive(rice, 10)
     count = open_count(users["manager"])
-    sell(tea, 2)                                   # sold before the counter reaches the tea: 8 on the shelf
-    enter_counts(count.id, {line_of(count, tea): 7})            # one tea is missing
-    sell(tea, 1)                                   # sold after the tea was counted
+    sell(tea, 2)  # sold before the counter reaches the tea: 8 on the shelf
+    enter_counts(count.id, {line_of(count, tea): 7})  # one tea is missing
+    sell(tea, 1)  # sold after the tea was counted
     enter_counts(count.id, {line_of(count, rice): 10})
     sell(rice, 3)
     post_count(count.id, users["manager"])
-    assert on_hand(db, tea) == 10 - 2 - 1 - 1      # the missing unit is adjusted, both sales kept
-    assert on_hand(db, rice) == 7                  # a sale after counting is not undone
+    assert on_hand(db, tea) == 10 - 2 - 1 - 1  # the missing unit is adjusted, both sales kept
+    assert on_hand(db, rice) == 7  # a sale after counting is not undone
     kinds = db.session.scalars(select(StockMovement.kind).where(StockMovement.product_id == tea.id)).all()
     assert kinds.count("count") == 1
     assert db.session.scalar(select(func.sum(StockMovement.quantity)).where(StockMovement.product_id == tea.id)) == 6
@@ -104,8 +105,7 @@ def test_a_manager_reads_a_refused_count_in_vietnamese(manager_client, users, db
     count = short_count(users, tea)
     page = manager_client.post(f"/inventory/counts/{count.id}", data={"action": "post"}, follow_redirects=True)
     html = page.get_data(as_text=True)
-    assert ("Chè Sen Quảng An, lô L1: thiếu 4, nhưng sổ hiện chỉ còn 2 của lô này. Hãy kiểm đếm lại lô này."
-            in html)
+    assert "Chè Sen Quảng An, lô L1: thiếu 4, nhưng sổ hiện chỉ còn 2 của lô này. Hãy kiểm đếm lại lô này." in html
     assert "Recount this lot" not in html
     assert on_hand(db, tea) == 2  # nothing was adjusted
 
@@ -124,8 +124,9 @@ def test_a_count_typed_wrong_is_refused_in_vietnamese_naming_the_product(manager
     tea = make_product(sku="TEA-TYPO")
     count = open_count(users["manager"])
     line = line_of(count, tea)
-    page = manager_client.post(f"/inventory/counts/{count.id}", data={"action": "save", f"counted_{line}": "abc"},
-                               follow_redirects=True)
+    page = manager_client.post(
+        f"/inventory/counts/{count.id}", data={"action": "save", f"counted_{line}": "abc"}, follow_redirects=True
+    )
     assert "Chưa lưu số kiểm đếm: Chè Sen Quảng An, lô —: phải là số nguyên." in page.get_data(as_text=True)
     with pytest.raises(ValidationError) as refused:  # outside a request: English, fields as the API gives them
         enter_counts(count.id, {line: "abc"})

@@ -1,5 +1,6 @@
 """A goods receipt refuses another producer's product and spoiling goods without lot and expiry, takes any code a
 scanner types, keeps what was typed when refused, and stays a draft that can be changed or thrown away."""
+
 import re
 from datetime import date, timedelta
 
@@ -27,9 +28,17 @@ def two_producers(app):
 
 def test_another_producers_product_without_lot_or_expiry_is_refused_on_the_page(manager_client, db, two_producers):
     sen, _, tea, _, _ = two_producers
-    page = manager_client.post("/inventory/receipts/new", data={
-        "producer_id": sen.id, "note": "Hàng về sáng thứ Tư", "sku_0": "CSQA-100", "quantity_0": "12",
-        "unit_cost_0": "230000", "ownership_0": "purchased"})
+    page = manager_client.post(
+        "/inventory/receipts/new",
+        data={
+            "producer_id": sen.id,
+            "note": "Hàng về sáng thứ Tư",
+            "sku_0": "CSQA-100",
+            "quantity_0": "12",
+            "unit_cost_0": "230000",
+            "ownership_0": "purchased",
+        },
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert "CSQA-100 là sản phẩm của Hợp tác xã Chè Sen Quảng An, không phải của nhà sản xuất trên phiếu này" in html
@@ -37,8 +46,13 @@ def test_another_producers_product_without_lot_or_expiry_is_refused_on_the_page(
     assert "dòng 1, hạn sử dụng</strong>: bắt buộc" in html
     # every bad field is marked at once, and what was typed is still there, the note too
     assert set(re.findall(r'name="(\w+)"[^>]*aria-invalid="true"', html)) == {"sku_0", "lot_code_0", "expiry_date_0"}
-    for typed in ('value="CSQA-100"', 'value="12"', 'value="230000"', 'value="Hàng về sáng thứ Tư"',
-                  f'<option value="{sen.id}" selected'):
+    for typed in (
+        'value="CSQA-100"',
+        'value="12"',
+        'value="230000"',
+        'value="Hàng về sáng thứ Tư"',
+        f'<option value="{sen.id}" selected',
+    ):
         assert typed in html
     assert db.session.scalar(select(func.count(GoodsReceipt.id))) == 0
     assert db.session.get(StockLevel, tea.id) is None
@@ -62,31 +76,68 @@ def test_the_product_form_sets_the_has_expiry_flag(manager_client, db, two_produ
     _, _, _, _, vase = two_producers
     form = manager_client.get(f"/catalog/products/{vase.id}/edit").get_data(as_text=True)
     assert 'name="has_expiry"' in form and "Có hạn sử dụng" in form
-    data = {"sku": vase.sku, "name_vi": vase.name_vi, "ocop_group": vase.ocop_group, "unit": vase.unit,
-            "price": str(vase.price), "vat_rate": "8", "producer_id": str(vase.producer_id), "active": "on",
-            "has_expiry": "on"}
+    data = {
+        "sku": vase.sku,
+        "name_vi": vase.name_vi,
+        "ocop_group": vase.ocop_group,
+        "unit": vase.unit,
+        "price": str(vase.price),
+        "vat_rate": "8",
+        "producer_id": str(vase.producer_id),
+        "active": "on",
+        "has_expiry": "on",
+    }
     assert manager_client.post(f"/catalog/products/{vase.id}/edit", data=data).status_code == 302
     db.session.refresh(vase)
     assert vase.has_expiry is True
     assert 'name="has_expiry" checked' in manager_client.get(f"/catalog/products/{vase.id}/edit").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("code", ["csqa-100", "CSQA-100", "8936012340013", "08936012340013",
-                                  "http://127.0.0.1:5000/01/08936012340013/10/QA2611",
-                                  "https://ocop.example.vn/01/08936012340013/10/QA2611?x=1"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "csqa-100",
+        "CSQA-100",
+        "8936012340013",
+        "08936012340013",
+        "http://127.0.0.1:5000/01/08936012340013/10/QA2611",
+        "https://ocop.example.vn/01/08936012340013/10/QA2611?x=1",
+    ],
+)
 def test_a_line_takes_any_code_a_scanner_types(users, db, two_producers, code):
     _, quang_an, tea, _, _ = two_producers
-    receipt = create_receipt(quang_an.id, [{"sku": code, "lot_code": "QA2611" if "/10/" not in code else "",
-                                            "expiry_date": LATER, "quantity": "3", "unit_cost": "230000"}],
-                             users["manager"])
+    receipt = create_receipt(
+        quang_an.id,
+        [
+            {
+                "sku": code,
+                "lot_code": "QA2611" if "/10/" not in code else "",
+                "expiry_date": LATER,
+                "quantity": "3",
+                "unit_cost": "230000",
+            }
+        ],
+        users["manager"],
+    )
     assert (receipt.lines[0].product_id, receipt.lines[0].lot_code) == (tea.id, "QA2611")
 
 
 def test_a_label_of_another_lot_than_typed_is_refused(users, db, two_producers):
     _, quang_an, _, _, _ = two_producers
     with pytest.raises(ValidationError) as refused:
-        create_receipt(quang_an.id, [{"sku": "http://x/01/08936012340013/10/QA2611", "lot_code": "QA2612",
-                                      "expiry_date": LATER, "quantity": "3", "unit_cost": "1"}], users["manager"])
+        create_receipt(
+            quang_an.id,
+            [
+                {
+                    "sku": "http://x/01/08936012340013/10/QA2611",
+                    "lot_code": "QA2612",
+                    "expiry_date": LATER,
+                    "quantity": "3",
+                    "unit_cost": "1",
+                }
+            ],
+            users["manager"],
+        )
     assert refused.value.fields == {"line 1 lot_code": "the label scanned is lot QA2611"}
 
 
@@ -94,8 +145,14 @@ def test_lines_are_as_many_as_needed_not_eight(manager_client, db, users, two_pr
     sen, _, _, seeds, _ = two_producers
     data = {"producer_id": sen.id}
     for n, i in enumerate([0, 3, 7, 8, 9, 10, 11, 12, 13, 40, 41, 99]):  # rows added and removed in the browser
-        data |= {f"sku_{i}": "sth-hat", f"lot_code_{i}": f"L{n}", f"expiry_date_{i}": LATER, f"quantity_{i}": "1",
-                 f"unit_cost_{i}": "60000", f"ownership_{i}": "purchased"}
+        data |= {
+            f"sku_{i}": "sth-hat",
+            f"lot_code_{i}": f"L{n}",
+            f"expiry_date_{i}": LATER,
+            f"quantity_{i}": "1",
+            f"unit_cost_{i}": "60000",
+            f"ownership_{i}": "purchased",
+        }
     assert manager_client.post("/inventory/receipts/new", data=data).status_code == 302
     receipt = db.session.scalar(select(GoodsReceipt))
     assert [line.lot_code for line in receipt.lines] == [f"L{n}" for n in range(12)]
@@ -103,15 +160,19 @@ def test_lines_are_as_many_as_needed_not_eight(manager_client, db, users, two_pr
 
 def test_the_lookup_shows_name_unit_and_last_cost(manager_client, users, db, two_producers):
     sen, _, _, seeds, _ = two_producers
-    first = create_receipt(sen.id, [{"sku": "STH-HAT", "lot_code": "A", "expiry_date": LATER, "quantity": "5",
-                                     "unit_cost": "61000"}], users["manager"])
+    first = create_receipt(
+        sen.id,
+        [{"sku": "STH-HAT", "lot_code": "A", "expiry_date": LATER, "quantity": "5", "unit_cost": "61000"}],
+        users["manager"],
+    )
     post_receipt(first.id, users["manager"])
     known = manager_client.get("/inventory/receipts/lookup?code=sth-hat").get_json()
     assert known["sku"] == "STH-HAT" and known["name"] == "Hạt sen sấy Tây Hồ" and known["unit"] == "gói"
     assert known["last_cost"] == 61000 and known["last_receipt"] == first.number
     assert known["needs_lot_and_expiry"] is True and known["producer_id"] == sen.id
-    label = manager_client.get("/inventory/receipts/lookup", query_string={
-        "code": "http://127.0.0.1:5000/01/08936012340013/10/QA2611"}).get_json()
+    label = manager_client.get(
+        "/inventory/receipts/lookup", query_string={"code": "http://127.0.0.1:5000/01/08936012340013/10/QA2611"}
+    ).get_json()
     assert label["sku"] == "CSQA-100" and label["lot_code"] == "QA2611" and label["last_cost"] is None
     unknown = manager_client.get("/inventory/receipts/lookup?code=NOPE")
     assert unknown.status_code == 404 and "NOPE" in unknown.get_json()["message"]
@@ -121,13 +182,24 @@ def test_the_lookup_shows_name_unit_and_last_cost(manager_client, users, db, two
 
 def test_odd_input_is_refused_field_by_field_never_a_500(manager_client, db, two_producers):
     sen, _, _, _, _ = two_producers
-    page = manager_client.post("/inventory/receipts/new", data={
-        "producer_id": sen.id, "note": "ghi\x00chú", "sku_0": "STH-BINH", "quantity_0": "9" * 30,
-        "unit_cost_0": "-5", "lot_code_0": "A\x00B", "expiry_date_0": "99999-01-01", "sku_99999": "STH-BINH"})
+    page = manager_client.post(
+        "/inventory/receipts/new",
+        data={
+            "producer_id": sen.id,
+            "note": "ghi\x00chú",
+            "sku_0": "STH-BINH",
+            "quantity_0": "9" * 30,
+            "unit_cost_0": "-5",
+            "lot_code_0": "A\x00B",
+            "expiry_date_0": "99999-01-01",
+            "sku_99999": "STH-BINH",
+        },
+    )
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert {"note", "quantity_0", "unit_cost_0", "lot_code_0", "expiry_date_0"} <= set(
-        re.findall(r'name="(\w+)"[^>]*aria-invalid="true"', html))
+        re.findall(r'name="(\w+)"[^>]*aria-invalid="true"', html)
+    )
     assert db.session.scalar(select(func.count(GoodsReceipt.id))) == 0
 
 
@@ -137,16 +209,31 @@ def test_a_draft_is_changed_or_deleted_audited_and_a_posted_one_is_not(manager_c
     draft = create_receipt(sen.id, [{"sku": "STH-BINH", "quantity": "2", "unit_cost": "900000"}], manager, "cũ")
     form = manager_client.get(f"/inventory/receipts/{draft.id}/edit").get_data(as_text=True)
     assert 'value="STH-BINH"' in form and 'value="cũ"' in form
-    page = manager_client.post(f"/inventory/receipts/{draft.id}/edit", data={
-        "producer_id": sen.id, "note": "mới", "sku_0": "STH-BINH", "quantity_0": "3", "unit_cost_0": "850000",
-        "sku_1": "STH-HAT", "lot_code_1": "H1", "expiry_date_1": LATER, "quantity_1": "10", "unit_cost_1": "60000"})
+    page = manager_client.post(
+        f"/inventory/receipts/{draft.id}/edit",
+        data={
+            "producer_id": sen.id,
+            "note": "mới",
+            "sku_0": "STH-BINH",
+            "quantity_0": "3",
+            "unit_cost_0": "850000",
+            "sku_1": "STH-HAT",
+            "lot_code_1": "H1",
+            "expiry_date_1": LATER,
+            "quantity_1": "10",
+            "unit_cost_1": "60000",
+        },
+    )
     assert page.status_code == 302
     db.session.expire_all()
     draft = db.session.get(GoodsReceipt, draft.id)
-    assert draft.note == "mới" and [(l.product.sku, l.quantity) for l in draft.lines] == [("STH-BINH", 3),
-                                                                                         ("STH-HAT", 10)]
-    change = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "update",
-                                                        AuditEntry.entity == "goods_receipt"))
+    assert draft.note == "mới" and [(l.product.sku, l.quantity) for l in draft.lines] == [
+        ("STH-BINH", 3),
+        ("STH-HAT", 10),
+    ]
+    change = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "update", AuditEntry.entity == "goods_receipt")
+    )
     assert change.before["lines"][0]["quantity"] == 2 and len(change.after["lines"]) == 2
 
     number = draft.number

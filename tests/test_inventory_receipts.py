@@ -1,5 +1,6 @@
 """Goods receipts post once, reverse by a document, and keep stock equal to the ledger; expired lots are
 listed, never sold, and written off in one click."""
+
 from datetime import timedelta
 
 import pytest
@@ -15,8 +16,9 @@ from tests.conftest import make_product
 
 
 def ledger_matches(db, product_id):
-    ledger = db.session.scalar(select(func.coalesce(func.sum(StockMovement.quantity), 0))
-                               .where(StockMovement.product_id == product_id))
+    ledger = db.session.scalar(
+        select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(StockMovement.product_id == product_id)
+    )
     lots = db.session.scalar(select(func.coalesce(func.sum(Lot.on_hand), 0)).where(Lot.product_id == product_id))
     level = db.session.get(StockLevel, product_id)
     return ledger == lots == (level.on_hand if level else 0)
@@ -25,11 +27,21 @@ def ledger_matches(db, product_id):
 def test_receive_post_once_then_reverse(manager_client, users, db):
     product = make_product(sku="TEA-1")
     today = local_today()
-    page = manager_client.post("/inventory/receipts/new", data={
-        "producer_id": product.producer_id, "sku_0": "TEA-1", "lot_code_0": "L2611", "quantity_0": "24",
-        "unit_cost_0": "200000", "production_date_0": (today - timedelta(days=5)).isoformat(),
-        "expiry_date_0": (today + timedelta(days=200)).isoformat(), "ownership_0": "purchased",
-        "ownership_1": "purchased", "ownership_2": "consignment"})  # empty rows still carry a select's value
+    page = manager_client.post(
+        "/inventory/receipts/new",
+        data={
+            "producer_id": product.producer_id,
+            "sku_0": "TEA-1",
+            "lot_code_0": "L2611",
+            "quantity_0": "24",
+            "unit_cost_0": "200000",
+            "production_date_0": (today - timedelta(days=5)).isoformat(),
+            "expiry_date_0": (today + timedelta(days=200)).isoformat(),
+            "ownership_0": "purchased",
+            "ownership_1": "purchased",
+            "ownership_2": "consignment",
+        },
+    )  # empty rows still carry a select's value
     assert page.status_code == 302
     receipt = db.session.scalar(select(GoodsReceipt))
     assert receipt.status == "draft" and db.session.get(StockLevel, product.id) is None
@@ -47,17 +59,22 @@ def test_receive_post_once_then_reverse(manager_client, users, db):
     assert db.session.get(StockLevel, product.id).on_hand == 0 and ledger_matches(db, product.id)
     with pytest.raises(Conflict):
         reverse_receipt(receipt.id, users["manager"], "again")
-    again = manager_client.post(f"/inventory/receipts/{receipt.id}", data={"action": "reverse", "reason": "again"},
-                                follow_redirects=True).get_data(as_text=True)
+    again = manager_client.post(
+        f"/inventory/receipts/{receipt.id}", data={"action": "reverse", "reason": "again"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "(trạng thái: Đã đảo)" in again  # the status in the manager's words, not the stored code
 
 
 def test_a_receipt_whose_goods_were_sold_cannot_be_reversed(users, db):
     product = make_product()
-    receipt = create_receipt(product.producer_id, [{"sku": product.sku, "quantity": "5", "unit_cost": "1000",
-                                                    "lot_code": "L1", "expiry_date": "2099-01-01"}], users["manager"])
+    receipt = create_receipt(
+        product.producer_id,
+        [{"sku": product.sku, "quantity": "5", "unit_cost": "1000", "lot_code": "L1", "expiry_date": "2099-01-01"}],
+        users["manager"],
+    )
     post_receipt(receipt.id, users["manager"])
     from pos.core.database import atomic
+
     with atomic():
         take_stock(product.id, 2)
     with pytest.raises(Conflict, match="3 left"):
@@ -65,14 +82,25 @@ def test_a_receipt_whose_goods_were_sold_cannot_be_reversed(users, db):
     assert db.session.get(StockLevel, product.id).on_hand == 3 and ledger_matches(db, product.id)
 
 
-@pytest.mark.parametrize("line, field", [
-    ({"sku": "NOPE", "quantity": "1", "unit_cost": "1"}, "line 1 sku"),
-    ({"sku": "{sku}", "quantity": "0", "unit_cost": "1"}, "line 1 quantity"),
-    ({"sku": "{sku}", "quantity": "-3", "unit_cost": "1"}, "line 1 quantity"),
-    ({"sku": "{sku}", "quantity": "2", "unit_cost": "1", "production_date": "2026-05-01",
-      "expiry_date": "2026-04-01"}, "line 1 expiry_date"),
-    ({"sku": "{sku}", "quantity": "2", "unit_cost": "x"}, "line 1 unit_cost"),
-])
+@pytest.mark.parametrize(
+    "line, field",
+    [
+        ({"sku": "NOPE", "quantity": "1", "unit_cost": "1"}, "line 1 sku"),
+        ({"sku": "{sku}", "quantity": "0", "unit_cost": "1"}, "line 1 quantity"),
+        ({"sku": "{sku}", "quantity": "-3", "unit_cost": "1"}, "line 1 quantity"),
+        (
+            {
+                "sku": "{sku}",
+                "quantity": "2",
+                "unit_cost": "1",
+                "production_date": "2026-05-01",
+                "expiry_date": "2026-04-01",
+            },
+            "line 1 expiry_date",
+        ),
+        ({"sku": "{sku}", "quantity": "2", "unit_cost": "x"}, "line 1 unit_cost"),
+    ],
+)
 def test_bad_receipt_lines_are_refused_and_nothing_is_written(users, db, line, field):
     product = make_product()
     line = {k: v.format(sku=product.sku) for k, v in line.items()}
@@ -85,13 +113,29 @@ def test_bad_receipt_lines_are_refused_and_nothing_is_written(users, db, line, f
 def test_expired_lots_are_listed_never_sold_and_written_off(manager_client, users, db):
     product = make_product()
     today = local_today()
-    receipt = create_receipt(product.producer_id, [
-        {"sku": product.sku, "lot_code": "OLD", "quantity": "4", "unit_cost": "1000",
-         "expiry_date": (today - timedelta(days=1)).isoformat()},
-        {"sku": product.sku, "lot_code": "NEW", "quantity": "6", "unit_cost": "1000",
-         "expiry_date": (today + timedelta(days=90)).isoformat()}], users["manager"])
+    receipt = create_receipt(
+        product.producer_id,
+        [
+            {
+                "sku": product.sku,
+                "lot_code": "OLD",
+                "quantity": "4",
+                "unit_cost": "1000",
+                "expiry_date": (today - timedelta(days=1)).isoformat(),
+            },
+            {
+                "sku": product.sku,
+                "lot_code": "NEW",
+                "quantity": "6",
+                "unit_cost": "1000",
+                "expiry_date": (today + timedelta(days=90)).isoformat(),
+            },
+        ],
+        users["manager"],
+    )
     post_receipt(receipt.id, users["manager"])
     from pos.core.database import atomic
+
     with atomic():
         taken = take_stock(product.id, 2)
     assert {t.lot_code for t in taken} == {"NEW"}  # the expired lot is skipped
@@ -108,9 +152,19 @@ def test_expired_lots_are_listed_never_sold_and_written_off(manager_client, user
 
 def test_a_manager_reads_a_refused_receipt_in_vietnamese(manager_client, db):
     product = make_product(sku="TEA-VI")
-    page = manager_client.post("/inventory/receipts/new", data={
-        "producer_id": product.producer_id, "sku_0": "NOPE", "quantity_0": "1", "unit_cost_0": "1",
-        "sku_1": "TEA-VI", "quantity_1": "0", "unit_cost_1": "1", "lot_code_1": "A/B"})
+    page = manager_client.post(
+        "/inventory/receipts/new",
+        data={
+            "producer_id": product.producer_id,
+            "sku_0": "NOPE",
+            "quantity_0": "1",
+            "unit_cost_0": "1",
+            "sku_1": "TEA-VI",
+            "quantity_1": "0",
+            "unit_cost_1": "1",
+            "lot_code_1": "A/B",
+        },
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert "dòng 1, mã hàng</strong>: không có sản phẩm &#39;NOPE&#39;" in html
@@ -123,12 +177,20 @@ def test_a_manager_reads_a_refused_receipt_in_vietnamese(manager_client, db):
 def test_a_refused_receipt_outside_a_request_reads_in_english(users, db):
     product = make_product(sku="TEA-EN")
     with pytest.raises(ValidationError) as refused:
-        create_receipt(product.producer_id, [{"sku": "NOPE", "quantity": "1", "unit_cost": "1"},
-                                             {"sku": "TEA-EN", "quantity": "0", "unit_cost": "1"}], users["manager"])
-    english = ("Receipt not saved: line 1, product code: unknown product 'NOPE'; line 2, quantity: must be at least 1; "
-               "line 2, lot code: required: Chè Sen Quảng An has an expiry date; line 2, expiry date: required: "
-               "Chè Sen Quảng An has an expiry date.")
+        create_receipt(
+            product.producer_id,
+            [{"sku": "NOPE", "quantity": "1", "unit_cost": "1"}, {"sku": "TEA-EN", "quantity": "0", "unit_cost": "1"}],
+            users["manager"],
+        )
+    english = (
+        "Receipt not saved: line 1, product code: unknown product 'NOPE'; line 2, quantity: must be at least 1; "
+        "line 2, lot code: required: Chè Sen Quảng An has an expiry date; line 2, expiry date: required: "
+        "Chè Sen Quảng An has an expiry date."
+    )
     assert str(refused.value) == refused.value.message == english
-    assert refused.value.fields == {"line 1 sku": "unknown product 'NOPE'", "line 2 quantity": "must be at least 1",
-                                    "line 2 lot_code": "required: Chè Sen Quảng An has an expiry date",
-                                    "line 2 expiry_date": "required: Chè Sen Quảng An has an expiry date"}
+    assert refused.value.fields == {
+        "line 1 sku": "unknown product 'NOPE'",
+        "line 2 quantity": "must be at least 1",
+        "line 2 lot_code": "required: Chè Sen Quảng An has an expiry date",
+        "line 2 expiry_date": "required: Chè Sen Quảng An has an expiry date",
+    }

@@ -1,5 +1,6 @@
 """Transfers between showrooms: goods leave first-expiry-first-out, once; the receiving showroom records the
 matching transfer-in once; bad input is refused and writes nothing."""
+
 from datetime import timedelta
 
 import pytest
@@ -17,17 +18,30 @@ from tests.test_inventory_receipts import ledger_matches
 def receive(product, user, lots):
     """lots: [(code, days to expiry, quantity, unit cost)]"""
     today = local_today()
-    receipt = create_receipt(product.producer_id, [
-        {"sku": product.sku, "lot_code": code, "quantity": str(qty), "unit_cost": str(cost),
-         "expiry_date": (today + timedelta(days=days)).isoformat()} for code, days, qty, cost in lots], user)
+    receipt = create_receipt(
+        product.producer_id,
+        [
+            {
+                "sku": product.sku,
+                "lot_code": code,
+                "quantity": str(qty),
+                "unit_cost": str(cost),
+                "expiry_date": (today + timedelta(days=days)).isoformat(),
+            }
+            for code, days, qty, cost in lots
+        ],
+        user,
+    )
     post_receipt(receipt.id, user)
 
 
 def test_transfer_out_takes_fefo_once_and_the_note_lists_the_lots(manager_client, users, db):
     product = make_product(sku="XOI-1", name_vi="Xôi vò Phú Thượng")
     receive(product, users["manager"], [("LATE", 60, 10, 30_000), ("SOON", 5, 4, 30_000), ("GONE", -1, 3, 30_000)])
-    page = manager_client.post("/inventory/transfers/new", data={
-        "direction": "out", "showroom": "hk", "sku_0": "XOI-1", "quantity_0": "6", "note": "bổ sung hàng Tết"})
+    page = manager_client.post(
+        "/inventory/transfers/new",
+        data={"direction": "out", "showroom": "hk", "sku_0": "XOI-1", "quantity_0": "6", "note": "bổ sung hàng Tết"},
+    )
     assert page.status_code == 302
     transfer = db.session.scalar(select(Transfer))
     assert (transfer.direction, transfer.other_showroom, transfer.status) == ("out", "HK", "draft")
@@ -42,8 +56,10 @@ def test_transfer_out_takes_fefo_once_and_the_note_lists_the_lots(manager_client
     assert {(m.document_type, m.document_id, m.unit_cost) for m in movements} == {("transfer", transfer.number, 30_000)}
     assert db.session.get(StockLevel, product.id).on_hand == 11 and ledger_matches(db, product.id)
     lines = db.session.scalars(select(TransferLine).order_by(TransferLine.id)).all()
-    assert [(line.lot_code, line.quantity, line.unit_cost) for line in lines] == [("SOON", 4, 30_000),
-                                                                                 ("LATE", 2, 30_000)]
+    assert [(line.lot_code, line.quantity, line.unit_cost) for line in lines] == [
+        ("SOON", 4, 30_000),
+        ("LATE", 2, 30_000),
+    ]
     note = manager_client.get(f"/inventory/transfers/{transfer.id}").get_data(as_text=True)
     assert "SOON" in note and "LATE" in note and "HK" in note
     csv = manager_client.get(f"/inventory/transfers/{transfer.id}?format=csv").get_data(as_text=True)
@@ -59,9 +75,19 @@ def test_transfer_in_records_the_senders_lots_and_reaverages_cost(manager_client
     product = make_product(sku="TEA-9")
     receive(product, users["manager"], [("A", 100, 10, 100_000)])
     expiry = (local_today() + timedelta(days=200)).isoformat()
-    page = manager_client.post("/inventory/transfers/new", data={
-        "direction": "in", "showroom": "HK", "their_number": "XC-000042", "sku_0": "TEA-9", "lot_code_0": "B7",
-        "expiry_date_0": expiry, "quantity_0": "10", "unit_cost_0": "120000"})
+    page = manager_client.post(
+        "/inventory/transfers/new",
+        data={
+            "direction": "in",
+            "showroom": "HK",
+            "their_number": "XC-000042",
+            "sku_0": "TEA-9",
+            "lot_code_0": "B7",
+            "expiry_date_0": expiry,
+            "quantity_0": "10",
+            "unit_cost_0": "120000",
+        },
+    )
     assert page.status_code == 302
     transfer = db.session.scalar(select(Transfer))
     manager_client.post(f"/inventory/transfers/{transfer.id}", data={"action": "post"})
@@ -74,27 +100,38 @@ def test_transfer_in_records_the_senders_lots_and_reaverages_cost(manager_client
     movement = db.session.scalar(select(StockMovement).where(StockMovement.kind == "transfer_in"))
     assert (movement.quantity, movement.unit_cost, movement.document_id) == (10, 120_000, transfer.number)
     # The same sender's transfer is received once.
-    again = manager_client.post("/inventory/transfers/new", data={
-        "direction": "in", "showroom": "hk", "their_number": "xc-000042", "sku_0": "TEA-9", "quantity_0": "1",
-        "unit_cost_0": "1"})
+    again = manager_client.post(
+        "/inventory/transfers/new",
+        data={
+            "direction": "in",
+            "showroom": "hk",
+            "their_number": "xc-000042",
+            "sku_0": "TEA-9",
+            "quantity_0": "1",
+            "unit_cost_0": "1",
+        },
+    )
     assert again.status_code == 422
     assert "số phiếu chuyển của bên gửi</strong>: đã được ghi nhận" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Transfer.id))) == 1
 
 
-@pytest.mark.parametrize("showroom, line, field", [
-    ("TH", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),         # our own showroom (SHOWROOM_CODE)
-    ("th", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),
-    ("H", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),          # too short
-    ("HANOI-01", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),   # not letters and digits
-    ("ABCDEFGHIJK", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),  # 11 characters
-    ("", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),
-    ("HK", {"sku": "NOPE", "quantity": "1"}, "line 1 sku"),
-    ("HK", {"sku": "{sku}", "quantity": "0"}, "line 1 quantity"),
-    ("HK", {"sku": "{sku}", "quantity": "-2"}, "line 1 quantity"),
-    ("HK", {"sku": "{sku}", "quantity": "1,5"}, "line 1 quantity"),   # a fraction ("." is a thousands dot)
-    ("HK", {"sku": "", "quantity": ""}, "lines"),
-])
+@pytest.mark.parametrize(
+    "showroom, line, field",
+    [
+        ("TH", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),  # our own showroom (SHOWROOM_CODE)
+        ("th", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),
+        ("H", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),  # too short
+        ("HANOI-01", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),  # not letters and digits
+        ("ABCDEFGHIJK", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),  # 11 characters
+        ("", {"sku": "{sku}", "quantity": "1"}, "to_showroom"),
+        ("HK", {"sku": "NOPE", "quantity": "1"}, "line 1 sku"),
+        ("HK", {"sku": "{sku}", "quantity": "0"}, "line 1 quantity"),
+        ("HK", {"sku": "{sku}", "quantity": "-2"}, "line 1 quantity"),
+        ("HK", {"sku": "{sku}", "quantity": "1,5"}, "line 1 quantity"),  # a fraction ("." is a thousands dot)
+        ("HK", {"sku": "", "quantity": ""}, "lines"),
+    ],
+)
 def test_bad_transfers_out_are_refused_and_nothing_is_written(users, db, showroom, line, field):
     product = make_product()
     line = {k: v.format(sku=product.sku) for k, v in line.items()}
@@ -105,16 +142,23 @@ def test_bad_transfers_out_are_refused_and_nothing_is_written(users, db, showroo
     assert db.session.scalar(select(func.count(TransferLine.id))) == 0
 
 
-@pytest.mark.parametrize("showroom, number, line, field", [
-    ("TH", "X1", {"sku": "{sku}", "quantity": "1", "unit_cost": "1"}, "from_showroom"),
-    ("HK", "", {"sku": "{sku}", "quantity": "1", "unit_cost": "1"}, "their_number"),
-    ("HK", "X1", {"sku": "NOPE", "quantity": "1", "unit_cost": "1"}, "line 1 sku"),
-    ("HK", "X1", {"sku": "{sku}", "quantity": "0", "unit_cost": "1"}, "line 1 quantity"),
-    ("HK", "X1", {"sku": "{sku}", "quantity": "-1", "unit_cost": "1"}, "line 1 quantity"),
-    ("HK", "X1", {"sku": "{sku}", "quantity": "1", "unit_cost": "-5"}, "line 1 unit_cost"),
-    ("HK", "X1", {"sku": "{sku}", "quantity": "1", "unit_cost": "1", "expiry_date": "31/02/2026"},
-     "line 1 expiry_date"),
-])
+@pytest.mark.parametrize(
+    "showroom, number, line, field",
+    [
+        ("TH", "X1", {"sku": "{sku}", "quantity": "1", "unit_cost": "1"}, "from_showroom"),
+        ("HK", "", {"sku": "{sku}", "quantity": "1", "unit_cost": "1"}, "their_number"),
+        ("HK", "X1", {"sku": "NOPE", "quantity": "1", "unit_cost": "1"}, "line 1 sku"),
+        ("HK", "X1", {"sku": "{sku}", "quantity": "0", "unit_cost": "1"}, "line 1 quantity"),
+        ("HK", "X1", {"sku": "{sku}", "quantity": "-1", "unit_cost": "1"}, "line 1 quantity"),
+        ("HK", "X1", {"sku": "{sku}", "quantity": "1", "unit_cost": "-5"}, "line 1 unit_cost"),
+        (
+            "HK",
+            "X1",
+            {"sku": "{sku}", "quantity": "1", "unit_cost": "1", "expiry_date": "31/02/2026"},
+            "line 1 expiry_date",
+        ),
+    ],
+)
 def test_bad_transfers_in_are_refused_and_nothing_is_written(users, db, showroom, number, line, field):
     product = make_product()
     line = {k: v.format(sku=product.sku) for k, v in line.items()}
@@ -126,8 +170,9 @@ def test_bad_transfers_in_are_refused_and_nothing_is_written(users, db, showroom
 
 def test_bad_input_on_the_page_shows_the_problem_not_a_500(manager_client, db):
     product = make_product(sku="GOM-1")
-    page = manager_client.post("/inventory/transfers/new", data={
-        "direction": "out", "showroom": "TH", "sku_0": "GOM-1", "quantity_0": "-1"})
+    page = manager_client.post(
+        "/inventory/transfers/new", data={"direction": "out", "showroom": "TH", "sku_0": "GOM-1", "quantity_0": "-1"}
+    )
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     assert "điểm bán nhận</strong>: đây là mã của chính điểm bán này" in text
@@ -141,8 +186,9 @@ def test_posting_more_than_is_sellable_moves_nothing(manager_client, users, db):
     cake = make_product(sku="C-1")
     receive(tea, users["manager"], [("A", 30, 5, 1_000)])
     receive(cake, users["manager"], [("B", 30, 2, 1_000)])
-    transfer = create_transfer_out("HK", [{"sku": "T-1", "quantity": "3"}, {"sku": "C-1", "quantity": "3"}],
-                                   users["manager"])
+    transfer = create_transfer_out(
+        "HK", [{"sku": "T-1", "quantity": "3"}, {"sku": "C-1", "quantity": "3"}], users["manager"]
+    )
     with pytest.raises(OutOfStock):
         post_transfer(transfer.id, users["manager"])
     db.session.refresh(transfer)
@@ -157,9 +203,10 @@ def test_posting_more_than_is_sellable_moves_nothing(manager_client, users, db):
 
 def test_consigned_goods_stay_only_the_showrooms_own_are_sent(users, db):
     from tests.test_inventory_consignment import receive as receive_consigned
+
     scarf = make_product(sku="LVP-KHAN", name_vi="Khăn lụa Vạn Phúc")
-    receive_consigned(scarf, users["manager"], 5, lot="KG1")                      # the producer's, received first
-    receive_consigned(scarf, users["manager"], 3, consigned=False, lot="OWN1")    # bought outright
+    receive_consigned(scarf, users["manager"], 5, lot="KG1")  # the producer's, received first
+    receive_consigned(scarf, users["manager"], 3, consigned=False, lot="OWN1")  # bought outright
     sent = create_transfer_out("HK", [{"sku": "LVP-KHAN", "quantity": "3"}], users["manager"])
     post_transfer(sent.id, users["manager"])
     moved = db.session.scalars(select(StockMovement).where(StockMovement.kind == "transfer_out")).all()

@@ -1,4 +1,5 @@
 """Stock valuation at weighted-average cost: now from the stock levels, as of a past date from the ledger."""
+
 from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +24,19 @@ def at(document_id: str, moment: datetime):
 
 
 def receive(product, user, quantity, cost, moment, lot="A"):
-    receipt = create_receipt(product.producer_id, [{"sku": product.sku, "lot_code": lot, "quantity": str(quantity),
-                                                    "unit_cost": str(cost), "expiry_date": "2027-12-31"}], user)
+    receipt = create_receipt(
+        product.producer_id,
+        [
+            {
+                "sku": product.sku,
+                "lot_code": lot,
+                "quantity": str(quantity),
+                "unit_cost": str(cost),
+                "expiry_date": "2027-12-31",
+            }
+        ],
+        user,
+    )
     post_receipt(receipt.id, user)
     at(receipt.number, moment)
     return receipt
@@ -35,22 +47,25 @@ def test_as_of_a_past_date_equals_a_hand_computation(manager_client, users, db):
     tea = make_product(sku="TEA")
     rice = make_product(sku="RICE", name_vi="Xôi vò")
     # Hanoi is UTC+7: 17:00 UTC is midnight in Hanoi.
-    receive(tea, manager, 10, 100_000, datetime(2026, 3, 1, 3, 0))         # 1 Mar: 10 @ 100.000
+    receive(tea, manager, 10, 100_000, datetime(2026, 3, 1, 3, 0))  # 1 Mar: 10 @ 100.000
     with atomic():
         take_stock(tea.id, 4, document=("sale", "S1"))
-    at("S1", datetime(2026, 3, 2, 3, 0))                                   # 2 Mar: −4 → 6 @ 100.000
-    transfer = create_transfer_in("HK", "XC-9", [{"sku": "TEA", "lot_code": "B", "quantity": "5",
-                                                  "unit_cost": "130001"}], manager)
+    at("S1", datetime(2026, 3, 2, 3, 0))  # 2 Mar: −4 → 6 @ 100.000
+    transfer = create_transfer_in(
+        "HK", "XC-9", [{"sku": "TEA", "lot_code": "B", "quantity": "5", "unit_cost": "130001"}], manager
+    )
     post_transfer(transfer.id, manager)
-    at(transfer.number, datetime(2026, 3, 2, 16, 59))                      # 2 Mar 23:59: +5 @ 130.001
+    at(transfer.number, datetime(2026, 3, 2, 16, 59))  # 2 Mar 23:59: +5 @ 130.001
     receive(rice, manager, 8, 40_000, datetime(2026, 3, 2, 17, 0), lot="R")  # 3 Mar 00:00: rice
     out = create_transfer_out("HP", [{"sku": "TEA", "quantity": "3"}], manager)
     post_transfer(out.id, manager)
-    at(out.number, datetime(2026, 3, 4, 1, 0))                             # 4 Mar: −3 tea
+    at(out.number, datetime(2026, 3, 4, 1, 0))  # 4 Mar: −3 tea
     bad = receive(rice, manager, 2, 99_000, datetime(2026, 3, 5, 1, 0), lot="R")
     reverse_receipt(bad.id, manager, "nhầm giá")
-    at(_db.session.scalar(select(StockMovement.document_id).order_by(StockMovement.id.desc())),
-       datetime(2026, 3, 6, 1, 0))                                          # 6 Mar: the 2 rice reversed
+    at(
+        _db.session.scalar(select(StockMovement.document_id).order_by(StockMovement.id.desc())),
+        datetime(2026, 3, 6, 1, 0),
+    )  # 6 Mar: the 2 rice reversed
 
     def figures(day):
         v = valuation_as_of(day)
@@ -94,14 +109,18 @@ def test_the_valuation_page_is_for_managers(cashier_client):
     assert cashier_client.get("/inventory/valuation").status_code == 403
 
 
-operations = st.lists(st.one_of(
-    st.tuples(st.just("receipt"), st.integers(0, 2), st.integers(1, 40), st.integers(0, 900_000)),
-    st.tuples(st.just("transfer_in"), st.integers(0, 2), st.integers(1, 40), st.integers(0, 900_000)),
-    st.tuples(st.just("sell"), st.integers(0, 2), st.integers(1, 30), st.just(0)),
-    st.tuples(st.just("transfer_out"), st.integers(0, 2), st.integers(1, 30), st.just(0)),
-    st.tuples(st.just("count"), st.integers(0, 2), st.integers(-10, 10).filter(bool), st.just(0)),
-    st.tuples(st.just("uncosted_in"), st.integers(0, 2), st.integers(1, 10), st.just(0)),
-), min_size=1, max_size=25)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("receipt"), st.integers(0, 2), st.integers(1, 40), st.integers(0, 900_000)),
+        st.tuples(st.just("transfer_in"), st.integers(0, 2), st.integers(1, 40), st.integers(0, 900_000)),
+        st.tuples(st.just("sell"), st.integers(0, 2), st.integers(1, 30), st.just(0)),
+        st.tuples(st.just("transfer_out"), st.integers(0, 2), st.integers(1, 30), st.just(0)),
+        st.tuples(st.just("count"), st.integers(0, 2), st.integers(-10, 10).filter(bool), st.just(0)),
+        st.tuples(st.just("uncosted_in"), st.integers(0, 2), st.integers(1, 10), st.just(0)),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -110,8 +129,9 @@ def test_valuation_as_of_today_from_the_ledger_equals_the_stock_levels(app, ops)
     with atomic():  # each example starts from an empty ledger
         for model in (StockMovement, Lot, StockLevel):
             _db.session.execute(delete(model))
-    products = _db.session.scalars(select(Product).order_by(Product.id)).all() or [make_product(stars=None)
-                                                                                   for _ in range(3)]
+    products = _db.session.scalars(select(Product).order_by(Product.id)).all() or [
+        make_product(stars=None) for _ in range(3)
+    ]
     for kind, index, quantity, cost in ops:
         product = products[index]
         try:
@@ -129,7 +149,11 @@ def test_valuation_as_of_today_from_the_ledger_equals_the_stock_levels(app, ops)
     now, ledger = valuation_now(), valuation_as_of(local_today())
     as_rows = lambda v: [(r.product.id, r.on_hand, r.average_cost, r.value) for r in v.rows]  # noqa: E731
     assert as_rows(ledger) == as_rows(now)
-    levels = _db.session.execute(select(func.coalesce(func.sum(StockLevel.on_hand * StockLevel.average_cost), 0),
-                                        func.coalesce(func.sum(StockLevel.on_hand), 0))).one()
+    levels = _db.session.execute(
+        select(
+            func.coalesce(func.sum(StockLevel.on_hand * StockLevel.average_cost), 0),
+            func.coalesce(func.sum(StockLevel.on_hand), 0),
+        )
+    ).one()
     assert (now.total, now.units) == (ledger.total, ledger.units) == tuple(levels)
     assert valuation_as_of(local_today() - timedelta(days=1)).rows == []

@@ -1,4 +1,5 @@
 """Labels: PNG and PDF decode to the product's Digital Link; bad input is refused with reasons."""
+
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -28,8 +29,12 @@ def pdf_pages(data: bytes) -> list[Image.Image]:
 
 def add_lot(product, code="L2406", expiry=None):
     with atomic():
-        lot = Lot(product_id=product.id, code=code, production_date=date(2026, 6, 1),
-                  expiry_date=expiry or local_today() + timedelta(days=200))
+        lot = Lot(
+            product_id=product.id,
+            code=code,
+            production_date=date(2026, 6, 1),
+            expiry_date=expiry or local_today() + timedelta(days=200),
+        )
         db.session.add(lot)
     return lot
 
@@ -58,8 +63,7 @@ def test_cli_sheet_pdf_pages_decode_and_start_position_is_kept(app, runner, tmp_
     make_product(sku="A", gtin="8936012340013")
     b = make_product(sku="B", stars=5)
     out = tmp_path / "sheet.pdf"
-    result = runner.invoke(args=["labels", "sheet", "--out", str(out), "--sku", "A:20", "--sku", "B:3",
-                                 "--start", "5"])
+    result = runner.invoke(args=["labels", "sheet", "--out", str(out), "--sku", "A:20", "--sku", "B:3", "--start", "5"])
     assert result.exit_code == 0, result.output
     pages = pdf_pages(out.read_bytes())
     assert len(pages) == 2  # 4 used + 23 labels = 27 cells: two pages of 24
@@ -130,9 +134,12 @@ def test_manager_pages_preview_pdf_png_and_print(app, manager_client):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert decode(pdf_pages(pdf.data)[0]) == [f"http://localhost/01/{product.gtin14}/10/L9"] * 12
     png = manager_client.get("/labels/label.png?sku=CSQA-100")
-    assert png.mimetype == "image/png" and decode(Image.open(BytesIO(png.data))) == [f"http://localhost/01/{product.gtin14}"]
-    printed = manager_client.post("/labels/print", data={"sku": "CSQA-100:2", "preset": "3x8", "start": "1"},
-                                  follow_redirects=True)
+    assert png.mimetype == "image/png" and decode(Image.open(BytesIO(png.data))) == [
+        f"http://localhost/01/{product.gtin14}"
+    ]
+    printed = manager_client.post(
+        "/labels/print", data={"sku": "CSQA-100:2", "preset": "3x8", "start": "1"}, follow_redirects=True
+    )
     assert printed.status_code == 200
 
 
@@ -154,17 +161,20 @@ def test_get_interface_pairs_lots_with_skus_by_position(app, manager_client):
     add_lot(b, "LB")
     pdf = manager_client.get("/labels/sheet.pdf?sku=A:2&sku=B:1&lot=&lot=LB&preset=2x7&start=2")
     assert pdf.status_code == 200
-    assert decode(pdf_pages(pdf.data)[0]) == sorted([f"http://localhost/01/{a.gtin14}"] * 2
-                                                    + [f"http://localhost/01/{b.gtin14}/10/LB"])
+    assert decode(pdf_pages(pdf.data)[0]) == sorted(
+        [f"http://localhost/01/{a.gtin14}"] * 2 + [f"http://localhost/01/{b.gtin14}/10/LB"]
+    )
     html = manager_client.get("/labels/?sku=A:2&lot=L1&lot=L2").get_data(as_text=True)
     assert "Số lô nhiều hơn số sản phẩm" in html
 
 
 # --- margins -------------------------------------------------------------------------------------------------------
 
+
 def _ink_box_mm(page: Image.Image, dpi: int) -> tuple[float, float, float, float]:
     """(left, right, top, bottom) distance in mm from the page's edges to the nearest ink."""
     from PIL import ImageOps
+
     box = ImageOps.invert(page.convert("L")).point(lambda v: 255 if v > 64 else 0).getbbox()
     mm = 25.4 / dpi
     return box[0] * mm, (page.width - box[2]) * mm, box[1] * mm, (page.height - box[3]) * mm
@@ -172,10 +182,16 @@ def _ink_box_mm(page: Image.Image, dpi: int) -> tuple[float, float, float, float
 
 def test_every_preset_keeps_ink_4mm_from_the_sheets_edges_and_inside_each_label():
     from pos.labels.render import LabelContent
-    longest = LabelContent(url="https://cua-hang-ocop.example.vn/01/08936012340013/10/L2406-ABCDEFGHIJ",
-                           name="Chè Shan tuyết cổ thụ Hà Giang hộp quà tặng cao cấp 500g đặc biệt",
-                           price="12.250.000 ₫/hộp quà", gtin="893 6012 34001 3", stars=5,
-                           stars_text="5 sao OCOP · tiềm năng 5 sao", lot_line="Lô L2406-ABCDEFGHIJ · HSD 30/06/2027")
+
+    longest = LabelContent(
+        url="https://cua-hang-ocop.example.vn/01/08936012340013/10/L2406-ABCDEFGHIJ",
+        name="Chè Shan tuyết cổ thụ Hà Giang hộp quà tặng cao cấp 500g đặc biệt",
+        price="12.250.000 ₫/hộp quà",
+        gtin="893 6012 34001 3",
+        stars=5,
+        stars_text="5 sao OCOP · tiềm năng 5 sao",
+        lot_line="Lô L2406-ABCDEFGHIJ · HSD 30/06/2027",
+    )
     dpi = 200
     for preset in PRESETS.values():
         page = pdf_pages(render_sheet_pdf([longest] * preset.per_page, preset))[0]
@@ -193,23 +209,37 @@ def test_every_preset_keeps_ink_4mm_from_the_sheets_edges_and_inside_each_label(
 
 def _blank(image: Image.Image) -> bool:
     from PIL import ImageOps
+
     return ImageOps.invert(image.convert("L")).point(lambda v: 255 if v > 64 else 0).getbbox() is None
 
 
 # --- the order form: scan or pick, quantities and lots default to what was received ----------------------------------
 
+
 def _receive(users, product, lot, quantity, days=200):
     from pos.inventory.receipts import create_receipt, post_receipt
-    receipt = create_receipt(product.producer_id, [{
-        "sku": product.sku, "lot_code": lot, "quantity": str(quantity), "unit_cost": "1000",
-        "production_date": local_today().isoformat(), "expiry_date": (local_today() + timedelta(days=days)).isoformat()}],
-        users["manager"])
+
+    receipt = create_receipt(
+        product.producer_id,
+        [
+            {
+                "sku": product.sku,
+                "lot_code": lot,
+                "quantity": str(quantity),
+                "unit_cost": "1000",
+                "production_date": local_today().isoformat(),
+                "expiry_date": (local_today() + timedelta(days=days)).isoformat(),
+            }
+        ],
+        users["manager"],
+    )
     post_receipt(receipt.id, users["manager"])
 
 
 def _lines(html: str) -> list[tuple[str, str, str]]:
     """(sku, quantity, selected lot) of each line of the order form."""
     import re
+
     found = []
     for item in re.findall(r'<li class="label-line">(.*?)</li>', html, re.DOTALL):
         sku = re.search(r'name="sku" value="([^"]*)"', item)[1]
@@ -225,15 +255,18 @@ def test_scanning_adds_a_line_with_the_lot_and_quantity_last_received(app, users
     _receive(users, tea, "QA2611", 12)
     page = manager_client.get("/labels/", query_string={"add": "8936012340013"}).get_data(as_text=True)
     assert _lines(page) == [("CSQA-100", "12", "QA2611")]
-    assert page.count("<option value=\"QA26") == 2  # both received lots to choose from
+    assert page.count('<option value="QA26') == 2  # both received lots to choose from
     # a QR label names its lot: that lot, with what was received of it
-    page = manager_client.get("/labels/", query_string={
-        "sku": "CSQA-100", "qty": "12", "lot": "QA2611", "add": f"{BASE}/01/08936012340013/10/QA2610"})
+    page = manager_client.get(
+        "/labels/",
+        query_string={"sku": "CSQA-100", "qty": "12", "lot": "QA2611", "add": f"{BASE}/01/08936012340013/10/QA2610"},
+    )
     html = page.get_data(as_text=True)
     assert _lines(html) == [("CSQA-100", "12", "QA2611"), ("CSQA-100", "6", "QA2610")]
     assert html.count('class="cell"') == 24 and html.count("<img") == 18  # the preview: 12 + 6 labels
-    again = manager_client.get("/labels/", query_string={"sku": "CSQA-100", "qty": "12", "lot": "QA2611",
-                                                           "add": "csqa-100"}).get_data(as_text=True)
+    again = manager_client.get(
+        "/labels/", query_string={"sku": "CSQA-100", "qty": "12", "lot": "QA2611", "add": "csqa-100"}
+    ).get_data(as_text=True)
     assert _lines(again) == [("CSQA-100", "12", "QA2611")] and "đã có trong danh sách" in again
 
 
@@ -244,9 +277,18 @@ def test_typing_a_name_offers_the_products_to_pick_and_lines_can_be_removed(app,
     assert 'name="pick" value="XV-1"' in page and 'name="pick" value="XG-2"' in page and _lines(page) == []
     page = manager_client.get("/labels/", query_string={"add": "xoi", "pick": "XG-2"}).get_data(as_text=True)
     assert _lines(page) == [("XG-2", "1", "")]  # never received: one label, no lot
-    page = manager_client.get("/labels/", query_string=[("sku", "XG-2"), ("qty", "3"), ("lot", ""),
-                                                        ("sku", "XV-1"), ("qty", "2"), ("lot", ""),
-                                                        ("remove", "0")]).get_data(as_text=True)
+    page = manager_client.get(
+        "/labels/",
+        query_string=[
+            ("sku", "XG-2"),
+            ("qty", "3"),
+            ("lot", ""),
+            ("sku", "XV-1"),
+            ("qty", "2"),
+            ("lot", ""),
+            ("remove", "0"),
+        ],
+    ).get_data(as_text=True)
     assert _lines(page) == [("XV-1", "2", "")]
     nothing = manager_client.get("/labels/", query_string={"add": "bánh chưng"})
     assert "Không có sản phẩm nào khớp" in nothing.get_data(as_text=True)
@@ -255,11 +297,12 @@ def test_typing_a_name_offers_the_products_to_pick_and_lines_can_be_removed(app,
 def test_every_bad_line_is_marked_beside_it(app, users, manager_client):
     make_product(sku="A")
     make_product(sku="B")
-    page = manager_client.get("/labels/", query_string=[("sku", "A"), ("qty", "0"), ("lot", ""),
-                                                        ("sku", "B"), ("qty", "2"), ("lot", "NOPE")])
+    page = manager_client.get(
+        "/labels/", query_string=[("sku", "A"), ("qty", "0"), ("lot", ""), ("sku", "B"), ("qty", "2"), ("lot", "NOPE")]
+    )
     html = page.get_data(as_text=True)
-    assert _lines(html) == [("A", "0", ""), ("B", "2", "NOPE")]   # what was typed stays
-    assert html.count('aria-invalid=true') == 2 and "<img" not in html
+    assert _lines(html) == [("A", "0", ""), ("B", "2", "NOPE")]  # what was typed stays
+    assert html.count("aria-invalid=true") == 2 and "<img" not in html
 
 
 def test_the_page_and_the_cli_warn_when_phones_cannot_open_the_codes(app, users, manager_client, runner, tmp_path):

@@ -1,4 +1,5 @@
 """Money rules that must hold for any cart (hypothesis)."""
+
 from types import SimpleNamespace
 
 from hypothesis import given, settings
@@ -8,8 +9,11 @@ from pos.checkout.pricing import Discount, price_cart
 from pos.checkout.sales import _settle
 from pos.core.money import CASH_ROUNDING_STEPS, round_cash, vat_inside
 
-products = st.builds(lambda price, rate: SimpleNamespace(price=price, vat_rate=rate, name_vi="x"),
-                     st.integers(0, 5_000_000), st.sampled_from([0, 5, 8, 10]))
+products = st.builds(
+    lambda price, rate: SimpleNamespace(price=price, vat_rate=rate, name_vi="x"),
+    st.integers(0, 5_000_000),
+    st.sampled_from([0, 5, 8, 10]),
+)
 line_discounts = st.one_of(st.just(Discount()), st.builds(Discount, st.just("percent"), st.integers(0, 100)))
 items = st.lists(st.tuples(products, st.integers(1, 50), line_discounts, st.none()), min_size=1, max_size=12)
 order_discounts = st.one_of(st.just(Discount()), st.builds(Discount, st.just("percent"), st.integers(0, 100)))
@@ -28,9 +32,11 @@ def test_lines_add_up_to_the_total_and_vat_per_rate_to_the_vat_total(cart_items,
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, 10_000_000), st.lists(st.tuples(st.sampled_from(["cash", "card", "vietqr"]),
-                                                      st.integers(1, 5_000_000)), min_size=1, max_size=4),
-       st.sampled_from(CASH_ROUNDING_STEPS))
+@given(
+    st.integers(0, 10_000_000),
+    st.lists(st.tuples(st.sampled_from(["cash", "card", "vietqr"]), st.integers(1, 5_000_000)), min_size=1, max_size=4),
+    st.sampled_from(CASH_ROUNDING_STEPS),
+)
 def test_change_is_never_negative_and_payments_cover_exactly_the_total_and_its_cash_rounding(total, raw, step):
     payments = [{"method": m, "amount": a, "reference": "r"} for m, a in raw]
     non_cash = sum(a for m, a in raw if m != "cash")

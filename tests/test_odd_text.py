@@ -1,6 +1,7 @@
 """No 500 from odd text: a NUL or a lone surrogate (text no database can store) is refused where it comes in,
 naming the field, and changes nothing, on SQLite and on PostgreSQL alike (PostgreSQL refuses a NUL; no driver
 can send a lone surrogate). Every test here runs on both databases; PostgreSQL's skip when it is unreachable."""
+
 import io
 import uuid
 from html.parser import HTMLParser
@@ -50,8 +51,11 @@ def _count(model):
 
 
 def _sale_body(product, **payment):
-    return {"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": 1}],
-            "payments": [{"method": "card", "amount": product.price, "reference": "TID-1"} | payment]}
+    return {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"product_id": product.id, "quantity": 1}],
+        "payments": [{"method": "card", "amount": product.price, "reference": "TID-1"} | payment],
+    }
 
 
 @pytest.mark.parametrize("reference", ["\ud800", "TID\udfff", NUL])
@@ -67,7 +71,8 @@ def test_a_lone_surrogate_anywhere_in_a_json_body_names_its_place(cashier_client
     response = cashier_client.post("/api/v1/sales", json=body)
     assert response.status_code == 422
     assert response.get_json()["fields"] == {
-        "approval.username": "contains a character that cannot be stored (NUL or an invalid Unicode character)"}
+        "approval.username": "contains a character that cannot be stored (NUL or an invalid Unicode character)"
+    }
     assert _count(Sale) == 0
 
 
@@ -76,8 +81,12 @@ def test_a_nul_in_the_login_username_is_refused_and_nobody_signs_in(client, user
     assert response.status_code == 422
     assert "username" in response.get_data(as_text=True)
     assert client.get("/till").status_code == 302  # still signed out
-    assert _db.session.scalar(select(func.count()).select_from(AuditEntry)
-                              .where(AuditEntry.action.in_(["login", "login_failed"]))) == 0
+    assert (
+        _db.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action.in_(["login", "login_failed"]))
+        )
+        == 0
+    )
 
 
 def test_a_nul_in_a_report_filter_is_refused(manager_client):
@@ -85,7 +94,8 @@ def test_a_nul_in_a_report_filter_is_refused(manager_client):
         response = manager_client.get(url)
         assert response.status_code == 422, url
         assert "cannot be stored" in response.get_data(as_text=True) or "không thể lưu" in response.get_data(
-            as_text=True)
+            as_text=True
+        )
 
 
 def test_a_nul_in_a_url_path_is_refused(manager_client):
@@ -93,17 +103,25 @@ def test_a_nul_in_a_url_path_is_refused(manager_client):
 
 
 def test_a_nul_in_a_catalog_csv_is_refused_with_its_line_and_nothing_is_written(manager_client):
-    rows = ("sku,name_vi,producer,producer_type,group,unit,price,vat_rate\n"
-            "CSV-1,Mật ong,HTX A,household,food,hũ,120000,5\n"
-            f"CSV-2,Chè{NUL},HTX A,household,drinks,hộp,90000,8\n")
+    rows = (
+        "sku,name_vi,producer,producer_type,group,unit,price,vat_rate\n"
+        "CSV-1,Mật ong,HTX A,household,food,hũ,120000,5\n"
+        f"CSV-2,Chè{NUL},HTX A,household,drinks,hộp,90000,8\n"
+    )
     page = manager_client.post("/catalog/import", data={"file": (io.BytesIO(rows.encode()), "catalog.csv")})
     text = page.get_data(as_text=True)
     assert page.status_code < 500 and "name_vi" in text and "3" in text
     assert _count(Product) == 0
 
 
-@pytest.mark.parametrize("args", [["bad\x00name", "--role", "cashier"], ["bad\udcffname", "--role", "cashier"],
-                                  ["okname", "--role", "cashier", "--full-name", "Lan\x00"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bad\x00name", "--role", "cashier"],
+        ["bad\udcffname", "--role", "cashier"],
+        ["okname", "--role", "cashier", "--full-name", "Lan\x00"],
+    ],
+)
 def test_the_command_line_refuses_odd_text_with_a_reason(runner, args):
     result = runner.invoke(args=["create-user", *args], input=PASSWORD + "\n")
     assert result.exit_code == 2
@@ -112,6 +130,7 @@ def test_the_command_line_refuses_odd_text_with_a_reason(runner, args):
 
 
 # --- the form fuzzer: every form on every page, every field holding a NUL ---------------------------------------
+
 
 class _Forms(HTMLParser):
     """The forms of a page: (method, action, {field name: value})."""
@@ -135,9 +154,14 @@ class _Forms(HTMLParser):
 
 
 def _pages(app):
-    return sorted(rule.rule for rule in app.url_map.iter_rules()
-                  if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"
-                  and not rule.rule.endswith((".png", ".json", ".csv")))
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods
+        and not rule.arguments
+        and rule.endpoint != "static"
+        and not rule.rule.endswith((".png", ".json", ".csv"))
+    )
 
 
 def fuzz_every_form(app, client) -> tuple[int, dict]:
@@ -156,7 +180,7 @@ def fuzz_every_form(app, client) -> tuple[int, dict]:
                     continue
                 data = fields | {name: f"{fields[name]}{NUL}"}
                 target = action or page
-                answer = (client.get(target, query_string=data) if method == "GET" else client.post(target, data=data))
+                answer = client.get(target, query_string=data) if method == "GET" else client.post(target, data=data)
                 tried += 1
                 body = answer.get_data(as_text=True)
                 if answer.status_code >= 500 or (answer.status_code == 422 and name not in body):
@@ -177,6 +201,7 @@ def test_every_form_of_central_refuses_a_nul_in_any_field(kind, tmp_path):
         with central.app_context():
             _db.create_all()
             from pos.auth.service import create_user
+
             create_user("boss", PASSWORD, "admin")
             client = central.test_client()
             login(client, "boss")
@@ -190,6 +215,7 @@ def test_money_sums_read_back_as_whole_numbers_on_every_database(cashier_client,
     """Money is bigint on PostgreSQL, whose SUM of bigints is a numeric: it must still read back as an int (a
     Decimal cannot be divided into notes, nor compared with a typed count)."""
     from pos.checkout.shifts import current_shift, shift_report
+
     for _ in range(2):
         assert cashier_client.post("/api/v1/sales", json=_sale_body(shop["tea"], method="cash")).status_code == 201
     report = shift_report(current_shift())

@@ -1,10 +1,14 @@
 """Every page an admin can open without arguments renders, on an empty and on the demo database."""
+
 import pytest
 
 
 def _plain_get_routes(app):
-    return sorted(rule.rule for rule in app.url_map.iter_rules()
-                  if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static")
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and rule.endpoint != "static"
+    )
 
 
 @pytest.mark.parametrize("seeded", [False, True], ids=["empty", "demo"])
@@ -33,6 +37,7 @@ def test_every_plain_page_takes_any_page_number(app, admin_client, page):
 def test_an_id_past_any_row_is_not_found_never_a_500(app, admin_client, cashier_client, users):
     """In a URL (<int:…>) or a form field, an id beyond any row's must not reach the driver (it overflowed)."""
     from werkzeug.routing import IntegerConverter
+
     huge = "9" * 20
     failures, tried = {}, 0
     for rule in app.url_map.iter_rules():
@@ -45,9 +50,12 @@ def test_an_id_past_any_row_is_not_found_never_a_500(app, admin_client, cashier_
                 failures[url] = status
     assert failures == {} and tried >= 8
     from pos.checkout.shifts import open_shift
+
     open_shift(users["cashier"], 0)
     page = cashier_client.post("/shift", data={"action": "close", "shift_id": huge}, follow_redirects=True)
     assert page.status_code < 500 and "Ca" in page.get_data(as_text=True)
-    for url, data in (("/admin/users", {"action": "deactivate", "user_id": huge}),
-                      ("/inventory/expiring", {"lot_id": huge, "reason": "x"})):
+    for url, data in (
+        ("/admin/users", {"action": "deactivate", "user_id": huge}),
+        ("/inventory/expiring", {"lot_id": huge, "reason": "x"}),
+    ):
         assert admin_client.post(url, data=data).status_code < 500, url

@@ -1,4 +1,5 @@
 """The shopper's page behind the QR: content, languages, resolver behaviour, scan counting."""
+
 import json
 from datetime import date, timedelta
 
@@ -23,10 +24,20 @@ def showroom():
 
 
 def lotus(**overrides):
-    producer = make_producer(name="Hợp tác xã Chè Sen Quảng An", address="Ngõ 1 Quảng An", phone="0912 345 678",
-                             collective_trademark="Chè Sen Quảng An")
-    return make_product(producer, sku="CSQA-100", gtin=GTIN13, applied_standard="TCCS 01:2023/CSQA",
-                        portal_url="https://ocop.gov.vn/san-pham/123", **overrides)
+    producer = make_producer(
+        name="Hợp tác xã Chè Sen Quảng An",
+        address="Ngõ 1 Quảng An",
+        phone="0912 345 678",
+        collective_trademark="Chè Sen Quảng An",
+    )
+    return make_product(
+        producer,
+        sku="CSQA-100",
+        gtin=GTIN13,
+        applied_standard="TCCS 01:2023/CSQA",
+        portal_url="https://ocop.gov.vn/san-pham/123",
+        **overrides,
+    )
 
 
 def test_page_shows_what_a_shopper_needs_in_vietnamese(app, client):
@@ -35,9 +46,21 @@ def test_page_shows_what_a_shopper_needs_in_vietnamese(app, client):
     response = client.get(f"/01/{GTIN14}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'lang="vi"' in html
-    for text in ("Chè Sen Quảng An", "★★★★☆", "4 sao OCOP", "123/QĐ-UBND", "GCN-1", "350.000", "Điểm OCOP Tây Hồ",
-                 "TCCS 01:2023/CSQA", "Ngõ 1 Quảng An", "0912 345 678", "https://ocop.gov.vn/san-pham/123",
-                 'property="og:title"', "Hợp tác xã"):
+    for text in (
+        "Chè Sen Quảng An",
+        "★★★★☆",
+        "4 sao OCOP",
+        "123/QĐ-UBND",
+        "GCN-1",
+        "350.000",
+        "Điểm OCOP Tây Hồ",
+        "TCCS 01:2023/CSQA",
+        "Ngõ 1 Quảng An",
+        "0912 345 678",
+        "https://ocop.gov.vn/san-pham/123",
+        'property="og:title"',
+        "Hợp tác xã",
+    ):
         assert text in html, text
     assert "<script" not in html
     assert "Set-Cookie" not in response.headers
@@ -57,9 +80,18 @@ def test_expired_and_revoked_are_unmistakable_and_show_no_stars(app, client):
     html = client.get(f"/01/{GTIN14}").get_data(as_text=True)
     assert "HẾT HẠN" in html and "★" not in html.split("<main")[1].replace("★ OCOP", "")
     revoked = make_product(sku="R", stars=4)
-    update_rating(revoked.rating, dict(stars=4, level="province", decision_no="1/QĐ", certificate_no="",
-                                       decision_date=revoked.rating.decision_date,
-                                       revoked_on=local_today() - timedelta(days=1), revoked_reason="Vi phạm"))
+    update_rating(
+        revoked.rating,
+        dict(
+            stars=4,
+            level="province",
+            decision_no="1/QĐ",
+            certificate_no="",
+            decision_date=revoked.rating.decision_date,
+            revoked_on=local_today() - timedelta(days=1),
+            revoked_reason="Vi phạm",
+        ),
+    )
     html = client.get(f"/01/{revoked.gtin14}").get_data(as_text=True)
     assert "THU HỒI" in html and "Vi phạm" in html and "★★★★" not in html
 
@@ -67,8 +99,14 @@ def test_expired_and_revoked_are_unmistakable_and_show_no_stars(app, client):
 def test_lot_dates_and_expired_lot_warning(app, client):
     product = lotus()
     with atomic():
-        db.session.add(Lot(product_id=product.id, code="OLD1", production_date=date(2025, 1, 2),
-                           expiry_date=local_today() - timedelta(days=1)))
+        db.session.add(
+            Lot(
+                product_id=product.id,
+                code="OLD1",
+                production_date=date(2025, 1, 2),
+                expiry_date=local_today() - timedelta(days=1),
+            )
+        )
     html = client.get(f"/01/{GTIN14}/10/OLD1").get_data(as_text=True)
     assert "02/01/2025" in html and "ĐÃ HẾT HẠN" in html
 
@@ -80,8 +118,16 @@ def test_nothing_internal_is_shown(app, client, users):
         db.session.add(lot)
         db.session.add(StockLevel(product_id=product.id, on_hand=4243, average_cost=271_829))
         db.session.flush()
-        db.session.add(StockMovement(product_id=product.id, lot_id=lot.id, quantity=4243, kind="receipt",
-                                     unit_cost=271_829, user_id=users["manager"].id))
+        db.session.add(
+            StockMovement(
+                product_id=product.id,
+                lot_id=lot.id,
+                quantity=4243,
+                kind="receipt",
+                unit_cost=271_829,
+                user_id=users["manager"].id,
+            )
+        )
     html = client.get(f"/01/{GTIN14}/10/C1").get_data(as_text=True)
     for secret in ("271.829", "271829", "4243", "37%", "consignment", "ký gửi", "Demo manager", "manager"):
         assert secret not in html, secret
@@ -180,5 +226,7 @@ def test_photo_and_certificate_image_are_shown_when_set(app, client):
     assert 'content="http://localhost/catalog/media/p/lotus.jpg"' in html
     assert 'src="/catalog/media/c/cert.png"' in html
     links = json.loads(client.get(f"/01/{GTIN14}?linkType=linkset").data)["linkset"][0]
-    assert any(link["href"] == "http://localhost/catalog/media/c/cert.png"
-               for link in links["https://gs1.org/voc/certificationInfo"])
+    assert any(
+        link["href"] == "http://localhost/catalog/media/c/cert.png"
+        for link in links["https://gs1.org/voc/certificationInfo"]
+    )

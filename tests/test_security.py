@@ -1,4 +1,5 @@
 """Security promises that hold for every route, whichever area added it."""
+
 import itertools
 import logging
 import re
@@ -20,6 +21,7 @@ def _csrf_app(tmp_path, role="showroom"):
     with app.app_context():
         _db.create_all()
         from pos.auth.service import create_user
+
         create_user("boss", PASSWORD, "admin")
     return app
 
@@ -60,6 +62,7 @@ def test_an_unexpected_error_shows_no_trace_and_no_secret(tmp_path):
     with app.app_context():
         _db.create_all()
         from pos.auth.service import create_user
+
         create_user("boss", PASSWORD, "admin")
     client = app.test_client()
     login(client, "boss")
@@ -87,6 +90,7 @@ def test_passwords_never_reach_the_log(client, users, caplog):
 
 
 # --- Sessions: logout, a password change and deactivation end every copy of a session -----------------------------
+
 
 def _signed_in_with_remember(app):
     client = app.test_client()
@@ -116,9 +120,11 @@ def test_cookies_captured_before_logout_open_nothing_afterwards(app, users, only
 
 def test_a_password_change_and_a_deactivation_end_the_users_sessions(app, users, admin_client):
     from pos.admin.service import set_active
+
     _, captured = _signed_in_with_remember(app)
-    admin_client.post("/admin/users", data={"action": "password", "user_id": users["cashier"].id,
-                                            "password": "a-brand-new-password"})
+    admin_client.post(
+        "/admin/users", data={"action": "password", "user_id": users["cashier"].id, "password": "a-brand-new-password"}
+    )
     assert _replay(app, captured, "remember_token").status_code == 302
     client = app.test_client()
     assert login(client, "cashier", "a-brand-new-password").status_code == 302
@@ -133,6 +139,7 @@ def test_remember_cookie_is_httponly_lax_secure_behind_https_and_lasts_a_shift(t
     with app.app_context():
         _db.create_all()
         from pos.auth.service import create_user
+
         create_user("cashier", PASSWORD, "cashier")
     response = app.test_client().post("/login", data={"username": "cashier", "password": PASSWORD, "remember": "y"})
     remember = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
@@ -143,9 +150,11 @@ def test_remember_cookie_is_httponly_lax_secure_behind_https_and_lasts_a_shift(t
 
 # --- Demo data never lands on a real database --------------------------------------------------------------------
 
+
 def test_seed_demo_refuses_a_database_with_real_users_unless_forced(app, runner):
     from pos.auth.service import create_user
     from pos.models import User
+
     create_user("thu.nguyen", PASSWORD, "admin")
     refused = runner.invoke(args=["seed-demo"])
     assert refused.exit_code != 0 and "user thu.nguyen" in refused.output and "--force" in refused.output
@@ -158,6 +167,7 @@ def test_seed_demo_refuses_a_database_with_real_users_unless_forced(app, runner)
 def test_seed_demo_refuses_a_real_admin_named_like_a_demo_user_and_a_real_product(app, runner):
     from pos.auth.service import create_user
     from tests.conftest import make_product
+
     create_user("admin", "the-real-admin-password", "admin")
     assert "user admin" in runner.invoke(args=["seed-demo"]).output
     make_product(sku="REAL-001")
@@ -167,19 +177,25 @@ def test_seed_demo_refuses_a_real_admin_named_like_a_demo_user_and_a_real_produc
 
 # --- One throttle for every password check ------------------------------------------------------------------------
 
+
 def _throttled_app(tmp_path, **config):
     app = make_app(f"sqlite:///{tmp_path / 'throttle.sqlite3'}", **config)
     with app.app_context():
         _db.create_all()
         from pos.auth.service import create_user
+
         for role in ("cashier", "manager"):
             create_user(role, PASSWORD, role)
     return app
 
 
 def _login_from(client, address, username="cashier", password="a-wrong-guess", **headers):
-    return client.post("/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address}, headers=headers).status_code
+    return client.post(
+        "/login",
+        data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
+    ).status_code
 
 
 def test_x_forwarded_for_is_ignored_without_trusted_proxies(tmp_path):
@@ -197,8 +213,12 @@ def test_behind_a_trusted_proxy_one_attacker_cannot_lock_out_the_owner(tmp_path)
     attacker = [_login_from(client, proxy, **{"X-Forwarded-For": "203.0.113.5"}) for _ in range(5)]
     assert attacker == [401, 401, 401, 429, 429]
     assert _login_from(app.test_client(), proxy, password=PASSWORD, **{"X-Forwarded-For": "198.51.100.7"}) == 302
-    page = client.post("/login", data={"username": "cashier", "password": "x"}, environ_base={"REMOTE_ADDR": proxy},
-                       headers={"X-Forwarded-For": "203.0.113.5"})
+    page = client.post(
+        "/login",
+        data={"username": "cashier", "password": "x"},
+        environ_base={"REMOTE_ADDR": proxy},
+        headers={"X-Forwarded-For": "203.0.113.5"},
+    )
     assert "Nhập sai mật khẩu quá nhiều lần" in page.get_data(as_text=True)
 
 
@@ -230,23 +250,56 @@ def test_wrong_logins_are_counted_once_across_every_worker_process(tmp_path):
     import requests
 
     from tests.browser.conftest import ROOT, flask_cli, free_port, wait_for_port
+
     port, database = free_port(), tmp_path / "workers.sqlite3"
-    env = os.environ | {"FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "workers-test",
-                        "TRUSTED_PROXIES": "1", "PASSWORD_RATE_LIMIT": "10 per 15 minutes"}
+    env = os.environ | {
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "workers-test",
+        "TRUSTED_PROXIES": "1",
+        "PASSWORD_RATE_LIMIT": "10 per 15 minutes",
+    }
     flask_cli(env, "db", "upgrade")
-    subprocess.run([sys.executable, "-m", "flask", "create-user", "cashier", "--role", "cashier"], input=PASSWORD + "\n",
-                   env=env, cwd=ROOT, check=True, capture_output=True, text=True)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "3", "--bind",
-                               f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "create-user", "cashier", "--role", "cashier"],
+        input=PASSWORD + "\n",
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--no-control-socket",
+            "--workers",
+            "3",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def attempt(client_address, password="a-wrong-guess"):
         with requests.Session() as browser:
             headers = {"X-Forwarded-For": client_address}
             form = browser.get(f"http://127.0.0.1:{port}/login", headers=headers, timeout=120).text
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-            return browser.post(f"http://127.0.0.1:{port}/login", headers=headers, allow_redirects=False, timeout=120,
-                                data={"username": "cashier", "password": password, "csrf_token": token}).status_code
+            return browser.post(
+                f"http://127.0.0.1:{port}/login",
+                headers=headers,
+                allow_redirects=False,
+                timeout=120,
+                data={"username": "cashier", "password": password, "csrf_token": token},
+            ).status_code
+
     try:
         wait_for_port(port)
         with ThreadPoolExecutor(3) as pool:  # every worker up before the guesses start
@@ -260,6 +313,7 @@ def test_wrong_logins_are_counted_once_across_every_worker_process(tmp_path):
     assert sorted(codes) == [401] * 10 + [429] * 20
     assert owner == 302  # the account's owner, at another address, is not locked out
     import sqlite3
+
     with sqlite3.connect(database) as connection:
         checked = connection.execute("SELECT count(*) FROM audit_entries WHERE action = 'login_failed'").fetchone()[0]
     assert checked == 10
@@ -267,25 +321,35 @@ def test_wrong_logins_are_counted_once_across_every_worker_process(tmp_path):
 
 # --- A manager's approval at the till is a password check ---------------------------------------------------------
 
+
 def _discounted_sale(shop, **extra):
-    return {"uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
-            "payments": [{"method": "cash", "amount": 350_000}], "discount": {"kind": "percent", "value": 20}} | extra
+    return {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
+        "payments": [{"method": "cash", "amount": 350_000}],
+        "discount": {"kind": "percent", "value": 20},
+    } | extra
 
 
-def test_approval_guesses_are_audited_then_pause_the_approver_and_managers_see_it(cashier_client, manager_client,
-                                                                                    shop, db):
+def test_approval_guesses_are_audited_then_pause_the_approver_and_managers_see_it(
+    cashier_client, manager_client, shop, db
+):
     from pos.models import AuditEntry, Sale
+
     bodies = [_discounted_sale(shop, approval={"username": "manager", "password": f"guess-{i}"}) for i in range(5)]
     for body in bodies:
         refused = cashier_client.post("/api/v1/sales", json=body).get_json()
         assert refused["error"] == "approval_required" and refused["fields"] == {"approval": "refused"}
-    entries = db.session.scalars(_db.select(AuditEntry).where(AuditEntry.action == "approval_refused")
-                                 .order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        _db.select(AuditEntry).where(AuditEntry.action == "approval_refused").order_by(AuditEntry.id)
+    ).all()
     assert [(e.username, e.entity_id, e.after["document"], e.after["address"]) for e in entries] == [
-        ("cashier", "manager", f"sale {body['uuid']}", "127.0.0.1") for body in bodies]
+        ("cashier", "manager", f"sale {body['uuid']}", "127.0.0.1") for body in bodies
+    ]
     # Paused: even the right password is refused now, and no password is checked
-    paused = cashier_client.post("/api/v1/sales", json=_discounted_sale(
-        shop, approval={"username": "manager", "password": PASSWORD})).get_json()
+    paused = cashier_client.post(
+        "/api/v1/sales", json=_discounted_sale(shop, approval={"username": "manager", "password": PASSWORD})
+    ).get_json()
     assert paused["error"] == "approval_required" and "tạm dừng" in paused["message"]
     assert db.session.scalar(_db.select(_db.func.count(Sale.id))) == 0
     overview = manager_client.get("/catalog/").get_data(as_text=True)
@@ -298,9 +362,12 @@ def test_approval_passwords_share_the_login_throttle(tmp_path):
     with app.app_context():
         from pos.checkout.approvals import check_approval
         from pos.models import User
+
         cashier = _db.session.scalar(_db.select(User).where(User.username == "cashier"))
-        results = [check_approval({"username": "manager", "password": "guess"}, requester=cashier, document="sale x")
-                   for _ in range(3)]
+        results = [
+            check_approval({"username": "manager", "password": "guess"}, requester=cashier, document="sale x")
+            for _ in range(3)
+        ]
         assert all(result.approver is None for result in results)
         right = check_approval({"username": "manager", "password": PASSWORD}, requester=cashier, document="sale y")
         assert right.approver is None and "quá nhiều" not in str(right.refusal)  # CLI: English
@@ -312,33 +379,55 @@ def test_approval_passwords_share_the_login_throttle(tmp_path):
 
 def test_a_right_and_a_wrong_approval_answer_alike_until_the_sale_is_valid(cashier_client, shop, users, db):
     from pos.models import Sale
+
     short = {"payments": [{"method": "cash", "amount": 1_000}]}  # does not cover the total
     answers = []
-    for username, password in (("manager", "a-wrong-guess"), ("manager", PASSWORD), ("cashier", PASSWORD),
-                               ("nobody", PASSWORD)):
-        response = cashier_client.post("/api/v1/sales", json=_discounted_sale(
-            shop, approval={"username": username, "password": password}, **short))
+    for username, password in (
+        ("manager", "a-wrong-guess"),
+        ("manager", PASSWORD),
+        ("cashier", PASSWORD),
+        ("nobody", PASSWORD),
+    ):
+        response = cashier_client.post(
+            "/api/v1/sales", json=_discounted_sale(shop, approval={"username": username, "password": password}, **short)
+        )
         answers.append((response.status_code, response.get_json()["error"], response.get_json()["fields"]))
     assert len(set(map(repr, answers))) == 1 and answers[0][1] != "approval_required", answers
-    wrong = cashier_client.post("/api/v1/sales", json=_discounted_sale(
-        shop, approval={"username": "nobody", "password": PASSWORD})).get_json()
+    wrong = cashier_client.post(
+        "/api/v1/sales", json=_discounted_sale(shop, approval={"username": "nobody", "password": PASSWORD})
+    ).get_json()
     assert wrong["error"] == "approval_required" and wrong["fields"] == {"approval": "refused"}
     assert db.session.scalar(_db.select(_db.func.count(Sale.id))) == 0
-    right = cashier_client.post("/api/v1/sales", json=_discounted_sale(
-        shop, approval={"username": "manager", "password": PASSWORD}))
+    right = cashier_client.post(
+        "/api/v1/sales", json=_discounted_sale(shop, approval={"username": "manager", "password": PASSWORD})
+    )
     assert right.status_code == 201 and right.get_json()["total"] == 280_000
 
 
 def test_a_right_and_a_wrong_approval_answer_alike_until_the_return_is_valid(cashier_client, shop, db):
     from pos.models import SaleReturn
-    sale = cashier_client.post("/api/v1/sales", json={
-        "uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
-        "payments": [{"method": "cash", "amount": 350_000}]}).get_json()
+
+    sale = cashier_client.post(
+        "/api/v1/sales",
+        json={
+            "uuid": str(uuid.uuid4()),
+            "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
+            "payments": [{"method": "cash", "amount": 350_000}],
+        },
+    ).get_json()
     pages = []
     for password in ("a-wrong-guess", PASSWORD):
-        response = cashier_client.post(f"/sales/{sale['number']}", data={
-            "uuid": str(uuid.uuid4()), "return_1": "5", "reason": "hỏng", "refund_method": "cash",
-            "approver": "manager", "approver_password": password})  # 5 to return, 1 sold
+        response = cashier_client.post(
+            f"/sales/{sale['number']}",
+            data={
+                "uuid": str(uuid.uuid4()),
+                "return_1": "5",
+                "reason": "hỏng",
+                "refund_method": "cash",
+                "approver": "manager",
+                "approver_password": password,
+            },
+        )  # 5 to return, 1 sold
         flashes = re.findall(r'class="flash flash-error"[^>]*>([^<]+)<', response.get_data(as_text=True))
         pages.append((response.status_code, flashes))
     assert pages[0] == pages[1] and pages[0][0] == 422 and "chỉ còn 1" in pages[0][1][0], pages
@@ -347,10 +436,12 @@ def test_a_right_and_a_wrong_approval_answer_alike_until_the_return_is_valid(cas
 
 # --- Every route that takes a password passes the throttle, whichever area adds it ------------------------------
 
+
 def test_only_the_throttle_checks_a_password_hash():
     """A new route cannot check a password by itself: pos/auth/passwords.py is the one caller of the hash."""
     import ast
     from pathlib import Path
+
     root = Path(__file__).resolve().parents[1]
     callers = []
     for path in sorted((root / "pos").rglob("*.py")):
@@ -368,6 +459,7 @@ def _walk_state_changing_routes(app, client, addresses, sale, shop):
     every shape a password arrives in: a login form, a return form's approver, a sale's JSON approval."""
     anonymous = app.test_client()
     from pos.auth import passwords
+
     reached = {}
     real = passwords.check_password_hash
 
@@ -384,17 +476,33 @@ def _walk_state_changing_routes(app, client, addresses, sale, shop):
                     continue  # logout ends the walk's own session; it takes no password
                 url = rule.rule.replace("<number>", sale["number"]).replace("<sale_uuid>", sale["uuid"])
                 url = re.sub(r"<int:[^>]+>", "1", re.sub(r"<(?!int:)[^>]+>", "x", url))
-                form = {"username": "manager", "password": "a-wrong-guess", "approver": "manager",
-                        "approver_password": "a-wrong-guess", "uuid": str(uuid.uuid4()), "reason": "hỏng",
-                        "refund_method": "cash", "everything": "1", "return_1": "1"}
-                body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
-                        "payments": [{"method": "cash", "amount": 350_000}], "discount": {"kind": "percent", "value": 50},
-                        "approval": {"username": "manager", "password": "a-wrong-guess"},
-                        "username": "manager", "password": "a-wrong-guess"}
+                form = {
+                    "username": "manager",
+                    "password": "a-wrong-guess",
+                    "approver": "manager",
+                    "approver_password": "a-wrong-guess",
+                    "uuid": str(uuid.uuid4()),
+                    "reason": "hỏng",
+                    "refund_method": "cash",
+                    "everything": "1",
+                    "return_1": "1",
+                }
+                body = {
+                    "uuid": str(uuid.uuid4()),
+                    "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
+                    "payments": [{"method": "cash", "amount": 350_000}],
+                    "discount": {"kind": "percent", "value": 50},
+                    "approval": {"username": "manager", "password": "a-wrong-guess"},
+                    "username": "manager",
+                    "password": "a-wrong-guess",
+                }
                 for who, kwargs in ((c, k) for c in (anonymous, client) for k in ({"data": form}, {"json": body})):
                     response = who.open(url, method=method, environ_base={"REMOTE_ADDR": next(addresses)}, **kwargs)
-                    if who is client and response.status_code in (301, 302) and "/login" in response.headers.get(
-                            "Location", ""):
+                    if (
+                        who is client
+                        and response.status_code in (301, 302)
+                        and "/login" in response.headers.get("Location", "")
+                    ):
                         login(client, "admin")  # a route ended the session: sign in again, from the staff's till
     finally:
         passwords.check_password_hash = real
@@ -404,12 +512,19 @@ def _walk_state_changing_routes(app, client, addresses, sale, shop):
 @pytest.mark.parametrize("role", ["showroom", "central"])
 def test_every_route_taking_a_password_passes_the_throttle(tmp_path, role):
     from tests.conftest import make_product, stock
-    app = make_app(f"sqlite:///{tmp_path / 'walk.sqlite3'}", PROPAGATE_EXCEPTIONS=False, POS_ROLE=role,
-                   PASSWORD_RATE_LIMIT_PER_ADDRESS="2 per hour", APPROVAL_PAUSE_AFTER=10_000)
+
+    app = make_app(
+        f"sqlite:///{tmp_path / 'walk.sqlite3'}",
+        PROPAGATE_EXCEPTIONS=False,
+        POS_ROLE=role,
+        PASSWORD_RATE_LIMIT_PER_ADDRESS="2 per hour",
+        APPROVAL_PAUSE_AFTER=10_000,
+    )
     with app.app_context():
         _db.create_all()
         from pos.auth.service import create_user
         from pos.checkout.shifts import open_shift
+
         staff = {role: create_user(role, PASSWORD, role) for role in ("cashier", "manager", "admin")}
         shop = {"tea": make_product(price=350_000, vat_rate=8)}
         client = app.test_client()
@@ -418,11 +533,19 @@ def test_every_route_taking_a_password_passes_the_throttle(tmp_path, role):
         if role == "showroom":
             open_shift(staff["cashier"], 1_000_000)
             stock(shop["tea"], 1000)
-            sale = client.post("/api/v1/sales", json={
-                "uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 5}],
-                "payments": [{"method": "cash", "amount": 1_750_000}]}).get_json()
-            expected |= {"checkout.sale_detail", "checkout.create_sale",  # the return form, the till's approval,
-                         "checkout.approve_cart_discount"}  # and a discount approved as it is applied
+            sale = client.post(
+                "/api/v1/sales",
+                json={
+                    "uuid": str(uuid.uuid4()),
+                    "lines": [{"product_id": shop["tea"].id, "quantity": 5}],
+                    "payments": [{"method": "cash", "amount": 1_750_000}],
+                },
+            ).get_json()
+            expected |= {
+                "checkout.sale_detail",
+                "checkout.create_sale",  # the return form, the till's approval,
+                "checkout.approve_cart_discount",
+            }  # and a discount approved as it is applied
 
         # From addresses with their allowance left, the walk reaches every password check
         fresh = (f"198.51.{n // 250}.{n % 250}" for n in itertools.count())
@@ -431,8 +554,9 @@ def test_every_route_taking_a_password_passes_the_throttle(tmp_path, role):
 
         # From an address that has used up its allowance, no route checks a password
         for _ in range(2):
-            app.test_client().post("/login", data={"username": "x", "password": "y"},
-                                   environ_base={"REMOTE_ADDR": "203.0.113.5"})
+            app.test_client().post(
+                "/login", data={"username": "x", "password": "y"}, environ_base={"REMOTE_ADDR": "203.0.113.5"}
+            )
         assert _walk_state_changing_routes(app, client, itertools.repeat("203.0.113.5"), sale, shop) == {}
         _db.session.remove()
         _db.engine.dispose()
@@ -441,10 +565,12 @@ def test_every_route_taking_a_password_passes_the_throttle(tmp_path, role):
 @pytest.mark.postgres
 def test_the_throttle_counts_in_postgresql_too(pg_url):
     from flask_migrate import upgrade
+
     app = make_app(pg_url, PASSWORD_RATE_LIMIT="3 per minute")
     with app.app_context():
         upgrade()
         from pos.auth.service import create_user
+
         create_user("cashier", PASSWORD, "cashier")
         client = app.test_client()
         codes = [_login_from(client, "203.0.113.5", username="cashier") for _ in range(4)]
@@ -459,4 +585,5 @@ def test_the_throttle_can_keep_its_counts_in_a_limits_store(tmp_path):
     assert [_login_from(client, "203.0.113.5") for _ in range(3)] == [401, 401, 429]
     with app.app_context():
         from pos.models import PasswordAttempts
+
         assert _db.session.scalar(_db.select(_db.func.count()).select_from(PasswordAttempts)) == 0

@@ -1,5 +1,6 @@
 """Sql, the hand-written statements of the sale path: what they write reads back through the ORM alike on
 SQLite and PostgreSQL, a driver error is SQLAlchemy's, and a failed transaction leaves nothing."""
+
 from datetime import date, datetime
 
 import pytest
@@ -11,8 +12,10 @@ from pos.core.extensions import db as _db
 from pos.models import Lot, OutboxEntry
 from tests.conftest import make_app, make_product
 
-_INSERT = Sql("INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at, last_error)"
-              " VALUES ('sale', :uuid, :payload, :at, 'pending', 0, :at, '') RETURNING id")
+_INSERT = Sql(
+    "INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at, last_error)"
+    " VALUES ('sale', :uuid, :payload, :at, 'pending', 0, :at, '') RETURNING id"
+)
 _EXPIRING = Sql("SELECT code FROM lots WHERE expiry_date >= :today AND on_hand > :none ORDER BY code", for_update=True)
 
 
@@ -36,8 +39,12 @@ def test_what_sql_writes_reads_back_through_the_orm(database):
         assert (entry.created_at, entry.next_attempt_at, entry.payload) == (moment, moment, '{"đồng": 100%}')
         product = make_product()
         with atomic():
-            _db.session.add_all([Lot(product_id=product.id, code="OLD", expiry_date=date(2026, 1, 1), on_hand=5),
-                                 Lot(product_id=product.id, code="NEW", expiry_date=date(2027, 1, 1), on_hand=5)])
+            _db.session.add_all(
+                [
+                    Lot(product_id=product.id, code="OLD", expiry_date=date(2026, 1, 1), on_hand=5),
+                    Lot(product_id=product.id, code="NEW", expiry_date=date(2027, 1, 1), on_hand=5),
+                ]
+            )
         with atomic():  # dates compare as dates on both; FOR UPDATE only where the database has it
             assert _EXPIRING.run({"today": date(2026, 11, 25), "none": 0}).fetchall() == [("NEW",)]
         _db.session.remove()
@@ -98,8 +105,13 @@ def test_every_sql_insert_names_each_column_that_has_a_default_or_is_required():
     import pos.checkout.shifts
     import pos.core.outbox
     import pos.inventory.ledger
-    inserts = [sql for module in (pos.checkout.sales, pos.checkout.shifts, pos.inventory.ledger, pos.core.outbox)
-               for sql in vars(module).values() if isinstance(sql, Sql) and sql.sqlite.startswith("INSERT")]
+
+    inserts = [
+        sql
+        for module in (pos.checkout.sales, pos.checkout.shifts, pos.inventory.ledger, pos.core.outbox)
+        for sql in vars(module).values()
+        if isinstance(sql, Sql) and sql.sqlite.startswith("INSERT")
+    ]
     assert len(inserts) >= 6
     for sql in inserts:
         table_name, named = re.match(r"INSERT INTO (\w+) \(([^)]*)\)", sql.sqlite).groups()
@@ -107,6 +119,9 @@ def test_every_sql_insert_names_each_column_that_has_a_default_or_is_required():
         named = {column.strip() for column in named.split(",")}
         assert named <= set(table.columns.keys()), sql.sqlite
         left_out = {column.name for column in table.columns if column.name not in named and not column.primary_key}
-        may_be_left_out = {column.name for column in table.columns
-                           if column.nullable and column.default is None and column.server_default is None}
+        may_be_left_out = {
+            column.name
+            for column in table.columns
+            if column.nullable and column.default is None and column.server_default is None
+        }
         assert left_out <= may_be_left_out, (table_name, left_out - may_be_left_out)

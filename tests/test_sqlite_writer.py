@@ -1,4 +1,5 @@
 """Writers to a showroom's SQLite file queue on one lock across threads and worker processes."""
+
 import subprocess
 import sys
 import threading

@@ -1,4 +1,5 @@
 """The shape of the codebase: no import cycles between modules of pos/, and layers that look one way only."""
+
 import ast
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def top_level_imports(name: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
         else:
             continue
@@ -87,11 +90,19 @@ def test_no_import_cycles_between_modules_of_pos():
 def test_the_cycle_check_sees_a_cycle(monkeypatch):
     """The check itself can fail: two modules importing each other are reported."""
     a, b = POS / "catalog" / "names.py", POS / "catalog" / "gs1.py"
-    fake = {"pos.catalog.names": "from pos.catalog.gs1 import check_digit\n",
-            "pos.catalog.gs1": "from pos.catalog.names import GROUP_LABELS\n"}
+    fake = {
+        "pos.catalog.names": "from pos.catalog.gs1 import check_digit\n",
+        "pos.catalog.gs1": "from pos.catalog.names import GROUP_LABELS\n",
+    }
     real_read = Path.read_text
-    monkeypatch.setattr(Path, "read_text", lambda self, *args, **kwargs: {a: fake["pos.catalog.names"],
-                        b: fake["pos.catalog.gs1"]}.get(self, None) or real_read(self, *args, **kwargs))
+    monkeypatch.setattr(
+        Path,
+        "read_text",
+        lambda self, *args, **kwargs: (
+            {a: fake["pos.catalog.names"], b: fake["pos.catalog.gs1"]}.get(self, None)
+            or real_read(self, *args, **kwargs)
+        ),
+    )
     assert ["pos.catalog.gs1", "pos.catalog.names"] in find_cycles()
 
 

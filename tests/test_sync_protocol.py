@@ -4,6 +4,7 @@ requests are counted without growing a table or being blamed on the showroom the
 (pos.protocol) defines the events; the docs and the OpenAPI document agree with it.
 
 Each test runs on SQLite and on PostgreSQL (skipped with the reason when PostgreSQL is unreachable)."""
+
 import ast
 import json
 import re
@@ -54,9 +55,16 @@ def central(request, tmp_path):
         with app.app_context():
             _db.create_all()
             for code in ("HK", "LB"):
-                add_showroom(code, f"Điểm bán {code}", secret=SECRET, since=to_local(utcnow()).date() - timedelta(days=30))
-            make_product(make_producer(name="HTX Chè Sen Quảng An"), sku="CSQA-100", name_vi="Chè Sen Quảng An",
-                         ocop_group="drinks", stars=None)
+                add_showroom(
+                    code, f"Điểm bán {code}", secret=SECRET, since=to_local(utcnow()).date() - timedelta(days=30)
+                )
+            make_product(
+                make_producer(name="HTX Chè Sen Quảng An"),
+                sku="CSQA-100",
+                name_vi="Chè Sen Quảng An",
+                ocop_group="drinks",
+                stars=None,
+            )
             _db.session.commit()
             yield app
             _db.session.remove()
@@ -71,17 +79,55 @@ def _moment(days_ago=0):
     return (utcnow() - timedelta(days=days_ago)).replace(microsecond=0).isoformat() + "Z"
 
 
-def _sale(code, *, sku="CSQA-100", name="Chè Sen Quảng An hộp 100g", producer="HTX Chè Sen Quảng An",
-          group="drinks", quantity=1, price=350_000, created_at=None):
+def _sale(
+    code,
+    *,
+    sku="CSQA-100",
+    name="Chè Sen Quảng An hộp 100g",
+    producer="HTX Chè Sen Quảng An",
+    group="drinks",
+    quantity=1,
+    price=350_000,
+    created_at=None,
+):
     amount = quantity * price
     vat = amount * 8 // 108
-    return {"version": 1, "kind": "sale", "uuid": str(uuid.uuid4()), "showroom": code, "number": f"{code}-1",
-            "created_at": created_at or _moment(), "cashier": "c", "shift_id": 1, "total": amount, "vat_total": vat,
-            "discount_total": 0, "payments": [{"method": "cash", "amount": amount}],
-            "lines": [{"line_no": 1, "sku": sku, "gtin": "", "name_vi": name, "producer": producer,
-                       "producer_tax_code": "", "ocop_group": group, "stars": 4, "potential_5_star": False,
-                       "quantity": quantity, "unit_price": price, "discount": 0, "amount": amount, "vat_rate": 8,
-                       "vat_amount": vat, "unit_cost": None, "consignment": False, "commission": 0}]}
+    return {
+        "version": 1,
+        "kind": "sale",
+        "uuid": str(uuid.uuid4()),
+        "showroom": code,
+        "number": f"{code}-1",
+        "created_at": created_at or _moment(),
+        "cashier": "c",
+        "shift_id": 1,
+        "total": amount,
+        "vat_total": vat,
+        "discount_total": 0,
+        "payments": [{"method": "cash", "amount": amount}],
+        "lines": [
+            {
+                "line_no": 1,
+                "sku": sku,
+                "gtin": "",
+                "name_vi": name,
+                "producer": producer,
+                "producer_tax_code": "",
+                "ocop_group": group,
+                "stars": 4,
+                "potential_5_star": False,
+                "quantity": quantity,
+                "unit_price": price,
+                "discount": 0,
+                "amount": amount,
+                "vat_rate": 8,
+                "vat_amount": vat,
+                "unit_cost": None,
+                "consignment": False,
+                "commission": 0,
+            }
+        ],
+    }
 
 
 def _return(sale, *, quantity=None, amount=None, vat=None, created_at=None):
@@ -89,11 +135,22 @@ def _return(sale, *, quantity=None, amount=None, vat=None, created_at=None):
     quantity = line["quantity"] if quantity is None else quantity
     amount = line["amount"] if amount is None else amount
     vat = line["vat_amount"] if vat is None else vat
-    return {"version": 1, "kind": "return", "uuid": str(uuid.uuid4()), "showroom": sale["showroom"],
-            "sale_uuid": sale["uuid"], "sale_number": sale["number"], "number": "R-1",
-            "created_at": created_at or _moment(), "reason": "lỗi", "approved_by": "m", "refund_method": "cash",
-            "total": amount, "vat_total": vat,
-            "lines": [{"line_no": 1, "sku": line["sku"], "quantity": quantity, "amount": amount, "vat_amount": vat}]}
+    return {
+        "version": 1,
+        "kind": "return",
+        "uuid": str(uuid.uuid4()),
+        "showroom": sale["showroom"],
+        "sale_uuid": sale["uuid"],
+        "sale_number": sale["number"],
+        "number": "R-1",
+        "created_at": created_at or _moment(),
+        "reason": "lỗi",
+        "approved_by": "m",
+        "refund_method": "cash",
+        "total": amount,
+        "vat_total": vat,
+        "lines": [{"line_no": 1, "sku": line["sku"], "quantity": quantity, "amount": amount, "vat_amount": vat}],
+    }
 
 
 def _ingest(code, batch):
@@ -102,13 +159,21 @@ def _ingest(code, batch):
 
 def _group_report(code):
     today = utcnow().date()
-    f = reports.parse_filter({"preset": "custom", "start": (today - timedelta(days=2)).isoformat(),
-                              "end": (today + timedelta(days=1)).isoformat(), "showroom": code},
-                             EVERYTHING, today=today + timedelta(days=1))
+    f = reports.parse_filter(
+        {
+            "preset": "custom",
+            "start": (today - timedelta(days=2)).isoformat(),
+            "end": (today + timedelta(days=1)).isoformat(),
+            "showroom": code,
+        },
+        EVERYTHING,
+        today=today + timedelta(days=1),
+    )
     return {r.key: (r.units, r.revenue) for r in reports.per_group(f)}
 
 
 # --- 1. a sale's lines never rewrite central's catalog ----------------------------------------------
+
 
 def test_a_sale_naming_a_catalog_sku_changes_neither_the_catalog_product_nor_another_showrooms_report(central):
     assert _ingest("HK", [_sale("HK", quantity=3)])[0]["status"] == "accepted"
@@ -118,26 +183,39 @@ def test_a_sale_naming_a_catalog_sku_changes_neither_the_catalog_product_nor_ano
 
     assert _group_report("HK") == before
     product = _db.session.scalar(select(RemoteProduct).where(RemoteProduct.sku == "CSQA-100"))
-    assert (product.owner, product.name_vi, product.producer, product.ocop_group) == \
-        ("", "Chè Sen Quảng An", "HTX Chè Sen Quảng An", "drinks")
+    assert (product.owner, product.name_vi, product.producer, product.ocop_group) == (
+        "",
+        "Chè Sen Quảng An",
+        "HTX Chè Sen Quảng An",
+        "drinks",
+    )
     # LB's units count under central's product and group; its line keeps what LB said it sold.
     assert _group_report("LB") == {"drinks": (309, 309 * 350_000)}
     line = _db.session.scalar(select(RemoteSaleLine).join(RemoteSale).where(RemoteSale.uuid == hostile["uuid"]))
-    assert (line.sku, line.name_vi, line.unit_price, line.vat_rate, line.stars, line.product_id) == \
-        ("CSQA-100", "Hàng giả", 350_000, 8, 4, product.id)
+    assert (line.sku, line.name_vi, line.unit_price, line.vat_rate, line.stars, line.product_id) == (
+        "CSQA-100",
+        "Hàng giả",
+        350_000,
+        8,
+        4,
+        product.id,
+    )
 
 
 def test_a_sku_central_does_not_know_is_each_showrooms_own_product(central):
     _ingest("HK", [_sale("HK", sku="LOCAL-1", name="Bánh cốm Hàng Than", producer="Hộ Cốm", group="food")])
     _ingest("LB", [_sale("LB", sku="LOCAL-1", name="Rượu", producer="Lò Rượu", group="drinks")])
     _ingest("LB", [_sale("LB", sku="LOCAL-1", name="Rượu ngô", producer="Lò Rượu", group="drinks")])
-    products = {p.owner: (p.name_vi, p.producer, p.ocop_group) for p in _db.session.scalars(
-        select(RemoteProduct).where(RemoteProduct.sku == "LOCAL-1"))}
+    products = {
+        p.owner: (p.name_vi, p.producer, p.ocop_group)
+        for p in _db.session.scalars(select(RemoteProduct).where(RemoteProduct.sku == "LOCAL-1"))
+    }
     assert products == {"HK": ("Bánh cốm Hàng Than", "Hộ Cốm", "food"), "LB": ("Rượu ngô", "Lò Rượu", "drinks")}
     assert list(_group_report("HK")) and all(units == 1 for units, _ in _group_report("HK").values())
 
 
 # --- 2. a return is checked against its sale ---------------------------------------------------------
+
 
 def test_five_full_refunds_of_one_sale_are_one_refund(central):
     sale = _sale("HK", price=1_000)
@@ -154,10 +232,16 @@ def test_a_return_takes_back_no_more_units_money_or_vat_than_its_sale_has_left(c
     sale = _sale("HK", quantity=3, price=10_000)  # 30.000 đồng, 2.222 VAT
     _ingest("HK", [sale])
     first = _return(sale, quantity=2, amount=20_000, vat=1_481)
-    answers = _ingest("HK", [first, _return(sale, quantity=2, amount=20_000, vat=1_481),
-                             _return(sale, quantity=1, amount=20_000, vat=1_481),
-                             _return(sale, quantity=1, amount=10_000, vat=900),
-                             _return(sale, quantity=1, amount=10_000, vat=741)])
+    answers = _ingest(
+        "HK",
+        [
+            first,
+            _return(sale, quantity=2, amount=20_000, vat=1_481),
+            _return(sale, quantity=1, amount=20_000, vat=1_481),
+            _return(sale, quantity=1, amount=10_000, vat=900),
+            _return(sale, quantity=1, amount=10_000, vat=741),
+        ],
+    )
     assert [a["status"] for a in answers] == ["accepted", "rejected", "rejected", "rejected", "accepted"]
     assert "units returned" in answers[1]["reason"]
     assert "20000 đồng refunded, but only 10000 of the 30000 paid" in answers[2]["reason"]
@@ -171,10 +255,17 @@ def test_a_return_takes_back_no_more_units_money_or_vat_than_its_sale_has_left(c
 
 # --- 3. dates ----------------------------------------------------------------------------------------
 
+
 def test_an_event_dated_after_tomorrow_or_before_registration_is_refused_with_the_reason(central):
     future = (utcnow() + timedelta(days=1, hours=1)).replace(microsecond=0).isoformat() + "Z"
-    answers = _ingest("HK", [_sale("HK", created_at=future), _sale("HK", created_at=_moment(days_ago=32)),
-                             _sale("HK", created_at=_moment(days_ago=29))])
+    answers = _ingest(
+        "HK",
+        [
+            _sale("HK", created_at=future),
+            _sale("HK", created_at=_moment(days_ago=32)),
+            _sale("HK", created_at=_moment(days_ago=29)),
+        ],
+    )
     assert [a["status"] for a in answers] == ["rejected", "rejected", "accepted"]
     assert "more than a day after central's clock" in answers[0]["reason"]
     assert "before the showroom was registered" in answers[1]["reason"]
@@ -183,6 +274,7 @@ def test_an_event_dated_after_tomorrow_or_before_registration_is_refused_with_th
 
 # --- 4. forged requests ------------------------------------------------------------------------------
 
+
 def test_forged_requests_are_counted_per_minute_and_never_blamed_on_the_showroom_they_name(central):
     client = central.test_client()
     body = json.dumps({"events": [_sale("HK")]}).encode()
@@ -190,25 +282,34 @@ def test_forged_requests_are_counted_per_minute_and_never_blamed_on_the_showroom
         headers = signing.signed_headers("HK", "wrong-secret" * 4, "POST", "/api/v1/sync/sales", body)
         if n % 2:
             headers = {signing.SHOWROOM_HEADER: "HK"}  # unsigned
-        assert client.post("/api/v1/sync/sales", data=body, headers=headers,
-                           content_type="application/json").status_code == 401
+        assert (
+            client.post("/api/v1/sync/sales", data=body, headers=headers, content_type="application/json").status_code
+            == 401
+        )
     for n in range(50):
-        client.post("/api/v1/sync/sales", data=body, headers={signing.SHOWROOM_HEADER: f"X{n}"},
-                    content_type="application/json")
-    rows = _db.session.execute(select(RefusedRequests.claimed_code, RefusedRequests.reason,
-                                      func.sum(RefusedRequests.count))
-                               .group_by(RefusedRequests.claimed_code, RefusedRequests.reason)).all()
-    assert sorted(rows) == [("", "unknown showroom", 50), ("HK", "bad signature", 100),
-                            ("HK", "missing or malformed timestamp", 100)]
+        client.post(
+            "/api/v1/sync/sales", data=body, headers={signing.SHOWROOM_HEADER: f"X{n}"}, content_type="application/json"
+        )
+    rows = _db.session.execute(
+        select(RefusedRequests.claimed_code, RefusedRequests.reason, func.sum(RefusedRequests.count)).group_by(
+            RefusedRequests.claimed_code, RefusedRequests.reason
+        )
+    ).all()
+    assert sorted(rows) == [
+        ("", "unknown showroom", 50),
+        ("HK", "bad signature", 100),
+        ("HK", "missing or malformed timestamp", 100),
+    ]
     assert _db.session.scalar(select(func.count()).select_from(RefusedRequests)) <= 6  # at most 2 minutes
     assert _db.session.scalar(select(func.count()).select_from(SyncRejection)) == 0
     from pos.central.status import showroom_status
+
     assert {s.code: s.rejections for s in showroom_status(EVERYTHING)} == {"HK": 0, "LB": 0}
     create_user("boss", PASSWORD, "manager")
     boss = central.test_client()
     login(boss, "boss")
     page = boss.get("/central/showrooms").get_data(as_text=True)
-    assert 'id="refused-requests"' in page and "<td>bad signature</td><td class=\"num\">100</td>" in page
+    assert 'id="refused-requests"' in page and '<td>bad signature</td><td class="num">100</td>' in page
 
 
 def test_old_counts_of_forged_requests_are_pruned(central, monkeypatch):
@@ -221,6 +322,7 @@ def test_old_counts_of_forged_requests_are_pruned(central, monkeypatch):
 
 
 # --- 5. one protocol module --------------------------------------------------------------------------
+
 
 def _documented_tables() -> dict[str, dict[str, str]]:
     tables, current = {}, None
@@ -245,31 +347,41 @@ def test_central_does_not_import_the_showrooms_sync_package():
     offenders = []
     for path in (ROOT / "pos" / "central").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             offenders += [f"{path.name}: {n}" for n in names if n == "pos.sync" or n.startswith("pos.sync.")]
     assert offenders == []
 
 
 def test_central_openapi_document_has_the_sync_endpoints_with_the_protocols_fields(central):
     document = central.test_client().get("/api/v1/openapi.json").get_json()
-    assert {"/api/v1/sync/sales", "/api/v1/sync/scans", "/api/v1/sync/reconcile", "/api/v1/sync/catalog"} \
-        <= set(document["paths"])
-    kinds = document["paths"]["/api/v1/sync/sales"]["post"]["requestBody"]["content"]["application/json"][
-        "schema"]["properties"]["events"]["items"]["oneOf"]
+    assert {"/api/v1/sync/sales", "/api/v1/sync/scans", "/api/v1/sync/reconcile", "/api/v1/sync/catalog"} <= set(
+        document["paths"]
+    )
+    kinds = document["paths"]["/api/v1/sync/sales"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "properties"
+    ]["events"]["items"]["oneOf"]
     sale = next(k for k in kinds if k["properties"]["kind"]["enum"] == ["sale"])
     assert sorted(sale["properties"]) == sorted(events.SALE.field_names())
     assert sale["properties"]["lines"]["items"]["properties"]["quantity"]["maximum"] == events.MAX_QUANTITY
 
 
-@pytest.mark.parametrize("bad, problem", [
-    ({"total": 2**70}, "'total' must be a whole number"),
-    ({"number": "TH\x00-1"}, "'number' must be text"),
-    ({"cashier": "\ud800"}, "'cashier' must be text"),
-    ({"lines": [{"line_no": True}]}, "'lines[0].line_no' must be a whole number"),
-    ({"created_at": "2026-11-23T03:12:09+07:00"}, "'created_at' must be a UTC time"),
-    ({"payments": [{"method": "cash", "amount": 1.5}]}, "'payments[0].amount' must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        ({"total": 2**70}, "'total' must be a whole number"),
+        ({"number": "TH\x00-1"}, "'number' must be text"),
+        ({"cashier": "\ud800"}, "'cashier' must be text"),
+        ({"lines": [{"line_no": True}]}, "'lines[0].line_no' must be a whole number"),
+        ({"created_at": "2026-11-23T03:12:09+07:00"}, "'created_at' must be a UTC time"),
+        ({"payments": [{"method": "cash", "amount": 1.5}]}, "'payments[0].amount' must be a whole number"),
+    ],
+)
 def test_the_protocol_refuses_each_bad_field_by_name(bad, problem):
     with pytest.raises(events.Invalid, match=re.escape(problem)):
         events.parse_event(_sale("HK") | bad, "HK")
@@ -280,15 +392,29 @@ def test_a_large_batch_adds_the_same_figures_to_every_rollup_as_its_lines(centra
     still equal the sum of the stored lines, per day and product."""
     batch = []
     for n in range(120):
-        sale = _sale("HK", sku=f"LOCAL-{n % 60}", name=f"Sản phẩm {n % 60}", quantity=1 + n % 3,
-                     price=1_000 * (1 + n % 7), created_at=_moment(days_ago=n % 3))
+        sale = _sale(
+            "HK",
+            sku=f"LOCAL-{n % 60}",
+            name=f"Sản phẩm {n % 60}",
+            quantity=1 + n % 3,
+            price=1_000 * (1 + n % 7),
+            created_at=_moment(days_ago=n % 3),
+        )
         batch.append(sale)
     assert {a["status"] for a in _ingest("HK", batch)} == {"accepted"}
     _ingest("HK", batch[:70] + [_sale("HK", sku="LOCAL-1", name="Sản phẩm 1", created_at=_moment(days_ago=1))])
     from pos.models import ProductDaily, ProductMonthly, SalesRollupDaily
-    lines = dict(_db.session.execute(select(RemoteSaleLine.product_id, func.sum(RemoteSaleLine.amount))
-                                     .group_by(RemoteSaleLine.product_id)).all())
+
+    lines = dict(
+        _db.session.execute(
+            select(RemoteSaleLine.product_id, func.sum(RemoteSaleLine.amount)).group_by(RemoteSaleLine.product_id)
+        ).all()
+    )
     for model in (SalesRollupDaily, ProductDaily, ProductMonthly):
-        assert dict(_db.session.execute(select(model.product_id, func.sum(model.revenue))
-                                        .group_by(model.product_id)).all()) == lines, model.__name__
+        assert (
+            dict(
+                _db.session.execute(select(model.product_id, func.sum(model.revenue)).group_by(model.product_id)).all()
+            )
+            == lines
+        ), model.__name__
     assert len(lines) == 60

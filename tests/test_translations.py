@@ -1,6 +1,7 @@
 """Every message a person can see reads in Vietnamese: what `make extract-translations` collects from each area's
 code and templates (service errors included) is translated in that area's catalog, and no service error is
 raised with a message built at run time (an f-string could never be translated)."""
+
 import ast
 import re
 from pathlib import Path
@@ -11,8 +12,9 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
 # What `make extract-translations` collects: the Makefile's KEYWORDS, read here so there is one list.
-MAKE_KEYWORDS = re.findall(r"-k (\w+)", re.search(r"^KEYWORDS = ((?:.*\\\n)*.*)$", (ROOT / "Makefile").read_text(),
-                                                    re.M).group(1))
+MAKE_KEYWORDS = re.findall(
+    r"-k (\w+)", re.search(r"^KEYWORDS = ((?:.*\\\n)*.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+)
 ERRORS = (*(name for name in MAKE_KEYWORDS if name != "_l"), "DomainError")
 KEYWORDS = DEFAULT_KEYWORDS | {name: None for name in MAKE_KEYWORDS}
 AREAS = sorted(p.parent.name for p in ROOT.glob("pos/*/translations"))
@@ -21,8 +23,13 @@ AREAS = sorted(p.parent.name for p in ROOT.glob("pos/*/translations"))
 def sources(area: str) -> list[Path]:
     """The files `make extract-translations AREA=…` reads."""
     if area == "core":
-        return [*ROOT.glob("pos/*.py"), *ROOT.glob("pos/auth/**/*.py"), *ROOT.glob("templates/*.html"),
-                *ROOT.glob("templates/auth/**/*.html"), *ROOT.glob("templates/errors/**/*.html")]
+        return [
+            *ROOT.glob("pos/*.py"),
+            *ROOT.glob("pos/auth/**/*.py"),
+            *ROOT.glob("templates/*.html"),
+            *ROOT.glob("templates/auth/**/*.html"),
+            *ROOT.glob("templates/errors/**/*.html"),
+        ]
     return [*ROOT.glob(f"pos/{area}/**/*.py"), *ROOT.glob(f"templates/{area}/**/*.html")]
 
 
@@ -64,8 +71,13 @@ def test_service_errors_carry_a_constant_message():
         if path.name == "errors.py":  # where Text and DomainError are defined: they pass their message on
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ERRORS
-                    and node.args and not isinstance(node.args[0], ast.Constant)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ERRORS
+                and node.args
+                and not isinstance(node.args[0], ast.Constant)
+            ):
                 built_at_run_time.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert built_at_run_time == []
 
@@ -77,10 +89,12 @@ def test_every_error_class_is_a_keyword_of_the_extraction():
 
     import pos
     from pos.core.errors import DomainError
+
     for module in pkgutil.walk_packages(pos.__path__, "pos."):
         importlib.import_module(module.name)
 
     def subclasses(cls):
         return {cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))}
+
     missing = {cls.__name__ for cls in subclasses(DomainError)} - set(MAKE_KEYWORDS) - {"DomainError"}
     assert missing == set()

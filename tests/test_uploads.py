@@ -2,6 +2,7 @@
 
 The routes are found by walking the URL map: a view that reads `request.files`, and every form with a file input
 on any page a manager can open. A new upload route is tested here without being listed."""
+
 import functools
 import inspect
 import io
@@ -17,6 +18,7 @@ from pos.core.extensions import db as _db
 
 # --- images ------------------------------------------------------------------------------------------------------
 
+
 def png(width, height, mode="1") -> bytes:
     buffer = io.BytesIO()
     Image.new(mode, (width, height), 1 if mode == "1" else "white").save(buffer, format="PNG", optimize=True)
@@ -26,9 +28,9 @@ def png(width, height, mode="1") -> bytes:
 @functools.cache
 def bad_images() -> dict[str, bytes]:
     return {
-        "bomb-20000x20000.png": png(20000, 20000),      # Pillow's own bomb check fires: was a 500
-        "huge-10000x10000.png": png(10000, 10000),      # 12 KB that decodes to 100 megapixels: was accepted
-        "tall-100x9000.png": png(100, 9000),             # within the pixel count, not within a side
+        "bomb-20000x20000.png": png(20000, 20000),  # Pillow's own bomb check fires: was a 500
+        "huge-10000x10000.png": png(10000, 10000),  # 12 KB that decodes to 100 megapixels: was accepted
+        "tall-100x9000.png": png(100, 9000),  # within the pixel count, not within a side
         "truncated.png": png(400, 400, "RGB")[:200],
         "script.jpg": b"<?php echo 1; ?>",
     }
@@ -38,8 +40,8 @@ def camera_photo() -> bytes:
     """A 4000×3000 JPEG as a phone takes it: rotated by its EXIF orientation, with GPS, a camera and a comment."""
     image = Image.radial_gradient("L").resize((4000, 3000)).convert("RGB")
     exif = Image.Exif()
-    exif[0x0112] = 6                      # orientation: rotate 90° clockwise to show
-    exif[0x010F] = "PhoneMaker"           # make
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to show
+    exif[0x010F] = "PhoneMaker"  # make
     exif[0x8825] = {1: "N", 2: (21.0, 1.0, 50.0), 3: "E", 4: (105.0, 51.0, 0.0)}  # GPS: Hà Nội
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=70, exif=exif, comment=b"secret note")
@@ -49,15 +51,18 @@ def camera_photo() -> bytes:
 def stored_files(app) -> list[str]:
     folder = app.config["UPLOAD_DIR"]
     import os
+
     return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
 
 
 def row_counts() -> dict[str, int]:
-    return {table.name: _db.session.scalar(select(func.count()).select_from(table))
-            for table in _db.metadata.sorted_tables}
+    return {
+        table.name: _db.session.scalar(select(func.count()).select_from(table)) for table in _db.metadata.sorted_tables
+    }
 
 
 # --- finding the upload routes -----------------------------------------------------------------------------------
+
 
 class Forms(HTMLParser):
     """The forms of a page with their fields' default values; only forms holding a file input are kept."""
@@ -69,8 +74,12 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
-                          "fields": {}, "files": {}}
+            self._form = {
+                "action": a.get("action") or "",
+                "method": (a.get("method") or "get").lower(),
+                "fields": {},
+                "files": {},
+            }
         elif self._form is None:
             return
         elif tag == "input" and a.get("name"):
@@ -133,8 +142,10 @@ def file_forms(app, client) -> list[tuple[str, str, dict]]:
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "catalog.media"):
             continue
-        if any(not isinstance(rule._converters[name], type(app.url_map.converters["int"](app.url_map)))
-               for name in rule.arguments):
+        if any(
+            not isinstance(rule._converters[name], type(app.url_map.converters["int"](app.url_map)))
+            for name in rule.arguments
+        ):
             continue
         pages.add(adapter.build(rule.endpoint, {name: 1 for name in rule.arguments}))
     found = []
@@ -173,8 +184,9 @@ def test_every_upload_route_refuses_oversized_and_broken_images_and_keeps_nothin
                 before = row_counts()
                 upload = {field: (io.BytesIO(data), filename)}
                 others = {name: (io.BytesIO(b""), "") for name in form["files"] if name != field}
-                response = manager_client.post(form["action"], data=form["fields"] | upload | others,
-                                               content_type="multipart/form-data")
+                response = manager_client.post(
+                    form["action"], data=form["fields"] | upload | others, content_type="multipart/form-data"
+                )
                 where = f"{endpoint} ({page}) {field} ← {filename}"
                 assert response.status_code < 500, where
                 assert stored_files(app) == [], where
@@ -192,31 +204,54 @@ def test_every_upload_route_refuses_oversized_and_broken_images_and_keeps_nothin
 
 def test_the_refusal_names_the_size_and_the_bounds(app, manager_client, catalog):
     for filename, expected in (("huge-10000x10000.png", "10000×10000"), ("bomb-20000x20000.png", "400 megapixel")):
-        response = manager_client.post("/catalog/products/1/ratings", data={
-            "stars": "4", "level": "province", "decision_no": "QĐ-1", "decision_date": "2026-01-05",
-            "certificate_image": (io.BytesIO(bad_images()[filename]), filename)}, content_type="multipart/form-data")
+        response = manager_client.post(
+            "/catalog/products/1/ratings",
+            data={
+                "stars": "4",
+                "level": "province",
+                "decision_no": "QĐ-1",
+                "decision_date": "2026-01-05",
+                "certificate_image": (io.BytesIO(bad_images()[filename]), filename),
+            },
+            content_type="multipart/form-data",
+        )
         html = response.get_data(as_text=True)
         assert response.status_code == 422 and expected in html and "8000" in html, filename
         assert 'value="QĐ-1"' in html  # what was typed is kept
 
 
 def _product_form(producer_id, **values):
-    return {"sku": "CHE-NEW", "name_vi": "Chè mới", "ocop_group": "food", "unit": "hộp", "price": "100000",
-            "vat_rate": "8", "producer_id": str(producer_id), "active": "y"} | values
+    return {
+        "sku": "CHE-NEW",
+        "name_vi": "Chè mới",
+        "ocop_group": "food",
+        "unit": "hộp",
+        "price": "100000",
+        "vat_rate": "8",
+        "producer_id": str(producer_id),
+        "active": "y",
+    } | values
 
 
 def test_rejected_forms_with_a_good_photo_leave_no_file_behind(app, manager_client, catalog):
     for _attempt in range(5):
-        response = manager_client.post("/catalog/products/new", data=_product_form(
-            1, sku=catalog.sku, photo=(io.BytesIO(camera_photo()), "photo.jpg")), content_type="multipart/form-data")
+        response = manager_client.post(
+            "/catalog/products/new",
+            data=_product_form(1, sku=catalog.sku, photo=(io.BytesIO(camera_photo()), "photo.jpg")),
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 422 and "sku" in response.get_data(as_text=True)
     assert stored_files(app) == []
 
 
 def test_a_photo_is_stored_rotated_without_metadata_at_the_sizes_pages_show(app, manager_client, client, catalog, db):
     from pos.models import Product
-    response = manager_client.post("/catalog/products/new", data=_product_form(
-        1, photo=(io.BytesIO(camera_photo()), "IMG_0001.jpg")), content_type="multipart/form-data")
+
+    response = manager_client.post(
+        "/catalog/products/new",
+        data=_product_form(1, photo=(io.BytesIO(camera_photo()), "IMG_0001.jpg")),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     product = db.session.scalar(select(Product).where(Product.sku == "CHE-NEW"))
     phone, thumb = product.photo, product.photo.replace(".jpg", "-thumb.jpg")
@@ -237,13 +272,19 @@ def test_a_photo_is_stored_rotated_without_metadata_at_the_sizes_pages_show(app,
 
 def test_a_replaced_photo_leaves_no_old_files(app, manager_client, catalog, db):
     from pos.models import Product
-    edit = {f: getattr(catalog, f) for f in ("sku", "gtin", "name_vi", "ocop_group", "unit", "price", "vat_rate",
-                                             "producer_id")} | {"active": "y"}
+
+    edit = {
+        f: getattr(catalog, f)
+        for f in ("sku", "gtin", "name_vi", "ocop_group", "unit", "price", "vat_rate", "producer_id")
+    } | {"active": "y"}
     for colour in ("red", "blue"):
         image = io.BytesIO()
         Image.new("RGB", (1600, 1200), colour).save(image, format="PNG")
-        response = manager_client.post(f"/catalog/products/{catalog.id}/edit", content_type="multipart/form-data",
-                                       data=edit | {"photo": (io.BytesIO(image.getvalue()), f"{colour}.png")})
+        response = manager_client.post(
+            f"/catalog/products/{catalog.id}/edit",
+            content_type="multipart/form-data",
+            data=edit | {"photo": (io.BytesIO(image.getvalue()), f"{colour}.png")},
+        )
         assert response.status_code == 302
     photo = db.session.get(Product, catalog.id).photo
     assert photo.endswith("-1080x810.jpg")
@@ -254,6 +295,7 @@ def test_images_stored_before_re_encoding_are_re_encoded_or_removed_by_the_cli(a
     import os
 
     from pos.models import OcopRating, Product
+
     folder = app.config["UPLOAD_DIR"]
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "old-photo.jpg"), "wb") as f:
@@ -261,6 +303,7 @@ def test_images_stored_before_re_encoding_are_re_encoded_or_removed_by_the_cli(a
     with open(os.path.join(folder, "old-cert.png"), "wb") as f:
         f.write(bad_images()["huge-10000x10000.png"])
     from pos.core.database import atomic
+
     with atomic():
         db.session.get(Product, catalog.id).photo = "old-photo.jpg"
         db.session.get(OcopRating, 1).certificate_image = "old-cert.png"

@@ -1,5 +1,6 @@
 """`flask backup --out FILE` and `flask restore FILE`: consistent online copies of the showroom's SQLite
 database through SQLite's backup API, so the till keeps selling while the copy is made."""
+
 import sqlite3
 from pathlib import Path
 
@@ -17,8 +18,9 @@ REQUIRED_TABLES = {"products", "stock_movements", "outbox"}
 
 def _live_sqlite_connection():
     if db.engine.dialect.name != "sqlite":
-        raise ValidationError("Online backup here is for the showroom's SQLite database; "
-                              "back up PostgreSQL with pg_dump.")
+        raise ValidationError(
+            "Online backup here is for the showroom's SQLite database; back up PostgreSQL with pg_dump."
+        )
     return db.engine.raw_connection()
 
 
@@ -31,11 +33,13 @@ def backup_database(out: Path) -> int:
         try:
             create_private_file(out)
         except FileExistsError:
-            raise ValidationError("%(path)s exists already; choose a new file name.", path=str(out),
-                                  fields={"out": "exists"}) from None
+            raise ValidationError(
+                "%(path)s exists already; choose a new file name.", path=str(out), fields={"out": "exists"}
+            ) from None
         except OSError as error:
-            raise ValidationError("Cannot write %(path)s: %(error)s.", path=str(out), error=error.strerror,
-                                  fields={"out": "not writable"}) from None
+            raise ValidationError(
+                "Cannot write %(path)s: %(error)s.", path=str(out), error=error.strerror, fields={"out": "not writable"}
+            ) from None
         try:
             target = sqlite3.connect(out)
             try:
@@ -59,18 +63,27 @@ def check_backup_file(path: Path) -> None:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise ValidationError("%(path)s is damaged (integrity check failed).", path=str(path),
-                                      fields={"file": "damaged"})
+                raise ValidationError(
+                    "%(path)s is damaged (integrity check failed).", path=str(path), fields={"file": "damaged"}
+                )
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
-        raise ValidationError("%(path)s is not a SQLite database: %(error)s.", path=str(path), error=str(error),
-                              fields={"file": "not a database"})
+        raise ValidationError(
+            "%(path)s is not a SQLite database: %(error)s.",
+            path=str(path),
+            error=str(error),
+            fields={"file": "not a database"},
+        )
     missing = REQUIRED_TABLES - tables
     if missing:
-        raise ValidationError("%(path)s is not a showroom backup (missing tables: %(tables)s).", path=str(path),
-                              tables=", ".join(sorted(missing)), fields={"file": "not a showroom backup"})
+        raise ValidationError(
+            "%(path)s is not a showroom backup (missing tables: %(tables)s).",
+            path=str(path),
+            tables=", ".join(sorted(missing)),
+            fields={"file": "not a showroom backup"},
+        )
 
 
 def restore_database(path: Path) -> None:
@@ -126,9 +139,11 @@ def _recover_after_restore(file) -> None:
     try:
         result = recover()
     except CentralUnavailable as problem:
-        click.echo(f"Central could not be asked ({problem}). Until it is, the till warns and new sale numbers "
-                   "carry an R; `flask sync run` recovers by itself once central answers, or run "
-                   "`flask sync recover`.")
+        click.echo(
+            f"Central could not be asked ({problem}). Until it is, the till warns and new sale numbers "
+            "carry an R; `flask sync run` recovers by itself once central answers, or run "
+            "`flask sync recover`."
+        )
         return
     for line in result.report():
         click.echo(line)

@@ -1,4 +1,5 @@
 """Admin rules: the showroom's own settings, staff accounts and the audit log."""
+
 import re
 
 from flask import current_app
@@ -15,10 +16,17 @@ from pos.core.limits import ADDRESS_MAX, PHONE_MAX, PLACE_MAX, unstorable
 from pos.models import AuditEntry, Showroom, User
 
 SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages
-    "name": Text("Name"), "address": Text("Address"), "ward": Text("Ward"), "district": Text("District"),
-    "province": Text("Province"), "tax_code": Text("Tax code"), "phone": Text("Phone"),
-    "invoice_symbol": Text("E-invoice symbol"), "bank_bin": Text("Bank BIN (VietQR)"),
-    "bank_account": Text("Bank account"), "bank_account_name": Text("Account name"),
+    "name": Text("Name"),
+    "address": Text("Address"),
+    "ward": Text("Ward"),
+    "district": Text("District"),
+    "province": Text("Province"),
+    "tax_code": Text("Tax code"),
+    "phone": Text("Phone"),
+    "invoice_symbol": Text("E-invoice symbol"),
+    "bank_bin": Text("Bank BIN (VietQR)"),
+    "bank_account": Text("Bank account"),
+    "bank_account_name": Text("Account name"),
 }
 _RULES = {
     "name": (r".{1,200}", Text("required, at most 200 characters")),
@@ -40,14 +48,19 @@ def local_showroom_row() -> Showroom:
 
 def save_settings(data: dict) -> Showroom:
     clean = {field: str(data.get(field) or "").strip() for field in SHOWROOM_FIELDS}
-    errors = {field: problem for field, (pattern, problem) in _RULES.items()
-              if not re.fullmatch(pattern, clean[field])}
-    errors |= {f: Text("at most %(max)d characters", max=limit) for f, limit in _LENGTHS.items() if len(clean[f]) > limit}
-    errors |= {f: Text("contains a character that cannot be stored (NUL or an invalid Unicode character)")
-               for f, value in clean.items() if unstorable(value)}
+    errors = {field: problem for field, (pattern, problem) in _RULES.items() if not re.fullmatch(pattern, clean[field])}
+    errors |= {
+        f: Text("at most %(max)d characters", max=limit) for f, limit in _LENGTHS.items() if len(clean[f]) > limit
+    }
+    errors |= {
+        f: Text("contains a character that cannot be stored (NUL or an invalid Unicode character)")
+        for f, value in clean.items()
+        if unstorable(value)
+    }
     if errors:
-        raise ValidationError("Settings not saved: %(problems)s.", problems=problem_list(errors, SHOWROOM_FIELDS.get),
-                              fields=errors)
+        raise ValidationError(
+            "Settings not saved: %(problems)s.", problems=problem_list(errors, SHOWROOM_FIELDS.get), fields=errors
+        )
     with atomic():
         showroom = local_showroom_row()
         before = snapshot(showroom, SHOWROOM_FIELDS) if showroom.id else None
@@ -55,8 +68,13 @@ def save_settings(data: dict) -> Showroom:
             setattr(showroom, field, value)
         db.session.add(showroom)
         db.session.flush()
-        record_audit("update" if before else "create", "showroom", showroom.code, before=before,
-                     after=snapshot(showroom, SHOWROOM_FIELDS))
+        record_audit(
+            "update" if before else "create",
+            "showroom",
+            showroom.code,
+            before=before,
+            after=snapshot(showroom, SHOWROOM_FIELDS),
+        )
     return showroom
 
 
@@ -82,11 +100,15 @@ def audit_entries(scope: Scope, filters: dict | None = None) -> Select:
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if not scope.everything:
         users = select(User.id, User.username).where(User.showroom_code == scope.showroom).subquery()
-        query = query.where(or_(
-            AuditEntry.user_id.in_(select(users.c.id)),
-            AuditEntry.action.in_(("login", "login_failed")) & (AuditEntry.entity == "user")
-            & AuditEntry.entity_id.in_(select(users.c.username)),
-            AuditEntry.entity.in_(("showroom", "showroom_key")) & (AuditEntry.entity_id == scope.showroom)))
+        query = query.where(
+            or_(
+                AuditEntry.user_id.in_(select(users.c.id)),
+                AuditEntry.action.in_(("login", "login_failed"))
+                & (AuditEntry.entity == "user")
+                & AuditEntry.entity_id.in_(select(users.c.username)),
+                AuditEntry.entity.in_(("showroom", "showroom_key")) & (AuditEntry.entity_id == scope.showroom),
+            )
+        )
     for column, value in (filters or {}).items():
         if value:
             query = query.where(getattr(AuditEntry, column) == value)

@@ -37,8 +37,9 @@ def settings():
             flash(error.message, "error")
     showroom = local_showroom_row()
     values = values or {field: getattr(showroom, field) or "" for field in SHOWROOM_FIELDS}
-    return render_template("admin/settings.html", values=values, errors=errors, fields=SHOWROOM_FIELDS,
-                           code=showroom.code), (422 if errors else 200)
+    return render_template(
+        "admin/settings.html", values=values, errors=errors, fields=SHOWROOM_FIELDS, code=showroom.code
+    ), (422 if errors else 200)
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -48,8 +49,12 @@ def users():
         try:
             action = request.form.get("action")
             if action == "create":
-                user = create_user(request.form.get("username", ""), request.form.get("password", ""),
-                                   request.form.get("role", ""), request.form.get("full_name", "")[:120])
+                user = create_user(
+                    request.form.get("username", ""),
+                    request.form.get("password", ""),
+                    request.form.get("role", ""),
+                    request.form.get("full_name", "")[:120],
+                )
                 flash(_("User %(name)s created.", name=user.username), "success")
             elif action in ("activate", "deactivate"):
                 set_active(row_id(request.form, "user_id") or 0, action == "activate", current_user)
@@ -76,5 +81,11 @@ def audit():
     filters = {column: request.args.get(column, "").strip()[:64] for column in ("action", "entity", "username")}
     pagination = paginate(audit_entries(scope, filters), per_page=50)
     actions = audit_actions(scope)
-    return render_template("admin/audit.html", pagination=pagination, actions=actions, args=request.args,
-                           ACTION_LABELS=ACTION_LABELS, ENTITY_LABELS=ENTITY_LABELS)
+    return render_template(
+        "admin/audit.html",
+        pagination=pagination,
+        actions=actions,
+        args=request.args,
+        ACTION_LABELS=ACTION_LABELS,
+        ENTITY_LABELS=ENTITY_LABELS,
+    )

@@ -1,5 +1,6 @@
 """Access control. Every endpoint needs a logged-in user unless it is marked @public (default deny);
 @role_required narrows it to a role and above."""
+
 from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
@@ -22,7 +23,9 @@ def role_required(role: str):
             if not current_user.has_role(role):
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 

@@ -12,6 +12,7 @@ library instead (redis://…, memcached://…; memory:// is one process's only).
 
 The client address is the socket's. Behind a reverse proxy, TRUSTED_PROXIES=N (werkzeug's ProxyFix, applied in
 create_app) takes it from the N proxies' X-Forwarded-For; without it X-Forwarded-For is ignored."""
+
 import hashlib
 import math
 import time
@@ -38,6 +39,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 class TooManyAttempts(DomainError):
     """Refused before any password is checked: this username from this address, or this address, used up its
     window's allowance of passwords."""
+
     code = "too_many_attempts"
     status = 429
 
@@ -58,14 +60,18 @@ def check_password(user, username: str, password) -> bool:
     checking nothing, when `username` from this client address, or this address, has no attempt left."""
     address = client_address()
     counters = _counters()
-    buckets = ((_bucket("user", username, address), _limit("PASSWORD_RATE_LIMIT")),
-               (_bucket("address", address), _limit("PASSWORD_RATE_LIMIT_PER_ADDRESS")))
+    buckets = (
+        (_bucket("user", username, address), _limit("PASSWORD_RATE_LIMIT")),
+        (_bucket("address", address), _limit("PASSWORD_RATE_LIMIT_PER_ADDRESS")),
+    )
     counts = counters.hit([(bucket, limit.get_expiry()) for bucket, limit in buckets])
     over = [bucket for (bucket, limit), count in zip(buckets, counts) if count > limit.amount]
     if over:
         wait = max(counters.get_expiry(bucket) for bucket in over) - time.time()
-        raise TooManyAttempts("Too many wrong passwords from this device. Try again in %(minutes)d minutes.",
-                              minutes=max(1, math.ceil(wait / 60)))
+        raise TooManyAttempts(
+            "Too many wrong passwords from this device. Try again in %(minutes)d minutes.",
+            minutes=max(1, math.ceil(wait / 60)),
+        )
     ok = user is not None and _matches(user.password_hash, password)
     if user is None:
         _matches(_DUMMY_HASH, password)
@@ -108,6 +114,7 @@ def _counters():
 
 class DatabaseCounters:
     """Counters in the password_attempts table; each attempt's counting is one short transaction."""
+
     uri = "database"
 
     def hit(self, buckets: list[tuple[str, int]]) -> list[int]:
@@ -117,21 +124,31 @@ class DatabaseCounters:
         with atomic():
             db.session.execute(table.delete().where(table.c.window_ends < now - timedelta(days=1)))
             for bucket, expiry in buckets:
-                insert = dialect_insert(table).values(bucket=bucket, attempts=1,
-                                                      window_ends=now + timedelta(seconds=expiry))
+                insert = dialect_insert(table).values(
+                    bucket=bucket, attempts=1, window_ends=now + timedelta(seconds=expiry)
+                )
                 expired = table.c.window_ends <= now
-                counts.append(db.session.execute(insert.on_conflict_do_update(index_elements=[table.c.bucket], set_={
-                    "attempts": case((expired, 1), else_=table.c.attempts + 1),
-                    "window_ends": case((expired, insert.excluded.window_ends), else_=table.c.window_ends),
-                }).returning(table.c.attempts)).scalar_one())
+                counts.append(
+                    db.session.execute(
+                        insert.on_conflict_do_update(
+                            index_elements=[table.c.bucket],
+                            set_={
+                                "attempts": case((expired, 1), else_=table.c.attempts + 1),
+                                "window_ends": case((expired, insert.excluded.window_ends), else_=table.c.window_ends),
+                            },
+                        ).returning(table.c.attempts)
+                    ).scalar_one()
+                )
         return counts
 
     def give_back(self, buckets: list[tuple[str, int]]) -> None:
         with atomic():
-            db.session.execute(update(PasswordAttempts).where(PasswordAttempts.bucket.in_([b for b, _ in buckets]),
-                                                              PasswordAttempts.attempts > 0)
-                               .values(attempts=PasswordAttempts.attempts - 1)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                update(PasswordAttempts)
+                .where(PasswordAttempts.bucket.in_([b for b, _ in buckets]), PasswordAttempts.attempts > 0)
+                .values(attempts=PasswordAttempts.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     def get_expiry(self, bucket: str) -> float:
         ends = db.session.scalar(select(PasswordAttempts.window_ends).where(PasswordAttempts.bucket == bucket))

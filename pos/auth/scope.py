@@ -10,6 +10,7 @@ Two checks, both deny by default:
   the services that query) or @public; any other route answers 403, so a new central page cannot forget it;
 - the central services that read per-showroom data take a Scope argument with no default and filter by it.
 """
+
 from dataclasses import dataclass
 
 from flask import abort, current_app, request

@@ -22,8 +22,10 @@ def import_command(file):
         for line, reason in result.errors:
             click.echo(f"line {line}: {reason}", err=True)
         raise click.ClickException(f"{len(result.errors)} problem(s); nothing was imported.")
-    click.echo(f"Imported: {result.created} new, {result.updated} updated, {result.unchanged} unchanged, "
-               f"{result.ratings_added} ratings added.")
+    click.echo(
+        f"Imported: {result.created} new, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{result.ratings_added} ratings added."
+    )
 
 
 @bp.cli.command("export")
@@ -46,9 +48,12 @@ def reencode_images_command(dry_run):
 
     from pos.core.extensions import db
     from pos.models import OcopRating, Product
+
     rows = [(row, "photo") for row in db.session.scalars(select(Product).where(Product.photo.is_not(None)))]
-    rows += [(row, "certificate_image")
-             for row in db.session.scalars(select(OcopRating).where(OcopRating.certificate_image.is_not(None)))]
+    rows += [
+        (row, "certificate_image")
+        for row in db.session.scalars(select(OcopRating).where(OcopRating.certificate_image.is_not(None)))
+    ]
     rows = [(row, column) for row, column in rows if not is_reencoded(getattr(row, column))]
     done = refused = missing = 0
     with click.progressbar(rows, label="Images", file=sys.stderr) as progress:

@@ -7,6 +7,7 @@ taken off too: there is no way to tell the two apart, and the name without it is
 
 Import checks every row first; if any row is bad nothing is written and each bad row is reported with its
 line number. A good file is applied in one transaction, and importing the same file again changes nothing."""
+
 import csv
 import io
 from dataclasses import dataclass, field
@@ -31,8 +32,23 @@ from pos.core.extensions import db
 from pos.core.limits import unstorable
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, OcopRating, Producer, Product
 
-IMPORT_COLUMNS = ("sku", "gtin", "name_vi", "name_en", "producer", "producer_type", "group", "unit", "price",
-                  "vat_rate", "stars", "potential_5_star", "decision_no", "decision_date", "certificate_no")
+IMPORT_COLUMNS = (
+    "sku",
+    "gtin",
+    "name_vi",
+    "name_en",
+    "producer",
+    "producer_type",
+    "group",
+    "unit",
+    "price",
+    "vat_rate",
+    "stars",
+    "potential_5_star",
+    "decision_no",
+    "decision_date",
+    "certificate_no",
+)
 # Optional on import: producer_tax_code, needed only to create a producer that is not a household.
 EXPORT_COLUMNS = IMPORT_COLUMNS + ("valid_until", "status")
 REQUIRED_COLUMNS = ("sku", "name_vi", "producer", "group", "unit", "price", "vat_rate")
@@ -50,15 +66,33 @@ class ImportResult:
 
 def export_rows() -> list[list]:
     """The catalog as rows under EXPORT_COLUMNS."""
-    products = db.session.scalars(select(Product).order_by(Product.sku)
-                                  .options(selectinload(Product.ratings), selectinload(Product.producer)))
+    products = db.session.scalars(
+        select(Product).order_by(Product.sku).options(selectinload(Product.ratings), selectinload(Product.producer))
+    )
     rows = []
     for p in products:
         r = p.rating
-        rows.append([p.sku, p.gtin, p.name_vi, p.name_en, p.producer.name, p.producer.type, p.ocop_group,
-                     p.unit, p.price, p.vat_rate, r.stars if r else "", "yes" if r and r.potential_5_star else "",
-                     r.decision_no if r else "", r.decision_date.isoformat() if r else "",
-                     r.certificate_no if r else "", r.valid_until.isoformat() if r else "", rating_status(r)])
+        rows.append(
+            [
+                p.sku,
+                p.gtin,
+                p.name_vi,
+                p.name_en,
+                p.producer.name,
+                p.producer.type,
+                p.ocop_group,
+                p.unit,
+                p.price,
+                p.vat_rate,
+                r.stars if r else "",
+                "yes" if r and r.potential_5_star else "",
+                r.decision_no if r else "",
+                r.decision_date.isoformat() if r else "",
+                r.certificate_no if r else "",
+                r.valid_until.isoformat() if r else "",
+                rating_status(r),
+            ]
+        )
     return rows
 
 
@@ -75,8 +109,18 @@ def _read(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        return [], [(1, str(Text("missing columns: %(missing)s (the header row needs %(columns)s)",
-                                  missing=", ".join(missing), columns=", ".join(IMPORT_COLUMNS))))]
+        return [], [
+            (
+                1,
+                str(
+                    Text(
+                        "missing columns: %(missing)s (the header row needs %(columns)s)",
+                        missing=", ".join(missing),
+                        columns=", ".join(IMPORT_COLUMNS),
+                    )
+                ),
+            )
+        ]
     rows = []
     try:
         for row in reader:
@@ -86,9 +130,17 @@ def _read(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
                 return [], [(reader.line_num, str(Text("this row has more cells than the header")))]
             bad = [(k or "").strip() for k, v in row.items() if unstorable(k or "") or unstorable(v or "")]
             if bad:  # a NUL: PostgreSQL refuses it, SQLite would cut the text short
-                return [], [(reader.line_num, str(Text(
-                    "%(columns)s: contains a character that cannot be stored (NUL or an invalid Unicode character)",
-                    columns=", ".join(_shown(c) for c in bad))))]
+                return [], [
+                    (
+                        reader.line_num,
+                        str(
+                            Text(
+                                "%(columns)s: contains a character that cannot be stored (NUL or an invalid Unicode character)",
+                                columns=", ".join(_shown(c) for c in bad),
+                            )
+                        ),
+                    )
+                ]
             rows.append((reader.line_num, {k.strip(): unguard_cell((v or "").strip()) for k, v in row.items() if k}))
     except csv.Error as error:
         return [], [(reader.line_num, str(Text("not valid CSV: %(error)s", error=str(error))))]
@@ -108,8 +160,13 @@ def _check(rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
         problems = []
         if row["producer"] not in producers:
             if row.get("producer_type") not in PRODUCER_TYPES:
-                problems.append(Text("producer: unknown '%(producer)s' (give producer_type to create it: %(types)s)",
-                                     producer=row["producer"], types=", ".join(PRODUCER_TYPES)))
+                problems.append(
+                    Text(
+                        "producer: unknown '%(producer)s' (give producer_type to create it: %(types)s)",
+                        producer=row["producer"],
+                        types=", ".join(PRODUCER_TYPES),
+                    )
+                )
             elif row["producer_type"] != "household" and not row.get("producer_tax_code"):
                 problems.append(Text("producer_tax_code: required to create a producer that is not a household"))
         if row["group"] not in OCOP_GROUPS:
@@ -125,7 +182,9 @@ def _check(rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
                 problems += [_field_problem(k, v) for k, v in error.field_messages.items()]
         for key, seen, value in (("sku", seen_sku, row["sku"]), ("gtin", seen_gtin, row.get("gtin"))):
             if value and value in seen:
-                problems.append(Text("%(column)s: %(value)s already on line %(line)d", column=key, value=value, line=seen[value]))
+                problems.append(
+                    Text("%(column)s: %(value)s already on line %(line)d", column=key, value=value, line=seen[value])
+                )
             elif value:
                 seen[value] = line
         if row.get("gtin") and not problems:
@@ -141,18 +200,31 @@ def _field_problem(column: str, problem: str) -> Text:
 
 
 def _product_data(row: dict, producer_id: int, check_producer: bool = True) -> dict:
-    data = {"sku": row["sku"], "gtin": row.get("gtin", ""), "name_vi": row["name_vi"],
-            "name_en": row.get("name_en", ""), "ocop_group": row["group"], "unit": row["unit"],
-            "price": row["price"], "vat_rate": row["vat_rate"], "producer_id": producer_id}
+    data = {
+        "sku": row["sku"],
+        "gtin": row.get("gtin", ""),
+        "name_vi": row["name_vi"],
+        "name_en": row.get("name_en", ""),
+        "ocop_group": row["group"],
+        "unit": row["unit"],
+        "price": row["price"],
+        "vat_rate": row["vat_rate"],
+        "producer_id": producer_id,
+    }
     if not check_producer:
         data["producer_id"] = None
     return data
 
 
 def _rating_data(row: dict) -> dict:
-    return {"stars": row.get("stars"), "potential_5_star": row.get("potential_5_star", "").lower() in ("yes", "1", "true", "x"),
-            "level": {"5": "national"}.get(row.get("stars"), "province"), "decision_no": row.get("decision_no", ""),
-            "decision_date": row.get("decision_date", ""), "certificate_no": row.get("certificate_no", "")}
+    return {
+        "stars": row.get("stars"),
+        "potential_5_star": row.get("potential_5_star", "").lower() in ("yes", "1", "true", "x"),
+        "level": {"5": "national"}.get(row.get("stars"), "province"),
+        "decision_no": row.get("decision_no", ""),
+        "decision_date": row.get("decision_date", ""),
+        "certificate_no": row.get("certificate_no", ""),
+    }
 
 
 def import_csv(data: bytes) -> ImportResult:
@@ -173,8 +245,9 @@ def import_csv(data: bytes) -> ImportResult:
 def _apply(row: dict, result: ImportResult) -> None:
     producer = db.session.scalar(select(Producer).where(Producer.name == row["producer"]))
     if producer is None:
-        producer = save_producer({"name": row["producer"], "type": row["producer_type"],
-                                  "tax_code": row.get("producer_tax_code", "")})
+        producer = save_producer(
+            {"name": row["producer"], "type": row["producer_type"], "tax_code": row.get("producer_tax_code", "")}
+        )
     product = db.session.scalar(select(Product).where(Product.sku == row["sku"]))
     wanted = clean_product(_product_data(row, producer.id))
     if not wanted["gtin"] and product is not None:
@@ -182,17 +255,29 @@ def _apply(row: dict, result: ImportResult) -> None:
     if product is None:
         product = save_product(_product_data(row, producer.id))
         result.created += 1
-    elif any(getattr(product, f) != wanted[f] for f in wanted if f in PRODUCT_FIELDS and f not in ("active", "has_expiry")):
-        save_product({**{f: getattr(product, f) for f in PRODUCT_FIELDS}, **_product_data(row, producer.id),
-                      "gtin": wanted["gtin"]}, product)
+    elif any(
+        getattr(product, f) != wanted[f] for f in wanted if f in PRODUCT_FIELDS and f not in ("active", "has_expiry")
+    ):
+        save_product(
+            {
+                **{f: getattr(product, f) for f in PRODUCT_FIELDS},
+                **_product_data(row, producer.id),
+                "gtin": wanted["gtin"],
+            },
+            product,
+        )
         result.updated += 1
     else:
         result.unchanged += 1
     if row.get("stars"):
         rating = clean_rating(_rating_data(row))
-        exists = db.session.scalar(select(OcopRating.id).where(
-            OcopRating.product_id == product.id, OcopRating.decision_no == rating["decision_no"],
-            OcopRating.decision_date == rating["decision_date"]))
+        exists = db.session.scalar(
+            select(OcopRating.id).where(
+                OcopRating.product_id == product.id,
+                OcopRating.decision_no == rating["decision_no"],
+                OcopRating.decision_date == rating["decision_date"],
+            )
+        )
         if not exists:
             add_rating(product, _rating_data(row))
             result.ratings_added += 1

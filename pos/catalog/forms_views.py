@@ -1,4 +1,5 @@
 """Manager pages that change the catalog: products, producers, ratings."""
+
 from flask import abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,8 +21,22 @@ from pos.core.errors import DomainError, ValidationError
 from pos.core.extensions import db
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer
 
-PRODUCT_FORM_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit", "price", "vat_rate", "producer_id",
-                       "description_vi", "description_en", "applied_standard", "portal_url", "reorder_point")
+PRODUCT_FORM_FIELDS = (
+    "sku",
+    "gtin",
+    "name_vi",
+    "name_en",
+    "ocop_group",
+    "unit",
+    "price",
+    "vat_rate",
+    "producer_id",
+    "description_vi",
+    "description_en",
+    "applied_standard",
+    "portal_url",
+    "reorder_point",
+)
 
 
 @bp.get("/media/<path:filename>", endpoint="media")
@@ -47,8 +62,15 @@ def _with_image_error(save, image_error: ValidationError | None):
 
 def _product_form(product, values, errors, status=200):
     producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
-    return render_template("catalog/product_form.html", product=product, values=values, errors=errors,
-                           producers=producers, groups=OCOP_GROUPS, vat_rates=VAT_RATES), status
+    return render_template(
+        "catalog/product_form.html",
+        product=product,
+        values=values,
+        errors=errors,
+        producers=producers,
+        groups=OCOP_GROUPS,
+        vat_rates=VAT_RATES,
+    ), status
 
 
 @bp.route("/products/new", methods=["GET", "POST"], endpoint="product_new")
@@ -57,8 +79,10 @@ def _product_form(product, values, errors, status=200):
 def product_form(product_id=None):
     product = get_product(product_id) if product_id else None
     if request.method == "POST":
-        data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {"active": "active" in request.form,
-                                                                              "has_expiry": "has_expiry" in request.form}
+        data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {
+            "active": "active" in request.form,
+            "has_expiry": "has_expiry" in request.form,
+        }
         try:
             photo, photo_error = prepare_image(request.files.get("photo"), "photo"), None
         except ValidationError as error:
@@ -74,9 +98,12 @@ def product_form(product_id=None):
             remove_image(replaced)
         flash(_("Product saved."), "success")
         return redirect(url_for("catalog.product_detail", product_id=saved.id))
-    values = ({f: getattr(product, f) for f in PRODUCT_FORM_FIELDS} | {"active": product.active,
-                                                                        "has_expiry": product.has_expiry} if product
-              else {"vat_rate": 8, "active": True})
+    values = (
+        {f: getattr(product, f) for f in PRODUCT_FORM_FIELDS}
+        | {"active": product.active, "has_expiry": product.has_expiry}
+        if product
+        else {"vat_rate": 8, "active": True}
+    )
     return _product_form(product, values, {})
 
 
@@ -87,9 +114,15 @@ def product_detail(product_id):
 
 
 def _product_page(product, rating_values=None, rating_errors=None, status=200):
-    return render_template("catalog/product_detail.html", product=product, rating_status=rating_status,
-                           levels=RATING_LEVELS, photo=StoredImage.from_name(product.photo) if product.photo else None,
-                           values=rating_values or {"stars": "4"}, errors=rating_errors or {}), status
+    return render_template(
+        "catalog/product_detail.html",
+        product=product,
+        rating_status=rating_status,
+        levels=RATING_LEVELS,
+        photo=StoredImage.from_name(product.photo) if product.photo else None,
+        values=rating_values or {"stars": "4"},
+        errors=rating_errors or {},
+    ), status
 
 
 @bp.post("/products/<int:product_id>/ratings", endpoint="rating_add")
@@ -115,8 +148,10 @@ def rating_add(product_id):
 @role_required("manager")
 def rating_revoke(rating_id):
     rating = db.session.get(OcopRating, rating_id) or abort(404)
-    data = {f: getattr(rating, f) for f in ("stars", "potential_5_star", "level", "score", "decision_no",
-                                             "decision_date", "certificate_no")}
+    data = {
+        f: getattr(rating, f)
+        for f in ("stars", "potential_5_star", "level", "score", "decision_no", "decision_date", "certificate_no")
+    }
     data |= {"revoked_on": request.form.get("revoked_on", ""), "revoked_reason": request.form.get("revoked_reason", "")}
     try:
         update_rating(rating, data)
@@ -149,5 +184,6 @@ def producer_form(producer_id=None):
             return redirect(url_for("catalog.producers"))
         except DomainError as error:
             errors = error.field_messages or {"form": error.message}
-    return render_template("catalog/producer_form.html", producer=producer, values=values, errors=errors,
-                           types=PRODUCER_TYPES), (422 if errors else 200)
+    return render_template(
+        "catalog/producer_form.html", producer=producer, values=values, errors=errors, types=PRODUCER_TYPES
+    ), (422 if errors else 200)

@@ -1,4 +1,5 @@
 """GS1 numbers: GTIN check digits, in-store codes, and GS1 Digital Link URLs."""
+
 import re
 
 from pos.core.errors import InvalidBarcode
@@ -17,8 +18,7 @@ def check_digit(data: str) -> int:
 
 
 def is_valid_gtin(code: str) -> bool:
-    return (code.isascii() and code.isdigit() and len(code) in GTIN_LENGTHS
-            and check_digit(code[:-1]) == int(code[-1]))
+    return code.isascii() and code.isdigit() and len(code) in GTIN_LENGTHS and check_digit(code[:-1]) == int(code[-1])
 
 
 def to_gtin14(code: str) -> str:
@@ -27,12 +27,16 @@ def to_gtin14(code: str) -> str:
     if not (code.isascii() and code.isdigit()):
         raise InvalidBarcode("A GTIN has digits only: '%(value)s'.", value=code[:40], fields={"gtin": "digits only"})
     if len(code) not in GTIN_LENGTHS:
-        raise InvalidBarcode("A GTIN has 8, 12, 13 or 14 digits, not %(length)d.", length=len(code),
-                             fields={"gtin": "wrong length"})
+        raise InvalidBarcode(
+            "A GTIN has 8, 12, 13 or 14 digits, not %(length)d.", length=len(code), fields={"gtin": "wrong length"}
+        )
     if not is_valid_gtin(code):
-        raise InvalidBarcode("GTIN %(gtin)s has a wrong check digit (expected %(expected)d).", gtin=code,
-                             expected=check_digit(code[:-1]),
-                             fields={"gtin": "wrong check digit"})
+        raise InvalidBarcode(
+            "GTIN %(gtin)s has a wrong check digit (expected %(expected)d).",
+            gtin=code,
+            expected=check_digit(code[:-1]),
+            fields={"gtin": "wrong check digit"},
+        )
     return code.zfill(14)
 
 

@@ -8,6 +8,7 @@ colours are applied first): a phone-width image and a thumbnail, the sizes the p
 
 Nothing is written while a form is checked: `prepare_image` works in memory, `stored_images` writes the files
 around the database transaction and removes them again if the transaction fails."""
+
 import re
 import secrets
 import warnings
@@ -23,10 +24,10 @@ from pos.core.errors import Text, ValidationError
 
 ALLOWED = ("JPEG", "PNG", "WEBP")
 MAX_IMAGE_BYTES = 3 * 1024 * 1024
-MAX_SIDE = 8000                 # pixels on either side of an upload
-MAX_PIXELS = 25_000_000         # a 25-megapixel photo decodes to 100 MB at most (RGBA)
-PHONE_BOX = (1080, 2160)        # a phone's width at 3 device pixels per CSS pixel; twice as tall at most
-THUMB_BOX = (320, 640)          # the manager's pages and a phone's small previews
+MAX_SIDE = 8000  # pixels on either side of an upload
+MAX_PIXELS = 25_000_000  # a 25-megapixel photo decodes to 100 MB at most (RGBA)
+PHONE_BOX = (1080, 2160)  # a phone's width at 3 device pixels per CSS pixel; twice as tall at most
+THUMB_BOX = (320, 640)  # the manager's pages and a phone's small previews
 JPEG_QUALITY = 82
 NAME = re.compile(r"^(?P<token>[0-9a-f]{24})-(?P<w>[1-9][0-9]{0,3})x(?P<h>[1-9][0-9]{0,3})\.jpg$")
 
@@ -47,8 +48,9 @@ def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 @dataclass(frozen=True)
 class StoredImage:
     """The files one upload became, found from the name kept in the database."""
-    name: str                       # the phone-width image: what the column holds
-    width: int | None = None        # None: a file stored before images were re-encoded
+
+    name: str  # the phone-width image: what the column holds
+    width: int | None = None  # None: a file stored before images were re-encoded
     height: int | None = None
     thumb: str | None = None
     thumb_width: int | None = None
@@ -71,8 +73,9 @@ class StoredImage:
 @dataclass(frozen=True)
 class PreparedImage:
     """An upload checked and re-encoded in memory, not yet written."""
+
     stored: StoredImage
-    contents: dict[str, bytes]      # file name → JPEG bytes
+    contents: dict[str, bytes]  # file name → JPEG bytes
 
     @property
     def name(self) -> str:
@@ -80,16 +83,31 @@ class PreparedImage:
 
 
 def _not_an_image(field: str, filename: str) -> ValidationError:
-    return ValidationError("%(field)s: '%(filename)s' is not a JPEG, PNG or WebP image.", field=field,
-                           filename=filename, fields={field: Text("not an image")})
+    return ValidationError(
+        "%(field)s: '%(filename)s' is not a JPEG, PNG or WebP image.",
+        field=field,
+        filename=filename,
+        fields={field: Text("not an image")},
+    )
 
 
 def _too_many_pixels(field: str, size: Text) -> ValidationError:
     mp = MAX_PIXELS // 1_000_000
-    return ValidationError("%(field)s: the image is %(size)s; at most %(side)d pixels on a side and %(mp)d "
-                           "megapixels.", field=field, size=size, side=MAX_SIDE, mp=mp,
-                           fields={field: Text("the image is %(size)s; at most %(side)d pixels on a side and "
-                                               "%(mp)d megapixels", size=size, side=MAX_SIDE, mp=mp)})
+    return ValidationError(
+        "%(field)s: the image is %(size)s; at most %(side)d pixels on a side and %(mp)d megapixels.",
+        field=field,
+        size=size,
+        side=MAX_SIDE,
+        mp=mp,
+        fields={
+            field: Text(
+                "the image is %(size)s; at most %(side)d pixels on a side and %(mp)d megapixels",
+                size=size,
+                side=MAX_SIDE,
+                mp=mp,
+            )
+        },
+    )
 
 
 def _decode(data: bytes, field: str, filename: str) -> Image.Image:
@@ -101,8 +119,9 @@ def _decode(data: bytes, field: str, filename: str) -> Image.Image:
         except Image.DecompressionBombError as bomb:
             # Pillow's own limit (far above ours) fired on the header: the size is in its message only
             pixels = re.search(r"\((\d+) pixels\)", str(bomb))
-            raise _too_many_pixels(field, Text("%(mp)d megapixels", mp=int(pixels[1]) // 1_000_000 if pixels else 0)
-                                   ) from None
+            raise _too_many_pixels(
+                field, Text("%(mp)d megapixels", mp=int(pixels[1]) // 1_000_000 if pixels else 0)
+            ) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise _not_an_image(field, filename) from None
     width, height = image.size
@@ -128,8 +147,7 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     if profile:
         try:
             source = ImageCms.ImageCmsProfile(BytesIO(profile))
-            image = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
-                                              outputMode=image.mode)
+            image = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode)
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # an unreadable profile: the pixels as they are
     return image
@@ -156,8 +174,9 @@ def prepare_image(upload, field: str) -> PreparedImage | None:
 def prepare_image_bytes(data: bytes, filename: str, field: str) -> PreparedImage:
     """prepare_image for bytes at hand (a file stored before uploads were re-encoded)."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise ValidationError("%(field)s: the image is larger than 3 MB.", field=field,
-                              fields={field: Text("too large")})
+        raise ValidationError(
+            "%(field)s: the image is larger than 3 MB.", field=field, fields={field: Text("too large")}
+        )
     image = _decode(data, field, filename)
     phone_size = _fit(image.size, PHONE_BOX)
     stored = StoredImage.from_name(f"{secrets.token_hex(12)}-{phone_size[0]}x{phone_size[1]}.jpg")
@@ -174,7 +193,7 @@ def stored_images(*images: PreparedImage | None):
     written: list[Path] = []
     try:
         for image in images:
-            for name, data in (image.contents.items() if image else ()):
+            for name, data in image.contents.items() if image else ():
                 path = upload_dir() / name
                 written.append(path)
                 path.write_bytes(data)

@@ -1,17 +1,26 @@
 """Human labels for the catalog's codes, in the UI language."""
+
 from flask_babel import lazy_gettext as _l
 
 GROUP_LABELS = {
-    "food": _l("Food"), "drinks": _l("Drinks"), "herbs": _l("Medicinal herbs"),
-    "textiles_handicrafts": _l("Textiles and handicrafts"), "ornamental": _l("Ornamental plants and animals"),
+    "food": _l("Food"),
+    "drinks": _l("Drinks"),
+    "herbs": _l("Medicinal herbs"),
+    "textiles_handicrafts": _l("Textiles and handicrafts"),
+    "ornamental": _l("Ornamental plants and animals"),
     "tourism": _l("Community tourism services"),
 }
 PRODUCER_TYPE_LABELS = {
-    "enterprise": _l("Enterprise"), "cooperative": _l("Cooperative"),
-    "cooperative_group": _l("Cooperative group"), "household": _l("Household business"),
+    "enterprise": _l("Enterprise"),
+    "cooperative": _l("Cooperative"),
+    "cooperative_group": _l("Cooperative group"),
+    "household": _l("Household business"),
 }
 LEVEL_LABELS = {"district": _l("District"), "province": _l("City/province"), "national": _l("National")}
 STATUS_LABELS = {
-    "valid": _l("Valid"), "expiring": _l("Expiring"), "expired": _l("Expired"),
-    "revoked": _l("Revoked"), "unrated": _l("Not rated"),
+    "valid": _l("Valid"),
+    "expiring": _l("Expiring"),
+    "expired": _l("Expired"),
+    "revoked": _l("Revoked"),
+    "unrated": _l("Not rated"),
 }

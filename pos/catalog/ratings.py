@@ -1,4 +1,5 @@
 """OCOP rating validity: 36 months from the decision; 'expiring' within 60 days of the end."""
+
 import calendar
 from datetime import date, timedelta
 

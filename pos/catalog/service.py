@@ -1,4 +1,5 @@
 """Catalog rules: producers, products, ratings, lookups by code. Every change is audited."""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -41,15 +42,57 @@ from pos.models import (
     Product,
 )
 
-PRODUCT_FIELDS = ("sku", "gtin", "name_vi", "name_en", "ocop_group", "unit", "price", "vat_rate", "producer_id",
-                  "description_vi", "description_en", "applied_standard", "portal_url", "active", "reorder_point", "has_expiry")
-PRODUCER_FIELDS = ("name", "type", "tax_code", "address", "ward", "district", "province", "phone",
-                   "collective_trademark")
-RATING_FIELDS = ("stars", "potential_5_star", "level", "score", "decision_no", "decision_date", "certificate_no",
-                 "revoked_on", "revoked_reason")
+PRODUCT_FIELDS = (
+    "sku",
+    "gtin",
+    "name_vi",
+    "name_en",
+    "ocop_group",
+    "unit",
+    "price",
+    "vat_rate",
+    "producer_id",
+    "description_vi",
+    "description_en",
+    "applied_standard",
+    "portal_url",
+    "active",
+    "reorder_point",
+    "has_expiry",
+)
+PRODUCER_FIELDS = (
+    "name",
+    "type",
+    "tax_code",
+    "address",
+    "ward",
+    "district",
+    "province",
+    "phone",
+    "collective_trademark",
+)
+RATING_FIELDS = (
+    "stars",
+    "potential_5_star",
+    "level",
+    "score",
+    "decision_no",
+    "decision_date",
+    "certificate_no",
+    "revoked_on",
+    "revoked_reason",
+)
 # A producer's text fields and their longest values (the columns' widths).
-PRODUCER_TEXT = {"type": 20, "tax_code": TAX_CODE_MAX, "address": ADDRESS_MAX, "ward": PLACE_MAX, "district": PLACE_MAX,
-                 "province": PLACE_MAX, "phone": PHONE_MAX, "collective_trademark": NAME_MAX}
+PRODUCER_TEXT = {
+    "type": 20,
+    "tax_code": TAX_CODE_MAX,
+    "address": ADDRESS_MAX,
+    "ward": PLACE_MAX,
+    "district": PLACE_MAX,
+    "province": PLACE_MAX,
+    "phone": PHONE_MAX,
+    "collective_trademark": NAME_MAX,
+}
 
 
 def snapshot(obj, fields) -> dict:
@@ -62,6 +105,7 @@ def search_text_for(product: Product, producer: Producer | None) -> str:
 
 
 # --- validation -------------------------------------------------------------------------------
+
 
 def parse_int(value, field: str, errors: dict, *, minimum=-MONEY_MAX, maximum=MONEY_MAX, required=True):
     """A whole number typed in a form or a CSV cell ("1.500.000" reads as 1500000), or None with the problem
@@ -97,8 +141,9 @@ def parse_date(value, field: str, errors: dict, *, required=True):
 def _text(data: dict, field: str, errors: dict, *, max_length: int, required=False) -> str:
     value = data.get(field)
     try:
-        return check_text(value if value is None or isinstance(value, str) else str(value), max_length,
-                          required=required)
+        return check_text(
+            value if value is None or isinstance(value, str) else str(value), max_length, required=required
+        )
     except OutOfLimits as error:
         errors[field] = error.problem
         return ""
@@ -149,8 +194,12 @@ def clean_product(data: dict) -> dict:
     clean["vat_rate"] = parse_int(data.get("vat_rate"), "vat_rate", errors)
     if clean["vat_rate"] is not None and clean["vat_rate"] not in VAT_RATES:
         errors["vat_rate"] = Text("must be 0, 5, 8 or 10")
-    clean["reorder_point"] = parse_int(data.get("reorder_point"), "reorder_point", errors, minimum=0,
-                                       maximum=STOCK_QUANTITY_MAX, required=False) or 0
+    clean["reorder_point"] = (
+        parse_int(
+            data.get("reorder_point"), "reorder_point", errors, minimum=0, maximum=STOCK_QUANTITY_MAX, required=False
+        )
+        or 0
+    )
     clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1, maximum=ROW_ID_MAX)
     if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
         errors["producer_id"] = Text("unknown producer")
@@ -199,9 +248,12 @@ def clean_rating(data: dict) -> dict:
 
 # --- changes ----------------------------------------------------------------------------------
 
+
 def next_in_store_code() -> str:
     """The next free in-store EAN-13 (prefix 20)."""
-    highest = db.session.scalar(select(func.max(Product.gtin)).where(Product.gtin.like("20%"), func.length(Product.gtin) == 13))
+    highest = db.session.scalar(
+        select(func.max(Product.gtin)).where(Product.gtin.like("20%"), func.length(Product.gtin) == 13)
+    )
     sequence = int(highest[2:12]) + 1 if highest else 1
     return gs1.in_store_code(sequence)
 
@@ -223,8 +275,11 @@ def save_producer(data: dict, producer: Producer | None = None) -> Producer:
     with atomic():
         same_name = db.session.scalar(select(Producer).where(Producer.name == clean["name"]))
         if same_name and (producer is None or same_name.id != producer.id):
-            raise ValidationError("Producer not saved: a producer named '%(name)s' exists.", name=clean["name"],
-                                  fields={"name": Text("already exists")})
+            raise ValidationError(
+                "Producer not saved: a producer named '%(name)s' exists.",
+                name=clean["name"],
+                fields={"name": Text("already exists")},
+            )
         before = snapshot(producer, PRODUCER_FIELDS) if producer else None
         if producer is None:
             producer = Producer()
@@ -234,8 +289,13 @@ def save_producer(data: dict, producer: Producer | None = None) -> Producer:
         db.session.flush()
         for product in producer.products:  # the producer's name is searchable on its products
             product.search_text = search_text_for(product, producer)
-        record_audit("create" if before is None else "update", "producer", producer.id,
-                     before=before, after=snapshot(producer, PRODUCER_FIELDS))
+        record_audit(
+            "create" if before is None else "update",
+            "producer",
+            producer.id,
+            before=before,
+            after=snapshot(producer, PRODUCER_FIELDS),
+        )
     return producer
 
 
@@ -255,8 +315,13 @@ def save_product(data: dict, product: Product | None = None) -> Product:
         product.search_text = search_text_for(product, db.session.get(Producer, product.producer_id))
         db.session.add(product)
         db.session.flush()
-        record_audit("create" if before is None else "update", "product", product.id,
-                     before=before, after=snapshot(product, PRODUCT_FIELDS))
+        record_audit(
+            "create" if before is None else "update",
+            "product",
+            product.id,
+            before=before,
+            after=snapshot(product, PRODUCT_FIELDS),
+        )
     return product
 
 
@@ -282,6 +347,7 @@ def update_rating(rating: OcopRating, data: dict) -> OcopRating:
 
 
 # --- lookups ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -325,8 +391,15 @@ def find_by_code(code: str) -> ScanResult:
     raise NotFound("Unknown code '%(value)s'.", value=code[:60], fields={"code": "unknown"})
 
 
-def search_products(term: str = "", *, group: str | None = None, stars: int | None = None,
-                    producer_id: int | None = None, active_only: bool = False, status: str | None = None):
+def search_products(
+    term: str = "",
+    *,
+    group: str | None = None,
+    stars: int | None = None,
+    producer_id: int | None = None,
+    active_only: bool = False,
+    status: str | None = None,
+):
     """A select() over products, filtered; diacritics and case are ignored in the search term."""
     query = select(Product)
     for word in fold(term).split():
@@ -338,8 +411,14 @@ def search_products(term: str = "", *, group: str | None = None, stars: int | No
     if active_only:
         query = query.where(Product.active.is_(True))
     newest = aliased(OcopRating)
-    latest_id = (select(newest.id).where(newest.product_id == Product.id)
-                 .order_by(newest.decision_date.desc(), newest.id.desc()).limit(1).correlate(Product).scalar_subquery())
+    latest_id = (
+        select(newest.id)
+        .where(newest.product_id == Product.id)
+        .order_by(newest.decision_date.desc(), newest.id.desc())
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
+    )
     if stars:
         query = query.where(select(OcopRating.id).where(OcopRating.id == latest_id, OcopRating.stars == stars).exists())
     if status:

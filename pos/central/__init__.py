@@ -1,5 +1,6 @@
 """Central: receives every showroom's sales, keeps the rollups reports read, serves the master catalog.
 Registered only when POS_ROLE=central."""
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 

@@ -1,4 +1,5 @@
 """The signed endpoints showrooms call. No login: each request carries an HMAC signature instead."""
+
 from datetime import date, datetime
 
 from flask import jsonify, request
@@ -26,8 +27,11 @@ def receive_sales():
     body = request.get_json(silent=True)
     events = body.get("events") if isinstance(body, dict) else None
     if not isinstance(events, list) or not 1 <= len(events) <= MAX_BATCH:
-        raise ValidationError("The body must be a JSON object with 'events': a list of 1 to %(limit)d events.",
-                              limit=MAX_BATCH, fields={"events": "invalid"})
+        raise ValidationError(
+            "The body must be a JSON object with 'events': a list of 1 to %(limit)d events.",
+            limit=MAX_BATCH,
+            fields={"events": "invalid"},
+        )
     return jsonify({"results": ingest_batch(showroom, events)})
 
 
@@ -40,12 +44,19 @@ def reconcile():
         day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         raise ValidationError("'day' must be a date like 2026-11-25.", fields={"day": "invalid"}) from None
-    row = db.session.scalar(select(ShowroomDaily).where(ShowroomDaily.day == day,
-                                                        ShowroomDaily.showroom_id == showroom.id))
-    return jsonify({"day": day.isoformat(), "showroom": showroom.code,
-                    "sales_count": row.sales_count if row else 0, "sales_total": row.sales_total if row else 0,
-                    "returns_count": row.returns_count if row else 0,
-                    "returns_total": row.returns_total if row else 0})
+    row = db.session.scalar(
+        select(ShowroomDaily).where(ShowroomDaily.day == day, ShowroomDaily.showroom_id == showroom.id)
+    )
+    return jsonify(
+        {
+            "day": day.isoformat(),
+            "showroom": showroom.code,
+            "sales_count": row.sales_count if row else 0,
+            "sales_total": row.sales_total if row else 0,
+            "returns_count": row.returns_count if row else 0,
+            "returns_total": row.returns_total if row else 0,
+        }
+    )
 
 
 @bp.get("/api/v1/sync/events")

@@ -1,4 +1,5 @@
 """`flask central add-showroom CODE --name NAME`, `flask central rotate-secret CODE`, `flask central seed-demo`."""
+
 import click
 
 from pos.central import bp
@@ -9,11 +10,17 @@ from pos.core.errors import DomainError
 @bp.cli.command("add-showroom")
 @click.argument("code")
 @click.option("--name", required=True, help="The showroom's name, e.g. 'Điểm bán OCOP Tây Hồ'.")
-@click.option("--secret-file", type=click.Path(dir_okay=False),
-              help="Also write the secret to this file (mode 0600), for scripts that configure the showroom.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="The showroom's first day of sales, if it sold before being registered (default: today); "
-                   "central refuses events dated earlier.")
+@click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False),
+    help="Also write the secret to this file (mode 0600), for scripts that configure the showroom.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The showroom's first day of sales, if it sold before being registered (default: today); "
+    "central refuses events dated earlier.",
+)
 def add_showroom_command(code, name, secret_file, since):
     """Register a showroom and print its sync secret (shown once)."""
     try:
@@ -22,6 +29,7 @@ def add_showroom_command(code, name, secret_file, since):
         raise click.ClickException(error.message) from None
     if secret_file:
         import os
+
         fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secret)

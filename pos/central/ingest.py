@@ -11,6 +11,7 @@ rollups reports read. Each event gets its own answer:
 What a sale line says about its product is kept on the line as sold (name, price, stars, VAT); it never
 changes central's catalog, nor another showroom's product (see RemoteProduct).
 Writes use Core statements in bulk: a batch of 500 sales is a handful of round trips, not thousands."""
+
 import logging
 from collections import defaultdict
 from datetime import date, datetime
@@ -50,6 +51,7 @@ def local_day(moment: datetime) -> date:
 
 # --- writing a batch -------------------------------------------------------------------------------
 
+
 def _reject(showroom_code: str, uuid: str, reason: str) -> dict:
     uuid = "" if unstorable(uuid) else uuid
     db.session.add(SyncRejection(showroom_code=showroom_code, uuid=uuid[:36], reason=reason[:500]))
@@ -82,10 +84,20 @@ def ingest_batch(showroom: Showroom, events: list) -> list[dict]:
         _store_sales(showroom, sales, rollup, daily)
         _store_returns(showroom, returns, rollup, daily, answers)
         if shift_closes:
-            _insert_rows(RemoteShiftClose, [
-                {"uuid": e.uuid, "showroom_id": showroom.id, "closed_at": e.created_at,
-                 "payload": e.payload, "payload_hash": e.hash, "received_at": now}
-                for _, e in shift_closes])
+            _insert_rows(
+                RemoteShiftClose,
+                [
+                    {
+                        "uuid": e.uuid,
+                        "showroom_id": showroom.id,
+                        "closed_at": e.created_at,
+                        "payload": e.payload,
+                        "payload_hash": e.hash,
+                        "received_at": now,
+                    }
+                    for _, e in shift_closes
+                ],
+            )
         for index, event in sales + shift_closes:
             answers[index] = {"uuid": event.uuid, "status": "accepted"}
         _add_to_rollups(showroom, rollup, daily)
@@ -98,19 +110,24 @@ def _sort_out_repeats(showroom: Showroom, parsed: list[tuple[int, Event]], answe
     uuids = [e.uuid for _, e in parsed]
     stored = {}
     for chunk in range(0, len(uuids), 500):
-        part = uuids[chunk:chunk + 500]
-        stored |= dict(db.session.execute(select(RemoteSale.uuid, RemoteSale.payload_hash)
-                                          .where(RemoteSale.uuid.in_(part))).all())
-        stored |= dict(db.session.execute(select(RemoteShiftClose.uuid, RemoteShiftClose.payload_hash)
-                                          .where(RemoteShiftClose.uuid.in_(part))).all())
+        part = uuids[chunk : chunk + 500]
+        stored |= dict(
+            db.session.execute(select(RemoteSale.uuid, RemoteSale.payload_hash).where(RemoteSale.uuid.in_(part))).all()
+        )
+        stored |= dict(
+            db.session.execute(
+                select(RemoteShiftClose.uuid, RemoteShiftClose.payload_hash).where(RemoteShiftClose.uuid.in_(part))
+            ).all()
+        )
     fresh = []
     for index, event in parsed:
         if event.uuid in stored:
             if stored[event.uuid] in (event.hash, legacy_payload_hash(event.raw)):
                 answers[index] = {"uuid": event.uuid, "status": "duplicate"}
             else:
-                answers[index] = _reject(showroom.code, event.uuid,
-                                         "conflict: this uuid was received before with different content")
+                answers[index] = _reject(
+                    showroom.code, event.uuid, "conflict: this uuid was received before with different content"
+                )
             continue
         stored[event.uuid] = event.hash
         fresh.append((index, event))
@@ -125,18 +142,39 @@ def product_ids_for(showroom: Showroom, lines: list[dict]) -> dict[str, int]:
     skus = list(latest)
     catalog, known = {}, {}
     for chunk in range(0, len(skus), 500):
-        part = skus[chunk:chunk + 500]
-        catalog |= {row.sku: {"sku": row.sku, "gtin": row.gtin14, "name_vi": row.name_vi, "producer": row.name,
-                              "producer_tax_code": row.tax_code or "", "ocop_group": row.ocop_group}
-                    for row in db.session.execute(
-                        select(Product.sku, Product.gtin14, Product.name_vi, Product.ocop_group, Producer.name,
-                               Producer.tax_code).join(Producer, Producer.id == Product.producer_id)
-                        .where(Product.sku.in_(part)))}
-        known |= {(row.owner, row.sku): row for row in db.session.execute(
-            select(RemoteProduct.id, RemoteProduct.owner, RemoteProduct.sku, RemoteProduct.name_vi,
-                   RemoteProduct.producer, RemoteProduct.producer_tax_code, RemoteProduct.ocop_group,
-                   RemoteProduct.gtin)
-            .where(RemoteProduct.sku.in_(part), RemoteProduct.owner.in_(("", showroom.code))))}
+        part = skus[chunk : chunk + 500]
+        catalog |= {
+            row.sku: {
+                "sku": row.sku,
+                "gtin": row.gtin14,
+                "name_vi": row.name_vi,
+                "producer": row.name,
+                "producer_tax_code": row.tax_code or "",
+                "ocop_group": row.ocop_group,
+            }
+            for row in db.session.execute(
+                select(
+                    Product.sku, Product.gtin14, Product.name_vi, Product.ocop_group, Producer.name, Producer.tax_code
+                )
+                .join(Producer, Producer.id == Product.producer_id)
+                .where(Product.sku.in_(part))
+            )
+        }
+        known |= {
+            (row.owner, row.sku): row
+            for row in db.session.execute(
+                select(
+                    RemoteProduct.id,
+                    RemoteProduct.owner,
+                    RemoteProduct.sku,
+                    RemoteProduct.name_vi,
+                    RemoteProduct.producer,
+                    RemoteProduct.producer_tax_code,
+                    RemoteProduct.ocop_group,
+                    RemoteProduct.gtin,
+                ).where(RemoteProduct.sku.in_(part), RemoteProduct.owner.in_(("", showroom.code)))
+            )
+        }
 
     wanted = {}  # (owner, sku) → its description
     for sku, line in latest.items():
@@ -144,21 +182,33 @@ def product_ids_for(showroom: Showroom, lines: list[dict]) -> dict[str, int]:
             wanted[("", sku)] = catalog[sku]
         else:
             wanted[(showroom.code, sku)] = {k: line[k] for k in DESCRIPTION}
-    missing = [{"owner": owner, **row, "search_text": _search_text(row)}
-               for (owner, sku), row in wanted.items() if (owner, sku) not in known]
+    missing = [
+        {"owner": owner, **row, "search_text": _search_text(row)}
+        for (owner, sku), row in wanted.items()
+        if (owner, sku) not in known
+    ]
     if missing:  # another batch may add the same catalog product at the same moment: keep the first
-        db.session.execute(dialect_insert(RemoteProduct.__table__).on_conflict_do_nothing(
-            index_elements=["owner", "sku"]), missing)
-    changed = [{"id": known[k].id, **row, "search_text": _search_text(row)} for k, row in wanted.items()
-               if k in known and tuple(getattr(known[k], c) for c in DESCRIPTION) != tuple(row[c] for c in DESCRIPTION)]
+        db.session.execute(
+            dialect_insert(RemoteProduct.__table__).on_conflict_do_nothing(index_elements=["owner", "sku"]), missing
+        )
+    changed = [
+        {"id": known[k].id, **row, "search_text": _search_text(row)}
+        for k, row in wanted.items()
+        if k in known and tuple(getattr(known[k], c) for c in DESCRIPTION) != tuple(row[c] for c in DESCRIPTION)
+    ]
     if changed:
         db.session.execute(update(RemoteProduct), changed)
     ids = {k: row.id for k, row in known.items()}
     if missing:
         for chunk in range(0, len(skus), 500):
-            ids |= {(row.owner, row.sku): row.id for row in db.session.execute(
-                select(RemoteProduct.id, RemoteProduct.owner, RemoteProduct.sku)
-                .where(RemoteProduct.sku.in_(skus[chunk:chunk + 500]), RemoteProduct.owner.in_(("", showroom.code))))}
+            ids |= {
+                (row.owner, row.sku): row.id
+                for row in db.session.execute(
+                    select(RemoteProduct.id, RemoteProduct.owner, RemoteProduct.sku).where(
+                        RemoteProduct.sku.in_(skus[chunk : chunk + 500]), RemoteProduct.owner.in_(("", showroom.code))
+                    )
+                )
+            }
     return {sku: ids[owner_sku] for owner_sku in wanted for sku in (owner_sku[1],)}
 
 
@@ -173,8 +223,12 @@ def _insert_sales(rows: list[dict]) -> list[int]:
     """Insert the sales; their new ids, in order (the lines need them)."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":  # take the ids from the sequence, then COPY
-        ids = list(connection.execute(text("SELECT nextval(pg_get_serial_sequence('remote_sales', 'id')) "
-                                           "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+        ids = list(
+            connection.execute(
+                text("SELECT nextval(pg_get_serial_sequence('remote_sales', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(rows)},
+            ).scalars()
+        )
         _insert_rows(RemoteSale, [row | {"id": sale_id} for sale_id, row in zip(ids, rows)])
         return ids
     table = RemoteSale.__table__
@@ -202,25 +256,65 @@ def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, dai
         return
     products = product_ids_for(showroom, [line for _, e in sales for line in e.data["lines"]])
     now = utcnow()
-    ids = _insert_sales([{
-        "uuid": e.uuid, "kind": "sale", "showroom_id": showroom.id, "number": e.data["number"], "sale_uuid": None,
-        "created_at": e.created_at, "day": local_day(e.created_at), "cashier": e.data["cashier"],
-        "total": e.data["total"], "vat_total": e.data["vat_total"], "payload_hash": e.hash, "received_at": now,
-        "payload": e.payload} for _, e in sales])
+    ids = _insert_sales(
+        [
+            {
+                "uuid": e.uuid,
+                "kind": "sale",
+                "showroom_id": showroom.id,
+                "number": e.data["number"],
+                "sale_uuid": None,
+                "created_at": e.created_at,
+                "day": local_day(e.created_at),
+                "cashier": e.data["cashier"],
+                "total": e.data["total"],
+                "vat_total": e.data["vat_total"],
+                "payload_hash": e.hash,
+                "received_at": now,
+                "payload": e.payload,
+            }
+            for _, e in sales
+        ]
+    )
     line_rows = []
     for sale_id, (_, event) in zip(ids, sales):
         day = local_day(event.created_at)
         for line in event.data["lines"]:
-            product_id, stars, quantity, amount = products[line["sku"]], line["stars"] or 0, line["quantity"], line["amount"]
+            product_id, stars, quantity, amount = (
+                products[line["sku"]],
+                line["stars"] or 0,
+                line["quantity"],
+                line["amount"],
+            )
             cost = None if line["unit_cost"] is None else line["unit_cost"] * quantity
-            line_rows.append({
-                "sale_id": sale_id, "line_no": line["line_no"], "product_id": product_id, "sku": line["sku"],
-                "name_vi": line["name_vi"], "unit_price": line["unit_price"], "vat_rate": line["vat_rate"],
-                "stars": stars, "potential_5_star": line["potential_5_star"], "quantity": quantity, "amount": amount,
-                "vat_amount": line["vat_amount"], "cost": cost, "commission": line["commission"],
-                "consignment": line["consignment"]})
-            _roll(rollup[(day, product_id, stars, line["potential_5_star"])], quantity, amount, line["vat_amount"],
-                  cost, line["consignment"], line["commission"])
+            line_rows.append(
+                {
+                    "sale_id": sale_id,
+                    "line_no": line["line_no"],
+                    "product_id": product_id,
+                    "sku": line["sku"],
+                    "name_vi": line["name_vi"],
+                    "unit_price": line["unit_price"],
+                    "vat_rate": line["vat_rate"],
+                    "stars": stars,
+                    "potential_5_star": line["potential_5_star"],
+                    "quantity": quantity,
+                    "amount": amount,
+                    "vat_amount": line["vat_amount"],
+                    "cost": cost,
+                    "commission": line["commission"],
+                    "consignment": line["consignment"],
+                }
+            )
+            _roll(
+                rollup[(day, product_id, stars, line["potential_5_star"])],
+                quantity,
+                amount,
+                line["vat_amount"],
+                cost,
+                line["consignment"],
+                line["commission"],
+            )
         totals = daily[day]
         totals[0] += 1
         totals[1] += event.data["total"]
@@ -251,8 +345,11 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
     for index, event in returns:
         sale = sales.get(event.data["sale_uuid"])
         if sale is None:
-            answers[index] = {"uuid": event.uuid, "status": "retry",
-                              "reason": "the sale this return refunds has not been received yet"}
+            answers[index] = {
+                "uuid": event.uuid,
+                "status": "retry",
+                "reason": "the sale this return refunds has not been received yet",
+            }
             continue
         problem = _beyond_sale(showroom, sale, event, sold, refunded, money.get(sale.uuid, 0))
         if problem:
@@ -271,28 +368,67 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
     if not stored:
         return
     now = utcnow()
-    ids = _insert_sales([{
-        "uuid": e.uuid, "kind": "return", "showroom_id": showroom.id, "number": e.data["number"],
-        "sale_uuid": e.data["sale_uuid"], "created_at": e.created_at, "day": local_day(e.created_at),
-        "cashier": e.data["approved_by"], "total": -e.data["total"], "vat_total": -e.data["vat_total"],
-        "payload_hash": e.hash, "received_at": now, "payload": e.payload} for _, e, _ in stored])
+    ids = _insert_sales(
+        [
+            {
+                "uuid": e.uuid,
+                "kind": "return",
+                "showroom_id": showroom.id,
+                "number": e.data["number"],
+                "sale_uuid": e.data["sale_uuid"],
+                "created_at": e.created_at,
+                "day": local_day(e.created_at),
+                "cashier": e.data["approved_by"],
+                "total": -e.data["total"],
+                "vat_total": -e.data["vat_total"],
+                "payload_hash": e.hash,
+                "received_at": now,
+                "payload": e.payload,
+            }
+            for _, e, _ in stored
+        ]
+    )
     line_rows = []
     for return_id, (index, event, originals) in zip(ids, stored):
         day = local_day(event.created_at)
         for line, original in zip(event.data["lines"], originals):
             # The returned share of the sale line's cost (by units) and commission (by amount), half up in đồng.
-            cost = (None if original.cost is None
-                    else -round_half_up_div(original.cost * line["quantity"], original.quantity))
-            commission = (-round_half_up_div(original.commission * line["amount"], original.amount)
-                          if original.amount else 0)
-            line_rows.append({
-                "sale_id": return_id, "line_no": line["line_no"], "product_id": original.product_id,
-                "sku": original.sku, "name_vi": original.name_vi, "unit_price": 0, "vat_rate": original.vat_rate,
-                "stars": original.stars, "potential_5_star": original.potential_5_star,
-                "quantity": -line["quantity"], "amount": -line["amount"], "vat_amount": -line["vat_amount"],
-                "cost": cost, "commission": commission, "consignment": original.consignment})
-            _roll(rollup[(day, original.product_id, original.stars, original.potential_5_star)], -line["quantity"],
-                  -line["amount"], -line["vat_amount"], cost, original.consignment, commission)
+            cost = (
+                None
+                if original.cost is None
+                else -round_half_up_div(original.cost * line["quantity"], original.quantity)
+            )
+            commission = (
+                -round_half_up_div(original.commission * line["amount"], original.amount) if original.amount else 0
+            )
+            line_rows.append(
+                {
+                    "sale_id": return_id,
+                    "line_no": line["line_no"],
+                    "product_id": original.product_id,
+                    "sku": original.sku,
+                    "name_vi": original.name_vi,
+                    "unit_price": 0,
+                    "vat_rate": original.vat_rate,
+                    "stars": original.stars,
+                    "potential_5_star": original.potential_5_star,
+                    "quantity": -line["quantity"],
+                    "amount": -line["amount"],
+                    "vat_amount": -line["vat_amount"],
+                    "cost": cost,
+                    "commission": commission,
+                    "consignment": original.consignment,
+                }
+            )
+            _roll(
+                rollup[(day, original.product_id, original.stars, original.potential_5_star)],
+                -line["quantity"],
+                -line["amount"],
+                -line["vat_amount"],
+                cost,
+                original.consignment,
+                commission,
+            )
         totals = daily[day]
         totals[2] += 1
         totals[3] += event.data["total"]
@@ -307,24 +443,37 @@ def _refundable(sale_uuids: list[str]):
     refunded per sale uuid."""
     sales = {}
     for chunk in range(0, len(sale_uuids), 500):
-        sales |= {row.uuid: row for row in db.session.execute(
-            select(RemoteSale.id, RemoteSale.uuid, RemoteSale.showroom_id, RemoteSale.total)
-            .where(RemoteSale.uuid.in_(sale_uuids[chunk:chunk + 500]), RemoteSale.kind == "sale")
-            .order_by(RemoteSale.id).with_for_update())}
+        sales |= {
+            row.uuid: row
+            for row in db.session.execute(
+                select(RemoteSale.id, RemoteSale.uuid, RemoteSale.showroom_id, RemoteSale.total)
+                .where(RemoteSale.uuid.in_(sale_uuids[chunk : chunk + 500]), RemoteSale.kind == "sale")
+                .order_by(RemoteSale.id)
+                .with_for_update()
+            )
+        }
     sold, refunded, money = {}, defaultdict(lambda: [0, 0, 0]), {}
     uuid_of = {sale.id: sale.uuid for sale in sales.values()}
     ids = list(uuid_of)
     for chunk in range(0, len(ids), 500):
-        for line in db.session.scalars(select(RemoteSaleLine).where(RemoteSaleLine.sale_id.in_(ids[chunk:chunk + 500]))):
+        for line in db.session.scalars(
+            select(RemoteSaleLine).where(RemoteSaleLine.sale_id.in_(ids[chunk : chunk + 500]))
+        ):
             sold[(uuid_of[line.sale_id], line.line_no)] = line
     known = list(sales)
     for chunk in range(0, len(known), 500):
         for sale_uuid, line_no, units, amount, vat in db.session.execute(
-                select(RemoteSale.sale_uuid, RemoteSaleLine.line_no, func.sum(RemoteSaleLine.quantity),
-                       func.sum(RemoteSaleLine.amount), func.sum(RemoteSaleLine.vat_amount))
-                .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
-                .where(RemoteSale.sale_uuid.in_(known[chunk:chunk + 500]), RemoteSale.kind == "return")
-                .group_by(RemoteSale.sale_uuid, RemoteSaleLine.line_no)):
+            select(
+                RemoteSale.sale_uuid,
+                RemoteSaleLine.line_no,
+                func.sum(RemoteSaleLine.quantity),
+                func.sum(RemoteSaleLine.amount),
+                func.sum(RemoteSaleLine.vat_amount),
+            )
+            .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
+            .where(RemoteSale.sale_uuid.in_(known[chunk : chunk + 500]), RemoteSale.kind == "return")
+            .group_by(RemoteSale.sale_uuid, RemoteSaleLine.line_no)
+        ):
             refunded[(sale_uuid, line_no)] = [-int(units), -int(amount), -int(vat)]
             money[sale_uuid] = money.get(sale_uuid, 0) - int(amount)
     return sales, sold, refunded, money
@@ -340,17 +489,25 @@ def _beyond_sale(showroom: Showroom, sale, event: Event, sold: dict, refunded, m
             return f"the refunded sale has no line {line['line_no']}"
         units, amount, vat = refunded[(sale.uuid, line["line_no"])]
         if line["quantity"] > original.quantity - units:
-            return (f"line {line['line_no']}: {line['quantity']} units returned, but only "
-                    f"{original.quantity - units} of the {original.quantity} sold are not returned yet")
+            return (
+                f"line {line['line_no']}: {line['quantity']} units returned, but only "
+                f"{original.quantity - units} of the {original.quantity} sold are not returned yet"
+            )
         if line["amount"] > original.amount - amount:
-            return (f"line {line['line_no']}: {line['amount']} đồng refunded, but only "
-                    f"{original.amount - amount} of the {original.amount} paid are not refunded yet")
+            return (
+                f"line {line['line_no']}: {line['amount']} đồng refunded, but only "
+                f"{original.amount - amount} of the {original.amount} paid are not refunded yet"
+            )
         if line["vat_amount"] > original.vat_amount - vat:
-            return (f"line {line['line_no']}: {line['vat_amount']} đồng of VAT refunded, but only "
-                    f"{original.vat_amount - vat} of its {original.vat_amount} are not refunded yet")
+            return (
+                f"line {line['line_no']}: {line['vat_amount']} đồng of VAT refunded, but only "
+                f"{original.vat_amount - vat} of its {original.vat_amount} are not refunded yet"
+            )
     if event.data["total"] > sale.total - money_refunded:
-        return (f"{event.data['total']} đồng refunded, but only {sale.total - money_refunded} of the "
-                f"{sale.total} paid are not refunded yet")
+        return (
+            f"{event.data['total']} đồng refunded, but only {sale.total - money_refunded} of the "
+            f"{sale.total} paid are not refunded yet"
+        )
     return ""
 
 
@@ -359,28 +516,57 @@ DAILY_FIGURES = ("sales_count", "sales_total", "returns_count", "returns_total",
 
 
 def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
-    rows = [{"day": day, "showroom_id": showroom.id, "product_id": product_id, "stars": stars,
-             "potential_5_star": potential, **dict(zip(ROLLUP_FIGURES, figures))}
-            for (day, product_id, stars, potential), figures in rollup.items()]
+    rows = [
+        {
+            "day": day,
+            "showroom_id": showroom.id,
+            "product_id": product_id,
+            "stars": stars,
+            "potential_5_star": potential,
+            **dict(zip(ROLLUP_FIGURES, figures)),
+        }
+        for (day, product_id, stars, potential), figures in rollup.items()
+    ]
     if rows and len(rows) > 50 and db.session.connection().dialect.name == "postgresql":
         _add_to_product_rollups_at_once(rows)
     else:
         _add_to(SalesRollupDaily, ROLLUP_KEY, ROLLUP_FIGURES, rows)
         # A batch comes from one showroom, so the same keys without the showroom feed the all-showroom rollups.
-        _add_to(ProductDaily, ROLLUP_KEY[:1] + ROLLUP_KEY[2:], ROLLUP_FIGURES,
-                [{k: v for k, v in row.items() if k != "showroom_id"} for row in rows])
+        _add_to(
+            ProductDaily,
+            ROLLUP_KEY[:1] + ROLLUP_KEY[2:],
+            ROLLUP_FIGURES,
+            [{k: v for k, v in row.items() if k != "showroom_id"} for row in rows],
+        )
         monthly = defaultdict(lambda: [0] * len(ROLLUP_FIGURES))
         for (day, product_id, stars, potential), figures in rollup.items():
             totals = monthly[(day.replace(day=1), product_id, stars, potential)]
             for i, value in enumerate(figures):
                 totals[i] += value
-        _add_to(ProductMonthly, ("month", "product_id", "stars", "potential_5_star"), ROLLUP_FIGURES, [
-            {"month": month, "product_id": product_id, "stars": stars, "potential_5_star": potential,
-             **dict(zip(ROLLUP_FIGURES, figures))}
-            for (month, product_id, stars, potential), figures in monthly.items()])
-    _add_to(ShowroomDaily, ("day", "showroom_id"), DAILY_FIGURES,
-            [{"day": day, "showroom_id": showroom.id, **dict(zip(DAILY_FIGURES, figures))}
-             for day, figures in daily.items()])
+        _add_to(
+            ProductMonthly,
+            ("month", "product_id", "stars", "potential_5_star"),
+            ROLLUP_FIGURES,
+            [
+                {
+                    "month": month,
+                    "product_id": product_id,
+                    "stars": stars,
+                    "potential_5_star": potential,
+                    **dict(zip(ROLLUP_FIGURES, figures)),
+                }
+                for (month, product_id, stars, potential), figures in monthly.items()
+            ],
+        )
+    _add_to(
+        ShowroomDaily,
+        ("day", "showroom_id"),
+        DAILY_FIGURES,
+        [
+            {"day": day, "showroom_id": showroom.id, **dict(zip(DAILY_FIGURES, figures))}
+            for day, figures in daily.items()
+        ],
+    )
 
 
 ROLLUP_KEY = ("day", "showroom_id", "product_id", "stars", "potential_5_star")
@@ -391,30 +577,50 @@ def _add_to_product_rollups_at_once(rows: list[dict]) -> None:
     them to the showroom's daily rollup, to the all-showroom daily rollup and, summed per month, to the monthly
     one; a third of the round trips and copies of doing each table on its own."""
     connection = db.session.connection()
-    connection.execute(text("CREATE TEMP TABLE IF NOT EXISTS sales_rollup_daily_delta "
-                            "(LIKE sales_rollup_daily) ON COMMIT DELETE ROWS"))
+    connection.execute(
+        text("CREATE TEMP TABLE IF NOT EXISTS sales_rollup_daily_delta (LIKE sales_rollup_daily) ON COMMIT DELETE ROWS")
+    )
     columns = list(rows[0])
-    with connection.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(f"COPY sales_rollup_daily_delta ({', '.join(columns)}) FROM STDIN") as copy:
+    with (
+        connection.connection.driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY sales_rollup_daily_delta ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row([row[column] for column in columns])
 
     def upsert(table: str, key: tuple, select_sql: str) -> str:
-        return (f"INSERT INTO {table} ({', '.join(key + ROLLUP_FIGURES)}) {select_sql} "
-                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-                + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in ROLLUP_FIGURES))
+        return (
+            f"INSERT INTO {table} ({', '.join(key + ROLLUP_FIGURES)}) {select_sql} "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in ROLLUP_FIGURES)
+        )
 
     figures, sums = ", ".join(ROLLUP_FIGURES), ", ".join(f"sum({c})" for c in ROLLUP_FIGURES)
     product_key = ("day", "product_id", "stars", "potential_5_star")
     month_key = ("month", "product_id", "stars", "potential_5_star")
-    connection.execute(text(
-        "WITH by_showroom AS (" + upsert("sales_rollup_daily", ROLLUP_KEY,
-                                         f"SELECT {', '.join(ROLLUP_KEY)}, {figures} FROM sales_rollup_daily_delta")
-        + "), by_product AS (" + upsert("product_daily", product_key,
-                                       f"SELECT {', '.join(product_key)}, {figures} FROM sales_rollup_daily_delta")
-        + ") " + upsert("product_monthly", month_key,
-                        f"SELECT date_trunc('month', day)::date, product_id, stars, potential_5_star, {sums} "
-                        "FROM sales_rollup_daily_delta GROUP BY 1, 2, 3, 4")))
+    connection.execute(
+        text(
+            "WITH by_showroom AS ("
+            + upsert(
+                "sales_rollup_daily",
+                ROLLUP_KEY,
+                f"SELECT {', '.join(ROLLUP_KEY)}, {figures} FROM sales_rollup_daily_delta",
+            )
+            + "), by_product AS ("
+            + upsert(
+                "product_daily",
+                product_key,
+                f"SELECT {', '.join(product_key)}, {figures} FROM sales_rollup_daily_delta",
+            )
+            + ") "
+            + upsert(
+                "product_monthly",
+                month_key,
+                f"SELECT date_trunc('month', day)::date, product_id, stars, potential_5_star, {sums} "
+                "FROM sales_rollup_daily_delta GROUP BY 1, 2, 3, 4",
+            )
+        )
+    )
     connection.execute(text("DELETE FROM sales_rollup_daily_delta"))  # a later batch in this transaction starts empty
 
 
@@ -432,15 +638,19 @@ def _add_to(model, key: tuple, figures: tuple, rows: list[dict]) -> None:
             with cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row([row[column] for column in columns])
-        connection.execute(text(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {scratch} "
-            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-            + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in figures)))
+        connection.execute(
+            text(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {scratch} "
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+                + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in figures)
+            )
+        )
         connection.execute(text(f"DELETE FROM {scratch}"))  # a later batch in this transaction starts empty
         return
     statement = dialect_insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=list(key), set_={c: table.c[c] + getattr(statement.excluded, c) for c in figures})
+        index_elements=list(key), set_={c: table.c[c] + getattr(statement.excluded, c) for c in figures}
+    )
     connection.execute(statement, rows)
 
 

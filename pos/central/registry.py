@@ -1,4 +1,5 @@
 """The showrooms central trusts, each with the secret it signs its requests with."""
+
 import logging
 import re
 import secrets
@@ -19,7 +20,7 @@ from pos.protocol import signing
 log = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
 ROTATION_GRACE = timedelta(hours=24)  # the old secret keeps working while the showroom is reconfigured
-REFUSALS_KEPT = timedelta(days=7)      # per-minute counts of refused requests are pruned after this
+REFUSALS_KEPT = timedelta(days=7)  # per-minute counts of refused requests are pruned after this
 
 
 class Unauthorized(DomainError):
@@ -30,8 +31,9 @@ class Unauthorized(DomainError):
 def clean_code(code: str) -> str:
     code = (code or "").strip().upper()
     if not CODE_RE.match(code):
-        raise ValidationError("A showroom code is 2 to 10 letters or digits, e.g. TH or HK02.",
-                              fields={"code": "invalid"})
+        raise ValidationError(
+            "A showroom code is 2 to 10 letters or digits, e.g. TH or HK02.", fields={"code": "invalid"}
+        )
     return code
 
 
@@ -42,8 +44,9 @@ def add_showroom(code: str, name: str, secret: str | None = None, since: date | 
     today = to_local(utcnow()).date()
     since = since or today
     if not date(2000, 1, 1) <= since <= today:
-        raise ValidationError("The first day of sales must be a date from 2000-01-01 to today.",
-                              fields={"since": "out of range"})
+        raise ValidationError(
+            "The first day of sales must be a date from 2000-01-01 to today.", fields={"since": "out of range"}
+        )
     if not name or len(name) > 200:
         raise ValidationError("A showroom needs a name of at most 200 characters.", fields={"name": "required"})
     secret = secret or secrets.token_urlsafe(32)
@@ -56,8 +59,11 @@ def add_showroom(code: str, name: str, secret: str | None = None, since: date | 
             db.session.add(showroom)
             db.session.flush()
         if db.session.scalar(select(ShowroomKey).where(ShowroomKey.showroom_id == showroom.id)):
-            raise Conflict("Showroom %(code)s is already registered; rotate its secret instead.", code=code,
-                           fields={"code": "already registered"})
+            raise Conflict(
+                "Showroom %(code)s is already registered; rotate its secret instead.",
+                code=code,
+                fields={"code": "already registered"},
+            )
         events_from = datetime.combine(since, time(0), tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
         db.session.add(ShowroomKey(showroom_id=showroom.id, secret=secret, events_from=events_from))
         record_audit("create", "showroom_key", code, note=f"showroom {code} registered for sync")
@@ -94,10 +100,13 @@ def _count_refusal(code: str, reason: str, known: bool) -> None:
     minute = now.replace(second=0, microsecond=0)
     with atomic():
         statement = dialect_insert(RefusedRequests.__table__)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["minute", "claimed_code", "reason"],
-            set_={"count": RefusedRequests.__table__.c["count"] + 1}),
-            {"minute": minute, "claimed_code": code[:16] if known else "", "reason": reason, "count": 1})
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["minute", "claimed_code", "reason"],
+                set_={"count": RefusedRequests.__table__.c["count"] + 1},
+            ),
+            {"minute": minute, "claimed_code": code[:16] if known else "", "reason": reason, "count": 1},
+        )
         if minute.minute == 0:  # once an hour is often enough to keep the table to a week
             db.session.execute(delete(RefusedRequests).where(RefusedRequests.minute < now - REFUSALS_KEPT))
     log.warning("sync: refused a request claiming to be %r: %s", code[:16], reason)
@@ -107,8 +116,11 @@ def authenticate_showroom() -> Showroom:
     """The showroom that signed this request, or 401 (counted, see _count_refusal) for an unknown showroom, a
     stale timestamp or a bad signature."""
     code = request.headers.get(signing.SHOWROOM_HEADER, "")
-    row = db.session.execute(select(Showroom, ShowroomKey).join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
-                             .where(Showroom.code == code, ShowroomKey.active.is_(True))).first()
+    row = db.session.execute(
+        select(Showroom, ShowroomKey)
+        .join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
+        .where(Showroom.code == code, ShowroomKey.active.is_(True))
+    ).first()
     if row is None:
         _count_refusal(code, "unknown showroom", known=False)
         raise Unauthorized("Request refused: unknown showroom.")
@@ -117,8 +129,14 @@ def authenticate_showroom() -> Showroom:
     if key.previous_secret and key.previous_valid_until and key.previous_valid_until > utcnow():
         allowed.append(key.previous_secret)
     path = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
-    problem = signing.verify(allowed, request.method, path, request.headers.get(signing.TIMESTAMP_HEADER, ""),
-                             request.get_data(cache=True), request.headers.get(signing.SIGNATURE_HEADER, ""))
+    problem = signing.verify(
+        allowed,
+        request.method,
+        path,
+        request.headers.get(signing.TIMESTAMP_HEADER, ""),
+        request.get_data(cache=True),
+        request.headers.get(signing.SIGNATURE_HEADER, ""),
+    )
     if problem:
         _count_refusal(code, problem, known=True)
         raise Unauthorized("Request refused: %(reason)s.", reason=problem)

@@ -3,6 +3,7 @@ product's drill-down reads sale lines.
 
 Every report takes the same ReportFilter, which carries the user's Scope: a showroom's manager's filter is
 pinned to their showroom, whatever the query string says. Figures are net: a return reduces the day it was made."""
+
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -38,11 +39,11 @@ SORTABLE = ("revenue", "units", "vat", "margin", "name")
 @dataclass(frozen=True)
 class ReportFilter:
     start: date
-    end: date                      # inclusive
+    end: date  # inclusive
     preset: str = "this_month"
-    showroom: str | None = None    # a showroom code
+    showroom: str | None = None  # a showroom code
     group: str | None = None
-    stars: str | None = None       # a key of STAR_CHOICES
+    stars: str | None = None  # a key of STAR_CHOICES
     producer: str | None = None
     q: str = ""
     sort: str = "revenue"
@@ -67,9 +68,16 @@ class ReportFilter:
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
 
     def as_args(self) -> dict:
-        args = {"preset": self.preset, "showroom": self.showroom, "group": self.group, "stars": self.stars,
-                "producer": self.producer, "q": self.q or None, "sort": self.sort,
-                "dir": "desc" if self.descending else "asc"}
+        args = {
+            "preset": self.preset,
+            "showroom": self.showroom,
+            "group": self.group,
+            "stars": self.stars,
+            "producer": self.producer,
+            "q": self.q or None,
+            "sort": self.sort,
+            "dir": "desc" if self.descending else "asc",
+        }
         if self.preset == "custom":
             args |= {"start": self.start.isoformat(), "end": self.end.isoformat()}
         return {k: v for k, v in args.items() if v}
@@ -90,8 +98,15 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     raise ValueError(preset)
 
 
-FILTER_LABELS = {"preset": Text("Period"), "start": Text("From"), "end": Text("To"), "group": Text("Group"),
-                 "stars": Text("Stars"), "showroom": Text("Showroom"), "sort": Text("Sort by")}
+FILTER_LABELS = {
+    "preset": Text("Period"),
+    "start": Text("From"),
+    "end": Text("To"),
+    "group": Text("Group"),
+    "stars": Text("Stars"),
+    "showroom": Text("Showroom"),
+    "sort": Text("Sort by"),
+}
 
 
 def parse_filter(args, scope: Scope, *, today: date | None = None) -> ReportFilter:
@@ -129,11 +144,24 @@ def parse_filter(args, scope: Scope, *, today: date | None = None) -> ReportFilt
     if sort not in SORTABLE:
         errors["sort"] = Text("one of %(choices)s", choices=", ".join(SORTABLE))
     if errors:
-        raise ValidationError("The report filters are not valid: %(problems)s",
-                              problems=problem_list(errors, lambda key: FILTER_LABELS.get(key, key)), fields=errors)
-    return ReportFilter(start=start, end=end, preset=preset, showroom=showroom, group=group, stars=stars,
-                        producer=producer, q=(args.get("q") or "").strip()[:100], sort=sort,
-                        descending=args.get("dir") != "asc", scope=scope)
+        raise ValidationError(
+            "The report filters are not valid: %(problems)s",
+            problems=problem_list(errors, lambda key: FILTER_LABELS.get(key, key)),
+            fields=errors,
+        )
+    return ReportFilter(
+        start=start,
+        end=end,
+        preset=preset,
+        showroom=showroom,
+        group=group,
+        stars=stars,
+        producer=producer,
+        q=(args.get("q") or "").strip()[:100],
+        sort=sort,
+        descending=args.get("dir") != "asc",
+        scope=scope,
+    )
 
 
 def _date(text, name, errors):
@@ -149,6 +177,7 @@ def _date(text, name, errors):
 
 
 # --- the rollup, filtered --------------------------------------------------------------------------
+
 
 def _conditions(f: ReportFilter, model=R, day_column=None, start=None, end=None) -> list:
     """The filter as conditions on one rollup (SalesRollupDaily, ProductDaily or ProductMonthly)."""
@@ -197,6 +226,7 @@ def _facts(f: ReportFilter, by_showroom: bool = False):
     a showroom is chosen (or the report is per showroom); else whole months from ProductMonthly and the
     days at either end from ProductDaily. Columns: product_id, stars, potential_5_star, [showroom_id,]
     then the figures."""
+
     def part(model, conditions, extra=()):
         keys = [model.product_id, model.stars, model.potential_5_star, *extra]
         return select(*keys, *[getattr(model, c) for c in FIGURES]).where(*conditions)
@@ -208,8 +238,12 @@ def _facts(f: ReportFilter, by_showroom: bool = False):
     last_month_end = f.end if ends_on_month_end else f.end.replace(day=1) - timedelta(days=1)
     parts = []
     if first_month <= last_month_end:
-        parts.append(part(ProductMonthly, _conditions(f, ProductMonthly, ProductMonthly.month, first_month,
-                                                      last_month_end.replace(day=1))))
+        parts.append(
+            part(
+                ProductMonthly,
+                _conditions(f, ProductMonthly, ProductMonthly.month, first_month, last_month_end.replace(day=1)),
+            )
+        )
         edges = [(f.start, first_month - timedelta(days=1)), (last_month_end + timedelta(days=1), f.end)]
     else:
         edges = [(f.start, f.end)]
@@ -267,10 +301,20 @@ def _rows(f: ReportFilter, keys, label_of, join_product=False, by_showroom=False
     query = select(*key_columns, *_figures(facts)).group_by(*key_columns)
     if join_product:
         query = query.select_from(facts).join(RemoteProduct, RemoteProduct.id == facts.c.product_id)
-    rows = [Row(key=tuple(r[:len(key_columns)]) if len(key_columns) > 1 else r[0], label=label_of(r), units=r.units,
-                revenue=r.revenue, vat=r.vat, cost=r.cost, costed_revenue=r.costed_revenue,
-                consignment_revenue=r.consignment_revenue, commission=r.commission)
-            for r in db.session.execute(query)]
+    rows = [
+        Row(
+            key=tuple(r[: len(key_columns)]) if len(key_columns) > 1 else r[0],
+            label=label_of(r),
+            units=r.units,
+            revenue=r.revenue,
+            vat=r.vat,
+            cost=r.cost,
+            costed_revenue=r.costed_revenue,
+            consignment_revenue=r.consignment_revenue,
+            commission=r.commission,
+        )
+        for r in db.session.execute(query)
+    ]
     return _sorted(_with_shares(rows), f)
 
 
@@ -293,13 +337,30 @@ def per_product(f: ReportFilter) -> list[Row]:
     # Sum the rollup per product first (an index range scan), then join the few thousand names.
     facts = _facts(f)
     sums = select(facts.c.product_id, *_figures(facts)).group_by(facts.c.product_id).subquery()
-    query = select(RemoteProduct.id, RemoteProduct.sku, RemoteProduct.name_vi, RemoteProduct.producer,
-                   RemoteProduct.ocop_group, *[sums.c[c] for c in FIGURES]).join(sums, sums.c.product_id == RemoteProduct.id)
+    query = select(
+        RemoteProduct.id,
+        RemoteProduct.sku,
+        RemoteProduct.name_vi,
+        RemoteProduct.producer,
+        RemoteProduct.ocop_group,
+        *[sums.c[c] for c in FIGURES],
+    ).join(sums, sums.c.product_id == RemoteProduct.id)
     scans = _scans(f)
-    rows = [Row(key=r.id, label=r.name_vi, units=r.units, revenue=r.revenue, vat=r.vat, cost=r.cost,
-                costed_revenue=r.costed_revenue, consignment_revenue=r.consignment_revenue, commission=r.commission,
-                extra={"sku": r.sku, "producer": r.producer, "group": r.ocop_group, "scans": scans.get(r.id, 0)})
-            for r in db.session.execute(query)]
+    rows = [
+        Row(
+            key=r.id,
+            label=r.name_vi,
+            units=r.units,
+            revenue=r.revenue,
+            vat=r.vat,
+            cost=r.cost,
+            costed_revenue=r.costed_revenue,
+            consignment_revenue=r.consignment_revenue,
+            commission=r.commission,
+            extra={"sku": r.sku, "producer": r.producer, "group": r.ocop_group, "scans": scans.get(r.id, 0)},
+        )
+        for r in db.session.execute(query)
+    ]
     return _sorted(_with_shares(rows), f)
 
 
@@ -308,8 +369,13 @@ def _scans(f: ReportFilter) -> dict[int, int]:
     conditions = [RemoteScanDaily.day >= f.start, RemoteScanDaily.day <= f.end]
     if f.showroom:
         conditions.append(RemoteScanDaily.showroom_id == _showroom_id(f.showroom))
-    return dict(db.session.execute(select(RemoteScanDaily.product_id, func.sum(RemoteScanDaily.scans))
-                                   .where(*conditions).group_by(RemoteScanDaily.product_id)).all())
+    return dict(
+        db.session.execute(
+            select(RemoteScanDaily.product_id, func.sum(RemoteScanDaily.scans))
+            .where(*conditions)
+            .group_by(RemoteScanDaily.product_id)
+        ).all()
+    )
 
 
 def per_producer(f: ReportFilter) -> list[Row]:
@@ -321,8 +387,9 @@ def per_group(f: ReportFilter) -> list[Row]:
 
 
 def per_rating(f: ReportFilter) -> list[Row]:
-    return _rows(f, lambda facts: [facts.c.stars, facts.c.potential_5_star],
-                 lambda r: star_label(r.stars, r.potential_5_star))
+    return _rows(
+        f, lambda facts: [facts.c.stars, facts.c.potential_5_star], lambda r: star_label(r.stars, r.potential_5_star)
+    )
 
 
 def star_label(stars: int, potential: bool) -> str:
@@ -347,19 +414,24 @@ def _baskets(f: ReportFilter, by_showroom=False):
         conditions.append(ShowroomDaily.showroom_id == _showroom_id(f.showroom))
     columns = [_total(ShowroomDaily.sales_count), _total(ShowroomDaily.sales_total)]
     if by_showroom:
-        return {r[0]: (r[1], r[2]) for r in db.session.execute(
-            select(ShowroomDaily.showroom_id, *columns).where(*conditions).group_by(ShowroomDaily.showroom_id))}
+        return {
+            r[0]: (r[1], r[2])
+            for r in db.session.execute(
+                select(ShowroomDaily.showroom_id, *columns).where(*conditions).group_by(ShowroomDaily.showroom_id)
+            )
+        }
     return tuple(db.session.execute(select(*columns).where(*conditions)).one())
 
 
 # --- overview --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Overview:
     revenue: int
     units: int
     vat: int
-    sales: int | None          # None when product-level filters make a basket count meaningless
+    sales: int | None  # None when product-level filters make a basket count meaningless
     average_basket: int | None
     previous: "Overview | None" = None
     series: list = field(default_factory=list)  # (label, revenue): per day, or per hour for one day
@@ -392,9 +464,13 @@ def daily(f: ReportFilter) -> list[tuple[date, int]]:
         query = select(model.day, _total(model.revenue)).where(*_conditions(f, model)).group_by(model.day)
     else:  # whole sales: the per-showroom day totals are the smallest table that knows
         D = ShowroomDaily
-        query = select(D.day, _total(D.sales_total - D.returns_total)).where(
-            D.day >= f.start, D.day <= f.end, *([D.showroom_id == _showroom_id(f.showroom)] if f.showroom else [])
-        ).group_by(D.day)
+        query = (
+            select(D.day, _total(D.sales_total - D.returns_total))
+            .where(
+                D.day >= f.start, D.day <= f.end, *([D.showroom_id == _showroom_id(f.showroom)] if f.showroom else [])
+            )
+            .group_by(D.day)
+        )
     revenue = dict(db.session.execute(query).all())
     return [(day, int(revenue.get(day, 0))) for day in (f.start + timedelta(days=n) for n in range(f.days))]
 
@@ -403,8 +479,10 @@ def hourly(f: ReportFilter) -> list[tuple[int, int]]:
     """One day's revenue per local hour, from the sale lines (a day is small)."""
     line_filter = _line_conditions(f)
     rows = db.session.execute(
-        select(RemoteSale.created_at, RemoteSaleLine.amount).join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
-        .where(RemoteSale.day == f.start, *line_filter)).all()
+        select(RemoteSale.created_at, RemoteSaleLine.amount)
+        .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
+        .where(RemoteSale.day == f.start, *line_filter)
+    ).all()
     by_hour = [0] * 24
     for created_at, amount in rows:
         by_hour[to_local(created_at).hour] += amount
@@ -420,6 +498,7 @@ def _line_conditions(f: ReportFilter) -> list:
 
 # --- a product's drill-down ------------------------------------------------------------------------
 
+
 @dataclass
 class ProductDetail:
     product: RemoteProduct
@@ -430,32 +509,74 @@ class ProductDetail:
 
 def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
     product = db.session.get(RemoteProduct, product_id)
-    if product is not None and not f.scope.everything and not db.session.scalar(
-            select(R.product_id).where(R.product_id == product_id, R.showroom_id == _showroom_id(f.scope.showroom))
-            .limit(1)):
+    if (
+        product is not None
+        and not f.scope.everything
+        and not db.session.scalar(
+            select(R.product_id)
+            .where(R.product_id == product_id, R.showroom_id == _showroom_id(f.scope.showroom))
+            .limit(1)
+        )
+    ):
         product = None  # never sold at the user's showroom: its name is another showroom's business
     if product is None:
         raise NotFound("No such product in the reports.", fields={"product": "unknown"})
     f = replace(f, q="", group=None, producer=None)
     conditions = _conditions(f) + [R.product_id == product_id]
     names = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
-    by_showroom = [Row(key=r.showroom_id, label=names.get(r.showroom_id, "?"), units=r.units, revenue=r.revenue,
-                       vat=r.vat, cost=r.cost, costed_revenue=r.costed_revenue)
-                   for r in db.session.execute(
-                       select(R.showroom_id, _total(R.units).label("units"), _total(R.revenue).label("revenue"),
-                              _total(R.vat).label("vat"), _total(R.cost).label("cost"),
-                              _total(R.costed_revenue).label("costed_revenue"))
-                       .where(*conditions).group_by(R.showroom_id).order_by(func.sum(R.revenue).desc()))]
-    by_day = [(r.day, r.units, r.revenue) for r in db.session.execute(
-        select(R.day, _total(R.units).label("units"), _total(R.revenue).label("revenue"))
-        .where(*conditions).group_by(R.day).order_by(R.day))]
+    by_showroom = [
+        Row(
+            key=r.showroom_id,
+            label=names.get(r.showroom_id, "?"),
+            units=r.units,
+            revenue=r.revenue,
+            vat=r.vat,
+            cost=r.cost,
+            costed_revenue=r.costed_revenue,
+        )
+        for r in db.session.execute(
+            select(
+                R.showroom_id,
+                _total(R.units).label("units"),
+                _total(R.revenue).label("revenue"),
+                _total(R.vat).label("vat"),
+                _total(R.cost).label("cost"),
+                _total(R.costed_revenue).label("costed_revenue"),
+            )
+            .where(*conditions)
+            .group_by(R.showroom_id)
+            .order_by(func.sum(R.revenue).desc())
+        )
+    ]
+    by_day = [
+        (r.day, r.units, r.revenue)
+        for r in db.session.execute(
+            select(R.day, _total(R.units).label("units"), _total(R.revenue).label("revenue"))
+            .where(*conditions)
+            .group_by(R.day)
+            .order_by(R.day)
+        )
+    ]
     recent = db.session.execute(
-        select(RemoteSale.number, RemoteSale.created_at, Showroom.code, RemoteSaleLine.quantity, RemoteSaleLine.amount,
-               RemoteSaleLine.stars)
-        .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id).join(Showroom, Showroom.id == RemoteSale.showroom_id)
-        .where(RemoteSaleLine.product_id == product_id, RemoteSale.day >= f.start, RemoteSale.day <= f.end,
-               *([Showroom.code == f.showroom] if f.showroom else []))
-        .order_by(RemoteSale.created_at.desc()).limit(50)).all()
+        select(
+            RemoteSale.number,
+            RemoteSale.created_at,
+            Showroom.code,
+            RemoteSaleLine.quantity,
+            RemoteSaleLine.amount,
+            RemoteSaleLine.stars,
+        )
+        .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
+        .join(Showroom, Showroom.id == RemoteSale.showroom_id)
+        .where(
+            RemoteSaleLine.product_id == product_id,
+            RemoteSale.day >= f.start,
+            RemoteSale.day <= f.end,
+            *([Showroom.code == f.showroom] if f.showroom else []),
+        )
+        .order_by(RemoteSale.created_at.desc())
+        .limit(50)
+    ).all()
     return ProductDetail(product, by_showroom, by_day, recent)
 
 
@@ -465,16 +586,27 @@ def filter_choices(scope: Scope) -> dict:
     producers = select(RemoteProduct.producer).distinct().order_by(RemoteProduct.producer)
     if not scope.everything:
         showrooms = showrooms.where(Showroom.code == scope.showroom)
-        producers = producers.where(RemoteProduct.id.in_(
-            select(R.product_id).where(R.showroom_id == _showroom_id(scope.showroom))))
-    return {"showrooms": db.session.scalars(showrooms).all(), "producers": db.session.scalars(producers).all(),
-            "groups": OCOP_GROUPS, "presets": PRESETS}
+        producers = producers.where(
+            RemoteProduct.id.in_(select(R.product_id).where(R.showroom_id == _showroom_id(scope.showroom)))
+        )
+    return {
+        "showrooms": db.session.scalars(showrooms).all(),
+        "producers": db.session.scalars(producers).all(),
+        "groups": OCOP_GROUPS,
+        "presets": PRESETS,
+    }
 
 
 def totals(rows: list[Row]) -> Row:
-    return Row(key=None, label="", units=sum(r.units for r in rows), revenue=sum(r.revenue for r in rows),
-               vat=sum(r.vat for r in rows), cost=sum(r.cost for r in rows),
-               costed_revenue=sum(r.costed_revenue for r in rows),
-               consignment_revenue=sum(r.consignment_revenue for r in rows),
-               commission=sum(r.commission for r in rows), share=100.0 if rows else 0.0)
-
+    return Row(
+        key=None,
+        label="",
+        units=sum(r.units for r in rows),
+        revenue=sum(r.revenue for r in rows),
+        vat=sum(r.vat for r in rows),
+        cost=sum(r.cost for r in rows),
+        costed_revenue=sum(r.costed_revenue for r in rows),
+        consignment_revenue=sum(r.consignment_revenue for r in rows),
+        commission=sum(r.commission for r in rows),
+        share=100.0 if rows else 0.0,
+    )

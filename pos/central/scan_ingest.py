@@ -3,6 +3,7 @@
 The showroom sends its running totals for the days that may have changed (pos.sync.scan_sender); central keeps
 the latest total per day, showroom and product, so a day sent again, or a request retried, never counts twice.
 Scans are statistics beside units sold in the product report, not money: they need no outbox."""
+
 from datetime import timedelta
 
 from flask import jsonify, request
@@ -27,8 +28,9 @@ def parse_scans(body) -> list[dict]:
     try:
         return parse_scan_rows(body, latest_day=to_local(utcnow()).date() + timedelta(days=1))
     except Invalid as problem:
-        raise ValidationError("Some scan counts are invalid; nothing was stored.", fields={"days": str(problem)}) \
-            from None
+        raise ValidationError(
+            "Some scan counts are invalid; nothing was stored.", fields={"days": str(problem)}
+        ) from None
 
 
 def store_scans(showroom: Showroom, rows: list[dict]) -> int:
@@ -38,10 +40,14 @@ def store_scans(showroom: Showroom, rows: list[dict]) -> int:
         totals = {(row["day"], product_ids[row["sku"]]): row["scans"] for row in rows}
         statement = dialect_insert(RemoteScanDaily.__table__)
         db.session.execute(
-            statement.on_conflict_do_update(index_elements=["day", "showroom_id", "product_id"],
-                                            set_={"scans": statement.excluded.scans}),
-            [{"day": day, "showroom_id": showroom.id, "product_id": product_id, "scans": scans}
-             for (day, product_id), scans in totals.items()])
+            statement.on_conflict_do_update(
+                index_elements=["day", "showroom_id", "product_id"], set_={"scans": statement.excluded.scans}
+            ),
+            [
+                {"day": day, "showroom_id": showroom.id, "product_id": product_id, "scans": scans}
+                for (day, product_id), scans in totals.items()
+            ],
+        )
     return len(totals)
 
 

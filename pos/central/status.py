@@ -1,4 +1,5 @@
 """What central knows of each showroom's sync: last contact, lag, today's sales."""
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,10 +27,12 @@ class ShowroomSync:
 def showroom_status(scope: Scope) -> list[ShowroomSync]:
     """Every showroom in `scope` (a showroom's manager: theirs only)."""
     today = datetime.now(LOCAL_TZ).date()
-    query = (select(Showroom, ShowroomKey, ShowroomDaily)
-             .join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
-             .outerjoin(ShowroomDaily, (ShowroomDaily.showroom_id == Showroom.id) & (ShowroomDaily.day == today))
-             .order_by(Showroom.code))
+    query = (
+        select(Showroom, ShowroomKey, ShowroomDaily)
+        .join(ShowroomKey, ShowroomKey.showroom_id == Showroom.id)
+        .outerjoin(ShowroomDaily, (ShowroomDaily.showroom_id == Showroom.id) & (ShowroomDaily.day == today))
+        .order_by(Showroom.code)
+    )
     rejections = select(SyncRejection.showroom_code, db.func.count()).group_by(SyncRejection.showroom_code)
     if not scope.everything:
         query = query.where(Showroom.code == scope.showroom)
@@ -37,12 +40,20 @@ def showroom_status(scope: Scope) -> list[ShowroomSync]:
     rows = db.session.execute(query).all()
     rejected = dict(db.session.execute(rejections).all())
     now = utcnow()
-    return [ShowroomSync(
-        code=showroom.code, name=showroom.name, active=key.active, last_contact_at=key.last_contact_at,
-        last_sale_at=key.last_sale_at,
-        silent_seconds=int((now - key.last_contact_at).total_seconds()) if key.last_contact_at else None,
-        sales_today=daily.sales_count if daily else 0, total_today=daily.sales_total if daily else 0,
-        rejections=rejected.get(showroom.code, 0)) for showroom, key, daily in rows]
+    return [
+        ShowroomSync(
+            code=showroom.code,
+            name=showroom.name,
+            active=key.active,
+            last_contact_at=key.last_contact_at,
+            last_sale_at=key.last_sale_at,
+            silent_seconds=int((now - key.last_contact_at).total_seconds()) if key.last_contact_at else None,
+            sales_today=daily.sales_count if daily else 0,
+            total_today=daily.sales_total if daily else 0,
+            rejections=rejected.get(showroom.code, 0),
+        )
+        for showroom, key, daily in rows
+    ]
 
 
 @dataclass
@@ -60,6 +71,8 @@ def refused_requests(scope: Scope, hours: int = 24) -> list[RefusedCount]:
     since = utcnow() - timedelta(hours=hours)
     rows = db.session.execute(
         select(RefusedRequests.claimed_code, RefusedRequests.reason, func.sum(RefusedRequests.count))
-        .where(RefusedRequests.minute >= since).group_by(RefusedRequests.claimed_code, RefusedRequests.reason)
-        .order_by(func.sum(RefusedRequests.count).desc())).all()
+        .where(RefusedRequests.minute >= since)
+        .group_by(RefusedRequests.claimed_code, RefusedRequests.reason)
+        .order_by(func.sum(RefusedRequests.count).desc())
+    ).all()
     return [RefusedCount(code, reason, int(count)) for code, reason, count in rows]

@@ -16,8 +16,9 @@ from pos.core.exports import export
 @applies_scope
 def showrooms():
     """Per showroom: last contact, lag, sales received today."""
-    return render_template("central/showrooms.html", rows=showroom_status(current_scope()),
-                           refused=refused_requests(current_scope()))
+    return render_template(
+        "central/showrooms.html", rows=showroom_status(current_scope()), refused=refused_requests(current_scope())
+    )
 
 
 def _filter() -> reports.ReportFilter:
@@ -25,8 +26,14 @@ def _filter() -> reports.ReportFilter:
 
 
 def _render(template: str, f, **context):
-    return render_template(template, f=f, choices=reports.filter_choices(f.scope), locked_showroom=f.scope.showroom,
-                           GROUP_LABELS=GROUP_LABELS, **context)
+    return render_template(
+        template,
+        f=f,
+        choices=reports.filter_choices(f.scope),
+        locked_showroom=f.scope.showroom,
+        GROUP_LABELS=GROUP_LABELS,
+        **context,
+    )
 
 
 @bp.get("/central/reports")
@@ -39,10 +46,20 @@ def report_overview():
     chart = bar_chart(result.series, label=(lambda h: f"{h}h") if f.days == 1 else (lambda d: d.strftime("%d/%m")))
     top = reports.per_product(f)
     if request.args.get("format"):
-        return export([[str(day), revenue] for day, revenue in result.series], ["day", "revenue"],
-                      f"overview-{f.start}-{f.end}", request.args["format"])
-    return _render("central/report_overview.html", f, result=result, chart=chart, top=top[:10],
-                   bottom=[row for row in top[::-1] if row.units > 0][:10])
+        return export(
+            [[str(day), revenue] for day, revenue in result.series],
+            ["day", "revenue"],
+            f"overview-{f.start}-{f.end}",
+            request.args["format"],
+        )
+    return _render(
+        "central/report_overview.html",
+        f,
+        result=result,
+        chart=chart,
+        top=top[:10],
+        bottom=[row for row in top[::-1] if row.units > 0][:10],
+    )
 
 
 BREAKDOWNS = {
@@ -55,8 +72,10 @@ BREAKDOWNS = {
 
 
 EXPORT_COLUMNS = ["name", "units", "revenue", "share_percent", "vat", "margin", "margin_percent"]
-EXPORT_EXTRA_COLUMNS = {"products": ("sku", "producer", "group", "scans"),  # from Row.extra
-                        "producers": ("consignment_revenue", "commission", "payable")}  # Row attributes
+EXPORT_EXTRA_COLUMNS = {
+    "products": ("sku", "producer", "group", "scans"),  # from Row.extra
+    "producers": ("consignment_revenue", "commission", "payable"),
+}  # Row attributes
 
 
 @bp.get("/central/reports/<any(products, producers, ratings, groups, showrooms):breakdown>")
@@ -68,10 +87,19 @@ def report_breakdown(breakdown):
     rows = BREAKDOWNS[breakdown](f)
     if request.args.get("format"):
         extra = EXPORT_EXTRA_COLUMNS.get(breakdown, ())
-        table = [[row.label, row.units, row.revenue, round(row.share, 2), row.vat, row.margin,
-                  None if row.margin_percent is None else round(row.margin_percent, 2),
-                  *[row.extra.get(column, "") if breakdown == "products" else getattr(row, column)
-                    for column in extra]] for row in rows]
+        table = [
+            [
+                row.label,
+                row.units,
+                row.revenue,
+                round(row.share, 2),
+                row.vat,
+                row.margin,
+                None if row.margin_percent is None else round(row.margin_percent, 2),
+                *[row.extra.get(column, "") if breakdown == "products" else getattr(row, column) for column in extra],
+            ]
+            for row in rows
+        ]
         return export(table, EXPORT_COLUMNS + list(extra), f"{breakdown}-{f.start}-{f.end}", request.args["format"])
     return _render("central/report_breakdown.html", f, breakdown=breakdown, rows=rows, total=reports.totals(rows))
 
@@ -84,9 +112,12 @@ def report_product(product_id):
     f = _filter()
     detail = reports.product_detail(product_id, f)
     if request.args.get("format"):
-        return export([[str(day), units, revenue] for day, units, revenue in detail.by_day],
-                      ["day", "units", "revenue"], f"product-{detail.product.sku}-{f.start}-{f.end}",
-                      request.args["format"])
+        return export(
+            [[str(day), units, revenue] for day, units, revenue in detail.by_day],
+            ["day", "units", "revenue"],
+            f"product-{detail.product.sku}-{f.start}-{f.end}",
+            request.args["format"],
+        )
     revenue = {day: amount for day, _, amount in detail.by_day}
     days = [f.start + timedelta(days=n) for n in range(min(f.days, 400))]
     chart = bar_chart([(day, revenue.get(day, 0)) for day in days], label=lambda d: d.strftime("%d/%m"))

@@ -1,4 +1,5 @@
 """The till's JSON API. Prices and totals always come from here; the browser never sets a price."""
+
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
@@ -32,13 +33,21 @@ def product_json(product: Product, lot: str | None = None) -> dict:
     status = rating_status(rating)
     on_hand = db.session.get(StockLevel, product.id)
     return _lot_json(product, lot) | {
-        "id": product.id, "sku": product.sku, "gtin": product.gtin14, "name": product.name_vi,
-        "name_en": product.name_en, "unit": product.unit, "price": product.price, "vat_rate": product.vat_rate,
+        "id": product.id,
+        "sku": product.sku,
+        "gtin": product.gtin14,
+        "name": product.name_vi,
+        "name_en": product.name_en,
+        "unit": product.unit,
+        "price": product.price,
+        "vat_rate": product.vat_rate,
         "stars": rating.stars if status in SELLABLE_STATUSES else None,
         "potential_5_star": bool(rating and rating.potential_5_star),
-        "rating_status": status, "rating_status_label": str(STATUS_LABELS[status]),
+        "rating_status": status,
+        "rating_status_label": str(STATUS_LABELS[status]),
         "sellable_as_ocop": status in SELLABLE_STATUSES,
-        "on_hand": on_hand.on_hand if on_hand else 0, "lot": lot,
+        "on_hand": on_hand.on_hand if on_hand else 0,
+        "lot": lot,
     }
 
 
@@ -48,25 +57,58 @@ def _lot_json(product: Product, lot: str | None) -> dict:
     if lot is None:
         return {"lot_status": None}
     state = lot_state(product.id, lot)
-    answer = {"lot_status": state.status, "lot_id": state.lot_id, "lot_on_hand": state.on_hand,
-              "lot_expiry": state.expiry_date.isoformat() if state.expiry_date else None}
+    answer = {
+        "lot_status": state.status,
+        "lot_id": state.lot_id,
+        "lot_on_hand": state.on_hand,
+        "lot_expiry": state.expiry_date.isoformat() if state.expiry_date else None,
+    }
     if state.refused:
-        answer |= {"lot_message": lot_refusal(product.name_vi, state).message,
-                   "lot_can_write_off": state.status == "expired" and state.on_hand > 0}
+        answer |= {
+            "lot_message": lot_refusal(product.name_vi, state).message,
+            "lot_can_write_off": state.status == "expired" and state.on_hand > 0,
+        }
     return answer
 
 
 def sale_json(sale) -> dict:
     return {
-        "uuid": sale.uuid, "number": sale.number, "lookup_code": sale.lookup_code, "total": sale.total,
-        "subtotal": sale.subtotal, "discount_total": sale.discount_total, "vat_total": sale.vat_total,
-        "cash_rounding": sale.cash_rounding, "paid": sale.total + sale.cash_rounding,
-        "created_at": sale.created_at.isoformat() + "Z", "receipt_url": receipt_url(sale),
-        "lines": [{"line_no": l.line_no, "product_id": l.product_id, "name": l.name_vi, "quantity": l.quantity,
-                   "unit_price": l.unit_price, "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate,
-                   "vat_amount": l.vat_amount, "stars": l.stars} for l in sale.lines],
-        "payments": [{"method": p.method, "amount": p.amount, "tendered": p.tendered, "change": p.change,
-                      "reference": p.reference} for p in sale.payments],
+        "uuid": sale.uuid,
+        "number": sale.number,
+        "lookup_code": sale.lookup_code,
+        "total": sale.total,
+        "subtotal": sale.subtotal,
+        "discount_total": sale.discount_total,
+        "vat_total": sale.vat_total,
+        "cash_rounding": sale.cash_rounding,
+        "paid": sale.total + sale.cash_rounding,
+        "created_at": sale.created_at.isoformat() + "Z",
+        "receipt_url": receipt_url(sale),
+        "lines": [
+            {
+                "line_no": l.line_no,
+                "product_id": l.product_id,
+                "name": l.name_vi,
+                "quantity": l.quantity,
+                "unit_price": l.unit_price,
+                "discount": l.discount,
+                "amount": l.amount,
+                "vat_rate": l.vat_rate,
+                "vat_amount": l.vat_amount,
+                "stars": l.stars,
+            }
+            for l in sale.lines
+        ],
+        "payments": [
+            {
+                "method": p.method,
+                "amount": p.amount,
+                "tendered": p.tendered,
+                "change": p.change,
+                "reference": p.reference,
+            }
+            for p in sale.payments
+        ],
     }
 
 
@@ -90,13 +132,19 @@ def search_products_api():
 
 def _priced_cart(body: dict) -> tuple[list[dict], PricedCart]:
     lines = parse_lines(body.get("lines"))
-    products = {p.id: p for p in db.session.scalars(
-        db.select(Product).where(Product.id.in_({line["product_id"] for line in lines})))}
-    unknown = {f"lines[{i}].product_id": "unknown product" for i, l in enumerate(lines) if l["product_id"] not in products}
+    products = {
+        p.id: p
+        for p in db.session.scalars(db.select(Product).where(Product.id.in_({line["product_id"] for line in lines})))
+    }
+    unknown = {
+        f"lines[{i}].product_id": "unknown product" for i, l in enumerate(lines) if l["product_id"] not in products
+    }
     if unknown:
         raise ValidationError("The cart has unknown products.", fields=unknown)
-    return lines, price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
-                             parse_discount(body.get("discount"), "discount"))
+    return lines, price_cart(
+        [(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
+        parse_discount(body.get("discount"), "discount"),
+    )
 
 
 @bp.post("/api/v1/cart/price")
@@ -105,19 +153,33 @@ def price_cart_api():
     """Totals for a cart in progress: nothing is written."""
     lines, cart = _priced_cart(_json_body())
     available = _available(lines)
-    return jsonify({
-        "lines": [{"product_id": l.product.id, "quantity": l.quantity, "unit_price": l.unit_price,
-                   "discount": l.discount, "amount": l.amount, "vat_rate": l.vat_rate, "available": units}
-                  for l, units in zip(cart.lines, available)],
-        "subtotal": cart.subtotal, "discount_total": cart.discount_total, "total": cart.total,
-        "line_discount": sum(l.line_discount for l in cart.lines),
-        "order_discount": sum(l.order_discount for l in cart.lines),
-        "vat_total": cart.vat_total, "vat_by_rate": {str(k): v for k, v in cart.vat_by_rate.items()},
-        "discount_percent": round(cart.discount_percent, 2),
-        # What is due in cash is rounded to this many đồng, half up (card and VietQR pay `total` exactly).
-        "cash_rounding_step": current_app.config["CASH_ROUNDING"],
-        "cash_total": round_cash(cart.total, current_app.config["CASH_ROUNDING"]),
-    })
+    return jsonify(
+        {
+            "lines": [
+                {
+                    "product_id": l.product.id,
+                    "quantity": l.quantity,
+                    "unit_price": l.unit_price,
+                    "discount": l.discount,
+                    "amount": l.amount,
+                    "vat_rate": l.vat_rate,
+                    "available": units,
+                }
+                for l, units in zip(cart.lines, available)
+            ],
+            "subtotal": cart.subtotal,
+            "discount_total": cart.discount_total,
+            "total": cart.total,
+            "line_discount": sum(l.line_discount for l in cart.lines),
+            "order_discount": sum(l.order_discount for l in cart.lines),
+            "vat_total": cart.vat_total,
+            "vat_by_rate": {str(k): v for k, v in cart.vat_by_rate.items()},
+            "discount_percent": round(cart.discount_percent, 2),
+            # What is due in cash is rounded to this many đồng, half up (card and VietQR pay `total` exactly).
+            "cash_rounding_step": current_app.config["CASH_ROUNDING"],
+            "cash_total": round_cash(cart.total, current_app.config["CASH_ROUNDING"]),
+        }
+    )
 
 
 def _available(lines: list[dict]) -> list[int]:
@@ -172,22 +234,41 @@ def write_off_scanned_lot():
     cashier with a manager's approval."""
     body = _json_body()
     product_id = body.get("product_id")
-    product = (db.session.get(Product, product_id) if isinstance(product_id, int) and not isinstance(product_id, bool)
-               and 0 < product_id <= MAX_ROW_ID else None)
+    product = (
+        db.session.get(Product, product_id)
+        if isinstance(product_id, int) and not isinstance(product_id, bool) and 0 < product_id <= MAX_ROW_ID
+        else None
+    )
     code = body.get("lot")
     if product is None or not isinstance(code, str) or len(code) > 20:
         raise ValidationError("Name the product and the lot to write off.", fields={"lot": "required"})
     state = lot_state(product.id, code)
     if state.status != "expired" or not state.on_hand:
-        raise ValidationError("Lot %(lot)s of %(name)s is not an expired lot with stock left.", lot=code,
-                              name=product.name_vi, fields={"lot": state.status})
-    reason = Text("writing off lot %(lot)s of %(name)s (%(quantity)d left).", lot=code, name=product.name_vi,
-                  quantity=state.on_hand)
-    manager = (current_user if current_user.has_role("manager")
-               else _manager_approving(body, reason, f"write-off of lot {code} of product {product.id}"))
+        raise ValidationError(
+            "Lot %(lot)s of %(name)s is not an expired lot with stock left.",
+            lot=code,
+            name=product.name_vi,
+            fields={"lot": state.status},
+        )
+    reason = Text(
+        "writing off lot %(lot)s of %(name)s (%(quantity)d left).",
+        lot=code,
+        name=product.name_vi,
+        quantity=state.on_hand,
+    )
+    manager = (
+        current_user
+        if current_user.has_role("manager")
+        else _manager_approving(body, reason, f"write-off of lot {code} of product {product.id}")
+    )
     quantity = write_off_lot(state.lot_id, manager, reason="expired: set aside at the till")
-    return jsonify({"lot": code, "written_off": quantity,
-                    "message": str(Text("Lot %(lot)s: %(quantity)d written off.", lot=code, quantity=quantity))})
+    return jsonify(
+        {
+            "lot": code,
+            "written_off": quantity,
+            "message": str(Text("Lot %(lot)s: %(quantity)d written off.", lot=code, quantity=quantity)),
+        }
+    )
 
 
 @bp.post("/api/v1/sales")
@@ -222,5 +303,7 @@ def get_sale(sale_uuid):
 def print_sale(sale_uuid):
     job = print_receipt(_sale_or_404(sale_uuid), reprint=bool((request.get_json(silent=True) or {}).get("reprint")))
     # PRINTER_URL=preview prints nothing: the till says the receipt is there to view, not that it printed.
-    return (jsonify({"status": job.status, "error": job.error, "preview": job.printer == "preview"}),
-            (200 if job.status == "printed" else 503))
+    return (
+        jsonify({"status": job.status, "error": job.error, "preview": job.printer == "preview"}),
+        (200 if job.status == "printed" else 503),
+    )

@@ -10,6 +10,7 @@ The answer never tells a right password from a wrong one (or from a cashier's, o
 the request has anything else wrong: the check is made before the write transaction (a password hash is slow,
 ~0.1 s, and must not hold the write lock), but a refused approver stands in for an approving one until the whole
 request has been validated and written, and `confirm()` then refuses it, rolling everything back."""
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ REFUSED = "approval_refused"  # the audit action of a refused approval
 
 class ApprovalRequired(DomainError):
     """422 like any payload the rules refuse; the till recognises the code and asks for a manager."""
+
     code = "approval_required"
     status = 422
 
@@ -37,6 +39,7 @@ class ApprovalRequired(DomainError):
 @dataclass
 class Approval:
     """What the till sent as a manager's approval, checked once, before the write transaction."""
+
     given: bool
     approver: StaffMember | None  # the manager, when the password was right; None when not given, or refused
     refusal: Text | None = None  # why it was refused (the same words for a wrong password and a wrong approver)
@@ -47,7 +50,9 @@ class Approval:
         """The approving manager, or ApprovalRequired when none was given. A refused approval is answered by
         confirm(), once everything else in the request is known to be valid."""
         if not self.given:
-            raise ApprovalRequired("A manager must approve: %(reason)s", reason=reason, fields={"approval": str(reason)})
+            raise ApprovalRequired(
+                "A manager must approve: %(reason)s", reason=reason, fields={"approval": str(reason)}
+            )
         self.needed_for.append(reason)
         return self.approver or self.stand_in
 
@@ -55,8 +60,12 @@ class Approval:
         """At the end of the request's write transaction: refuse (and so roll back) what a refused approval
         would have approved."""
         if self.needed_for and self.approver is None:
-            raise ApprovalRequired("The approval was refused (%(why)s): %(reason)s", why=self.refusal,
-                                   reason=self.needed_for[0], fields={"approval": "refused"})
+            raise ApprovalRequired(
+                "The approval was refused (%(why)s): %(reason)s",
+                why=self.refusal,
+                reason=self.needed_for[0],
+                fields={"approval": "refused"},
+            )
 
 
 def check_approval(approval: dict | None, *, requester, document: str) -> Approval:
@@ -68,34 +77,56 @@ def check_approval(approval: dict | None, *, requester, document: str) -> Approv
     stand_in = StaffMember(requester.id, username, "", "manager", None, "")
     paused_until = approval_paused_until(username)
     if paused_until:
-        return _refused(Text("approvals by %(name)s are paused after repeated wrong passwords", name=username),
-                        username, requester, document, "paused", stand_in)
+        return _refused(
+            Text("approvals by %(name)s are paused after repeated wrong passwords", name=username),
+            username,
+            requester,
+            document,
+            "paused",
+            stand_in,
+        )
     user = db.session.scalar(select(User).where(User.username == username))
     eligible = user if user is not None and user.active and user.has_role("manager") else None
     try:
         ok = check_password(eligible, username, approval["password"])
     except TooManyAttempts as refused:
-        return _refused(Text("too many wrong passwords from this device; try again in %(minutes)d minutes",
-                             minutes=refused.minutes), username, requester, document, "too many attempts", stand_in)
+        return _refused(
+            Text(
+                "too many wrong passwords from this device; try again in %(minutes)d minutes", minutes=refused.minutes
+            ),
+            username,
+            requester,
+            document,
+            "too many attempts",
+            stand_in,
+        )
     if not ok:
-        return _refused(Text("not a manager, or a wrong password"), username, requester, document, "wrong password",
-                        stand_in)
+        return _refused(
+            Text("not a manager, or a wrong password"), username, requester, document, "wrong password", stand_in
+        )
     return Approval(given=True, approver=StaffMember.of(eligible))
 
 
 def _refused(why: Text, username: str, requester, document: str, cause: str, stand_in: StaffMember) -> Approval:
     address = client_address()
     with atomic():
-        record_audit(REFUSED, "user", username, user=requester,
-                     after={"approver": username, "document": document, "address": address, "cause": cause},
-                     note=f"approval by {username} asked by {requester.username} for {document} from {address}: "
-                          f"{cause}")
+        record_audit(
+            REFUSED,
+            "user",
+            username,
+            user=requester,
+            after={"approver": username, "document": document, "address": address, "cause": cause},
+            note=f"approval by {username} asked by {requester.username} for {document} from {address}: {cause}",
+        )
     return Approval(given=True, approver=None, refusal=why, stand_in=stand_in)
 
 
 def _recent_refusals(since: datetime, username: str | None = None) -> list[AuditEntry]:
-    query = select(AuditEntry).where(AuditEntry.action == REFUSED, AuditEntry.entity == "user",
-                                     AuditEntry.at > since).order_by(AuditEntry.at.desc())
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.action == REFUSED, AuditEntry.entity == "user", AuditEntry.at > since)
+        .order_by(AuditEntry.at.desc())
+    )
     if username is not None:
         query = query.where(AuditEntry.entity_id == username).limit(current_app.config["APPROVAL_PAUSE_AFTER"])
     return list(db.session.scalars(query))
@@ -132,8 +163,15 @@ def paused_approvers(now: datetime | None = None) -> list[PausedApprover]:
     for username, refusals in sorted(by_approver.items()):
         if len(refusals) >= config["APPROVAL_PAUSE_AFTER"]:
             last = refusals[0]
-            paused.append(PausedApprover(username, refusals[config["APPROVAL_PAUSE_AFTER"] - 1].at + window,
-                                         len(refusals), last.username, (last.after or {}).get("address", "")))
+            paused.append(
+                PausedApprover(
+                    username,
+                    refusals[config["APPROVAL_PAUSE_AFTER"] - 1].at + window,
+                    len(refusals),
+                    last.username,
+                    (last.after or {}).get("address", ""),
+                )
+            )
     return paused
 
 

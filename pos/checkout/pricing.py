@@ -4,6 +4,7 @@ VAT is inside the price: per rate, VAT = round-half-up(sum of line amounts × ra
 once per rate so the receipt's parts add up exactly; it is then shared out over that rate's lines
 (remainder on the largest) so each line carries its part. An order discount is spread over the lines in
 proportion to their amounts, the remainder on the largest line."""
+
 from dataclasses import dataclass, field
 
 from pos.core.errors import ValidationError
@@ -71,12 +72,16 @@ def parse_discount(data, field_name: str) -> Discount:
     if not data:
         return Discount()
     if not isinstance(data, dict) or data.get("kind", "amount") not in ("amount", "percent"):
-        raise ValidationError("A discount is {kind: amount|percent, value: whole number}.",
-                              fields={field_name: "invalid discount"})
+        raise ValidationError(
+            "A discount is {kind: amount|percent, value: whole number}.", fields={field_name: "invalid discount"}
+        )
     value = bounded(data.get("value", 0), 0, DISCOUNT_MAX)
     if value is None:
-        raise ValidationError("A discount value is a whole number from 0 to %(max)s.", max=format_amount(DISCOUNT_MAX),
-                              fields={field_name: "invalid discount"})
+        raise ValidationError(
+            "A discount value is a whole number from 0 to %(max)s.",
+            max=format_amount(DISCOUNT_MAX),
+            fields={field_name: "invalid discount"},
+        )
     if data.get("kind") == "percent" and value > 100:
         raise ValidationError("A percent discount is at most 100.", fields={field_name: "over 100%"})
     return Discount(data.get("kind", "amount"), value)
@@ -98,22 +103,33 @@ def price_cart(items: list[tuple[object, int, Discount, str | None]], order_disc
     for index, (product, quantity, discount, lot_code) in enumerate(items):
         gross = quantity * product.price
         if gross > LINE_TOTAL_MAX:
-            raise ValidationError("%(quantity)d × %(name)s is more than one sale line may hold (%(max)s).",
-                                  quantity=quantity, name=product.name_vi, max=format_vnd(LINE_TOTAL_MAX),
-                                  fields={f"lines[{index}].quantity": "line total over the limit"})
+            raise ValidationError(
+                "%(quantity)d × %(name)s is more than one sale line may hold (%(max)s).",
+                quantity=quantity,
+                name=product.name_vi,
+                max=format_vnd(LINE_TOTAL_MAX),
+                fields={f"lines[{index}].quantity": "line total over the limit"},
+            )
         line_discount = discount.of(gross)
         if line_discount > gross:
-            raise ValidationError("The discount on %(name)s is more than the line is worth.", name=product.name_vi,
-                                  fields={f"lines[{index}].discount": "more than the line amount"})
+            raise ValidationError(
+                "The discount on %(name)s is more than the line is worth.",
+                name=product.name_vi,
+                fields={f"lines[{index}].discount": "more than the line amount"},
+            )
         lines.append(PricedLine(product, quantity, product.price, line_discount, lot_code=lot_code))
     if sum(line.gross for line in lines) > SALE_TOTAL_MAX:
-        raise ValidationError("The sale is more than one sale may hold (%(max)s); split it in two.",
-                              max=format_vnd(SALE_TOTAL_MAX), fields={"lines": "sale total over the limit"})
+        raise ValidationError(
+            "The sale is more than one sale may hold (%(max)s); split it in two.",
+            max=format_vnd(SALE_TOTAL_MAX),
+            fields={"lines": "sale total over the limit"},
+        )
     after_lines = sum(line.amount for line in lines)
     order_amount = order_discount.of(after_lines)
     if order_amount > after_lines:
-        raise ValidationError("The order discount is more than the order is worth.",
-                              fields={"discount": "more than the total"})
+        raise ValidationError(
+            "The order discount is more than the order is worth.", fields={"discount": "more than the total"}
+        )
     for line, share in zip(lines, _share(order_amount, [line.amount for line in lines])):
         line.order_discount = share
     vat_by_rate: dict[int, int] = {}

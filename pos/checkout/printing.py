@@ -1,4 +1,5 @@
 """Printing a sale's receipt after it is committed; a failure is recorded and offered for reprint."""
+
 from io import BytesIO
 
 from flask import current_app, url_for
@@ -42,8 +43,10 @@ def _to_printer(image, *, open_drawer: bool = False) -> None:
 def print_receipt(sale: Sale, *, reprint: bool = False) -> PrintJob:
     """Send the receipt to PRINTER_URL. Never raises for a printer fault: the job says what happened."""
     try:
-        _to_printer(receipt_image(sale, REPRINT_NOTE if reprint else ""),
-                    open_drawer=not reprint and any(p.method == "cash" for p in sale.payments))
+        _to_printer(
+            receipt_image(sale, REPRINT_NOTE if reprint else ""),
+            open_drawer=not reprint and any(p.method == "cash" for p in sale.payments),
+        )
         status, error = "printed", ""
     except PrinterError as failure:
         status, error = "failed", failure.message[:500]
@@ -61,6 +64,9 @@ def print_z_report(shift: Shift) -> None:
 def print_return_slip(sale_return: SaleReturn, *, reprint: bool = False) -> None:
     """Send the refund slip, opening the drawer for a cash refund the first time. The return is already
     committed: a PrinterError only says the slip did not print."""
-    _to_printer(render_return_slip(sale_return, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"],
-                                   REPRINT_NOTE if reprint else ""),
-                open_drawer=not reprint and sale_return.refund_method == "cash")
+    _to_printer(
+        render_return_slip(
+            sale_return, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"], REPRINT_NOTE if reprint else ""
+        ),
+        open_drawer=not reprint and sale_return.refund_method == "cash",
+    )

@@ -1,5 +1,6 @@
 """Receipts drawn as a 1-bit raster with a font that covers Vietnamese, so every ESC/POS printer prints the
 diacritics right. Sized to the paper: 384 dots for 58 mm, 576 for 80 mm."""
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,8 +62,9 @@ class _Canvas:
         self.y += 8
 
     def qr(self, data: str):
-        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4 if self.width >= 576 else 3,
-                           border=4)
+        qr = qrcode.QRCode(
+            error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=4 if self.width >= 576 else 3, border=4
+        )
         qr.add_data(data)
         img = qr.make_image().get_image().convert("1")
         self.image.paste(img, ((self.width - img.width) // 2, self.y))
@@ -88,8 +90,10 @@ def _heading(c: _Canvas, showroom, title: str, copy_note: str = "", *, with_addr
     """The seller (name, address, tax code) and the document's title, as every customer slip starts."""
     c.text(showroom.name, bold=True, align="center", size=c.size + 2)
     if with_address:
-        c.text(", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
-               align="center")
+        c.text(
+            ", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
+            align="center",
+        )
     c.text(f"MST: {showroom.tax_code}", align="center")
     c.rule()
     c.text(title, bold=True, align="center", size=c.size + 2)

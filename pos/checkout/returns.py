@@ -1,4 +1,5 @@
 """Returns against a receipt: whole or partial, approved by a manager, stock back to the lot it came from."""
+
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -55,7 +56,9 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
     if errors:
         raise ValidationError("The return is incomplete.", fields=errors)
     # Checked before the write lock, answered once the rest of the return is valid (confirm).
-    approval = check_approval(data.get("approval"), requester=user, document=f"return {return_uuid} on sale {sale.number}")
+    approval = check_approval(
+        data.get("approval"), requester=user, document=f"return {return_uuid} on sale {sale.number}"
+    )
     with atomic():
         manager = approval.require(Text("a return on sale %(number)s.", number=sale.number))
         require_open_shift()
@@ -63,23 +66,38 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
         for line_no, quantity in wanted.items():
             line = lines.get(line_no)
             if line is None:
-                raise ValidationError("Sale %(number)s has no line %(line)s.", number=sale.number, line=line_no,
-                                      fields={f"line {line_no}": "unknown"})
+                raise ValidationError(
+                    "Sale %(number)s has no line %(line)s.",
+                    number=sale.number,
+                    line=line_no,
+                    fields={f"line {line_no}": "unknown"},
+                )
             if quantity > line.returnable_quantity:
                 raise ValidationError(
-                    "%(name)s: %(quantity)d to return but only %(left)d not yet returned.", name=line.name_vi,
-                    quantity=quantity, left=line.returnable_quantity,
-                    fields={f"line {line_no}": "more than was sold"})
+                    "%(name)s: %(quantity)d to return but only %(left)d not yet returned.",
+                    name=line.name_vi,
+                    quantity=quantity,
+                    left=line.returnable_quantity,
+                    fields={f"line {line_no}": "more than was sold"},
+                )
         shares = {line_no: _refund_share(lines[line_no], quantity) for line_no, quantity in wanted.items()}
         count = db.session.scalar(select(func.count(SaleReturn.id))) + 1
         total = sum(a for a, _ in shares.values())
         # Cash goes back rounded as cash is paid (CASH_ROUNDING); card and VietQR refunds are exact.
         rounding = round_cash(total, current_app.config["CASH_ROUNDING"]) - total if refund_method == "cash" else 0
         series = "RR" if recovery_is_pending() else "R"  # restored, not yet recovered: see _new_number
-        sale_return = SaleReturn(uuid=return_uuid, number=f"{sale.number.split('-')[0]}-{series}-{count:06d}",
-                                 sale_id=sale.id, shift_id=require_open_shift(), reason=reason,
-                                 approved_by=manager.username, refund_method=refund_method,
-                                 total=total, vat_total=sum(v for _, v in shares.values()), cash_rounding=rounding)
+        sale_return = SaleReturn(
+            uuid=return_uuid,
+            number=f"{sale.number.split('-')[0]}-{series}-{count:06d}",
+            sale_id=sale.id,
+            shift_id=require_open_shift(),
+            reason=reason,
+            approved_by=manager.username,
+            refund_method=refund_method,
+            total=total,
+            vat_total=sum(v for _, v in shares.values()),
+            cash_rounding=rounding,
+        )
         db.session.add(sale_return)
         db.session.flush()
         payload_lines = []
@@ -87,35 +105,65 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
             line, (amount, vat) = lines[line_no], shares[line_no]
             _put_back(line, quantity, amount, sale.uuid, sale_return, user)
             line.returned_quantity += quantity
-            db.session.add(SaleReturnLine(return_id=sale_return.id, sale_line_id=line.id, quantity=quantity,
-                                          amount=amount, vat_amount=vat))
-            payload_lines.append({"line_no": line_no, "sku": line.sku, "quantity": quantity, "amount": amount,
-                                  "vat_amount": vat})
+            db.session.add(
+                SaleReturnLine(
+                    return_id=sale_return.id, sale_line_id=line.id, quantity=quantity, amount=amount, vat_amount=vat
+                )
+            )
+            payload_lines.append(
+                {"line_no": line_no, "sku": line.sku, "quantity": quantity, "amount": amount, "vat_amount": vat}
+            )
         if sale_return.total > sale.total:
             raise ValidationError("A refund cannot exceed what was paid.", fields={"lines": "over the sale total"})
-        record_audit("return", "sale", sale.uuid, user=manager,
-                     after={"return": sale_return.number, "total": sale_return.total, "reason": reason})
+        record_audit(
+            "return",
+            "sale",
+            sale.uuid,
+            user=manager,
+            after={"return": sale_return.number, "total": sale_return.total, "reason": reason},
+        )
         db.session.flush()
-        enqueue("return", {
-            "uuid": sale_return.uuid, "sale_uuid": sale.uuid, "sale_number": sale.number,
-            "number": sale_return.number, "created_at": iso_utc(sale_return.created_at), "reason": reason,
-            "approved_by": manager.username, "refund_method": refund_method, "total": sale_return.total,
-            "vat_total": sale_return.vat_total, "cash_rounding": sale_return.cash_rounding, "lines": payload_lines})
+        enqueue(
+            "return",
+            {
+                "uuid": sale_return.uuid,
+                "sale_uuid": sale.uuid,
+                "sale_number": sale.number,
+                "number": sale_return.number,
+                "created_at": iso_utc(sale_return.created_at),
+                "reason": reason,
+                "approved_by": manager.username,
+                "refund_method": refund_method,
+                "total": sale_return.total,
+                "vat_total": sale_return.vat_total,
+                "cash_rounding": sale_return.cash_rounding,
+                "lines": payload_lines,
+            },
+        )
         approval.confirm()
     return sale_return
 
 
 def _put_back(line: SaleLine, quantity: int, amount: int, sale_uuid: str, sale_return: SaleReturn, user) -> None:
     """Back to the lots the sale took from (net of earlier returns), most recently taken first."""
+
     def per_lot(document_type, document_ids, kind):
-        rows = db.session.execute(select(StockMovement.lot_id, func.sum(StockMovement.quantity)).where(
-            StockMovement.document_type == document_type, StockMovement.document_id.in_(document_ids),
-            StockMovement.product_id == line.product_id, StockMovement.kind == kind)
-            .group_by(StockMovement.lot_id).order_by(func.max(StockMovement.id).desc())).all()
+        rows = db.session.execute(
+            select(StockMovement.lot_id, func.sum(StockMovement.quantity))
+            .where(
+                StockMovement.document_type == document_type,
+                StockMovement.document_id.in_(document_ids),
+                StockMovement.product_id == line.product_id,
+                StockMovement.kind == kind,
+            )
+            .group_by(StockMovement.lot_id)
+            .order_by(func.max(StockMovement.id).desc())
+        ).all()
         return [(lot_id, abs(total)) for lot_id, total in rows]
 
-    earlier = db.session.scalars(select(SaleReturn.uuid).where(SaleReturn.sale_id == sale_return.sale_id,
-                                                                SaleReturn.id != sale_return.id)).all()
+    earlier = db.session.scalars(
+        select(SaleReturn.uuid).where(SaleReturn.sale_id == sale_return.sale_id, SaleReturn.id != sale_return.id)
+    ).all()
     returned = dict(per_lot("return", earlier, "return")) if earlier else {}
     remaining, amount_left = quantity, amount
     for lot_id, taken in per_lot("sale", [sale_uuid], "sale"):
@@ -125,7 +173,15 @@ def _put_back(line: SaleLine, quantity: int, amount: int, sale_uuid: str, sale_r
         remaining -= back
         share = amount_left if remaining == 0 else amount * back // quantity
         amount_left -= share
-        move_stock(line.product_id, lot_id, back, "return", amount=share,
-                   document=("return", sale_return.uuid), user_id=user.id, reason=sale_return.reason)
+        move_stock(
+            line.product_id,
+            lot_id,
+            back,
+            "return",
+            amount=share,
+            document=("return", sale_return.uuid),
+            user_id=user.id,
+            reason=sale_return.reason,
+        )
         if remaining == 0:
             break

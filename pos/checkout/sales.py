@@ -3,6 +3,7 @@ its outbox row for central. Idempotent by the UUID the till made (a UNIQUE const
 
 This is the hottest write path of a showroom: its writes are hand-written `Sql` on atomic()'s transaction
 (pos/core/database.py says why), and the sale is answered as plain values (RecordedSale) from the rows just written."""
+
 import functools
 import hashlib
 import json
@@ -48,26 +49,33 @@ CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "
 
 # Every sale has its number's row (reserved for a VietQR transfer, or written with the sale): one read tells
 # what a UUID already holds.
-_HELD_BY_UUID = Sql("SELECT n.number, s.payload_hash FROM sale_numbers n LEFT JOIN sales s ON s.uuid = n.uuid"
-                    " WHERE n.uuid = :uuid")
+_HELD_BY_UUID = Sql(
+    "SELECT n.number, s.payload_hash FROM sale_numbers n LEFT JOIN sales s ON s.uuid = n.uuid WHERE n.uuid = :uuid"
+)
 # Walked down the index from the top, so a day under 10,000 sales takes one step (max() would read them all,
 # as the length filter keeps SQLite from its one-step max()).
-_LAST_NUMBER = Sql("SELECT number FROM sale_numbers WHERE number BETWEEN :low AND :high AND length(number) = :length"
-                   " ORDER BY number DESC LIMIT 1")
+_LAST_NUMBER = Sql(
+    "SELECT number FROM sale_numbers WHERE number BETWEEN :low AND :high AND length(number) = :length"
+    " ORDER BY number DESC LIMIT 1"
+)
 _RECOVERY_PENDING = Sql("SELECT 1 FROM sync_state WHERE key = 'recovery_pending' AND value <> ''")
 _INSERT_NUMBER = Sql("INSERT INTO sale_numbers (number, uuid, created_at) VALUES (:number, :uuid, :created_at)")
 _INSERT_SALE = Sql(
     "INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal, discount_total, total,"
     " vat_total, cash_rounding, approved_by, payload_hash) VALUES (:uuid, :number, :lookup_code, :shift_id,"
     " :cashier_id, :created_at, :subtotal, :discount_total, :total, :vat_total, :cash_rounding, :approved_by,"
-    " :payload_hash) RETURNING id")
+    " :payload_hash) RETURNING id"
+)
 _INSERT_LINES = Sql(
     "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name_vi, quantity, unit_price, discount, amount,"
     " vat_rate, vat_amount, stars, potential_5_star, unit_cost, consignment, returned_quantity) VALUES (:sale_id,"
     " :line_no, :product_id, :sku, :name_vi, :quantity, :unit_price, :discount, :amount, :vat_rate, :vat_amount,"
-    " :stars, :potential_5_star, :unit_cost, :consignment, :returned_quantity)")
-_INSERT_PAYMENTS = Sql("INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
-                       " (:sale_id, :method, :amount, :tendered, :change, :reference)")
+    " :stars, :potential_5_star, :unit_cost, :consignment, :returned_quantity)"
+)
+_INSERT_PAYMENTS = Sql(
+    "INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
+    " (:sale_id, :method, :amount, :tendered, :change, :reference)"
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class RecordedPayment:
 class RecordedSale:
     """What record_sale answers the till with: the sale as it was recorded, as plain values (building ORM objects
     for it cost more than the statements that wrote it). The ORM Sale is there for whoever needs more."""
+
     id: int
     uuid: str
     number: str
@@ -117,10 +126,20 @@ class RecordedSale:
 
     @classmethod
     def of(cls, sale: Sale) -> "RecordedSale":
-        return cls(sale.id, sale.uuid, sale.number, sale.lookup_code, sale.created_at, sale.subtotal,
-                   sale.discount_total, sale.total, sale.vat_total, sale.cash_rounding,
-                   tuple(RecordedLine(*(getattr(l, f) for f in _LINE_FIELDS)) for l in sale.lines),
-                   tuple(RecordedPayment(*(getattr(p, f) for f in _PAYMENT_FIELDS)) for p in sale.payments))
+        return cls(
+            sale.id,
+            sale.uuid,
+            sale.number,
+            sale.lookup_code,
+            sale.created_at,
+            sale.subtotal,
+            sale.discount_total,
+            sale.total,
+            sale.vat_total,
+            sale.cash_rounding,
+            tuple(RecordedLine(*(getattr(l, f) for f in _LINE_FIELDS)) for l in sale.lines),
+            tuple(RecordedPayment(*(getattr(p, f) for f in _PAYMENT_FIELDS)) for p in sale.payments),
+        )
 
 
 _LINE_FIELDS = tuple(f.name for f in fields(RecordedLine))
@@ -130,6 +149,7 @@ _PAYMENT_FIELDS = tuple(f.name for f in fields(RecordedPayment))
 @dataclass(frozen=True)
 class SaleRating:
     """The product's latest OCOP rating, as a sale checks and records it."""
+
     stars: int
     potential_5_star: bool
     valid_until: date
@@ -139,6 +159,7 @@ class SaleRating:
 @dataclass(frozen=True)
 class SaleProduct:
     """What a sale reads of a product (its price, VAT, current rating, producer, average cost)."""
+
     id: int
     sku: str
     name_vi: str
@@ -169,7 +190,8 @@ def _sale_products_sql(count: int) -> Sql:
         " LEFT JOIN ocop_ratings r ON r.id = (SELECT id FROM ocop_ratings WHERE product_id = p.id"
         " ORDER BY decision_date DESC, id DESC LIMIT 1)"
         " LEFT JOIN stock_levels sl ON sl.product_id = p.id"
-        f" WHERE p.id IN ({', '.join(f':id{i}' for i in range(count))})")
+        f" WHERE p.id IN ({', '.join(f':id{i}' for i in range(count))})"
+    )
 
 
 def _sale_products(ids) -> dict[int, SaleProduct]:
@@ -178,10 +200,14 @@ def _sale_products(ids) -> dict[int, SaleProduct]:
     products, today = {}, local_today()
     for row in rows:
         rating_id, stars, potential_5_star, valid_until, revoked_on = row[11:]
-        rating = None if rating_id is None else SaleRating(stars, bool(potential_5_star), read_date(valid_until),
-                                                          read_date(revoked_on))
-        products[row[0]] = SaleProduct(*row[:5], bool(row[5]), *row[6:11], rating=rating,
-                                       rating_status=rating_status(rating, today))
+        rating = (
+            None
+            if rating_id is None
+            else SaleRating(stars, bool(potential_5_star), read_date(valid_until), read_date(revoked_on))
+        )
+        products[row[0]] = SaleProduct(
+            *row[:5], bool(row[5]), *row[6:11], rating=rating, rating_status=rating_status(rating, today)
+        )
     return products
 
 
@@ -226,7 +252,9 @@ def parse_lines(raw) -> list[dict]:
 
 def _parse_payments(raw) -> list[dict]:
     if not isinstance(raw, list) or not raw or len(raw) > SALE_PAYMENTS_MAX:
-        raise ValidationError("A sale needs one to %(n)d payments.", n=SALE_PAYMENTS_MAX, fields={"payments": "missing"})
+        raise ValidationError(
+            "A sale needs one to %(n)d payments.", n=SALE_PAYMENTS_MAX, fields={"payments": "missing"}
+        )
     payments, errors = [], {}
     for i, payment in enumerate(raw):
         if not isinstance(payment, dict) or payment.get("method") not in PAYMENT_METHODS:
@@ -256,13 +284,19 @@ def _settle(payments: list[dict], total: int, step: int) -> tuple[list[dict], in
     non_cash = sum(p["amount"] for p in payments if p["method"] != "cash")
     cash = sum(p["amount"] for p in payments if p["method"] == "cash")
     if non_cash > total:
-        raise ValidationError("Card and transfer payments are more than the total; only cash gives change.",
-                              fields={"payments": "non-cash over total"})
+        raise ValidationError(
+            "Card and transfer payments are more than the total; only cash gives change.",
+            fields={"payments": "non-cash over total"},
+        )
     rounding = round_cash(total - non_cash, step) - (total - non_cash) if cash else 0
     due = total + rounding
     if non_cash + cash < due:
-        raise ValidationError("Payments (%(paid)d ₫) do not cover the total (%(total)d ₫).", paid=non_cash + cash,
-                              total=due, fields={"payments": f"{due - non_cash - cash} still due"})
+        raise ValidationError(
+            "Payments (%(paid)d ₫) do not cover the total (%(total)d ₫).",
+            paid=non_cash + cash,
+            total=due,
+            fields={"payments": f"{due - non_cash - cash} still due"},
+        )
     cash_due, settled = due - non_cash, []
     for p in payments:
         if p["method"] == "cash":
@@ -304,10 +338,11 @@ def _next_number(prefix: str) -> str:
     """The day's next number: 0001 to 9999, then 10000 on. Each width is counted on its own, as text sorts
     10000 before 9999."""
     for digits in (4, 5, 6):
-        last = _LAST_NUMBER.run({"low": prefix + "0" * digits, "high": prefix + "9" * digits,
-                                 "length": len(prefix) + digits}).fetchone()
-        following = int(last[0][len(prefix):]) + 1 if last else (1 if digits == 4 else 10 ** (digits - 1))
-        if following < 10 ** digits:
+        last = _LAST_NUMBER.run(
+            {"low": prefix + "0" * digits, "high": prefix + "9" * digits, "length": len(prefix) + digits}
+        ).fetchone()
+        following = int(last[0][len(prefix) :]) + 1 if last else (1 if digits == 4 else 10 ** (digits - 1))
+        if following < 10**digits:
             return f"{prefix}{following:0{digits}d}"
     raise Conflict("Today's sale numbers are used up.", fields={"number": "used up"})
 
@@ -326,8 +361,9 @@ def reserve_number(sale_uuid) -> str:
 
 
 def find_sale(uuid: str) -> Sale | None:
-    return db.session.scalar(select(Sale).where(Sale.uuid == uuid)
-                             .options(selectinload(Sale.lines), selectinload(Sale.payments)))
+    return db.session.scalar(
+        select(Sale).where(Sale.uuid == uuid).options(selectinload(Sale.lines), selectinload(Sale.payments))
+    )
 
 
 def receipt_code(text: str) -> str:
@@ -368,8 +404,9 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
             number, recorded_hash = _held(sale_uuid)
             retried = _is_retry(recorded_hash, payload)  # the UNIQUE uuid catches a concurrent one
             if not retried:
-                recorded = _record(sale_uuid, number, payload, _price(lines, order_discount, payments, approval),
-                                   cashier, approval)
+                recorded = _record(
+                    sale_uuid, number, payload, _price(lines, order_discount, payments, approval), cashier, approval
+                )
                 approval.confirm()
     except IntegrityError:
         db.session.rollback()
@@ -404,8 +441,11 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
     rules need one (a product without a valid rating, a discount over the limit)."""
     config = current_app.config
     products = _sale_products({line["product_id"] for line in lines})
-    missing = {f"lines[{i}].product_id": "unknown product" for i, line in enumerate(lines)
-               if line["product_id"] not in products or not products[line["product_id"]].active}
+    missing = {
+        f"lines[{i}].product_id": "unknown product"
+        for i, line in enumerate(lines)
+        if line["product_id"] not in products or not products[line["product_id"]].active
+    }
     if missing:
         raise ValidationError("The sale has unknown or inactive products.", fields=missing)
     unrated = [products[line["product_id"]] for line in lines if not products[line["product_id"]].ocop_rating]
@@ -413,8 +453,9 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
     if unrated:
         names = TextList(_unrated_name(p) for p in unrated)
         approver = approval.require(Text("selling without a valid OCOP rating: %(products)s.", products=names))
-    cart = price_cart([(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
-                      order_discount)
+    cart = price_cart(
+        [(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines], order_discount
+    )
     if over_limit := discount_over_limit(cart):
         approver = approval.require(over_limit)
     settled, rounding = _settle(payments, cart.total, config["CASH_ROUNDING"])
@@ -444,12 +485,21 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
     config, cart, products, approver = current_app.config, priced.cart, priced.products, priced.approver
     shift_id = require_open_shift()
     now = utcnow()  # one moment for the sale's rows: its number, the sale, its movements and outbox row
-    sale = {"uuid": sale_uuid, "number": number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now),
-            "lookup_code": secrets.token_hex(5).upper(), "shift_id": shift_id, "cashier_id": cashier.id,
-            "created_at": now, "subtotal": cart.subtotal, "discount_total": cart.discount_total,
-            "total": cart.total, "vat_total": cart.vat_total, "cash_rounding": priced.cash_rounding,
-            "payload_hash": _payload_hash(payload),
-            "approved_by": approver.username if approver else ""}
+    sale = {
+        "uuid": sale_uuid,
+        "number": number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now),
+        "lookup_code": secrets.token_hex(5).upper(),
+        "shift_id": shift_id,
+        "cashier_id": cashier.id,
+        "created_at": now,
+        "subtotal": cart.subtotal,
+        "discount_total": cart.discount_total,
+        "total": cart.total,
+        "vat_total": cart.vat_total,
+        "cash_rounding": priced.cash_rounding,
+        "payload_hash": _payload_hash(payload),
+        "approved_by": approver.username if approver else "",
+    }
     sale["id"] = _INSERT_SALE.run(sale).fetchone()[0]
     sale_lines, commissions = [], {}
     lots = sellable_lots_of(products)  # each product's, for its first line (a later line of it reads afresh)
@@ -457,24 +507,52 @@ def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier,
         product = line.product
         consigned, commissions[line_no] = _take(line, sale, cashier, approval, lots.pop(product.id, None))
         rating = product.ocop_rating
-        sale_lines.append({
-            "sale_id": sale["id"], "line_no": line_no, "product_id": product.id, "sku": product.sku,
-            "name_vi": product.name_vi, "quantity": line.quantity, "unit_price": line.unit_price,
-            "discount": line.discount, "amount": line.amount, "vat_rate": line.vat_rate,
-            "vat_amount": line.vat_amount, "stars": rating.stars if rating else None,
-            "potential_5_star": bool(rating and rating.potential_5_star),
-            "unit_cost": product.average_cost or None, "consignment": consigned, "returned_quantity": 0})
+        sale_lines.append(
+            {
+                "sale_id": sale["id"],
+                "line_no": line_no,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name_vi": product.name_vi,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount": line.discount,
+                "amount": line.amount,
+                "vat_rate": line.vat_rate,
+                "vat_amount": line.vat_amount,
+                "stars": rating.stars if rating else None,
+                "potential_5_star": bool(rating and rating.potential_5_star),
+                "unit_cost": product.average_cost or None,
+                "consignment": consigned,
+                "returned_quantity": 0,
+            }
+        )
     payment_rows = [{"sale_id": sale["id"]} | p for p in priced.payments]
     _INSERT_LINES.many(sale_lines)
     _INSERT_PAYMENTS.many(payment_rows)
     if approver:
-        record_audit("override", "sale", sale_uuid, user=approver,
-                     note=f"approved at the till for {cashier.username}: sale {sale['number']}")
+        record_audit(
+            "override",
+            "sale",
+            sale_uuid,
+            user=approver,
+            note=f"approved at the till for {cashier.username}: sale {sale['number']}",
+        )
     enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions), at=now)
-    return RecordedSale(sale["id"], sale_uuid, sale["number"], sale["lookup_code"], sale["created_at"], cart.subtotal,
-                        cart.discount_total, cart.total, cart.vat_total, priced.cash_rounding,
-                        tuple(RecordedLine(*(row[f] for f in _LINE_FIELDS)) for row in sale_lines),
-                        tuple(RecordedPayment(*(row[f] for f in _PAYMENT_FIELDS)) for row in payment_rows))
+    return RecordedSale(
+        sale["id"],
+        sale_uuid,
+        sale["number"],
+        sale["lookup_code"],
+        sale["created_at"],
+        cart.subtotal,
+        cart.discount_total,
+        cart.total,
+        cart.vat_total,
+        priced.cash_rounding,
+        tuple(RecordedLine(*(row[f] for f in _LINE_FIELDS)) for row in sale_lines),
+        tuple(RecordedPayment(*(row[f] for f in _PAYMENT_FIELDS)) for row in payment_rows),
+    )
 
 
 def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, int]:
@@ -485,20 +563,48 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
     rate, rounded half up)."""
     document, lot_code = ("sale", sale["uuid"]), line.lot_code or None
     try:
-        taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
-                           lot_code=lot_code, amount=line.amount, lots=lots, at=sale["created_at"])
+        taken = take_stock(
+            line.product.id,
+            line.quantity,
+            document=document,
+            user_id=cashier.id,
+            lot_code=lot_code,
+            amount=line.amount,
+            lots=lots,
+            at=sale["created_at"],
+        )
     except OutOfStock as short:
         manager = approval.require(short.text)
         lot = _lot_to_adjust(line.product.id, lot_code)
         level = db.session.get(StockLevel, line.product.id)
         on_shelf = sellable_lots(line.product.id)
         missing = line.quantity - sum(l.on_hand for l in on_shelf if lot_code is None or l.code == lot_code)
-        move_stock(line.product.id, lot.id, missing, "adjustment", document=document, user_id=manager.id,
-                   reason=f"oversell approved by {manager.username} for sale {sale['number']}")
-        record_audit("override", "stock", line.product.id, user=manager, before={"on_hand": level.on_hand if level else 0},
-                     note=f"oversell of {missing} approved for sale {sale['number']}")
-        taken = take_stock(line.product.id, line.quantity, document=document, user_id=cashier.id,
-                           lot_code=lot_code, amount=line.amount, at=sale["created_at"])
+        move_stock(
+            line.product.id,
+            lot.id,
+            missing,
+            "adjustment",
+            document=document,
+            user_id=manager.id,
+            reason=f"oversell approved by {manager.username} for sale {sale['number']}",
+        )
+        record_audit(
+            "override",
+            "stock",
+            line.product.id,
+            user=manager,
+            before={"on_hand": level.on_hand if level else 0},
+            note=f"oversell of {missing} approved for sale {sale['number']}",
+        )
+        taken = take_stock(
+            line.product.id,
+            line.quantity,
+            document=document,
+            user_id=cashier.id,
+            lot_code=lot_code,
+            amount=line.amount,
+            at=sale["created_at"],
+        )
     consigned = [t for t in taken if t.ownership == "consignment"]
     commission = sum(round_half_up_div((t.amount or 0) * t.commission_rate, 100) for t in consigned)
     return bool(consigned), commission
@@ -508,31 +614,61 @@ def _lot_to_adjust(product_id: int, lot_code: str | None) -> Lot:
     """Where an approved oversell's adjustment goes: the scanned lot (as recorded, whoever owns it), else the
     product's lot without a code."""
     if lot_code is not None:
-        lot = db.session.scalar(select(Lot).where(Lot.product_id == product_id, Lot.code == lot_code)
-                                .order_by(Lot.id).limit(1))
+        lot = db.session.scalar(
+            select(Lot).where(Lot.product_id == product_id, Lot.code == lot_code).order_by(Lot.id).limit(1)
+        )
         if lot is not None:
             return lot
     return find_or_create_lot(product_id, lot_code or "")
 
 
-def sale_payload(sale: dict, lines: list[dict], payments: list[dict], products: dict, cashier,
-                 commissions: dict[int, int]) -> dict:
+def sale_payload(
+    sale: dict, lines: list[dict], payments: list[dict], products: dict, cashier, commissions: dict[int, int]
+) -> dict:
     """The outbox payload of docs/sync-payloads.md, from the rows just written."""
     return {
-        "uuid": sale["uuid"], "number": sale["number"], "created_at": iso_utc(sale["created_at"]),
-        "cashier": cashier.username, "shift_id": sale["shift_id"], "total": sale["total"],
-        "vat_total": sale["vat_total"], "discount_total": sale["discount_total"], "cash_rounding": sale["cash_rounding"],
-        "lines": [{
-            "line_no": l["line_no"], "sku": l["sku"], "gtin": products[l["product_id"]].gtin14, "name_vi": l["name_vi"],
-            "producer": products[l["product_id"]].producer,
-            "producer_tax_code": products[l["product_id"]].producer_tax_code,
-            "ocop_group": products[l["product_id"]].ocop_group, "stars": l["stars"],
-            "potential_5_star": l["potential_5_star"], "quantity": l["quantity"], "unit_price": l["unit_price"],
-            "discount": l["discount"], "amount": l["amount"], "vat_rate": l["vat_rate"], "vat_amount": l["vat_amount"],
-            "unit_cost": l["unit_cost"], "consignment": l["consignment"], "commission": commissions.get(l["line_no"], 0)}
-            for l in lines],
-        "payments": [{"method": p["method"], "amount": p["amount"], "tendered": p["tendered"], "change": p["change"],
-                      "reference": p["reference"]} for p in payments],
+        "uuid": sale["uuid"],
+        "number": sale["number"],
+        "created_at": iso_utc(sale["created_at"]),
+        "cashier": cashier.username,
+        "shift_id": sale["shift_id"],
+        "total": sale["total"],
+        "vat_total": sale["vat_total"],
+        "discount_total": sale["discount_total"],
+        "cash_rounding": sale["cash_rounding"],
+        "lines": [
+            {
+                "line_no": l["line_no"],
+                "sku": l["sku"],
+                "gtin": products[l["product_id"]].gtin14,
+                "name_vi": l["name_vi"],
+                "producer": products[l["product_id"]].producer,
+                "producer_tax_code": products[l["product_id"]].producer_tax_code,
+                "ocop_group": products[l["product_id"]].ocop_group,
+                "stars": l["stars"],
+                "potential_5_star": l["potential_5_star"],
+                "quantity": l["quantity"],
+                "unit_price": l["unit_price"],
+                "discount": l["discount"],
+                "amount": l["amount"],
+                "vat_rate": l["vat_rate"],
+                "vat_amount": l["vat_amount"],
+                "unit_cost": l["unit_cost"],
+                "consignment": l["consignment"],
+                "commission": commissions.get(l["line_no"], 0),
+            }
+            for l in lines
+        ],
+        "payments": [
+            {
+                "method": p["method"],
+                "amount": p["amount"],
+                "tendered": p["tendered"],
+                "change": p["change"],
+                "reference": p["reference"],
+            }
+            for p in payments
+        ],
     }
 
 

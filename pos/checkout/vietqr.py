@@ -1,4 +1,5 @@
 """VietQR (NAPAS 247) payloads in the EMVCo merchant-presented format."""
+
 import binascii
 import re
 
@@ -22,12 +23,14 @@ def crc16_ccitt_false(data: str) -> str:
 def clean_purpose(text: str) -> str:
     """Banks keep only ASCII letters, digits and spaces reliably; at most 25 characters."""
     from pos.catalog.text import fold
+
     ascii_text = re.sub(r"[^A-Za-z0-9 ]", " ", fold(text or "").upper())
     return " ".join(ascii_text.split())[:MAX_PURPOSE]
 
 
-def vietqr_payload(bank_bin: str, account: str, amount: int | None = None, purpose: str = "",
-                   to_card: bool = False) -> str:
+def vietqr_payload(
+    bank_bin: str, account: str, amount: int | None = None, purpose: str = "", to_card: bool = False
+) -> str:
     """The string to draw as a QR code. With an amount it is dynamic (tag 01 = 12), else static (11)."""
     errors, problems = {}, []
     if not (bank_bin or "").isdigit() or len(bank_bin) != 6:
@@ -40,8 +43,7 @@ def vietqr_payload(bank_bin: str, account: str, amount: int | None = None, purpo
         errors["amount"] = f"a whole number of đồng from 1 to {PAYMENT_MAX}"
         problems.append(Text("amount: a whole number of đồng from 1 to %(max)s", max=format_amount(PAYMENT_MAX)))
     if errors:
-        raise ValidationError("Cannot build the VietQR: %(problems)s", fields=errors,
-                              problems=TextList(problems, "; "))
+        raise ValidationError("Cannot build the VietQR: %(problems)s", fields=errors, problems=TextList(problems, "; "))
     beneficiary = _tlv("00", bank_bin) + _tlv("01", account)
     merchant = _tlv("00", "A000000727") + _tlv("01", beneficiary) + _tlv("02", "QRIBFTTC" if to_card else "QRIBFTTA")
     body = _tlv("00", "01") + _tlv("01", "12" if amount else "11") + _tlv("38", merchant) + _tlv("53", "704")

@@ -29,10 +29,15 @@ from pos.models import PrintJob, Sale, SaleReturn, Shift
 def till():
     showroom = local_showroom()
     from pos.sync.recovery import recovery_pending
-    return render_template("checkout/till.html", shift=current_shift(), showroom=showroom,
-                           restored=recovery_pending(),
-                           discount_limit=current_app.config["DISCOUNT_LIMIT_PERCENT"],
-                           can_vietqr=bool(showroom.bank_bin and showroom.bank_account))
+
+    return render_template(
+        "checkout/till.html",
+        shift=current_shift(),
+        showroom=showroom,
+        restored=recovery_pending(),
+        discount_limit=current_app.config["DISCOUNT_LIMIT_PERCENT"],
+        can_vietqr=bool(showroom.bank_bin and showroom.bank_account),
+    )
 
 
 @bp.get("/till/vietqr.png")
@@ -65,16 +70,20 @@ def shift():
                 add_cash_movement(current_user, amount, request.form.get("reason", ""))
                 flash(_("Cash movement recorded."), "success")
             if action == "close":
-                closed = close_shift(current_user, row_id(request.form, "shift_id") or 0,
-                                     {str(d): request.form.get(f"count_{d}", "0") or "0" for d in DENOMINATIONS})
+                closed = close_shift(
+                    current_user,
+                    row_id(request.form, "shift_id") or 0,
+                    {str(d): request.form.get(f"count_{d}", "0") or "0" for d in DENOMINATIONS},
+                )
                 flash(_("Shift closed."), "success")
                 return redirect(url_for("checkout.z_report", shift_id=closed.id))
         except DomainError as error:
             flash(error.message, "error")
         return redirect(url_for("checkout.shift"))
     shift = current_shift()
-    return render_template("checkout/shift.html", shift=shift, report=shift_report(shift) if shift else None,
-                           denominations=DENOMINATIONS)
+    return render_template(
+        "checkout/shift.html", shift=shift, report=shift_report(shift) if shift else None, denominations=DENOMINATIONS
+    )
 
 
 def _closed_shift_or_404(shift_id: int) -> Shift:
@@ -128,8 +137,15 @@ def sale_detail(number):
         form = request.form
         try:
             sale_return = record_return(sale.number, _return_from_form(form, sale), current_user)
-            flash(_("Return %(number)s recorded: refund %(amount)s by %(method)s.", number=sale_return.number,
-                    amount=format_vnd(sale_return.refunded), method=PAYMENT_LABELS[sale_return.refund_method]), "success")
+            flash(
+                _(
+                    "Return %(number)s recorded: refund %(amount)s by %(method)s.",
+                    number=sale_return.number,
+                    amount=format_vnd(sale_return.refunded),
+                    method=PAYMENT_LABELS[sale_return.refund_method],
+                ),
+                "success",
+            )
             _print_slip(sale_return)
             return redirect(url_for("checkout.sale_detail", number=sale.number))
         except DomainError as error:
@@ -137,8 +153,15 @@ def sale_detail(number):
             status = 422
     jobs = db.session.scalars(select(PrintJob).where(PrintJob.sale_id == sale.id).order_by(PrintJob.id.desc())).all()
     returns = db.session.scalars(select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id)).all()
-    return render_template("checkout/sale.html", sale=sale, jobs=jobs, returns=returns, form=form,
-                           PAYMENT_LABELS=PAYMENT_LABELS, return_uuid=form.get("uuid") or str(uuid.uuid4())), status
+    return render_template(
+        "checkout/sale.html",
+        sale=sale,
+        jobs=jobs,
+        returns=returns,
+        form=form,
+        PAYMENT_LABELS=PAYMENT_LABELS,
+        return_uuid=form.get("uuid") or str(uuid.uuid4()),
+    ), status
 
 
 @bp.post("/returns/<number>/print")
@@ -160,11 +183,19 @@ def _print_slip(sale_return, reprint: bool = False) -> None:
 
 def _return_from_form(form, sale) -> dict:
     """The return form as record_return takes it; "Return everything left" takes every unit not yet returned."""
-    quantities = {line.line_no: line.returnable_quantity if form.get("everything")
-                  else form.get(f"return_{line.line_no}", type=int) or 0 for line in sale.lines}
-    return {"uuid": form.get("uuid"), "reason": form.get("reason", ""), "refund_method": form.get("refund_method", "cash"),
-            "approval": {"username": form.get("approver", ""), "password": form.get("approver_password", "")},
-            "lines": [{"line_no": line_no, "quantity": quantity} for line_no, quantity in quantities.items() if quantity]}
+    quantities = {
+        line.line_no: line.returnable_quantity
+        if form.get("everything")
+        else form.get(f"return_{line.line_no}", type=int) or 0
+        for line in sale.lines
+    }
+    return {
+        "uuid": form.get("uuid"),
+        "reason": form.get("reason", ""),
+        "refund_method": form.get("refund_method", "cash"),
+        "approval": {"username": form.get("approver", ""), "password": form.get("approver_password", "")},
+        "lines": [{"line_no": line_no, "quantity": quantity} for line_no, quantity in quantities.items() if quantity],
+    }
 
 
 @bp.get("/sales/<number>/receipt.png")
@@ -180,8 +211,10 @@ def reprint(number):
     if job.status != "printed":
         flash(_("Printing failed: %(error)s", error=job.error), "error")
     elif job.printer == "preview":
-        flash(_("No receipt printer is set up (PRINTER_URL=preview): the receipt is ready to view on this page."),
-              "success")
+        flash(
+            _("No receipt printer is set up (PRINTER_URL=preview): the receipt is ready to view on this page."),
+            "success",
+        )
     else:
         flash(_("Receipt printed."), "success")
     return redirect(url_for("checkout.sale_detail", number=number))
@@ -191,19 +224,25 @@ def reprint(number):
 @public
 def public_receipt(lookup_code):
     """The buyer's receipt, found by the lookup code printed on it."""
-    sale = db.session.scalar(select(Sale).where(Sale.lookup_code == lookup_code.upper()[:16])
-                             .options(selectinload(Sale.lines), selectinload(Sale.payments)))
+    sale = db.session.scalar(
+        select(Sale)
+        .where(Sale.lookup_code == lookup_code.upper()[:16])
+        .options(selectinload(Sale.lines), selectinload(Sale.payments))
+    )
     if sale is None:
         abort(404)
-    return render_template("checkout/public_receipt.html", sale=sale, showroom=local_showroom(),
-                           PAYMENT_LABELS=PAYMENT_LABELS)
+    return render_template(
+        "checkout/public_receipt.html", sale=sale, showroom=local_showroom(), PAYMENT_LABELS=PAYMENT_LABELS
+    )
 
 
 @bp.app_context_processor
 def approval_pauses():
     """Managers see on every page whose approvals at the till are paused (pos/checkout/approvals.py)."""
+
     def paused() -> list[PausedApprover]:
         if not (current_user.is_authenticated and current_user.has_role("manager")):
             return []
         return paused_approvers()
+
     return {"paused_approvals": paused}

@@ -2,6 +2,7 @@
 
 Use local_today() for "today" (an expiry, a rating's validity, a report's day), never date.today(): the server's
 own zone is usually UTC, seven hours behind the shop, so date.today() is yesterday from midnight to 7 am."""
+
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 

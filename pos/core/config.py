@@ -2,6 +2,7 @@
 
 Every variable is listed with its default in README ("Configuration").
 """
+
 import os
 import secrets
 from datetime import timedelta
@@ -39,7 +40,9 @@ class Config:
 
     SHOWROOM_CODE = os.environ.get("SHOWROOM_CODE", "TH")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # None: the showroom's own URL
-    PORT = int(os.environ.get("PORT", "5000"))  # where `make run` serves the showroom: the CLI's labels without PUBLIC_BASE_URL
+    PORT = int(
+        os.environ.get("PORT", "5000")
+    )  # where `make run` serves the showroom: the CLI's labels without PUBLIC_BASE_URL
     PRINTER_URL = os.environ.get("PRINTER_URL", "preview")
     PRINTER_TIMEOUT_S = float(os.environ.get("PRINTER_TIMEOUT_S", "5"))
     # The python-escpos profile of the printer (TM-T20II, TM-T88V, POS-5890, …); empty: by paper width

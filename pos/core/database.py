@@ -1,4 +1,5 @@
 """Database engine set-up and the one way services write: `with atomic():`."""
+
 import contextvars
 import fcntl
 import os
@@ -19,6 +20,7 @@ from pos.core.extensions import ATOMIC_CONNECTION, db
 
 class _Block(NamedTuple):
     """The atomic() block open in this context: its connection's DB-API driver and dialect."""
+
     driver: Any
     dialect: Dialect
 
@@ -153,8 +155,12 @@ def claim(model, row_id: int, from_status: str, **values):
     already moved. Returns (row, claimed); the row is None when there is no such document."""
     from sqlalchemy import update
 
-    result = db.session.execute(update(model).where(model.id == row_id, model.status == from_status)
-                                .values(**values).execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == from_status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     row = db.session.get(model, row_id)
     if row is not None:
         db.session.refresh(row)
@@ -181,6 +187,7 @@ def row_id(values, name: str) -> int | None:
 def requested_page() -> int:
     """The ?page= of a paged list: 1 when missing or not a number, at most MAX_PAGE."""
     from flask import request
+
     return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
@@ -208,7 +215,8 @@ class Sql:
     def __init__(self, statement: str, *, for_update: bool = False):
         self.sqlite = statement
         self.postgresql = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", statement.replace("%", "%%")) + (
-            " FOR UPDATE" if for_update else "")
+            " FOR UPDATE" if for_update else ""
+        )
 
     def run(self, params: dict | None = None):
         """Execute once; returns the DB-API cursor (rowcount, fetchone, fetchall)."""

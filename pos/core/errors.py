@@ -1,4 +1,5 @@
 """Domain errors raised by services, and the one place that turns any error into a page or JSON."""
+
 import logging
 
 from flask import has_request_context, jsonify, render_template, request
@@ -42,8 +43,9 @@ class TextList(Text):
 def problem_list(problems: dict, name=lambda key: key) -> TextList:
     """Every problem as "field: problem", joined by "; ", for inside a refusal's message; `name` turns a field's
     key into its name in words (a Text, so it reads in the message's language)."""
-    return TextList((Text("%(field)s: %(problem)s", field=name(key), problem=problem)
-                     for key, problem in problems.items()), "; ")
+    return TextList(
+        (Text("%(field)s: %(problem)s", field=name(key), problem=problem) for key, problem in problems.items()), "; "
+    )
 
 
 class DomainError(Exception):
@@ -54,6 +56,7 @@ class DomainError(Exception):
     `OutOfStock("Not enough stock of %(name)s: %(wanted)d wanted, %(left)d left.", name=…, wanted=…, left=…)`.
     `make extract-translations` collects it into its area's catalog; `error.message` reads in the request's
     language, `str(error)` in English."""
+
     code = "invalid"
     status = 422
 
@@ -102,6 +105,7 @@ class OutOfStock(DomainError):
 class LotNotSellable(DomainError):
     """A pack from a lot that may never be sold (expired, or written off): it is set aside, and no approval
     sells it."""
+
     code = "lot_not_sellable"
     status = 422
 
@@ -148,8 +152,11 @@ def register_error_handlers(app):
         # transaction was rolled back whole, so the till can safely send the same sale again.
         db.session.rollback()
         log.error("Database unavailable on %s %s: %s", request.method, request.path, error.orig)
-        return error_response(503, "database_unavailable", _(
-            "The showroom database is busy or its disk is full. Nothing was saved; please try again."))
+        return error_response(
+            503,
+            "database_unavailable",
+            _("The showroom database is busy or its disk is full. Nothing was saved; please try again."),
+        )
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

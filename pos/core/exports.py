@@ -8,6 +8,7 @@ central), so no cell may ever run as a formula when a manager opens the file in 
   A text that already starts with an apostrophe followed by one of those gets one more, so that
   `unguard_cell()` (used by the catalog import) gives back exactly the text that was exported.
 - XLSX: every text cell is written as text (type "s"), never as a formula; the text itself is unchanged."""
+
 import csv
 import io
 import re
@@ -71,8 +72,9 @@ def _attachment(filename: str, extension: str) -> dict:
 
 def csv_response(filename: str, headers: list[str], rows: Iterable[Iterable], *, bom: bool = False) -> Response:
     """A CSV download (see csv_text)."""
-    return Response(csv_text(headers, rows, bom=bom), mimetype="text/csv; charset=utf-8",
-                    headers=_attachment(filename, "csv"))
+    return Response(
+        csv_text(headers, rows, bom=bom), mimetype="text/csv; charset=utf-8", headers=_attachment(filename, "csv")
+    )
 
 
 def _xlsx_cell(sheet, value):
@@ -86,9 +88,13 @@ def _xlsx_cell(sheet, value):
 def xlsx_bytes(sheet_name: str, headers: list[str], rows: list[list]) -> bytes:
     """One sheet: a header row, then the rows; text as text."""
     if len(rows) > XLSX_MAX_ROWS:
-        raise ValidationError("%(rows)d rows are too many for one XLSX sheet (at most %(limit)d); "
-                              "choose a shorter date range or export CSV.", rows=len(rows), limit=XLSX_MAX_ROWS,
-                              fields={"format": "too large"})
+        raise ValidationError(
+            "%(rows)d rows are too many for one XLSX sheet (at most %(limit)d); "
+            "choose a shorter date range or export CSV.",
+            rows=len(rows),
+            limit=XLSX_MAX_ROWS,
+            fields={"format": "too large"},
+        )
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(re.sub(r"[\\/*?:\[\]]", "-", sheet_name)[:31] or "export")
     for row in [headers, *rows]:
@@ -103,7 +109,9 @@ def export(table: list[list], headers: list[str], filename: str, fmt: str) -> Re
     if fmt == "csv":
         return csv_response(filename, headers, table, bom=True)
     if fmt == "xlsx":
-        return Response(xlsx_bytes(filename, headers, table),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers=_attachment(filename, "xlsx"))
+        return Response(
+            xlsx_bytes(filename, headers, table),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers=_attachment(filename, "xlsx"),
+        )
     raise ValidationError("Export as csv or xlsx.", fields={"format": "csv or xlsx"})

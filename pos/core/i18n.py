@@ -1,4 +1,5 @@
 """Language choice and the display formats for money and time (vi by default, en available)."""
+
 from datetime import datetime, timezone
 
 from flask import current_app, has_request_context, request, session
@@ -31,7 +32,9 @@ def current_language() -> str:
 def format_amount(amount: int, language: str | None = None) -> str:
     """1.234.567 in Vietnamese, 1,234,567 in English: digits grouped, no currency sign (a cash note's face)."""
     digits = f"{abs(int(amount)):,}"
-    return ("-" if amount < 0 else "") + (digits if (language or current_language()) == "en" else digits.replace(",", "."))
+    return ("-" if amount < 0 else "") + (
+        digits if (language or current_language()) == "en" else digits.replace(",", ".")
+    )
 
 
 def format_vnd(amount: int | None, language: str | None = None) -> str:

@@ -1,5 +1,6 @@
 """`python -m pos.core.i18n_catalogs POT DIR`: create or update DIR's Vietnamese catalog from POT
 (used by `make extract-translations`); reports how many messages still lack a translation."""
+
 import sys
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """How the app reads a JSON request body: like Flask's default, but a body nested deeper than any payload
 we define is refused with a 422 and a plain reason, before any code walks it. Without the limit a body of
 a few thousand `[` ends in a RecursionError (a 500) inside the parser, or later in json.dumps."""
+
 from flask.json.provider import DefaultJSONProvider
 
 from pos.core.errors import ValidationError
@@ -33,5 +34,9 @@ class BoundedJSONProvider(DefaultJSONProvider):
         else:
             if json_depth(value) <= MAX_JSON_DEPTH:
                 return value
-        raise ValidationError("The JSON body is nested more than %(limit)d levels deep.", limit=MAX_JSON_DEPTH,
-                              fields={"body": "nested too deeply"}, code="too_deeply_nested")
+        raise ValidationError(
+            "The JSON body is nested more than %(limit)d levels deep.",
+            limit=MAX_JSON_DEPTH,
+            fields={"body": "nested too deeply"},
+            code="too_deeply_nested",
+        )

@@ -9,47 +9,48 @@ line's cost, a day's rollup) stays far inside a signed 64-bit integer.
 `whole_number` and `check_text` raise `OutOfLimits`, whose `problem` is a translatable Text ("must be at most
 …"); callers put it under their own field name, in their own error shape (a form's field error, a JSON
 `fields` entry, a refused sync event's reason)."""
+
 import re
 
 from pos.core.errors import Text
 
 # --- money, in đồng -------------------------------------------------------------------------------
-UNIT_PRICE_MAX = 1_000_000_000          # one product's price: above a billion đồng is a typing error
-LINE_TOTAL_MAX = 100_000_000_000        # quantity × unit price of one sale line, before discounts
-SALE_TOTAL_MAX = 100_000_000_000        # a sale's subtotal (and so its total and any refund of it)
-DISCOUNT_MAX = SALE_TOTAL_MAX           # a discount in đồng (a percent discount is at most 100)
-PAYMENT_MAX = SALE_TOTAL_MAX            # one payment or one cash tender
-CASH_MAX = 10_000_000_000               # a drawer: the opening float, the counted cash
-CASH_MOVEMENT_MAX = 1_000_000_000       # cash put into or taken out of the drawer at once
-UNIT_COST_MAX = UNIT_PRICE_MAX          # what one unit cost the showroom
-MONEY_MAX = 10**12                      # any other single figure of one event (a line's cost, a commission)
+UNIT_PRICE_MAX = 1_000_000_000  # one product's price: above a billion đồng is a typing error
+LINE_TOTAL_MAX = 100_000_000_000  # quantity × unit price of one sale line, before discounts
+SALE_TOTAL_MAX = 100_000_000_000  # a sale's subtotal (and so its total and any refund of it)
+DISCOUNT_MAX = SALE_TOTAL_MAX  # a discount in đồng (a percent discount is at most 100)
+PAYMENT_MAX = SALE_TOTAL_MAX  # one payment or one cash tender
+CASH_MAX = 10_000_000_000  # a drawer: the opening float, the counted cash
+CASH_MOVEMENT_MAX = 1_000_000_000  # cash put into or taken out of the drawer at once
+UNIT_COST_MAX = UNIT_PRICE_MAX  # what one unit cost the showroom
+MONEY_MAX = 10**12  # any other single figure of one event (a line's cost, a commission)
 
 # --- counts ---------------------------------------------------------------------------------------
-QUANTITY_MAX = 999                      # units of one product on one sale or return line
-STOCK_QUANTITY_MAX = 1_000_000          # units on one goods-receipt or transfer line
-ON_HAND_MAX = 10_000_000                # units counted of one product in a stock count
-SALE_LINES_MAX = 200                    # lines of one sale
-DOCUMENT_LINES_MAX = 200                # lines of one goods receipt or transfer
-SALE_PAYMENTS_MAX = 10                  # payments of one sale
-ROW_ID_MAX = 2**31 - 1                  # a database id; a larger number names no row
+QUANTITY_MAX = 999  # units of one product on one sale or return line
+STOCK_QUANTITY_MAX = 1_000_000  # units on one goods-receipt or transfer line
+ON_HAND_MAX = 10_000_000  # units counted of one product in a stock count
+SALE_LINES_MAX = 200  # lines of one sale
+DOCUMENT_LINES_MAX = 200  # lines of one goods receipt or transfer
+SALE_PAYMENTS_MAX = 10  # payments of one sale
+ROW_ID_MAX = 2**31 - 1  # a database id; a larger number names no row
 
 # --- text, in characters (the model columns are at least this wide) --------------------------------
 SKU_MAX = 40
 GTIN_MAX = 14
-NAME_MAX = 200                          # a product's or a producer's name
+NAME_MAX = 200  # a product's or a producer's name
 TAX_CODE_MAX = 20
-ADDRESS_MAX = 300                       # a street address
-PLACE_MAX = 100                         # a ward, district or province
+ADDRESS_MAX = 300  # a street address
+PLACE_MAX = 100  # a ward, district or province
 PHONE_MAX = 30
 LOT_MAX = 20
 USERNAME_MAX = 64
 FULL_NAME_MAX = 120
-DOCUMENT_NUMBER_MAX = 32                # a sale's, return's, receipt's or transfer's number
-PAYMENT_REFERENCE_MAX = 80              # a card terminal's reference
-REASON_MAX = 300                        # why a return, a revocation, a stock adjustment
-NOTE_MAX = 300                          # a note on an inventory document
-CASH_REASON_MAX = 200                   # why cash went into or out of the drawer
-SEARCH_MAX = 300                        # a search box or a scanned code
+DOCUMENT_NUMBER_MAX = 32  # a sale's, return's, receipt's or transfer's number
+PAYMENT_REFERENCE_MAX = 80  # a card terminal's reference
+REASON_MAX = 300  # why a return, a revocation, a stock adjustment
+NOTE_MAX = 300  # a note on an inventory document
+CASH_REASON_MAX = 200  # why cash went into or out of the drawer
+SEARCH_MAX = 300  # a search box or a scanned code
 DESCRIPTION_MAX = 5000
 
 # Everything above, by name: the OpenAPI document and the docs read it, a test compares it with the columns.

@@ -1,6 +1,7 @@
 """The OpenAPI document for /api/v1, served at /api/v1/openapi.json (and checked by schemathesis). Each role
 documents what it serves: a showroom its till API, central the signed sync endpoints, whose bodies come from
 the sync protocol's own declarations (pos.protocol.events). Its bounds are pos.core.limits', the ones the API applies."""
+
 from flask import Blueprint, current_app, jsonify
 
 from pos.auth.access import public
@@ -18,32 +19,74 @@ from pos.protocol import events, signing
 
 bp = Blueprint("openapi", __name__)
 
-_ERROR = {"type": "object", "required": ["error", "message"],
-          "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                         "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}
-_DISCOUNT = {"type": ["object", "null"], "properties": {"kind": {"enum": ["amount", "percent"]},
-                                                          "value": {"type": "integer", "minimum": 0,
-                                                                    "maximum": DISCOUNT_MAX}}}
-_LINE_IN = {"type": "object", "required": ["product_id", "quantity"], "additionalProperties": False,
-            "properties": {"product_id": {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX},
-                           "quantity": {"type": "integer", "minimum": 1, "maximum": QUANTITY_MAX},
-                           "discount": _DISCOUNT, "lot": {"type": ["string", "null"], "maxLength": LOT_MAX}}}
-_PAYMENT_IN = {"type": "object", "required": ["method", "amount"],
-               "properties": {"method": {"enum": ["cash", "card", "vietqr"]},
-                              "amount": {"type": "integer", "minimum": 1, "maximum": PAYMENT_MAX},
-                              "reference": {"type": "string", "maxLength": PAYMENT_REFERENCE_MAX}}}
-_SALE = {"type": "object", "required": ["uuid", "number", "total", "vat_total", "lines", "payments"],
-         "properties": {"uuid": {"type": "string"}, "number": {"type": "string"}, "total": {"type": "integer"},
-                        "vat_total": {"type": "integer"}, "subtotal": {"type": "integer"},
-                        "discount_total": {"type": "integer"}, "lookup_code": {"type": "string"},
-                        "lines": {"type": "array"}, "payments": {"type": "array"}}}
-_PRODUCT = {"type": "object", "required": ["id", "sku", "gtin", "name", "price", "vat_rate", "rating_status"],
-            "properties": {"id": {"type": "integer"}, "sku": {"type": "string"}, "gtin": {"type": "string"},
-                           "name": {"type": "string"}, "price": {"type": "integer"},
-                           "vat_rate": {"type": "integer"}, "stars": {"type": ["integer", "null"]},
-                           "rating_status": {"enum": ["valid", "expiring", "expired", "revoked", "unrated"]},
-                           "rating_status_label": {"type": "string", "description": "the status in the UI language"},
-                           "sellable_as_ocop": {"type": "boolean"}, "on_hand": {"type": "integer"}}}
+_ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+_DISCOUNT = {
+    "type": ["object", "null"],
+    "properties": {
+        "kind": {"enum": ["amount", "percent"]},
+        "value": {"type": "integer", "minimum": 0, "maximum": DISCOUNT_MAX},
+    },
+}
+_LINE_IN = {
+    "type": "object",
+    "required": ["product_id", "quantity"],
+    "additionalProperties": False,
+    "properties": {
+        "product_id": {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": QUANTITY_MAX},
+        "discount": _DISCOUNT,
+        "lot": {"type": ["string", "null"], "maxLength": LOT_MAX},
+    },
+}
+_PAYMENT_IN = {
+    "type": "object",
+    "required": ["method", "amount"],
+    "properties": {
+        "method": {"enum": ["cash", "card", "vietqr"]},
+        "amount": {"type": "integer", "minimum": 1, "maximum": PAYMENT_MAX},
+        "reference": {"type": "string", "maxLength": PAYMENT_REFERENCE_MAX},
+    },
+}
+_SALE = {
+    "type": "object",
+    "required": ["uuid", "number", "total", "vat_total", "lines", "payments"],
+    "properties": {
+        "uuid": {"type": "string"},
+        "number": {"type": "string"},
+        "total": {"type": "integer"},
+        "vat_total": {"type": "integer"},
+        "subtotal": {"type": "integer"},
+        "discount_total": {"type": "integer"},
+        "lookup_code": {"type": "string"},
+        "lines": {"type": "array"},
+        "payments": {"type": "array"},
+    },
+}
+_PRODUCT = {
+    "type": "object",
+    "required": ["id", "sku", "gtin", "name", "price", "vat_rate", "rating_status"],
+    "properties": {
+        "id": {"type": "integer"},
+        "sku": {"type": "string"},
+        "gtin": {"type": "string"},
+        "name": {"type": "string"},
+        "price": {"type": "integer"},
+        "vat_rate": {"type": "integer"},
+        "stars": {"type": ["integer", "null"]},
+        "rating_status": {"enum": ["valid", "expiring", "expired", "revoked", "unrated"]},
+        "rating_status_label": {"type": "string", "description": "the status in the UI language"},
+        "sellable_as_ocop": {"type": "boolean"},
+        "on_hand": {"type": "integer"},
+    },
+}
 
 
 def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
@@ -57,16 +100,35 @@ def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
 
 _SIGNED = [{"showroom": [], "timestamp": [], "signature": []}]  # all three headers, together
 _SIGNATURE_SCHEMES = {
-    "showroom": {"type": "apiKey", "in": "header", "name": signing.SHOWROOM_HEADER,
-                 "description": "the showroom's code"},
-    "timestamp": {"type": "apiKey", "in": "header", "name": signing.TIMESTAMP_HEADER,
-                  "description": f"Unix time; at most {signing.MAX_CLOCK_SKEW_S} s off central's clock"},
-    "signature": {"type": "apiKey", "in": "header", "name": signing.SIGNATURE_HEADER,
-                  "description": "hex HMAC-SHA256 with the showroom's secret over method, path with query, "
-                                 "timestamp and body, joined by newlines"}}
-_ANSWER = {"type": "object", "required": ["uuid", "status"], "properties": {
-    "uuid": {"type": "string"}, "status": {"enum": ["accepted", "duplicate", "rejected", "retry"]},
-    "reason": {"type": "string"}}}
+    "showroom": {
+        "type": "apiKey",
+        "in": "header",
+        "name": signing.SHOWROOM_HEADER,
+        "description": "the showroom's code",
+    },
+    "timestamp": {
+        "type": "apiKey",
+        "in": "header",
+        "name": signing.TIMESTAMP_HEADER,
+        "description": f"Unix time; at most {signing.MAX_CLOCK_SKEW_S} s off central's clock",
+    },
+    "signature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": signing.SIGNATURE_HEADER,
+        "description": "hex HMAC-SHA256 with the showroom's secret over method, path with query, "
+        "timestamp and body, joined by newlines",
+    },
+}
+_ANSWER = {
+    "type": "object",
+    "required": ["uuid", "status"],
+    "properties": {
+        "uuid": {"type": "string"},
+        "status": {"enum": ["accepted", "duplicate", "rejected", "retry"]},
+        "reason": {"type": "string"},
+    },
+}
 
 
 def _json_body(schema: dict) -> dict:
@@ -77,46 +139,101 @@ def _sync_paths() -> dict:
     event = {"oneOf": [events.json_schema(shape) for shape in events.EVENTS.values()]}
     day = {"name": "day", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}}
     return {
-        "/api/v1/sync/sales": {"post": {
-            "summary": "A batch of outbox events (docs/sync-payloads.md); one answer per event, in order",
-            "security": _SIGNED,
-            "requestBody": _json_body({"type": "object", "required": ["events"], "properties": {"events": {
-                "type": "array", "minItems": 1, "maxItems": events.MAX_BATCH, "items": event}}}),
-            "responses": _responses("200", {"type": "object", "required": ["results"], "properties": {
-                "results": {"type": "array", "items": _ANSWER}}}, "400", "422")}},
-        "/api/v1/sync/scans": {"post": {
-            "summary": "Label-scan running totals per local day and product",
-            "security": _SIGNED, "requestBody": _json_body(events.json_schema(events.SCANS)),
-            "responses": _responses("200", {"type": "object", "required": ["stored"], "properties": {
-                "stored": {"type": "integer"}}}, "400", "422")}},
-        "/api/v1/sync/reconcile": {"get": {
-            "summary": "Central's count and totals of the signing showroom's sales and returns on a local day",
-            "security": _SIGNED, "parameters": [day],
-            "responses": _responses("200", {"type": "object", "required": ["day", "showroom", "sales_count"]},
-                                    "422")}},
-        "/api/v1/sync/events": {"get": {
-            "summary": "The signing showroom's own sales and returns as central received them, a page at a time "
-                       "(a restored showroom takes back what its backup lacks)",
-            "security": _SIGNED,
-            "parameters": [{"name": "since", "in": "query", "required": False,
-                            "schema": {"type": "string", "pattern": "Z$"}},
-                           {"name": "after", "in": "query", "required": False,
-                            "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}],
-            "responses": _responses("200", {"type": "object", "required": ["events", "next", "missing"], "properties": {
-                "events": {"type": "array", "items": event}, "next": {"type": "string", "nullable": True},
-                "missing": {"type": "integer"}}}, "422")}},
-        "/api/v1/sync/catalog": {"get": {
-            "summary": "The master catalog's producers, products and ratings changed since a cursor",
-            "security": _SIGNED,
-            "parameters": [{"name": "since", "in": "query", "required": False, "schema": {"type": "string"}}],
-            "responses": _responses("200", {"type": "object", "required": ["cursor", "products"]}, "422")}},
+        "/api/v1/sync/sales": {
+            "post": {
+                "summary": "A batch of outbox events (docs/sync-payloads.md); one answer per event, in order",
+                "security": _SIGNED,
+                "requestBody": _json_body(
+                    {
+                        "type": "object",
+                        "required": ["events"],
+                        "properties": {
+                            "events": {"type": "array", "minItems": 1, "maxItems": events.MAX_BATCH, "items": event}
+                        },
+                    }
+                ),
+                "responses": _responses(
+                    "200",
+                    {
+                        "type": "object",
+                        "required": ["results"],
+                        "properties": {"results": {"type": "array", "items": _ANSWER}},
+                    },
+                    "400",
+                    "422",
+                ),
+            }
+        },
+        "/api/v1/sync/scans": {
+            "post": {
+                "summary": "Label-scan running totals per local day and product",
+                "security": _SIGNED,
+                "requestBody": _json_body(events.json_schema(events.SCANS)),
+                "responses": _responses(
+                    "200",
+                    {"type": "object", "required": ["stored"], "properties": {"stored": {"type": "integer"}}},
+                    "400",
+                    "422",
+                ),
+            }
+        },
+        "/api/v1/sync/reconcile": {
+            "get": {
+                "summary": "Central's count and totals of the signing showroom's sales and returns on a local day",
+                "security": _SIGNED,
+                "parameters": [day],
+                "responses": _responses(
+                    "200", {"type": "object", "required": ["day", "showroom", "sales_count"]}, "422"
+                ),
+            }
+        },
+        "/api/v1/sync/events": {
+            "get": {
+                "summary": "The signing showroom's own sales and returns as central received them, a page at a time "
+                "(a restored showroom takes back what its backup lacks)",
+                "security": _SIGNED,
+                "parameters": [
+                    {"name": "since", "in": "query", "required": False, "schema": {"type": "string", "pattern": "Z$"}},
+                    {
+                        "name": "after",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                    },
+                ],
+                "responses": _responses(
+                    "200",
+                    {
+                        "type": "object",
+                        "required": ["events", "next", "missing"],
+                        "properties": {
+                            "events": {"type": "array", "items": event},
+                            "next": {"type": "string", "nullable": True},
+                            "missing": {"type": "integer"},
+                        },
+                    },
+                    "422",
+                ),
+            }
+        },
+        "/api/v1/sync/catalog": {
+            "get": {
+                "summary": "The master catalog's producers, products and ratings changed since a cursor",
+                "security": _SIGNED,
+                "parameters": [{"name": "since", "in": "query", "required": False, "schema": {"type": "string"}}],
+                "responses": _responses("200", {"type": "object", "required": ["cursor", "products"]}, "422"),
+            }
+        },
     }
 
 
 def document() -> dict:
     uuid_param = {"name": "sale_uuid", "in": "path", "required": True, "schema": {"type": "string"}}
-    health = {"/api/v1/health": {"get": {"security": [], "responses": _responses(
-        "200", {"type": "object", "required": ["status"]})}}}
+    health = {
+        "/api/v1/health": {
+            "get": {"security": [], "responses": _responses("200", {"type": "object", "required": ["status"]})}
+        }
+    }
     if current_app.config["POS_ROLE"] == "central":
         return {
             "openapi": "3.0.3",
@@ -129,37 +246,94 @@ def document() -> dict:
         "info": {"title": "OCOP showroom POS API", "version": "1"},
         "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
         "security": [{"session": []}],
-        "paths": health | {
-            "/api/v1/products/lookup": {"get": {
-                "parameters": [{"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}],
-                "responses": _responses("200", _PRODUCT, "404", "422")}},
-            "/api/v1/products/search": {"get": {
-                "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
-                "responses": _responses("200", {"type": "object", "required": ["products"]})}},
-            "/api/v1/cart/price": {"post": {
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["lines"],
-                    "properties": {"lines": {"type": "array", "items": _LINE_IN}, "discount": _DISCOUNT}}}}},
-                "responses": _responses("200", {"type": "object", "required": ["total", "vat_total"]}, "422")}},
-            "/api/v1/sales": {"post": {
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["uuid", "lines", "payments"],
-                    "properties": {"uuid": {"type": "string", "format": "uuid"},
-                                   "lines": {"type": "array", "items": _LINE_IN, "minItems": 1,
-                                             "maxItems": SALE_LINES_MAX},
-                                   "payments": {"type": "array", "items": _PAYMENT_IN, "minItems": 1,
-                                                "maxItems": SALE_PAYMENTS_MAX},
-                                   "discount": _DISCOUNT,
-                                   "approval": {"type": ["object", "null"]}}}}}},
-                "responses": _responses("201", _SALE, "409", "422") | {
-                    "200": {"description": "The same sale, sent again",
-                            "content": {"application/json": {"schema": _SALE}}}}}},
-            "/api/v1/sales/{sale_uuid}": {"get": {"parameters": [uuid_param],
-                                                  "responses": _responses("200", _SALE, "404", "422")}},
-            "/api/v1/sales/{sale_uuid}/number": {"post": {"parameters": [uuid_param], "responses": _responses(
-                "200", {"type": "object", "required": ["number"]}, "422")}},
-            "/api/v1/sales/{sale_uuid}/print": {"post": {"parameters": [uuid_param], "responses": _responses(
-                "200", {"type": "object", "required": ["status"]}, "404", "422")}},
+        "paths": health
+        | {
+            "/api/v1/products/lookup": {
+                "get": {
+                    "parameters": [{"name": "code", "in": "query", "required": True, "schema": {"type": "string"}}],
+                    "responses": _responses("200", _PRODUCT, "404", "422"),
+                }
+            },
+            "/api/v1/products/search": {
+                "get": {
+                    "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
+                    "responses": _responses("200", {"type": "object", "required": ["products"]}),
+                }
+            },
+            "/api/v1/cart/price": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["lines"],
+                                    "properties": {
+                                        "lines": {"type": "array", "items": _LINE_IN},
+                                        "discount": _DISCOUNT,
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": _responses("200", {"type": "object", "required": ["total", "vat_total"]}, "422"),
+                }
+            },
+            "/api/v1/sales": {
+                "post": {
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["uuid", "lines", "payments"],
+                                    "properties": {
+                                        "uuid": {"type": "string", "format": "uuid"},
+                                        "lines": {
+                                            "type": "array",
+                                            "items": _LINE_IN,
+                                            "minItems": 1,
+                                            "maxItems": SALE_LINES_MAX,
+                                        },
+                                        "payments": {
+                                            "type": "array",
+                                            "items": _PAYMENT_IN,
+                                            "minItems": 1,
+                                            "maxItems": SALE_PAYMENTS_MAX,
+                                        },
+                                        "discount": _DISCOUNT,
+                                        "approval": {"type": ["object", "null"]},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": _responses("201", _SALE, "409", "422")
+                    | {
+                        "200": {
+                            "description": "The same sale, sent again",
+                            "content": {"application/json": {"schema": _SALE}},
+                        }
+                    },
+                }
+            },
+            "/api/v1/sales/{sale_uuid}": {
+                "get": {"parameters": [uuid_param], "responses": _responses("200", _SALE, "404", "422")}
+            },
+            "/api/v1/sales/{sale_uuid}/number": {
+                "post": {
+                    "parameters": [uuid_param],
+                    "responses": _responses("200", {"type": "object", "required": ["number"]}, "422"),
+                }
+            },
+            "/api/v1/sales/{sale_uuid}/print": {
+                "post": {
+                    "parameters": [uuid_param],
+                    "responses": _responses("200", {"type": "object", "required": ["status"]}, "404", "422"),
+                }
+            },
         },
     }
 

@@ -4,6 +4,7 @@ PRINTER_PROFILE names the python-escpos profile of the printer (what it can do: 
 has a cutter); PRINTER_CUT=auto cuts when that profile has a cutter, yes always sends the cut, no never does.
 Printing always happens after the business data is committed; a PrinterError is reported to the user and never
 undoes anything."""
+
 from urllib.parse import urlsplit
 
 from escpos.capabilities import NotSupported, get_profile
@@ -30,8 +31,11 @@ def _known_profile(name: str):
     try:
         return get_profile(name)
     except (NotSupported, KeyError):  # python-escpos raises KeyError for a name it has never heard of
-        raise PrinterError("Unknown printer profile '%(name)s' (PRINTER_PROFILE; common ones: %(known)s).",
-                           name=name[:40], known=", ".join(COMMON_PROFILES)) from None
+        raise PrinterError(
+            "Unknown printer profile '%(name)s' (PRINTER_PROFILE; common ones: %(known)s).",
+            name=name[:40],
+            known=", ".join(COMMON_PROFILES),
+        ) from None
 
 
 def _configured_profile() -> str:
@@ -59,8 +63,12 @@ def paper_dots(width_mm: int, profile: str | None = None) -> int:
 
 def printer_options(config) -> dict:
     """print_raster's keyword arguments from the app's configuration."""
-    return {"url": config["PRINTER_URL"], "timeout": config["PRINTER_TIMEOUT_S"],
-            "profile": config.get("PRINTER_PROFILE") or None, "cut_mode": config.get("PRINTER_CUT") or "auto"}
+    return {
+        "url": config["PRINTER_URL"],
+        "timeout": config["PRINTER_TIMEOUT_S"],
+        "profile": config.get("PRINTER_PROFILE") or None,
+        "cut_mode": config.get("PRINTER_CUT") or "auto",
+    }
 
 
 def profile_for(image_width: int, profile: str | None) -> str:
@@ -99,8 +107,16 @@ def open_printer(url: str, timeout: float = 5.0, profile: str = DEFAULT_PROFILES
     raise PrinterError("Unknown printer address '%(url)s' (use tcp://, usb://, file:// or preview).", url=url)
 
 
-def print_raster(image: Image.Image, url: str, *, timeout: float = 5.0, cut: bool = True,
-                 open_drawer: bool = False, profile: str | None = None, cut_mode: str = "auto") -> bytes:
+def print_raster(
+    image: Image.Image,
+    url: str,
+    *,
+    timeout: float = 5.0,
+    cut: bool = True,
+    open_drawer: bool = False,
+    profile: str | None = None,
+    cut_mode: str = "auto",
+) -> bytes:
     """Send a 1-bit image (already sized to the paper with paper_dots) and, when `cut` and the printer's
     profile or PRINTER_CUT allow it, a cut. Returns the bytes sent to a preview printer.
     Raises PrinterError when the printer is off, out of reach, unknown or refuses the job."""

@@ -46,8 +46,10 @@ def refuse_unstorable_text():
     fields = {}
     pairs = [*(request.view_args or {}).items(), *request.args.items(multi=True)]
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        pairs += [*request.form.items(multi=True),
-                  *((key, upload.filename or "") for key, upload in request.files.items(multi=True))]
+        pairs += [
+            *request.form.items(multi=True),
+            *((key, upload.filename or "") for key, upload in request.files.items(multi=True)),
+        ]
     for key, value in pairs:
         if unstorable(key) or (isinstance(value, str) and unstorable(value)):
             fields[_shown(key)] = problem
@@ -56,8 +58,12 @@ def refuse_unstorable_text():
         if where:
             fields[_shown(where)] = problem
     if fields:
-        raise ValidationError("Some text holds a character that cannot be stored (NUL or an invalid Unicode "
-                              "character): %(names)s.", names=", ".join(fields), fields=fields, code="unstorable_text")
+        raise ValidationError(
+            "Some text holds a character that cannot be stored (NUL or an invalid Unicode character): %(names)s.",
+            names=", ".join(fields),
+            fields=fields,
+            code="unstorable_text",
+        )
 
 
 def refuse_unstorable_options(group: click.Group) -> None:
@@ -75,9 +81,13 @@ def _refusing_unstorable(callback):
     @functools.wraps(callback)
     def checked(*args, **kwargs):
         for name, value in kwargs.items():
-            if any(isinstance(v, str) and unstorable(v) for v in (value if isinstance(value, (list, tuple)) else [value])):
-                raise click.BadParameter(str(Text("contains a character that cannot be stored (NUL or an invalid "
-                                                  "Unicode character)")), param_hint=f"'{name.replace('_', '-')}'")
+            if any(
+                isinstance(v, str) and unstorable(v) for v in (value if isinstance(value, (list, tuple)) else [value])
+            ):
+                raise click.BadParameter(
+                    str(Text("contains a character that cannot be stored (NUL or an invalid Unicode character)")),
+                    param_hint=f"'{name.replace('_', '-')}'",
+                )
         return callback(*args, **kwargs)
 
     checked.refuses_unstorable = True

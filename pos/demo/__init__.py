@@ -2,6 +2,7 @@
 
 showroom.py seeds the catalog and users of either role and holds the command; central.py the registered showrooms
 and months of their sales; stock.py goods receipts and transfers; labels.py label scans."""
+
 from pos.demo.showroom import seed_demo_command
 
 __all__ = ["seed_demo_command"]

@@ -1,6 +1,7 @@
 """Demo data for central: the other Hanoi showrooms and a few months of their sales, sent through the
 same ingest the real sync uses (so rollups, lines and reconciliation all agree). The demo showroom TH
 is registered but gets no invented history: its real sales arrive through `flask sync run`."""
+
 import random
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
@@ -77,7 +78,7 @@ def seed_sales_history(days: int = HISTORY_DAYS, today: date | None = None, seed
                     events.append(_return(rng, code, sale, returned_at))
         events.sort(key=lambda e: e["created_at"])
         for start in range(0, len(events), MAX_BATCH):
-            ingest_batch(showroom, events[start:start + MAX_BATCH])
+            ingest_batch(showroom, events[start : start + MAX_BATCH])
         store_scans(showroom, [{"day": day} | row for (day, _sku), row in scans.items()])
         count += sum(e["kind"] == "sale" for e in events)
     return count
@@ -99,29 +100,77 @@ def _sale(rng, code: str, day: date, n: int, moment: datetime, chosen: list[Prod
         rating = product.rating
         sellable = rating is not None and is_sellable_as_ocop(rating, day)
         consignment = product.producer.type == "household" and rng.random() < 0.7
-        lines.append({
-            "line_no": line_no, "sku": product.sku, "gtin": product.gtin14, "name_vi": product.name_vi,
-            "producer": product.producer.name, "producer_tax_code": product.producer.tax_code,
-            "ocop_group": product.ocop_group, "stars": rating.stars if sellable else None,
-            "potential_5_star": bool(sellable and rating.potential_5_star), "quantity": quantity,
-            "unit_price": product.price, "discount": 0, "amount": amount, "vat_rate": product.vat_rate,
-            "vat_amount": vat_inside(amount, product.vat_rate),
-            "unit_cost": None if rng.random() < 0.1 else product.price * 7 // 10,
-            "consignment": consignment, "commission": amount * 15 // 100 if consignment else 0})
+        lines.append(
+            {
+                "line_no": line_no,
+                "sku": product.sku,
+                "gtin": product.gtin14,
+                "name_vi": product.name_vi,
+                "producer": product.producer.name,
+                "producer_tax_code": product.producer.tax_code,
+                "ocop_group": product.ocop_group,
+                "stars": rating.stars if sellable else None,
+                "potential_5_star": bool(sellable and rating.potential_5_star),
+                "quantity": quantity,
+                "unit_price": product.price,
+                "discount": 0,
+                "amount": amount,
+                "vat_rate": product.vat_rate,
+                "vat_amount": vat_inside(amount, product.vat_rate),
+                "unit_cost": None if rng.random() < 0.1 else product.price * 7 // 10,
+                "consignment": consignment,
+                "commission": amount * 15 // 100 if consignment else 0,
+            }
+        )
     total = sum(line["amount"] for line in lines)
-    return {"version": 1, "kind": "sale", "uuid": _uuid(rng), "showroom": code,
-            "number": f"{code}-{day:%Y%m%d}-{n + 1:04d}", "created_at": _utc(moment), "cashier": "demo",
-            "shift_id": 1, "total": total, "vat_total": sum(line["vat_amount"] for line in lines),
-            "discount_total": 0, "lines": lines,
-            "payments": [{"method": rng.choice(("cash", "cash", "card", "vietqr")), "amount": total,
-                          "tendered": total, "change": 0, "reference": ""}]}
+    return {
+        "version": 1,
+        "kind": "sale",
+        "uuid": _uuid(rng),
+        "showroom": code,
+        "number": f"{code}-{day:%Y%m%d}-{n + 1:04d}",
+        "created_at": _utc(moment),
+        "cashier": "demo",
+        "shift_id": 1,
+        "total": total,
+        "vat_total": sum(line["vat_amount"] for line in lines),
+        "discount_total": 0,
+        "lines": lines,
+        "payments": [
+            {
+                "method": rng.choice(("cash", "cash", "card", "vietqr")),
+                "amount": total,
+                "tendered": total,
+                "change": 0,
+                "reference": "",
+            }
+        ],
+    }
 
 
 def _return(rng, code: str, sale: dict, moment: datetime) -> dict:
     line = sale["lines"][0]
-    return {"version": 1, "kind": "return", "uuid": _uuid(rng), "showroom": code, "sale_uuid": sale["uuid"],
-            "sale_number": sale["number"], "number": f"{code}-R-{moment:%Y%m%d}-{rng.randint(1, 9999):04d}",
-            "created_at": _utc(moment), "reason": "khách đổi ý", "approved_by": "manager", "refund_method": "cash",
-            "total": line["amount"], "vat_total": line["vat_amount"],
-            "lines": [{"line_no": line["line_no"], "sku": line["sku"], "quantity": line["quantity"],
-                       "amount": line["amount"], "vat_amount": line["vat_amount"]}]}
+    return {
+        "version": 1,
+        "kind": "return",
+        "uuid": _uuid(rng),
+        "showroom": code,
+        "sale_uuid": sale["uuid"],
+        "sale_number": sale["number"],
+        "number": f"{code}-R-{moment:%Y%m%d}-{rng.randint(1, 9999):04d}",
+        "created_at": _utc(moment),
+        "reason": "khách đổi ý",
+        "approved_by": "manager",
+        "refund_method": "cash",
+        "total": line["amount"],
+        "vat_total": line["vat_amount"],
+        "lines": [
+            {
+                "line_no": line["line_no"],
+                "sku": line["sku"],
+                "quantity": line["quantity"],
+                "amount": line["amount"],
+                "vat_amount": line["vat_amount"],
+            }
+        ],
+    }

@@ -1,5 +1,6 @@
 """Demo data for labels: two lots with dates (one of them expired, to show the shopper's warning)
 and a few days of scan counts. Safe to run twice."""
+
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -22,8 +23,12 @@ def seed_labels(today: date | None = None) -> int:
         if product is None:
             continue
         with atomic():
-            find_or_create_lot(product.id, code, production_date=today + timedelta(days=produced),
-                               expiry_date=today + timedelta(days=expires))
+            find_or_create_lot(
+                product.id,
+                code,
+                production_date=today + timedelta(days=produced),
+                expiry_date=today + timedelta(days=expires),
+            )
         created += 1
     if db.session.scalar(select(LabelScanDaily.id).limit(1)) is None:
         products = db.session.scalars(select(Product).order_by(Product.id).limit(6)).all()

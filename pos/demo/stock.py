@@ -1,6 +1,7 @@
 """Demo stock: one posted goods receipt per producer, with lots expiring soon, one lot already expired,
 and one producer (Lụa Vạn Phúc) consigning its goods; a posted transfer to the Cầu Giấy showroom, and a closed
 demo shift in which three consigned scarves sold, so this month's consignment statement is not empty."""
+
 import uuid
 from datetime import date, timedelta
 
@@ -32,16 +33,27 @@ def seed_stock(today: date | None = None) -> int:
         lots = SPECIAL_LOTS.get(product.sku) or [(f"{product.sku.split('-')[0]}{today:%y%m}", 365, 40)]
         consigned = product.sku in CONSIGNING_SKUS
         by_producer.setdefault(product.producer_id, []).extend(
-            {"sku": product.sku, "lot_code": code, "quantity": str(quantity),
-             "unit_cost": str(product.price * 65 // 100), "production_date": (today - timedelta(days=30)).isoformat(),
-             "expiry_date": (today + timedelta(days=days)).isoformat(),
-             "ownership": "consignment" if consigned else "purchased", "commission_rate": "20" if consigned else "0"}
-            for code, days, quantity in lots)
+            {
+                "sku": product.sku,
+                "lot_code": code,
+                "quantity": str(quantity),
+                "unit_cost": str(product.price * 65 // 100),
+                "production_date": (today - timedelta(days=30)).isoformat(),
+                "expiry_date": (today + timedelta(days=days)).isoformat(),
+                "ownership": "consignment" if consigned else "purchased",
+                "commission_rate": "20" if consigned else "0",
+            }
+            for code, days, quantity in lots
+        )
     for producer_id, lines in by_producer.items():
         receipt = create_receipt(producer_id, lines, manager, note="Tồn đầu kỳ (dữ liệu mẫu)")
         post_receipt(receipt.id, manager)
-    transfer = create_transfer_out("CG", [{"sku": "CSQA-100", "quantity": "5"}, {"sku": "STH-HAT", "quantity": "4"}],
-                                   manager, note="Bổ sung hàng cho điểm OCOP Cầu Giấy (dữ liệu mẫu)")
+    transfer = create_transfer_out(
+        "CG",
+        [{"sku": "CSQA-100", "quantity": "5"}, {"sku": "STH-HAT", "quantity": "4"}],
+        manager,
+        note="Bổ sung hàng cho điểm OCOP Cầu Giấy (dữ liệu mẫu)",
+    )
     post_transfer(transfer.id, manager)
     _sell_consigned_scarves()
     return len(by_producer)
@@ -58,8 +70,14 @@ def _sell_consigned_scarves() -> None:
         return
     shift = open_shift(cashier, 0)
     for quantity in (2, 1):
-        record_sale({"uuid": str(uuid.uuid4()), "lines": [{"product_id": scarf.id, "quantity": quantity}],
-                     "payments": [{"method": "cash", "amount": scarf.price * quantity}]}, cashier)
+        record_sale(
+            {
+                "uuid": str(uuid.uuid4()),
+                "lines": [{"product_id": scarf.id, "quantity": quantity}],
+                "payments": [{"method": "cash", "amount": scarf.price * quantity}],
+            },
+            cashier,
+        )
     left, counted = shift_report(shift)["expected_cash"], {}
     for denomination in DENOMINATIONS:
         counted[str(denomination)], left = divmod(left, denomination)

@@ -1,4 +1,5 @@
 """Stock: the ledger (ledger.py) is shared by every area that moves goods; receipts, expiry and stock pages here."""
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 

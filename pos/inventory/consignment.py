@@ -9,6 +9,7 @@ so the statement's rows add up to its total exactly; the amount payable is reven
 Settling stores the figures and links every movement it covers (a movement's link is its primary key), so a
 movement settled once is left out of every later statement: an overlapping period counts only the sales not
 yet settled, and a double click settles once."""
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -104,16 +105,25 @@ def clean_period(producer_id, date_from, date_to) -> tuple[Producer, date, date]
     if end and end.year > 2999:
         errors["date_to"] = Text("not after 2999")
     if errors:
-        raise ValidationError("Statement not made: %(problems)s.", problems=problem_list(errors, field_name), fields=errors)
+        raise ValidationError(
+            "Statement not made: %(problems)s.", problems=problem_list(errors, field_name), fields=errors
+        )
     return producer, start, end
 
 
 def consigning_producers() -> list[Producer]:
     """Producers with goods ever received on consignment."""
     return db.session.scalars(
-        select(Producer).where(Producer.id.in_(
-            select(Product.producer_id).join(Lot, Lot.product_id == Product.id).where(Lot.ownership == "consignment")))
-        .order_by(Producer.name)).all()
+        select(Producer)
+        .where(
+            Producer.id.in_(
+                select(Product.producer_id)
+                .join(Lot, Lot.product_id == Product.id)
+                .where(Lot.ownership == "consignment")
+            )
+        )
+        .order_by(Producer.name)
+    ).all()
 
 
 def consignment_statement(producer_id, date_from, date_to) -> Statement:
@@ -121,22 +131,46 @@ def consignment_statement(producer_id, date_from, date_to) -> Statement:
     producer, start, end = clean_period(producer_id, date_from, date_to)
     since, _ = utc_bounds(start)
     _, until = utc_bounds(end)
-    settled = select(ConsignmentSettlementMovement.movement_id).where(
-        ConsignmentSettlementMovement.movement_id == StockMovement.id).exists()
+    settled = (
+        select(ConsignmentSettlementMovement.movement_id)
+        .where(ConsignmentSettlementMovement.movement_id == StockMovement.id)
+        .exists()
+    )
     movements = db.session.execute(
-        select(StockMovement.id, StockMovement.product_id, StockMovement.kind, StockMovement.quantity,
-               func.coalesce(StockMovement.amount, 0), Lot.commission_rate)
-        .join(Lot, Lot.id == StockMovement.lot_id).join(Product, Product.id == StockMovement.product_id)
-        .where(Product.producer_id == producer.id, Lot.ownership == "consignment",
-               StockMovement.kind.in_(("sale", "return")), StockMovement.at >= since, StockMovement.at < until,
-               ~settled)
-        .order_by(StockMovement.id)).all()
+        select(
+            StockMovement.id,
+            StockMovement.product_id,
+            StockMovement.kind,
+            StockMovement.quantity,
+            func.coalesce(StockMovement.amount, 0),
+            Lot.commission_rate,
+        )
+        .join(Lot, Lot.id == StockMovement.lot_id)
+        .join(Product, Product.id == StockMovement.product_id)
+        .where(
+            Product.producer_id == producer.id,
+            Lot.ownership == "consignment",
+            StockMovement.kind.in_(("sale", "return")),
+            StockMovement.at >= since,
+            StockMovement.at < until,
+            ~settled,
+        )
+        .order_by(StockMovement.id)
+    ).all()
     stock = db.session.execute(
-        select(Product, Lot).join(Lot, Lot.product_id == Product.id)
+        select(Product, Lot)
+        .join(Lot, Lot.product_id == Product.id)
         .where(Product.producer_id == producer.id, Lot.ownership == "consignment", Lot.on_hand > 0)
-        .order_by(Product.name_vi, Lot.expiry_date, Lot.id)).all()
-    return Statement(producer, start, end, _rows([m[1:] for m in movements]), [tuple(row) for row in stock],
-                     [m[0] for m in movements])
+        .order_by(Product.name_vi, Lot.expiry_date, Lot.id)
+    ).all()
+    return Statement(
+        producer,
+        start,
+        end,
+        _rows([m[1:] for m in movements]),
+        [tuple(row) for row in stock],
+        [m[0] for m in movements],
+    )
 
 
 def _rows(movements) -> list[StatementRow]:
@@ -157,23 +191,45 @@ def settle(producer_id, date_from, date_to, user, *, expected_revenue=None) -> C
         with atomic():
             statement = consignment_statement(producer_id, date_from, date_to)
             if not statement.movement_ids:
-                raise Conflict("Nothing to settle: every sale of this period is already settled.",
-                               fields={"period": "already settled"})
+                raise Conflict(
+                    "Nothing to settle: every sale of this period is already settled.",
+                    fields={"period": "already settled"},
+                )
             if expected_revenue not in (None, "") and str(expected_revenue).strip() != str(statement.revenue):
-                raise Conflict("The statement changed since it was shown (new sales or returns). Check it again.",
-                               fields={"revenue": "changed"})
+                raise Conflict(
+                    "The statement changed since it was shown (new sales or returns). Check it again.",
+                    fields={"revenue": "changed"},
+                )
             count = db.session.scalar(select(func.count(ConsignmentSettlement.id))) + 1
             settlement = ConsignmentSettlement(
-                number=f"DS-{count:06d}", producer_id=statement.producer.id, period_from=statement.date_from,
-                period_to=statement.date_to, units=statement.units, revenue=statement.revenue,
-                commission=statement.commission, payable=statement.payable, settled_by_id=user.id)
+                number=f"DS-{count:06d}",
+                producer_id=statement.producer.id,
+                period_from=statement.date_from,
+                period_to=statement.date_to,
+                units=statement.units,
+                revenue=statement.revenue,
+                commission=statement.commission,
+                payable=statement.payable,
+                settled_by_id=user.id,
+            )
             db.session.add(settlement)
             db.session.flush()
-            db.session.execute(ConsignmentSettlementMovement.__table__.insert(),
-                               [{"settlement_id": settlement.id, "movement_id": m} for m in statement.movement_ids])
-            record_audit("settle", "consignment", settlement.number, user=user,
-                         after={"producer_id": settlement.producer_id, "revenue": settlement.revenue,
-                                "payable": settlement.payable, "movements": len(statement.movement_ids)})
+            db.session.execute(
+                ConsignmentSettlementMovement.__table__.insert(),
+                [{"settlement_id": settlement.id, "movement_id": m} for m in statement.movement_ids],
+            )
+            record_audit(
+                "settle",
+                "consignment",
+                settlement.number,
+                user=user,
+                after={
+                    "producer_id": settlement.producer_id,
+                    "revenue": settlement.revenue,
+                    "payable": settlement.payable,
+                    "movements": len(statement.movement_ids),
+                },
+            )
     except IntegrityError:  # another desk settled the same sales at the same moment
         raise Conflict("These sales were just settled by someone else.", fields={"period": "already settled"}) from None
     return settlement
@@ -185,11 +241,17 @@ def settlement_statement(settlement_id: int) -> tuple[ConsignmentSettlement, lis
     if settlement is None:
         raise NotFound("No such settlement.")
     movements = db.session.execute(
-        select(StockMovement.product_id, StockMovement.kind, StockMovement.quantity,
-               func.coalesce(StockMovement.amount, 0), Lot.commission_rate)
+        select(
+            StockMovement.product_id,
+            StockMovement.kind,
+            StockMovement.quantity,
+            func.coalesce(StockMovement.amount, 0),
+            Lot.commission_rate,
+        )
         .join(ConsignmentSettlementMovement, ConsignmentSettlementMovement.movement_id == StockMovement.id)
         .join(Lot, Lot.id == StockMovement.lot_id)
-        .where(ConsignmentSettlementMovement.settlement_id == settlement.id)).all()
+        .where(ConsignmentSettlementMovement.settlement_id == settlement.id)
+    ).all()
     return settlement, _rows(movements)
 
 

@@ -1,4 +1,5 @@
 """Pages for transfers between showrooms, consignment settlement and stock valuation (managers)."""
+
 from datetime import date, datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -44,17 +45,42 @@ def _today() -> date:
 
 # --- transfers --------------------------------------------------------------------------------------------------
 
+
 @bp.get("/transfers")
 @role_required("manager")
 def transfers():
-    rows = db.session.scalars(select(Transfer).order_by(Transfer.id.desc()).limit(500)
-                              .options(selectinload(Transfer.lines))).all()
+    rows = db.session.scalars(
+        select(Transfer).order_by(Transfer.id.desc()).limit(500).options(selectinload(Transfer.lines))
+    ).all()
     if request.args.get("format") == "csv":
-        return csv_response("transfers", ["number", "direction", "other_showroom", "their_number", "status", "lines", "units",
-                                  "created_at_utc", "posted_at_utc"],
-                    [(t.number, t.direction, t.other_showroom, t.their_number or "", t.status, len(t.lines),
-                      sum(line.quantity for line in t.lines), t.created_at.isoformat(timespec="seconds"),
-                      t.posted_at.isoformat(timespec="seconds") if t.posted_at else "") for t in rows])
+        return csv_response(
+            "transfers",
+            [
+                "number",
+                "direction",
+                "other_showroom",
+                "their_number",
+                "status",
+                "lines",
+                "units",
+                "created_at_utc",
+                "posted_at_utc",
+            ],
+            [
+                (
+                    t.number,
+                    t.direction,
+                    t.other_showroom,
+                    t.their_number or "",
+                    t.status,
+                    len(t.lines),
+                    sum(line.quantity for line in t.lines),
+                    t.created_at.isoformat(timespec="seconds"),
+                    t.posted_at.isoformat(timespec="seconds") if t.posted_at else "",
+                )
+                for t in rows
+            ],
+        )
     return render_template("inventory/transfers.html", transfers=rows, own_code=current_app.config["SHOWROOM_CODE"])
 
 
@@ -76,8 +102,14 @@ def transfer_new():
             return redirect(url_for("inventory.transfer_detail", transfer_id=transfer.id))
         except DomainError as error:
             errors = form_problems(error)
-    return render_template("inventory/transfer_new.html", direction=direction, lines=lines, errors=errors, form=form,
-                           own_code=current_app.config["SHOWROOM_CODE"]), (422 if errors else 200)
+    return render_template(
+        "inventory/transfer_new.html",
+        direction=direction,
+        lines=lines,
+        errors=errors,
+        form=form,
+        own_code=current_app.config["SHOWROOM_CODE"],
+    ), (422 if errors else 200)
 
 
 @bp.route("/transfers/<int:transfer_id>/edit", methods=["GET", "POST"])
@@ -100,13 +132,26 @@ def transfer_edit(transfer_id):
             errors = form_problems(error)
     else:
         form = {"showroom": transfer.other_showroom, "their_number": transfer.their_number or "", "note": transfer.note}
-        lines = [{"sku": line.product.sku, "lot_code": line.lot_code, "quantity": line.quantity,
-                  "expiry_date": line.expiry_date.isoformat() if line.expiry_date else "",
-                  "unit_cost": "" if line.unit_cost is None else line.unit_cost} for line in transfer.lines]
+        lines = [
+            {
+                "sku": line.product.sku,
+                "lot_code": line.lot_code,
+                "quantity": line.quantity,
+                "expiry_date": line.expiry_date.isoformat() if line.expiry_date else "",
+                "unit_cost": "" if line.unit_cost is None else line.unit_cost,
+            }
+            for line in transfer.lines
+        ]
         lines += [{} for _ in range(max(FORM_ROWS - len(lines), 2))]
-    return render_template("inventory/transfer_new.html", direction=transfer.direction, lines=lines, errors=errors,
-                           form=form, transfer=transfer, own_code=current_app.config["SHOWROOM_CODE"]), \
-        (422 if errors else 200)
+    return render_template(
+        "inventory/transfer_new.html",
+        direction=transfer.direction,
+        lines=lines,
+        errors=errors,
+        form=form,
+        transfer=transfer,
+        own_code=current_app.config["SHOWROOM_CODE"],
+    ), (422 if errors else 200)
 
 
 @bp.route("/transfers/<int:transfer_id>", methods=["GET", "POST"])
@@ -126,15 +171,31 @@ def transfer_detail(transfer_id):
             flash(error.message, "error")
         return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
     if request.args.get("format") == "csv":
-        return csv_response(transfer.number, ["sku", "name_vi", "lot", "expiry_date", "quantity", "unit_cost"],
-                    [(line.product.sku, line.product.name_vi, line.lot_code, line.expiry_date or "", line.quantity,
-                      "" if line.unit_cost is None else line.unit_cost) for line in transfer.lines])
-    return render_template("inventory/transfer_detail.html", transfer=transfer,
-                           problems=[str(p) for p in posting_problems(transfer)],
-                           own_code=current_app.config["SHOWROOM_CODE"])
+        return csv_response(
+            transfer.number,
+            ["sku", "name_vi", "lot", "expiry_date", "quantity", "unit_cost"],
+            [
+                (
+                    line.product.sku,
+                    line.product.name_vi,
+                    line.lot_code,
+                    line.expiry_date or "",
+                    line.quantity,
+                    "" if line.unit_cost is None else line.unit_cost,
+                )
+                for line in transfer.lines
+            ],
+        )
+    return render_template(
+        "inventory/transfer_detail.html",
+        transfer=transfer,
+        problems=[str(p) for p in posting_problems(transfer)],
+        own_code=current_app.config["SHOWROOM_CODE"],
+    )
 
 
 # --- consignment ------------------------------------------------------------------------------------------------
+
 
 @bp.get("/consignment")
 @role_required("manager")
@@ -151,14 +212,26 @@ def consignment():
         except DomainError as error:
             errors = form_problems(error)
     if statement and request.args.get("format") == "csv":
-        return csv_response(f"consignment-{statement.producer.id}-{statement.date_from}-{statement.date_to}",
-                    ["sku", "name_vi", "commission_rate", "units", "revenue", "commission", "payable"],
-                    [(r.product.sku, r.product.name_vi, r.commission_rate, r.units, r.revenue, r.commission, r.payable)
-                     for r in statement.rows]
-                    + [("", "TOTAL", "", statement.units, statement.revenue, statement.commission, statement.payable)])
-    return render_template("inventory/consignment.html", producers=producers, producer_id=producer_id,
-                           date_from=date_from, date_to=date_to, statement=statement, errors=errors,
-                           print_view=request.args.get("view") == "print", today=today), (422 if errors else 200)
+        return csv_response(
+            f"consignment-{statement.producer.id}-{statement.date_from}-{statement.date_to}",
+            ["sku", "name_vi", "commission_rate", "units", "revenue", "commission", "payable"],
+            [
+                (r.product.sku, r.product.name_vi, r.commission_rate, r.units, r.revenue, r.commission, r.payable)
+                for r in statement.rows
+            ]
+            + [("", "TOTAL", "", statement.units, statement.revenue, statement.commission, statement.payable)],
+        )
+    return render_template(
+        "inventory/consignment.html",
+        producers=producers,
+        producer_id=producer_id,
+        date_from=date_from,
+        date_to=date_to,
+        statement=statement,
+        errors=errors,
+        print_view=request.args.get("view") == "print",
+        today=today,
+    ), (422 if errors else 200)
 
 
 @bp.post("/consignment/settle")
@@ -167,13 +240,20 @@ def consignment_settle():
     producer_id = row_id(request.form, "producer_id")
     date_from, date_to = request.form.get("date_from", ""), request.form.get("date_to", "")
     try:
-        settlement = settle(producer_id, date_from, date_to, current_user,
-                            expected_revenue=request.form.get("expected_revenue"))
+        settlement = settle(
+            producer_id, date_from, date_to, current_user, expected_revenue=request.form.get("expected_revenue")
+        )
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("inventory.consignment", producer_id=producer_id, date_from=date_from, date_to=date_to))
-    flash(_("Settled as %(number)s: %(payable)s payable to the producer.", number=settlement.number,
-            payable=current_app.jinja_env.filters["vnd"](settlement.payable)), "success")
+    flash(
+        _(
+            "Settled as %(number)s: %(payable)s payable to the producer.",
+            number=settlement.number,
+            payable=current_app.jinja_env.filters["vnd"](settlement.payable),
+        ),
+        "success",
+    )
     return redirect(url_for("inventory.settlement_detail", settlement_id=settlement.id))
 
 
@@ -182,10 +262,36 @@ def consignment_settle():
 def consignment_settlements():
     rows = settlements(row_id(request.args, "producer_id"))
     if request.args.get("format") == "csv":
-        return csv_response("consignment-settlements", ["number", "producer", "period_from", "period_to", "units", "revenue",
-                                                "commission", "payable", "settled_by", "settled_at_utc"],
-                    [(s.number, s.producer.name, s.period_from, s.period_to, s.units, s.revenue, s.commission,
-                      s.payable, s.settled_by.username, s.settled_at.isoformat(timespec="seconds")) for s in rows])
+        return csv_response(
+            "consignment-settlements",
+            [
+                "number",
+                "producer",
+                "period_from",
+                "period_to",
+                "units",
+                "revenue",
+                "commission",
+                "payable",
+                "settled_by",
+                "settled_at_utc",
+            ],
+            [
+                (
+                    s.number,
+                    s.producer.name,
+                    s.period_from,
+                    s.period_to,
+                    s.units,
+                    s.revenue,
+                    s.commission,
+                    s.payable,
+                    s.settled_by.username,
+                    s.settled_at.isoformat(timespec="seconds"),
+                )
+                for s in rows
+            ],
+        )
     return render_template("inventory/settlements.html", settlements=rows)
 
 
@@ -194,17 +300,25 @@ def consignment_settlements():
 def settlement_detail(settlement_id):
     settlement, rows = settlement_statement(settlement_id)
     if request.args.get("format") == "csv":
-        return csv_response(settlement.number, ["sku", "name_vi", "commission_rate", "units", "revenue", "commission",
-                                        "payable"],
-                    [(r.product.sku, r.product.name_vi, r.commission_rate, r.units, r.revenue, r.commission, r.payable)
-                     for r in rows]
-                    + [("", "TOTAL", "", settlement.units, settlement.revenue, settlement.commission,
-                        settlement.payable)])
-    return render_template("inventory/settlement_detail.html", settlement=settlement, rows=rows,
-                           print_view=request.args.get("view") == "print")
+        return csv_response(
+            settlement.number,
+            ["sku", "name_vi", "commission_rate", "units", "revenue", "commission", "payable"],
+            [
+                (r.product.sku, r.product.name_vi, r.commission_rate, r.units, r.revenue, r.commission, r.payable)
+                for r in rows
+            ]
+            + [("", "TOTAL", "", settlement.units, settlement.revenue, settlement.commission, settlement.payable)],
+        )
+    return render_template(
+        "inventory/settlement_detail.html",
+        settlement=settlement,
+        rows=rows,
+        print_view=request.args.get("view") == "print",
+    )
 
 
 # --- valuation --------------------------------------------------------------------------------------------------
+
 
 @bp.get("/valuation")
 @role_required("manager")
@@ -219,11 +333,19 @@ def valuation():
         errors = {str(field_name(k)): str(v) for k, v in errors.items()}
     result = valuation_as_of(day) if day else valuation_now()
     if request.args.get("format") == "csv":
-        return csv_response(f"valuation-{day.isoformat() if day else 'now'}", ["sku", "name_vi", "on_hand", "average_cost",
-                                                                       "value"],
-                    [(r.product.sku, r.product.name_vi, r.on_hand, r.average_cost, r.value) for r in result.rows]
-                    + [("", "TOTAL", result.units, "", result.total)])
+        return csv_response(
+            f"valuation-{day.isoformat() if day else 'now'}",
+            ["sku", "name_vi", "on_hand", "average_cost", "value"],
+            [(r.product.sku, r.product.name_vi, r.on_hand, r.average_cost, r.value) for r in result.rows]
+            + [("", "TOTAL", result.units, "", result.total)],
+        )
     page, per_page = requested_page(), 100
-    return render_template("inventory/valuation.html", valuation=result, raw_date=raw, errors=errors,
-                           rows=result.rows[(page - 1) * per_page:page * per_page], page=page,
-                           pages=max(1, -(-len(result.rows) // per_page))), (422 if errors else 200)
+    return render_template(
+        "inventory/valuation.html",
+        valuation=result,
+        raw_date=raw,
+        errors=errors,
+        rows=result.rows[(page - 1) * per_page : page * per_page],
+        page=page,
+        pages=max(1, -(-len(result.rows) // per_page)),
+    ), (422 if errors else 200)

@@ -4,6 +4,7 @@ A form's problems are gathered as Texts under the keys the API has always used (
 `to_showroom`, `date_from`). The refusal is a ValidationError: its message lists them with each field named
 in words, `fields` keeps them in English (for the API and the logs) and `field_texts` keeps them as Texts
 (pos.core.errors.DomainError), so a form page shows them in the request's language (`form_problems`)."""
+
 from pos.core.errors import Text
 
 FIELD_NAMES = {

@@ -6,6 +6,7 @@ product has since moved to another producer, says what to change instead of post
 A receipt line is the receipt's producer's product; goods that spoil (Product.needs_lot_and_expiry) come with a
 lot code and an expiry date. The code typed or scanned may be a SKU (any case), a GTIN/EAN or our QR label's
 GS1 Digital Link URL, whose lot fills the lot code."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,8 +27,16 @@ RECEIPT_STATUSES = {"draft": Text("Draft"), "posted": Text("Posted"), "reversed"
 
 MAX_LINES = 200
 MAX_CODE_LENGTH = 300  # a QR label's URL, as a scanner types it
-LINE_FIELDS = ("sku", "lot_code", "production_date", "expiry_date", "quantity", "unit_cost", "ownership",
-               "commission_rate")
+LINE_FIELDS = (
+    "sku",
+    "lot_code",
+    "production_date",
+    "expiry_date",
+    "quantity",
+    "unit_cost",
+    "ownership",
+    "commission_rate",
+)
 
 
 def has_control_characters(text: str) -> bool:
@@ -38,27 +47,44 @@ def has_control_characters(text: str) -> bool:
 @dataclass(frozen=True)
 class KnownCode:
     """What the receipt form shows as soon as a code is known."""
+
     product: Product
-    lot_code: str | None     # from a QR label
-    last_cost: int | None    # the unit cost of the last posted receipt of this product
+    lot_code: str | None  # from a QR label
+    last_cost: int | None  # the unit cost of the last posted receipt of this product
     last_receipt: str | None
 
     def to_json(self) -> dict:
         p = self.product
-        return {"id": p.id, "sku": p.sku, "name": p.name_vi, "unit": p.unit, "producer_id": p.producer_id,
-                "producer": p.producer.name if p.producer else "", "needs_lot_and_expiry": p.needs_lot_and_expiry,
-                "lot_code": self.lot_code, "last_cost": self.last_cost, "last_receipt": self.last_receipt,
-                "average_cost": (db.session.scalar(select(StockLevel.average_cost)
-                                                   .where(StockLevel.product_id == p.id)) or None)}
+        return {
+            "id": p.id,
+            "sku": p.sku,
+            "name": p.name_vi,
+            "unit": p.unit,
+            "producer_id": p.producer_id,
+            "producer": p.producer.name if p.producer else "",
+            "needs_lot_and_expiry": p.needs_lot_and_expiry,
+            "lot_code": self.lot_code,
+            "last_cost": self.last_cost,
+            "last_receipt": self.last_receipt,
+            "average_cost": (
+                db.session.scalar(select(StockLevel.average_cost).where(StockLevel.product_id == p.id)) or None
+            ),
+        }
 
 
 def last_cost(product_id: int) -> tuple[int | None, str | None]:
     """The unit cost on the newest posted receipt of the product, and that receipt's number."""
     row = db.session.execute(
-        select(GoodsReceiptLine.unit_cost, GoodsReceipt.number).join(GoodsReceipt)
-        .where(GoodsReceiptLine.product_id == product_id, GoodsReceipt.status == "posted",
-               GoodsReceipt.reverses_id.is_(None))
-        .order_by(GoodsReceipt.posted_at.desc(), GoodsReceiptLine.id.desc()).limit(1)).first()
+        select(GoodsReceiptLine.unit_cost, GoodsReceipt.number)
+        .join(GoodsReceipt)
+        .where(
+            GoodsReceiptLine.product_id == product_id,
+            GoodsReceipt.status == "posted",
+            GoodsReceipt.reverses_id.is_(None),
+        )
+        .order_by(GoodsReceipt.posted_at.desc(), GoodsReceiptLine.id.desc())
+        .limit(1)
+    ).first()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -72,24 +98,34 @@ def identify(code) -> KnownCode:
     return KnownCode(scan.product, scan.lot_code, cost, number)
 
 
-def _line_problems(product: Product, producer_id: int | None, lot_code: str, expiry: date | None,
-                   ownership: str) -> dict:
+def _line_problems(
+    product: Product, producer_id: int | None, lot_code: str, expiry: date | None, ownership: str
+) -> dict:
     """The rules a line must keep when saved and again when posted."""
     e: dict = {}
     if producer_id and product.producer_id != producer_id:
-        e["sku"] = Text("%(sku)s is %(producer)s's product, not this receipt's producer's", sku=product.sku,
-                        producer=product.producer.name)
+        e["sku"] = Text(
+            "%(sku)s is %(producer)s's product, not this receipt's producer's",
+            sku=product.sku,
+            producer=product.producer.name,
+        )
     if product.needs_lot_and_expiry:
         if not lot_code:
             e["lot_code"] = Text("required: %(name)s has an expiry date", name=product.name_vi)
         if expiry is None:
             e["expiry_date"] = Text("required: %(name)s has an expiry date", name=product.name_vi)
     if expiry and ownership in OWNERSHIPS:
-        recorded = db.session.scalar(select(Lot.expiry_date).where(Lot.product_id == product.id, Lot.code == lot_code,
-                                                                   Lot.ownership == ownership))
+        recorded = db.session.scalar(
+            select(Lot.expiry_date).where(
+                Lot.product_id == product.id, Lot.code == lot_code, Lot.ownership == ownership
+            )
+        )
         if recorded and recorded != expiry:
-            e["expiry_date"] = Text("lot %(lot)s is already recorded with expiry %(expiry)s", lot=lot_code or "—",
-                                    expiry=recorded.strftime("%d/%m/%Y"))
+            e["expiry_date"] = Text(
+                "lot %(lot)s is already recorded with expiry %(expiry)s",
+                lot=lot_code or "—",
+                expiry=recorded.strftime("%d/%m/%Y"),
+            )
     return e
 
 
@@ -139,9 +175,18 @@ def clean_lines(raw_lines: list[dict], producer_id: int | None = None) -> tuple[
                 e.setdefault(field, problem)
         errors |= {f"line {i} {k}": v for k, v in e.items()}
         if not e:
-            lines.append(dict(product_id=product.id, lot_code=lot_code, production_date=produced, expiry_date=expires,
-                              quantity=quantity, unit_cost=unit_cost, ownership=ownership,
-                              commission_rate=commission if ownership == "consignment" else 0))
+            lines.append(
+                dict(
+                    product_id=product.id,
+                    lot_code=lot_code,
+                    production_date=produced,
+                    expiry_date=expires,
+                    quantity=quantity,
+                    unit_cost=unit_cost,
+                    ownership=ownership,
+                    commission_rate=commission if ownership == "consignment" else 0,
+                )
+            )
     if not lines and not errors:
         errors["lines"] = Text("add at least one line")
     if len(lines) > MAX_LINES:
@@ -161,22 +206,34 @@ def _clean(producer_id, raw_lines, note) -> tuple[list[dict], str]:
     lines, line_errors = clean_lines(raw_lines, producer_id)
     errors |= line_errors
     if errors:
-        raise ValidationError("Receipt not saved: %(problems)s.", problems=problem_list(errors, field_name),
-                              fields=errors)
+        raise ValidationError(
+            "Receipt not saved: %(problems)s.", problems=problem_list(errors, field_name), fields=errors
+        )
     return lines, note
 
 
 def _next_number(prefix: str) -> str:
     """One more than the highest number given (a deleted draft leaves no hole behind the newest)."""
-    highest = db.session.scalar(select(func.max(cast(func.substr(GoodsReceipt.number, len(prefix) + 2), Integer)))
-                                .where(GoodsReceipt.number.like(f"{prefix}-%")))
+    highest = db.session.scalar(
+        select(func.max(cast(func.substr(GoodsReceipt.number, len(prefix) + 2), Integer))).where(
+            GoodsReceipt.number.like(f"{prefix}-%")
+        )
+    )
     return f"{prefix}-{(highest or 0) + 1:06d}"
 
 
 def _lines_snapshot(receipt: GoodsReceipt) -> list[dict]:
-    return [{"sku": line.product.sku, "lot_code": line.lot_code, "quantity": line.quantity, "unit_cost": line.unit_cost,
-             "expiry_date": line.expiry_date.isoformat() if line.expiry_date else None, "ownership": line.ownership}
-            for line in receipt.lines]
+    return [
+        {
+            "sku": line.product.sku,
+            "lot_code": line.lot_code,
+            "quantity": line.quantity,
+            "unit_cost": line.unit_cost,
+            "expiry_date": line.expiry_date.isoformat() if line.expiry_date else None,
+            "ownership": line.ownership,
+        }
+        for line in receipt.lines
+    ]
 
 
 def create_receipt(producer_id, raw_lines: list[dict], user, note: str = "") -> GoodsReceipt:
@@ -196,9 +253,13 @@ def _draft_or_refuse(receipt_id: int) -> GoodsReceipt:
     if receipt is None:
         raise NotFound("No such goods receipt.")
     if not still_draft:
-        raise Conflict("Receipt %(number)s is no longer a draft (its status: %(status)s): only a draft can be changed "
-                       "or deleted; a posted receipt is corrected by reversing it.", number=receipt.number,
-                       status=RECEIPT_STATUSES[receipt.status], fields={"status": receipt.status})
+        raise Conflict(
+            "Receipt %(number)s is no longer a draft (its status: %(status)s): only a draft can be changed "
+            "or deleted; a posted receipt is corrected by reversing it.",
+            number=receipt.number,
+            status=RECEIPT_STATUSES[receipt.status],
+            fields={"status": receipt.status},
+        )
     return receipt
 
 
@@ -213,8 +274,14 @@ def update_receipt(receipt_id: int, producer_id, raw_lines: list[dict], user, no
         db.session.add_all(GoodsReceiptLine(receipt_id=receipt.id, **line) for line in lines)
         db.session.flush()
         db.session.expire(receipt, ["lines", "producer"])
-        record_audit("update", "goods_receipt", receipt.number, before=before, user=user,
-                     after={"producer_id": producer_id, "note": note, "lines": _lines_snapshot(receipt)})
+        record_audit(
+            "update",
+            "goods_receipt",
+            receipt.number,
+            before=before,
+            user=user,
+            after={"producer_id": producer_id, "note": note, "lines": _lines_snapshot(receipt)},
+        )
     return receipt
 
 
@@ -222,8 +289,10 @@ def delete_receipt(receipt_id: int, user) -> str:
     """Throw a draft away (its content stays in the audit log); returns its number."""
     with atomic():
         receipt = _draft_or_refuse(receipt_id)
-        number, before = receipt.number, {"producer_id": receipt.producer_id, "note": receipt.note,
-                                          "lines": _lines_snapshot(receipt)}
+        number, before = (
+            receipt.number,
+            {"producer_id": receipt.producer_id, "note": receipt.note, "lines": _lines_snapshot(receipt)},
+        )
         db.session.execute(delete(GoodsReceiptLine).where(GoodsReceiptLine.receipt_id == receipt.id))
         db.session.execute(delete(GoodsReceipt).where(GoodsReceipt.id == receipt.id))
         db.session.expunge(receipt)
@@ -236,8 +305,9 @@ def posting_problems(receipt: GoodsReceipt) -> dict:
     a product may have changed producer or group, a lot may have been recorded since with another expiry."""
     problems: dict = {}
     for i, line in enumerate(receipt.lines, start=1):
-        for field, problem in _line_problems(line.product, receipt.producer_id, line.lot_code, line.expiry_date,
-                                             line.ownership).items():
+        for field, problem in _line_problems(
+            line.product, receipt.producer_id, line.lot_code, line.expiry_date, line.ownership
+        ).items():
             problems[f"line {i} {field}"] = problem
     if not receipt.lines:
         problems["lines"] = Text("add at least one line")
@@ -251,19 +321,35 @@ def post_receipt(receipt_id: int, user) -> GoodsReceipt:
         if receipt is None:
             raise NotFound("No such goods receipt.")
         if not claimed:
-            raise Conflict("Receipt %(number)s is already posted.", number=receipt.number,
-                           fields={"status": receipt.status})
+            raise Conflict(
+                "Receipt %(number)s is already posted.", number=receipt.number, fields={"status": receipt.status}
+            )
         problems = posting_problems(receipt)
         if problems:
-            raise ValidationError("Receipt %(number)s cannot be posted: %(problems)s. Edit the draft to fix these "
-                                  "lines, or delete it.", number=receipt.number,
-                                  problems=problem_list(problems, field_name), fields=problems)
+            raise ValidationError(
+                "Receipt %(number)s cannot be posted: %(problems)s. Edit the draft to fix these lines, or delete it.",
+                number=receipt.number,
+                problems=problem_list(problems, field_name),
+                fields=problems,
+            )
         for line in receipt.lines:
-            lot = find_or_create_lot(line.product_id, line.lot_code, ownership=line.ownership,
-                                     production_date=line.production_date, expiry_date=line.expiry_date,
-                                     commission_rate=line.commission_rate)
-            move_stock(line.product_id, lot.id, line.quantity, "receipt", unit_cost=line.unit_cost,
-                       document=("receipt", receipt.number), user_id=user.id)
+            lot = find_or_create_lot(
+                line.product_id,
+                line.lot_code,
+                ownership=line.ownership,
+                production_date=line.production_date,
+                expiry_date=line.expiry_date,
+                commission_rate=line.commission_rate,
+            )
+            move_stock(
+                line.product_id,
+                lot.id,
+                line.quantity,
+                "receipt",
+                unit_cost=line.unit_cost,
+                document=("receipt", receipt.number),
+                user_id=user.id,
+            )
         record_audit("post", "goods_receipt", receipt.number, user=user)
     return receipt
 
@@ -278,23 +364,48 @@ def reverse_receipt(receipt_id: int, user, reason: str) -> GoodsReceipt:
         if original is None:
             raise NotFound("No such goods receipt.")
         if not claimed:
-            raise Conflict("Receipt %(number)s is not a posted receipt (its status: %(status)s).",
-                           number=original.number, status=RECEIPT_STATUSES[original.status],
-                           fields={"status": original.status})
-        reversal = GoodsReceipt(number=_next_number("PN"), producer_id=original.producer_id, status="posted",
-                                reverses_id=original.id, created_by_id=user.id, posted_at=utcnow(),
-                                note=f"Đảo phiếu {original.number}: {reason}")
+            raise Conflict(
+                "Receipt %(number)s is not a posted receipt (its status: %(status)s).",
+                number=original.number,
+                status=RECEIPT_STATUSES[original.status],
+                fields={"status": original.status},
+            )
+        reversal = GoodsReceipt(
+            number=_next_number("PN"),
+            producer_id=original.producer_id,
+            status="posted",
+            reverses_id=original.id,
+            created_by_id=user.id,
+            posted_at=utcnow(),
+            note=f"Đảo phiếu {original.number}: {reason}",
+        )
         db.session.add(reversal)
         db.session.flush()
         for line in original.lines:
-            lot = db.session.scalar(select(Lot).where(Lot.product_id == line.product_id, Lot.code == line.lot_code,
-                                                      Lot.ownership == line.ownership))
+            lot = db.session.scalar(
+                select(Lot).where(
+                    Lot.product_id == line.product_id, Lot.code == line.lot_code, Lot.ownership == line.ownership
+                )
+            )
             try:
-                move_stock(line.product_id, lot.id, -line.quantity, "receipt", unit_cost=line.unit_cost,
-                           document=("receipt", reversal.number), user_id=user.id, reason=reason)
+                move_stock(
+                    line.product_id,
+                    lot.id,
+                    -line.quantity,
+                    "receipt",
+                    unit_cost=line.unit_cost,
+                    document=("receipt", reversal.number),
+                    user_id=user.id,
+                    reason=reason,
+                )
             except OutOfStock as short:
-                raise Conflict("Cannot reverse %(number)s: %(short)s Record a return to the producer for what is "
-                               "left instead.", number=original.number, short=short.text, fields=short.fields)
-        record_audit("reverse", "goods_receipt", original.number, after={"reversal": reversal.number}, note=reason,
-                     user=user)
+                raise Conflict(
+                    "Cannot reverse %(number)s: %(short)s Record a return to the producer for what is left instead.",
+                    number=original.number,
+                    short=short.text,
+                    fields=short.fields,
+                )
+        record_audit(
+            "reverse", "goods_receipt", original.number, after={"reversal": reversal.number}, note=reason, user=user
+        )
     return reversal

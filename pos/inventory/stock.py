@@ -1,4 +1,5 @@
 """What expires soon, and writing expired or damaged goods off."""
+
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -16,9 +17,11 @@ from pos.models import Lot
 def expiring_lots(within_days: int, today: date | None = None) -> list[Lot]:
     today = today or local_today()
     return db.session.scalars(
-        select(Lot).where(Lot.on_hand > 0, Lot.expiry_date.is_not(None),
-                          Lot.expiry_date <= today + timedelta(days=within_days))
-        .options(joinedload(Lot.product)).order_by(Lot.expiry_date, Lot.id)).all()
+        select(Lot)
+        .where(Lot.on_hand > 0, Lot.expiry_date.is_not(None), Lot.expiry_date <= today + timedelta(days=within_days))
+        .options(joinedload(Lot.product))
+        .order_by(Lot.expiry_date, Lot.id)
+    ).all()
 
 
 def write_off_lot(lot_id: int, user, reason: str = "") -> int:
@@ -29,10 +32,18 @@ def write_off_lot(lot_id: int, user, reason: str = "") -> int:
             raise NotFound("No such lot.")
         quantity = lot.on_hand
         if quantity <= 0:
-            raise ValidationError("Lot %(lot)s has nothing left to write off.", lot=lot.code or "—",
-                                  fields={"lot": "empty"})
-        move_stock(lot.product_id, lot.id, -quantity, "write_off", document=("lot", lot.id), user_id=user.id,
-                   reason=reason or ("expired" if lot.expiry_date and lot.expiry_date < local_today() else "damaged"))
+            raise ValidationError(
+                "Lot %(lot)s has nothing left to write off.", lot=lot.code or "—", fields={"lot": "empty"}
+            )
+        move_stock(
+            lot.product_id,
+            lot.id,
+            -quantity,
+            "write_off",
+            document=("lot", lot.id),
+            user_id=user.id,
+            reason=reason or ("expired" if lot.expiry_date and lot.expiry_date < local_today() else "damaged"),
+        )
         record_audit("write_off", "lot", lot.id, after={"quantity": quantity, "product_id": lot.product_id}, user=user)
     return quantity
 
@@ -42,15 +53,28 @@ def low_stock(days: int = 30, today: date | None = None) -> list[dict]:
     from sqlalchemy import func
 
     from pos.models import Product, StockLevel, StockMovement
+
     since = datetime.combine((today or local_today()) - timedelta(days=days), datetime.min.time())
-    sold = (select(StockMovement.product_id, (-func.sum(StockMovement.quantity)).label("units"))
-            .where(StockMovement.kind == "sale", StockMovement.at >= since)
-            .group_by(StockMovement.product_id).subquery())
+    sold = (
+        select(StockMovement.product_id, (-func.sum(StockMovement.quantity)).label("units"))
+        .where(StockMovement.kind == "sale", StockMovement.at >= since)
+        .group_by(StockMovement.product_id)
+        .subquery()
+    )
     on_hand = func.coalesce(StockLevel.on_hand, 0)
     rows = db.session.execute(
         select(Product, on_hand.label("on_hand"), func.coalesce(sold.c.units, 0).label("sold"))
-        .outerjoin(StockLevel, StockLevel.product_id == Product.id).outerjoin(sold, sold.c.product_id == Product.id)
+        .outerjoin(StockLevel, StockLevel.product_id == Product.id)
+        .outerjoin(sold, sold.c.product_id == Product.id)
         .where(Product.active.is_(True), Product.reorder_point > 0, on_hand <= Product.reorder_point)
-        .order_by(on_hand, Product.name_vi)).all()
-    return [{"product": p, "on_hand": left, "per_day": round(units / days, 1),
-             "days_left": round(left / (units / days), 1) if units else None} for p, left, units in rows]
+        .order_by(on_hand, Product.name_vi)
+    ).all()
+    return [
+        {
+            "product": p,
+            "on_hand": left,
+            "per_day": round(units / days, 1),
+            "days_left": round(left / (units / days), 1) if units else None,
+        }
+        for p, left, units in rows
+    ]

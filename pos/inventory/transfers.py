@@ -6,6 +6,7 @@ then say which lots left and at what cost, for the transfer note. The receiving 
 transfer-in from that note: the sender's code and transfer number, and per line the lot, expiry, quantity and
 unit cost (movements of kind `transfer_in`, which re-average the cost like a receipt). Both are drafts first,
 posted exactly once; the same sender's transfer is received once."""
+
 import re
 
 from flask import current_app
@@ -88,15 +89,25 @@ def _draft_or_refuse(transfer_id: int) -> Transfer:
     if transfer is None:
         raise NotFound("No such transfer.")
     if not still_draft:
-        raise Conflict("Transfer %(number)s is already posted: only a draft can be changed or deleted.",
-                       number=transfer.number, fields={"status": transfer.status})
+        raise Conflict(
+            "Transfer %(number)s is already posted: only a draft can be changed or deleted.",
+            number=transfer.number,
+            fields={"status": transfer.status},
+        )
     return transfer
 
 
 def _lines_snapshot(transfer: Transfer) -> list[dict]:
-    return [{"sku": line.product.sku, "lot_code": line.lot_code, "quantity": line.quantity,
-             "unit_cost": line.unit_cost, "expiry_date": line.expiry_date.isoformat() if line.expiry_date else None}
-            for line in transfer.lines]
+    return [
+        {
+            "sku": line.product.sku,
+            "lot_code": line.lot_code,
+            "quantity": line.quantity,
+            "unit_cost": line.unit_cost,
+            "expiry_date": line.expiry_date.isoformat() if line.expiry_date else None,
+        }
+        for line in transfer.lines
+    ]
 
 
 def update_transfer(transfer_id: int, showroom, their_number, raw_lines: list[dict], user, note: str = "") -> Transfer:
@@ -118,11 +129,18 @@ def update_transfer(transfer_id: int, showroom, their_number, raw_lines: list[di
     try:
         with atomic():
             transfer = _draft_or_refuse(transfer_id)
-            if direction == "in" and db.session.scalar(select(Transfer.id).where(
-                    Transfer.other_showroom == code, Transfer.their_number == their_number, Transfer.id != transfer.id)):
+            if direction == "in" and db.session.scalar(
+                select(Transfer.id).where(
+                    Transfer.other_showroom == code, Transfer.their_number == their_number, Transfer.id != transfer.id
+                )
+            ):
                 raise _already_received(code, their_number)
-            before = {"other_showroom": transfer.other_showroom, "their_number": transfer.their_number,
-                      "note": transfer.note, "lines": _lines_snapshot(transfer)}
+            before = {
+                "other_showroom": transfer.other_showroom,
+                "their_number": transfer.their_number,
+                "note": transfer.note,
+                "lines": _lines_snapshot(transfer),
+            }
             db.session.execute(delete(TransferLine).where(TransferLine.transfer_id == transfer.id))
             transfer.other_showroom, transfer.note = code, str(note or "")[:300]
             if direction == "in":
@@ -130,8 +148,14 @@ def update_transfer(transfer_id: int, showroom, their_number, raw_lines: list[di
             db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
             db.session.flush()
             db.session.expire(transfer, ["lines"])
-            record_audit("update", "transfer", transfer.number, before=before, user=user,
-                         after={"other_showroom": code, "note": transfer.note, "lines": _lines_snapshot(transfer)})
+            record_audit(
+                "update",
+                "transfer",
+                transfer.number,
+                before=before,
+                user=user,
+                after={"other_showroom": code, "note": transfer.note, "lines": _lines_snapshot(transfer)},
+            )
     except IntegrityError:
         raise _already_received(code, their_number) from None
     return transfer
@@ -142,8 +166,13 @@ def delete_transfer(transfer_id: int, user) -> str:
     with atomic():
         transfer = _draft_or_refuse(transfer_id)
         number = transfer.number
-        before = {"direction": transfer.direction, "other_showroom": transfer.other_showroom,
-                  "their_number": transfer.their_number, "note": transfer.note, "lines": _lines_snapshot(transfer)}
+        before = {
+            "direction": transfer.direction,
+            "other_showroom": transfer.other_showroom,
+            "their_number": transfer.their_number,
+            "note": transfer.note,
+            "lines": _lines_snapshot(transfer),
+        }
         db.session.execute(delete(TransferLine).where(TransferLine.transfer_id == transfer.id))
         db.session.execute(delete(Transfer).where(Transfer.id == transfer.id))
         db.session.expunge(transfer)
@@ -167,20 +196,35 @@ def posting_problems(transfer: Transfer) -> list:
             consigned = sum(lot.on_hand for lot in lots) - own
             if own < quantity:
                 product = db.session.get(Product, product_id)
-                problems.append(Text(
-                    "%(name)s: %(wanted)d to send, but the showroom's own sellable stock is %(own)d (%(consigned)d more "
-                    "are on consignment and stay). Change the quantity to at most %(own)d, or delete the line.",
-                    name=product.name_vi, wanted=quantity, own=own, consigned=consigned))
+                problems.append(
+                    Text(
+                        "%(name)s: %(wanted)d to send, but the showroom's own sellable stock is %(own)d (%(consigned)d more "
+                        "are on consignment and stay). Change the quantity to at most %(own)d, or delete the line.",
+                        name=product.name_vi,
+                        wanted=quantity,
+                        own=own,
+                        consigned=consigned,
+                    )
+                )
     else:
         for line in transfer.lines:
             if not line.expiry_date:
                 continue
-            recorded = db.session.scalar(select(Lot.expiry_date).where(
-                Lot.product_id == line.product_id, Lot.code == line.lot_code, Lot.ownership == "purchased"))
+            recorded = db.session.scalar(
+                select(Lot.expiry_date).where(
+                    Lot.product_id == line.product_id, Lot.code == line.lot_code, Lot.ownership == "purchased"
+                )
+            )
             if recorded and recorded != line.expiry_date:
-                problems.append(Text("%(name)s: lot %(lot)s is already recorded here with expiry %(expiry)s. Correct "
-                                     "the line's expiry date or lot code.", name=line.product.name_vi,
-                                     lot=line.lot_code or "—", expiry=recorded.strftime("%d/%m/%Y")))
+                problems.append(
+                    Text(
+                        "%(name)s: lot %(lot)s is already recorded here with expiry %(expiry)s. Correct "
+                        "the line's expiry date or lot code.",
+                        name=line.product.name_vi,
+                        lot=line.lot_code or "—",
+                        expiry=recorded.strftime("%d/%m/%Y"),
+                    )
+                )
     return problems
 
 
@@ -192,8 +236,13 @@ def create_transfer_out(to_showroom, raw_lines: list[dict], user, note: str = ""
     if errors or line_errors:
         _refuse(errors | line_errors)
     with atomic():
-        transfer = Transfer(number=_next_number("XC"), direction="out", other_showroom=code, created_by_id=user.id,
-                            note=str(note or "")[:NOTE_MAX])
+        transfer = Transfer(
+            number=_next_number("XC"),
+            direction="out",
+            other_showroom=code,
+            created_by_id=user.id,
+            note=str(note or "")[:NOTE_MAX],
+        )
         db.session.add(transfer)
         db.session.flush()
         db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
@@ -216,27 +265,44 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
         _refuse(errors | line_errors)
     try:
         with atomic():
-            if db.session.scalar(select(Transfer.number).where(Transfer.other_showroom == code,
-                                                               Transfer.their_number == their_number)):
+            if db.session.scalar(
+                select(Transfer.number).where(Transfer.other_showroom == code, Transfer.their_number == their_number)
+            ):
                 raise _already_received(code, their_number)
-            transfer = Transfer(number=_next_number("NC"), direction="in", other_showroom=code,
-                                their_number=their_number, created_by_id=user.id, note=str(note or "")[:NOTE_MAX])
+            transfer = Transfer(
+                number=_next_number("NC"),
+                direction="in",
+                other_showroom=code,
+                their_number=their_number,
+                created_by_id=user.id,
+                note=str(note or "")[:NOTE_MAX],
+            )
             db.session.add(transfer)
             db.session.flush()
             db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
-            record_audit("create", "transfer", transfer.number, user=user,
-                         after={"from": code, "their_number": their_number, "lines": len(lines)})
+            record_audit(
+                "create",
+                "transfer",
+                transfer.number,
+                user=user,
+                after={"from": code, "their_number": their_number, "lines": len(lines)},
+            )
     except IntegrityError:
-        if db.session.scalar(select(Transfer.id).where(Transfer.other_showroom == code,
-                                                       Transfer.their_number == their_number)):
+        if db.session.scalar(
+            select(Transfer.id).where(Transfer.other_showroom == code, Transfer.their_number == their_number)
+        ):
             raise _already_received(code, their_number) from None  # typed at another desk at the same moment
         raise
     return transfer
 
 
 def _already_received(code: str, their_number: str) -> Conflict:
-    return Conflict("Transfer %(number)s from %(showroom)s is already recorded.", number=their_number, showroom=code,
-                    fields={"their_number": Text("already recorded")})
+    return Conflict(
+        "Transfer %(number)s from %(showroom)s is already recorded.",
+        number=their_number,
+        showroom=code,
+        fields={"their_number": Text("already recorded")},
+    )
 
 
 def post_transfer(transfer_id: int, user) -> Transfer:
@@ -246,8 +312,9 @@ def post_transfer(transfer_id: int, user) -> Transfer:
         if transfer is None:
             raise NotFound("No such transfer.")
         if not claimed:
-            raise Conflict("Transfer %(number)s is already posted.", number=transfer.number,
-                           fields={"status": transfer.status})
+            raise Conflict(
+                "Transfer %(number)s is already posted.", number=transfer.number, fields={"status": transfer.status}
+            )
         document = ("transfer", transfer.number)
         if transfer.direction == "out":
             for line in list(transfer.lines):
@@ -255,11 +322,23 @@ def post_transfer(transfer_id: int, user) -> Transfer:
         else:
             for line in transfer.lines:
                 lot = find_or_create_lot(line.product_id, line.lot_code, expiry_date=line.expiry_date)
-                move_stock(line.product_id, lot.id, line.quantity, "transfer_in", unit_cost=line.unit_cost,
-                           document=document, user_id=user.id,
-                           reason=f"nhận từ {transfer.other_showroom} {transfer.their_number}")
-        record_audit("post", "transfer", transfer.number, user=user,
-                     after={"units": sum(line.quantity for line in transfer.lines)})
+                move_stock(
+                    line.product_id,
+                    lot.id,
+                    line.quantity,
+                    "transfer_in",
+                    unit_cost=line.unit_cost,
+                    document=document,
+                    user_id=user.id,
+                    reason=f"nhận từ {transfer.other_showroom} {transfer.their_number}",
+                )
+        record_audit(
+            "post",
+            "transfer",
+            transfer.number,
+            user=user,
+            after={"units": sum(line.quantity for line in transfer.lines)},
+        )
     return transfer
 
 
@@ -272,13 +351,26 @@ def _send(line: TransferLine, transfer: Transfer, document, user) -> None:
     own_units = sum(lot.on_hand for lot in own)
     consigned_units = sum(lot.on_hand for lot in lots) - own_units
     if own_units < line.quantity and consigned_units:
-        raise OutOfStock("%(name)s: %(wanted)d to send, but only %(own)d are the showroom's own; the %(consigned)d "
-                         "on consignment stay until sold or returned to their producer.", name=line.product.name_vi,
-                         wanted=line.quantity, own=own_units, consigned=consigned_units,
-                         fields={"quantity": f"only {own_units} of the showroom's own"})
+        raise OutOfStock(
+            "%(name)s: %(wanted)d to send, but only %(own)d are the showroom's own; the %(consigned)d "
+            "on consignment stay until sold or returned to their producer.",
+            name=line.product.name_vi,
+            wanted=line.quantity,
+            own=own_units,
+            consigned=consigned_units,
+            fields={"quantity": f"only {own_units} of the showroom's own"},
+        )
     cost = db.session.scalar(select(StockLevel.average_cost).where(StockLevel.product_id == line.product_id)) or 0
-    taken = take_stock(line.product_id, line.quantity, kind="transfer_out", document=document, user_id=user.id,
-                       unit_cost=cost, reason=f"chuyển đến {transfer.other_showroom}", lots=own)
+    taken = take_stock(
+        line.product_id,
+        line.quantity,
+        kind="transfer_out",
+        document=document,
+        user_id=user.id,
+        unit_cost=cost,
+        reason=f"chuyển đến {transfer.other_showroom}",
+        lots=own,
+    )
     for i, lot in enumerate(taken):
         target = line if i == 0 else TransferLine(transfer_id=transfer.id, product_id=line.product_id)
         target.lot_code, target.expiry_date = lot.lot_code, lot.expiry_date

@@ -15,6 +15,7 @@ with q and a taken before the movement and Python's round() on the quotient, lik
 (sales, write-offs, transfers out, reversing receipts) and counts or returns without a cost change q, never a.
 The value as of D is q × a per product, summed for the total. Because it is the same rule over the same
 movements, the value as of today equals the value now."""
+
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -62,10 +63,13 @@ class Valuation:
 def valuation_now() -> Valuation:
     rows = db.session.execute(
         select(*PRODUCT_COLUMNS, StockLevel.on_hand, StockLevel.average_cost)
-        .join(StockLevel, StockLevel.product_id == Product.id).where(StockLevel.on_hand != 0)
-        .order_by(Product.sku)).all()
-    return Valuation(None, [ValuationRow(ProductRef(row.id, row.sku, row.name_vi), row.on_hand, row.average_cost)
-                            for row in rows])
+        .join(StockLevel, StockLevel.product_id == Product.id)
+        .where(StockLevel.on_hand != 0)
+        .order_by(Product.sku)
+    ).all()
+    return Valuation(
+        None, [ValuationRow(ProductRef(row.id, row.sku, row.name_vi), row.on_hand, row.average_cost) for row in rows]
+    )
 
 
 def ledger_positions(day: date) -> dict[int, tuple[int, int]]:
@@ -75,8 +79,11 @@ def ledger_positions(day: date) -> dict[int, tuple[int, int]]:
     # Ledger order is id order; one pass over the table in rowid order needs no sort. Core, not the ORM: half a
     # million plain tuples, none of them an entity.
     movements = StockMovement.__table__.c
-    result = db.session.connection().execute(select(movements.product_id, movements.quantity, movements.unit_cost)
-                                             .where(movements.at < until).order_by(movements.id))
+    result = db.session.connection().execute(
+        select(movements.product_id, movements.quantity, movements.unit_cost)
+        .where(movements.at < until)
+        .order_by(movements.id)
+    )
     for product_id, quantity, unit_cost in result:
         position = positions.get(product_id)
         if position is None:

@@ -53,30 +53,55 @@ MAX_FORM_ROWS = 1000  # past the 200 lines a receipt may have: the service names
 @role_required("manager")
 def stock():
     term = request.args.get("q", "")[:100]
-    query = (search_products(term).add_columns(StockLevel).outerjoin(StockLevel, StockLevel.product_id == Product.id))
+    query = search_products(term).add_columns(StockLevel).outerjoin(StockLevel, StockLevel.product_id == Product.id)
     if request.args.get("format") == "csv":
         rows = db.session.execute(query).all()
-        return csv_response("stock", ["sku", "name_vi", "on_hand", "average_cost", "value"],
-                    [(p.sku, p.name_vi, lvl.on_hand if lvl else 0, lvl.average_cost if lvl else 0,
-                      (lvl.on_hand * lvl.average_cost) if lvl else 0) for p, lvl in rows])
+        return csv_response(
+            "stock",
+            ["sku", "name_vi", "on_hand", "average_cost", "value"],
+            [
+                (
+                    p.sku,
+                    p.name_vi,
+                    lvl.on_hand if lvl else 0,
+                    lvl.average_cost if lvl else 0,
+                    (lvl.on_hand * lvl.average_cost) if lvl else 0,
+                )
+                for p, lvl in rows
+            ],
+        )
     pagination = paginate(search_products(term), per_page=50)
-    levels = {level.product_id: level for level in db.session.scalars(
-        select(StockLevel).where(StockLevel.product_id.in_([p.id for p in pagination.items])))}
+    levels = {
+        level.product_id: level
+        for level in db.session.scalars(
+            select(StockLevel).where(StockLevel.product_id.in_([p.id for p in pagination.items]))
+        )
+    }
     return render_template("inventory/stock.html", pagination=pagination, term=term, levels=levels)
 
 
 @bp.get("/receipts")
 @role_required("manager")
 def receipts():
-    rows = db.session.scalars(select(GoodsReceipt).order_by(GoodsReceipt.id.desc()).limit(200)
-                              .options(selectinload(GoodsReceipt.producer), selectinload(GoodsReceipt.lines))).all()
+    rows = db.session.scalars(
+        select(GoodsReceipt)
+        .order_by(GoodsReceipt.id.desc())
+        .limit(200)
+        .options(selectinload(GoodsReceipt.producer), selectinload(GoodsReceipt.lines))
+    ).all()
     return render_template("inventory/receipts.html", receipts=rows, statuses=RECEIPT_STATUSES)
 
 
 def _form_lines(form) -> list[dict]:
     """The receipt form's rows, in the order of their numbers (rows are added and removed in the browser)."""
-    indices = sorted({int(number) for key in form for field, _, number in [key.rpartition("_")]
-                      if field in LINE_FIELDS and number.isdigit() and len(number) <= 4})
+    indices = sorted(
+        {
+            int(number)
+            for key in form
+            for field, _, number in [key.rpartition("_")]
+            if field in LINE_FIELDS and number.isdigit() and len(number) <= 4
+        }
+    )
     return [{f: form.get(f"{f}_{i}", "") for f in LINE_FIELDS} for i in indices[:MAX_FORM_ROWS]]
 
 
@@ -94,10 +119,18 @@ def _line_info(lines: list[dict]) -> list:
 def _receipt_form(receipt, producer_id, lines, note, error=None):
     producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
     lines = lines or [{}]
-    return render_template("inventory/receipt_form.html", receipt=receipt, producers=producers, lines=lines,
-                           info=_line_info(lines), producer_id=producer_id, note=note, ownerships=OWNERSHIPS,
-                           errors=form_problems(error) if error else {},
-                           marked=marked_fields(error) if error else {}), (422 if error else 200)
+    return render_template(
+        "inventory/receipt_form.html",
+        receipt=receipt,
+        producers=producers,
+        lines=lines,
+        info=_line_info(lines),
+        producer_id=producer_id,
+        note=note,
+        ownerships=OWNERSHIPS,
+        errors=form_problems(error) if error else {},
+        marked=marked_fields(error) if error else {},
+    ), (422 if error else 200)
 
 
 @bp.route("/receipts/new", methods=["GET", "POST"])
@@ -105,8 +138,11 @@ def _receipt_form(receipt, producer_id, lines, note, error=None):
 @role_required("manager")
 def receipt_new():
     if request.method == "POST":
-        producer_id, lines, note = row_id(request.form, "producer_id"), _form_lines(request.form), \
-            request.form.get("note", "")
+        producer_id, lines, note = (
+            row_id(request.form, "producer_id"),
+            _form_lines(request.form),
+            request.form.get("note", ""),
+        )
         try:
             receipt = create_receipt(producer_id, lines, current_user, note)
             flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
@@ -125,19 +161,30 @@ def receipt_edit(receipt_id):
         flash(_("Only a draft can be changed; a posted receipt is corrected by reversing it."), "error")
         return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
     if request.method == "POST":
-        producer_id, lines, note = row_id(request.form, "producer_id"), _form_lines(request.form), \
-            request.form.get("note", "")
+        producer_id, lines, note = (
+            row_id(request.form, "producer_id"),
+            _form_lines(request.form),
+            request.form.get("note", ""),
+        )
         try:
             update_receipt(receipt_id, producer_id, lines, current_user, note)
             flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
             return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
         except DomainError as error:
             return _receipt_form(receipt, producer_id, lines, note, error)
-    lines = [{"sku": line.product.sku, "lot_code": line.lot_code,
-              "production_date": line.production_date.isoformat() if line.production_date else "",
-              "expiry_date": line.expiry_date.isoformat() if line.expiry_date else "", "quantity": line.quantity,
-              "unit_cost": line.unit_cost, "ownership": line.ownership,
-              "commission_rate": line.commission_rate or ""} for line in receipt.lines]
+    lines = [
+        {
+            "sku": line.product.sku,
+            "lot_code": line.lot_code,
+            "production_date": line.production_date.isoformat() if line.production_date else "",
+            "expiry_date": line.expiry_date.isoformat() if line.expiry_date else "",
+            "quantity": line.quantity,
+            "unit_cost": line.unit_cost,
+            "ownership": line.ownership,
+            "commission_rate": line.commission_rate or "",
+        }
+        for line in receipt.lines
+    ]
     return _receipt_form(receipt, receipt.producer_id, lines, receipt.note)
 
 
@@ -172,10 +219,16 @@ def receipt_detail(receipt_id):
             flash(error.message, "error")
         return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
     label_skus = [f"{line.product.sku}:{line.quantity}:{line.lot_code}" for line in receipt.lines]
-    problems = ({str(field_name(k)): str(v) for k, v in posting_problems(receipt).items()}
-                if receipt.status == "draft" else {})
-    return render_template("inventory/receipt_detail.html", receipt=receipt, label_skus=label_skus,
-                           statuses=RECEIPT_STATUSES, problems=problems)
+    problems = (
+        {str(field_name(k)): str(v) for k, v in posting_problems(receipt).items()} if receipt.status == "draft" else {}
+    )
+    return render_template(
+        "inventory/receipt_detail.html",
+        receipt=receipt,
+        label_skus=label_skus,
+        statuses=RECEIPT_STATUSES,
+        problems=problems,
+    )
 
 
 @bp.route("/expiring", methods=["GET", "POST"])
@@ -183,8 +236,7 @@ def receipt_detail(receipt_id):
 def expiring():
     if request.method == "POST":
         try:
-            quantity = write_off_lot(row_id(request.form, "lot_id") or 0, current_user,
-                                     request.form.get("reason", ""))
+            quantity = write_off_lot(row_id(request.form, "lot_id") or 0, current_user, request.form.get("reason", ""))
             flash(_("%(n)s units written off.", n=quantity), "success")
         except DomainError as error:
             flash(error.message, "error")
@@ -192,8 +244,11 @@ def expiring():
     days = min(max(request.args.get("days", current_app.config["EXPIRING_LOT_DAYS"], type=int), 0), 3650)
     lots = expiring_lots(days)
     if request.args.get("format") == "csv":
-        return csv_response("expiring-lots", ["sku", "name_vi", "lot", "expiry_date", "on_hand"],
-                    [(lot.product.sku, lot.product.name_vi, lot.code, lot.expiry_date, lot.on_hand) for lot in lots])
+        return csv_response(
+            "expiring-lots",
+            ["sku", "name_vi", "lot", "expiry_date", "on_hand"],
+            [(lot.product.sku, lot.product.name_vi, lot.code, lot.expiry_date, lot.on_hand) for lot in lots],
+        )
     return render_template("inventory/expiring.html", lots=lots, days=days, today=local_today())
 
 
@@ -202,8 +257,12 @@ def expiring():
 def counts():
     if request.method == "POST":
         try:
-            count = open_count(current_user, group=request.form.get("group") or None,
-                               producer_id=row_id(request.form, "producer_id"), blind="blind" in request.form)
+            count = open_count(
+                current_user,
+                group=request.form.get("group") or None,
+                producer_id=row_id(request.form, "producer_id"),
+                blind="blind" in request.form,
+            )
             return redirect(url_for("inventory.count_sheet", count_id=count.id))
         except DomainError as error:
             flash(error.message, "error")
@@ -213,9 +272,12 @@ def counts():
 
 
 def _count_lines(count_id: int) -> list[StockCountLine]:
-    return db.session.scalars(select(StockCountLine).where(StockCountLine.count_id == count_id)
-                              .options(selectinload(StockCountLine.product), selectinload(StockCountLine.lot))
-                              .order_by(StockCountLine.id)).all()
+    return db.session.scalars(
+        select(StockCountLine)
+        .where(StockCountLine.count_id == count_id)
+        .options(selectinload(StockCountLine.product), selectinload(StockCountLine.lot))
+        .order_by(StockCountLine.id)
+    ).all()
 
 
 @bp.route("/counts/<int:count_id>", methods=["GET", "POST"])
@@ -246,14 +308,36 @@ def count_sheet(count_id):
         count = db.get_or_404(StockCount, count_id)
     hidden = count.blind and count.status == "open"
     if request.args.get("format") == "csv":
-        header = ["sku", "name_vi", "lot", "expiry_date"] + ([] if hidden else ["expected"]) + ["counted"] + (
-            [] if hidden else ["variance", "variance_value"])
-        return csv_response(count.number, header, [
-            (l.product.sku, l.product.name_vi, l.lot.code if l.lot else "", (l.lot.expiry_date or "") if l.lot else "")
-            + (() if hidden else (l.expected,)) + (l.counted,)
-            + (() if hidden else (l.variance, (l.variance or 0) * l.unit_cost)) for l in _count_lines(count_id)])
-    return render_template("inventory/count_sheet.html", count=count, lines=_count_lines(count_id), hidden=hidden,
-                           uncounted=uncounted, uncounted_ids={line.id for line in uncounted or ()})
+        header = (
+            ["sku", "name_vi", "lot", "expiry_date"]
+            + ([] if hidden else ["expected"])
+            + ["counted"]
+            + ([] if hidden else ["variance", "variance_value"])
+        )
+        return csv_response(
+            count.number,
+            header,
+            [
+                (
+                    l.product.sku,
+                    l.product.name_vi,
+                    l.lot.code if l.lot else "",
+                    (l.lot.expiry_date or "") if l.lot else "",
+                )
+                + (() if hidden else (l.expected,))
+                + (l.counted,)
+                + (() if hidden else (l.variance, (l.variance or 0) * l.unit_cost))
+                for l in _count_lines(count_id)
+            ],
+        )
+    return render_template(
+        "inventory/count_sheet.html",
+        count=count,
+        lines=_count_lines(count_id),
+        hidden=hidden,
+        uncounted=uncounted,
+        uncounted_ids={line.id for line in uncounted or ()},
+    )
 
 
 @bp.post("/counts/<int:count_id>/scan")
@@ -270,10 +354,17 @@ def count_scan(count_id):
         return redirect(url_for("inventory.count_sheet", count_id=count_id))
     message = _("%(name)s: %(counted)s counted.", name=str(line_name(line)), counted=line.counted)
     if wants_json:
-        return jsonify({"line_id": line.id, "counted": line.counted, "message": message,
-                        "sku": line.product.sku, "name": line.product.name_vi,
-                        "lot": line.lot.code if line.lot else "",
-                        "expiry": line.lot.expiry_date.strftime("%d/%m/%Y") if line.lot and line.lot.expiry_date else ""})
+        return jsonify(
+            {
+                "line_id": line.id,
+                "counted": line.counted,
+                "message": message,
+                "sku": line.product.sku,
+                "name": line.product.name_vi,
+                "lot": line.lot.code if line.lot else "",
+                "expiry": line.lot.expiry_date.strftime("%d/%m/%Y") if line.lot and line.lot.expiry_date else "",
+            }
+        )
     flash(message, "success")
     return redirect(url_for("inventory.count_sheet", count_id=count_id))
 
@@ -283,7 +374,19 @@ def count_scan(count_id):
 def low_stock_page():
     rows = low_stock()
     if request.args.get("format") == "csv":
-        return csv_response("low-stock", ["sku", "name_vi", "on_hand", "reorder_point", "sold_per_day_30d", "days_left"],
-                    [(r["product"].sku, r["product"].name_vi, r["on_hand"], r["product"].reorder_point, r["per_day"],
-                      r["days_left"] if r["days_left"] is not None else "") for r in rows])
+        return csv_response(
+            "low-stock",
+            ["sku", "name_vi", "on_hand", "reorder_point", "sold_per_day_30d", "days_left"],
+            [
+                (
+                    r["product"].sku,
+                    r["product"].name_vi,
+                    r["on_hand"],
+                    r["product"].reorder_point,
+                    r["per_day"],
+                    r["days_left"] if r["days_left"] is not None else "",
+                )
+                for r in rows
+            ],
+        )
     return render_template("inventory/low_stock.html", rows=rows)

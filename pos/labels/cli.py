@@ -1,4 +1,5 @@
 """`flask labels png` and `flask labels sheet`."""
+
 from pathlib import Path
 
 import click

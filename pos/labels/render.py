@@ -2,6 +2,7 @@
 the QR code on the left (quiet zone of 4 modules kept), the text on the right.
 
 Expensive things are cached: the fonts, and each URL's QR matrix (a sheet repeats a URL many times)."""
+
 from dataclasses import dataclass
 from functools import lru_cache
 from io import BytesIO
@@ -16,8 +17,8 @@ FONT_DIR = BASE_DIR / "static" / "fonts"
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
 MM_PER_INCH = 25.4
 A4_MM = (210.0, 297.0)
-LABEL_MARGIN_MM = 1.5   # inside each label, from its die-cut edge
-SHEET_SAFE_MM = 4.0     # office printers clip up to about 4 mm from the paper's edges: no ink there
+LABEL_MARGIN_MM = 1.5  # inside each label, from its die-cut edge
+SHEET_SAFE_MM = 4.0  # office printers clip up to about 4 mm from the paper's edges: no ink there
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,14 @@ DEFAULT_PRESET = "3x8"
 @dataclass(frozen=True)
 class LabelContent:
     """What one label shows. `stars` is None when the label is printed without the OCOP mark."""
+
     url: str
     name: str
     price: str
     gtin: str
     stars: int | None = None
-    stars_text: str = ""        # "4 sao OCOP"
-    lot_line: str = ""          # "Lô L2406 · HSD 30/06/2027"
+    stars_text: str = ""  # "4 sao OCOP"
+    lot_line: str = ""  # "Lô L2406 · HSD 30/06/2027"
 
 
 @lru_cache(maxsize=4096)
@@ -129,8 +131,10 @@ def text_lines(content: LabelContent) -> list[tuple[str, str, float]]:
 
 # --- PNG ------------------------------------------------------------------------------------------
 
-def render_png_image(content: LabelContent, width_mm: float = 70, height_mm: float = 37,
-                     dpi: float = 300) -> Image.Image:
+
+def render_png_image(
+    content: LabelContent, width_mm: float = 70, height_mm: float = 37, dpi: float = 300
+) -> Image.Image:
     """The label as a greyscale image, `dpi` dots per inch."""
     px = dpi / MM_PER_INCH
     width, height = round(width_mm * px), round(height_mm * px)
@@ -147,8 +151,9 @@ def render_png_image(content: LabelContent, width_mm: float = 70, height_mm: flo
     base = max(10, round(height / 12))
     name_font = pil_font(round(base * 1.05), True)
     lines = text_lines(content)
-    name_lines = wrap(content.name, lambda t: draw.textlength(t, font=name_font) <= text_width,
-                      3 if len(lines) <= 3 else 2)
+    name_lines = wrap(
+        content.name, lambda t: draw.textlength(t, font=name_font) <= text_width, 3 if len(lines) <= 3 else 2
+    )
     y = margin
     for line in name_lines:
         draw.text((x, y), line, font=name_font, fill=0)
@@ -175,6 +180,7 @@ def render_png(content: LabelContent, **kwargs) -> bytes:
 
 
 # --- PDF ------------------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def pdf_fonts() -> tuple[str, str]:
@@ -207,8 +213,15 @@ def _qr_runs_cached(url: str):
     return runs
 
 
-def draw_pdf_label(canvas, content: LabelContent, x: float, y: float, width: float, height: float,
-                   insets_mm: tuple[float, float, float, float] = (LABEL_MARGIN_MM,) * 4) -> None:
+def draw_pdf_label(
+    canvas,
+    content: LabelContent,
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    insets_mm: tuple[float, float, float, float] = (LABEL_MARGIN_MM,) * 4,
+) -> None:
     """One label with its bottom-left corner at (x, y), in points, nothing drawn within `insets_mm`
     (left, right, top, bottom) of its edges."""
     from reportlab.lib.units import mm
@@ -231,8 +244,9 @@ def draw_pdf_label(canvas, content: LabelContent, x: float, y: float, width: flo
     base = height / 12
     lines = text_lines(content)
     name_size = base * 1.05
-    name_lines = wrap(content.name, lambda t: stringWidth(t, bold, name_size) <= text_width,
-                      3 if len(lines) <= 3 else 2)
+    name_lines = wrap(
+        content.name, lambda t: stringWidth(t, bold, name_size) <= text_width, 3 if len(lines) <= 3 else 2
+    )
     cursor = y + height - top
     for line in name_lines:
         cursor -= name_size
@@ -271,8 +285,15 @@ def render_sheet_pdf(labels: list[LabelContent], preset: Preset, start: int = 1,
         row, column = divmod(cell, preset.columns)
         x = (preset.left_mm + column * (preset.width_mm + preset.gap_x_mm)) * mm
         top = page_height - (preset.top_mm + row * (preset.height_mm + preset.gap_y_mm)) * mm
-        draw_pdf_label(canvas, content, x, top - preset.height_mm * mm, preset.width_mm * mm, preset.height_mm * mm,
-                       preset.insets_mm(row, column))
+        draw_pdf_label(
+            canvas,
+            content,
+            x,
+            top - preset.height_mm * mm,
+            preset.width_mm * mm,
+            preset.height_mm * mm,
+            preset.insets_mm(row, column),
+        )
         cell += 1
     canvas.showPage()
     canvas.save()

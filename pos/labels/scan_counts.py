@@ -1,5 +1,6 @@
 """Counting views of the public page per product, lot and day (one upsert, no personal data),
 and the manager's report of scans beside units sold."""
+
 import logging
 import threading
 import time
@@ -30,7 +31,8 @@ def _upsert(product_id: int, lot_code: str, day: date, scans: int) -> None:
     statement = dialect_insert(LabelScanDaily).values(product_id=product_id, lot_code=lot_code, day=day, scans=scans)
     statement = statement.on_conflict_do_update(
         index_elements=["product_id", "lot_code", "day"],
-        set_={"scans": LabelScanDaily.scans + statement.excluded.scans})
+        set_={"scans": LabelScanDaily.scans + statement.excluded.scans},
+    )
     db.session.execute(statement)
 
 
@@ -70,13 +72,20 @@ def scans_report(days: int = 30, today: date | None = None) -> list[dict]:
     today = today or local_today()
     since = today - timedelta(days=days - 1)
     since_utc = datetime.combine(since, datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-    scans = dict(db.session.execute(
-        select(LabelScanDaily.product_id, func.sum(LabelScanDaily.scans))
-        .where(LabelScanDaily.day >= since).group_by(LabelScanDaily.product_id)).all())
-    sold = dict(db.session.execute(
-        select(StockMovement.product_id, -func.sum(StockMovement.quantity))
-        .where(StockMovement.kind == "sale", StockMovement.at >= since_utc)
-        .group_by(StockMovement.product_id)).all())
+    scans = dict(
+        db.session.execute(
+            select(LabelScanDaily.product_id, func.sum(LabelScanDaily.scans))
+            .where(LabelScanDaily.day >= since)
+            .group_by(LabelScanDaily.product_id)
+        ).all()
+    )
+    sold = dict(
+        db.session.execute(
+            select(StockMovement.product_id, -func.sum(StockMovement.quantity))
+            .where(StockMovement.kind == "sale", StockMovement.at >= since_utc)
+            .group_by(StockMovement.product_id)
+        ).all()
+    )
     ids = set(scans) | set(sold)
     products = db.session.scalars(select(Product).where(Product.id.in_(ids))).all() if ids else []
     rows = [{"product": p, "scans": int(scans.get(p.id) or 0), "sold": int(sold.get(p.id) or 0)} for p in products]

@@ -6,6 +6,7 @@ GET interface (goods receipts link here):
   `qty` and `lot` values pair with `sku` values by position (an empty `lot=` for none); `add=CODE` adds the
   product a scanner or the manager typed, `remove=I` drops line I;
   /labels/sheet.pdf and /labels/label.png take sku=SKU[:QTY[:LOT]] and lot the same way."""
+
 from io import BytesIO
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
@@ -45,9 +46,20 @@ def index():
     in the scan field again. No script needed."""
     args = request.args
     base = service.public_base_url()
-    context = dict(presets=PRESETS, preset_key=args.get("preset") or "3x8", start=args.get("start") or "1",
-                   with_stars=args.get("plain") not in ("1", "on", "true"), error=None, fields={}, pages=[],
-                   query=None, notice=None, choices=[], add_value="", address_warning=service.base_url_warning(base))
+    context = dict(
+        presets=PRESETS,
+        preset_key=args.get("preset") or "3x8",
+        start=args.get("start") or "1",
+        with_stars=args.get("plain") not in ("1", "on", "true"),
+        error=None,
+        fields={},
+        pages=[],
+        query=None,
+        notice=None,
+        choices=[],
+        add_value="",
+        address_warning=service.base_url_warning(base),
+    )
     try:
         lines = service.order_lines(args.getlist("sku"), args.getlist("qty"), args.getlist("lot"))
     except ValidationError as error:
@@ -68,8 +80,9 @@ def index():
             else:
                 line = service.new_order_line(products[0], scanned_lot)
                 if any(line.code == old.code and line.lot == old.lot for old in lines):
-                    context["notice"] = _("%(sku)s is already on the list: change its quantity there.",
-                                          sku=products[0].sku)
+                    context["notice"] = _(
+                        "%(sku)s is already on the list: change its quantity there.", sku=products[0].sku
+                    )
                 elif len(lines) < service.MAX_ORDER_LINES:
                     lines.append(line)
     rows = [{"line": line, "product": service.product_for_line(line)} for line in lines]
@@ -92,15 +105,18 @@ def index():
 def _preview(items, contents, preset, start, with_stars) -> dict:
     cells = [None] * (start - 1) + list(contents)
     cells += [""] * (-len(cells) % preset.per_page)  # the rest of the last sheet stays free
-    pages = [cells[i:i + preset.per_page] for i in range(0, len(cells), preset.per_page)]
+    pages = [cells[i : i + preset.per_page] for i in range(0, len(cells), preset.per_page)]
     images = {}
     for item in items:
         args = {"sku": f"{item.product.sku}:1:{item.lot_code}" if item.lot_code else item.product.sku}
         if not with_stars:
             args["plain"] = "1"
         images[service.label_content(item, with_stars=with_stars).url] = url_for("labels.label_png", **args)
-    query = {"sku": [f"{i.product.sku}:{i.quantity}" + (f":{i.lot_code}" if i.lot_code else "") for i in items],
-             "preset": preset.key, "start": start}
+    query = {
+        "sku": [f"{i.product.sku}:{i.quantity}" + (f":{i.lot_code}" if i.lot_code else "") for i in items],
+        "preset": preset.key,
+        "start": start,
+    }
     if not with_stars:
         query["plain"] = "1"
     return dict(pages=pages, images=images, preset=preset, items=items, total=len(contents), query=query)
@@ -122,8 +138,9 @@ def sheet_pdf():
     items, contents, preset, start, _stars = _job(request.args)
     pdf = render_sheet_pdf(contents, preset, start, title=_("OCOP labels"))
     name = "labels-" + "-".join(item.product.sku for item in items[:3]) + ".pdf"
-    return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=name,
-                     as_attachment=request.args.get("download") == "1")
+    return send_file(
+        BytesIO(pdf), mimetype="application/pdf", download_name=name, as_attachment=request.args.get("download") == "1"
+    )
 
 
 @bp.post("/print")
@@ -132,8 +149,11 @@ def print_thermal():
     try:
         items, contents, preset, _start, _stars = _job(request.form)
         if len(contents) > MAX_THERMAL_LABELS:
-            raise ValidationError("At most %(n)d labels per thermal print job.", n=MAX_THERMAL_LABELS,
-                                  fields={"quantity": Text("at most %(max)d", max=MAX_THERMAL_LABELS)})
+            raise ValidationError(
+                "At most %(n)d labels per thermal print job.",
+                n=MAX_THERMAL_LABELS,
+                fields={"quantity": Text("at most %(max)d", max=MAX_THERMAL_LABELS)},
+            )
         dots = paper_dots(current_app.config["RECEIPT_WIDTH_MM"])
         width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)
         for content in contents:
@@ -143,8 +163,15 @@ def print_thermal():
         flash(error.message, "error")
     else:
         flash(_("%(n)d labels sent to the printer.", n=len(contents)), "success")
-    return redirect(url_for("labels.index", sku=request.form.getlist("sku"), preset=request.form.get("preset"),
-                            start=request.form.get("start"), plain=request.form.get("plain") or None))
+    return redirect(
+        url_for(
+            "labels.index",
+            sku=request.form.getlist("sku"),
+            preset=request.form.get("preset"),
+            start=request.form.get("start"),
+            plain=request.form.get("plain") or None,
+        )
+    )
 
 
 @bp.get("/scans")

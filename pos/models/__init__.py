@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and create_all see every table."""
+
 from pos.models.catalog import (  # noqa: F401
     OCOP_GROUPS,
     PRODUCER_TYPES,

@@ -10,6 +10,7 @@ class Int64(TypeDecorator):
     showroom's tables keep their declared type and are never rebuilt for it). PostgreSQL adds bigints up as
     `numeric`, so a SUM of one would read back as a Decimal: it reads back as an int here (a sum's type is
     its column's)."""
+
     impl = BigInteger
     cache_ok = True
 

@@ -22,6 +22,7 @@ def _in(column, values):
 
 class Producer(db.Model):
     """An OCOP subject (chủ thể OCOP)."""
+
     __tablename__ = "producers"
     __table_args__ = (CheckConstraint(_in("type", PRODUCER_TYPES), name="type"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +53,7 @@ class Product(db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(40), unique=True)
-    gtin: Mapped[str] = mapped_column(String(14))          # as printed on the pack (8/12/13/14 digits)
+    gtin: Mapped[str] = mapped_column(String(14))  # as printed on the pack (8/12/13/14 digits)
     gtin14: Mapped[str] = mapped_column(String(14), unique=True)  # the same number as GTIN-14, for lookups
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
@@ -64,8 +65,8 @@ class Product(db.Model):
     description_vi: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     applied_standard: Mapped[str] = mapped_column(String(100), default="")  # TCVN/QCVN or producer's own standard
-    portal_url: Mapped[str] = mapped_column(String(300), default="")        # national OCOP portal entry
-    photo: Mapped[str | None] = mapped_column(String(200))                  # file name under instance/uploads
+    portal_url: Mapped[str] = mapped_column(String(300), default="")  # national OCOP portal entry
+    photo: Mapped[str | None] = mapped_column(String(200))  # file name under instance/uploads
     active: Mapped[bool] = mapped_column(default=True)
     reorder_point: Mapped[int] = mapped_column(default=0)
     has_expiry: Mapped[bool] = mapped_column(default=False, server_default=false())  # see SHELF_LIFE_GROUPS
@@ -95,6 +96,7 @@ class Product(db.Model):
 
 class OcopRating(db.Model):
     """One rating decision; a product keeps its history when it is re-rated."""
+
     __tablename__ = "ocop_ratings"
     __table_args__ = (
         CheckConstraint("stars BETWEEN 3 AND 5", name="stars"),

@@ -3,6 +3,7 @@
 Sales arrive as the payloads of docs/sync-payloads.md. Each is stored once (UNIQUE uuid) with its
 lines; the rollup rows are updated in the same transaction (pos.central.ingest), so reports never
 disagree with the sales they summarise."""
+
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -18,6 +19,7 @@ class ShowroomKey(db.Model):
     """A showroom's shared secret for signing sync requests, and what central knows of its contact.
     After a rotation the previous secret keeps working until `previous_valid_until`, so the showroom
     can be reconfigured without losing a batch."""
+
     __tablename__ = "showroom_keys"
     id: Mapped[int] = mapped_column(primary_key=True)
     showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), unique=True)
@@ -40,9 +42,12 @@ class RemoteProduct(db.Model):
     by that catalog, never by what a showroom's sale line says; a SKU the catalog does not know is that
     showroom's own product (`owner` = its code), described by its latest line, and never merged with
     another showroom's product of the same SKU."""
+
     __tablename__ = "remote_products"
-    __table_args__ = (CheckConstraint(_in("ocop_group", OCOP_GROUPS), name="ocop_group"),
-                      UniqueConstraint("owner", "sku"))
+    __table_args__ = (
+        CheckConstraint(_in("ocop_group", OCOP_GROUPS), name="ocop_group"),
+        UniqueConstraint("owner", "sku"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     owner: Mapped[str] = mapped_column(String(16), default="")  # "" = central's catalog, else a showroom code
     sku: Mapped[str] = mapped_column(String(40))
@@ -56,6 +61,7 @@ class RemoteProduct(db.Model):
 
 class RemoteSale(db.Model):
     """A sale or a return received from a showroom. Returns are stored with negative figures."""
+
     __tablename__ = "remote_sales"
     __table_args__ = (
         CheckConstraint("kind IN ('sale', 'return')", name="kind"),
@@ -69,9 +75,9 @@ class RemoteSale(db.Model):
     number: Mapped[str] = mapped_column(String(32))
     sale_uuid: Mapped[str | None] = mapped_column(String(36))  # a return: the sale it refunds
     created_at: Mapped[datetime]  # at the showroom, UTC
-    day: Mapped[date]             # created_at's local (Asia/Ho_Chi_Minh) day
+    day: Mapped[date]  # created_at's local (Asia/Ho_Chi_Minh) day
     cashier: Mapped[str] = mapped_column(String(64), default="")
-    total: Mapped[Money]            # VAT included; negative for a return
+    total: Mapped[Money]  # VAT included; negative for a return
     vat_total: Mapped[Money]
     payload_hash: Mapped[str] = mapped_column(String(64))  # tells a resend from a conflicting reuse of the uuid
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -96,20 +102,21 @@ class RemoteSaleLine(db.Model):
     vat_rate: Mapped[int] = mapped_column(default=0)
     stars: Mapped[int] = mapped_column(default=0)  # as sold; 0 = sold without a valid rating
     potential_5_star: Mapped[bool] = mapped_column(default=False)
-    quantity: Mapped[int]         # negative for a return
+    quantity: Mapped[int]  # negative for a return
     amount: Mapped[Money]
     vat_amount: Mapped[Money]
-    cost: Mapped[Money | None]      # quantity × unit cost, when the showroom knew the cost
+    cost: Mapped[Money | None]  # quantity × unit cost, when the showroom knew the cost
     commission: Mapped[Money] = mapped_column(default=0)  # consignment: the showroom's commission in amount
     consignment: Mapped[bool] = mapped_column(default=False)
 
 
 class _ProductFigures:
     """The figures every rollup carries."""
+
     units: Mapped[int] = mapped_column(BigInteger, default=0)
     revenue: Mapped[int] = mapped_column(BigInteger, default=0)
     vat: Mapped[int] = mapped_column(BigInteger, default=0)
-    cost: Mapped[int] = mapped_column(BigInteger, default=0)            # of the lines whose cost is known
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)  # of the lines whose cost is known
     costed_revenue: Mapped[int] = mapped_column(BigInteger, default=0)  # revenue of those lines, for the margin
     consignment_revenue: Mapped[int] = mapped_column(BigInteger, default=0)
     commission: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -118,6 +125,7 @@ class _ProductFigures:
 class SalesRollupDaily(_ProductFigures, db.Model):
     """Net sales per local day, showroom, product and star rating as sold. Reports read this (or its sums
     over showrooms, ProductDaily and ProductMonthly), never the lines, except to drill down."""
+
     __tablename__ = "sales_rollup_daily"
     __table_args__ = (
         Index("ix_sales_rollup_daily_product_day", "product_id", "day"),
@@ -132,6 +140,7 @@ class SalesRollupDaily(_ProductFigures, db.Model):
 
 class ProductDaily(_ProductFigures, db.Model):
     """SalesRollupDaily summed over showrooms: reports across all showrooms read far fewer rows."""
+
     __tablename__ = "product_daily"
     day: Mapped[date] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
@@ -141,6 +150,7 @@ class ProductDaily(_ProductFigures, db.Model):
 
 class ProductMonthly(_ProductFigures, db.Model):
     """ProductDaily summed per calendar month (`month` is its first day): a year is twelve rows a product."""
+
     __tablename__ = "product_monthly"
     month: Mapped[date] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
@@ -150,6 +160,7 @@ class ProductMonthly(_ProductFigures, db.Model):
 
 class ShowroomDaily(db.Model):
     """Per showroom and local day: what reconciliation compares with the showroom's own books."""
+
     __tablename__ = "showroom_daily"
     day: Mapped[date] = mapped_column(primary_key=True)
     showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
@@ -157,15 +168,18 @@ class ShowroomDaily(db.Model):
     sales_total: Mapped[int] = mapped_column(BigInteger, default=0)
     returns_count: Mapped[int] = mapped_column(default=0)
     returns_total: Mapped[int] = mapped_column(BigInteger, default=0)  # positive: money refunded
-    vat_total: Mapped[int] = mapped_column(BigInteger, default=0)      # net of returns
+    vat_total: Mapped[int] = mapped_column(BigInteger, default=0)  # net of returns
 
 
 class RemoteScanDaily(db.Model):
     """Per local day, showroom and product: how often shoppers opened the product's page from its QR label.
     The showroom sends its running total for a day; the latest total replaces the one before."""
+
     __tablename__ = "remote_scans_daily"
-    __table_args__ = (CheckConstraint("scans >= 0", name="scans_not_negative"),
-                      Index("ix_remote_scans_daily_product_day", "product_id", "day"))
+    __table_args__ = (
+        CheckConstraint("scans >= 0", name="scans_not_negative"),
+        Index("ix_remote_scans_daily_product_day", "product_id", "day"),
+    )
     day: Mapped[date] = mapped_column(primary_key=True)
     showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
@@ -188,6 +202,7 @@ class RefusedRequests(db.Model):
     counted per minute, the showroom code they claimed (kept only if it is a registered one: it is a claim,
     never counted as that showroom's) and reason. Bounded: at most one row per key, pruned after a week, so a
     flood of forged requests grows a counter, not the table."""
+
     __tablename__ = "sync_refused_requests"
     minute: Mapped[datetime] = mapped_column(primary_key=True)
     claimed_code: Mapped[str] = mapped_column(String(16), primary_key=True)  # "" when no registered code
@@ -198,6 +213,7 @@ class RefusedRequests(db.Model):
 class SyncRejection(db.Model):
     """Central's log of the events it refused from an authenticated showroom: a conflicting uuid, an invalid
     payload, a return beyond its sale."""
+
     __tablename__ = "sync_rejections"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -16,6 +16,7 @@ def role_at_least(role: str, wanted: str) -> bool:
 
 class Showroom(db.Model):
     """A sales point. The local showroom is the row whose code is SHOWROOM_CODE."""
+
     __tablename__ = "showrooms"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -60,6 +61,7 @@ class User(UserMixin, db.Model):
 class PasswordAttempts(db.Model):
     """Wrong passwords counted in a fixed window, per bucket (a username from an address, or an address): the
     password throttle's storage shared by every worker process (pos/auth/passwords.py)."""
+
     __tablename__ = "password_attempts"
     __table_args__ = (CheckConstraint("attempts >= 0", name="attempts_not_negative"),)
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of what is counted
@@ -69,12 +71,15 @@ class PasswordAttempts(db.Model):
 
 class AuditEntry(db.Model):
     """Who did what, when, with the values before and after."""
+
     __tablename__ = "audit_entries"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     username: Mapped[str] = mapped_column(String(64), default="")
-    action: Mapped[str] = mapped_column(String(40), index=True)  # login, login_failed, create, update, delete, override…
+    action: Mapped[str] = mapped_column(
+        String(40), index=True
+    )  # login, login_failed, create, update, delete, override…
     entity: Mapped[str] = mapped_column(String(40), default="")
     entity_id: Mapped[str] = mapped_column(String(64), default="")
     before: Mapped[dict | None] = mapped_column(JSON)

@@ -1,5 +1,6 @@
 """The stock ledger. Every change of stock is a StockMovement; Lot.on_hand and StockLevel.on_hand
 are kept equal to the sum of the ledger in the same transaction (pos.inventory.ledger)."""
+
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
@@ -16,6 +17,7 @@ OWNERSHIPS = ("purchased", "consignment")
 
 class Lot(db.Model):
     """A batch of one product. Goods received without a lot code go to the lot with code ''."""
+
     __tablename__ = "lots"
     __table_args__ = (
         UniqueConstraint("product_id", "code", "ownership"),
@@ -38,6 +40,7 @@ class Lot(db.Model):
 
 class StockLevel(db.Model):
     """Stock on hand per product, with its weighted-average unit cost."""
+
     __tablename__ = "stock_levels"
     __table_args__ = (CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
@@ -73,6 +76,7 @@ class StockMovement(db.Model):
 class GoodsReceipt(db.Model):
     """Goods received from a producer. Draft, then posted once; a posted receipt is corrected only by a
     reversing receipt, never edited."""
+
     __tablename__ = "goods_receipts"
     __table_args__ = (CheckConstraint("status IN ('draft', 'posted', 'reversed')", name="status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,8 +99,10 @@ class GoodsReceiptLine(db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_cost >= 0", name="cost_not_negative"),
         CheckConstraint("commission_rate BETWEEN 0 AND 100", name="commission_rate"),
-        CheckConstraint("expiry_date IS NULL OR production_date IS NULL OR expiry_date >= production_date",
-                        name="expiry_after_production"),
+        CheckConstraint(
+            "expiry_date IS NULL OR production_date IS NULL OR expiry_date >= production_date",
+            name="expiry_after_production",
+        ),
         CheckConstraint(_in("ownership", OWNERSHIPS), name="ownership"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +122,7 @@ class GoodsReceiptLine(db.Model):
 
 class StockCount(db.Model):
     """A count sheet (kiểm kê); see pos.inventory.counts for how counting and selling go together."""
+
     __tablename__ = "stock_counts"
     __table_args__ = (CheckConstraint("status IN ('open', 'posted')", name="status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +141,7 @@ class StockCount(db.Model):
 class StockCountLine(db.Model):
     """One lot of a product on a count sheet. Sheets opened before lots were counted have product lines
     (lot_id NULL), posted as they always were."""
+
     __tablename__ = "stock_count_lines"
     __table_args__ = (
         UniqueConstraint("count_id", "product_id", "lot_id"),  # a lot once per sheet
@@ -143,8 +151,8 @@ class StockCountLine(db.Model):
     count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
-    expected: Mapped[Count]          # on the books when the sheet was opened, then when the count was entered
-    unit_cost: Mapped[Money]         # average cost then, to value the variance
+    expected: Mapped[Count]  # on the books when the sheet was opened, then when the count was entered
+    unit_cost: Mapped[Money]  # average cost then, to value the variance
     counted: Mapped[Count | None]
 
     count: Mapped[StockCount] = relationship(back_populates="lines")
@@ -164,6 +172,7 @@ class Transfer(db.Model):
     """Goods moved between showrooms (chuyển kho). A transfer-out takes stock here by FEFO; the receiving
     showroom records the matching transfer-in with the sender's code and transfer number. Draft, then
     posted once."""
+
     __tablename__ = "transfers"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'posted')", name="status"),
@@ -189,6 +198,7 @@ class Transfer(db.Model):
 class TransferLine(db.Model):
     """Out: product and quantity in the draft; posting fills in the lots taken (one line per lot) and their
     cost. In: everything as the sender's transfer note says."""
+
     __tablename__ = "transfer_lines"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
@@ -209,6 +219,7 @@ class TransferLine(db.Model):
 class ConsignmentSettlement(db.Model):
     """What the showroom owed a consigning producer for a period, settled once. The movements it covers are
     linked in consignment_settlement_movements, where a movement may appear only once."""
+
     __tablename__ = "consignment_settlements"
     __table_args__ = (CheckConstraint("period_to >= period_from", name="period"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,6 @@
 """Scans of the public product page, counted per product, lot and day. No personal data: no IP
 address, no cookie, no user agent — only how many times a label was looked at."""
+
 from datetime import date
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint

@@ -13,6 +13,7 @@ OUTBOX_STATES = ("pending", "sent", "dead")
 class OutboxEntry(db.Model):
     """A business event waiting to reach central. Written in the same transaction as the event;
     its payload follows docs/sync-payloads.md."""
+
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint("kind IN ('sale', 'return', 'shift_close')", name="kind"),
@@ -34,6 +35,7 @@ class OutboxEntry(db.Model):
 
 class SyncState(db.Model):
     """The showroom's sync bookmarks: `catalog_cursor`, `last_success_at`, `last_error`."""
+
     __tablename__ = "sync_state"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")

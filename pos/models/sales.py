@@ -1,4 +1,5 @@
 """The till's records: shifts, sales with their lines and payments, returns, print jobs."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -37,6 +38,7 @@ class Shift(db.Model):
 
 class CashMovement(db.Model):
     """Cash put into or taken out of the drawer outside a sale."""
+
     __tablename__ = "cash_movements"
     __table_args__ = (CheckConstraint("amount <> 0", name="amount_not_zero"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +52,7 @@ class CashMovement(db.Model):
 class SaleNumber(db.Model):
     """Every sale number is handed out here first, so a VietQR transfer can carry the number
     before the sale is recorded. A number reserved for a cart that was then voided stays unused."""
+
     __tablename__ = "sale_numbers"
     number: Mapped[str] = mapped_column(String(32), primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -69,9 +72,9 @@ class Sale(db.Model):
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
     cashier_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    subtotal: Mapped[Money]        # before discounts
+    subtotal: Mapped[Money]  # before discounts
     discount_total: Mapped[Money]
-    total: Mapped[Money]           # VAT included: the goods, what VAT is computed on
+    total: Mapped[Money]  # VAT included: the goods, what VAT is computed on
     vat_total: Mapped[Money]
     # What paying in cash added to the total (− or +): the cash due rounded to CASH_ROUNDING. The payments add
     # up to total + cash_rounding; 0 when no cash was paid.
@@ -101,6 +104,7 @@ class Sale(db.Model):
 
 class SaleLine(db.Model):
     """A sold product with its price, VAT rate and OCOP stars as they were at sale time."""
+
     __tablename__ = "sale_lines"
     __table_args__ = (
         UniqueConstraint("sale_id", "line_no"),
@@ -116,8 +120,8 @@ class SaleLine(db.Model):
     name_vi: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int]
     unit_price: Mapped[Money]
-    discount: Mapped[Money]   # line discount plus its share of the order discount
-    amount: Mapped[Money]     # quantity × unit_price − discount
+    discount: Mapped[Money]  # line discount plus its share of the order discount
+    amount: Mapped[Money]  # quantity × unit_price − discount
     vat_rate: Mapped[int]
     vat_amount: Mapped[Money]
     stars: Mapped[int | None]
@@ -144,7 +148,7 @@ class Payment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
     method: Mapped[str] = mapped_column(String(8))
-    amount: Mapped[Money]            # what this payment contributes to the total
+    amount: Mapped[Money]  # what this payment contributes to the total
     tendered: Mapped[Money] = mapped_column(default=0)  # cash handed over
     change: Mapped[Money] = mapped_column(default=0)
     reference: Mapped[str] = mapped_column(String(80), default="")
@@ -154,8 +158,10 @@ class Payment(db.Model):
 
 class SaleReturn(db.Model):
     __tablename__ = "sale_returns"
-    __table_args__ = (CheckConstraint("total >= 0", name="total_not_negative"),
-                      CheckConstraint("refund_method IN ('cash', 'card', 'vietqr')", name="refund_method"))
+    __table_args__ = (
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("refund_method IN ('cash', 'card', 'vietqr')", name="refund_method"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -165,7 +171,7 @@ class SaleReturn(db.Model):
     reason: Mapped[str] = mapped_column(String(300))
     approved_by: Mapped[str] = mapped_column(String(64))
     refund_method: Mapped[str] = mapped_column(String(8))
-    total: Mapped[Money]           # the goods refunded, VAT included
+    total: Mapped[Money]  # the goods refunded, VAT included
     vat_total: Mapped[Money]
     cash_rounding: Mapped[int] = mapped_column(default=0, server_default="0")  # a cash refund, rounded like a sale
 
@@ -194,6 +200,7 @@ class SaleReturnLine(db.Model):
 
 class PrintJob(db.Model):
     """Each attempt to print a receipt; a failed one is offered for reprint."""
+
     __tablename__ = "print_jobs"
     __table_args__ = (CheckConstraint("status IN ('printed', 'failed')", name="status"),)
     id: Mapped[int] = mapped_column(primary_key=True)

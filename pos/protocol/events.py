@@ -7,6 +7,7 @@ registration) is central's (pos.central.ingest); what one event says about itsel
 
 Checking is on the ingest's hot path (10,000 sales a few seconds): each shape is compiled once into a list of
 small checks, and an error's wording is built only when there is an error."""
+
 import hashlib
 import json
 import re
@@ -20,8 +21,8 @@ from pos.models.sales import PAYMENT_METHODS
 
 # The bounds are the showroom's own (pos.core.limits), so central never refuses what a showroom accepted.
 VERSION = 1
-MAX_BATCH = 500          # events per POST /api/v1/sync/sales
-MAX_SCAN_ROWS = 20_000   # day × product rows per POST /api/v1/sync/scans
+MAX_BATCH = 500  # events per POST /api/v1/sync/sales
+MAX_SCAN_ROWS = 20_000  # day × product rows per POST /api/v1/sync/scans
 MAX_MONEY = limits.MONEY_MAX
 MAX_QUANTITY = limits.QUANTITY_MAX
 MAX_LINES = limits.SALE_LINES_MAX
@@ -29,7 +30,7 @@ MAX_PAYMENTS = limits.SALE_PAYMENTS_MAX
 MAX_SCANS = 10_000_000
 MAX_ID = 2**63 - 1
 CASH_ROUNDING_MAX = 500  # half the largest CASH_ROUNDING step (1.000 ₫)
-MAX_FUTURE = timedelta(days=1)   # how far after central's clock an event may be dated
+MAX_FUTURE = timedelta(days=1)  # how far after central's clock an event may be dated
 EARLIEST = datetime(2000, 1, 1)
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -47,13 +48,13 @@ class _Bad(Exception):
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str         # integer, text, boolean, uuid, time, day, choice, list
+    type: str  # integer, text, boolean, uuid, time, day, choice, list
     doc: str
-    required: bool = True     # False: may be left out, then `default`
+    required: bool = True  # False: may be left out, then `default`
     nullable: bool = False
     default: object = None
     minimum: int = 0
-    maximum: int = 0          # integer: the largest value; text: the most characters; list: the most items
+    maximum: int = 0  # integer: the largest value; text: the most characters; list: the most items
     choices: tuple = ()
     items: "Shape | None" = None
 
@@ -85,13 +86,14 @@ class Shape:
     doc: str
     fields: tuple[Field, ...]
     checks: list = field(default_factory=list, compare=False, repr=False)  # clean(): one check per field
-    fast: object = field(default=None, compare=False, repr=False)          # _fast_path(): None or the values
+    fast: object = field(default=None, compare=False, repr=False)  # _fast_path(): None or the values
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 
 
 # --- one check per field type ---------------------------------------------------------------------
+
 
 def _compile(f: Field):
     if f.type == "integer":
@@ -109,19 +111,23 @@ def _compile(f: Field):
                 return value
             raise _Bad(f"must be text of {lo} to {hi} characters, without NUL or lone surrogates")
     elif f.type == "boolean":
+
         def check(value):
             if type(value) is bool:
                 return value
             raise _Bad("must be true or false")
     elif f.type == "uuid":
+
         def check(value):
             if type(value) is str and UUID_RE.match(value):
                 return value.lower()
             raise _Bad("must be a UUID")
     elif f.type == "time":
+
         def check(value):
             return parse_time(value)
     elif f.type == "day":
+
         def check(value):
             try:
                 day = date.fromisoformat(value)
@@ -212,9 +218,11 @@ def _fast_path(shape: Shape):
         if f.type == "integer":
             good = f"type({v}) is int and {f.minimum} <= {v} <= {f.maximum}"
         elif f.type == "text":
-            good = (f"type({v}) is str and {f.minimum} <= len({v}) <= {f.maximum} and "
-                    f"({v}.isascii() and '\\x00' not in {v} or not unstorable({v}))"
-                    + (f" and not {v}.isspace()" if f.minimum else ""))
+            good = (
+                f"type({v}) is str and {f.minimum} <= len({v}) <= {f.maximum} and "
+                f"({v}.isascii() and '\\x00' not in {v} or not unstorable({v}))"
+                + (f" and not {v}.isspace()" if f.minimum else "")
+            )
         elif f.type == "boolean":
             good = f"type({v}) is bool"
         elif f.type == "choice":
@@ -227,9 +235,11 @@ def _fast_path(shape: Shape):
             good = f"{v} is not None"
         elif f.type == "list":
             namespace[f"item{i}"] = f.items.fast
-            body += [f"    if type({v}) is not list or not {f.minimum} <= len({v}) <= {f.maximum}:",
-                     "        return None",
-                     f"    {v} = [item{i}(x) for x in {v}]"]
+            body += [
+                f"    if type({v}) is not list or not {f.minimum} <= len({v}) <= {f.maximum}:",
+                "        return None",
+                f"    {v} = [item{i}(x) for x in {v}]",
+            ]
             good = f"None not in {v}"
         else:
             return lambda obj: None  # (a day: scans only, not hot)
@@ -237,7 +247,12 @@ def _fast_path(shape: Shape):
             good = f"{v} is None or {good}"
         if not f.required and not f.nullable and f.type not in ("time", "list"):
             namespace[f"default{i}"] = f.default  # left out (or null): the default, as clean() does
-            body += [f"    if {v} is None:", f"        {v} = default{i}", f"    elif not ({good}):", "        return None"]
+            body += [
+                f"    if {v} is None:",
+                f"        {v} = default{i}",
+                f"    elif not ({good}):",
+                "        return None",
+            ]
         else:
             body += [f"    if not ({good}):", "        return None"]
         if f.type == "uuid":
@@ -268,50 +283,84 @@ def _money(name, doc, maximum, *, minimum=0, **options) -> Field:
 def _text(name, doc, maximum, *, minimum=1, **options) -> Field:
     if not options.get("required", True):
         options.setdefault("default", "")
-    return Field(name, "text", doc, minimum=minimum if options.get("required", True) else 0, maximum=maximum,
-                 **options)
+    return Field(name, "text", doc, minimum=minimum if options.get("required", True) else 0, maximum=maximum, **options)
 
 
 def _header(kind: str) -> tuple[Field, ...]:
-    return (Field("version", "integer", "the payload format; always 1", minimum=VERSION, maximum=VERSION),
-            Field("kind", "choice", "what the event is", choices=(kind,)),
-            Field("uuid", "uuid", "the event's own UUID: central stores it once"),
-            Field("showroom", "text", "the sending showroom's code (SHOWROOM_CODE); must be the signing showroom",
-                  minimum=2, maximum=10))
+    return (
+        Field("version", "integer", "the payload format; always 1", minimum=VERSION, maximum=VERSION),
+        Field("kind", "choice", "what the event is", choices=(kind,)),
+        Field("uuid", "uuid", "the event's own UUID: central stores it once"),
+        Field(
+            "showroom",
+            "text",
+            "the sending showroom's code (SHOWROOM_CODE); must be the signing showroom",
+            minimum=2,
+            maximum=10,
+        ),
+    )
 
 
 # --- the events ------------------------------------------------------------------------------------
 
 SALE_LINE = _shape(
-    "sale line", "one line of a sale, as sold",
+    "sale line",
+    "one line of a sale, as sold",
     Field("line_no", "integer", "1, 2, …: unique within the sale; a return names it", minimum=1, maximum=MAX_LINES),
-    _text("sku", "the product's SKU: central's catalog product of that SKU, else the showroom's own product",
-          limits.SKU_MAX),
+    _text(
+        "sku",
+        "the product's SKU: central's catalog product of that SKU, else the showroom's own product",
+        limits.SKU_MAX,
+    ),
     _text("gtin", "the GTIN-14, or empty", limits.GTIN_MAX, required=False),
-    _text("name_vi", "the product's name as sold (kept on central's line; reports use central's catalog name)",
-          limits.NAME_MAX),
+    _text(
+        "name_vi",
+        "the product's name as sold (kept on central's line; reports use central's catalog name)",
+        limits.NAME_MAX,
+    ),
     _text("producer", "the producer's name as the showroom knows it", limits.NAME_MAX),
     _text("producer_tax_code", "the producer's tax code, or empty", limits.TAX_CODE_MAX, required=False),
     Field("ocop_group", "choice", "the OCOP group as the showroom knows it", choices=OCOP_GROUPS),
-    Field("stars", "choice", "the rating at sale time; null if sold unrated under a manager's override",
-          choices=(3, 4, 5), nullable=True),
+    Field(
+        "stars",
+        "choice",
+        "the rating at sale time; null if sold unrated under a manager's override",
+        choices=(3, 4, 5),
+        nullable=True,
+    ),
     Field("potential_5_star", "boolean", "a 4★ product with 5★ potential", required=False, default=False),
     Field("quantity", "integer", "units sold", minimum=1, maximum=MAX_QUANTITY),
     _money("unit_price", "the price per unit as sold, VAT included", limits.UNIT_PRICE_MAX),
-    _money("discount", "line and spread order discount: amount = quantity × unit_price − discount",
-           limits.LINE_TOTAL_MAX, required=False, default=0),
+    _money(
+        "discount",
+        "line and spread order discount: amount = quantity × unit_price − discount",
+        limits.LINE_TOTAL_MAX,
+        required=False,
+        default=0,
+    ),
     _money("amount", "what the line was paid, VAT included", limits.LINE_TOTAL_MAX),
     Field("vat_rate", "choice", "the VAT rate as sold, percent", choices=VAT_RATES),
     _money("vat_amount", "the VAT inside amount; at most amount", limits.LINE_TOTAL_MAX),
-    _money("unit_cost", "the weighted-average cost at sale time; null when unknown", MAX_MONEY, required=False,
-           nullable=True),
+    _money(
+        "unit_cost",
+        "the weighted-average cost at sale time; null when unknown",
+        MAX_MONEY,
+        required=False,
+        nullable=True,
+    ),
     Field("consignment", "boolean", "sold from a consigned lot", required=False, default=False),
-    _money("commission", "the showroom's commission on the consigned part of amount; at most amount",
-           limits.LINE_TOTAL_MAX, required=False, default=0),
+    _money(
+        "commission",
+        "the showroom's commission on the consigned part of amount; at most amount",
+        limits.LINE_TOTAL_MAX,
+        required=False,
+        default=0,
+    ),
 )
 
 PAYMENT = _shape(
-    "payment", "one payment of a sale",
+    "payment",
+    "one payment of a sale",
     Field("method", "choice", "how it was paid", choices=PAYMENT_METHODS),
     _money("amount", "what this payment covers", limits.PAYMENT_MAX, minimum=1),
     _money("tendered", "cash handed over", limits.PAYMENT_MAX, required=False, nullable=True),
@@ -320,25 +369,38 @@ PAYMENT = _shape(
 )
 
 SALE = _shape(
-    "sale", "a sale made at the till",
+    "sale",
+    "a sale made at the till",
     *_header("sale"),
     _text("number", "the receipt number, e.g. TH-20261123-0042", limits.DOCUMENT_NUMBER_MAX),
     Field("created_at", "time", "when the sale was made (UTC)"),
     _text("cashier", "the cashier's user name", limits.USERNAME_MAX, required=False),
-    Field("shift_id", "integer", "the showroom's shift", minimum=0, maximum=MAX_ID, required=False,
-          nullable=True),
+    Field("shift_id", "integer", "the showroom's shift", minimum=0, maximum=MAX_ID, required=False, nullable=True),
     _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
     _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
     _money("discount_total", "all discounts given", limits.SALE_TOTAL_MAX, required=False, default=0),
-    _money("cash_rounding", "what rounding the cash due to CASH_ROUNDING added to total (VAT stays on total)",
-           CASH_ROUNDING_MAX, minimum=-CASH_ROUNDING_MAX, required=False, default=0),
+    _money(
+        "cash_rounding",
+        "what rounding the cash due to CASH_ROUNDING added to total (VAT stays on total)",
+        CASH_ROUNDING_MAX,
+        minimum=-CASH_ROUNDING_MAX,
+        required=False,
+        default=0,
+    ),
     Field("lines", "list", "what was sold", minimum=1, maximum=MAX_LINES, items=SALE_LINE),
-    Field("payments", "list", "how it was paid; they cover total + cash_rounding", minimum=0, maximum=MAX_PAYMENTS,
-          items=PAYMENT),
+    Field(
+        "payments",
+        "list",
+        "how it was paid; they cover total + cash_rounding",
+        minimum=0,
+        maximum=MAX_PAYMENTS,
+        items=PAYMENT,
+    ),
 )
 
 RETURN_LINE = _shape(
-    "return line", "units of one sale line brought back",
+    "return line",
+    "units of one sale line brought back",
     Field("line_no", "integer", "the original sale's line", minimum=1, maximum=MAX_LINES),
     _text("sku", "the sale line's SKU (for people; central goes by line_no)", limits.SKU_MAX, required=False),
     Field("quantity", "integer", "units returned", minimum=1, maximum=MAX_QUANTITY),
@@ -347,7 +409,8 @@ RETURN_LINE = _shape(
 )
 
 RETURN = _shape(
-    "return", "goods brought back against a sale, and the money refunded",
+    "return",
+    "goods brought back against a sale, and the money refunded",
     *_header("return"),
     Field("sale_uuid", "uuid", "the uuid of the sale this refunds"),
     _text("sale_number", "that sale's receipt number", limits.DOCUMENT_NUMBER_MAX, required=False),
@@ -355,17 +418,25 @@ RETURN = _shape(
     Field("created_at", "time", "when the return was made (UTC): central counts it on this day"),
     _text("reason", "why the goods came back", limits.REASON_MAX, required=False),
     _text("approved_by", "the approving manager's user name", limits.USERNAME_MAX, required=False),
-    Field("refund_method", "choice", "how the money went back", choices=PAYMENT_METHODS, required=False,
-          default="cash"),
+    Field(
+        "refund_method", "choice", "how the money went back", choices=PAYMENT_METHODS, required=False, default="cash"
+    ),
     _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
     _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
-    _money("cash_rounding", "a cash refund rounded like a sale: what was handed back is total + cash_rounding",
-           CASH_ROUNDING_MAX, minimum=-CASH_ROUNDING_MAX, required=False, default=0),
+    _money(
+        "cash_rounding",
+        "a cash refund rounded like a sale: what was handed back is total + cash_rounding",
+        CASH_ROUNDING_MAX,
+        minimum=-CASH_ROUNDING_MAX,
+        required=False,
+        default=0,
+    ),
     Field("lines", "list", "what came back", minimum=1, maximum=MAX_LINES, items=RETURN_LINE),
 )
 
 SHIFT_CLOSE = _shape(
-    "shift_close", "a till shift closed with its Z report",
+    "shift_close",
+    "a till shift closed with its Z report",
     *_header("shift_close"),
     Field("shift_id", "integer", "the showroom's shift", minimum=0, maximum=MAX_ID),
     Field("opened_at", "time", "when the shift was opened (UTC)"),
@@ -380,7 +451,8 @@ SHIFT_CLOSE = _shape(
 )
 
 SCAN_PRODUCT = _shape(
-    "scan count", "one product's label scans on one day",
+    "scan count",
+    "one product's label scans on one day",
     _text("sku", "the product's SKU", limits.SKU_MAX),
     _text("gtin", "its GTIN-14, or empty", limits.GTIN_MAX, required=False),
     _text("name_vi", "its name at the showroom", limits.NAME_MAX, required=False),
@@ -391,13 +463,15 @@ SCAN_PRODUCT = _shape(
 )
 
 SCAN_DAY = _shape(
-    "scan day", "the scan counts of one local day",
+    "scan day",
+    "the scan counts of one local day",
     Field("day", "day", "the showroom's local day; not after tomorrow"),
     Field("products", "list", "one row per product scanned", minimum=0, maximum=MAX_SCAN_ROWS, items=SCAN_PRODUCT),
 )
 
 SCANS = _shape(
-    "scans", "label scans: running totals per local day and product (not an outbox event)",
+    "scans",
+    "label scans: running totals per local day and product (not an outbox event)",
     Field("days", "list", "the days sent", minimum=1, maximum=400, items=SCAN_DAY),
 )
 
@@ -408,15 +482,16 @@ OUTBOX_KINDS = tuple(EVENTS)
 
 # --- whole events ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Event:
     kind: str
     uuid: str
     hash: str
-    created_at: datetime     # a sale's or return's created_at, a shift's closed_at
-    raw: dict                # as sent
-    data: dict               # checked, with defaults
-    payload: str             # raw as JSON text: stored and hashed
+    created_at: datetime  # a sale's or return's created_at, a shift's closed_at
+    raw: dict  # as sent
+    data: dict  # checked, with defaults
+    payload: str  # raw as JSON text: stored and hashed
 
 
 def payload_text(event: dict) -> str:
@@ -433,12 +508,12 @@ def payload_hash(text: str) -> str:
 
 def legacy_payload_hash(event: dict) -> str:
     """The hash central stored before 2026-12 (keys sorted): a resend of an event stored then is a duplicate."""
-    return hashlib.sha256(json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
-def parse_event(raw, showroom_code: str, *, now: datetime | None = None,
-                not_before: datetime | None = None) -> Event:
+def parse_event(raw, showroom_code: str, *, now: datetime | None = None, not_before: datetime | None = None) -> Event:
     """Check one outbox event as docs/sync-payloads.md describes it; raises Invalid with the first problem.
     `now` is central's clock (an event more than MAX_FUTURE after it is refused); `not_before`, when the
     showroom's events may start (its registration)."""
@@ -454,8 +529,7 @@ def parse_event(raw, showroom_code: str, *, now: datetime | None = None,
     if now is not None and moment > now + MAX_FUTURE:
         raise Invalid(f"dated {moment.isoformat()}Z, more than a day after central's clock ({now.isoformat()}Z)")
     if not_before is not None and moment < not_before:
-        raise Invalid(f"dated {moment.isoformat()}Z, before the showroom was registered "
-                      f"({not_before.isoformat()}Z)")
+        raise Invalid(f"dated {moment.isoformat()}Z, before the showroom was registered ({not_before.isoformat()}Z)")
     if shape is SALE:
         _check_sale(data)
     elif shape is RETURN:
@@ -498,8 +572,10 @@ def _check_return(refund: dict) -> None:
         seen.add(line["line_no"])
         if line["vat_amount"] > line["amount"]:
             raise Invalid(f"line {line['line_no']}: 'vat_amount' is more than the amount")
-    if (sum(line["amount"] for line in refund["lines"]) != refund["total"]
-            or sum(line["vat_amount"] for line in refund["lines"]) != refund["vat_total"]):
+    if (
+        sum(line["amount"] for line in refund["lines"]) != refund["total"]
+        or sum(line["vat_amount"] for line in refund["lines"]) != refund["vat_total"]
+    ):
         raise Invalid("the return lines do not add up to 'total' and 'vat_total'")
 
 
@@ -518,6 +594,7 @@ def parse_scans(body, *, latest_day: date) -> list[dict]:
 
 
 # --- the OpenAPI document --------------------------------------------------------------------------
+
 
 def json_schema(shape: Shape) -> dict:
     """The shape as a JSON Schema (OpenAPI 3.0 dialect), from the same declarations the checks use."""
@@ -542,5 +619,9 @@ def json_schema(shape: Shape) -> dict:
         if f.nullable:
             schema["nullable"] = True
         properties[f.name] = schema | {"description": f.doc}
-    return {"type": "object", "description": shape.doc, "properties": properties,
-            "required": [f.name for f in shape.fields if f.required]}
+    return {
+        "type": "object",
+        "description": shape.doc,
+        "properties": properties,
+        "required": [f.name for f in shape.fields if f.required],
+    }

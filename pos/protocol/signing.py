@@ -2,6 +2,7 @@
 
 The signature covers the method, the path with its query string, a Unix timestamp and the body, so
 a request cannot be replayed later, redirected to another endpoint or altered in transit."""
+
 import hashlib
 import hmac
 import time
@@ -17,15 +18,20 @@ def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) 
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signed_headers(showroom_code: str, secret: str, method: str, path: str, body: bytes,
-                   now: float | None = None) -> dict:
+def signed_headers(
+    showroom_code: str, secret: str, method: str, path: str, body: bytes, now: float | None = None
+) -> dict:
     timestamp = str(int(now if now is not None else time.time()))
-    return {SHOWROOM_HEADER: showroom_code, TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: signature(secret, method, path, timestamp, body)}
+    return {
+        SHOWROOM_HEADER: showroom_code,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: signature(secret, method, path, timestamp, body),
+    }
 
 
-def verify(secrets: list[str], method: str, path: str, timestamp: str, body: bytes, given: str,
-           now: float | None = None) -> str | None:
+def verify(
+    secrets: list[str], method: str, path: str, timestamp: str, body: bytes, given: str, now: float | None = None
+) -> str | None:
     """None if the request is authentic and fresh, else the reason it is not."""
     try:
         age = abs((now if now is not None else time.time()) - int(timestamp))

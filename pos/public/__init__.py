@@ -1,4 +1,5 @@
 """The shopper's page behind each QR label: GET /01/<gtin14>[/10/<lot>] (GS1 Digital Link), no login."""
+
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)

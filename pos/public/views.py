@@ -1,4 +1,5 @@
 """GS1 Digital Link resolver for our labels: HTML for people, a linkset for machines."""
+
 import time
 from urllib.parse import urlencode
 
@@ -17,9 +18,13 @@ from pos.public.service import linkset, parse_path, public_view
 
 METHODS = ["GET", "HEAD", "OPTIONS"]
 LINKSET_TYPE = "application/linkset+json"
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-        "Access-Control-Allow-Headers": "Accept, Accept-Language", "Access-Control-Expose-Headers": "Link",
-        "Access-Control-Max-Age": "86400"}
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language",
+    "Access-Control-Expose-Headers": "Link",
+    "Access-Control-Max-Age": "86400",
+}
 
 
 def media_url(filename: str | None, external: bool = False) -> str | None:
@@ -39,9 +44,15 @@ def picture(filename: str | None) -> dict | None:
     if not stored.thumb:
         return {"src": src, "thumb": src}
     thumb = media_url(stored.thumb)
-    return {"src": src, "thumb": thumb, "width": stored.width, "height": stored.height,
-            "srcset": f"{thumb} {stored.thumb_width}w, {src} {stored.width}w",
-            "thumb_width": stored.thumb_width, "thumb_height": stored.thumb_height}
+    return {
+        "src": src,
+        "thumb": thumb,
+        "width": stored.width,
+        "height": stored.height,
+        "srcset": f"{thumb} {stored.thumb_width}w, {src} {stored.width}w",
+        "thumb_width": stored.thumb_width,
+        "thumb_height": stored.thumb_height,
+    }
 
 
 def _wants_linkset() -> bool:
@@ -65,8 +76,12 @@ def _problem(status: int, error):
     title = _("Invalid product code") if status == 400 else _("Product not found")
     if _wants_linkset():
         return _finish(jsonify({"error": error.code, "message": error.message}), status)
-    return _finish(render_template("public/error.html", title=title, message=error.message,
-                                   lang=current_language(), lang_urls=_lang_urls()), status)
+    return _finish(
+        render_template(
+            "public/error.html", title=title, message=error.message, lang=current_language(), lang_urls=_lang_urls()
+        ),
+        status,
+    )
 
 
 def _lang_urls() -> dict:
@@ -122,20 +137,38 @@ def product_page(code: str, lot: str | None = None):
     certificate_url = media_url(rating.certificate_image if rating else None)
     link_type = request.args.get("linkType", "")
     if _wants_linkset():
-        body = linkset(anchor, anchor, name, rating_title,
-                       media_url(rating.certificate_image, external=True) if rating else None)
+        body = linkset(
+            anchor, anchor, name, rating_title, media_url(rating.certificate_image, external=True) if rating else None
+        )
         response = _finish(current_app.response_class(current_app.json.dumps(body), mimetype=LINKSET_TYPE))
         return response
     if link_type in ("gs1:certificationInfo", "certificationInfo") and certificate_url:
         return _finish(redirect(certificate_url, 307))
     if request.method == "GET":
         count_scan(product.id, view.lot.code if view.lot else "")
-    response = _finish(render_template(
-        "public/product.html", v=view, p=product, r=rating, status=status, name=name, lang=lang,
-        shows_stars=shows_stars, rating_title=rating_title, anchor=anchor, lang_urls=_lang_urls(),
-        photo=picture(product.photo), photo_abs=media_url(product.photo, external=True),
-        certificate_url=certificate_url, certificate=picture(rating.certificate_image if rating else None), GROUP_LABELS=GROUP_LABELS, LEVEL_LABELS=LEVEL_LABELS,
-        PRODUCER_TYPE_LABELS=PRODUCER_TYPE_LABELS, STATUS_LABELS=STATUS_LABELS))
+    response = _finish(
+        render_template(
+            "public/product.html",
+            v=view,
+            p=product,
+            r=rating,
+            status=status,
+            name=name,
+            lang=lang,
+            shows_stars=shows_stars,
+            rating_title=rating_title,
+            anchor=anchor,
+            lang_urls=_lang_urls(),
+            photo=picture(product.photo),
+            photo_abs=media_url(product.photo, external=True),
+            certificate_url=certificate_url,
+            certificate=picture(rating.certificate_image if rating else None),
+            GROUP_LABELS=GROUP_LABELS,
+            LEVEL_LABELS=LEVEL_LABELS,
+            PRODUCER_TYPE_LABELS=PRODUCER_TYPE_LABELS,
+            STATUS_LABELS=STATUS_LABELS,
+        )
+    )
     response.headers["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Content-Language"] = lang
@@ -144,9 +177,18 @@ def product_page(code: str, lot: str | None = None):
         cache = _page_cache()
         if len(cache) > 2000:
             cache.clear()
-        headers = {k: v for k, v in response.headers.items() if k in ("Content-Type", "Link", "Cache-Control", "Content-Language")}
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k in ("Content-Type", "Link", "Cache-Control", "Content-Language")
+        }
         cache[(resolved.gtin14, lot, lang, request.url_root, request.query_string)] = (
-            time.monotonic() + ttl, response.get_data(), headers, product.id, view.lot.code if view.lot else "")
+            time.monotonic() + ttl,
+            response.get_data(),
+            headers,
+            product.id,
+            view.lot.code if view.lot else "",
+        )
     return response
 
 

@@ -1,4 +1,5 @@
 """The shop manager's own reports, from the showroom's database: they work without central."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,23 +38,48 @@ def day_report(day: date, shift_id: int | None = None) -> DayReport:
     if shift_id:
         in_scope = [Sale.shift_id == shift_id]
     count, revenue, vat, sales_rounding = db.session.execute(
-        select(func.count(Sale.id), func.coalesce(func.sum(Sale.total), 0), func.coalesce(func.sum(Sale.vat_total), 0),
-               func.coalesce(func.sum(Sale.cash_rounding), 0))
-        .where(*in_scope)).one()
+        select(
+            func.count(Sale.id),
+            func.coalesce(func.sum(Sale.total), 0),
+            func.coalesce(func.sum(Sale.vat_total), 0),
+            func.coalesce(func.sum(Sale.cash_rounding), 0),
+        ).where(*in_scope)
+    ).one()
     units = db.session.scalar(select(func.coalesce(func.sum(SaleLine.quantity), 0)).join(Sale).where(*in_scope))
-    by_method = dict(db.session.execute(select(Payment.method, func.sum(Payment.amount)).join(Sale)
-                                        .where(*in_scope).group_by(Payment.method)).all())
-    vat_by_rate = dict(db.session.execute(select(SaleLine.vat_rate, func.sum(SaleLine.vat_amount)).join(Sale)
-                                          .where(*in_scope).group_by(SaleLine.vat_rate)).all())
+    by_method = dict(
+        db.session.execute(
+            select(Payment.method, func.sum(Payment.amount)).join(Sale).where(*in_scope).group_by(Payment.method)
+        ).all()
+    )
+    vat_by_rate = dict(
+        db.session.execute(
+            select(SaleLine.vat_rate, func.sum(SaleLine.vat_amount))
+            .join(Sale)
+            .where(*in_scope)
+            .group_by(SaleLine.vat_rate)
+        ).all()
+    )
     products = db.session.execute(
-        select(SaleLine.sku, SaleLine.name_vi, func.max(SaleLine.stars).label("stars"),
-               func.sum(SaleLine.quantity).label("units"), func.sum(SaleLine.amount).label("revenue"))
-        .join(Sale).where(*in_scope).group_by(SaleLine.sku, SaleLine.name_vi)
-        .order_by(func.sum(SaleLine.amount).desc())).all()
-    return_scope = ([SaleReturn.shift_id == shift_id] if shift_id
-                    else [SaleReturn.created_at >= start, SaleReturn.created_at < end])
+        select(
+            SaleLine.sku,
+            SaleLine.name_vi,
+            func.max(SaleLine.stars).label("stars"),
+            func.sum(SaleLine.quantity).label("units"),
+            func.sum(SaleLine.amount).label("revenue"),
+        )
+        .join(Sale)
+        .where(*in_scope)
+        .group_by(SaleLine.sku, SaleLine.name_vi)
+        .order_by(func.sum(SaleLine.amount).desc())
+    ).all()
+    return_scope = (
+        [SaleReturn.shift_id == shift_id] if shift_id else [SaleReturn.created_at >= start, SaleReturn.created_at < end]
+    )
     refunds, refunds_rounding = db.session.execute(
-        select(func.coalesce(func.sum(SaleReturn.total), 0), func.coalesce(func.sum(SaleReturn.cash_rounding), 0))
-        .where(*return_scope)).one()
-    return DayReport(day, count, revenue, units, vat, refunds, sales_rounding - refunds_rounding, by_method,
-                     vat_by_rate, products)
+        select(
+            func.coalesce(func.sum(SaleReturn.total), 0), func.coalesce(func.sum(SaleReturn.cash_rounding), 0)
+        ).where(*return_scope)
+    ).one()
+    return DayReport(
+        day, count, revenue, units, vat, refunds, sales_rounding - refunds_rounding, by_method, vat_by_rate, products
+    )

@@ -32,6 +32,9 @@ def showroom_day():
     shift = current_shift() if request.args.get("scope") == "shift" else None
     report = day_report(_chosen_day(), shift.id if shift else None)
     if request.args.get("format") == "csv":
-        return csv_response(f"sales-{report.day.isoformat()}", ["sku", "name_vi", "stars", "units", "revenue"],
-                            [[row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products])
+        return csv_response(
+            f"sales-{report.day.isoformat()}",
+            ["sku", "name_vi", "stars", "units", "revenue"],
+            [[row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products],
+        )
     return render_template("reports/showroom_day.html", report=report, shift=shift, PAYMENT_LABELS=PAYMENT_LABELS)

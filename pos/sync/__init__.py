@@ -1,5 +1,6 @@
 """Showroom → central sync: the outbox sender, the catalog pull, and the page that shows both.
 Registered only when POS_ROLE=showroom."""
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 

@@ -6,6 +6,7 @@ Prices: when central allows local prices, a product already known here keeps its
 In-store codes (prefix 20–29) are local: a pulled product whose in-store code is already another
 product's here gets the next free one. A real GTIN held here by another SKU is a data error: that
 product is skipped and named in the sync page's last error; the rest of the catalog still applies."""
+
 import logging
 from datetime import date
 
@@ -23,8 +24,20 @@ from pos.sync.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 PRODUCER_FIELDS = ("type", "tax_code", "address", "ward", "district", "province", "phone", "collective_trademark")
-PRODUCT_FIELDS = ("gtin", "name_vi", "name_en", "ocop_group", "unit", "vat_rate", "description_vi",
-                  "description_en", "applied_standard", "portal_url", "active", "has_expiry")
+PRODUCT_FIELDS = (
+    "gtin",
+    "name_vi",
+    "name_en",
+    "ocop_group",
+    "unit",
+    "vat_rate",
+    "description_vi",
+    "description_en",
+    "applied_standard",
+    "portal_url",
+    "active",
+    "has_expiry",
+)
 RATING_FIELDS = ("stars", "potential_5_star", "level", "score", "certificate_no", "revoked_reason")
 
 
@@ -54,13 +67,16 @@ def apply_catalog(changes: dict) -> int:
             changed += _assign(producer, data, PRODUCER_FIELDS)
         db.session.flush()
 
-        products = {p.sku: p for p in db.session.scalars(select(Product).where(
-            Product.sku.in_([d["sku"] for d in changes["products"]])))}
+        products = {
+            p.sku: p
+            for p in db.session.scalars(select(Product).where(Product.sku.in_([d["sku"] for d in changes["products"]])))
+        }
         skipped = []
         for data in changes["products"]:
             product, is_new = products.get(data["sku"]), data["sku"] not in products
-            holder = db.session.scalar(select(Product.sku).where(Product.gtin14 == gs1.to_gtin14(data["gtin"]),
-                                                                  Product.sku != data["sku"]))
+            holder = db.session.scalar(
+                select(Product.sku).where(Product.gtin14 == gs1.to_gtin14(data["gtin"]), Product.sku != data["sku"])
+            )
             if holder and gs1.is_in_store(data["gtin"]):
                 data = data | {"gtin": product.gtin if product else next_in_store_code()}
             elif holder:
@@ -84,18 +100,25 @@ def apply_catalog(changes: dict) -> int:
             product = by_sku.get(data["sku"])
             if product is None:  # its product was skipped above
                 continue
-            rating = db.session.scalar(select(OcopRating).where(OcopRating.product_id == product.id,
-                                                                 OcopRating.decision_no == data["decision_no"]))
+            rating = db.session.scalar(
+                select(OcopRating).where(
+                    OcopRating.product_id == product.id, OcopRating.decision_no == data["decision_no"]
+                )
+            )
             if rating is None:
                 rating = OcopRating(product_id=product.id, decision_no=data["decision_no"])
                 db.session.add(rating)
             was_revoked = rating.revoked_on
             changed += _assign(rating, data, RATING_FIELDS)
-            changed += _assign(rating, {k: _date(data[k]) for k in ("decision_date", "valid_until", "revoked_on")},
-                               ("decision_date", "valid_until", "revoked_on"))
+            changed += _assign(
+                rating,
+                {k: _date(data[k]) for k in ("decision_date", "valid_until", "revoked_on")},
+                ("decision_date", "valid_until", "revoked_on"),
+            )
             if rating.revoked_on and not was_revoked:
-                record_audit("revoke", "rating", rating.id, note=f"revoked centrally: {product.sku} "
-                                                                 f"({rating.revoked_reason})")
+                record_audit(
+                    "revoke", "rating", rating.id, note=f"revoked centrally: {product.sku} ({rating.revoked_reason})"
+                )
         set_state("catalog_cursor", changes["cursor"] or "")
         if skipped:
             set_state("last_error", "catalog: not applied: " + "; ".join(skipped))

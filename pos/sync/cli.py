@@ -1,4 +1,5 @@
 """`flask sync push` (once), `flask sync run` (keeps sending), `flask sync status`, `flask sync recover`."""
+
 import signal
 
 import click
@@ -49,10 +50,13 @@ def status_command():
     if status.last_error:
         click.echo(f"last error:   {status.last_error}")
     from pos.sync.recovery import recovery_pending
+
     restored = recovery_pending()
     if restored:
-        click.echo(f"restored:     from {restored['from']}; sales made after the backup not yet taken back "
-                   "(`flask sync recover`)")
+        click.echo(
+            f"restored:     from {restored['from']}; sales made after the backup not yet taken back "
+            "(`flask sync recover`)"
+        )
 
 
 @bp.cli.command("recover")
@@ -63,8 +67,9 @@ def recover_command():
     try:
         result = recover()
     except CentralUnavailable as problem:
-        raise click.ClickException(f"{problem}; the recovery is still due: run `flask sync recover` once "
-                                   "central is reachable") from None
+        raise click.ClickException(
+            f"{problem}; the recovery is still due: run `flask sync recover` once central is reachable"
+        ) from None
     for line in result.report():
         click.echo(line)
     if not result.complete:

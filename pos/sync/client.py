@@ -1,5 +1,6 @@
 """The showroom's HTTP client for central: every request signed (pos.protocol.signing), short timeouts,
 and one exception for every way central can be out of reach."""
+
 import json
 from urllib.parse import urlencode, urlsplit
 
@@ -39,16 +40,20 @@ class CentralClient:
         config = current_app.config
         if not config.get("CENTRAL_URL") or not config.get("SYNC_SECRET"):
             raise CentralUnavailable("sync is not configured: set CENTRAL_URL and SYNC_SECRET")
-        return cls(config["CENTRAL_URL"], config["SHOWROOM_CODE"], config["SYNC_SECRET"],
-                   config["SYNC_TIMEOUT_S"])
+        return cls(config["CENTRAL_URL"], config["SHOWROOM_CODE"], config["SYNC_SECRET"], config["SYNC_TIMEOUT_S"])
 
     def _request(self, method: str, path: str, body: bytes = b"", query: dict | None = None) -> dict:
         path = f"{path}?{urlencode(query)}" if query else path
         headers = signing.signed_headers(self.showroom_code, self.secret, method, self.base_path + path, body)
         headers["Content-Type"] = "application/json"
         try:
-            response = self.http.request(method, self.base_url + path, data=body, headers=headers,
-                                         timeout=(min(3.0, self.timeout_s), self.timeout_s))
+            response = self.http.request(
+                method,
+                self.base_url + path,
+                data=body,
+                headers=headers,
+                timeout=(min(3.0, self.timeout_s), self.timeout_s),
+            )
         except requests.RequestException as error:
             raise CentralUnavailable(f"central unreachable: {type(error).__name__}") from None
         if response.status_code != 200:

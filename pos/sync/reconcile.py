@@ -1,5 +1,6 @@
 """Do central's numbers match ours? Per local day: our count and total of sales and returns next to
 what central says it received (GET /api/v1/sync/reconcile)."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,12 +29,22 @@ class DayCheck:
 
 def local_figures(day: date) -> dict:
     start, end = utc_bounds(day)
-    sales = db.session.execute(select(func.count(), func.coalesce(func.sum(Sale.total), 0))
-                               .where(Sale.created_at >= start, Sale.created_at < end)).one()
-    returns = db.session.execute(select(func.count(), func.coalesce(func.sum(SaleReturn.total), 0))
-                                 .where(SaleReturn.created_at >= start, SaleReturn.created_at < end)).one()
-    return {"sales_count": sales[0], "sales_total": int(sales[1]), "returns_count": returns[0],
-            "returns_total": int(returns[1])}
+    sales = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Sale.total), 0)).where(
+            Sale.created_at >= start, Sale.created_at < end
+        )
+    ).one()
+    returns = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(SaleReturn.total), 0)).where(
+            SaleReturn.created_at >= start, SaleReturn.created_at < end
+        )
+    ).one()
+    return {
+        "sales_count": sales[0],
+        "sales_total": int(sales[1]),
+        "returns_count": returns[0],
+        "returns_total": int(returns[1]),
+    }
 
 
 def recent_days(days: int = 7, client: CentralClient | None = None) -> list[DayCheck]:

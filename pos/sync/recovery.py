@@ -11,6 +11,7 @@ and its stock taken through the ledger (pos/inventory/ledger.py). Stock received
 central, so where a recovered sale finds too little on the shelf, an adjustment (reason given) first brings the
 shelf up to what was sold, and the report names the product to count. A recovered return puts its units back to
 the lots its sale took them from, as at the till."""
+
 import hashlib
 import json
 import logging
@@ -57,9 +58,11 @@ def recovery_pending() -> dict | None:
 
 
 def _latest_activity() -> datetime | None:
-    moments = [db.session.scalar(select(func.max(Sale.created_at))),
-               db.session.scalar(select(func.max(SaleReturn.created_at))),
-               db.session.scalar(select(func.max(StockMovement.at)))]
+    moments = [
+        db.session.scalar(select(func.max(Sale.created_at))),
+        db.session.scalar(select(func.max(SaleReturn.created_at))),
+        db.session.scalar(select(func.max(StockMovement.at))),
+    ]
     moments = [m for m in moments if m is not None]
     return max(moments) if moments else None
 
@@ -67,21 +70,27 @@ def _latest_activity() -> datetime | None:
 def mark_restored(backup: str) -> str:
     """Note in the just-restored database that a recovery is due; returns, in plain words, what the restore lost."""
     latest = _latest_activity()
-    note = {"from": str(backup)[:300], "at": utcnow().isoformat() + "Z",
-            "backup_moment": latest.isoformat() + "Z" if latest else None}
+    note = {
+        "from": str(backup)[:300],
+        "at": utcnow().isoformat() + "Z",
+        "backup_moment": latest.isoformat() + "Z" if latest else None,
+    }
     with atomic():
         set_state(PENDING_KEY, json.dumps(note))
         record_audit("restore", "database", "", note=f"restored from {note['from']}")
     when = to_local(latest).strftime("%d/%m/%Y %H:%M") if latest else "the start"
-    return (f"The showroom's books now end where the backup does, at {when}: every sale, return, stock receipt, "
-            "count, transfer and catalog change made after that is gone from them. Central holds the sales and "
-            "returns it received and they are taken back (`flask sync recover`); stock receipts, counts, transfers "
-            "and catalog changes made after the backup are not kept at central: enter them again.")
+    return (
+        f"The showroom's books now end where the backup does, at {when}: every sale, return, stock receipt, "
+        "count, transfer and catalog change made after that is gone from them. Central holds the sales and "
+        "returns it received and they are taken back (`flask sync recover`); stock receipts, counts, transfers "
+        "and catalog changes made after the backup are not kept at central: enter them again."
+    )
 
 
 @dataclass
 class Recovery:
     """What a recovery took back, and what it could not."""
+
     sales: int = 0
     sales_total: int = 0
     returns: int = 0
@@ -96,19 +105,29 @@ class Recovery:
         return not self.skipped and not self.without_detail
 
     def report(self) -> list[str]:
-        lines = [f"Taken back from central: {self.sales} sales ({self.sales_total:,} đ) and {self.returns} returns "
-                 f"({self.returns_total:,} đ), with their lines, payments and stock movements; "
-                 f"{self.already_here} events central holds were in the backup already.".replace(",", ".")]
+        lines = [
+            f"Taken back from central: {self.sales} sales ({self.sales_total:,} đ) and {self.returns} returns "
+            f"({self.returns_total:,} đ), with their lines, payments and stock movements; "
+            f"{self.already_here} events central holds were in the backup already.".replace(",", ".")
+        ]
         if self.stock_added:
-            lines.append("Stock was short for these products (received after the backup, so not in it): an "
-                         "adjustment brought each shelf up to what was sold; count them: "
-                         + ", ".join(f"{sku} (+{units})" for sku, units in sorted(self.stock_added.items())) + ".")
+            lines.append(
+                "Stock was short for these products (received after the backup, so not in it): an "
+                "adjustment brought each shelf up to what was sold; count them: "
+                + ", ".join(f"{sku} (+{units})" for sku, units in sorted(self.stock_added.items()))
+                + "."
+            )
         if self.without_detail:
-            lines.append(f"{self.without_detail} events central holds came without their detail (received before "
-                         "central kept it) and could not be taken back.")
+            lines.append(
+                f"{self.without_detail} events central holds came without their detail (received before "
+                "central kept it) and could not be taken back."
+            )
         lines += [f"Not taken back: {reason}" for reason in self.skipped]
-        lines.append("The books equal central's again; new sale numbers follow central's." if self.complete else
-                     "The recovery is still due: fix the above and run `flask sync recover` again.")
+        lines.append(
+            "The books equal central's again; new sale numbers follow central's."
+            if self.complete
+            else "The recovery is still due: fix the above and run `flask sync recover` again."
+        )
         return lines
 
 
@@ -136,8 +155,12 @@ def recover(client: CentralClient | None = None) -> Recovery:
     if result.complete and pending:
         with atomic():
             set_state(PENDING_KEY, "")
-            record_audit("recover", "database", "", note=f"{result.sales} sales and {result.returns} returns taken "
-                                                          f"back from central after a restore")
+            record_audit(
+                "recover",
+                "database",
+                "",
+                note=f"{result.sales} sales and {result.returns} returns taken back from central after a restore",
+            )
     log.info("sync: recovery: %s", " ".join(result.report()))
     return result
 
@@ -191,8 +214,16 @@ def _shift_for(moment: datetime, hinted_id, user: User) -> int:
     holder_id = int(get_state("recovery_shift") or 0)
     holder = db.session.get(Shift, holder_id) if holder_id else None
     if holder is None:
-        holder = Shift(status="closed", open_marker=None, opened_at=moment, opened_by_id=user.id, opening_float=0,
-                       closed_at=moment, closed_by_id=user.id, z_report={"recovered": True})
+        holder = Shift(
+            status="closed",
+            open_marker=None,
+            opened_at=moment,
+            opened_by_id=user.id,
+            opening_float=0,
+            closed_at=moment,
+            closed_by_id=user.id,
+            z_report={"recovered": True},
+        )
         db.session.add(holder)
         db.session.flush()
         set_state("recovery_shift", str(holder.id))
@@ -212,45 +243,97 @@ def _claim_number(number: str, uuid: str, moment: datetime) -> None:
 
 def _recover_sale(event: dict, result: Recovery) -> None:
     moment = _moment(event["created_at"])
-    products = {p.sku: p for p in db.session.scalars(
-        select(Product).where(Product.sku.in_({line["sku"] for line in event["lines"]})))}
+    products = {
+        p.sku: p
+        for p in db.session.scalars(select(Product).where(Product.sku.in_({line["sku"] for line in event["lines"]})))
+    }
     unknown = sorted({line["sku"] for line in event["lines"]} - set(products))
     if unknown:
-        raise _Skip(f"products {', '.join(unknown)} are not in this showroom's catalog (added after the backup?): "
-                    "add them, then run `flask sync recover` again")
+        raise _Skip(
+            f"products {', '.join(unknown)} are not in this showroom's catalog (added after the backup?): "
+            "add them, then run `flask sync recover` again"
+        )
     cashier = _user(event.get("cashier"))
     _claim_number(event["number"], event["uuid"], moment)
-    sale = Sale(uuid=event["uuid"], number=event["number"], lookup_code=secrets.token_hex(5).upper(),
-                shift_id=_shift_for(moment, event.get("shift_id"), cashier), cashier_id=cashier.id,
-                created_at=moment, subtotal=sum(l["quantity"] * l["unit_price"] for l in event["lines"]),
-                discount_total=event.get("discount_total") or 0, total=event["total"], vat_total=event["vat_total"],
-                payload_hash=hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest())
+    sale = Sale(
+        uuid=event["uuid"],
+        number=event["number"],
+        lookup_code=secrets.token_hex(5).upper(),
+        shift_id=_shift_for(moment, event.get("shift_id"), cashier),
+        cashier_id=cashier.id,
+        created_at=moment,
+        subtotal=sum(l["quantity"] * l["unit_price"] for l in event["lines"]),
+        discount_total=event.get("discount_total") or 0,
+        total=event["total"],
+        vat_total=event["vat_total"],
+        payload_hash=hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest(),
+    )
     db.session.add(sale)
     db.session.flush()
     document = ("sale", sale.uuid)
     for line in event["lines"]:
         product = products[line["sku"]]
-        db.session.add(SaleLine(
-            sale_id=sale.id, line_no=line["line_no"], product_id=product.id, sku=line["sku"], name_vi=line["name_vi"],
-            quantity=line["quantity"], unit_price=line["unit_price"], discount=line["discount"],
-            amount=line["amount"], vat_rate=line["vat_rate"], vat_amount=line["vat_amount"], stars=line.get("stars"),
-            potential_5_star=bool(line.get("potential_5_star")), unit_cost=line.get("unit_cost"),
-            consignment=bool(line.get("consignment"))))
+        db.session.add(
+            SaleLine(
+                sale_id=sale.id,
+                line_no=line["line_no"],
+                product_id=product.id,
+                sku=line["sku"],
+                name_vi=line["name_vi"],
+                quantity=line["quantity"],
+                unit_price=line["unit_price"],
+                discount=line["discount"],
+                amount=line["amount"],
+                vat_rate=line["vat_rate"],
+                vat_amount=line["vat_amount"],
+                stars=line.get("stars"),
+                potential_5_star=bool(line.get("potential_5_star")),
+                unit_cost=line.get("unit_cost"),
+                consignment=bool(line.get("consignment")),
+            )
+        )
         try:
-            take_stock(product.id, line["quantity"], document=document, user_id=cashier.id, amount=line["amount"],
-                       at=moment, reason="recovered from central after a restore")
+            take_stock(
+                product.id,
+                line["quantity"],
+                document=document,
+                user_id=cashier.id,
+                amount=line["amount"],
+                at=moment,
+                reason="recovered from central after a restore",
+            )
         except OutOfStock:
             missing = line["quantity"] - sum(lot.on_hand for lot in sellable_lots(product.id))
-            move_stock(product.id, find_or_create_lot(product.id, "").id, missing, "adjustment", document=document,
-                       user_id=cashier.id, reason=f"recovered sale {sale.number}: stock received after the backup "
-                                                  "is not in it")
+            move_stock(
+                product.id,
+                find_or_create_lot(product.id, "").id,
+                missing,
+                "adjustment",
+                document=document,
+                user_id=cashier.id,
+                reason=f"recovered sale {sale.number}: stock received after the backup is not in it",
+            )
             result.stock_added[product.sku] = result.stock_added.get(product.sku, 0) + missing
-            take_stock(product.id, line["quantity"], document=document, user_id=cashier.id, amount=line["amount"],
-                       at=moment, reason="recovered from central after a restore")
+            take_stock(
+                product.id,
+                line["quantity"],
+                document=document,
+                user_id=cashier.id,
+                amount=line["amount"],
+                at=moment,
+                reason="recovered from central after a restore",
+            )
     for payment in event.get("payments") or []:
-        db.session.add(Payment(sale_id=sale.id, method=payment["method"], amount=payment["amount"],
-                               tendered=payment.get("tendered") or 0, change=payment.get("change") or 0,
-                               reference=str(payment.get("reference") or "")[:80]))
+        db.session.add(
+            Payment(
+                sale_id=sale.id,
+                method=payment["method"],
+                amount=payment["amount"],
+                tendered=payment.get("tendered") or 0,
+                change=payment.get("change") or 0,
+                reference=str(payment.get("reference") or "")[:80],
+            )
+        )
     db.session.flush()
 
 
@@ -263,10 +346,18 @@ def _recover_return(event: dict) -> None:
     moment = _moment(event["created_at"])
     user = _user(event.get("approved_by"))
     lines = {l.line_no: l for l in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
-    sale_return = SaleReturn(uuid=event["uuid"], number=event["number"], sale_id=sale.id,
-                             shift_id=_shift_for(moment, None, user), created_at=moment,
-                             reason=str(event.get("reason") or "")[:300] or "—", approved_by=user.username,
-                             refund_method=event["refund_method"], total=event["total"], vat_total=event["vat_total"])
+    sale_return = SaleReturn(
+        uuid=event["uuid"],
+        number=event["number"],
+        sale_id=sale.id,
+        shift_id=_shift_for(moment, None, user),
+        created_at=moment,
+        reason=str(event.get("reason") or "")[:300] or "—",
+        approved_by=user.username,
+        refund_method=event["refund_method"],
+        total=event["total"],
+        vat_total=event["vat_total"],
+    )
     db.session.add(sale_return)
     db.session.flush()
     for item in event["lines"]:
@@ -275,7 +366,13 @@ def _recover_return(event: dict) -> None:
             raise _Skip(f"line {item['line_no']} of sale {sale.number} does not have {item['quantity']} to return")
         _put_back(line, item["quantity"], item["amount"], sale.uuid, sale_return, user)
         line.returned_quantity += item["quantity"]
-        db.session.add(SaleReturnLine(return_id=sale_return.id, sale_line_id=line.id, quantity=item["quantity"],
-                                      amount=item["amount"], vat_amount=item["vat_amount"]))
+        db.session.add(
+            SaleReturnLine(
+                return_id=sale_return.id,
+                sale_line_id=line.id,
+                quantity=item["quantity"],
+                amount=item["amount"],
+                vat_amount=item["vat_amount"],
+            )
+        )
     db.session.flush()
-

@@ -1,6 +1,7 @@
 """Showroom → central: the label-scan counts (pos.labels.scan_counts) of the days that may have changed since the
 last send, sent beside the catalog pull. Running totals, not increments: central keeps the latest total, so
 a resend after a lost answer is harmless."""
+
 from sqlalchemy import func, select
 
 from pos.core.database import atomic
@@ -14,15 +15,37 @@ ROWS_PER_REQUEST = 5_000
 
 def scan_totals(since=None) -> list[dict]:
     """Per local day and product, from `since` on: the total scans and the product as a sale line describes it."""
-    query = (select(LabelScanDaily.day, Product.sku, Product.gtin14, Product.name_vi, Product.ocop_group,
-                    Producer.name, Producer.tax_code, func.sum(LabelScanDaily.scans))
-             .join(Product, Product.id == LabelScanDaily.product_id).join(Producer, Producer.id == Product.producer_id)
-             .group_by(LabelScanDaily.day, Product.id, Producer.id).order_by(LabelScanDaily.day, Product.sku))
+    query = (
+        select(
+            LabelScanDaily.day,
+            Product.sku,
+            Product.gtin14,
+            Product.name_vi,
+            Product.ocop_group,
+            Producer.name,
+            Producer.tax_code,
+            func.sum(LabelScanDaily.scans),
+        )
+        .join(Product, Product.id == LabelScanDaily.product_id)
+        .join(Producer, Producer.id == Product.producer_id)
+        .group_by(LabelScanDaily.day, Product.id, Producer.id)
+        .order_by(LabelScanDaily.day, Product.sku)
+    )
     if since:
         query = query.where(LabelScanDaily.day >= since)
-    return [{"day": day, "sku": sku, "gtin": gtin, "name_vi": name, "ocop_group": group, "producer": producer,
-             "producer_tax_code": tax_code or "", "scans": int(scans)}
-            for day, sku, gtin, name, group, producer, tax_code, scans in db.session.execute(query)]
+    return [
+        {
+            "day": day,
+            "sku": sku,
+            "gtin": gtin,
+            "name_vi": name,
+            "ocop_group": group,
+            "producer": producer,
+            "producer_tax_code": tax_code or "",
+            "scans": int(scans),
+        }
+        for day, sku, gtin, name, group, producer, tax_code, scans in db.session.execute(query)
+    ]
 
 
 def push_scans(client: CentralClient | None = None) -> int:

@@ -5,6 +5,7 @@ restart mid-send only means it is sent again, and central answers `duplicate`. R
 as invalid go `dead` with the reason (the sync page lists them; a manager can retry them after a
 fix); they never hold back the rows behind them. No database transaction is open while waiting on
 the network, so the tills keep selling."""
+
 import json
 import logging
 import random
@@ -34,17 +35,15 @@ def backoff_delay(attempts: int) -> float:
     return random.uniform(max(BACKOFF_MIN_S, ceiling / 2), ceiling)
 
 
-
-
-
 # --- sales: showroom → central --------------------------------------------------------------------
+
 
 @dataclass
 class PushResult:
-    sent: int = 0        # accepted now, or found already at central
+    sent: int = 0  # accepted now, or found already at central
     dead: int = 0
-    deferred: int = 0    # to be tried again later
-    error: str = ""      # central unreachable or refusing the whole batch
+    deferred: int = 0  # to be tried again later
+    error: str = ""  # central unreachable or refusing the whole batch
 
     @property
     def attempted(self) -> int:
@@ -134,11 +133,17 @@ class _Exchange:
         if self.delivered or self.refused:
             with atomic():
                 if self.delivered:  # the usual case: the whole batch in one statement
-                    db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(self.delivered), pending)
-                                       .values(status="sent", sent_at=now, last_error=""))
+                    db.session.execute(
+                        update(OutboxEntry)
+                        .where(OutboxEntry.id.in_(self.delivered), pending)
+                        .values(status="sent", sent_at=now, last_error="")
+                    )
                 for row_id, reason in self.refused:
-                    db.session.execute(update(OutboxEntry).where(OutboxEntry.id == row_id, pending)
-                                       .values(status="dead", last_error=reason, attempts=OutboxEntry.attempts + 1))
+                    db.session.execute(
+                        update(OutboxEntry)
+                        .where(OutboxEntry.id == row_id, pending)
+                        .values(status="dead", last_error=reason, attempts=OutboxEntry.attempts + 1)
+                    )
                 set_state("last_success_at", now.isoformat() + "Z")
         for row_id, reason in self.later:
             _defer([row_id], reason)
@@ -154,8 +159,9 @@ class _Exchange:
             log.warning("sync: %d events not sent: %s", len(waiting), self.error)
         elif self.faults:
             dead += _count_faults(self.faults)
-        return PushResult(sent=len(self.delivered), dead=dead, deferred=len(self.rows) - len(self.delivered) - dead,
-                          error=self.error)
+        return PushResult(
+            sent=len(self.delivered), dead=dead, deferred=len(self.rows) - len(self.delivered) - dead, error=self.error
+        )
 
 
 def _count_faults(faults: list[tuple[int, str]]) -> int:
@@ -173,8 +179,9 @@ def _count_faults(faults: list[tuple[int, str]]) -> int:
             if entry.faults >= tries:
                 entry.status = "dead"
                 dead += 1
-                log.warning("sync: central failed %d times on %s alone, dead-lettered: %s", entry.faults,
-                            entry.uuid, reason)
+                log.warning(
+                    "sync: central failed %d times on %s alone, dead-lettered: %s", entry.faults, entry.uuid, reason
+                )
             else:
                 entry.next_attempt_at = utcnow() + timedelta(seconds=backoff_delay(entry.faults))
     return dead
@@ -219,16 +226,21 @@ def send_again(entry_ids: list[int]) -> int:
     """A manager's "send again" on the sync page: dead-lettered rows go back in the queue with a clean slate,
     stuck pending ones are due now instead of after their backoff. Sent rows are left alone."""
     with atomic():
-        revived = db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids),
-                                                               OutboxEntry.status == "dead")
-                                     .values(status="pending", attempts=0, faults=0, next_attempt_at=utcnow()))
-        hurried = db.session.execute(update(OutboxEntry).where(OutboxEntry.id.in_(entry_ids),
-                                                               OutboxEntry.status == "pending")
-                                     .values(next_attempt_at=utcnow()))
+        revived = db.session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.status == "dead")
+            .values(status="pending", attempts=0, faults=0, next_attempt_at=utcnow())
+        )
+        hurried = db.session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id.in_(entry_ids), OutboxEntry.status == "pending")
+            .values(next_attempt_at=utcnow())
+        )
     return revived.rowcount + hurried.rowcount
 
 
 # --- what the sync page and `flask sync status` show ----------------------------------------------
+
 
 @dataclass
 class SyncStatus:
@@ -252,16 +264,22 @@ def sync_status() -> SyncStatus:
     oldest = db.session.scalar(select(func.min(OutboxEntry.created_at)).where(OutboxEntry.status == "pending"))
     stuck = db.session.scalar(select(func.count()).where(*_stuck())) if oldest and oldest < _stuck_before() else 0
     config = current_app.config
-    return SyncStatus(configured=bool(config.get("CENTRAL_URL") and config.get("SYNC_SECRET")),
-                      pending=counts.get("pending", 0), sent=counts.get("sent", 0), dead=counts.get("dead", 0),
-                      stuck=stuck,
-                      oldest_pending_at=oldest, last_success_at=get_state("last_success_at"),
-                      last_error=get_state("last_error"))
+    return SyncStatus(
+        configured=bool(config.get("CENTRAL_URL") and config.get("SYNC_SECRET")),
+        pending=counts.get("pending", 0),
+        sent=counts.get("sent", 0),
+        dead=counts.get("dead", 0),
+        stuck=stuck,
+        oldest_pending_at=oldest,
+        last_success_at=get_state("last_success_at"),
+        last_error=get_state("last_error"),
+    )
 
 
 def dead_letters(limit: int = 200) -> list[OutboxEntry]:
-    return db.session.scalars(select(OutboxEntry).where(OutboxEntry.status == "dead")
-                              .order_by(OutboxEntry.id.desc()).limit(limit)).all()
+    return db.session.scalars(
+        select(OutboxEntry).where(OutboxEntry.status == "dead").order_by(OutboxEntry.id.desc()).limit(limit)
+    ).all()
 
 
 def _stuck_before() -> datetime:
@@ -278,6 +296,7 @@ def stuck_entries(limit: int = 200) -> list[OutboxEntry]:
 
 
 # --- the loop `flask sync run` keeps going ---------------------------------------------------------
+
 
 def run_forever(stop=lambda: False, echo=print) -> None:
     """Send whatever is due every SYNC_INTERVAL_S; pull the catalog and send the label-scan counts every

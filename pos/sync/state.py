@@ -1,4 +1,5 @@
 """The sync's bookmarks (catalog cursor, scans sent, last error): one key-value row each in sync_state."""
+
 from pos.core.extensions import db
 from pos.models import SyncState
 

@@ -16,9 +16,14 @@ def status_page():
     """Đồng bộ: queue, lag, dead letters, and each recent day's figures next to central's."""
     status = sync_status()
     checks = recent_days() if status.configured else []
-    return render_template("sync/status.html", status=status, checks=checks, dead=dead_letters(),
-                           restored=recovery_pending(),
-                           stuck=stuck_entries() if status.stuck else [])
+    return render_template(
+        "sync/status.html",
+        status=status,
+        checks=checks,
+        dead=dead_letters(),
+        restored=recovery_pending(),
+        stuck=stuck_entries() if status.stuck else [],
+    )
 
 
 @bp.post("/sync/retry")
@@ -35,7 +40,8 @@ def retry():
     else:
         count = retry_dead()
     with atomic():
-        record_audit("retry", "outbox", ",".join(map(str, ids))[:200] or "all dead",
-                     note=f"{count} events put back in the queue")
+        record_audit(
+            "retry", "outbox", ",".join(map(str, ids))[:200] or "all dead", note=f"{count} events put back in the queue"
+        )
     flash(_("%(count)d events put back in the queue.", count=count), "success")
     return redirect(url_for("sync.status_page"))

@@ -1,5 +1,6 @@
 """Real-browser journeys: a live server on 127.0.0.1 with the demo data, Debian's chromium through
 Playwright. Screenshots go to test-artifacts/ (kept after the run)."""
+
 import os
 import shutil
 import socket
@@ -33,14 +34,31 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 def flask_cli(env, *args):
-    subprocess.run([sys.executable, "-m", "flask", *args], env=env, cwd=ROOT, check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
 
 
 def _gunicorn(env, port):
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "1", "--threads", "4",
-                             "--bind", f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--no-control-socket",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -50,23 +68,47 @@ def live_server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("live")
     port, central_port = free_port(), free_port()
     secret = "browser-tests-sync-secret-0123456789"
-    central_env = os.environ | {"FLASK_APP": "wsgi.py", "POS_ROLE": "central", "SECRET_KEY": "browser-tests",
-                                "DATABASE_URL": f"sqlite:///{instance / 'central.sqlite3'}", "SYNC_SECRET": secret}
-    env = os.environ | {"FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{instance / 'pos.sqlite3'}",
-                        "SECRET_KEY": "browser-tests", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-                        "CENTRAL_URL": f"http://127.0.0.1:{central_port}", "SYNC_SECRET": secret,
-                        "SHOWROOM_CODE": "TH", "SYNC_INTERVAL_S": "0.5"}
+    central_env = os.environ | {
+        "FLASK_APP": "wsgi.py",
+        "POS_ROLE": "central",
+        "SECRET_KEY": "browser-tests",
+        "DATABASE_URL": f"sqlite:///{instance / 'central.sqlite3'}",
+        "SYNC_SECRET": secret,
+    }
+    env = os.environ | {
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": f"sqlite:///{instance / 'pos.sqlite3'}",
+        "SECRET_KEY": "browser-tests",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CENTRAL_URL": f"http://127.0.0.1:{central_port}",
+        "SYNC_SECRET": secret,
+        "SHOWROOM_CODE": "TH",
+        "SYNC_INTERVAL_S": "0.5",
+    }
     for environment in (central_env, env):
         flask_cli(environment, "db", "upgrade")
         flask_cli(environment, "seed-demo")
-    processes = [_gunicorn(central_env, central_port), _gunicorn(env, port),
-                 subprocess.Popen([sys.executable, "-m", "flask", "sync", "run"], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    processes = [
+        _gunicorn(central_env, central_port),
+        _gunicorn(env, port),
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "sync", "run"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+    ]
     try:
         wait_for_port(port)
         wait_for_port(central_port)
-        yield {"url": f"http://127.0.0.1:{port}", "env": env, "database": instance / "pos.sqlite3",
-               "central_url": f"http://127.0.0.1:{central_port}", "central_env": central_env}
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "env": env,
+            "database": instance / "pos.sqlite3",
+            "central_url": f"http://127.0.0.1:{central_port}",
+            "central_env": central_env,
+        }
     finally:
         for process in processes:
             process.terminate()
@@ -78,10 +120,21 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -153,8 +206,11 @@ def axe_violations(page) -> list[dict]:
         pytest.fail(f"{AXE_SOURCE.relative_to(ROOT)} is missing: `make test` installs it (npm ci)")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
-    return page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
-                         ".then(results => results.violations)", AXE_TAGS)
+    return page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
+        ".then(results => results.violations)",
+        AXE_TAGS,
+    )
 
 
 def unlabelled_controls(page) -> list[str]:

@@ -1,5 +1,6 @@
 """Journeys 1 and 5: a cashier sells by scanning (one item by its QR label URL), gives a discount, takes
 part cash and part VietQR, sees the change and the receipt; and a whole sale without touching the mouse."""
+
 import sqlite3
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -35,9 +36,9 @@ def test_cashier_scans_discounts_and_splits_cash_and_vietqr(live_server, page):
     base = live_server["url"]
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
-    scan(page, "8936012340013")                              # EAN-13 of Chè Sen Quảng An (350.000)
-    scan(page, f"{base}/01/08935001230021")                  # QR label URL: Bộ ấm chén Bát Tràng (980.000)
-    scan(page, "CLV-200")                                    # SKU: Cốm Làng Vòng (60.000)
+    scan(page, "8936012340013")  # EAN-13 of Chè Sen Quảng An (350.000)
+    scan(page, f"{base}/01/08935001230021")  # QR label URL: Bộ ấm chén Bát Tràng (980.000)
+    scan(page, "CLV-200")  # SKU: Cốm Làng Vòng (60.000)
     assert page.locator("#cart-lines tr").count() == 3
     assert "Bộ ấm chén men lam Bát Tràng" in page.inner_text("#cart-lines")
     page.click("#order-discount")
@@ -66,8 +67,11 @@ def test_cashier_scans_discounts_and_splits_cash_and_vietqr(live_server, page):
     number = page.inner_text("#done-title").split("·")[1].strip()
     conn = sqlite3.connect(live_server["database"])
     rows = conn.execute("SELECT total FROM sales WHERE number = ?", (number,)).fetchall()
-    methods = conn.execute("SELECT method, amount, change FROM payments JOIN sales ON sales.id = payments.sale_id"
-                           " WHERE number = ? ORDER BY payments.id", (number,)).fetchall()
+    methods = conn.execute(
+        "SELECT method, amount, change FROM payments JOIN sales ON sales.id = payments.sale_id"
+        " WHERE number = ? ORDER BY payments.id",
+        (number,),
+    ).fetchall()
     conn.close()
     assert rows == [(1_320_500,)]
     assert methods == [("vietqr", 500_000, 0), ("cash", 821_000, 179_000)]
@@ -84,18 +88,18 @@ def test_a_whole_sale_with_the_keyboard_only(live_server, page):
         page.keyboard.press("Enter")
     open_shift_if_needed(page, base)
     scan(page, "STH-HAT")
-    scan(page, "xoi vo")                                   # a name search: the first hit is focused
+    scan(page, "xoi vo")  # a name search: the first hit is focused
     page.keyboard.press("Enter")
     page.wait_for_timeout(300)
     assert page.locator("#cart-lines tr").count() == 2
-    page.keyboard.press("F4")                              # to the amount field
-    page.keyboard.press("Enter")                           # exact cash
+    page.keyboard.press("F4")  # to the amount field
+    page.keyboard.press("Enter")  # exact cash
     expect(page.locator("#complete")).to_be_enabled()
     page.keyboard.press("Alt+P")
     page.wait_for_selector("#done-dialog[open]")
     assert "140.000" in page.inner_text("#done-title")
     screenshot(page, "journey5-keyboard-only")
-    page.keyboard.press("Enter")                           # next customer
+    page.keyboard.press("Enter")  # next customer
     page.wait_for_timeout(200)
     assert page.evaluate("document.activeElement.id") == "scan"
 
@@ -104,24 +108,26 @@ def test_a_product_with_a_revoked_rating_sells_once_a_manager_approves(live_serv
     base = live_server["url"]
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
-    scan(page, "BCPT-01")                                  # Bánh chưng Phú Thượng: its rating was revoked
+    scan(page, "BCPT-01")  # Bánh chưng Phú Thượng: its rating was revoked
     expect(page.locator("#cart-lines tr.unrated")).to_contain_text("OCOP: Bị thu hồi")
     assert "cần quản lý duyệt" in page.inner_text("#scan-message")
     page.keyboard.press("F4")
-    page.keyboard.press("Enter")                           # exact cash
+    page.keyboard.press("Enter")  # exact cash
     page.keyboard.press("Alt+P")
     page.wait_for_selector("#approval-dialog[open]")
     assert "Bánh chưng Phú Thượng" in page.inner_text("#approval-reason")
     page.keyboard.type("manager")
     page.keyboard.press("Tab")
     page.keyboard.type("ocop-demo-2026")
-    page.keyboard.press("Enter")                           # the sale goes through with the approval
+    page.keyboard.press("Enter")  # the sale goes through with the approval
     page.wait_for_selector("#done-dialog[open]")
     number = page.inner_text("#done-title").split("·")[1].strip()
     conn = sqlite3.connect(live_server["database"])
     stars, action = conn.execute(
         "SELECT sale_lines.stars, (SELECT action FROM audit_entries WHERE entity = 'sale' AND entity_id = sales.uuid)"
-        " FROM sale_lines JOIN sales ON sales.id = sale_lines.sale_id WHERE number = ?", (number,)).fetchone()
+        " FROM sale_lines JOIN sales ON sales.id = sale_lines.sale_id WHERE number = ?",
+        (number,),
+    ).fetchone()
     conn.close()
     assert (stars, action) == (None, "override")
 
@@ -131,55 +137,56 @@ def test_parked_carts_are_picked_from_a_list_a_void_asks_first_and_a_lost_post_i
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
     scan(page, "STH-HAT")
-    page.keyboard.press("Alt+K")                           # park: Hạt sen
+    page.keyboard.press("Alt+K")  # park: Hạt sen
     scan(page, "CLV-200")
     scan(page, "CLV-200")
-    page.keyboard.press("Alt+K")                           # park: 2 × Cốm
+    page.keyboard.press("Alt+K")  # park: 2 × Cốm
     assert page.inner_text("#parked-count") == "2"
-    scan(page, "GBT-AM")                                   # a third customer is at the till
+    scan(page, "GBT-AM")  # a third customer is at the till
     page.keyboard.press("Alt+R")
     page.wait_for_selector("#parked-dialog[open]")
     picks = page.locator("#parked-list button")
     assert picks.count() == 2 and "Hạt sen sấy Tây Hồ" in picks.nth(0).inner_text()
     assert "2 món" in picks.nth(1).inner_text() and "120.000" in picks.nth(1).inner_text()
-    local_now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))   # the showroom's clock, whatever the browser's zone
+    local_now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))  # the showroom's clock, whatever the browser's zone
     assert picks.nth(1).inner_text().startswith(local_now.strftime("%H:")) or local_now.minute == 0
     screenshot(page, "journey6-parked")
-    picks.nth(0).click()                                   # the first customer comes back
+    picks.nth(0).click()  # the first customer comes back
     expect(page.locator("#cart-lines")).to_contain_text("Hạt sen sấy Tây Hồ")
-    assert page.inner_text("#parked-count") == "2"         # the tea set took its place on the list
+    assert page.inner_text("#parked-count") == "2"  # the tea set took its place on the list
 
     page.click("#void")
     page.wait_for_selector("#void-dialog[open]")
-    page.keyboard.press("Enter")                           # the focused choice keeps the cart
+    page.keyboard.press("Enter")  # the focused choice keeps the cart
     assert page.locator("#cart-lines tr").count() == 1
     page.click("#void")
     page.click("#void-dialog button[value=void]")
     expect(page.locator("#cart-lines tr.empty")).to_have_count(1)
 
     page.keyboard.press("Alt+R")
-    page.locator("#parked-list button").nth(0).click()     # 2 × Cốm
+    page.locator("#parked-list button").nth(0).click()  # 2 × Cốm
     expect(page.locator("#t-total")).to_contain_text("120.000")
-    page.keyboard.press("Alt+2")                           # 50.000 by card first
+    page.keyboard.press("Alt+2")  # 50.000 by card first
     page.keyboard.type("50000")
     page.keyboard.press("Enter")
     page.keyboard.type("VCB-1234")
     page.keyboard.press("Enter")
     page.keyboard.press("F2")
-    scan(page, "CLV-200")                                  # one more: the card payment taken stays
+    scan(page, "CLV-200")  # one more: the card payment taken stays
     expect(page.locator("#t-total")).to_contain_text("180.000")
     expect(page.locator("#payment-list")).to_contain_text("VCB-1234")
     expect(page.locator("#t-due")).to_contain_text("130.000")
     page.keyboard.press("Alt+1")
-    page.keyboard.press("Enter")                           # the rest in cash, exact
+    page.keyboard.press("Enter")  # the rest in cash, exact
     lost = []
 
     def drop_first_post(route):
         if not lost:
             lost.append(route.request.post_data_json["uuid"])
-            route.abort()                                  # the connection drops before the server sees it
+            route.abort()  # the connection drops before the server sees it
         else:
             route.continue_()
+
     page.route("**/api/v1/sales", drop_first_post)
     page.keyboard.press("Alt+P")
     expect(page.locator("#scan-message")).to_contain_text("sẽ được gửi lại")

@@ -1,5 +1,6 @@
 """Journey 4: a cashier sells at the showroom; a manager opens the central report and finds the sale under
 the right product, star rating and showroom."""
+
 import time
 
 import pytest

@@ -1,4 +1,5 @@
 """A manager logs in, searches the catalog without diacritics, and switches the UI to English."""
+
 import pytest
 
 from tests.browser.conftest import log_in, screenshot

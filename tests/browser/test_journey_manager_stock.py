@@ -1,5 +1,6 @@
 """Journey 2: a manager receives goods with a lot, prints the label sheet for them, counts stock and
 closes the shift."""
+
 from datetime import timedelta
 
 import pytest
@@ -32,7 +33,7 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
 
     with page.expect_navigation():
         page.get_by_role("link", name="In nhãn QR cho số lượng này").click()
-    received = page.locator("#label-lines li", has_text="CSQA-100")   # the receipt's lines, as received
+    received = page.locator("#label-lines li", has_text="CSQA-100")  # the receipt's lines, as received
     assert received.get_by_label("Số lượng").input_value() == "12"
     assert received.get_by_label("Lô").input_value() == "QA2611"
     pdf_link = page.locator("a[href*='sheet.pdf']").first.get_attribute("href")
@@ -45,12 +46,12 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
     page.select_option("select[name=producer_id]", label="Hợp tác xã Chè Sen Quảng An")
     with page.expect_navigation():
         page.get_by_role("button", name="Mở phiếu kiểm kê").click()
-    row = page.locator("#count-lines tr", has_text="QA2611")          # a line per lot
+    row = page.locator("#count-lines tr", has_text="QA2611")  # a line per lot
     books = int(row.locator("td").nth(4).inner_text())
     row.locator("input").fill(str(books - 1))
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu và ghi sổ điều chỉnh").click()
-    assert "chưa được kiểm đếm" in page.inner_text("#uncounted")     # the other lines: asked, not assumed
+    assert "chưa được kiểm đếm" in page.inner_text("#uncounted")  # the other lines: asked, not assumed
     with page.expect_navigation():
         page.get_by_role("button", name="Ghi sổ; giữ nguyên các dòng này như trên sổ").click()
     assert page.locator("#count-lines tr", has_text="QA2611").locator("td").nth(6).inner_text() == "-1"
@@ -64,7 +65,7 @@ def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
         page.goto(f"{base}/shift")
     expected = page.inner_text("#x-report tr.key-figure td.num")
     page.fill("#close-shift input[name=count_500000]", "1")
-    page.fill("#close-shift input[name=count_20000]", "3")          # the drawer's sum, as the notes are counted
+    page.fill("#close-shift input[name=count_20000]", "3")  # the drawer's sum, as the notes are counted
     assert page.inner_text("#counted").replace("\u00a0", " ") == "560.000 ₫"
     expected_cash = int(expected.replace(".", "").replace("₫", "").strip())
     assert page.inner_text("#difference").replace("\u00a0", " ").replace(".", "") == f"{560_000 - expected_cash} ₫"

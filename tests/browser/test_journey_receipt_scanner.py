@@ -1,6 +1,7 @@
 """Journey: a manager receives goods from Công ty TNHH Sen Tây Hồ with a barcode scanner (a scanner types the
 code and presses Enter). Another producer's product is refused as soon as it is scanned; a QR label fills the
 lot; a refused form keeps every line typed and marks what is missing; the draft is then posted."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -10,8 +11,8 @@ from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
-SEEDS_GTIN = "893604567001" + str(check_digit("893604567001"))   # Hạt sen sấy Tây Hồ (STH-HAT)
-TEA_GTIN = "893604567002" + str(check_digit("893604567002"))     # Trà tâm sen Tây Hồ (STH-TRA)
+SEEDS_GTIN = "893604567001" + str(check_digit("893604567001"))  # Hạt sen sấy Tây Hồ (STH-HAT)
+TEA_GTIN = "893604567002" + str(check_digit("893604567002"))  # Trà tâm sen Tây Hồ (STH-TRA)
 
 
 def scan(page, line: int, code: str) -> None:
@@ -30,27 +31,27 @@ def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
     page.fill("input[name=note]", "Hàng về sáng thứ Tư")
     expiry = (date.today() + timedelta(days=270)).isoformat()
 
-    scan(page, 0, "CSQA-100")        # another producer's tea: refused at once, by name
+    scan(page, 0, "CSQA-100")  # another producer's tea: refused at once, by name
     line = page.locator("#receipt-lines fieldset").nth(0)
     line.locator("[data-info]").get_by_text("Chè Sen Quảng An hộp 100g").wait_for()
     assert "là sản phẩm của Hợp tác xã Chè Sen Quảng An" in line.inner_text()
     assert line.locator("[data-code]").get_attribute("aria-invalid") == "true"
 
-    scan(page, 0, f"{base}/01/0{SEEDS_GTIN}/10/HS2612")   # our QR label: the product and its lot
+    scan(page, 0, f"{base}/01/0{SEEDS_GTIN}/10/HS2612")  # our QR label: the product and its lot
     line.locator("[data-info]").get_by_text("Hạt sen sấy Tây Hồ").wait_for()
     assert line.locator("[data-code]").input_value() == "STH-HAT"
     assert line.locator("[data-lot]").input_value() == "HS2612"
     info = line.locator("[data-info]").inner_text()
     assert "gói" in info and "giá nhập lần trước 61.750" in info.replace("\u00a0", " ")
     assert line.locator("[data-code]").get_attribute("aria-invalid") is None
-    assert page.evaluate("document.activeElement.name") == "expiry_date_0"   # the lot came with the label
+    assert page.evaluate("document.activeElement.name") == "expiry_date_0"  # the lot came with the label
     page.fill("input[name=expiry_date_0]", expiry)
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.name") == "quantity_0"
     page.keyboard.type("24")
-    page.keyboard.press("Enter")                      # the last cost is already in the cost field
+    page.keyboard.press("Enter")  # the last cost is already in the cost field
     assert page.locator("input[name=unit_cost_0]").input_value() == "61750"
-    assert page.evaluate("document.activeElement.name") == "sku_1"            # a new line, ready to scan
+    assert page.evaluate("document.activeElement.name") == "sku_1"  # a new line, ready to scan
 
     page.keyboard.type(TEA_GTIN)
     page.keyboard.press("Enter")
@@ -62,7 +63,7 @@ def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
     page.locator("input[name=quantity_1]").fill("10")  # the expiry forgotten on this line
 
     page.get_by_role("button", name="Thêm dòng").click()
-    page.keyboard.type("sth-mut")                       # typed by hand, in lower case
+    page.keyboard.type("sth-mut")  # typed by hand, in lower case
     page.keyboard.press("Enter")
     page.locator("#receipt-lines fieldset").nth(2).locator("[data-info]").get_by_text("Mứt sen trần Tây Hồ").wait_for()
     page.keyboard.type("MS2612")
@@ -78,7 +79,7 @@ def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
         page.get_by_role("button", name="Lưu nháp").click()
     assert "Chưa lưu" in page.inner_text("[role=alert]")
     assert page.locator("input[aria-invalid=true]").evaluate_all("els => els.map(e => e.name)") == ["expiry_date_1"]
-    assert page.locator("#receipt-lines fieldset").count() == 3          # every line typed is still there
+    assert page.locator("#receipt-lines fieldset").count() == 3  # every line typed is still there
     assert page.input_value("input[name=note]") == "Hàng về sáng thứ Tư"
     assert [page.input_value(f"input[name=sku_{i}]") for i in range(3)] == ["STH-HAT", "STH-TRA", "STH-MUT"]
     assert page.input_value("input[name=lot_code_0]") == "HS2612"

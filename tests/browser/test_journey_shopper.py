@@ -1,5 +1,6 @@
 """Journey 3: a shopper on a phone opens a QR label's URL, in Vietnamese and in English;
 an expired rating is shown as expired, never as valid stars."""
+
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -9,15 +10,16 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="vi-VN")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
     yield context.new_page()
     context.close()
 
 
 def test_shopper_sees_the_star_rating_in_both_languages(live_server, phone):
     base = live_server["url"]
-    phone.goto(f"{base}/01/08936012340013")                 # Chè Sen Quảng An, 4★ valid
+    phone.goto(f"{base}/01/08936012340013")  # Chè Sen Quảng An, 4★ valid
     text = phone.inner_text("body")
     assert "Chè Sen Quảng An" in text and "★★★★☆" in text and "4 sao OCOP" in text
     assert "Hợp tác xã Chè Sen Quảng An" in text
@@ -41,6 +43,7 @@ def test_an_expired_rating_is_shown_as_expired(live_server, phone):
 
 def expired_gtin(live_server) -> str:
     import sqlite3
+
     conn = sqlite3.connect(live_server["database"])
     gtin = conn.execute("SELECT gtin14 FROM products WHERE sku = 'XPT-XEO'").fetchone()[0]  # rated 40 months ago
     conn.close()

@@ -1,4 +1,5 @@
 """The till as a cashier meets it in the first week: a cash sale rounded as cash is paid."""
+
 import sqlite3
 
 import pytest
@@ -18,21 +19,21 @@ def test_a_cash_sale_with_15_percent_off_is_paid_191000_for_191250(live_server, 
     base = live_server["url"]
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
-    scan(page, "XPT-VO")                                     # Xôi vò Phú Thượng, 45.000
+    scan(page, "XPT-VO")  # Xôi vò Phú Thượng, 45.000
     page.fill("#cart-lines input.qty", "5")
     page.keyboard.press("Enter")
     expect(page.locator("#t-total")).to_contain_text("225.000")
     page.click("#order-discount")
     page.fill("#discount-form input[name=value]", "15")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#approval-dialog[open]")         # over the 10 % limit: a manager approves it now
+    page.wait_for_selector("#approval-dialog[open]")  # over the 10 % limit: a manager approves it now
     page.fill("#approval-form input[name=username]", "manager")
     page.fill("#approval-form input[name=password]", "ocop-demo-2026")
     page.keyboard.press("Enter")
     expect(page.locator("#t-total")).to_contain_text("191.250")
     expect(page.locator("#t-rounding")).to_have_text("-250\u00a0₫")
     assert text(page, "#t-cash") == "191.000 ₫" and text(page, "#t-due") == "191.000 ₫"
-    page.click(".method[data-method=card]")                  # a card pays exactly
+    page.click(".method[data-method=card]")  # a card pays exactly
     expect(page.locator("#t-due")).to_have_text("191.250\u00a0₫")
     expect(page.locator("#t-rounding-row")).to_be_hidden()
     page.click(".method[data-method=cash]")
@@ -42,13 +43,15 @@ def test_a_cash_sale_with_15_percent_off_is_paid_191000_for_191250(live_server, 
     assert text(page, "#t-change") == "9.000 ₫" and text(page, "#t-due") == "0 ₫"
     screenshot(page, "till-cash-rounding")
     page.click("#complete")
-    page.wait_for_selector("#done-dialog[open]")             # the discount was approved when applied
+    page.wait_for_selector("#done-dialog[open]")  # the discount was approved when applied
     assert "191.000" in page.inner_text("#done-title") and "9.000" in page.inner_text("#done-change")
     number = page.inner_text("#done-title").split("·")[1].strip()
     conn = sqlite3.connect(live_server["database"])
     sale = conn.execute("SELECT total, cash_rounding, vat_total FROM sales WHERE number = ?", (number,)).fetchone()
-    cash = conn.execute("SELECT amount, tendered, change FROM payments JOIN sales ON sales.id = payments.sale_id"
-                        " WHERE number = ?", (number,)).fetchall()
+    cash = conn.execute(
+        "SELECT amount, tendered, change FROM payments JOIN sales ON sales.id = payments.sale_id WHERE number = ?",
+        (number,),
+    ).fetchall()
     conn.close()
     assert sale == (191_250, -250, round(191_250 * 8 / 108))
     assert cash == [(191_000, 200_000, 9_000)]
@@ -58,13 +61,13 @@ def test_a_cash_sale_with_15_percent_off_is_paid_191000_for_191250(live_server, 
 def test_a_scanned_expired_lot_is_refused_in_red_set_aside_and_written_off(live_server, page):
     base = live_server["url"]
     conn = sqlite3.connect(live_server["database"])
-    gtin14, = conn.execute("SELECT gtin14 FROM products WHERE sku = 'CLV-200'").fetchone()
-    expiry, = conn.execute("SELECT expiry_date FROM lots WHERE code = 'CLV2610'").fetchone()
-    fresh_left, = conn.execute("SELECT on_hand FROM lots WHERE code = 'CLV2611'").fetchone()
+    (gtin14,) = conn.execute("SELECT gtin14 FROM products WHERE sku = 'CLV-200'").fetchone()
+    (expiry,) = conn.execute("SELECT expiry_date FROM lots WHERE code = 'CLV2610'").fetchone()
+    (fresh_left,) = conn.execute("SELECT on_hand FROM lots WHERE code = 'CLV2611'").fetchone()
     conn.close()
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
-    scan(page, f"{base}/01/{gtin14}/10/CLV2610")               # the QR label of the expired lot
+    scan(page, f"{base}/01/{gtin14}/10/CLV2610")  # the QR label of the expired lot
     expired_on = "/".join(reversed(expiry.split("-")))
     expect(page.locator("#scan-message")).to_have_class("scan-message error")
     message = page.inner_text("#scan-message")
@@ -72,7 +75,7 @@ def test_a_scanned_expired_lot_is_refused_in_red_set_aside_and_written_off(live_
     expect(page.locator("#cart-lines tr.empty")).to_have_count(1)  # nothing was added
     expect(page.locator("#write-off-lot")).to_be_visible()
     screenshot(page, "till-expired-lot")
-    page.click("#write-off-lot")                               # one step: a manager approves on the spot
+    page.click("#write-off-lot")  # one step: a manager approves on the spot
     page.wait_for_selector("#approval-dialog[open]")
     assert "CLV2610" in page.inner_text("#approval-reason")
     page.fill("#approval-form input[name=username]", "manager")
@@ -81,29 +84,44 @@ def test_a_scanned_expired_lot_is_refused_in_red_set_aside_and_written_off(live_
     expect(page.locator("#scan-message")).to_contain_text("đã hủy")
     expect(page.locator("#write-off-lot")).to_be_hidden()
 
-    scan(page, f"{base}/01/{gtin14}/10/CLV2611")               # a fresh pack: sold from its own lot
+    scan(page, f"{base}/01/{gtin14}/10/CLV2611")  # a fresh pack: sold from its own lot
     expect(page.locator("#cart-lines")).to_contain_text("lô CLV2611")
-    page.fill("#cart-lines input.qty", str(fresh_left + 1))    # more than the lot holds: said on the line
+    page.fill("#cart-lines input.qty", str(fresh_left + 1))  # more than the lot holds: said on the line
     page.keyboard.press("Enter")
     expect(page.locator("#cart-lines tr.short")).to_contain_text(f"Chỉ còn: {fresh_left}")
     page.fill("#cart-lines input.qty", "1")
     page.keyboard.press("Enter")
     expect(page.locator("#cart-lines tr.short")).to_have_count(0)
     page.keyboard.press("F4")
-    page.keyboard.press("Enter")                               # exact cash
+    page.keyboard.press("Enter")  # exact cash
     page.click("#complete")
     page.wait_for_selector("#done-dialog[open]")
     number = page.inner_text("#done-title").split("·")[1].strip()
     conn = sqlite3.connect(live_server["database"])
-    lots = conn.execute("SELECT lots.code, m.quantity FROM stock_movements m JOIN lots ON lots.id = m.lot_id"
-                        " JOIN sales s ON s.uuid = m.document_id WHERE s.number = ?", (number,)).fetchall()
-    expired_left, = conn.execute("SELECT on_hand FROM lots WHERE code = 'CLV2610'").fetchone()
+    lots = conn.execute(
+        "SELECT lots.code, m.quantity FROM stock_movements m JOIN lots ON lots.id = m.lot_id"
+        " JOIN sales s ON s.uuid = m.document_id WHERE s.number = ?",
+        (number,),
+    ).fetchall()
+    (expired_left,) = conn.execute("SELECT on_hand FROM lots WHERE code = 'CLV2610'").fetchone()
     conn.close()
     assert lots == [("CLV2611", -1)] and expired_left == 0
 
 
-BIG_CART = ("HDNT-THE", "GBT-BINH", "QTL-CHAU", "GBT-AM", "HDNT-CANH", "LVP-KHAN", "CSQA-100", "DLDL-TOUR",
-            "MTPV-KHAY", "CBUP-SEN", "RMHS-500", "DLBV-CAO")
+BIG_CART = (
+    "HDNT-THE",
+    "GBT-BINH",
+    "QTL-CHAU",
+    "GBT-AM",
+    "HDNT-CANH",
+    "LVP-KHAN",
+    "CSQA-100",
+    "DLDL-TOUR",
+    "MTPV-KHAY",
+    "CBUP-SEN",
+    "RMHS-500",
+    "DLBV-CAO",
+)
 
 ONE_LINE = """() => [...document.querySelectorAll('.totals .row-between, .payments .row-between, #order-discount')]
   .filter((row) => row.offsetParent !== null).map((row) => {
@@ -126,18 +144,34 @@ def test_totals_up_to_ten_digits_stay_on_one_line(live_server, browser, width):
     order discount: every total, the discount row and the discount button stay on one line inside their card."""
     base = live_server["url"]
     conn = sqlite3.connect(live_server["database"])
-    products = conn.execute(f"SELECT id, name_vi, sku, price FROM products WHERE sku IN ({','.join('?' * len(BIG_CART))})",
-                            BIG_CART).fetchall()
+    products = conn.execute(
+        f"SELECT id, name_vi, sku, price FROM products WHERE sku IN ({','.join('?' * len(BIG_CART))})", BIG_CART
+    ).fetchall()
     conn.close()
     context = browser.new_context(viewport={"width": width, "height": 768}, locale="vi-VN")
     page = context.new_page()
     try:
-        log_in(page, base, "manager")                            # a manager: the discount needs no approval dialog
+        log_in(page, base, "manager")  # a manager: the discount needs no approval dialog
         open_shift_if_needed(page, base)
-        lines = [{"product_id": pid, "name": name, "sku": sku, "stars": 4, "unit_price": price, "quantity": 999,
-                  "discount": None, "lot": None, "sellable": True} for pid, name, sku, price in products]
-        page.evaluate("lines => localStorage.setItem('till.cart', JSON.stringify({uuid: crypto.randomUUID(), lines,"
-                      " discount: {kind: 'amount', value: 999999999}, payments: [], number: null}))", lines)
+        lines = [
+            {
+                "product_id": pid,
+                "name": name,
+                "sku": sku,
+                "stars": 4,
+                "unit_price": price,
+                "quantity": 999,
+                "discount": None,
+                "lot": None,
+                "sellable": True,
+            }
+            for pid, name, sku, price in products
+        ]
+        page.evaluate(
+            "lines => localStorage.setItem('till.cart', JSON.stringify({uuid: crypto.randomUUID(), lines,"
+            " discount: {kind: 'amount', value: 999999999}, payments: [], number: null}))",
+            lines,
+        )
         page.reload()
         page.wait_for_selector("#till[data-ready]")
         expect(page.locator("#t-total")).to_contain_text(".")
@@ -157,15 +191,15 @@ def test_the_order_discount_is_its_own_editable_row_approved_when_applied(live_s
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
     scan(page, "XPT-VO")
-    page.fill("#cart-lines input.qty", "5")                    # 225.000
+    page.fill("#cart-lines input.qty", "5")  # 225.000
     page.keyboard.press("Enter")
     expect(page.locator("#t-total")).to_contain_text("225.000")
     page.keyboard.press("Alt+D")
     page.fill("#discount-form input[name=value]", "15")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#approval-dialog[open]")         # over the 10 % limit: asked now, not at payment
+    page.wait_for_selector("#approval-dialog[open]")  # over the 10 % limit: asked now, not at payment
     assert "15" in page.inner_text("#approval-reason")
-    page.click("#approval-cancel")                             # no manager at hand: the discount is not applied
+    page.click("#approval-cancel")  # no manager at hand: the discount is not applied
     expect(page.locator("#t-total")).to_contain_text("225.000")
     expect(page.locator("#t-order-discount-row")).to_be_hidden()
     page.keyboard.press("Alt+D")
@@ -186,15 +220,15 @@ def test_the_order_discount_is_its_own_editable_row_approved_when_applied(live_s
     page.keyboard.press("Enter")
     expect(page.locator("#t-order-discount")).to_have_text("-33.750\u00a0₫")
     expect(page.locator("#order-discount")).to_contain_text("15 %")
-    page.click("#t-order-discount-row button")                # the row edits the discount it shows
+    page.click("#t-order-discount-row button")  # the row edits the discount it shows
     page.wait_for_selector("#discount-dialog[open]")
     assert page.input_value("#discount-form input[name=value]") == "15"
-    page.fill("#discount-form input[name=value]", "10")       # within the limit: no approval
+    page.fill("#discount-form input[name=value]", "10")  # within the limit: no approval
     page.keyboard.press("Enter")
     expect(page.locator("#t-order-discount")).to_have_text("-22.500\u00a0₫")
     expect(page.locator("#approval-dialog[open]")).to_have_count(0)
     page.keyboard.press("F4")
-    page.keyboard.press("Enter")                               # exact cash: 202.500 is 203.000 in cash
+    page.keyboard.press("Enter")  # exact cash: 202.500 is 203.000 in cash
     page.keyboard.press("Alt+P")
     page.wait_for_selector("#done-dialog[open]")
     expect(page.locator("#approval-dialog[open]")).to_have_count(0)  # nothing more asked at payment

@@ -1,5 +1,6 @@
 """A manager orders QR labels by scanning and picking products, sets quantities, previews the sheet and prints
 the PDF; the page passes axe-core's checks before and after."""
+
 import pypdfium2 as pdfium
 import pytest
 import requests
@@ -18,7 +19,7 @@ def test_manager_scans_and_picks_products_and_prints_a_label_sheet(live_server, 
     scan = page.get_by_label("Quét nhãn QR hoặc mã vạch, hoặc gõ SKU hay một từ trong tên")
     assert scan.evaluate("el => el === document.activeElement")  # ready for the scanner
 
-    scan.fill("xôi")                                  # a word of the name: the products to pick from
+    scan.fill("xôi")  # a word of the name: the products to pick from
     with page.expect_navigation():
         scan.press("Enter")
     with page.expect_navigation():
@@ -30,11 +31,11 @@ def test_manager_scans_and_picks_products_and_prints_a_label_sheet(live_server, 
     lines.first.get_by_label("Số lượng").fill("3")
 
     scan.click()
-    page.keyboard.type("8936012340013")               # a barcode scanner types the EAN and Enter
+    page.keyboard.type("8936012340013")  # a barcode scanner types the EAN and Enter
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert lines.count() == 2 and "CSQA-100" in lines.nth(1).inner_text()
-    assert lines.first.get_by_label("Số lượng").input_value() == "3"     # what was typed stays
+    assert lines.first.get_by_label("Số lượng").input_value() == "3"  # what was typed stays
     received_lot = lines.nth(1).get_by_label("Lô").input_value()
     lines.nth(1).get_by_label("Số lượng").fill("2")
     with page.expect_navigation():

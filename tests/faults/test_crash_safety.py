@@ -1,5 +1,6 @@
 """Kill the showroom server with SIGKILL in the middle of a load of sales, restart it, and check that
 every acknowledged sale is there exactly once, nothing is half-written, and stock equals the ledger."""
+
 import os
 import re
 import signal
@@ -16,9 +17,26 @@ from tests.browser.conftest import ROOT, flask_cli, free_port, wait_for_port
 
 
 def start_server(env, port):
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "2", "--threads", "4", "--bind",
-                             f"127.0.0.1:{port}", "wsgi:app"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--no-control-socket",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def healthy(base, timeout: float = 60) -> bool:
@@ -45,8 +63,12 @@ def cashier_session(base):
 def test_sigkill_mid_load_loses_no_acknowledged_sale(tmp_path):
     port = free_port()
     database = tmp_path / "pos.sqlite3"
-    env = os.environ | {"FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{database}", "SECRET_KEY": "crash-test",
-                        "LOGIN_RATE_LIMIT": "1000 per minute"}
+    env = os.environ | {
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "crash-test",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    }
     flask_cli(env, "db", "upgrade")
     flask_cli(env, "seed-demo")
     with sqlite3.connect(database) as conn:  # the demo's own sales (consigned scarves), made before the load
@@ -56,8 +78,10 @@ def test_sigkill_mid_load_loses_no_acknowledged_sale(tmp_path):
     wait_for_port(port, timeout=60)
     session = cashier_session(base)
     session.post(base + "/shift", data={"action": "open", "opening_float": "0"})
-    product_ids = [session.get(base + f"/api/v1/products/lookup?code={sku}").json()["id"]
-                   for sku in ("CSQA-100", "STH-HAT", "GBT-AM", "CLV-BANH")]
+    product_ids = [
+        session.get(base + f"/api/v1/products/lookup?code={sku}").json()["id"]
+        for sku in ("CSQA-100", "STH-HAT", "GBT-AM", "CLV-BANH")
+    ]
 
     acknowledged, sent, stop = {}, [], threading.Event()
 
@@ -65,8 +89,11 @@ def test_sigkill_mid_load_loses_no_acknowledged_sale(tmp_path):
         s = cashier_session(base)
         k = 0
         while not stop.is_set():
-            body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": product_ids[(n + k) % 4], "quantity": 1}],
-                    "payments": [{"method": "cash", "amount": 2_000_000}]}
+            body = {
+                "uuid": str(uuid.uuid4()),
+                "lines": [{"product_id": product_ids[(n + k) % 4], "quantity": 1}],
+                "payments": [{"method": "cash", "amount": 2_000_000}],
+            }
             k += 1
             sent.append(body["uuid"])
             try:
@@ -104,13 +131,25 @@ def test_sigkill_mid_load_loses_no_acknowledged_sale(tmp_path):
         assert stored.get(sale_uuid) == total  # present, once (uuid is unique), with its total
     assert set(stored) - seeded <= set(sent)
     # nothing half-written: every sale has its lines, payments, stock movements and outbox row
-    assert conn.execute("SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id)"
-                        " OR NOT EXISTS (SELECT 1 FROM payments p WHERE p.sale_id = s.id)"
-                        " OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uuid = s.uuid)"
-                        " OR NOT EXISTS (SELECT 1 FROM stock_movements m WHERE m.document_id = s.uuid)").fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM stock_movements m WHERE m.document_type = 'sale'"
-                        " AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.uuid = m.document_id)").fetchone()[0] == 0
-    mismatched = conn.execute("SELECT count(*) FROM stock_levels sl WHERE sl.on_hand <> (SELECT coalesce(sum(quantity), 0)"
-                              " FROM stock_movements m WHERE m.product_id = sl.product_id)").fetchone()[0]
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id)"
+            " OR NOT EXISTS (SELECT 1 FROM payments p WHERE p.sale_id = s.id)"
+            " OR NOT EXISTS (SELECT 1 FROM outbox o WHERE o.uuid = s.uuid)"
+            " OR NOT EXISTS (SELECT 1 FROM stock_movements m WHERE m.document_id = s.uuid)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM stock_movements m WHERE m.document_type = 'sale'"
+            " AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.uuid = m.document_id)"
+        ).fetchone()[0]
+        == 0
+    )
+    mismatched = conn.execute(
+        "SELECT count(*) FROM stock_levels sl WHERE sl.on_hand <> (SELECT coalesce(sum(quantity), 0)"
+        " FROM stock_movements m WHERE m.product_id = sl.product_id)"
+    ).fetchone()[0]
     assert mismatched == 0
     conn.close()

@@ -1,5 +1,6 @@
 """A locked database (or a full disk) during a sale: a clear error, nothing half-written, and the till's
 retry with the same UUID records the sale once."""
+
 import sqlite3
 import uuid
 
@@ -12,8 +13,12 @@ def test_a_locked_database_gives_a_clear_503_and_the_same_uuid_can_be_retried(ap
     app.config["SQLITE_BUSY_TIMEOUT_MS"] = 100
     db.engine.dispose()  # reconnect with the short timeout
     from pos.core.database import configure_sqlite  # noqa: F401 - the pragma is read on connect
-    body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
-            "payments": [{"method": "cash", "amount": 350_000}]}
+
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
+        "payments": [{"method": "cash", "amount": 350_000}],
+    }
     blocker = sqlite3.connect(db.engine.url.database, timeout=0.1)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
     try:
@@ -33,8 +38,9 @@ def test_a_locked_database_gives_a_clear_503_and_the_same_uuid_can_be_retried(ap
     assert db.session.scalar(select(func.count(StockMovement.id))) == movements + 1
 
 
-def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_it_once(app, cashier_client, shop,
-                                                                                        db, monkeypatch):
+def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_it_once(
+    app, cashier_client, shop, db, monkeypatch
+):
     """The disk fills up after the sale, its lines and stock movements were written, at the outbox row:
     the whole transaction rolls back, the till gets a clear 503, and its retry records the sale once.
     (The outbox statement is swapped for one SQLite refuses with an OperationalError, as it refuses a write
@@ -43,12 +49,18 @@ def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_
     from pos.core.database import Sql
 
     writable = pos.core.outbox._INSERT_ENTRY
-    monkeypatch.setattr(pos.core.outbox, "_INSERT_ENTRY", Sql("INSERT INTO outbox_on_a_full_disk (uuid) VALUES (:uuid)"))
-    body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": shop["tea"].id, "quantity": 2}],
-            "payments": [{"method": "cash", "amount": 700_000}]}
+    monkeypatch.setattr(
+        pos.core.outbox, "_INSERT_ENTRY", Sql("INSERT INTO outbox_on_a_full_disk (uuid) VALUES (:uuid)")
+    )
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"product_id": shop["tea"].id, "quantity": 2}],
+        "payments": [{"method": "cash", "amount": 700_000}],
+    }
     movements = db.session.scalar(select(func.count(StockMovement.id)))
-    on_hand = db.session.execute(select(func.sum(StockMovement.quantity)).where(
-        StockMovement.product_id == shop["tea"].id)).scalar()
+    on_hand = db.session.execute(
+        select(func.sum(StockMovement.quantity)).where(StockMovement.product_id == shop["tea"].id)
+    ).scalar()
     response = cashier_client.post("/api/v1/sales", json=body)
     assert response.status_code == 503, response.get_json()
     assert response.get_json()["error"] == "database_unavailable"
@@ -63,5 +75,9 @@ def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_
     assert again.status_code in (200, 201) and again.get_json()["uuid"] == body["uuid"]
     assert db.session.scalar(select(func.count(Sale.id))) == 1
     assert db.session.scalar(select(func.count(OutboxEntry.id))) == 1
-    assert db.session.execute(select(func.sum(StockMovement.quantity)).where(
-        StockMovement.product_id == shop["tea"].id)).scalar() == on_hand - 2
+    assert (
+        db.session.execute(
+            select(func.sum(StockMovement.quantity)).where(StockMovement.product_id == shop["tea"].id)
+        ).scalar()
+        == on_hand - 2
+    )

@@ -1,5 +1,6 @@
 """Two app instances on loopback: the showroom (the `app` fixture, SQLite) and central, served over
 real HTTP by a thread, on PostgreSQL when reachable (else SQLite, as in the demo)."""
+
 import threading
 import uuid
 
@@ -74,8 +75,11 @@ def central_client(central):
 
 
 def sell(cashier, product, quantity=1, **extra):
-    body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": quantity}],
-            "payments": [{"method": "cash", "amount": product.price * quantity}]} | extra
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"product_id": product.id, "quantity": quantity}],
+        "payments": [{"method": "cash", "amount": product.price * quantity}],
+    } | extra
     sale, _ = record_sale(body, cashier)
     return sale
 

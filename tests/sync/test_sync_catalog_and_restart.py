@@ -1,4 +1,5 @@
 """Central → showroom catalog pulls, and a sender killed mid-send then restarted."""
+
 import os
 import signal
 import subprocess
@@ -27,8 +28,9 @@ def _on_central(central, fn):
             _db.session.remove()
 
 
-def test_catalog_pull_brings_new_products_and_a_central_revocation_stops_ocop_sales(app, db, users, shop, central,
-                                                                                   central_client, cashier_client):
+def test_catalog_pull_brings_new_products_and_a_central_revocation_stops_ocop_sales(
+    app, db, users, shop, central, central_client, cashier_client
+):
     sku = _on_central(central, lambda: make_product(sku="MASTER-1", name_vi="Mật ong hoa nhãn", price=120_000).sku)
     assert pull_catalog(central_client) > 0
     local = db.session.scalar(select(Product).where(Product.sku == sku))
@@ -38,17 +40,28 @@ def test_catalog_pull_brings_new_products_and_a_central_revocation_stops_ocop_sa
 
     def revoke():
         rating = _db.session.scalar(select(OcopRating).join(Product).where(Product.sku == sku))
-        update_rating(rating, {"stars": rating.stars, "level": rating.level, "decision_no": rating.decision_no,
-                               "decision_date": rating.decision_date, "certificate_no": rating.certificate_no,
-                               "revoked_on": local_today(), "revoked_reason": "vi phạm an toàn thực phẩm"})
+        update_rating(
+            rating,
+            {
+                "stars": rating.stars,
+                "level": rating.level,
+                "decision_no": rating.decision_no,
+                "decision_date": rating.decision_date,
+                "certificate_no": rating.certificate_no,
+                "revoked_on": local_today(),
+                "revoked_reason": "vi phạm an toàn thực phẩm",
+            },
+        )
+
     _on_central(central, revoke)
     assert pull_catalog(central_client) > 0
     looked_up = cashier_client.get(f"/api/v1/products/lookup?code={sku}").json
     assert looked_up["sellable_as_ocop"] is False and looked_up["rating_status"] == "revoked"
     with pytest.raises(ApprovalRequired, match="without a valid OCOP rating"):
         sell(users["cashier"], db.session.get(Product, local.id))
-    sale = sell(users["cashier"], db.session.get(Product, local.id),
-                approval={"username": "manager", "password": PASSWORD})
+    sale = sell(
+        users["cashier"], db.session.get(Product, local.id), approval={"username": "manager", "password": PASSWORD}
+    )
     assert sale.lines[0].stars is None  # sold with a manager's approval, no longer as an OCOP-rated product
 
 
@@ -63,6 +76,7 @@ def test_a_local_price_survives_a_pull_when_central_allows_it(app, db, central, 
         product = _db.session.scalar(select(Product).where(Product.sku == "MASTER-2"))
         product.price, product.name_en = 110_000, "Renamed"
         _db.session.commit()
+
     _on_central(central, reprice)
     pull_catalog(central_client)
     local = db.session.scalar(select(Product).where(Product.sku == "MASTER-2"))
@@ -86,15 +100,28 @@ def test_a_repeated_pull_changes_nothing(app, db, central, central_client):
     assert pull_catalog(central_client) == 0
 
 
-def test_a_sender_killed_mid_send_and_restarted_delivers_everything_once(app, db, users, shop, central,
-                                                                         central_client, tmp_path):
+def test_a_sender_killed_mid_send_and_restarted_delivers_everything_once(
+    app, db, users, shop, central, central_client, tmp_path
+):
     stock(shop["tea"], 400)
     sales = [sell(users["cashier"], shop["tea"]) for _ in range(300)]
-    env = os.environ | {"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "CENTRAL_URL": central.url,
-                        "SYNC_SECRET": SECRET, "SHOWROOM_CODE": "TH", "SYNC_BATCH_SIZE": "10",
-                        "SECRET_KEY": "test", "FLASK_APP": "wsgi.py", "SYNC_INTERVAL_S": "0.2"}
-    sender = subprocess.Popen([sys.executable, "-m", "flask", "sync", "run"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = os.environ | {
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CENTRAL_URL": central.url,
+        "SYNC_SECRET": SECRET,
+        "SHOWROOM_CODE": "TH",
+        "SYNC_BATCH_SIZE": "10",
+        "SECRET_KEY": "test",
+        "FLASK_APP": "wsgi.py",
+        "SYNC_INTERVAL_S": "0.2",
+    }
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "flask", "sync", "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 30
     while _on_central(central, lambda: _db.session.scalar(select(func.count()).select_from(RemoteSale))) < 50:
         assert time.time() < deadline, "the sender never got going"
@@ -103,8 +130,13 @@ def test_a_sender_killed_mid_send_and_restarted_delivers_everything_once(app, db
     sender.wait(10)
     db.session.commit()
     assert db.session.scalar(select(func.count()).where(OutboxEntry.status == "pending")) > 0
-    sender = subprocess.Popen([sys.executable, "-m", "flask", "sync", "run"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "flask", "sync", "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         while db.session.scalar(select(func.count()).where(OutboxEntry.status != "sent")):

@@ -1,5 +1,6 @@
 """What central refuses for its content (not its signature) is final at the showroom: the event is
 dead-lettered with central's reason, shown on /sync, and the rows behind it go through."""
+
 import json
 import uuid
 
@@ -12,12 +13,21 @@ from tests.conftest import PASSWORD
 from tests.sync.conftest import assert_books_match, sell
 
 
-def test_a_return_beyond_its_sale_is_dead_lettered_with_centrals_reason(app, db, users, shop, central,
-                                                                         central_client, manager_client):
+def test_a_return_beyond_its_sale_is_dead_lettered_with_centrals_reason(
+    app, db, users, shop, central, central_client, manager_client
+):
     sale = sell(users["cashier"], shop["tea"])
-    record_return(sale.number, {"uuid": str(uuid.uuid4()), "reason": "hỏng", "refund_method": "cash",
-                                "lines": [{"line_no": 1, "quantity": 1}],
-                                "approval": {"username": "manager", "password": PASSWORD}}, users["manager"])
+    record_return(
+        sale.number,
+        {
+            "uuid": str(uuid.uuid4()),
+            "reason": "hỏng",
+            "refund_method": "cash",
+            "lines": [{"line_no": 1, "quantity": 1}],
+            "approval": {"username": "manager", "password": PASSWORD},
+        },
+        users["manager"],
+    )
     refund = db.session.scalar(select(OutboxEntry).where(OutboxEntry.kind == "return"))
     # The same refund again under a new uuid, as a clumsy restore or a hostile showroom would send it.
     again = json.loads(refund.payload) | {"uuid": str(uuid.uuid4())}
@@ -39,8 +49,9 @@ def test_a_return_beyond_its_sale_is_dead_lettered_with_centrals_reason(app, db,
     assert_books_match(central_client)
 
 
-def test_a_batch_never_exceeds_what_central_takes_whatever_sync_batch_size_says(app, db, users, shop, central,
-                                                                                 central_client, monkeypatch):
+def test_a_batch_never_exceeds_what_central_takes_whatever_sync_batch_size_says(
+    app, db, users, shop, central, central_client, monkeypatch
+):
     monkeypatch.setattr("pos.sync.sender.MAX_BATCH", 2)  # central's limit (500), made small
     app.config["SYNC_BATCH_SIZE"] = 10
     for _ in range(3):

@@ -1,5 +1,6 @@
 """Every sale reaches central once and only once, whatever the network does. Each test ends with
 central's per-day counts and totals equal to the showroom's."""
+
 import json
 import time
 import uuid
@@ -78,8 +79,8 @@ def test_a_response_lost_after_central_committed_is_not_counted_twice(app, db, u
     lossy = CentralClient(central.url, "TH", SECRET)
     lossy.http.mount("http://", LoseResponses())
     assert push_once(lossy).deferred == 2
-    assert _central_sales(central) == 2          # central has them…
-    assert _statuses(db) == {"pending": 2}       # …the showroom does not know yet
+    assert _central_sales(central) == 2  # central has them…
+    assert _statuses(db) == {"pending": 2}  # …the showroom does not know yet
     result = push_all(central_client, ignore_backoff=True)
     assert result.sent == 2
     assert _central_sales(central) == 2
@@ -101,12 +102,22 @@ def test_the_same_batch_sent_twice_counts_once(app, db, users, shop, central, ce
 def test_batches_out_of_order_and_a_return_before_its_sale(app, db, users, shop, central, central_client):
     manager = users["manager"]
     sale = sell(users["cashier"], shop["tea"], 2)
-    record_return(sale.number, {"uuid": str(uuid.uuid4()), "reason": "hàng lỗi", "refund_method": "cash",
-                                "lines": [{"line_no": 1, "quantity": 1}],
-                                "approval": {"username": manager.username, "password": PASSWORD}}, users["cashier"])
+    record_return(
+        sale.number,
+        {
+            "uuid": str(uuid.uuid4()),
+            "reason": "hàng lỗi",
+            "refund_method": "cash",
+            "lines": [{"line_no": 1, "quantity": 1}],
+            "approval": {"username": manager.username, "password": PASSWORD},
+        },
+        users["cashier"],
+    )
     later = sell(users["cashier"], shop["flower"])
-    events = {e.kind + str(i): json.loads(e.payload)
-              for i, e in enumerate(db.session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)))}
+    events = {
+        e.kind + str(i): json.loads(e.payload)
+        for i, e in enumerate(db.session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)))
+    }
     answers = central_client.send_events([events["sale2"], events["return1"]])  # newest first, return before sale
     assert [a["status"] for a in answers] == ["accepted", "retry"]
     assert "not been received" in answers[1]["reason"]
@@ -121,8 +132,9 @@ def test_batches_out_of_order_and_a_return_before_its_sale(app, db, users, shop,
 
 
 def _post_raw(central, path, body: bytes, headers):
-    return requests.post(central.url + path, data=body, headers=headers | {"Content-Type": "application/json"},
-                         timeout=5)
+    return requests.post(
+        central.url + path, data=body, headers=headers | {"Content-Type": "application/json"}, timeout=5
+    )
 
 
 def _events_body(db) -> bytes:
@@ -140,8 +152,9 @@ def test_a_body_altered_in_transit_is_refused_and_logged(app, db, users, shop, c
     assert response.status_code == 401 and response.json()["error"] == "unauthorized"
     assert "bad signature" in response.json()["message"]
     assert _central_sales(central) == 0
-    assert central.query(lambda s: s.execute(select(RefusedRequests.claimed_code, RefusedRequests.reason,
-                                                    RefusedRequests.count)).all()) == [("TH", "bad signature", 1)]
+    assert central.query(
+        lambda s: s.execute(select(RefusedRequests.claimed_code, RefusedRequests.reason, RefusedRequests.count)).all()
+    ) == [("TH", "bad signature", 1)]
     assert central.query(lambda s: s.scalar(select(func.count()).select_from(SyncRejection))) == 0
     push_all(central_client)
     assert_books_match(central_client)
@@ -158,18 +171,21 @@ def test_a_stale_timestamp_is_refused(app, db, users, shop, central, central_cli
     assert_books_match(central_client)
 
 
-def test_a_wrong_secret_or_unknown_showroom_is_refused_and_nothing_is_lost(app, db, users, shop, central,
-                                                                           central_client):
+def test_a_wrong_secret_or_unknown_showroom_is_refused_and_nothing_is_lost(
+    app, db, users, shop, central, central_client
+):
     sell(users["cashier"], shop["tea"])
     result = push_once(CentralClient(central.url, "TH", "w" * 40))
     assert result.deferred == 1 and "401" in result.error
     # The sender asks in no language, so central answers in its default, Vietnamese; its own log stays English.
     assert push_once(CentralClient(central.url, "ZZ", SECRET), ignore_backoff=True).error.endswith(
-        "Yêu cầu bị từ chối: không nhận ra điểm bán.")
+        "Yêu cầu bị từ chối: không nhận ra điểm bán."
+    )
     assert _statuses(db) == {"pending": 1} and _central_sales(central) == 0
     assert sync_status().last_error.endswith("Yêu cầu bị từ chối: không nhận ra điểm bán.")
-    assert sorted(central.query(lambda s: s.execute(select(RefusedRequests.claimed_code, RefusedRequests.reason)).all())) \
-        == [("", "unknown showroom"), ("TH", "bad signature")]
+    assert sorted(
+        central.query(lambda s: s.execute(select(RefusedRequests.claimed_code, RefusedRequests.reason)).all())
+    ) == [("", "unknown showroom"), ("TH", "bad signature")]
     push_all(central_client, ignore_backoff=True)
     assert_books_match(central_client)
 
@@ -182,8 +198,9 @@ def test_a_rotated_secret_keeps_the_old_one_working_for_a_grace_period(app, db, 
     assert push_all(CentralClient(central.url, "TH", new_secret)).sent == 1
 
 
-def test_an_invalid_event_is_dead_lettered_and_does_not_block_the_rest(app, db, users, shop, central,
-                                                                      central_client, manager_client):
+def test_an_invalid_event_is_dead_lettered_and_does_not_block_the_rest(
+    app, db, users, shop, central, central_client, manager_client
+):
     first = sell(users["cashier"], shop["tea"])
     entry = db.session.scalar(select(OutboxEntry).where(OutboxEntry.uuid == first.uuid))
     broken = json.loads(entry.payload) | {"total": -5}
@@ -213,13 +230,18 @@ def test_the_same_uuid_with_other_content_is_a_conflict(app, db, users, shop, ce
     central_client.send_events([event])
     tampered = event | {"number": "TH-FAKE-1"}
     assert central_client.send_events([tampered]) == [
-        {"uuid": sale.uuid, "status": "rejected",
-         "reason": "conflict: this uuid was received before with different content"}]
+        {
+            "uuid": sale.uuid,
+            "status": "rejected",
+            "reason": "conflict: this uuid was received before with different content",
+        }
+    ]
     assert central.query(lambda s: s.scalar(select(RemoteSale.number))) == sale.number
 
 
-@pytest.mark.parametrize("body", [b"", b"[]", b'{"events": []}', b'{"events": "x"}', b"\xff\xfe",
-                                  b'{"events": [1, null, {"kind": "sale"}]}'])
+@pytest.mark.parametrize(
+    "body", [b"", b"[]", b'{"events": []}', b'{"events": "x"}', b"\xff\xfe", b'{"events": [1, null, {"kind": "sale"}]}']
+)
 def test_malformed_batches_get_clear_answers_never_a_500(app, db, central, body):
     headers = signing.signed_headers("TH", SECRET, "POST", "/api/v1/sync/sales", body)
     response = _post_raw(central, "/api/v1/sync/sales", body, headers)
@@ -233,8 +255,10 @@ def test_malformed_batches_get_clear_answers_never_a_500(app, db, central, body)
 
 def test_shift_close_and_reconcile_page(app, db, users, shop, central, central_client, manager_client):
     sell(users["cashier"], shop["tea"])
-    shift_id = db.session.scalar(select(OutboxEntry.payload)) and json.loads(
-        db.session.scalar(select(OutboxEntry.payload)))["shift_id"]
+    shift_id = (
+        db.session.scalar(select(OutboxEntry.payload))
+        and json.loads(db.session.scalar(select(OutboxEntry.payload)))["shift_id"]
+    )
     close_shift(users["cashier"], shift_id, {"500000": 2, "200000": 1, "100000": 1})
     assert push_all(central_client).sent == 2
     page = manager_client.get("/sync").get_data(as_text=True)

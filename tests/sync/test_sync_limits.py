@@ -1,5 +1,6 @@
 """A sale the showroom accepts is always one central can store: money is 64-bit on every database, and the
 showroom and central read their bounds from one table (pos.core.limits)."""
+
 import json
 import uuid
 
@@ -28,9 +29,14 @@ def postgresql_central(central):
 
 
 def _sale(cashier, product, quantity, payments):
-    body = {"uuid": str(uuid.uuid4()), "lines": [{"product_id": product.id, "quantity": quantity}],
-            "payments": [{"method": method, "amount": amount, "reference": "TID-1" if method == "card" else ""}
-                         for method, amount in payments]}
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"product_id": product.id, "quantity": quantity}],
+        "payments": [
+            {"method": method, "amount": amount, "reference": "TID-1" if method == "card" else ""}
+            for method, amount in payments
+        ],
+    }
     return record_sale(body, cashier)[0]
 
 
@@ -45,8 +51,9 @@ def _central_report(central, *needles):
     return [needle in text for needle in needles]
 
 
-def test_three_peach_trees_for_2_4_billion_reach_a_postgresql_central(app, db, users, shop, postgresql_central,
-                                                                      central_client):
+def test_three_peach_trees_for_2_4_billion_reach_a_postgresql_central(
+    app, db, users, shop, postgresql_central, central_client
+):
     peach = make_product(sku="DAO-NHAT-TAN", name_vi="Cây đào thế Nhật Tân", price=800_000_000, vat_rate=5)
     stock(peach, 3, cost=500_000_000)
     sale = _sale(users["cashier"], peach, 3, [("card", 1_000_000_000), ("card", 400_000_000), ("cash", 1_000_000_000)])
@@ -62,8 +69,9 @@ def test_three_peach_trees_for_2_4_billion_reach_a_postgresql_central(app, db, u
     assert _central_report(postgresql_central, "2.400.000.000") == [True]
 
 
-def test_the_largest_sale_the_showroom_allows_reaches_central_and_its_reports(app, db, users, shop,
-                                                                              postgresql_central, central_client):
+def test_the_largest_sale_the_showroom_allows_reaches_central_and_its_reports(
+    app, db, users, shop, postgresql_central, central_client
+):
     """The largest price × the quantity that makes the largest line, which is the largest sale, paid at once."""
     top = make_product(sku="GO-HUONG", name_vi="Tượng gỗ hương", price=limits.UNIT_PRICE_MAX, vat_rate=10)
     quantity = limits.SALE_TOTAL_MAX // limits.UNIT_PRICE_MAX
@@ -90,8 +98,15 @@ def test_an_event_holding_text_no_database_stores_is_refused_alone(app, db, user
     nul_name["lines"][0]["name_vi"] = "Chè\x00 Shan"
     surrogate = good | {"uuid": str(uuid.uuid4()), "number": "TH-SUR-1", "cashier": "thu\ud800"}
     body = json.dumps({"events": [nul_name, good, surrogate]}).encode()  # ASCII escapes carry the odd text
-    answer = requests.post(central.url + "/api/v1/sync/sales", data=body, timeout=10, headers={
-        "Content-Type": "application/json", **signing.signed_headers("TH", SECRET, "POST", "/api/v1/sync/sales", body)})
+    answer = requests.post(
+        central.url + "/api/v1/sync/sales",
+        data=body,
+        timeout=10,
+        headers={
+            "Content-Type": "application/json",
+            **signing.signed_headers("TH", SECRET, "POST", "/api/v1/sync/sales", body),
+        },
+    )
 
     assert answer.status_code == 200
     results = answer.json()["results"]

@@ -1,4 +1,5 @@
 """A signed body nested deeper than any event is refused with a reason (422), never a 500, nothing stored."""
+
 import pytest
 import requests
 from sqlalchemy import func, select

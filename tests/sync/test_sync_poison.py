@@ -1,6 +1,7 @@
 """An event central cannot take never holds back the others: the sender narrows the batch down to it, sends
 every other event now, and dead-letters that one with central's reason after a few tries; an outage, by
 contrast, dead-letters nothing. The manager sees stuck and refused events on /sync and sends them again."""
+
 from datetime import timedelta
 
 import flask
@@ -41,8 +42,9 @@ class CentralFailsOn:
         monkeypatch.setattr(pos.central.api, "ingest_batch", ingest)
 
 
-def test_one_event_central_cannot_store_among_499_good_ones(app, db, users, shop, central, central_client,
-                                                           manager_client, monkeypatch):
+def test_one_event_central_cannot_store_among_499_good_ones(
+    app, db, users, shop, central, central_client, manager_client, monkeypatch
+):
     stock(shop["tea"], 600)
     sales = [sell(users["cashier"], shop["tea"]) for _ in range(500)]
     poison = sales[137]
@@ -77,8 +79,9 @@ def test_one_event_central_cannot_store_among_499_good_ones(app, db, users, shop
     assert_books_match(central_client)
 
 
-def test_an_answer_the_sender_cannot_read_is_narrowed_down_too(app, db, users, shop, central, central_client,
-                                                                monkeypatch):
+def test_an_answer_the_sender_cannot_read_is_narrowed_down_too(
+    app, db, users, shop, central, central_client, monkeypatch
+):
     sales = [sell(users["cashier"], shop["tea"]) for _ in range(7)]
 
     def garbled(showroom, events):  # a proxy's error page in place of central's answer
@@ -87,8 +90,11 @@ def test_an_answer_the_sender_cannot_read_is_narrowed_down_too(app, db, users, s
         return pos.central.ingest.ingest_batch(showroom, events)
 
     monkeypatch.setattr(pos.central.api, "ingest_batch", garbled)
-    monkeypatch.setattr(pos.central.api, "jsonify", lambda value: value.get("results")
-                        if isinstance(value.get("results"), Response) else flask.jsonify(value))
+    monkeypatch.setattr(
+        pos.central.api,
+        "jsonify",
+        lambda value: value.get("results") if isinstance(value.get("results"), Response) else flask.jsonify(value),
+    )
     assert push_all(central_client).sent == 6
     for _ in range(2):
         push_once(central_client, ignore_backoff=True)
@@ -118,8 +124,9 @@ def test_an_outage_never_dead_letters_anything(app, db, users, shop, central, ce
     assert_books_match(central_client)
 
 
-def test_a_stuck_event_shows_on_the_sync_page_and_can_be_sent_now(app, db, users, shop, central, central_client,
-                                                                  manager_client):
+def test_a_stuck_event_shows_on_the_sync_page_and_can_be_sent_now(
+    app, db, users, shop, central, central_client, manager_client
+):
     central.stop()
     sale = sell(users["cashier"], shop["tea"])
     push_once(central_client)

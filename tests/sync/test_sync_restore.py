@@ -1,5 +1,6 @@
 """A showroom restored from an older backup takes back from central the sales and returns the backup lacks, so
 its books equal central's again, says what the restore lost, and never issues a sale number central holds."""
+
 import uuid
 
 from sqlalchemy import func, select
@@ -33,7 +34,9 @@ def _books(db):
         "total": db.session.scalar(select(func.sum(Sale.total))),
         "lines": db.session.scalar(select(func.sum(SaleLine.quantity))),
         "returned": db.session.scalar(select(func.sum(SaleLine.returned_quantity))),
-        "paid": dict(db.session.execute(select(Payment.method, func.sum(Payment.amount)).group_by(Payment.method)).all()),
+        "paid": dict(
+            db.session.execute(select(Payment.method, func.sum(Payment.amount)).group_by(Payment.method)).all()
+        ),
         "returns": db.session.scalar(select(func.count(SaleReturn.id))),
     }
 
@@ -66,12 +69,26 @@ def test_backup_50_sales_restore_recover(app, db, users, shop, central, central_
     # After the backup: 50 sales (some paid by card), a return, and flowers received then sold.
     stock(flower, 20, lot="L2")
     sales = [sell(users["cashier"], tea, 1 + i % 3) for i in range(45)]
-    sales += [sell(users["cashier"], flower, 2, payments=[{"method": "card", "amount": flower.price * 2,
-                                                               "reference": f"POS-{i}"}])
-              for i in range(5)]
-    record_return(sales[0].number, {"uuid": str(uuid.uuid4()), "reason": "hàng lỗi", "refund_method": "cash",
-                                    "lines": [{"line_no": 1, "quantity": 1}],
-                                    "approval": {"username": "manager", "password": PASSWORD}}, users["cashier"])
+    sales += [
+        sell(
+            users["cashier"],
+            flower,
+            2,
+            payments=[{"method": "card", "amount": flower.price * 2, "reference": f"POS-{i}"}],
+        )
+        for i in range(5)
+    ]
+    record_return(
+        sales[0].number,
+        {
+            "uuid": str(uuid.uuid4()),
+            "reason": "hàng lỗi",
+            "refund_method": "cash",
+            "lines": [{"line_no": 1, "quantity": 1}],
+            "approval": {"username": "manager", "password": PASSWORD},
+        },
+        users["cashier"],
+    )
     assert push_all(central_client).sent == 51
     books_before, tea_before = _books(db), _on_hand(db, tea_id)
     assert books_before["sales"] == 55
@@ -101,8 +118,9 @@ def test_backup_50_sales_restore_recover(app, db, users, shop, central, central_
     assert _books(db)["sales"] == 56
 
 
-def test_restore_while_central_is_away_warns_and_numbers_apart(app, db, users, shop, central, central_client,
-                                                                runner, tmp_path, cashier_client):
+def test_restore_while_central_is_away_warns_and_numbers_apart(
+    app, db, users, shop, central, central_client, runner, tmp_path, cashier_client
+):
     tea = shop["tea"]
     tea_id = tea.id
     sell(users["cashier"], tea)
@@ -124,10 +142,17 @@ def test_restore_while_central_is_away_warns_and_numbers_apart(app, db, users, s
     during = _sell_after_restore(db, tea_id)
     assert during.number.split("-")[-1] == "R0001"
     assert during.number not in {s.number for s in lost}
-    refund = record_return(during.number, {"uuid": str(uuid.uuid4()), "reason": "đổi ý", "refund_method": "cash",
-                                           "lines": [{"line_no": 1, "quantity": 1}],
-                                           "approval": {"username": "manager", "password": PASSWORD}},
-                           db.session.scalar(select(User).where(User.username == "cashier")))
+    refund = record_return(
+        during.number,
+        {
+            "uuid": str(uuid.uuid4()),
+            "reason": "đổi ý",
+            "refund_method": "cash",
+            "lines": [{"line_no": 1, "quantity": 1}],
+            "approval": {"username": "manager", "password": PASSWORD},
+        },
+        db.session.scalar(select(User).where(User.username == "cashier")),
+    )
     assert refund.number == "TH-RR-000001"  # return numbers, counted, have a series of their own too
 
     central.restart()
@@ -142,8 +167,7 @@ def test_restore_while_central_is_away_warns_and_numbers_apart(app, db, users, s
     assert after.number not in _central_numbers(central)
 
 
-def test_central_hands_a_showroom_only_its_own_events_a_page_at_a_time(app, db, users, shop, central,
-                                                                      central_client):
+def test_central_hands_a_showroom_only_its_own_events_a_page_at_a_time(app, db, users, shop, central, central_client):
     stock(shop["tea"], 300)
     for _ in range(250):
         sell(users["cashier"], shop["tea"])
@@ -155,6 +179,7 @@ def test_central_hands_a_showroom_only_its_own_events_a_page_at_a_time(app, db, 
     assert {e["showroom"] for e in first["events"] + second["events"]} == {"TH"}
     from pos.central.registry import add_showroom
     from pos.sync.client import CentralClient
+
     central.query(lambda s: add_showroom("HN", "Điểm bán Hà Nội", secret="h" * 40))
     assert CentralClient(central.url, "HN", "h" * 40).showroom_events(None, None)["events"] == []
 

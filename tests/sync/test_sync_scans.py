@@ -1,4 +1,5 @@
 """Label scans: shoppers' views of a product page reach central, beside units sold, once however often sent."""
+
 from datetime import timedelta
 
 import pytest
@@ -16,9 +17,14 @@ from tests.sync.conftest import sell
 
 
 def central_scans(central):
-    return central.query(lambda session: {
-        (day, sku): scans for day, sku, scans in session.execute(
-            select(RemoteScanDaily.day, RemoteProduct.sku, RemoteScanDaily.scans).join(RemoteProduct))})
+    return central.query(
+        lambda session: {
+            (day, sku): scans
+            for day, sku, scans in session.execute(
+                select(RemoteScanDaily.day, RemoteProduct.sku, RemoteScanDaily.scans).join(RemoteProduct)
+            )
+        }
+    )
 
 
 def test_scans_reach_central_as_totals_so_a_resend_never_counts_twice(app, db, users, shop, central, central_client):
@@ -46,21 +52,56 @@ def test_scans_reach_central_as_totals_so_a_resend_never_counts_twice(app, db, u
     manager = central.app.test_client()
     login(manager, "boss")
     page = manager.get("/central/reports/products?preset=today&showroom=TH").get_data(as_text=True)
-    row = page[page.index(tea.name_vi):].split("</tr>")[0]
+    row = page[page.index(tea.name_vi) :].split("</tr>")[0]
     assert '<td class="num">2</td><td class="num">5</td>' in row  # 2 units sold beside 5 label scans
     export = manager.get("/central/reports/products?preset=today&showroom=TH&format=csv").get_data(as_text=True)
     assert export.splitlines()[0].endswith("scans") and export.splitlines()[1].endswith(",5")
 
 
-@pytest.mark.parametrize("days, problem", [
-    ([{"day": "2026-02-30", "products": []}], "days[0]"),
-    ([{"day": "2020-01-01", "products": [{"sku": "X", "gtin": "", "name_vi": "x", "producer": "p",
-                                          "producer_tax_code": "", "ocop_group": "food", "scans": -1}]}],
-     "days[0].products[0]"),
-    ([{"day": "2020-01-01", "products": [{"sku": "X", "gtin": "", "name_vi": "x", "producer": "p",
-                                          "producer_tax_code": "", "ocop_group": "weapons", "scans": 1}]}],
-     "days[0].products[0]"),
-])
+@pytest.mark.parametrize(
+    "days, problem",
+    [
+        ([{"day": "2026-02-30", "products": []}], "days[0]"),
+        (
+            [
+                {
+                    "day": "2020-01-01",
+                    "products": [
+                        {
+                            "sku": "X",
+                            "gtin": "",
+                            "name_vi": "x",
+                            "producer": "p",
+                            "producer_tax_code": "",
+                            "ocop_group": "food",
+                            "scans": -1,
+                        }
+                    ],
+                }
+            ],
+            "days[0].products[0]",
+        ),
+        (
+            [
+                {
+                    "day": "2020-01-01",
+                    "products": [
+                        {
+                            "sku": "X",
+                            "gtin": "",
+                            "name_vi": "x",
+                            "producer": "p",
+                            "producer_tax_code": "",
+                            "ocop_group": "weapons",
+                            "scans": 1,
+                        }
+                    ],
+                }
+            ],
+            "days[0].products[0]",
+        ),
+    ],
+)
 def test_bad_scan_counts_are_refused_whole_and_store_nothing(app, central, central_client, days, problem):
     with pytest.raises(CentralUnavailable, match="422"):
         central_client.send_scans(days)

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install install-test translations extract-translations browser axe bench clean
+.PHONY: run test lint install install-test translations extract-translations browser axe bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ axe: node_modules/axe-core/axe.min.js
 
 test: install-test translations browser axe
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+
+# ruff with the rule set in pyproject.toml, and the one formatting; .ci/run runs this before the tests.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install-test translations
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --quick || exit 1; done

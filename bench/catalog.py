@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._timing import percentile, summary, timed  # noqa: E402
+from bench._timing import percentile, summary, timed
 
 
 def fill(app, count: int) -> list[tuple[str, str]]:

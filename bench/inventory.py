@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._timing import percentile, summary, timed  # noqa: E402
+from bench._timing import percentile, summary, timed
 from pos.core.clock import local_today
 
 PASSWORD = "bench-password"

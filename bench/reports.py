@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench import gen_central  # noqa: E402
-from bench._timing import percentile, timed  # noqa: E402
+from bench import gen_central
+from bench._timing import percentile, timed
 from pos.core.clock import local_today
 
 RAW = """SELECT l.product_id, sum(l.quantity), sum(l.amount), sum(l.vat_amount)
@@ -69,9 +69,10 @@ def main():
             rows = reports.per_product(f)
             raw_rows = db.session.execute(text(RAW.format(extra=raw_extra)), {"start": start, "end": end}).all()
             assert sum(r.revenue for r in rows) == sum(r[2] for r in raw_rows), name  # same answer, both ways
-            samples = timed(lambda: reports.per_product(f), repeat)
+            samples = timed(lambda f=f: reports.per_product(f), repeat)
+            raw_sql = text(RAW.format(extra=raw_extra))
             raw = timed(
-                lambda: db.session.execute(text(RAW.format(extra=raw_extra)), {"start": start, "end": end}).all(),
+                lambda sql=raw_sql, start=start, end=end: db.session.execute(sql, {"start": start, "end": end}).all(),
                 raw_repeat,
             )
             p50, raw_p50 = percentile(samples, 50), percentile(raw, 50)

@@ -17,13 +17,13 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._timing import percentile  # noqa: E402
+from bench._timing import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -52,7 +52,7 @@ def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
     products = [
         (f"P-{i:04d}", f"Sản phẩm {i}", f"Chủ thể {i % 40}", groups[i % 6], 10_000 + 500 * (i % 90)) for i in range(300)
     ]
-    start = datetime(2026, 1, 1, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
     events = []
     for n in range(count):
         chosen = rng.sample(products, lines_per_sale)
@@ -83,7 +83,7 @@ def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
                 }
             )
         moment = start + timedelta(minutes=7 * n)
-        total = sum(l["amount"] for l in lines)
+        total = sum(line["amount"] for line in lines)
         events.append(
             {
                 "version": 1,
@@ -95,7 +95,7 @@ def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
                 "cashier": "c",
                 "shift_id": 1,
                 "total": total,
-                "vat_total": sum(l["vat_amount"] for l in lines),
+                "vat_total": sum(line["vat_amount"] for line in lines),
                 "discount_total": 0,
                 "lines": lines,
                 "payments": [{"method": "cash", "amount": total}],
@@ -174,7 +174,7 @@ def bench_ingest(sales: int) -> dict:
             )
             conn.commit()
             product_ids = dict(conn.execute("SELECT sku, id FROM remote_products WHERE owner = ''").fetchall())
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            now = datetime.now(UTC).replace(tzinfo=None)
             started = time.perf_counter()
             for start in range(0, len(events), MAX_BATCH):
                 batch = events[start : start + MAX_BATCH]
@@ -206,26 +206,27 @@ def bench_ingest(sales: int) -> dict:
                         if not cur.nextset():
                             break
                     cur.executemany(
-                        "INSERT INTO raw_lines (sale_id, line_no, product_id, sku, name_vi, unit_price, vat_rate, stars,"
+                        "INSERT INTO raw_lines (sale_id, line_no, product_id, sku, name_vi, unit_price, vat_rate,"
+                        " stars,"
                         " potential_5_star, quantity, amount, vat_amount, cost, commission, consignment)"
                         " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,false,%s,%s,%s,%s,0,false)",
                         [
                             (
                                 sale_id,
-                                l["line_no"],
-                                product_ids[l["sku"]],
-                                l["sku"],
-                                l["name_vi"],
-                                l["unit_price"],
-                                l["vat_rate"],
-                                l["stars"],
-                                l["quantity"],
-                                l["amount"],
-                                l["vat_amount"],
-                                l["unit_cost"] * l["quantity"],
+                                line["line_no"],
+                                product_ids[line["sku"]],
+                                line["sku"],
+                                line["name_vi"],
+                                line["unit_price"],
+                                line["vat_rate"],
+                                line["stars"],
+                                line["quantity"],
+                                line["amount"],
+                                line["vat_amount"],
+                                line["unit_cost"] * line["quantity"],
                             )
-                            for sale_id, e in zip(ids, batch)
-                            for l in e["lines"]
+                            for sale_id, e in zip(ids, batch, strict=False)
+                            for line in e["lines"]
                         ],
                     )
                 conn.commit()
@@ -245,13 +246,16 @@ def bench_lag(samples: int) -> dict:
         "DATABASE_URL": central_url.replace("postgresql://", "postgresql+psycopg://"),
     }
     showroom_env = base_env | {"DATABASE_URL": f"sqlite:///{workdir / 'pos.sqlite3'}", "SYNC_SECRET": SECRET}
-    run = lambda env, *args: subprocess.run(
-        [sys.executable, "-m", "flask", *args],
-        env=env,
-        cwd=ROOT,  # noqa: E731
-        check=True,
-        capture_output=True,
-    )
+
+    def run(env, *args):
+        return subprocess.run(
+            [sys.executable, "-m", "flask", *args],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+
     processes = []
     try:
         run(central_env, "db", "upgrade")

@@ -173,7 +173,7 @@ def _pg_reachable() -> str | None:
     try:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
             return None
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as error:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}"
 
 

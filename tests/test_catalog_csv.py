@@ -7,13 +7,16 @@ from sqlalchemy import func, select
 from pos.models import OcopRating, Producer, Product
 from tests.conftest import make_producer
 
-HEADER = "sku,gtin,name_vi,name_en,producer,producer_type,group,unit,price,vat_rate,stars,potential_5_star,decision_no,decision_date,certificate_no,producer_tax_code\n"
+HEADER = (
+    "sku,gtin,name_vi,name_en,producer,producer_type,group,unit,price,vat_rate,stars,potential_5_star,"
+    "decision_no,decision_date,certificate_no,producer_tax_code\n"
+)
 
 
 def good_file():
     return (
-        HEADER
-        + "CSQA-100,8936012340013,Chè Sen Quảng An,Lotus tea,HTX Chè Sen,cooperative,drinks,hộp,350000,8,4,,12/QĐ-UBND,2025-03-01,GCN-12,0108123456\n"
+        HEADER + "CSQA-100,8936012340013,Chè Sen Quảng An,Lotus tea,HTX Chè Sen,cooperative,drinks,hộp,350000,8,4,,"
+        "12/QĐ-UBND,2025-03-01,GCN-12,0108123456\n"
         + "XPT-VO,,Xôi vò Phú Thượng,,Hộ Bà Hạnh,household,food,hộp,45000,8,3,,13/QĐ-UBND,2024-05-01,,\n"
     ).encode()
 

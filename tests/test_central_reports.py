@@ -4,7 +4,7 @@ exports, scoping to a showroom, and bad filters."""
 import csv
 import io
 import uuid
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -99,18 +99,18 @@ def _sale(code, day, lines, minute=600):
                 "commission": amount // 10 if consignment else 0,
             }
         )
-    total = sum(l["amount"] for l in payload_lines)
+    total = sum(line["amount"] for line in payload_lines)
     return {
         "version": 1,
         "kind": "sale",
         "uuid": str(uuid.uuid4()),
         "showroom": code,
         "number": f"{code}-1",
-        "created_at": moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z",
+        "created_at": moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z",
         "cashier": "c",
         "shift_id": 1,
         "total": total,
-        "vat_total": sum(l["vat_amount"] for l in payload_lines),
+        "vat_total": sum(line["vat_amount"] for line in payload_lines),
         "discount_total": 0,
         "lines": payload_lines,
         "payments": [{"method": "cash", "amount": total}],
@@ -176,7 +176,7 @@ line_strategy = st.tuples(
 sale_strategy = st.tuples(
     st.sampled_from(["HK", "LB", "BV"]),
     st.integers(0, 60),
-    st.lists(line_strategy, min_size=1, max_size=3, unique_by=lambda l: l[0]),
+    st.lists(line_strategy, min_size=1, max_size=3, unique_by=lambda line: line[0]),
     st.integers(0, 1439),
     st.one_of(st.none(), st.integers(0, 5)),
 )
@@ -208,18 +208,18 @@ def _expected(events, f):
                 -1,
                 [
                     dict(
-                        original["lines"][l["line_no"] - 1],
-                        quantity=l["quantity"],
-                        amount=l["amount"],
-                        vat_amount=l["vat_amount"],
+                        original["lines"][line["line_no"] - 1],
+                        quantity=line["quantity"],
+                        amount=line["amount"],
+                        vat_amount=line["vat_amount"],
                     )
-                    for l in event["lines"]
+                    for line in event["lines"]
                 ],
             )
         for line in lines:
             sku, name, producer, group = next(p for p in PRODUCTS if p[0] == line["sku"])
             stars = line["stars"] or 0
-            if f.group and group != f.group or f.producer and producer != f.producer:
+            if (f.group and group != f.group) or (f.producer and producer != f.producer):
                 continue
             if f.q and not all(w in fold(f"{name} {producer} {sku}") for w in fold(f.q).split()):
                 continue

@@ -45,8 +45,8 @@ def test_a_cash_sale_records_everything_in_one_go(cashier_client, shop, db):
     entry = db.session.scalar(select(OutboxEntry).where(OutboxEntry.uuid == body["uuid"]))
     payload = json.loads(entry.payload)
     assert payload["kind"] == "sale" and payload["showroom"] == "TH" and payload["total"] == 1_150_000
-    assert sum(l["amount"] for l in payload["lines"]) == payload["total"]
-    assert sum(l["vat_amount"] for l in payload["lines"]) == payload["vat_total"]
+    assert sum(line["amount"] for line in payload["lines"]) == payload["total"]
+    assert sum(line["vat_amount"] for line in payload["lines"]) == payload["vat_total"]
     assert payload["lines"][0]["stars"] == 4 and payload["lines"][0]["unit_cost"] == 200_000
     # one moment for the sale's rows, so a report's cutoff never falls between a sale and its stock
     recorded = db.session.scalar(select(Sale).where(Sale.uuid == body["uuid"]))
@@ -232,7 +232,7 @@ def test_split_payment_card_and_vietqr_and_cash(cashier_client, shop, db):
         ],
     )
     sale = cashier_client.post("/api/v1/sales", json=body).get_json()
-    cash = [p for p in sale["payments"] if p["method"] == "cash"][0]
+    cash = next(p for p in sale["payments"] if p["method"] == "cash")
     assert cash["amount"] == 250_000 and cash["change"] == 250_000
     assert sum(p["amount"] for p in sale["payments"]) == sale["total"] == 1_050_000
 
@@ -452,9 +452,9 @@ def _return(client, number, lines, **extra):
     } | extra
     from pos.checkout.returns import record_return
     from pos.core.extensions import db as _db
-    from pos.models import User as U
+    from pos.models import User
 
-    return record_return(number, body, _db.session.scalar(select(U).where(U.username == "cashier")))
+    return record_return(number, body, _db.session.scalar(select(User).where(User.username == "cashier")))
 
 
 def test_returns_piece_by_piece_refund_exactly_what_was_paid_and_restock_the_lot(cashier_client, shop, db):

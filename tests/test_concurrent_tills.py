@@ -48,7 +48,7 @@ def _run_tills(app):
                     acknowledged.append((sale.uuid, sale.total))
                 except DomainError as error:
                     refused.append(error.code)
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:
                     errors.append(repr(error))
             _db.session.remove()
 

@@ -3,11 +3,12 @@ written-off lot is refused at the scan (a red message naming the lot and its exp
 manager) and by the sales API, with or without a manager; a shortage shows on the line when it is scanned."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from pos.core.clock import local_today
 from pos.core.database import atomic
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import AuditEntry, Lot, Sale, StockMovement
@@ -18,7 +19,7 @@ MANAGER = {"username": "manager", "password": PASSWORD}
 
 def receive(product, code, quantity, expires_in_days):
     with atomic():
-        lot = find_or_create_lot(product.id, code, expiry_date=date.today() + timedelta(days=expires_in_days))
+        lot = find_or_create_lot(product.id, code, expiry_date=local_today() + timedelta(days=expires_in_days))
         move_stock(product.id, lot.id, quantity, "receipt", unit_cost=30_000)
     return lot.id
 
@@ -64,7 +65,7 @@ def test_the_api_refuses_an_expired_lot_naming_it_and_its_expiry_even_with_a_man
     response = sell(cashier_client, com["product"], lot="CLV2610", **({"approval": approval} if approval else {}))
     assert response.status_code == 422
     body = response.get_json()
-    expired_on = (date.today() - timedelta(days=3)).strftime("%d/%m/%Y")
+    expired_on = (local_today() - timedelta(days=3)).strftime("%d/%m/%Y")
     assert body["error"] == "lot_not_sellable" and "CLV2610" in body["message"] and expired_on in body["message"]
     assert db.session.scalar(select(func.count(Sale.id))) == 0
     assert db.session.get(Lot, com["lots"]["CLV2610"]).on_hand == 4
@@ -86,7 +87,7 @@ def test_a_written_off_lot_is_refused_too(cashier_client, manager_client, com, d
 def test_scanning_an_expired_lot_says_so_in_red_words_and_offers_the_write_off(cashier_client, com):
     url = f"https://ocop.example/01/{com['product'].gtin14}/10/CLV2610"
     scan = cashier_client.get(f"/api/v1/products/lookup?code={url}").get_json()
-    expired_on = (date.today() - timedelta(days=3)).strftime("%d/%m/%Y")
+    expired_on = (local_today() - timedelta(days=3)).strftime("%d/%m/%Y")
     assert scan["lot_status"] == "expired" and scan["lot_can_write_off"] is True and scan["lot_on_hand"] == 4
     assert scan["lot_message"] == (
         f"Lô CLV2610 của Cốm Làng Vòng đã hết hạn ngày {expired_on}: để riêng gói hàng này, không được bán."

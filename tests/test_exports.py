@@ -141,7 +141,7 @@ def attacked_showroom(app, users, db):
     producers = [make_producer(name=payload) for payload in PAYLOADS[:4]]
     products = [
         make_product(producer, sku=f"ATK-{n}", name_vi=payload, price=10_000, reorder_point=50)
-        for n, (producer, payload) in enumerate(zip(producers * 2, PAYLOADS))
+        for n, (producer, payload) in enumerate(zip(producers * 2, PAYLOADS, strict=False))
     ]
     for n, product in enumerate(products):
         receipt = create_receipt(
@@ -219,7 +219,7 @@ def attacked_central(tmp_path):
         add_showroom("HK", "Điểm bán HK", secret="k" * 40)
         create_user("boss", PASSWORD, "admin")
         sale = _sale("HK", TODAY, [(0, 1, 35_000, 4, 5_000, False), (1, 2, 12_000, 3, None, True)])
-        for line, name, producer in zip(sale["lines"], PAYLOADS, reversed(PAYLOADS)):
+        for line, name, producer in zip(sale["lines"], PAYLOADS, reversed(PAYLOADS), strict=False):
             line.update(name_vi=name, producer=producer)
         _ingest([sale])
         for n, payload in enumerate(PAYLOADS[:3]):
@@ -251,7 +251,7 @@ def test_no_central_download_carries_a_formula(attacked_central):
 
 
 def test_an_xlsx_keeps_the_text_and_numbers_as_they_are(attacked_central):
-    app, client = attacked_central
+    _app, client = attacked_central
     cells = _xlsx_cells(client.get("/central/reports/products?preset=today&format=xlsx"))
     by_value = {cell.value: cell for cell in cells}
     assert by_value[PAYLOADS[0]].data_type == "s" and by_value["+cmd|' /C calc'!A0"].data_type == "s"

@@ -2,7 +2,7 @@
 their consigned lots; settled once, so no sale is ever paid out twice."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -30,7 +30,7 @@ def receive(product, user, quantity, *, consigned=True, rate=20, lot="KG1"):
                 "unit_cost": "0" if consigned else "1000",
                 "ownership": "consignment" if consigned else "purchased",
                 "commission_rate": str(rate),
-                "expiry_date": (date.today() + timedelta(days=365)).isoformat(),
+                "expiry_date": (local_today() + timedelta(days=365)).isoformat(),
             }
         ],
         user,

@@ -2,12 +2,13 @@
 lines left uncounted lists them and asks."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from pos.catalog.gs1 import check_digit
+from pos.core.clock import local_today
 from pos.core.database import atomic
 from pos.core.errors import Conflict, ValidationError
 from pos.inventory.counts import UncountedLines, delete_count, enter_counts, open_count, post_count, scan_count
@@ -20,7 +21,7 @@ GTIN = "893601234001" + str(check_digit("893601234001"))
 
 def receive(product, lot, quantity, days=200):
     with atomic():
-        row = find_or_create_lot(product.id, lot, expiry_date=date.today() + timedelta(days=days))
+        row = find_or_create_lot(product.id, lot, expiry_date=local_today() + timedelta(days=days))
         move_stock(product.id, row.id, quantity, "receipt", unit_cost=10_000)
 
 
@@ -39,7 +40,7 @@ def lines_by_lot(count):
 
 
 def test_a_sheet_has_a_line_per_lot_and_posts_each_lot(users, db, shelf):
-    producer, tea, vase = shelf
+    producer, tea, _vase = shelf
     count = open_count(users["manager"], producer_id=producer.id)
     lines = lines_by_lot(count)
     assert sorted(lines) == [("CSQA-100", "QA2610"), ("CSQA-100", "QA2611"), ("VASE", "")]
@@ -54,7 +55,7 @@ def test_a_sheet_has_a_line_per_lot_and_posts_each_lot(users, db, shelf):
 
 
 def test_a_scan_adds_one_to_its_lots_line(users, db, shelf):
-    producer, tea, vase = shelf
+    producer, tea, _vase = shelf
     count = open_count(users["manager"], producer_id=producer.id)
     label = f"http://127.0.0.1:5000/01/0{GTIN}/10/QA2611"
     for _ in range(3):
@@ -78,7 +79,7 @@ def test_a_scan_adds_one_to_its_lots_line(users, db, shelf):
 
 
 def test_posting_with_uncounted_lines_lists_them_and_asks(manager_client, users, db, shelf):
-    producer, tea, vase = shelf
+    producer, tea, _vase = shelf
     count = open_count(users["manager"], producer_id=producer.id)
     lines = lines_by_lot(count)
     page = manager_client.post(
@@ -111,7 +112,7 @@ def test_uncounted_lines_counted_as_none_when_the_manager_says_so(users, db, she
 
 
 def test_a_blind_count_hides_the_books_until_posted(manager_client, users, db, shelf):
-    producer, tea, _ = shelf
+    producer, _tea, _ = shelf
     page = manager_client.post("/inventory/counts", data={"producer_id": producer.id, "blind": "on"})
     count = db.session.scalar(select(StockCount))
     assert count.blind and page.headers["Location"].endswith(f"/inventory/counts/{count.id}")

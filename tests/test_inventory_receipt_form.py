@@ -2,18 +2,19 @@
 scanner types, keeps what was typed when refused, and stays a draft that can be changed or thrown away."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from pos.core.clock import local_today
 from pos.core.database import atomic
 from pos.core.errors import Conflict, ValidationError
 from pos.inventory.receipts import create_receipt, delete_receipt, post_receipt, update_receipt
 from pos.models import AuditEntry, GoodsReceipt, GoodsReceiptLine, Lot, Product, StockLevel
 from tests.conftest import make_producer, make_product
 
-LATER = (date.today() + timedelta(days=200)).isoformat()
+LATER = (local_today() + timedelta(days=200)).isoformat()
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_another_producers_product_without_lot_or_expiry_is_refused_on_the_page(
 
 
 def test_spoiling_goods_need_a_lot_and_expiry_handicrafts_only_when_flagged(users, db, two_producers):
-    sen, _, _, seeds, vase = two_producers
+    sen, _, _, _seeds, vase = two_producers
     with pytest.raises(ValidationError) as refused:
         create_receipt(sen.id, [{"sku": "STH-HAT", "quantity": "5", "unit_cost": "60000"}], users["manager"])
     assert set(refused.value.fields) == {"line 1 lot_code", "line 1 expiry_date"}
@@ -142,7 +143,7 @@ def test_a_label_of_another_lot_than_typed_is_refused(users, db, two_producers):
 
 
 def test_lines_are_as_many_as_needed_not_eight(manager_client, db, users, two_producers):
-    sen, _, _, seeds, _ = two_producers
+    sen, _, _, _seeds, _ = two_producers
     data = {"producer_id": sen.id}
     for n, i in enumerate([0, 3, 7, 8, 9, 10, 11, 12, 13, 40, 41, 99]):  # rows added and removed in the browser
         data |= {
@@ -159,7 +160,7 @@ def test_lines_are_as_many_as_needed_not_eight(manager_client, db, users, two_pr
 
 
 def test_the_lookup_shows_name_unit_and_last_cost(manager_client, users, db, two_producers):
-    sen, _, _, seeds, _ = two_producers
+    sen, _, _, _seeds, _ = two_producers
     first = create_receipt(
         sen.id,
         [{"sku": "STH-HAT", "lot_code": "A", "expiry_date": LATER, "quantity": "5", "unit_cost": "61000"}],
@@ -227,7 +228,7 @@ def test_a_draft_is_changed_or_deleted_audited_and_a_posted_one_is_not(manager_c
     assert page.status_code == 302
     db.session.expire_all()
     draft = db.session.get(GoodsReceipt, draft.id)
-    assert draft.note == "mới" and [(l.product.sku, l.quantity) for l in draft.lines] == [
+    assert draft.note == "mới" and [(line.product.sku, line.quantity) for line in draft.lines] == [
         ("STH-BINH", 3),
         ("STH-HAT", 10),
     ]

@@ -27,7 +27,7 @@ def test_lines_add_up_to_the_total_and_vat_per_rate_to_the_vat_total(cart_items,
     assert cart.subtotal - cart.discount_total == cart.total
     assert sum(line.vat_amount for line in cart.lines) == cart.vat_total == sum(cart.vat_by_rate.values())
     for rate, vat in cart.vat_by_rate.items():
-        assert vat == vat_inside(sum(l.amount for l in cart.lines if l.vat_rate == rate), rate)
+        assert vat == vat_inside(sum(line.amount for line in cart.lines if line.vat_rate == rate), rate)
     assert all(line.amount >= 0 and line.vat_amount >= 0 for line in cart.lines)
 
 

@@ -19,7 +19,7 @@ NUL = "A\x00B"
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app(request, tmp_path):
     """The showroom on each database (this module's own `app`: every fixture built on it follows)."""
-    with _database(request.param, tmp_path) as url:
+    with _Database(request.param, tmp_path) as url:
         application = make_app(url)
         with application.app_context():
             _db.create_all()
@@ -28,7 +28,7 @@ def app(request, tmp_path):
             _db.engine.dispose()
 
 
-class _database:
+class _Database:
     def __init__(self, kind, tmp_path):
         self.kind, self.tmp_path, self.pg = kind, tmp_path, None
 
@@ -144,9 +144,13 @@ class _Forms(HTMLParser):
         if tag == "form":
             self._current = (attrs.get("method", "get").upper(), attrs.get("action") or "", {})
             self.forms.append(self._current)
-        elif tag in ("input", "textarea", "select") and self._current and attrs.get("name"):
-            if attrs.get("type") not in ("submit", "button", "file", "image", "reset"):
-                self._current[2][attrs["name"]] = attrs.get("value") or ""
+        elif (
+            tag in ("input", "textarea", "select")
+            and self._current
+            and attrs.get("name")
+            and attrs.get("type") not in ("submit", "button", "file", "image", "reset")
+        ):
+            self._current[2][attrs["name"]] = attrs.get("value") or ""
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -196,7 +200,7 @@ def test_every_form_of_the_showroom_refuses_a_nul_in_any_field(app, admin_client
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_every_form_of_central_refuses_a_nul_in_any_field(kind, tmp_path):
-    with _database(kind, tmp_path) as url:
+    with _Database(kind, tmp_path) as url:
         central = make_app(url, POS_ROLE="central")
         with central.app_context():
             _db.create_all()

@@ -4,7 +4,7 @@ import itertools
 import logging
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -145,7 +145,7 @@ def test_remember_cookie_is_httponly_lax_secure_behind_https_and_lasts_a_shift(t
     remember = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
     assert "HttpOnly" in remember and "SameSite=Lax" in remember and "Secure" in remember
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", remember).group(1))
-    assert timedelta(hours=8) <= expires - datetime.now(timezone.utc) <= timedelta(hours=16, minutes=1)
+    assert timedelta(hours=8) <= expires - datetime.now(UTC) <= timedelta(hours=16, minutes=1)
 
 
 # --- Demo data never lands on a real database --------------------------------------------------------------------

@@ -55,10 +55,9 @@ def test_a_driver_error_is_sqlalchemys_and_the_transaction_leaves_nothing(databa
     app = make_app(database)
     with app.app_context():
         _db.create_all()
-        with pytest.raises(IntegrityError):
-            with atomic():
-                _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
-                _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
+        with pytest.raises(IntegrityError), atomic():
+            _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
+            _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
         assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 0
         with atomic():  # the next transaction starts clean, on whatever connection the pool gives
             _INSERT.run({"uuid": "same", "payload": "{}", "at": datetime(2026, 11, 25)})
@@ -74,14 +73,13 @@ def test_orm_and_sql_share_atomics_one_transaction(database):
     with app.app_context():
         _db.create_all()
         product = make_product()
-        with pytest.raises(IntegrityError):
-            with atomic():
-                _db.session.add(Lot(product_id=product.id, code="ORM", on_hand=3))
-                _db.session.flush()
-                assert Sql("SELECT code FROM lots").run().fetchall() == [("ORM",)]
-                _INSERT.run({"uuid": "both", "payload": "{}", "at": datetime(2026, 11, 25)})
-                assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 1
-                _INSERT.run({"uuid": "both", "payload": "{}", "at": datetime(2026, 11, 25)})
+        with pytest.raises(IntegrityError), atomic():
+            _db.session.add(Lot(product_id=product.id, code="ORM", on_hand=3))
+            _db.session.flush()
+            assert Sql("SELECT code FROM lots").run().fetchall() == [("ORM",)]
+            _INSERT.run({"uuid": "both", "payload": "{}", "at": datetime(2026, 11, 25)})
+            assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 1
+            _INSERT.run({"uuid": "both", "payload": "{}", "at": datetime(2026, 11, 25)})
         assert _db.session.scalar(select(func.count(Lot.id)).where(Lot.code == "ORM")) == 0
         assert _db.session.scalar(select(func.count(OutboxEntry.id))) == 0
         _db.session.rollback()

@@ -99,8 +99,7 @@ def test_the_cycle_check_sees_a_cycle(monkeypatch):
         Path,
         "read_text",
         lambda self, *args, **kwargs: (
-            {a: fake["pos.catalog.names"], b: fake["pos.catalog.gs1"]}.get(self, None)
-            or real_read(self, *args, **kwargs)
+            {a: fake["pos.catalog.names"], b: fake["pos.catalog.gs1"]}.get(self) or real_read(self, *args, **kwargs)
         ),
     )
     assert ["pos.catalog.gs1", "pos.catalog.names"] in find_cycles()

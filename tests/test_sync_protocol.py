@@ -402,7 +402,7 @@ def test_a_large_batch_adds_the_same_figures_to_every_rollup_as_its_lines(centra
         )
         batch.append(sale)
     assert {a["status"] for a in _ingest("HK", batch)} == {"accepted"}
-    _ingest("HK", batch[:70] + [_sale("HK", sku="LOCAL-1", name="Sản phẩm 1", created_at=_moment(days_ago=1))])
+    _ingest("HK", [*batch[:70], _sale("HK", sku="LOCAL-1", name="Sản phẩm 1", created_at=_moment(days_ago=1))])
     from pos.models import ProductDaily, ProductMonthly, SalesRollupDaily
 
     lines = dict(

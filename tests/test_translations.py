@@ -16,7 +16,7 @@ MAKE_KEYWORDS = re.findall(
     r"-k (\w+)", re.search(r"^KEYWORDS = ((?:.*\\\n)*.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
 )
 ERRORS = (*(name for name in MAKE_KEYWORDS if name != "_l"), "DomainError")
-KEYWORDS = DEFAULT_KEYWORDS | {name: None for name in MAKE_KEYWORDS}
+KEYWORDS = DEFAULT_KEYWORDS | dict.fromkeys(MAKE_KEYWORDS)
 AREAS = sorted(p.parent.name for p in ROOT.glob("pos/*/translations"))
 
 

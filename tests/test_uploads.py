@@ -147,7 +147,7 @@ def file_forms(app, client) -> list[tuple[str, str, dict]]:
             for name in rule.arguments
         ):
             continue
-        pages.add(adapter.build(rule.endpoint, {name: 1 for name in rule.arguments}))
+        pages.add(adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, 1)))
     found = []
     for page in sorted(pages):
         response = client.get(page)

@@ -75,7 +75,7 @@ def check_backup_file(path: Path) -> None:
             path=str(path),
             error=str(error),
             fields={"file": "not a database"},
-        )
+        ) from None
     missing = REQUIRED_TABLES - tables
     if missing:
         raise ValidationError(
@@ -109,7 +109,7 @@ def backup_command(out):
     try:
         pages = backup_database(Path(out))
     except ValidationError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     click.echo(f"Backup written to {out} ({pages} pages).")
 
 
@@ -124,7 +124,7 @@ def restore_command(file, yes):
             click.confirm(f"Replace ALL data in this showroom's database with {file}?", abort=True)
         restore_database(Path(file))
     except ValidationError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     click.echo(f"Restored from {file}.")
     if current_app.config["POS_ROLE"] == "showroom":
         _recover_after_restore(file)

@@ -21,5 +21,5 @@ def create_user_command(username, role, full_name):
     try:
         user = create_user(username, password, role, full_name)
     except DomainError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     click.echo(f"Created {user.role} '{user.username}'.")

@@ -16,7 +16,7 @@ create_app) takes it from the N proxies' X-Forwarded-For; without it X-Forwarded
 import hashlib
 import math
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app, has_request_context, request
@@ -65,7 +65,7 @@ def check_password(user, username: str, password) -> bool:
         (_bucket("address", address), _limit("PASSWORD_RATE_LIMIT_PER_ADDRESS")),
     )
     counts = counters.hit([(bucket, limit.get_expiry()) for bucket, limit in buckets])
-    over = [bucket for (bucket, limit), count in zip(buckets, counts) if count > limit.amount]
+    over = [bucket for (bucket, limit), count in zip(buckets, counts, strict=False) if count > limit.amount]
     if over:
         wait = max(counters.get_expiry(bucket) for bucket in over) - time.time()
         raise TooManyAttempts(
@@ -157,7 +157,7 @@ class DatabaseCounters:
             return time.time()
         if isinstance(ends, str):
             ends = datetime.fromisoformat(ends)
-        return ends.replace(tzinfo=timezone.utc).timestamp()
+        return ends.replace(tzinfo=UTC).timestamp()
 
 
 class LimitsCounters:

@@ -64,4 +64,4 @@ def logout():
 def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+    return redirect(_safe_next(request.form.get("next") or (request.referrer and urlsplit(request.referrer).path)))

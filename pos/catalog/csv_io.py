@@ -50,7 +50,7 @@ IMPORT_COLUMNS = (
     "certificate_no",
 )
 # Optional on import: producer_tax_code, needed only to create a producer that is not a household.
-EXPORT_COLUMNS = IMPORT_COLUMNS + ("valid_until", "status")
+EXPORT_COLUMNS = (*IMPORT_COLUMNS, "valid_until", "status")
 REQUIRED_COLUMNS = ("sku", "name_vi", "producer", "group", "unit", "price", "vat_rate")
 MAX_ROWS = 20_000
 
@@ -135,7 +135,8 @@ def _read(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, str]]]:
                         reader.line_num,
                         str(
                             Text(
-                                "%(columns)s: contains a character that cannot be stored (NUL or an invalid Unicode character)",
+                                "%(columns)s: contains a character that cannot be stored"
+                                " (NUL or an invalid Unicode character)",
                                 columns=", ".join(_shown(c) for c in bad),
                             )
                         ),
@@ -155,7 +156,7 @@ def _shown(column: str) -> str:
 
 def _check(rows: list[tuple[int, dict]]) -> list[tuple[int, str]]:
     errors, seen_sku, seen_gtin = [], {}, {}
-    producers = {name: type_ for name, type_ in db.session.execute(select(Producer.name, Producer.type))}
+    producers = dict(db.session.execute(select(Producer.name, Producer.type)).all())
     for line, row in rows:
         problems = []
         if row["producer"] not in producers:

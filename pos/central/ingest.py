@@ -229,7 +229,7 @@ def _insert_sales(rows: list[dict]) -> list[int]:
                 {"n": len(rows)},
             ).scalars()
         )
-        _insert_rows(RemoteSale, [row | {"id": sale_id} for sale_id, row in zip(ids, rows)])
+        _insert_rows(RemoteSale, [row | {"id": sale_id} for sale_id, row in zip(ids, rows, strict=False)])
         return ids
     table = RemoteSale.__table__
     result = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
@@ -245,10 +245,12 @@ def _insert_rows(model, rows: list[dict]) -> None:
         connection.execute(insert(model.__table__), rows)
         return
     columns = list(rows[0])
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
+    with (
+        connection.connection.driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, daily) -> None:
@@ -277,7 +279,7 @@ def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, dai
         ]
     )
     line_rows = []
-    for sale_id, (_, event) in zip(ids, sales):
+    for sale_id, (_, event) in zip(ids, sales, strict=False):
         day = local_day(event.created_at)
         for line in event.data["lines"]:
             product_id, stars, quantity, amount = (
@@ -389,9 +391,9 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
         ]
     )
     line_rows = []
-    for return_id, (index, event, originals) in zip(ids, stored):
+    for return_id, (index, event, originals) in zip(ids, stored, strict=False):
         day = local_day(event.created_at)
-        for line, original in zip(event.data["lines"], originals):
+        for line, original in zip(event.data["lines"], originals, strict=False):
             # The returned share of the sale line's cost (by units) and commission (by amount), half up in đồng.
             cost = (
                 None
@@ -523,7 +525,7 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
             "product_id": product_id,
             "stars": stars,
             "potential_5_star": potential,
-            **dict(zip(ROLLUP_FIGURES, figures)),
+            **dict(zip(ROLLUP_FIGURES, figures, strict=False)),
         }
         for (day, product_id, stars, potential), figures in rollup.items()
     ]
@@ -553,7 +555,7 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
                     "product_id": product_id,
                     "stars": stars,
                     "potential_5_star": potential,
-                    **dict(zip(ROLLUP_FIGURES, figures)),
+                    **dict(zip(ROLLUP_FIGURES, figures, strict=False)),
                 }
                 for (month, product_id, stars, potential), figures in monthly.items()
             ],
@@ -563,7 +565,7 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
         ("day", "showroom_id"),
         DAILY_FIGURES,
         [
-            {"day": day, "showroom_id": showroom.id, **dict(zip(DAILY_FIGURES, figures))}
+            {"day": day, "showroom_id": showroom.id, **dict(zip(DAILY_FIGURES, figures, strict=False))}
             for day, figures in daily.items()
         ],
     )
@@ -634,10 +636,12 @@ def _add_to(model, key: tuple, figures: tuple, rows: list[dict]) -> None:
         scratch = f"{table.name}_delta"
         connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} (LIKE {table.name}) ON COMMIT DELETE ROWS"))
         columns = list(rows[0])
-        with connection.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[column] for column in columns])
+        with (
+            connection.connection.driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
         connection.execute(
             text(
                 f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {scratch} "

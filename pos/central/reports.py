@@ -463,13 +463,14 @@ def daily(f: ReportFilter) -> list[tuple[date, int]]:
         model = R if f.showroom else ProductDaily
         query = select(model.day, _total(model.revenue)).where(*_conditions(f, model)).group_by(model.day)
     else:  # whole sales: the per-showroom day totals are the smallest table that knows
-        D = ShowroomDaily
         query = (
-            select(D.day, _total(D.sales_total - D.returns_total))
+            select(ShowroomDaily.day, _total(ShowroomDaily.sales_total - ShowroomDaily.returns_total))
             .where(
-                D.day >= f.start, D.day <= f.end, *([D.showroom_id == _showroom_id(f.showroom)] if f.showroom else [])
+                ShowroomDaily.day >= f.start,
+                ShowroomDaily.day <= f.end,
+                *([ShowroomDaily.showroom_id == _showroom_id(f.showroom)] if f.showroom else []),
             )
-            .group_by(D.day)
+            .group_by(ShowroomDaily.day)
         )
     revenue = dict(db.session.execute(query).all())
     return [(day, int(revenue.get(day, 0))) for day in (f.start + timedelta(days=n) for n in range(f.days))]
@@ -487,7 +488,7 @@ def hourly(f: ReportFilter) -> list[tuple[int, int]]:
     for created_at, amount in rows:
         by_hour[to_local(created_at).hour] += amount
     busy = [hour for hour in range(24) if by_hour[hour]]
-    first, last = min(busy + [7]), max(busy + [22])  # opening hours, widened if anything sold outside them
+    first, last = min([*busy, 7]), max([*busy, 22])  # opening hours, widened if anything sold outside them
     return [(hour, by_hour[hour]) for hour in range(first, last + 1)]
 
 
@@ -522,7 +523,7 @@ def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
     if product is None:
         raise NotFound("No such product in the reports.", fields={"product": "unknown"})
     f = replace(f, q="", group=None, producer=None)
-    conditions = _conditions(f) + [R.product_id == product_id]
+    conditions = [*_conditions(f), R.product_id == product_id]
     names = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
     by_showroom = [
         Row(

@@ -86,18 +86,18 @@ def sale_json(sale) -> dict:
         "receipt_url": receipt_url(sale),
         "lines": [
             {
-                "line_no": l.line_no,
-                "product_id": l.product_id,
-                "name": l.name_vi,
-                "quantity": l.quantity,
-                "unit_price": l.unit_price,
-                "discount": l.discount,
-                "amount": l.amount,
-                "vat_rate": l.vat_rate,
-                "vat_amount": l.vat_amount,
-                "stars": l.stars,
+                "line_no": line.line_no,
+                "product_id": line.product_id,
+                "name": line.name_vi,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount": line.discount,
+                "amount": line.amount,
+                "vat_rate": line.vat_rate,
+                "vat_amount": line.vat_amount,
+                "stars": line.stars,
             }
-            for l in sale.lines
+            for line in sale.lines
         ],
         "payments": [
             {
@@ -137,12 +137,14 @@ def _priced_cart(body: dict) -> tuple[list[dict], PricedCart]:
         for p in db.session.scalars(db.select(Product).where(Product.id.in_({line["product_id"] for line in lines})))
     }
     unknown = {
-        f"lines[{i}].product_id": "unknown product" for i, l in enumerate(lines) if l["product_id"] not in products
+        f"lines[{i}].product_id": "unknown product"
+        for i, line in enumerate(lines)
+        if line["product_id"] not in products
     }
     if unknown:
         raise ValidationError("The cart has unknown products.", fields=unknown)
     return lines, price_cart(
-        [(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines],
+        [(products[line["product_id"]], line["quantity"], line["discount"], line["lot"]) for line in lines],
         parse_discount(body.get("discount"), "discount"),
     )
 
@@ -157,21 +159,21 @@ def price_cart_api():
         {
             "lines": [
                 {
-                    "product_id": l.product.id,
-                    "quantity": l.quantity,
-                    "unit_price": l.unit_price,
-                    "discount": l.discount,
-                    "amount": l.amount,
-                    "vat_rate": l.vat_rate,
+                    "product_id": line.product.id,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "discount": line.discount,
+                    "amount": line.amount,
+                    "vat_rate": line.vat_rate,
                     "available": units,
                 }
-                for l, units in zip(cart.lines, available)
+                for line, units in zip(cart.lines, available, strict=False)
             ],
             "subtotal": cart.subtotal,
             "discount_total": cart.discount_total,
             "total": cart.total,
-            "line_discount": sum(l.line_discount for l in cart.lines),
-            "order_discount": sum(l.order_discount for l in cart.lines),
+            "line_discount": sum(line.line_discount for line in cart.lines),
+            "order_discount": sum(line.order_discount for line in cart.lines),
             "vat_total": cart.vat_total,
             "vat_by_rate": {str(k): v for k, v in cart.vat_by_rate.items()},
             "discount_percent": round(cart.discount_percent, 2),

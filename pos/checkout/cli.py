@@ -17,7 +17,7 @@ def vietqr_command(bank_bin, account, amount, purpose):
     try:
         click.echo(vietqr_payload(bank_bin, account, amount, purpose))
     except DomainError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
 
 
 def sample_sale():
@@ -102,7 +102,7 @@ def print_test_command(width, url, profile, cut):
         profile_name = profile_for(image.width, options["profile"])
         cut_note = "with a cut" if cuts(profile_name, options["cut_mode"]) else "no cut"
     except PrinterError as error:
-        raise click.ClickException(error.message)
+        raise click.ClickException(error.message) from None
     click.echo(
         f"Sample receipt ({config['RECEIPT_WIDTH_MM']} mm, {image.width} dots, profile {profile_name}, "
         f"{cut_note}) sent to {options['url']}" + (f" ({len(data)} bytes)" if data else "") + "."

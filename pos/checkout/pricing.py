@@ -130,14 +130,14 @@ def price_cart(items: list[tuple[object, int, Discount, str | None]], order_disc
         raise ValidationError(
             "The order discount is more than the order is worth.", fields={"discount": "more than the total"}
         )
-    for line, share in zip(lines, _share(order_amount, [line.amount for line in lines])):
+    for line, share in zip(lines, _share(order_amount, [line.amount for line in lines]), strict=False):
         line.order_discount = share
     vat_by_rate: dict[int, int] = {}
     for rate in sorted({line.vat_rate for line in lines}):
         rate_lines = [line for line in lines if line.vat_rate == rate]
         vat = vat_inside(sum(line.amount for line in rate_lines), rate)
         vat_by_rate[rate] = vat
-        for line, part in zip(rate_lines, _share(vat, [line.amount for line in rate_lines])):
+        for line, part in zip(rate_lines, _share(vat, [line.amount for line in rate_lines]), strict=False):
             line.vat_amount = part
     subtotal = sum(line.gross for line in lines)
     total = sum(line.amount for line in lines)

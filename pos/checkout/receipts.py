@@ -80,7 +80,7 @@ class _Canvas:
             else:
                 lines.append(current)
                 current = word
-        return lines + [current] if current else lines or [""]
+        return [*lines, current] if current else lines or [""]
 
     def finish(self) -> Image.Image:
         return self.image.crop((0, 0, self.width, self.y + 16))

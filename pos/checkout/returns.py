@@ -62,7 +62,7 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
     with atomic():
         manager = approval.require(Text("a return on sale %(number)s.", number=sale.number))
         require_open_shift()
-        lines = {l.line_no: l for l in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
+        lines = {line.line_no: line for line in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
         for line_no, quantity in wanted.items():
             line = lines.get(line_no)
             if line is None:

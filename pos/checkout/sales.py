@@ -137,7 +137,7 @@ class RecordedSale:
             sale.total,
             sale.vat_total,
             sale.cash_rounding,
-            tuple(RecordedLine(*(getattr(l, f) for f in _LINE_FIELDS)) for l in sale.lines),
+            tuple(RecordedLine(*(getattr(line, f) for f in _LINE_FIELDS)) for line in sale.lines),
             tuple(RecordedPayment(*(getattr(p, f) for f in _PAYMENT_FIELDS)) for p in sale.payments),
         )
 
@@ -358,6 +358,7 @@ def reserve_number(sale_uuid) -> str:
         except IntegrityError:
             if attempt == 2:
                 raise
+    return None
 
 
 def find_sale(uuid: str) -> Sale | None:
@@ -384,7 +385,7 @@ def parse_uuid(value) -> str:
     try:
         return str(uuidlib.UUID(str(value)))
     except (ValueError, TypeError, AttributeError):
-        raise ValidationError("The sale needs the UUID the till made.", fields={"uuid": "not a UUID"})
+        raise ValidationError("The sale needs the UUID the till made.", fields={"uuid": "not a UUID"}) from None
 
 
 def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
@@ -454,7 +455,8 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
         names = TextList(_unrated_name(p) for p in unrated)
         approver = approval.require(Text("selling without a valid OCOP rating: %(products)s.", products=names))
     cart = price_cart(
-        [(products[l["product_id"]], l["quantity"], l["discount"], l["lot"]) for l in lines], order_discount
+        [(products[line["product_id"]], line["quantity"], line["discount"], line["lot"]) for line in lines],
+        order_discount,
     )
     if over_limit := discount_over_limit(cart):
         approver = approval.require(over_limit)
@@ -578,7 +580,7 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
         lot = _lot_to_adjust(line.product.id, lot_code)
         level = db.session.get(StockLevel, line.product.id)
         on_shelf = sellable_lots(line.product.id)
-        missing = line.quantity - sum(l.on_hand for l in on_shelf if lot_code is None or l.code == lot_code)
+        missing = line.quantity - sum(line.on_hand for line in on_shelf if lot_code is None or line.code == lot_code)
         move_stock(
             line.product.id,
             lot.id,
@@ -638,26 +640,26 @@ def sale_payload(
         "cash_rounding": sale["cash_rounding"],
         "lines": [
             {
-                "line_no": l["line_no"],
-                "sku": l["sku"],
-                "gtin": products[l["product_id"]].gtin14,
-                "name_vi": l["name_vi"],
-                "producer": products[l["product_id"]].producer,
-                "producer_tax_code": products[l["product_id"]].producer_tax_code,
-                "ocop_group": products[l["product_id"]].ocop_group,
-                "stars": l["stars"],
-                "potential_5_star": l["potential_5_star"],
-                "quantity": l["quantity"],
-                "unit_price": l["unit_price"],
-                "discount": l["discount"],
-                "amount": l["amount"],
-                "vat_rate": l["vat_rate"],
-                "vat_amount": l["vat_amount"],
-                "unit_cost": l["unit_cost"],
-                "consignment": l["consignment"],
-                "commission": commissions.get(l["line_no"], 0),
+                "line_no": line["line_no"],
+                "sku": line["sku"],
+                "gtin": products[line["product_id"]].gtin14,
+                "name_vi": line["name_vi"],
+                "producer": products[line["product_id"]].producer,
+                "producer_tax_code": products[line["product_id"]].producer_tax_code,
+                "ocop_group": products[line["product_id"]].ocop_group,
+                "stars": line["stars"],
+                "potential_5_star": line["potential_5_star"],
+                "quantity": line["quantity"],
+                "unit_price": line["unit_price"],
+                "discount": line["discount"],
+                "amount": line["amount"],
+                "vat_rate": line["vat_rate"],
+                "vat_amount": line["vat_amount"],
+                "unit_cost": line["unit_cost"],
+                "consignment": line["consignment"],
+                "commission": commissions.get(line["line_no"], 0),
             }
-            for l in lines
+            for line in lines
         ],
         "payments": [
             {

@@ -1,1 +1,2 @@
-"""Infrastructure every area uses: configuration, database, errors, i18n, money, time, audit, exports, the printer adapter."""
+"""Infrastructure every area uses: configuration, database, errors, i18n, money, limits, time, audit, the outbox,
+exports, navigation, the printer adapter and the API document."""

@@ -3,7 +3,7 @@
 Use local_today() for "today" (an expiry, a rating's validity, a report's day), never date.today(): the server's
 own zone is usually UTC, seven hours behind the shop, so date.today() is yesterday from midnight to 7 am."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -11,14 +11,14 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def utcnow() -> datetime:
     """Naive UTC: every timestamp is stored in UTC, shown in Asia/Ho_Chi_Minh."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_today() -> date:
-    return datetime.now(timezone.utc).astimezone(LOCAL_TZ).date()
+    return datetime.now(UTC).astimezone(LOCAL_TZ).date()
 
 
 def utc_bounds(day: date) -> tuple[datetime, datetime]:
     """A local (Asia/Ho_Chi_Minh) day as naive UTC bounds, the way times are stored."""
-    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
     return start, start + timedelta(days=1)

@@ -161,5 +161,5 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def unexpected_error(error):
         db.session.rollback()
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+        log.error("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, "server_error", _("Something went wrong. Nothing was saved; please try again."))

@@ -27,7 +27,8 @@ ATOMIC_CONNECTION = "pos.atomic_connection"  # a session.info key, set while an 
 
 
 class Session(FlaskSqlaSession):
-    """db.session. Inside atomic() it runs on atomic()'s connection and leaves the commit to it (pos/core/database.py)."""
+    """db.session. Inside atomic() it runs on atomic()'s connection and leaves the commit to it
+    (pos/core/database.py)."""
 
     def get_bind(self, *args, **kwargs):
         return self.info.get(ATOMIC_CONNECTION) or super().get_bind(*args, **kwargs)

@@ -1,6 +1,6 @@
 """Language choice and the display formats for money and time (vi by default, en available)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -51,7 +51,7 @@ def to_local(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LOCAL_TZ)
 
 

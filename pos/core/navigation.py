@@ -1,8 +1,8 @@
 """The top navigation. Each area adds its entries when its blueprint is registered,
 so base.html never needs to know which areas exist."""
 
-import os
 from dataclasses import dataclass
+from os.path import commonpath
 
 from flask import current_app, request, url_for
 from flask_login import current_user
@@ -39,7 +39,7 @@ def nav_items():
     # (central.report_breakdown belongs to central.report_overview, not to central.showrooms).
     here = request.endpoint or ""
     closeness = {
-        e.endpoint: len(os.path.commonprefix([e.endpoint, here]))
+        e.endpoint: len(commonpath([e.endpoint, here]))
         for e in entries
         if e.endpoint.split(".")[0] == here.split(".")[0]
     }

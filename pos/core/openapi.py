@@ -1,6 +1,7 @@
 """The OpenAPI document for /api/v1, served at /api/v1/openapi.json (and checked by schemathesis). Each role
 documents what it serves: a showroom its till API, central the signed sync endpoints, whose bodies come from
-the sync protocol's own declarations (pos.protocol.events). Its bounds are pos.core.limits', the ones the API applies."""
+the sync protocol's own declarations (pos.protocol.events). Its bounds are pos.core.limits', the ones the API
+applies."""
 
 from flask import Blueprint, current_app, jsonify
 
@@ -93,7 +94,7 @@ def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
     """Any request may be refused as unauthenticated (401), busy (503) or holding text no database can store
     (422: a NUL or a lone surrogate, pos.core.security_headers.refuse_unstorable_text)."""
     responses = {ok_status: {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}}
-    for status in ("401", "422", "503") + errors:
+    for status in ("401", "422", "503", *errors):
         responses[status] = {"description": "Refused", "content": {"application/json": {"schema": _ERROR}}}
     return responses
 

@@ -102,7 +102,7 @@ def open_printer(url: str, timeout: float = 5.0, profile: str = DEFAULT_PROFILES
             return Usb(vendor, product, timeout=int(timeout * 1000), profile=profile)
         if parts.scheme == "file":
             return File(parts.path, profile=profile)
-    except Exception as error:  # noqa: BLE001 - a printer can fail in many library-specific ways
+    except Exception as error:
         raise PrinterError("Printer %(url)s is not reachable: %(error)s", url=url, error=str(error)) from error
     raise PrinterError("Unknown printer address '%(url)s' (use tcp://, usb://, file:// or preview).", url=url)
 
@@ -139,5 +139,5 @@ def print_raster(
         return data
     except PrinterError:
         raise
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise PrinterError("Printing to %(url)s failed: %(error)s", url=url, error=str(error)) from error

@@ -4,7 +4,7 @@ is registered but gets no invented history: its real sales arrive through `flask
 
 import random
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -54,7 +54,7 @@ def seed_sales_history(days: int = HISTORY_DAYS, today: date | None = None, seed
         return 0
     rng = random.Random(seed)
     today = today or datetime.now(LOCAL_TZ).date()
-    products = [p for p in db.session.scalars(select(Product).where(Product.active.is_(True)))]
+    products = list(db.session.scalars(select(Product).where(Product.active.is_(True))))
     popularity = [rng.uniform(0.3, 3.0) for _ in products]
     showrooms = {s.code: s for s in db.session.scalars(select(Showroom))}
     count = 0
@@ -85,7 +85,7 @@ def seed_sales_history(days: int = HISTORY_DAYS, today: date | None = None, seed
 
 
 def _utc(moment: datetime) -> str:
-    return iso_utc(moment.astimezone(timezone.utc).replace(tzinfo=None))
+    return iso_utc(moment.astimezone(UTC).replace(tzinfo=None))
 
 
 def _uuid(rng) -> str:

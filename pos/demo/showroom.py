@@ -165,8 +165,8 @@ PRODUCERS = [
     ),
 ]
 
-# sku, GTIN-13 without its check digit ('' = in-store code), name vi, name en, group, unit, price, vat, producer index, stars, potential 5★,
-# level, rating age in months (36+ = expired), revoked reason
+# sku, GTIN-13 without its check digit ('' = in-store code), name vi, name en, group, unit, price, vat,
+# producer index, stars, potential 5★, level, rating age in months (36+ = expired), revoked reason
 PRODUCTS = [
     (
         "CSQA-100",

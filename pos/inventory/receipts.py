@@ -404,7 +404,7 @@ def reverse_receipt(receipt_id: int, user, reason: str) -> GoodsReceipt:
                     number=original.number,
                     short=short.text,
                     fields=short.fields,
-                )
+                ) from None
         record_audit(
             "reverse", "goods_receipt", original.number, after={"reversal": reversal.number}, note=reason, user=user
         )

@@ -198,7 +198,8 @@ def posting_problems(transfer: Transfer) -> list:
                 product = db.session.get(Product, product_id)
                 problems.append(
                     Text(
-                        "%(name)s: %(wanted)d to send, but the showroom's own sellable stock is %(own)d (%(consigned)d more "
+                        "%(name)s: %(wanted)d to send, but the showroom's own sellable stock is %(own)d"
+                        " (%(consigned)d more "
                         "are on consignment and stay). Change the quantity to at most %(own)d, or delete the line.",
                         name=product.name_vi,
                         wanted=quantity,

@@ -319,15 +319,15 @@ def count_sheet(count_id):
             header,
             [
                 (
-                    l.product.sku,
-                    l.product.name_vi,
-                    l.lot.code if l.lot else "",
-                    (l.lot.expiry_date or "") if l.lot else "",
+                    line.product.sku,
+                    line.product.name_vi,
+                    line.lot.code if line.lot else "",
+                    (line.lot.expiry_date or "") if line.lot else "",
                 )
-                + (() if hidden else (l.expected,))
-                + (l.counted,)
-                + (() if hidden else (l.variance, (l.variance or 0) * l.unit_cost))
-                for l in _count_lines(count_id)
+                + (() if hidden else (line.expected,))
+                + (line.counted,)
+                + (() if hidden else (line.variance, (line.variance or 0) * line.unit_cost))
+                for line in _count_lines(count_id)
             ],
         )
     return render_template(

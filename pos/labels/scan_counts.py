@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -48,7 +48,7 @@ def flush_scans() -> int:
         with atomic():
             for (product_id, lot_code, day), scans in pending.items():
                 _upsert(product_id, lot_code, day, scans)
-    except Exception:  # noqa: BLE001 - keep the counts for the next flush rather than lose them
+    except Exception:
         with _lock:
             _pending.update(pending)
         log.warning("Label scans not written yet; will retry", exc_info=True)
@@ -71,7 +71,7 @@ def scans_report(days: int = 30, today: date | None = None) -> list[dict]:
     flush_scans()
     today = today or local_today()
     since = today - timedelta(days=days - 1)
-    since_utc = datetime.combine(since, datetime.min.time(), LOCAL_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+    since_utc = datetime.combine(since, datetime.min.time(), LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
     scans = dict(
         db.session.execute(
             select(LabelScanDaily.product_id, func.sum(LabelScanDaily.scans))

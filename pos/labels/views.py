@@ -147,7 +147,7 @@ def sheet_pdf():
 @role_required("manager")
 def print_thermal():
     try:
-        items, contents, preset, _start, _stars = _job(request.form)
+        _items, contents, preset, _start, _stars = _job(request.form)
         if len(contents) > MAX_THERMAL_LABELS:
             raise ValidationError(
                 "At most %(n)d labels per thermal print job.",

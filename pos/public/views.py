@@ -140,8 +140,7 @@ def product_page(code: str, lot: str | None = None):
         body = linkset(
             anchor, anchor, name, rating_title, media_url(rating.certificate_image, external=True) if rating else None
         )
-        response = _finish(current_app.response_class(current_app.json.dumps(body), mimetype=LINKSET_TYPE))
-        return response
+        return _finish(current_app.response_class(current_app.json.dumps(body), mimetype=LINKSET_TYPE))
     if link_type in ("gs1:certificationInfo", "certificationInfo") and certificate_url:
         return _finish(redirect(certificate_url, 307))
     if request.method == "GET":

@@ -19,7 +19,7 @@ def _chosen_day() -> date:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise ValidationError("The day must be a date like 2026-11-25.", fields={"day": "not a date"})
+        raise ValidationError("The day must be a date like 2026-11-25.", fields={"day": "not a date"}) from None
     if not date(2000, 1, 1) <= day <= datetime.now(LOCAL_TZ).date():
         raise ValidationError("Choose a day between 2000 and today.", fields={"day": "out of range"})
     return day

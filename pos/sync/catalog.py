@@ -85,7 +85,7 @@ def apply_catalog(changes: dict) -> int:
             if is_new:
                 product = products[data["sku"]] = Product(sku=data["sku"])
                 db.session.add(product)
-            fields = PRODUCT_FIELDS if (changes["local_prices_allowed"] and not is_new) else PRODUCT_FIELDS + ("price",)
+            fields = PRODUCT_FIELDS if (changes["local_prices_allowed"] and not is_new) else (*PRODUCT_FIELDS, "price")
             changed += _assign(product, data, fields)
             producer = producers[data["producer"]]
             if product.producer_id != producer.id:

@@ -262,7 +262,7 @@ def _recover_sale(event: dict, result: Recovery) -> None:
         shift_id=_shift_for(moment, event.get("shift_id"), cashier),
         cashier_id=cashier.id,
         created_at=moment,
-        subtotal=sum(l["quantity"] * l["unit_price"] for l in event["lines"]),
+        subtotal=sum(line["quantity"] * line["unit_price"] for line in event["lines"]),
         discount_total=event.get("discount_total") or 0,
         total=event["total"],
         vat_total=event["vat_total"],
@@ -345,7 +345,7 @@ def _recover_return(event: dict) -> None:
         raise _Skip(f"its number {event['number']} is held here by another return")
     moment = _moment(event["created_at"])
     user = _user(event.get("approved_by"))
-    lines = {l.line_no: l for l in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
+    lines = {line.line_no: line for line in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
     sale_return = SaleReturn(
         uuid=event["uuid"],
         number=event["number"],

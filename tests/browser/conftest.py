@@ -178,7 +178,8 @@ _UNLABELLED_CONTROLS_JS = """() => {
   };
   const readable = el => !!el && shown(el) && el.innerText.trim() !== '';
   const controls = document.querySelectorAll(
-    'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=reset]):not([type=image]), select, textarea');
+    'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=reset]):not([type=image]),' +
+    ' select, textarea');
   const missing = [];
   for (const control of controls) {
     if (!shown(control)) continue;

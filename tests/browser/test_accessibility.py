@@ -46,8 +46,8 @@ def test_the_check_finds_what_it_should_on_a_page_served_with_the_apps_content_s
     [
         # read by a screen reader, seen by nobody
         (
-            '<label for="q" style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)">Tìm</label>'
-            + '<input id="q">',
+            '<label for="q" style="position:absolute;width:1px;height:1px;overflow:hidden;'
+            'clip:rect(0 0 0 0)">Tìm</label>' + '<input id="q">',
             "input#q",
         ),
         ('<input id="q" aria-label="Tìm">', "input#q"),

@@ -2,11 +2,12 @@
 code and presses Enter). Another producer's product is refused as soon as it is scanned; a QR label fills the
 lot; a refused form keeps every line typed and marks what is missing; the draft is then posted."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from pos.catalog.gs1 import check_digit
+from pos.core.clock import local_today
 from tests.browser.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -29,7 +30,7 @@ def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
     page.goto(f"{base}/inventory/receipts/new")
     page.select_option("select[name=producer_id]", label="Công ty TNHH Sen Tây Hồ")
     page.fill("input[name=note]", "Hàng về sáng thứ Tư")
-    expiry = (date.today() + timedelta(days=270)).isoformat()
+    expiry = (local_today() + timedelta(days=270)).isoformat()
 
     scan(page, 0, "CSQA-100")  # another producer's tea: refused at once, by name
     line = page.locator("#receipt-lines fieldset").nth(0)

@@ -10,6 +10,7 @@ from pos.catalog.media import StoredImage, prepare_image, remove_image, stored_i
 from pos.catalog.ratings import rating_status
 from pos.catalog.service import (
     PRODUCER_FIELDS,
+    PRODUCT_FIELDS,
     add_rating,
     get_product,
     save_producer,
@@ -21,22 +22,9 @@ from pos.core.errors import DomainError, ValidationError
 from pos.core.extensions import db
 from pos.models import OCOP_GROUPS, PRODUCER_TYPES, RATING_LEVELS, VAT_RATES, OcopRating, Producer
 
-PRODUCT_FORM_FIELDS = (
-    "sku",
-    "gtin",
-    "name_vi",
-    "name_en",
-    "ocop_group",
-    "unit",
-    "price",
-    "vat_rate",
-    "producer_id",
-    "description_vi",
-    "description_en",
-    "applied_standard",
-    "portal_url",
-    "reorder_point",
-)
+# The product form posts every field of a product; its checkboxes are absent from the form when unticked.
+PRODUCT_CHECKBOXES = ("active", "has_expiry")
+PRODUCT_TEXT_FIELDS = tuple(f for f in PRODUCT_FIELDS if f not in PRODUCT_CHECKBOXES)
 
 
 @bp.get("/media/<path:filename>", endpoint="media")
@@ -79,9 +67,8 @@ def _product_form(product, values, errors, status=200):
 def product_form(product_id=None):
     product = get_product(product_id) if product_id else None
     if request.method == "POST":
-        data = {f: request.form.get(f, "") for f in PRODUCT_FORM_FIELDS} | {
-            "active": "active" in request.form,
-            "has_expiry": "has_expiry" in request.form,
+        data = {f: request.form.get(f, "") for f in PRODUCT_TEXT_FIELDS} | {
+            f: f in request.form for f in PRODUCT_CHECKBOXES
         }
         try:
             photo, photo_error = prepare_image(request.files.get("photo"), "photo"), None
@@ -98,12 +85,7 @@ def product_form(product_id=None):
             remove_image(replaced)
         flash(_("Product saved."), "success")
         return redirect(url_for("catalog.product_detail", product_id=saved.id))
-    values = (
-        {f: getattr(product, f) for f in PRODUCT_FORM_FIELDS}
-        | {"active": product.active, "has_expiry": product.has_expiry}
-        if product
-        else {"vat_rate": 8, "active": True}
-    )
+    values = {f: getattr(product, f) for f in PRODUCT_FIELDS} if product else {"vat_rate": 8, "active": True}
     return _product_form(product, values, {})
 
 

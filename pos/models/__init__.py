@@ -25,6 +25,16 @@ from pos.models.central import (  # noqa: F401
     SyncRejection,
 )
 from pos.models.core import ROLES, AuditEntry, PasswordAttempts, Showroom, User  # noqa: F401
+from pos.models.einvoice import (  # noqa: F401
+    EINVOICE_FORMS,
+    EINVOICE_KINDS,
+    EINVOICE_PROVIDERS,
+    EINVOICE_SPEC_VERSIONS,
+    EINVOICE_STATES,
+    Einvoice,
+    EinvoiceCounter,
+    EinvoiceSettings,
+)
 from pos.models.inventory import (  # noqa: F401
     MOVEMENT_KINDS,
     OWNERSHIPS,

@@ -105,7 +105,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import admin, auth, catalog, central, checkout, inventory, labels, reports, sync
+    from pos import admin, auth, catalog, central, checkout, display, inventory, labels, reports, sync
     from pos import public as shopper_pages
     from pos.admin import backup
     from pos.auth.access import public
@@ -114,7 +114,10 @@ def register_blueprints(app: Flask) -> None:
     from pos.demo import seed_demo_command
 
     common = (admin.bp, auth.bp, backup.bp, catalog.bp, openapi.bp, shopper_pages.bp)
-    by_role = {"showroom": (checkout.bp, inventory.bp, labels.bp, reports.bp, sync.bp), "central": (central.bp,)}
+    by_role = {
+        "showroom": (checkout.bp, display.bp, inventory.bp, labels.bp, reports.bp, sync.bp),
+        "central": (central.bp,),
+    }
     if app.config["POS_ROLE"] not in by_role:
         raise RuntimeError(f"POS_ROLE must be one of {', '.join(by_role)}, not {app.config['POS_ROLE']!r}")
     for blueprint in common + by_role[app.config["POS_ROLE"]]:

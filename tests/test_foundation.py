@@ -40,6 +40,11 @@ PUBLIC_ENDPOINTS = {
     "public.product_page",
     "openapi.openapi_json",
     "catalog.media",
+    # the customer display: no login; it sees only what the till paired with its cookie sends it
+    "display.page",
+    "display.state",
+    "display.code",
+    "display.vietqr_png",
     # central: no login, but every request must carry a showroom's HMAC signature
     "central.receive_sales",
     "central.receive_scans",

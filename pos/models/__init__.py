@@ -25,6 +25,7 @@ from pos.models.central import (  # noqa: F401
     SyncRejection,
 )
 from pos.models.core import ROLES, AuditEntry, PasswordAttempts, Showroom, User  # noqa: F401
+from pos.models.display import CustomerDisplay  # noqa: F401
 from pos.models.einvoice import (  # noqa: F401
     EINVOICE_FORMS,
     EINVOICE_KINDS,

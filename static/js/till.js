@@ -100,7 +100,7 @@
   function addProduct(p) {
     const same = cart.lines.find((l) => l.product_id === p.id && (l.lot || null) === (p.lot || null));
     if (same) same.quantity += 1;
-    else cart.lines.push({ product_id: p.id, name: p.name, sku: p.sku, stars: p.stars, unit_price: p.price,
+    else cart.lines.push({ product_id: p.id, name: p.name, name_en: p.name_en, sku: p.sku, stars: p.stars, unit_price: p.price,
                            quantity: 1, discount: null, lot: p.lot || null, sellable: p.sellable_as_ocop,
                            rating: p.rating_status_label });
     message(p.sellable_as_ocop ? `+1 ${p.name}` : `${p.name}: ${root.dataset.msgUnrated} (${p.rating_status_label})`,
@@ -219,6 +219,20 @@
     $("pay-amount").placeholder = grouped(due);
     $("complete").disabled = !cart.lines.length || due > 0 || busy;
     $("parked-count").textContent = (load(PARKED) || []).length;
+    showCustomer();
+  }
+
+  // The customer display (static/js/till-display.js sends it on) shows what the shopper may see, nothing else:
+  // the lines, the total, the QR while it is open here, and the thanks once paid (phase "paid", also for a
+  // transfer the bank confirmed).
+  let customerQr = null;
+  function showCustomer(phase, extra) {
+    const lines = cart.lines.map((l, i) => ({ name: l.name, name_en: l.name_en || "", quantity: l.quantity,
+      unit_price: l.unit_price, amount: priced && priced.lines[i] ? priced.lines[i].amount : l.unit_price * l.quantity,
+      stars: l.stars || null }));
+    const state = { phase: phase || (customerQr ? "vietqr" : (lines.length ? "cart" : "idle")), lines,
+                    total: priced ? priced.total : 0, qr: customerQr, ...extra };
+    document.dispatchEvent(new CustomEvent("till:display", { detail: state }));
   }
 
   // --- discounts and approvals ----------------------------------------------------------
@@ -343,10 +357,12 @@
     $("vietqr-amount").textContent = fmt(amount) + " · " + cart.number;
     dialog.showModal();
     $("vietqr-confirm").focus();
+    customerQr = { amount, number: cart.number }; showCustomer();
     return new Promise((resolve) => {
-      $("vietqr-confirm").onclick = () => { dialog.close(); resolve(true); };
-      $("vietqr-cancel").onclick = () => { dialog.close(); resolve(false); };
-      dialog.oncancel = () => resolve(false);
+      const done = (paid) => { customerQr = null; showCustomer(); resolve(paid); };
+      $("vietqr-confirm").onclick = () => { dialog.close(); done(true); };
+      $("vietqr-cancel").onclick = () => { dialog.close(); done(false); };
+      dialog.oncancel = () => done(false);
     });
   }
 
@@ -384,6 +400,7 @@
     $("done-change").textContent = cash && cash.change ? `${$("t-change").previousElementSibling.textContent}: ${fmt(cash.change)}` : "";
     $("done-receipt").src = `/sales/${sale.number}/receipt.png`;
     cart = newCart(); priced = null; approval = null; save(); render(); message("", "");
+    showCustomer("paid", { paid: { amount: sale.paid, number: sale.number } });
     $("done-dialog").showModal();
     $("done-next").focus();
     printReceipt(sale, false);

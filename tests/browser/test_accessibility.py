@@ -199,8 +199,9 @@ def test_every_page_a_role_may_open_is_accessible_in_both_languages(live_server,
 
 
 def test_the_pages_anyone_may_open_are_accessible_in_both_languages(live_server, browser, tmp_path):
-    """Signed out: the login pages of both roles, a shopper's product page with and without its lot, and the
-    receipt a shopper's phone opens from the QR code on the paper receipt."""
+    """Signed out: the login pages of both roles, a shopper's product page with and without its lot, the
+    receipt a shopper's phone opens from the QR code on the paper receipt, and the customer display (each of its
+    screens is checked in tests/browser/test_journey_display.py)."""
     import sqlite3
 
     with sqlite3.connect(f"file:{live_server['database']}?mode=ro", uri=True) as db:
@@ -214,7 +215,11 @@ def test_the_pages_anyone_may_open_are_accessible_in_both_languages(live_server,
     try:
         problems, checked = {}, set()
         for role, base, paths in (
-            ("showroom", live_server["url"], ["/login", f"/01/{gtin}", f"/01/{gtin}/10/{lot}", f"/r/{receipt_code}"]),
+            (
+                "showroom",
+                live_server["url"],
+                ["/login", f"/01/{gtin}", f"/01/{gtin}/10/{lot}", f"/r/{receipt_code}", "/display"],
+            ),
             ("central", live_server["central_url"], ["/login"]),
         ):
             found, endpoints = walk(context, base, _url_map(role, tmp_path), paths)
@@ -222,5 +227,5 @@ def test_the_pages_anyone_may_open_are_accessible_in_both_languages(live_server,
             checked |= endpoints
     finally:
         context.close()
-    assert {"auth.login", "public.product_page", "checkout.public_receipt"} <= checked
+    assert {"auth.login", "public.product_page", "checkout.public_receipt", "display.page"} <= checked
     assert not problems, f"{len(problems)} pages with problems:\n{_report(problems)}"

@@ -3,7 +3,7 @@
 The flow: a display nobody has paired asks for a code (six digits, ten minutes, one use) and shows it; the
 cashier types it at the till. The till then holds a token of its own (kept in its browser, as its cart is), and
 the display its cookie. The till sends what the shopper may see each time its cart changes; the display asks
-for it every few hundred milliseconds (a short poll: gunicorn's few threads per worker are the tills', and a
+for it every POLL_MS milliseconds (a short poll: gunicorn's few threads per worker are the tills', and a
 stream held open per display would take one for good). Nobody without a cashier's login can pair, so a stranger's
 screen only ever shows a cart if a cashier typed its code; a display sees only its own till's state; any cashier
 can end a pairing from the till, and pairing a display again replaces the till's previous one."""
@@ -37,6 +37,7 @@ from pos.models import CustomerDisplay
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 WAITING_PER_ADDRESS = 20  # displays waiting for a code from one address at once (bounds the table)
+POLL_MS = 300  # how often a display asks: within a second of the till, even on a loaded machine
 STALE_AFTER = timedelta(minutes=30)  # a cart the till has not touched for this long is no longer shown
 PHASES = ("idle", "cart", "vietqr", "paid")
 QR_PAYLOAD_MAX = 512

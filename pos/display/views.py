@@ -12,7 +12,7 @@ from pos.checkout.printing import local_showroom
 from pos.checkout.vietqr import vietqr_payload
 from pos.display import bp
 from pos.display.api import COOKIE
-from pos.display.service import display_qr
+from pos.display.service import POLL_MS, display_qr
 
 # Each shown in Vietnamese with English beneath, whatever the browser's language: shoppers read either.
 TEXTS = {
@@ -50,7 +50,7 @@ def _both() -> dict:
 def page():
     """The screen facing the shopper: the waiting code, then the paired till's cart, its QR and the thanks."""
     showroom = local_showroom()
-    response = Response(render_template("display/display.html", texts=_both(), showroom=showroom, poll_ms=400))
+    response = Response(render_template("display/display.html", texts=_both(), showroom=showroom, poll_ms=POLL_MS))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -7,7 +7,7 @@
   if (!root) return;
   const $ = (id) => document.getElementById(id);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const POLL_MS = Number(root.dataset.pollMs) || 400, MAX_WAIT_MS = 3000;
+  const POLL_MS = Number(root.dataset.pollMs) || 300, MAX_WAIT_MS = 3000;
   const grouped = (n) => Number(n).toLocaleString("vi-VN");
   const vnd = (n) => grouped(n) + "\u00a0₫";
   let version = "", failures = 0, codeAsked = 0;
@@ -47,6 +47,7 @@
     }
     version = view.version;
     show(view);
+    root.dataset.shownAt = Date.now();  // when this version reached the screen (the journey test compares it)
   }
 
   function screen(phase) {

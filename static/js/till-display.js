@@ -8,7 +8,8 @@
   const $ = (id) => document.getElementById(id);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const KEY = "till.display", PAID_SHOWN_MS = 20000, RETRY_MS = 1000;
-  let pairing = load(), latest = null, sent = "", sending = false, heldIdle = null, paidUntil = 0, retry = null;
+  let pairing = load(), latest = null, queued = "", sent = "", sending = false, heldIdle = null, paidUntil = 0;
+  let retry = null;
 
   function load() { try { return JSON.parse(localStorage.getItem(KEY)); } catch (e) { return null; } }
   function keep(value) {
@@ -39,7 +40,12 @@
     queue(state);
   });
 
-  function queue(state) { latest = state; send(); }
+  function queue(state) {
+    const json = JSON.stringify(state);
+    if (json !== queued) { queued = json; root.dataset.displayChangedAt = Date.now(); }  // when it changed here
+    latest = state;
+    send();
+  }
 
   async function send() {
     if (!pairing || sending || !latest) return;
@@ -51,9 +57,11 @@
     try { result = await api("POST", "/api/v1/display/show", { till_token: pairing.token, state }); }
     catch (e) { result = null; }
     sending = false;
-    if (result && result.ok) sent = body;
-    else if (result && result.status === 404) { keep(null); sent = ""; return; }  // the pairing was ended
-    else { clearTimeout(retry); retry = setTimeout(send, RETRY_MS); return; }  // offline: the latest, again
+    if (result && result.status === 404) { keep(null); sent = ""; return; }  // the pairing was ended
+    if (!result || result.status >= 500) {  // offline, or the server restarting: the latest, again shortly
+      clearTimeout(retry); retry = setTimeout(send, RETRY_MS); return;
+    }
+    sent = body;  // shown, or refused as it is (signed out, out of bounds): not sent again
     if (latest !== state) send();
   }
 

@@ -223,17 +223,35 @@
   }
 
   // The customer display (static/js/till-display.js sends it on) shows what the shopper may see, nothing else:
-  // the lines, the total, the QR while it is open here, and the thanks once paid (phase "paid", also for a
-  // transfer the bank confirmed).
-  let customerQr = null;
+  // the lines, the total, the QR while the VietQR dialog is open (its vietqr:shown and vietqr:closed events),
+  // and the thanks once paid: the sale recorded, or the bank's word that the transfer covers what was asked.
+  let customerQr = null, customerPaid = null;
   function showCustomer(phase, extra) {
     const lines = cart.lines.map((l, i) => ({ name: l.name, name_en: l.name_en || "", quantity: l.quantity,
       unit_price: l.unit_price, amount: priced && priced.lines[i] ? priced.lines[i].amount : l.unit_price * l.quantity,
       stars: l.stars || null }));
-    const state = { phase: phase || (customerQr ? "vietqr" : (lines.length ? "cart" : "idle")), lines,
-                    total: priced ? priced.total : 0, qr: customerQr, ...extra };
+    const paid = customerPaid && customerPaid.uuid === cart.uuid ? customerPaid.paid : null;
+    const state = { phase: phase || (paid ? "paid" : customerQr ? "vietqr" : lines.length ? "cart" : "idle"), lines,
+                    total: priced ? priced.total : 0, qr: customerQr, paid, ...extra };
     document.dispatchEvent(new CustomEvent("till:display", { detail: state }));
   }
+  document.addEventListener("vietqr:shown", (e) => {
+    const d = e.detail;
+    customerQr = { amount: d.amount, number: d.number, ...(d.payload ? { payload: d.payload } : {}) };
+    showCustomer();
+  });
+  document.addEventListener("vietqr:received", (e) => {
+    const d = e.detail;
+    if (d.received >= d.amount && d.amount >= dueNow()) {  // this transfer settles the sale: thank the shopper now
+      customerPaid = { uuid: cart.uuid, paid: { amount: d.received, number: d.number } };
+    }
+    showCustomer();
+  });
+  document.addEventListener("vietqr:closed", (e) => {
+    customerQr = null;
+    if (!e.detail.taken) customerPaid = null;
+    showCustomer();
+  });
 
   // --- discounts and approvals ----------------------------------------------------------
   function askDiscount(title, current, apply) {
@@ -357,9 +375,10 @@
     $("vietqr-amount").textContent = fmt(amount) + " · " + cart.number;
     dialog.showModal();
     $("vietqr-confirm").focus();
-    customerQr = { amount, number: cart.number }; showCustomer();
+    const announce = (name, detail) => document.dispatchEvent(new CustomEvent("vietqr:" + name, { detail }));
+    announce("shown", { uuid: cart.uuid, number: cart.number, amount });
     return new Promise((resolve) => {
-      const done = (paid) => { customerQr = null; showCustomer(); resolve(paid); };
+      const done = (taken) => { announce("closed", { uuid: cart.uuid, taken }); resolve(taken); };
       $("vietqr-confirm").onclick = () => { dialog.close(); done(true); };
       $("vietqr-cancel").onclick = () => { dialog.close(); done(false); };
       dialog.oncancel = () => done(false);
@@ -399,8 +418,8 @@
     $("done-title").textContent = `${root.dataset.msgPaid} · ${sale.number} · ${fmt(sale.paid)}`;
     $("done-change").textContent = cash && cash.change ? `${$("t-change").previousElementSibling.textContent}: ${fmt(cash.change)}` : "";
     $("done-receipt").src = `/sales/${sale.number}/receipt.png`;
+    showCustomer("paid", { paid: { amount: sale.paid, number: sale.number } });  // first: the thanks, then the empty cart
     cart = newCart(); priced = null; approval = null; save(); render(); message("", "");
-    showCustomer("paid", { paid: { amount: sale.paid, number: sale.number } });
     $("done-dialog").showModal();
     $("done-next").focus();
     printReceipt(sale, false);

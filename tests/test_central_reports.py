@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
+from pos import models
 from pos.auth.scope import EVERYTHING
 from pos.auth.service import create_user
 from pos.catalog.text import fold
@@ -20,18 +21,6 @@ from pos.central.ingest import ingest_batch, local_day
 from pos.central.registry import add_showroom
 from pos.core.clock import LOCAL_TZ
 from pos.core.extensions import db as _db
-from pos.models import (
-    ProductDaily,
-    ProductMonthly,
-    RemoteProduct,
-    RemoteSale,
-    RemoteSaleLine,
-    RemoteShiftClose,
-    SalesRollupDaily,
-    Showroom,
-    ShowroomDaily,
-    SyncRejection,
-)
 from tests.conftest import PASSWORD, login, make_app, make_producer, make_product
 
 TODAY = datetime.now(LOCAL_TZ).date()
@@ -143,7 +132,7 @@ def _return(sale, days_later, quantity=1):
 
 
 def _ingest(events):
-    showrooms = {s.code: s for s in _db.session.scalars(select(Showroom))}
+    showrooms = {s.code: s for s in _db.session.scalars(select(models.Showroom))}
     for code in {e["showroom"] for e in events}:
         answers = ingest_batch(showrooms[code], [e for e in events if e["showroom"] == code])
         assert {a["status"] for a in answers} <= {"accepted"}, answers
@@ -151,15 +140,15 @@ def _ingest(events):
 
 def _clear():
     for model in (
-        RemoteSaleLine,
-        RemoteSale,
-        SalesRollupDaily,
-        ProductDaily,
-        ProductMonthly,
-        ShowroomDaily,
-        RemoteShiftClose,
-        RemoteProduct,
-        SyncRejection,
+        models.RemoteSaleLine,
+        models.RemoteSale,
+        models.SalesRollupDaily,
+        models.ProductDaily,
+        models.ProductMonthly,
+        models.ShowroomDaily,
+        models.RemoteShiftClose,
+        models.RemoteProduct,
+        models.SyncRejection,
     ):
         _db.session.execute(delete(model))
     _db.session.commit()
@@ -310,7 +299,7 @@ def test_every_report_page_answers_with_the_numbers(boss, reported):
         assert 'id="total-revenue">225.000' in html, breakdown
     html = boss.get("/central/reports/producers?preset=today").get_data(as_text=True)
     assert "108.000" in html  # Xôi Phú Thượng consigned 120.000, 10 % commission: 108.000 payable
-    product_id = _db.session.scalar(select(RemoteProduct.id).where(RemoteProduct.sku == "CSQA-100"))
+    product_id = _db.session.scalar(select(models.RemoteProduct.id).where(models.RemoteProduct.sku == "CSQA-100"))
     html = boss.get(f"/central/reports/products/{product_id}?preset=today").get_data(as_text=True)
     assert "HK-1" in html and "LB-1" in html and "105.000" in html
 
@@ -390,5 +379,5 @@ def test_a_partial_return_takes_back_its_share_of_commission_rounded_half_up(cen
     sale = _sale("HK", TODAY, [(1, 2, 100, 3, None, True)])  # consigned, 200 ₫, the showroom's commission 13 ₫
     sale["lines"][0]["commission"] = 13
     _ingest([sale, _return(sale, 0)])  # one of the two back: 13 × 100 / 200 = 6.5 ₫
-    returned = _db.session.scalar(select(RemoteSaleLine.commission).where(RemoteSaleLine.quantity < 0))
+    returned = _db.session.scalar(select(models.RemoteSaleLine.commission).where(models.RemoteSaleLine.quantity < 0))
     assert returned == -7  # half up, as all money here (Python's round() gave -6)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, select, text, update
 
 from pos.catalog.text import fold
+from pos.central.rollup import Figures
 from pos.core.clock import utcnow
 from pos.core.database import atomic, dialect_insert
 from pos.core.extensions import db
@@ -26,6 +27,7 @@ from pos.core.i18n import to_local
 from pos.core.limits import unstorable
 from pos.core.money import round_half_up_div
 from pos.models import (
+    ROLLUP_FIGURES,
     Producer,
     Product,
     ProductDaily,
@@ -80,7 +82,7 @@ def ingest_batch(showroom: Showroom, events: list) -> list[dict]:
         sales = [(i, e) for i, e in fresh if e.kind == "sale"]
         returns = [(i, e) for i, e in fresh if e.kind == "return"]
         shift_closes = [(i, e) for i, e in fresh if e.kind == "shift_close"]
-        rollup, daily = defaultdict(lambda: [0] * 7), defaultdict(lambda: [0] * 5)
+        rollup, daily = defaultdict(Figures), defaultdict(lambda: dict.fromkeys(DAILY_FIGURES, 0))
         _store_sales(showroom, sales, rollup, daily)
         _store_returns(showroom, returns, rollup, daily, answers)
         if shift_closes:
@@ -219,8 +221,29 @@ def _search_text(row: dict) -> str:
     return fold(f"{row['name_vi']} {row['producer']} {row['sku']}")[:500]
 
 
-def _insert_sales(rows: list[dict]) -> list[int]:
-    """Insert the sales; their new ids, in order (the lines need them)."""
+def _insert_sales(showroom: Showroom, events: list[Event]) -> list[int]:
+    """Insert the sales, or the returns (with negative figures); their new ids, in order (the lines need them)."""
+    now = utcnow()
+    rows = []
+    for e in events:
+        is_return = e.kind == "return"
+        rows.append(
+            {
+                "uuid": e.uuid,
+                "kind": e.kind,
+                "showroom_id": showroom.id,
+                "number": e.data["number"],
+                "sale_uuid": e.data["sale_uuid"] if is_return else None,
+                "created_at": e.created_at,
+                "day": local_day(e.created_at),
+                "cashier": e.data["approved_by" if is_return else "cashier"],
+                "total": -e.data["total"] if is_return else e.data["total"],
+                "vat_total": -e.data["vat_total"] if is_return else e.data["vat_total"],
+                "payload_hash": e.hash,
+                "received_at": now,
+                "payload": e.payload,
+            }
+        )
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":  # take the ids from the sequence, then COPY
         ids = list(
@@ -244,40 +267,42 @@ def _insert_rows(model, rows: list[dict]) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(insert(model.__table__), rows)
         return
+    _copy(connection, model.__tablename__, rows)
+
+
+def _copy(connection, table: str, rows: list[dict]) -> None:
+    """PostgreSQL's COPY of the rows (dicts with the same keys, the columns) into `table`."""
     columns = list(rows[0])
     with (
         connection.connection.driver_connection.cursor() as cursor,
-        cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
         for row in rows:
             copy.write_row([row[column] for column in columns])
+
+
+# A sale line's columns taken from the event's line as they are; and what a returned line keeps of the line sold.
+LINE_AS_SENT = (
+    "line_no",
+    "sku",
+    "name_vi",
+    "unit_price",
+    "vat_rate",
+    "potential_5_star",
+    "quantity",
+    "amount",
+    "vat_amount",
+    "commission",
+    "consignment",
+)
+LINE_AS_SOLD = ("product_id", "sku", "name_vi", "vat_rate", "stars", "potential_5_star", "consignment")
 
 
 def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, daily) -> None:
     if not sales:
         return
     products = product_ids_for(showroom, [line for _, e in sales for line in e.data["lines"]])
-    now = utcnow()
-    ids = _insert_sales(
-        [
-            {
-                "uuid": e.uuid,
-                "kind": "sale",
-                "showroom_id": showroom.id,
-                "number": e.data["number"],
-                "sale_uuid": None,
-                "created_at": e.created_at,
-                "day": local_day(e.created_at),
-                "cashier": e.data["cashier"],
-                "total": e.data["total"],
-                "vat_total": e.data["vat_total"],
-                "payload_hash": e.hash,
-                "received_at": now,
-                "payload": e.payload,
-            }
-            for _, e in sales
-        ]
-    )
+    ids = _insert_sales(showroom, [e for _, e in sales])
     line_rows = []
     for sale_id, (_, event) in zip(ids, sales, strict=False):
         day = local_day(event.created_at)
@@ -290,50 +315,17 @@ def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, dai
             )
             cost = None if line["unit_cost"] is None else line["unit_cost"] * quantity
             line_rows.append(
-                {
-                    "sale_id": sale_id,
-                    "line_no": line["line_no"],
-                    "product_id": product_id,
-                    "sku": line["sku"],
-                    "name_vi": line["name_vi"],
-                    "unit_price": line["unit_price"],
-                    "vat_rate": line["vat_rate"],
-                    "stars": stars,
-                    "potential_5_star": line["potential_5_star"],
-                    "quantity": quantity,
-                    "amount": amount,
-                    "vat_amount": line["vat_amount"],
-                    "cost": cost,
-                    "commission": line["commission"],
-                    "consignment": line["consignment"],
-                }
+                {name: line[name] for name in LINE_AS_SENT}
+                | {"sale_id": sale_id, "product_id": product_id, "stars": stars, "cost": cost}
             )
-            _roll(
-                rollup[(day, product_id, stars, line["potential_5_star"])],
-                quantity,
-                amount,
-                line["vat_amount"],
-                cost,
-                line["consignment"],
-                line["commission"],
+            rollup[(day, product_id, stars, line["potential_5_star"])].add_line(
+                quantity, amount, line["vat_amount"], cost, line["consignment"], line["commission"]
             )
         totals = daily[day]
-        totals[0] += 1
-        totals[1] += event.data["total"]
-        totals[4] += event.data["vat_total"]
+        totals["sales_count"] += 1
+        totals["sales_total"] += event.data["total"]
+        totals["vat_total"] += event.data["vat_total"]
     _insert_rows(RemoteSaleLine, line_rows)
-
-
-def _roll(figures: list, units, revenue, vat, cost, consignment, commission) -> None:
-    figures[0] += units
-    figures[1] += revenue
-    figures[2] += vat
-    if cost is not None:
-        figures[3] += cost
-        figures[4] += revenue
-    if consignment:
-        figures[5] += revenue
-        figures[6] += commission
 
 
 def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup, daily, answers) -> None:
@@ -360,36 +352,14 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
         originals = []
         for line in event.data["lines"]:
             key = (sale.uuid, line["line_no"])
-            figures = refunded[key]
-            figures[0] += line["quantity"]
-            figures[1] += line["amount"]
-            figures[2] += line["vat_amount"]
+            for name in REFUNDABLE:
+                refunded[key][name] += line[name]
             originals.append(sold[key])
         money[sale.uuid] = money.get(sale.uuid, 0) + event.data["total"]
         stored.append((index, event, originals))
     if not stored:
         return
-    now = utcnow()
-    ids = _insert_sales(
-        [
-            {
-                "uuid": e.uuid,
-                "kind": "return",
-                "showroom_id": showroom.id,
-                "number": e.data["number"],
-                "sale_uuid": e.data["sale_uuid"],
-                "created_at": e.created_at,
-                "day": local_day(e.created_at),
-                "cashier": e.data["approved_by"],
-                "total": -e.data["total"],
-                "vat_total": -e.data["vat_total"],
-                "payload_hash": e.hash,
-                "received_at": now,
-                "payload": e.payload,
-            }
-            for _, e, _ in stored
-        ]
-    )
+    ids = _insert_sales(showroom, [e for _, e, _ in stored])
     line_rows = []
     for return_id, (index, event, originals) in zip(ids, stored, strict=False):
         day = local_day(event.created_at)
@@ -404,44 +374,36 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
                 -round_half_up_div(original.commission * line["amount"], original.amount) if original.amount else 0
             )
             line_rows.append(
-                {
+                {name: getattr(original, name) for name in LINE_AS_SOLD}
+                | {
                     "sale_id": return_id,
                     "line_no": line["line_no"],
-                    "product_id": original.product_id,
-                    "sku": original.sku,
-                    "name_vi": original.name_vi,
                     "unit_price": 0,
-                    "vat_rate": original.vat_rate,
-                    "stars": original.stars,
-                    "potential_5_star": original.potential_5_star,
                     "quantity": -line["quantity"],
                     "amount": -line["amount"],
                     "vat_amount": -line["vat_amount"],
                     "cost": cost,
                     "commission": commission,
-                    "consignment": original.consignment,
                 }
             )
-            _roll(
-                rollup[(day, original.product_id, original.stars, original.potential_5_star)],
-                -line["quantity"],
-                -line["amount"],
-                -line["vat_amount"],
-                cost,
-                original.consignment,
-                commission,
+            rollup[(day, original.product_id, original.stars, original.potential_5_star)].add_line(
+                -line["quantity"], -line["amount"], -line["vat_amount"], cost, original.consignment, commission
             )
         totals = daily[day]
-        totals[2] += 1
-        totals[3] += event.data["total"]
-        totals[4] -= event.data["vat_total"]
+        totals["returns_count"] += 1
+        totals["returns_total"] += event.data["total"]
+        totals["vat_total"] -= event.data["vat_total"]
         answers[index] = {"uuid": event.uuid, "status": "accepted"}
     _insert_rows(RemoteSaleLine, line_rows)
 
 
+# What a return takes back of a sale line, by the line's field names.
+REFUNDABLE = ("quantity", "amount", "vat_amount")
+
+
 def _refundable(sale_uuids: list[str]):
     """The sales these returns refund (locked, so two batches cannot both refund the same units), their lines,
-    what earlier returns already took back per (sale uuid, line_no) as [units, amount, VAT], and the money
+    what earlier returns already took back per (sale uuid, line_no) (a dict of REFUNDABLE), and the money
     refunded per sale uuid."""
     sales = {}
     for chunk in range(0, len(sale_uuids), 500):
@@ -454,7 +416,7 @@ def _refundable(sale_uuids: list[str]):
                 .with_for_update()
             )
         }
-    sold, refunded, money = {}, defaultdict(lambda: [0, 0, 0]), {}
+    sold, refunded, money = {}, defaultdict(lambda: dict.fromkeys(REFUNDABLE, 0)), {}
     uuid_of = {sale.id: sale.uuid for sale in sales.values()}
     ids = list(uuid_of)
     for chunk in range(0, len(ids), 500):
@@ -464,20 +426,18 @@ def _refundable(sale_uuids: list[str]):
             sold[(uuid_of[line.sale_id], line.line_no)] = line
     known = list(sales)
     for chunk in range(0, len(known), 500):
-        for sale_uuid, line_no, units, amount, vat in db.session.execute(
+        for row in db.session.execute(
             select(
                 RemoteSale.sale_uuid,
                 RemoteSaleLine.line_no,
-                func.sum(RemoteSaleLine.quantity),
-                func.sum(RemoteSaleLine.amount),
-                func.sum(RemoteSaleLine.vat_amount),
+                *[func.sum(getattr(RemoteSaleLine, name)).label(name) for name in REFUNDABLE],
             )
             .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
             .where(RemoteSale.sale_uuid.in_(known[chunk : chunk + 500]), RemoteSale.kind == "return")
             .group_by(RemoteSale.sale_uuid, RemoteSaleLine.line_no)
         ):
-            refunded[(sale_uuid, line_no)] = [-int(units), -int(amount), -int(vat)]
-            money[sale_uuid] = money.get(sale_uuid, 0) - int(amount)
+            refunded[(row.sale_uuid, row.line_no)] = {name: -int(getattr(row, name)) for name in REFUNDABLE}
+            money[row.sale_uuid] = money.get(row.sale_uuid, 0) - int(row.amount)
     return sales, sold, refunded, money
 
 
@@ -489,7 +449,8 @@ def _beyond_sale(showroom: Showroom, sale, event: Event, sold: dict, refunded, m
         original = sold.get((sale.uuid, line["line_no"]))
         if original is None:
             return f"the refunded sale has no line {line['line_no']}"
-        units, amount, vat = refunded[(sale.uuid, line["line_no"])]
+        taken = refunded[(sale.uuid, line["line_no"])]
+        units, amount, vat = taken["quantity"], taken["amount"], taken["vat_amount"]
         if line["quantity"] > original.quantity - units:
             return (
                 f"line {line['line_no']}: {line['quantity']} units returned, but only "
@@ -513,8 +474,7 @@ def _beyond_sale(showroom: Showroom, sale, event: Event, sold: dict, refunded, m
     return ""
 
 
-ROLLUP_FIGURES = ("units", "revenue", "vat", "cost", "costed_revenue", "consignment_revenue", "commission")
-DAILY_FIGURES = ("sales_count", "sales_total", "returns_count", "returns_total", "vat_total")
+DAILY_FIGURES = ("sales_count", "sales_total", "returns_count", "returns_total", "vat_total")  # ShowroomDaily's
 
 
 def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
@@ -525,7 +485,7 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
             "product_id": product_id,
             "stars": stars,
             "potential_5_star": potential,
-            **dict(zip(ROLLUP_FIGURES, figures, strict=False)),
+            **figures.columns(),
         }
         for (day, product_id, stars, potential), figures in rollup.items()
     ]
@@ -540,11 +500,9 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
             ROLLUP_FIGURES,
             [{k: v for k, v in row.items() if k != "showroom_id"} for row in rows],
         )
-        monthly = defaultdict(lambda: [0] * len(ROLLUP_FIGURES))
+        monthly = defaultdict(Figures)
         for (day, product_id, stars, potential), figures in rollup.items():
-            totals = monthly[(day.replace(day=1), product_id, stars, potential)]
-            for i, value in enumerate(figures):
-                totals[i] += value
+            monthly[(day.replace(day=1), product_id, stars, potential)] += figures
         _add_to(
             ProductMonthly,
             ("month", "product_id", "stars", "potential_5_star"),
@@ -555,7 +513,7 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
                     "product_id": product_id,
                     "stars": stars,
                     "potential_5_star": potential,
-                    **dict(zip(ROLLUP_FIGURES, figures, strict=False)),
+                    **figures.columns(),
                 }
                 for (month, product_id, stars, potential), figures in monthly.items()
             ],
@@ -564,10 +522,7 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
         ShowroomDaily,
         ("day", "showroom_id"),
         DAILY_FIGURES,
-        [
-            {"day": day, "showroom_id": showroom.id, **dict(zip(DAILY_FIGURES, figures, strict=False))}
-            for day, figures in daily.items()
-        ],
+        [{"day": day, "showroom_id": showroom.id, **figures} for day, figures in daily.items()],
     )
 
 
@@ -582,13 +537,7 @@ def _add_to_product_rollups_at_once(rows: list[dict]) -> None:
     connection.execute(
         text("CREATE TEMP TABLE IF NOT EXISTS sales_rollup_daily_delta (LIKE sales_rollup_daily) ON COMMIT DELETE ROWS")
     )
-    columns = list(rows[0])
-    with (
-        connection.connection.driver_connection.cursor() as cursor,
-        cursor.copy(f"COPY sales_rollup_daily_delta ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([row[column] for column in columns])
+    _copy(connection, "sales_rollup_daily_delta", rows)
 
     def upsert(table: str, key: tuple, select_sql: str) -> str:
         return (
@@ -635,13 +584,8 @@ def _add_to(model, key: tuple, figures: tuple, rows: list[dict]) -> None:
     if connection.dialect.name == "postgresql" and len(rows) > 50:  # COPY into a scratch table, one upsert
         scratch = f"{table.name}_delta"
         connection.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} (LIKE {table.name}) ON COMMIT DELETE ROWS"))
+        _copy(connection, scratch, rows)
         columns = list(rows[0])
-        with (
-            connection.connection.driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY {scratch} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row([row[column] for column in columns])
         connection.execute(
             text(
                 f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {scratch} "

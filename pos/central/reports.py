@@ -11,12 +11,14 @@ from sqlalchemy import BigInteger, cast, func, select, union_all
 
 from pos.auth.scope import Scope
 from pos.catalog.text import fold
+from pos.central.rollup import Figures
 from pos.core.clock import LOCAL_TZ
 from pos.core.errors import NotFound, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.i18n import to_local
 from pos.models import (
     OCOP_GROUPS,
+    ROLLUP_FIGURES,
     ProductDaily,
     ProductMonthly,
     RemoteProduct,
@@ -229,7 +231,7 @@ def _facts(f: ReportFilter, by_showroom: bool = False):
 
     def part(model, conditions, extra=()):
         keys = [model.product_id, model.stars, model.potential_5_star, *extra]
-        return select(*keys, *[getattr(model, c) for c in FIGURES]).where(*conditions)
+        return select(*keys, *[getattr(model, c) for c in ROLLUP_FIGURES]).where(*conditions)
 
     if f.showroom or by_showroom:
         return part(R, _conditions(f), [R.showroom_id]).subquery()
@@ -253,66 +255,35 @@ def _facts(f: ReportFilter, by_showroom: bool = False):
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
 
 
-FIGURES = ("units", "revenue", "vat", "cost", "costed_revenue", "consignment_revenue", "commission")
-
-
 def _total(column):
     """SUM as a whole number: PostgreSQL sums bigints as numeric, which would come back as Decimal."""
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
 
-def _figures(facts):
-    return [_total(facts.c[c]).label(c) for c in FIGURES]
+def _figures(columns):
+    """The sums of the figure columns among `columns` (a subquery's or a table's `.c`), labelled by name."""
+    return [_total(columns[c]).label(c) for c in ROLLUP_FIGURES]
 
 
 @dataclass
-class Row:
-    key: object
-    label: str
-    units: int
-    revenue: int
-    vat: int
-    cost: int
-    costed_revenue: int
-    consignment_revenue: int = 0
-    commission: int = 0
+class Row(Figures):
+    """One line of a report: the figures of what `key` (a product id, a showroom id, a group...) names."""
+
+    key: object = None
+    label: str = ""
     share: float = 0.0
     extra: dict = field(default_factory=dict)
-
-    @property
-    def margin(self) -> int | None:
-        """Gross margin of the lines whose cost is known."""
-        return self.costed_revenue - self.cost if self.costed_revenue else None
-
-    @property
-    def margin_percent(self) -> float | None:
-        return 100.0 * self.margin / self.costed_revenue if self.costed_revenue else None
-
-    @property
-    def payable(self) -> int:
-        """What the producer is owed for consigned goods sold: their revenue less the showroom's commission."""
-        return self.consignment_revenue - self.commission
 
 
 def _rows(f: ReportFilter, keys, label_of, join_product=False, by_showroom=False) -> list[Row]:
     """Figures grouped by `keys`: a function of the facts subquery giving the columns to group on."""
     facts = _facts(f, by_showroom)
     key_columns = keys(facts)
-    query = select(*key_columns, *_figures(facts)).group_by(*key_columns)
+    query = select(*key_columns, *_figures(facts.c)).group_by(*key_columns)
     if join_product:
         query = query.select_from(facts).join(RemoteProduct, RemoteProduct.id == facts.c.product_id)
     rows = [
-        Row(
-            key=tuple(r[: len(key_columns)]) if len(key_columns) > 1 else r[0],
-            label=label_of(r),
-            units=r.units,
-            revenue=r.revenue,
-            vat=r.vat,
-            cost=r.cost,
-            costed_revenue=r.costed_revenue,
-            consignment_revenue=r.consignment_revenue,
-            commission=r.commission,
-        )
+        Row.of(r, key=tuple(r[: len(key_columns)]) if len(key_columns) > 1 else r[0], label=label_of(r))
         for r in db.session.execute(query)
     ]
     return _sorted(_with_shares(rows), f)
@@ -336,27 +307,21 @@ def _sorted(rows: list[Row], f: ReportFilter) -> list[Row]:
 def per_product(f: ReportFilter) -> list[Row]:
     # Sum the rollup per product first (an index range scan), then join the few thousand names.
     facts = _facts(f)
-    sums = select(facts.c.product_id, *_figures(facts)).group_by(facts.c.product_id).subquery()
+    sums = select(facts.c.product_id, *_figures(facts.c)).group_by(facts.c.product_id).subquery()
     query = select(
         RemoteProduct.id,
         RemoteProduct.sku,
         RemoteProduct.name_vi,
         RemoteProduct.producer,
         RemoteProduct.ocop_group,
-        *[sums.c[c] for c in FIGURES],
+        *[sums.c[c] for c in ROLLUP_FIGURES],
     ).join(sums, sums.c.product_id == RemoteProduct.id)
     scans = _scans(f)
     rows = [
-        Row(
+        Row.of(
+            r,
             key=r.id,
             label=r.name_vi,
-            units=r.units,
-            revenue=r.revenue,
-            vat=r.vat,
-            cost=r.cost,
-            costed_revenue=r.costed_revenue,
-            consignment_revenue=r.consignment_revenue,
-            commission=r.commission,
             extra={"sku": r.sku, "producer": r.producer, "group": r.ocop_group, "scans": scans.get(r.id, 0)},
         )
         for r in db.session.execute(query)
@@ -446,7 +411,7 @@ class Overview:
 
 def overview(f: ReportFilter, with_previous=True) -> Overview:
     facts = _facts(f)
-    totals = db.session.execute(select(*_figures(facts))).one()
+    totals = db.session.execute(select(*_figures(facts.c))).one()
     sales = average = None
     if not f.product_level:
         sales, sales_total = _baskets(f)
@@ -526,24 +491,9 @@ def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
     conditions = [*_conditions(f), R.product_id == product_id]
     names = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
     by_showroom = [
-        Row(
-            key=r.showroom_id,
-            label=names.get(r.showroom_id, "?"),
-            units=r.units,
-            revenue=r.revenue,
-            vat=r.vat,
-            cost=r.cost,
-            costed_revenue=r.costed_revenue,
-        )
+        Row.of(r, key=r.showroom_id, label=names.get(r.showroom_id, "?"))
         for r in db.session.execute(
-            select(
-                R.showroom_id,
-                _total(R.units).label("units"),
-                _total(R.revenue).label("revenue"),
-                _total(R.vat).label("vat"),
-                _total(R.cost).label("cost"),
-                _total(R.costed_revenue).label("costed_revenue"),
-            )
+            select(R.showroom_id, *_figures(R.__table__.c))
             .where(*conditions)
             .group_by(R.showroom_id)
             .order_by(func.sum(R.revenue).desc())
@@ -599,15 +549,7 @@ def filter_choices(scope: Scope) -> dict:
 
 
 def totals(rows: list[Row]) -> Row:
-    return Row(
-        key=None,
-        label="",
-        units=sum(r.units for r in rows),
-        revenue=sum(r.revenue for r in rows),
-        vat=sum(r.vat for r in rows),
-        cost=sum(r.cost for r in rows),
-        costed_revenue=sum(r.costed_revenue for r in rows),
-        consignment_revenue=sum(r.consignment_revenue for r in rows),
-        commission=sum(r.commission for r in rows),
-        share=100.0 if rows else 0.0,
-    )
+    total = Row(share=100.0 if rows else 0.0)
+    for row in rows:
+        total += row
+    return total

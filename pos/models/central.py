@@ -122,6 +122,10 @@ class _ProductFigures:
     commission: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# The figure columns, in order: the one list ingest writes and reports read (pos.central.rollup.Figures).
+ROLLUP_FIGURES = tuple(_ProductFigures.__annotations__)
+
+
 class SalesRollupDaily(_ProductFigures, db.Model):
     """Net sales per local day, showroom, product and star rating as sold. Reports read this (or its sums
     over showrooms, ProductDaily and ProductMonthly), never the lines, except to drill down."""

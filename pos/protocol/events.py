@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from pos.core import limits
-from pos.core.limits import unstorable
+from pos.core.limits import bounded, unstorable
 from pos.models.catalog import OCOP_GROUPS, VAT_RATES
 from pos.models.sales import PAYMENT_METHODS
 
@@ -100,9 +100,9 @@ def _compile(f: Field):
         lo, hi = f.minimum, f.maximum
 
         def check(value):
-            if type(value) is int and lo <= value <= hi:
-                return value
-            raise _Bad(f"must be a whole number from {lo} to {hi}")
+            if bounded(value, lo, hi) is None:
+                raise _Bad(f"must be a whole number from {lo} to {hi}")
+            return value
     elif f.type == "text":
         lo, hi = f.minimum, f.maximum
 
@@ -280,6 +280,10 @@ def _money(name, doc, maximum, *, minimum=0, **options) -> Field:
     return Field(name, "integer", doc, minimum=minimum, maximum=maximum, **options)
 
 
+def _cash_rounding(doc) -> Field:
+    return _money("cash_rounding", doc, CASH_ROUNDING_MAX, minimum=-CASH_ROUNDING_MAX, required=False, default=0)
+
+
 def _text(name, doc, maximum, *, minimum=1, **options) -> Field:
     if not options.get("required", True):
         options.setdefault("default", "")
@@ -379,14 +383,7 @@ SALE = _shape(
     _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
     _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
     _money("discount_total", "all discounts given", limits.SALE_TOTAL_MAX, required=False, default=0),
-    _money(
-        "cash_rounding",
-        "what rounding the cash due to CASH_ROUNDING added to total (VAT stays on total)",
-        CASH_ROUNDING_MAX,
-        minimum=-CASH_ROUNDING_MAX,
-        required=False,
-        default=0,
-    ),
+    _cash_rounding("what rounding the cash due to CASH_ROUNDING added to total (VAT stays on total)"),
     Field("lines", "list", "what was sold", minimum=1, maximum=MAX_LINES, items=SALE_LINE),
     Field(
         "payments",
@@ -423,14 +420,7 @@ RETURN = _shape(
     ),
     _money("total", "the sum of the lines' amount", limits.SALE_TOTAL_MAX),
     _money("vat_total", "the sum of the lines' vat_amount", limits.SALE_TOTAL_MAX),
-    _money(
-        "cash_rounding",
-        "a cash refund rounded like a sale: what was handed back is total + cash_rounding",
-        CASH_ROUNDING_MAX,
-        minimum=-CASH_ROUNDING_MAX,
-        required=False,
-        default=0,
-    ),
+    _cash_rounding("a cash refund rounded like a sale: what was handed back is total + cash_rounding"),
     Field("lines", "list", "what came back", minimum=1, maximum=MAX_LINES, items=RETURN_LINE),
 )
 

@@ -13,49 +13,23 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._setup import SEARCH_TERMS, log_in, manager_and_producer, product_name, showroom_app
 from bench._timing import percentile, summary, timed
 
 
 def fill(app, count: int) -> list[tuple[str, str]]:
-    from pos.auth.service import create_user
     from pos.catalog.gs1 import check_digit
     from pos.catalog.text import fold
     from pos.core.extensions import db
-    from pos.models import Producer
 
     with app.app_context():
         db.create_all()
-        create_user("bench", "bench-password", "manager")
-        producer = Producer(name="HTX Thử", type="cooperative", tax_code="0101234567")
-        db.session.add(producer)
-        db.session.commit()
-        words = [
-            "Chè",
-            "Sen",
-            "Quảng An",
-            "Xôi",
-            "Phú Thượng",
-            "Hoa",
-            "Đào",
-            "Nhật Tân",
-            "Gốm",
-            "Bát Tràng",
-            "Mây",
-            "Lụa",
-            "Vạn Phúc",
-            "Cốm",
-            "Làng Vòng",
-            "Mật ong",
-            "Trà",
-            "Miến",
-            "Rượu",
-            "Nấm",
-        ]
+        producer_id = manager_and_producer()
         rows, codes = [], []
         for i in range(count):
             body = f"893{i:09d}"
             gtin = body + str(check_digit(body))
-            name = f"{random.choice(words)} {random.choice(words)} {i}"
+            name = product_name(random, i)
             sku = f"SKU-{i:06d}"
             rows.append(
                 {
@@ -68,7 +42,7 @@ def fill(app, count: int) -> list[tuple[str, str]]:
                     "unit": "gói",
                     "price": 10_000 + i,
                     "vat_rate": 8,
-                    "producer_id": producer.id,
+                    "producer_id": producer_id,
                     "search_text": fold(f"{name} {sku} {gtin} htx thu"),
                 }
             )
@@ -83,21 +57,12 @@ def main():
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     count, repeat = (2_000, 200) if args.quick else (20_000, 2_000)
-    from pos import create_app
     from pos.catalog.service import find_by_code
     from pos.core.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "catalog.sqlite3"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                "SECRET_KEY": "bench",
-                "TESTING": True,
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+        app = showroom_app(path)
         codes = fill(app, count)
         with app.app_context():
             sample = random.sample(codes, min(repeat, len(codes)))
@@ -117,9 +82,9 @@ def main():
             + f"  → ratio p50 {percentile(by_gtin, 50) / percentile(baseline, 50):.1f}×"
         )
         client = app.test_client()
-        client.post("/login", data={"username": "bench", "password": "bench-password"})
+        log_in(client)
         pages = 50 if args.quick else 200
-        terms = iter(["che sen", "xoi", "bat trang", "dao nhat tan", "lua van phuc"] * pages)
+        terms = iter(SEARCH_TERMS * pages)
         search = timed(lambda: client.get(f"/catalog/products?q={next(terms)}"), pages)
         trivial = timed(lambda: client.get("/api/v1/health"), pages)
         print(summary("product list page with a search term", search) + "  (target p50 ≤ 100 ms)")

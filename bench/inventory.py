@@ -21,27 +21,20 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._setup import SEARCH_TERMS, log_in, manager_and_producer, product_name, showroom_app
 from bench._timing import percentile, summary, timed
 from pos.core.clock import local_today
-
-PASSWORD = "bench-password"
 
 
 def fill(app, products: int, movements: int, today: date) -> None:
     """Products, lots, movements, stock levels: bulk inserts over the raw DB-API connection."""
-    from pos.auth.service import create_user
     from pos.core.extensions import db
-    from pos.models import Producer
 
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-        create_user("bench", PASSWORD, "manager")
-        producer = Producer(name="HTX Thử", type="cooperative", tax_code="0101234567")
-        db.session.add(producer)
-        db.session.commit()
-        producer_id = producer.id
+        producer_id = manager_and_producer()
         raw = db.engine.raw_connection()
         try:
             cursor = raw.cursor()
@@ -54,28 +47,6 @@ def fill(app, products: int, movements: int, today: date) -> None:
 
 def _fill(conn, producer_id: int, products: int, movements: int, today: date) -> None:
     rng = random.Random(42)
-    words = [
-        "Chè",
-        "Sen",
-        "Quảng An",
-        "Xôi",
-        "Phú Thượng",
-        "Hoa",
-        "Đào",
-        "Nhật Tân",
-        "Gốm",
-        "Bát Tràng",
-        "Mây",
-        "Lụa",
-        "Vạn Phúc",
-        "Cốm",
-        "Làng Vòng",
-        "Mật ong",
-        "Trà",
-        "Miến",
-        "Rượu",
-        "Nấm",
-    ]
     now = datetime.combine(today, datetime.min.time())
     conn.executemany(
         "INSERT INTO products (id, sku, gtin, gtin14, name_vi, name_en, ocop_group, unit, price, vat_rate, producer_id,"
@@ -95,7 +66,7 @@ def _fill(conn, producer_id: int, products: int, movements: int, today: date) ->
                 now,
             )
             for i in range(1, products + 1)
-            for name in [f"{rng.choice(words)} {rng.choice(words)} {i}"]
+            for name in [product_name(rng, i)]
         ],
     )
     # Two lots a product: the older one expires from ten days ago to a year ahead, the newer a year later.
@@ -158,7 +129,6 @@ def main():
     parser.add_argument("--quick", action="store_true", help="2,000 products and 50,000 movements, fewer repeats")
     args = parser.parse_args()
     products, movements, repeat = (2_000, 50_000, 20) if args.quick else (20_000, 1_000_000, 100)
-    from pos import create_app
     from pos.core.extensions import db
     from pos.inventory.receipts import create_receipt, post_receipt
     from pos.inventory.valuation import valuation_as_of
@@ -167,15 +137,7 @@ def main():
     today = local_today()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "inventory.sqlite3"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                "SECRET_KEY": "bench",
-                "TESTING": True,
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+        app = showroom_app(path)
         started = time.perf_counter()
         fill(app, products, movements, today)
         print(
@@ -183,12 +145,12 @@ def main():
             f"{time.perf_counter() - started:.1f} s"
         )
         client = app.test_client()
-        client.post("/login", data={"username": "bench", "password": PASSWORD})
+        log_in(client)
         results = []
         trivial = timed(lambda: client.get("/api/v1/health"), repeat)
         pages = iter(range(1, 10**6))
         stock = timed(lambda: client.get(f"/inventory/?page={next(pages) % 50 + 1}"), repeat)
-        terms = iter(["che sen", "xoi", "bat trang", "dao nhat tan", "lua van phuc"] * repeat)
+        terms = iter(SEARCH_TERMS * repeat)
         stock_search = timed(lambda: client.get(f"/inventory/?q={next(terms)}"), repeat)
         expiring = timed(lambda: client.get("/inventory/expiring?days=30"), repeat)
         with app.app_context():

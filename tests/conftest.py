@@ -118,6 +118,15 @@ def make_producer(**overrides):
     return save_producer(data | overrides)
 
 
+def receipt_form(producer_id, *lines: dict, **fields) -> dict:
+    """The goods-receipt page's form data: each line's fields (sku, quantity, unit_cost, lot_code...) numbered as
+    the page names them (sku_0, quantity_0, ...), then any other field (note, an odd sku_99999)."""
+    data = {"producer_id": producer_id}
+    for n, line in enumerate(lines):
+        data |= {f"{name}_{n}": value for name, value in line.items()}
+    return data | fields
+
+
 def make_product(producer=None, *, stars: int | None = 4, rated_days_ago: int = 100, **overrides):
     producer = producer or make_producer()
     data = dict(

@@ -12,7 +12,7 @@ from pos.core.database import atomic
 from pos.core.errors import Conflict, ValidationError
 from pos.inventory.receipts import create_receipt, delete_receipt, post_receipt, update_receipt
 from pos.models import AuditEntry, GoodsReceipt, GoodsReceiptLine, Lot, Product, StockLevel
-from tests.conftest import make_producer, make_product
+from tests.conftest import make_producer, make_product, receipt_form
 
 LATER = (local_today() + timedelta(days=200)).isoformat()
 
@@ -29,17 +29,8 @@ def two_producers(app):
 
 def test_another_producers_product_without_lot_or_expiry_is_refused_on_the_page(manager_client, db, two_producers):
     sen, _, tea, _, _ = two_producers
-    page = manager_client.post(
-        "/inventory/receipts/new",
-        data={
-            "producer_id": sen.id,
-            "note": "Hàng về sáng thứ Tư",
-            "sku_0": "CSQA-100",
-            "quantity_0": "12",
-            "unit_cost_0": "230000",
-            "ownership_0": "purchased",
-        },
-    )
+    line = {"sku": "CSQA-100", "quantity": "12", "unit_cost": "230000", "ownership": "purchased"}
+    page = manager_client.post("/inventory/receipts/new", data=receipt_form(sen.id, line, note="Hàng về sáng thứ Tư"))
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert "CSQA-100 là sản phẩm của Hợp tác xã Chè Sen Quảng An, không phải của nhà sản xuất trên phiếu này" in html
@@ -146,14 +137,8 @@ def test_lines_are_as_many_as_needed_not_eight(manager_client, db, users, two_pr
     sen, _, _, _seeds, _ = two_producers
     data = {"producer_id": sen.id}
     for n, i in enumerate([0, 3, 7, 8, 9, 10, 11, 12, 13, 40, 41, 99]):  # rows added and removed in the browser
-        data |= {
-            f"sku_{i}": "sth-hat",
-            f"lot_code_{i}": f"L{n}",
-            f"expiry_date_{i}": LATER,
-            f"quantity_{i}": "1",
-            f"unit_cost_{i}": "60000",
-            f"ownership_{i}": "purchased",
-        }
+        line = {"sku": "sth-hat", "lot_code": f"L{n}", "expiry_date": LATER, "quantity": "1", "unit_cost": "60000"}
+        data |= {f"{name}_{i}": value for name, value in (line | {"ownership": "purchased"}).items()}
     assert manager_client.post("/inventory/receipts/new", data=data).status_code == 302
     receipt = db.session.scalar(select(GoodsReceipt))
     assert [line.lot_code for line in receipt.lines] == [f"L{n}" for n in range(12)]
@@ -183,19 +168,15 @@ def test_the_lookup_shows_name_unit_and_last_cost(manager_client, users, db, two
 
 def test_odd_input_is_refused_field_by_field_never_a_500(manager_client, db, two_producers):
     sen, _, _, _, _ = two_producers
-    page = manager_client.post(
-        "/inventory/receipts/new",
-        data={
-            "producer_id": sen.id,
-            "note": "ghi\x00chú",
-            "sku_0": "STH-BINH",
-            "quantity_0": "9" * 30,
-            "unit_cost_0": "-5",
-            "lot_code_0": "A\x00B",
-            "expiry_date_0": "99999-01-01",
-            "sku_99999": "STH-BINH",
-        },
-    )
+    odd = {
+        "sku": "STH-BINH",
+        "quantity": "9" * 30,
+        "unit_cost": "-5",
+        "lot_code": "A\x00B",
+        "expiry_date": "99999-01-01",
+    }
+    form = receipt_form(sen.id, odd, note="ghi\x00chú", sku_99999="STH-BINH")
+    page = manager_client.post("/inventory/receipts/new", data=form)
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert {"note", "quantity_0", "unit_cost_0", "lot_code_0", "expiry_date_0"} <= set(
@@ -210,20 +191,10 @@ def test_a_draft_is_changed_or_deleted_audited_and_a_posted_one_is_not(manager_c
     draft = create_receipt(sen.id, [{"sku": "STH-BINH", "quantity": "2", "unit_cost": "900000"}], manager, "cũ")
     form = manager_client.get(f"/inventory/receipts/{draft.id}/edit").get_data(as_text=True)
     assert 'value="STH-BINH"' in form and 'value="cũ"' in form
+    vases = {"sku": "STH-BINH", "quantity": "3", "unit_cost": "850000"}
+    seeds = {"sku": "STH-HAT", "lot_code": "H1", "expiry_date": LATER, "quantity": "10", "unit_cost": "60000"}
     page = manager_client.post(
-        f"/inventory/receipts/{draft.id}/edit",
-        data={
-            "producer_id": sen.id,
-            "note": "mới",
-            "sku_0": "STH-BINH",
-            "quantity_0": "3",
-            "unit_cost_0": "850000",
-            "sku_1": "STH-HAT",
-            "lot_code_1": "H1",
-            "expiry_date_1": LATER,
-            "quantity_1": "10",
-            "unit_cost_1": "60000",
-        },
+        f"/inventory/receipts/{draft.id}/edit", data=receipt_form(sen.id, vases, seeds, note="mới")
     )
     assert page.status_code == 302
     db.session.expire_all()

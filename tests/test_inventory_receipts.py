@@ -12,7 +12,7 @@ from pos.inventory.ledger import take_stock
 from pos.inventory.receipts import create_receipt, post_receipt, reverse_receipt
 from pos.inventory.stock import write_off_lot
 from pos.models import GoodsReceipt, Lot, StockLevel, StockMovement
-from tests.conftest import make_product
+from tests.conftest import make_product, receipt_form
 
 
 def ledger_matches(db, product_id):
@@ -27,21 +27,10 @@ def ledger_matches(db, product_id):
 def test_receive_post_once_then_reverse(manager_client, users, db):
     product = make_product(sku="TEA-1")
     today = local_today()
-    page = manager_client.post(
-        "/inventory/receipts/new",
-        data={
-            "producer_id": product.producer_id,
-            "sku_0": "TEA-1",
-            "lot_code_0": "L2611",
-            "quantity_0": "24",
-            "unit_cost_0": "200000",
-            "production_date_0": (today - timedelta(days=5)).isoformat(),
-            "expiry_date_0": (today + timedelta(days=200)).isoformat(),
-            "ownership_0": "purchased",
-            "ownership_1": "purchased",
-            "ownership_2": "consignment",
-        },
-    )  # empty rows still carry a select's value
+    line = {"sku": "TEA-1", "lot_code": "L2611", "quantity": "24", "unit_cost": "200000", "ownership": "purchased"}
+    line |= {"production_date": str(today - timedelta(days=5)), "expiry_date": str(today + timedelta(days=200))}
+    empty_rows = {"ownership_1": "purchased", "ownership_2": "consignment"}  # still carry a select's value
+    page = manager_client.post("/inventory/receipts/new", data=receipt_form(product.producer_id, line, **empty_rows))
     assert page.status_code == 302
     receipt = db.session.scalar(select(GoodsReceipt))
     assert receipt.status == "draft" and db.session.get(StockLevel, product.id) is None
@@ -152,19 +141,9 @@ def test_expired_lots_are_listed_never_sold_and_written_off(manager_client, user
 
 def test_a_manager_reads_a_refused_receipt_in_vietnamese(manager_client, db):
     product = make_product(sku="TEA-VI")
-    page = manager_client.post(
-        "/inventory/receipts/new",
-        data={
-            "producer_id": product.producer_id,
-            "sku_0": "NOPE",
-            "quantity_0": "1",
-            "unit_cost_0": "1",
-            "sku_1": "TEA-VI",
-            "quantity_1": "0",
-            "unit_cost_1": "1",
-            "lot_code_1": "A/B",
-        },
-    )
+    unknown = {"sku": "NOPE", "quantity": "1", "unit_cost": "1"}
+    bad = {"sku": "TEA-VI", "quantity": "0", "unit_cost": "1", "lot_code": "A/B"}
+    page = manager_client.post("/inventory/receipts/new", data=receipt_form(product.producer_id, unknown, bad))
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert "dòng 1, mã hàng</strong>: không có sản phẩm &#39;NOPE&#39;" in html

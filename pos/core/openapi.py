@@ -6,34 +6,30 @@ applies."""
 from flask import Blueprint, current_app, jsonify
 
 from pos.auth.access import public
-from pos.core.limits import (
-    DISCOUNT_MAX,
-    LOT_MAX,
-    PAYMENT_MAX,
-    PAYMENT_REFERENCE_MAX,
-    QUANTITY_MAX,
-    ROW_ID_MAX,
-    SALE_LINES_MAX,
-    SALE_PAYMENTS_MAX,
-)
+from pos.core import limits
 from pos.protocol import events, signing
 
 bp = Blueprint("openapi", __name__)
 
-_ERROR = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {
-        "error": {"type": "string"},
-        "message": {"type": "string"},
-        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-    },
-}
+
+def _object(required=(), *, strings=(), integers=(), arrays=(), **others) -> dict:
+    """A JSON object's schema: its required properties' names, then its properties: plain strings, integers and
+    arrays by name, and any other by its own schema."""
+    plain = [("string", strings), ("integer", integers), ("array", arrays)]
+    properties = {name: {"type": kind} for kind, names in plain for name in names}
+    return {"type": "object", "required": list(required), "properties": properties | others}
+
+
+_ERROR = _object(
+    ["error", "message"],
+    strings=["error", "message"],
+    fields={"type": "object", "additionalProperties": {"type": "string"}},
+)
 _DISCOUNT = {
     "type": ["object", "null"],
     "properties": {
         "kind": {"enum": ["amount", "percent"]},
-        "value": {"type": "integer", "minimum": 0, "maximum": DISCOUNT_MAX},
+        "value": {"type": "integer", "minimum": 0, "maximum": limits.DISCOUNT_MAX},
     },
 }
 _LINE_IN = {
@@ -41,10 +37,10 @@ _LINE_IN = {
     "required": ["product_id", "quantity"],
     "additionalProperties": False,
     "properties": {
-        "product_id": {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX},
-        "quantity": {"type": "integer", "minimum": 1, "maximum": QUANTITY_MAX},
+        "product_id": {"type": "integer", "minimum": 1, "maximum": limits.ROW_ID_MAX},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": limits.QUANTITY_MAX},
         "discount": _DISCOUNT,
-        "lot": {"type": ["string", "null"], "maxLength": LOT_MAX},
+        "lot": {"type": ["string", "null"], "maxLength": limits.LOT_MAX},
     },
 }
 _PAYMENT_IN = {
@@ -52,42 +48,25 @@ _PAYMENT_IN = {
     "required": ["method", "amount"],
     "properties": {
         "method": {"enum": ["cash", "card", "vietqr"]},
-        "amount": {"type": "integer", "minimum": 1, "maximum": PAYMENT_MAX},
-        "reference": {"type": "string", "maxLength": PAYMENT_REFERENCE_MAX},
+        "amount": {"type": "integer", "minimum": 1, "maximum": limits.PAYMENT_MAX},
+        "reference": {"type": "string", "maxLength": limits.PAYMENT_REFERENCE_MAX},
     },
 }
-_SALE = {
-    "type": "object",
-    "required": ["uuid", "number", "total", "vat_total", "lines", "payments"],
-    "properties": {
-        "uuid": {"type": "string"},
-        "number": {"type": "string"},
-        "total": {"type": "integer"},
-        "vat_total": {"type": "integer"},
-        "subtotal": {"type": "integer"},
-        "discount_total": {"type": "integer"},
-        "lookup_code": {"type": "string"},
-        "lines": {"type": "array"},
-        "payments": {"type": "array"},
-    },
-}
-_PRODUCT = {
-    "type": "object",
-    "required": ["id", "sku", "gtin", "name", "price", "vat_rate", "rating_status"],
-    "properties": {
-        "id": {"type": "integer"},
-        "sku": {"type": "string"},
-        "gtin": {"type": "string"},
-        "name": {"type": "string"},
-        "price": {"type": "integer"},
-        "vat_rate": {"type": "integer"},
-        "stars": {"type": ["integer", "null"]},
-        "rating_status": {"enum": ["valid", "expiring", "expired", "revoked", "unrated"]},
-        "rating_status_label": {"type": "string", "description": "the status in the UI language"},
-        "sellable_as_ocop": {"type": "boolean"},
-        "on_hand": {"type": "integer"},
-    },
-}
+_SALE = _object(
+    ["uuid", "number", "total", "vat_total", "lines", "payments"],
+    strings=["uuid", "number", "lookup_code"],
+    integers=["total", "vat_total", "subtotal", "discount_total"],
+    arrays=["lines", "payments"],
+)
+_PRODUCT = _object(
+    ["id", "sku", "gtin", "name", "price", "vat_rate", "rating_status"],
+    strings=["sku", "gtin", "name"],
+    integers=["id", "price", "vat_rate", "on_hand"],
+    stars={"type": ["integer", "null"]},
+    rating_status={"enum": ["valid", "expiring", "expired", "revoked", "unrated"]},
+    rating_status_label={"type": "string", "description": "the status in the UI language"},
+    sellable_as_ocop={"type": "boolean"},
+)
 
 
 def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
@@ -121,19 +100,17 @@ _SIGNATURE_SCHEMES = {
         "timestamp and body, joined by newlines",
     },
 }
-_ANSWER = {
-    "type": "object",
-    "required": ["uuid", "status"],
-    "properties": {
-        "uuid": {"type": "string"},
-        "status": {"enum": ["accepted", "duplicate", "rejected", "retry"]},
-        "reason": {"type": "string"},
-    },
-}
+_ANSWER = _object(
+    ["uuid", "status"], strings=["uuid", "reason"], status={"enum": ["accepted", "duplicate", "rejected", "retry"]}
+)
 
 
 def _json_body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _list(items: dict, most: int, least: int = 1) -> dict:
+    return {"type": "array", "items": items, "minItems": least, "maxItems": most}
 
 
 def _sync_paths() -> dict:
@@ -263,54 +240,24 @@ def document() -> dict:
             },
             "/api/v1/cart/price": {
                 "post": {
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["lines"],
-                                    "properties": {
-                                        "lines": {"type": "array", "items": _LINE_IN},
-                                        "discount": _DISCOUNT,
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _json_body(
+                        _object(["lines"], lines={"type": "array", "items": _LINE_IN}, discount=_DISCOUNT)
+                    ),
                     "responses": _responses("200", {"type": "object", "required": ["total", "vat_total"]}, "422"),
                 }
             },
             "/api/v1/sales": {
                 "post": {
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["uuid", "lines", "payments"],
-                                    "properties": {
-                                        "uuid": {"type": "string", "format": "uuid"},
-                                        "lines": {
-                                            "type": "array",
-                                            "items": _LINE_IN,
-                                            "minItems": 1,
-                                            "maxItems": SALE_LINES_MAX,
-                                        },
-                                        "payments": {
-                                            "type": "array",
-                                            "items": _PAYMENT_IN,
-                                            "minItems": 1,
-                                            "maxItems": SALE_PAYMENTS_MAX,
-                                        },
-                                        "discount": _DISCOUNT,
-                                        "approval": {"type": ["object", "null"]},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _json_body(
+                        _object(
+                            ["uuid", "lines", "payments"],
+                            uuid={"type": "string", "format": "uuid"},
+                            lines=_list(_LINE_IN, limits.SALE_LINES_MAX),
+                            payments=_list(_PAYMENT_IN, limits.SALE_PAYMENTS_MAX),
+                            discount=_DISCOUNT,
+                            approval={"type": ["object", "null"]},
+                        )
+                    ),
                     "responses": _responses("201", _SALE, "409", "422")
                     | {
                         "200": {

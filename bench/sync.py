@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,8 +23,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._timing import percentile
+from tests.servers import flask_cli, flask_process, free_port, gunicorn
+from tests.sync_events import sale_event, sale_line
 
-ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-secret-" + "x" * 32
 
@@ -58,49 +58,14 @@ def make_events(count: int, lines_per_sale: int = 5) -> list[dict]:
         chosen = rng.sample(products, lines_per_sale)
         lines = []
         for line_no, (sku, name, producer, group, price) in enumerate(chosen, start=1):
-            quantity = rng.randint(1, 3)
-            amount = quantity * price
+            quantity, stars = rng.randint(1, 3), rng.choice((3, 4, 5))
             lines.append(
-                {
-                    "line_no": line_no,
-                    "sku": sku,
-                    "gtin": "",
-                    "name_vi": name,
-                    "producer": producer,
-                    "producer_tax_code": "",
-                    "ocop_group": group,
-                    "stars": rng.choice((3, 4, 5)),
-                    "potential_5_star": False,
-                    "quantity": quantity,
-                    "unit_price": price,
-                    "discount": 0,
-                    "amount": amount,
-                    "vat_rate": 8,
-                    "vat_amount": amount * 8 // 108,
-                    "unit_cost": price * 7 // 10,
-                    "consignment": False,
-                    "commission": 0,
-                }
+                sale_line(line_no, sku, name, producer, group, quantity, price, stars=stars, unit_cost=price * 7 // 10)
             )
         moment = start + timedelta(minutes=7 * n)
-        total = sum(line["amount"] for line in lines)
-        events.append(
-            {
-                "version": 1,
-                "kind": "sale",
-                "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "showroom": "TH",
-                "number": f"TH-{moment:%Y%m%d}-{n:05d}",
-                "created_at": moment.replace(tzinfo=None).isoformat() + "Z",
-                "cashier": "c",
-                "shift_id": 1,
-                "total": total,
-                "vat_total": sum(line["vat_amount"] for line in lines),
-                "discount_total": 0,
-                "lines": lines,
-                "payments": [{"method": "cash", "amount": total}],
-            }
-        )
+        uuid_text = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        created_at = moment.replace(tzinfo=None).isoformat() + "Z"
+        events.append(sale_event("TH", f"TH-{moment:%Y%m%d}-{n:05d}", created_at, lines, uuid_text=uuid_text))
     return events
 
 
@@ -246,15 +211,7 @@ def bench_lag(samples: int) -> dict:
         "DATABASE_URL": central_url.replace("postgresql://", "postgresql+psycopg://"),
     }
     showroom_env = base_env | {"DATABASE_URL": f"sqlite:///{workdir / 'pos.sqlite3'}", "SYNC_SECRET": SECRET}
-
-    def run(env, *args):
-        return subprocess.run(
-            [sys.executable, "-m", "flask", *args],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+    run = flask_cli
 
     processes = []
     try:
@@ -264,37 +221,11 @@ def bench_lag(samples: int) -> dict:
         showroom_env["SYNC_SECRET"] = secret_file.read_text()
         run(showroom_env, "db", "upgrade")
         run(showroom_env, "seed-demo")
-        port = 5900 + random.randint(0, 90)
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--no-control-socket",
-                    "-w",
-                    "2",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "wsgi:app",
-                ],
-                env=central_env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        port = free_port()
+        processes.append(gunicorn(central_env, port, workers=2))
         showroom_env["CENTRAL_URL"] = f"http://127.0.0.1:{port}"
         time.sleep(2)
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "flask", "sync", "run"],
-                env=showroom_env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        processes.append(flask_process(showroom_env, "sync", "run"))
         os.environ.update({k: showroom_env[k] for k in ("DATABASE_URL", "SECRET_KEY", "SHOWROOM_CODE")})
         from sqlalchemy import select
 

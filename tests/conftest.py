@@ -118,6 +118,20 @@ def make_producer(**overrides):
     return save_producer(data | overrides)
 
 
+def give_back(sale_number: str, by, *, quantity: int = 1, reason: str = "hàng lỗi"):
+    """A cash return of `quantity` units of the sale's first line, approved by the manager, recorded by `by`."""
+    from pos.checkout.returns import record_return
+
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "reason": reason,
+        "refund_method": "cash",
+        "lines": [{"line_no": 1, "quantity": quantity}],
+        "approval": {"username": "manager", "password": PASSWORD},
+    }
+    return record_return(sale_number, body, by)
+
+
 def receipt_form(producer_id, *lines: dict, **fields) -> dict:
     """The goods-receipt page's form data: each line's fields (sku, quantity, unit_cost, lot_code...) numbered as
     the page names them (sku_0, quantity_0, ...), then any other field (note, an odd sku_99999)."""

@@ -3,7 +3,6 @@ exports, scoping to a showroom, and bad filters."""
 
 import csv
 import io
-import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from pos.central.registry import add_showroom
 from pos.core.clock import LOCAL_TZ
 from pos.core.extensions import db as _db
 from tests.conftest import PASSWORD, login, make_app, make_producer, make_product
+from tests.sync_events import return_event, sale_event, sale_line
 
 TODAY = datetime.now(LOCAL_TZ).date()
 PRODUCTS = [  # sku, name, producer, group
@@ -62,73 +62,26 @@ def add_catalog_products():
 
 def _sale(code, day, lines, minute=600):
     moment = datetime.combine(day, time(0), tzinfo=LOCAL_TZ) + timedelta(minutes=minute)
-    payload_lines = []
-    for n, (product, quantity, price, stars, cost, consignment) in enumerate(lines, start=1):
-        sku, name, producer, group = PRODUCTS[product]
-        amount = quantity * price
-        payload_lines.append(
-            {
-                "line_no": n,
-                "sku": sku,
-                "gtin": "",
-                "name_vi": name,
-                "producer": producer,
-                "producer_tax_code": "",
-                "ocop_group": group,
-                "stars": stars or None,
-                "potential_5_star": stars == 4 and product == 0,
-                "quantity": quantity,
-                "unit_price": price,
-                "discount": 0,
-                "amount": amount,
-                "vat_rate": 8,
-                "vat_amount": amount * 8 // 108,
-                "unit_cost": cost,
-                "consignment": consignment,
-                "commission": amount // 10 if consignment else 0,
-            }
+    payload_lines = [
+        sale_line(
+            n,
+            *PRODUCTS[product],
+            quantity,
+            price,
+            stars=stars or None,
+            potential_5_star=stars == 4 and product == 0,
+            unit_cost=cost,
+            consignment=consignment,
+            commission_percent=10,
         )
-    total = sum(line["amount"] for line in payload_lines)
-    return {
-        "version": 1,
-        "kind": "sale",
-        "uuid": str(uuid.uuid4()),
-        "showroom": code,
-        "number": f"{code}-1",
-        "created_at": moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z",
-        "cashier": "c",
-        "shift_id": 1,
-        "total": total,
-        "vat_total": sum(line["vat_amount"] for line in payload_lines),
-        "discount_total": 0,
-        "lines": payload_lines,
-        "payments": [{"method": "cash", "amount": total}],
-    }
+        for n, (product, quantity, price, stars, cost, consignment) in enumerate(lines, start=1)
+    ]
+    return sale_event(code, f"{code}-1", moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z", payload_lines)
 
 
 def _return(sale, days_later, quantity=1):
-    line = sale["lines"][0]
-    quantity = min(quantity, line["quantity"])
-    amount = line["unit_price"] * quantity
     moment = datetime.fromisoformat(sale["created_at"][:-1]) + timedelta(days=days_later)
-    return {
-        "version": 1,
-        "kind": "return",
-        "uuid": str(uuid.uuid4()),
-        "showroom": sale["showroom"],
-        "sale_uuid": sale["uuid"],
-        "sale_number": sale["number"],
-        "number": "R-1",
-        "created_at": moment.isoformat() + "Z",
-        "reason": "lỗi",
-        "approved_by": "m",
-        "refund_method": "cash",
-        "total": amount,
-        "vat_total": amount * 8 // 108,
-        "lines": [
-            {"line_no": 1, "sku": line["sku"], "quantity": quantity, "amount": amount, "vat_amount": amount * 8 // 108}
-        ],
-    }
+    return return_event(sale, moment.isoformat() + "Z", quantity=min(quantity, sale["lines"][0]["quantity"]))
 
 
 def _ingest(events):

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from pos.checkout.returns import record_return
 from pos.checkout.sales import record_sale
 from pos.checkout.shifts import open_shift
 from pos.core.clock import local_today
@@ -16,7 +15,7 @@ from pos.core.errors import Conflict, ValidationError
 from pos.inventory.consignment import commission_of, consignment_statement, settle
 from pos.inventory.receipts import create_receipt, post_receipt
 from pos.models import ConsignmentSettlement, ConsignmentSettlementMovement, StockMovement
-from tests.conftest import PASSWORD, make_producer, make_product
+from tests.conftest import PASSWORD, give_back, make_producer, make_product
 
 
 def receive(product, user, quantity, *, consigned=True, rate=20, lot="KG1"):
@@ -128,17 +127,7 @@ def test_returns_reduce_and_commission_rounds_half_up(consignor, users, db):
     receive(odd, users["manager"], 5, rate=10, lot="KG2")
     sell(odd, 1, users["cashier"])  # 12.345 ₫ at 10 % → 1.234,5 → 1.235
     sale = sell(consignor["scarf"], 3, users["cashier"])
-    record_return(
-        sale.number,
-        {
-            "uuid": str(uuid.uuid4()),
-            "reason": "lỗi dệt",
-            "refund_method": "cash",
-            "approval": {"username": "manager", "password": PASSWORD},
-            "lines": [{"line_no": 1, "quantity": 1}],
-        },
-        users["cashier"],
-    )
+    give_back(sale.number, users["cashier"], reason="lỗi dệt")
     today = local_today()
     statement = consignment_statement(producer.id, today.isoformat(), today.isoformat())
     rows = {(r.product.sku, r.commission_rate): (r.units, r.revenue, r.commission) for r in statement.rows}

@@ -243,13 +243,11 @@ def test_one_address_guessing_many_usernames_meets_the_address_ceiling(tmp_path)
 def test_wrong_logins_are_counted_once_across_every_worker_process(tmp_path):
     """Gunicorn with three workers behind one proxy hop: 30 concurrent guesses check exactly the limit."""
     import os
-    import subprocess
-    import sys
     from concurrent.futures import ThreadPoolExecutor
 
     import requests
 
-    from tests.browser.conftest import ROOT, flask_cli, free_port, wait_for_port
+    from tests.servers import flask_cli, free_port, gunicorn, wait_for_port
 
     port, database = free_port(), tmp_path / "workers.sqlite3"
     env = os.environ | {
@@ -260,32 +258,8 @@ def test_wrong_logins_are_counted_once_across_every_worker_process(tmp_path):
         "PASSWORD_RATE_LIMIT": "10 per 15 minutes",
     }
     flask_cli(env, "db", "upgrade")
-    subprocess.run(
-        [sys.executable, "-m", "flask", "create-user", "cashier", "--role", "cashier"],
-        input=PASSWORD + "\n",
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--no-control-socket",
-            "--workers",
-            "3",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    flask_cli(env, "create-user", "cashier", "--role", "cashier", input=PASSWORD + "\n")
+    server = gunicorn(env, port, workers=3)
 
     def attempt(client_address, password="a-wrong-guess"):
         with requests.Session() as browser:

@@ -8,7 +8,6 @@ Each test runs on SQLite and on PostgreSQL (skipped with the reason when Postgre
 import ast
 import json
 import re
-import uuid
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +34,7 @@ from pos.models import (
 )
 from pos.protocol import events, signing
 from tests.conftest import PASSWORD, _pg_reachable, fresh_pg_database, login, make_app, make_producer, make_product
+from tests.sync_events import return_event, sale_event, sale_line
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "k" * 40
@@ -79,78 +79,25 @@ def _moment(days_ago=0):
     return (utcnow() - timedelta(days=days_ago)).replace(microsecond=0).isoformat() + "Z"
 
 
-def _sale(
-    code,
-    *,
-    sku="CSQA-100",
-    name="Chè Sen Quảng An hộp 100g",
-    producer="HTX Chè Sen Quảng An",
-    group="drinks",
-    quantity=1,
-    price=350_000,
-    created_at=None,
-):
-    amount = quantity * price
-    vat = amount * 8 // 108
-    return {
-        "version": 1,
-        "kind": "sale",
-        "uuid": str(uuid.uuid4()),
-        "showroom": code,
-        "number": f"{code}-1",
-        "created_at": created_at or _moment(),
-        "cashier": "c",
-        "shift_id": 1,
-        "total": amount,
-        "vat_total": vat,
-        "discount_total": 0,
-        "payments": [{"method": "cash", "amount": amount}],
-        "lines": [
-            {
-                "line_no": 1,
-                "sku": sku,
-                "gtin": "",
-                "name_vi": name,
-                "producer": producer,
-                "producer_tax_code": "",
-                "ocop_group": group,
-                "stars": 4,
-                "potential_5_star": False,
-                "quantity": quantity,
-                "unit_price": price,
-                "discount": 0,
-                "amount": amount,
-                "vat_rate": 8,
-                "vat_amount": vat,
-                "unit_cost": None,
-                "consignment": False,
-                "commission": 0,
-            }
-        ],
-    }
+TEA = {"sku": "CSQA-100", "name": "Chè Sen Quảng An hộp 100g", "producer": "HTX Chè Sen Quảng An", "group": "drinks"}
+
+
+def _sale(code, *, quantity=1, price=350_000, created_at=None, **product):
+    """A sale of one line: of `product` (sku, name, producer, group), the tea unless it says otherwise."""
+    sku, name, producer, group = (product.get(key, TEA[key]) for key in ("sku", "name", "producer", "group"))
+    line = sale_line(1, sku, name, producer, group, quantity, price, stars=4)
+    return sale_event(code, f"{code}-1", created_at or _moment(), [line])
 
 
 def _return(sale, *, quantity=None, amount=None, vat=None, created_at=None):
     line = sale["lines"][0]
-    quantity = line["quantity"] if quantity is None else quantity
-    amount = line["amount"] if amount is None else amount
-    vat = line["vat_amount"] if vat is None else vat
-    return {
-        "version": 1,
-        "kind": "return",
-        "uuid": str(uuid.uuid4()),
-        "showroom": sale["showroom"],
-        "sale_uuid": sale["uuid"],
-        "sale_number": sale["number"],
-        "number": "R-1",
-        "created_at": created_at or _moment(),
-        "reason": "lỗi",
-        "approved_by": "m",
-        "refund_method": "cash",
-        "total": amount,
-        "vat_total": vat,
-        "lines": [{"line_no": 1, "sku": line["sku"], "quantity": quantity, "amount": amount, "vat_amount": vat}],
-    }
+    return return_event(
+        sale,
+        created_at or _moment(),
+        quantity=quantity,
+        amount=line["amount"] if amount is None else amount,
+        vat_amount=line["vat_amount"] if vat is None else vat,
+    )
 
 
 def _ingest(code, batch):

@@ -3,62 +3,15 @@ Playwright. Screenshots go to test-artifacts/ (kept after the run)."""
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import ROOT, flask_cli, flask_process, free_port, gunicorn, wait_for_port
+
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not start")
-
-
-def flask_cli(env, *args):
-    subprocess.run(
-        [sys.executable, "-m", "flask", *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    )
-
-
-def _gunicorn(env, port):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--no-control-socket",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
 
 
 @pytest.fixture(scope="session")
@@ -89,15 +42,9 @@ def live_server(tmp_path_factory):
         flask_cli(environment, "db", "upgrade")
         flask_cli(environment, "seed-demo")
     processes = [
-        _gunicorn(central_env, central_port),
-        _gunicorn(env, port),
-        subprocess.Popen(
-            [sys.executable, "-m", "flask", "sync", "run"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
+        gunicorn(central_env, central_port, threads=4, stderr=subprocess.PIPE),
+        gunicorn(env, port, threads=4, stderr=subprocess.PIPE),
+        flask_process(env, "sync", "run"),
     ]
     try:
         wait_for_port(port)

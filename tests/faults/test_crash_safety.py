@@ -5,38 +5,17 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
 
 import requests
 
-from tests.browser.conftest import ROOT, flask_cli, free_port, wait_for_port
+from tests.servers import flask_cli, free_port, gunicorn, wait_for_port
 
 
 def start_server(env, port):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--no-control-socket",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    return gunicorn(env, port, workers=2, threads=4, start_new_session=True)
 
 
 def healthy(base, timeout: float = 60) -> bool:

@@ -2,8 +2,6 @@
 
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,8 +13,8 @@ from pos.core.clock import local_today
 from pos.core.extensions import db as _db
 from pos.models import OcopRating, OutboxEntry, Product, RemoteSale
 from pos.sync.catalog import pull_catalog
-from tests.browser.conftest import ROOT
 from tests.conftest import PASSWORD, make_product, stock
+from tests.servers import flask_process
 from tests.sync.conftest import SECRET, assert_books_match, sell
 
 
@@ -115,13 +113,7 @@ def test_a_sender_killed_mid_send_and_restarted_delivers_everything_once(
         "FLASK_APP": "wsgi.py",
         "SYNC_INTERVAL_S": "0.2",
     }
-    sender = subprocess.Popen(
-        [sys.executable, "-m", "flask", "sync", "run"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sender = flask_process(env, "sync", "run")
     deadline = time.time() + 30
     while _on_central(central, lambda: _db.session.scalar(select(func.count()).select_from(RemoteSale))) < 50:
         assert time.time() < deadline, "the sender never got going"
@@ -130,13 +122,7 @@ def test_a_sender_killed_mid_send_and_restarted_delivers_everything_once(
     sender.wait(10)
     db.session.commit()
     assert db.session.scalar(select(func.count()).where(OutboxEntry.status == "pending")) > 0
-    sender = subprocess.Popen(
-        [sys.executable, "-m", "flask", "sync", "run"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sender = flask_process(env, "sync", "run")
     try:
         deadline = time.time() + 60
         while db.session.scalar(select(func.count()).where(OutboxEntry.status != "sent")):

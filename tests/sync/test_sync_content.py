@@ -6,10 +6,9 @@ import uuid
 
 from sqlalchemy import select
 
-from pos.checkout.returns import record_return
 from pos.models import OutboxEntry
 from pos.sync.sender import push_all, push_once
-from tests.conftest import PASSWORD
+from tests.conftest import give_back
 from tests.sync.conftest import assert_books_match, sell
 
 
@@ -17,17 +16,7 @@ def test_a_return_beyond_its_sale_is_dead_lettered_with_centrals_reason(
     app, db, users, shop, central, central_client, manager_client
 ):
     sale = sell(users["cashier"], shop["tea"])
-    record_return(
-        sale.number,
-        {
-            "uuid": str(uuid.uuid4()),
-            "reason": "hỏng",
-            "refund_method": "cash",
-            "lines": [{"line_no": 1, "quantity": 1}],
-            "approval": {"username": "manager", "password": PASSWORD},
-        },
-        users["manager"],
-    )
+    give_back(sale.number, users["manager"], reason="hỏng")
     refund = db.session.scalar(select(OutboxEntry).where(OutboxEntry.kind == "return"))
     # The same refund again under a new uuid, as a clumsy restore or a hostile showroom would send it.
     again = json.loads(refund.payload) | {"uuid": str(uuid.uuid4())}

@@ -3,14 +3,12 @@ central's per-day counts and totals equal to the showroom's."""
 
 import json
 import time
-import uuid
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
 from pos.central.registry import rotate_secret
-from pos.checkout.returns import record_return
 from pos.checkout.shifts import close_shift
 from pos.models import (
     OutboxEntry,
@@ -24,7 +22,7 @@ from pos.models import (
 from pos.protocol import signing
 from pos.sync.client import CentralClient, CentralUnavailable
 from pos.sync.sender import push_all, push_once, sync_status
-from tests.conftest import PASSWORD
+from tests.conftest import give_back
 from tests.sync.conftest import SECRET, assert_books_match, sell
 
 
@@ -100,19 +98,8 @@ def test_the_same_batch_sent_twice_counts_once(app, db, users, shop, central, ce
 
 
 def test_batches_out_of_order_and_a_return_before_its_sale(app, db, users, shop, central, central_client):
-    manager = users["manager"]
     sale = sell(users["cashier"], shop["tea"], 2)
-    record_return(
-        sale.number,
-        {
-            "uuid": str(uuid.uuid4()),
-            "reason": "hàng lỗi",
-            "refund_method": "cash",
-            "lines": [{"line_no": 1, "quantity": 1}],
-            "approval": {"username": manager.username, "password": PASSWORD},
-        },
-        users["cashier"],
-    )
+    give_back(sale.number, users["cashier"])
     later = sell(users["cashier"], shop["flower"])
     events = {
         e.kind + str(i): json.loads(e.payload)

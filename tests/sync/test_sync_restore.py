@@ -1,11 +1,8 @@
 """A showroom restored from an older backup takes back from central the sales and returns the backup lacks, so
 its books equal central's again, says what the restore lost, and never issues a sale number central holds."""
 
-import uuid
-
 from sqlalchemy import func, select
 
-from pos.checkout.returns import record_return
 from pos.models import (
     Payment,
     Product,
@@ -19,7 +16,7 @@ from pos.models import (
 )
 from pos.sync.recovery import recovery_pending
 from pos.sync.sender import push_all
-from tests.conftest import PASSWORD, stock
+from tests.conftest import PASSWORD, give_back, stock
 from tests.sync.conftest import assert_books_match, sell
 
 
@@ -78,17 +75,7 @@ def test_backup_50_sales_restore_recover(app, db, users, shop, central, central_
         )
         for i in range(5)
     ]
-    record_return(
-        sales[0].number,
-        {
-            "uuid": str(uuid.uuid4()),
-            "reason": "hàng lỗi",
-            "refund_method": "cash",
-            "lines": [{"line_no": 1, "quantity": 1}],
-            "approval": {"username": "manager", "password": PASSWORD},
-        },
-        users["cashier"],
-    )
+    give_back(sales[0].number, users["cashier"])
     assert push_all(central_client).sent == 51
     books_before, tea_before = _books(db), _on_hand(db, tea_id)
     assert books_before["sales"] == 55
@@ -142,17 +129,7 @@ def test_restore_while_central_is_away_warns_and_numbers_apart(
     during = _sell_after_restore(db, tea_id)
     assert during.number.split("-")[-1] == "R0001"
     assert during.number not in {s.number for s in lost}
-    refund = record_return(
-        during.number,
-        {
-            "uuid": str(uuid.uuid4()),
-            "reason": "đổi ý",
-            "refund_method": "cash",
-            "lines": [{"line_no": 1, "quantity": 1}],
-            "approval": {"username": "manager", "password": PASSWORD},
-        },
-        db.session.scalar(select(User).where(User.username == "cashier")),
-    )
+    refund = give_back(during.number, db.session.scalar(select(User).where(User.username == "cashier")), reason="đổi ý")
     assert refund.number == "TH-RR-000001"  # return numbers, counted, have a series of their own too
 
     central.restart()

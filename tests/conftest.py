@@ -107,15 +107,10 @@ def admin_client(app, users):
 
 
 def make_producer(**overrides):
-    data = dict(
-        name=f"HTX Thử nghiệm {uuid.uuid4().hex[:6]}",
-        type="cooperative",
-        tax_code="0101234567",
-        ward="Phường Quảng An",
-        district="Quận Tây Hồ",
-        province="Hà Nội",
-    )
-    return save_producer(data | overrides)
+    """A cooperative in Tây Hồ, Hà Nội, of a name of its own unless `overrides` says otherwise."""
+    place = {"ward": "Phường Quảng An", "district": "Quận Tây Hồ", "province": "Hà Nội"}
+    data = {"name": f"HTX Thử nghiệm {uuid.uuid4().hex[:6]}", "type": "cooperative", "tax_code": "0101234567"}
+    return save_producer(data | place | overrides)
 
 
 def give_back(sale_number: str, by, *, quantity: int = 1, reason: str = "hàng lỗi"):

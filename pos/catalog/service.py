@@ -16,6 +16,8 @@ from pos.core.errors import InvalidBarcode, NotFound, Text, ValidationError, pro
 from pos.core.extensions import db
 from pos.core.limits import (
     ADDRESS_MAX,
+    CHOICE_MAX,
+    DECISION_NUMBER_MAX,
     DESCRIPTION_MAX,
     MONEY_MAX,
     NAME_MAX,
@@ -25,9 +27,12 @@ from pos.core.limits import (
     ROW_ID_MAX,
     SEARCH_MAX,
     SKU_MAX,
+    STANDARD_MAX,
     STOCK_QUANTITY_MAX,
     TAX_CODE_MAX,
+    UNIT_MAX,
     UNIT_PRICE_MAX,
+    URL_MAX,
     OutOfLimits,
     check_text,
     whole_number,
@@ -82,9 +87,11 @@ RATING_FIELDS = (
     "revoked_on",
     "revoked_reason",
 )
-# A producer's text fields and their longest values (the columns' widths).
+# The text fields of a producer, a product and a rating: their longest values (the columns' widths), and the required
+# ones (the fields that are not text are parsed one by one in clean_*).
 PRODUCER_TEXT = {
-    "type": 20,
+    "name": NAME_MAX,
+    "type": CHOICE_MAX,
     "tax_code": TAX_CODE_MAX,
     "address": ADDRESS_MAX,
     "ward": PLACE_MAX,
@@ -93,6 +100,24 @@ PRODUCER_TEXT = {
     "phone": PHONE_MAX,
     "collective_trademark": NAME_MAX,
 }
+PRODUCT_TEXT = {
+    "sku": SKU_MAX,
+    "name_vi": NAME_MAX,
+    "name_en": NAME_MAX,
+    "ocop_group": CHOICE_MAX,
+    "unit": UNIT_MAX,
+    "description_vi": DESCRIPTION_MAX,
+    "description_en": DESCRIPTION_MAX,
+    "applied_standard": STANDARD_MAX,
+    "portal_url": URL_MAX,
+}
+RATING_TEXT = {
+    "level": CHOICE_MAX,
+    "decision_no": DECISION_NUMBER_MAX,
+    "certificate_no": DECISION_NUMBER_MAX,
+    "revoked_reason": REASON_MAX,
+}
+REQUIRED_TEXT = {"name", "sku", "name_vi", "ocop_group", "unit", "level", "decision_no"}
 
 
 def snapshot(obj, fields) -> dict:
@@ -149,6 +174,16 @@ def _text(data: dict, field: str, errors: dict, *, max_length: int, required=Fal
         return ""
 
 
+def _texts(data: dict, widths: dict, errors: dict) -> dict:
+    """Every text field of `widths`, checked (REQUIRED_TEXT ones must be there); the problems into `errors`."""
+    return {f: _text(data, f, errors, max_length=widths[f], required=f in REQUIRED_TEXT) for f in widths}
+
+
+def _flag(value) -> bool:
+    """A checkbox or a CSV cell: a bool as it is, else "1", "true", "yes", "on" or "y" (any case) for yes."""
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on", "y")
+
+
 def _raise_if(errors: dict, what: str):
     """Refuses a producer, product or rating with every field problem found (Texts: see DomainError)."""
     if not errors:
@@ -163,8 +198,7 @@ def _raise_if(errors: dict, what: str):
 
 def clean_producer(data: dict) -> dict:
     errors: dict = {}
-    clean = {f: _text(data, f, errors, max_length=PRODUCER_TEXT[f]) for f in PRODUCER_FIELDS if f != "name"}
-    clean["name"] = _text(data, "name", errors, max_length=NAME_MAX, required=True)
+    clean = _texts(data, PRODUCER_TEXT, errors)
     if clean["type"] not in PRODUCER_TYPES:
         errors["type"] = Text("must be one of %(choices)s", choices=", ".join(PRODUCER_TYPES))
     if clean["type"] != "household" and not clean["tax_code"]:
@@ -177,17 +211,7 @@ def clean_producer(data: dict) -> dict:
 
 def clean_product(data: dict) -> dict:
     errors: dict = {}
-    clean = {
-        "sku": _text(data, "sku", errors, max_length=SKU_MAX, required=True),
-        "name_vi": _text(data, "name_vi", errors, max_length=NAME_MAX, required=True),
-        "name_en": _text(data, "name_en", errors, max_length=NAME_MAX),
-        "ocop_group": _text(data, "ocop_group", errors, max_length=30, required=True),
-        "unit": _text(data, "unit", errors, max_length=20, required=True),
-        "description_vi": _text(data, "description_vi", errors, max_length=DESCRIPTION_MAX),
-        "description_en": _text(data, "description_en", errors, max_length=DESCRIPTION_MAX),
-        "applied_standard": _text(data, "applied_standard", errors, max_length=100),
-        "portal_url": _text(data, "portal_url", errors, max_length=300),
-    }
+    clean = _texts(data, PRODUCT_TEXT, errors)
     if clean["ocop_group"] and clean["ocop_group"] not in OCOP_GROUPS:
         errors["ocop_group"] = Text("must be one of %(choices)s", choices=", ".join(OCOP_GROUPS))
     clean["price"] = parse_int(data.get("price"), "price", errors, minimum=0, maximum=UNIT_PRICE_MAX)
@@ -204,8 +228,7 @@ def clean_product(data: dict) -> dict:
     if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
         errors["producer_id"] = Text("unknown producer")
     for flag, default in (("active", True), ("has_expiry", False)):
-        value = data.get(flag, default)
-        clean[flag] = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on", "y")
+        clean[flag] = _flag(data.get(flag, default))
     gtin = clean["gtin"] = _text(data, "gtin", errors, max_length=SEARCH_MAX)  # then read as a GTIN, or refused
     if gtin:
         try:
@@ -220,18 +243,13 @@ def clean_product(data: dict) -> dict:
 
 def clean_rating(data: dict) -> dict:
     errors: dict = {}
-    clean = {
+    clean = _texts(data, RATING_TEXT, errors) | {
         "stars": parse_int(data.get("stars"), "stars", errors, minimum=3, maximum=5),
         "score": parse_int(data.get("score"), "score", errors, minimum=0, maximum=100, required=False),
-        "level": _text(data, "level", errors, max_length=20, required=True),
-        "decision_no": _text(data, "decision_no", errors, max_length=60, required=True),
-        "certificate_no": _text(data, "certificate_no", errors, max_length=60),
         "decision_date": parse_date(data.get("decision_date"), "decision_date", errors),
         "revoked_on": parse_date(data.get("revoked_on"), "revoked_on", errors, required=False),
-        "revoked_reason": _text(data, "revoked_reason", errors, max_length=REASON_MAX),
+        "potential_5_star": _flag(data.get("potential_5_star", False)),
     }
-    flag = data.get("potential_5_star", False)
-    clean["potential_5_star"] = flag if isinstance(flag, bool) else str(flag).lower() in ("1", "true", "yes", "on", "y")
     if clean["level"] and clean["level"] not in RATING_LEVELS:
         errors["level"] = Text("must be one of %(choices)s", choices=", ".join(RATING_LEVELS))
     if clean["potential_5_star"] and clean["stars"] != 4:
@@ -289,14 +307,14 @@ def save_producer(data: dict, producer: Producer | None = None) -> Producer:
         db.session.flush()
         for product in producer.products:  # the producer's name is searchable on its products
             product.search_text = search_text_for(product, producer)
-        record_audit(
-            "create" if before is None else "update",
-            "producer",
-            producer.id,
-            before=before,
-            after=snapshot(producer, PRODUCER_FIELDS),
-        )
+        _audit_saved("producer", producer, before, PRODUCER_FIELDS)
     return producer
+
+
+def _audit_saved(entity: str, saved, before: dict | None, fields) -> None:
+    """The audit line of a producer or product just created (nothing `before`) or changed."""
+    after = snapshot(saved, fields)
+    record_audit("create" if before is None else "update", entity, saved.id, before=before, after=after)
 
 
 def save_product(data: dict, product: Product | None = None) -> Product:
@@ -315,13 +333,7 @@ def save_product(data: dict, product: Product | None = None) -> Product:
         product.search_text = search_text_for(product, db.session.get(Producer, product.producer_id))
         db.session.add(product)
         db.session.flush()
-        record_audit(
-            "create" if before is None else "update",
-            "product",
-            product.id,
-            before=before,
-            after=snapshot(product, PRODUCT_FIELDS),
-        )
+        _audit_saved("product", product, before, PRODUCT_FIELDS)
     return product
 
 

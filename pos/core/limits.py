@@ -52,6 +52,11 @@ NOTE_MAX = 300  # a note on an inventory document
 CASH_REASON_MAX = 200  # why cash went into or out of the drawer
 SEARCH_MAX = 300  # a search box or a scanned code
 DESCRIPTION_MAX = 5000
+CHOICE_MAX = 30  # a value from a fixed list (an OCOP group, a producer type, a rating level), checked against it too
+UNIT_MAX = 20  # a unit of sale: hộp, chai, gói
+STANDARD_MAX = 100  # the standard a product applies (TCVN, QCVN or the producer's own)
+URL_MAX = 300
+DECISION_NUMBER_MAX = 60  # an OCOP decision's or certificate's number
 
 # Everything above, by name: the OpenAPI document and the docs read it, a test compares it with the columns.
 LIMITS = {name: value for name, value in globals().items() if name.isupper() and isinstance(value, int)}

@@ -110,6 +110,14 @@ class RemoteSaleLine(db.Model):
     consignment: Mapped[bool] = mapped_column(default=False)
 
 
+class _RatedProduct:
+    """What every rollup is per, besides its day or month (and showroom): the product, and its rating as sold."""
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
+    stars: Mapped[int] = mapped_column(primary_key=True)
+    potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
+
+
 class _ProductFigures:
     """The figures every rollup carries."""
 
@@ -126,7 +134,7 @@ class _ProductFigures:
 ROLLUP_FIGURES = tuple(_ProductFigures.__annotations__)
 
 
-class SalesRollupDaily(_ProductFigures, db.Model):
+class SalesRollupDaily(_RatedProduct, _ProductFigures, db.Model):
     """Net sales per local day, showroom, product and star rating as sold. Reports read this (or its sums
     over showrooms, ProductDaily and ProductMonthly), never the lines, except to drill down."""
 
@@ -137,29 +145,20 @@ class SalesRollupDaily(_ProductFigures, db.Model):
     )
     day: Mapped[date] = mapped_column(primary_key=True)
     showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
-    stars: Mapped[int] = mapped_column(primary_key=True)
-    potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
 
 
-class ProductDaily(_ProductFigures, db.Model):
+class ProductDaily(_RatedProduct, _ProductFigures, db.Model):
     """SalesRollupDaily summed over showrooms: reports across all showrooms read far fewer rows."""
 
     __tablename__ = "product_daily"
     day: Mapped[date] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
-    stars: Mapped[int] = mapped_column(primary_key=True)
-    potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
 
 
-class ProductMonthly(_ProductFigures, db.Model):
+class ProductMonthly(_RatedProduct, _ProductFigures, db.Model):
     """ProductDaily summed per calendar month (`month` is its first day): a year is twelve rows a product."""
 
     __tablename__ = "product_monthly"
     month: Mapped[date] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("remote_products.id"), primary_key=True)
-    stars: Mapped[int] = mapped_column(primary_key=True)
-    potential_5_star: Mapped[bool] = mapped_column(primary_key=True)
 
 
 class ShowroomDaily(db.Model):

@@ -58,48 +58,18 @@ def test_scans_reach_central_as_totals_so_a_resend_never_counts_twice(app, db, u
     assert export.splitlines()[0].endswith("scans") and export.splitlines()[1].endswith(",5")
 
 
+def _scan_day(**product) -> list[dict]:
+    """One day's counts of one product: a good one unless `product` spoils it."""
+    good = {"sku": "X", "gtin": "", "name_vi": "x", "producer": "p", "producer_tax_code": "", "ocop_group": "food"}
+    return [{"day": "2020-01-01", "products": [good | {"scans": 1} | product]}]
+
+
 @pytest.mark.parametrize(
     "days, problem",
     [
         ([{"day": "2026-02-30", "products": []}], "days[0]"),
-        (
-            [
-                {
-                    "day": "2020-01-01",
-                    "products": [
-                        {
-                            "sku": "X",
-                            "gtin": "",
-                            "name_vi": "x",
-                            "producer": "p",
-                            "producer_tax_code": "",
-                            "ocop_group": "food",
-                            "scans": -1,
-                        }
-                    ],
-                }
-            ],
-            "days[0].products[0]",
-        ),
-        (
-            [
-                {
-                    "day": "2020-01-01",
-                    "products": [
-                        {
-                            "sku": "X",
-                            "gtin": "",
-                            "name_vi": "x",
-                            "producer": "p",
-                            "producer_tax_code": "",
-                            "ocop_group": "weapons",
-                            "scans": 1,
-                        }
-                    ],
-                }
-            ],
-            "days[0].products[0]",
-        ),
+        (_scan_day(scans=-1), "days[0].products[0]"),
+        (_scan_day(ocop_group="weapons"), "days[0].products[0]"),
     ],
 )
 def test_bad_scan_counts_are_refused_whole_and_store_nothing(app, central, central_client, days, problem):

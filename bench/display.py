@@ -73,6 +73,15 @@ def till(base):
     return s
 
 
+def post(session, url, **kwargs):
+    """A POST, sent once more when the server had just closed the idle keep-alive connection (gunicorn's
+    keepalive is 2 s; a till here may stay quiet longer). Both POSTs here are idempotent (a sale by its UUID)."""
+    try:
+        return session.post(url, **kwargs)
+    except requests.ConnectionError:
+        return session.post(url, **kwargs)
+
+
 def display(base):
     s = requests.Session()
     s.headers["X-CSRFToken"] = csrf(s, base, "/display")
@@ -85,6 +94,7 @@ def run(base, pushes, per_round, rounds):
     for t, d in zip(tills, displays, strict=True):
         code = d.post(base + "/api/v1/display/code").json()["code"]
         tokens.append(t.post(base + "/api/v1/display/pair", json={"code": code}).json()["till_token"])
+    tills[0].post(base + "/shift", data={"action": "open", "opening_float": "0"})  # the demo has no open shift
     product_id = tills[0].get(base + "/api/v1/products/lookup?code=CSQA-100").json()["id"]
 
     polling, seen, versions, lock = threading.Event(), {}, [""] * TILLS, threading.Lock()
@@ -93,7 +103,11 @@ def run(base, pushes, per_round, rounds):
     def poller(i):
         while not stop.is_set():
             if polling.is_set():
-                r = displays[i].get(base + "/api/v1/display/state", params={"v": versions[i]})
+                try:
+                    r = displays[i].get(base + "/api/v1/display/state", params={"v": versions[i]}, timeout=10)
+                except requests.RequestException:  # as the display does: ask again at the next tick
+                    time.sleep(POLL_S)
+                    continue
                 if r.status_code == 200 and r.json().get("paired"):
                     versions[i] = r.json()["version"]
                     with lock:
@@ -115,7 +129,7 @@ def run(base, pushes, per_round, rounds):
             "lines": [{"name": "Chè", "quantity": 1, "unit_price": total, "amount": total, "stars": 4}],
         }
         sent = time.perf_counter()
-        assert tills[i].post(base + "/api/v1/display/show", json={"till_token": tokens[i], "state": state}).ok
+        assert post(tills[i], base + "/api/v1/display/show", json={"till_token": tokens[i], "state": state}).ok
         while (i, total) not in seen and time.perf_counter() - sent < 5:
             time.sleep(0.005)
         delays.append((seen.get((i, total), sent + 5) - sent) * 1000)
@@ -127,7 +141,8 @@ def run(base, pushes, per_round, rounds):
 
     # 2. sales with and without the displays polling
     def post_sale(s):
-        r = s.post(
+        r = post(
+            s,
             base + "/api/v1/sales",
             json={
                 "uuid": str(uuid.uuid4()),

@@ -49,7 +49,7 @@ def test_change_is_never_negative_and_payments_cover_exactly_the_total_and_its_c
         return
     assert abs(rounding) <= step // 2 and (paying_cash or rounding == 0)
     assert (total + rounding - non_cash) % step == 0 if step and paying_cash else True  # cash pays whole steps
-    assert all(p["change"] >= 0 and p["amount"] > 0 for p in settled)
-    assert sum(p["amount"] for p in settled) == total + rounding
-    handed_back = sum(a for m, a in raw if m == "cash") - sum(p["amount"] for p in settled if p["method"] == "cash")
-    assert sum(p["change"] for p in settled) <= handed_back  # a tender that paid nothing is handed back whole
+    assert all(p.change >= 0 and p.amount > 0 for p in settled)
+    assert sum(p.amount for p in settled) == total + rounding
+    handed_back = sum(a for m, a in raw if m == "cash") - sum(p.amount for p in settled if p.method == "cash")
+    assert sum(p.change for p in settled) <= handed_back  # a tender that paid nothing is handed back whole

@@ -10,8 +10,9 @@ from pos.catalog.service import find_by_code, search_products
 from pos.checkout import bp
 from pos.checkout.approvals import check_approval
 from pos.checkout.pricing import PricedCart, parse_discount, price_cart
-from pos.checkout.printing import print_receipt, receipt_url
-from pos.checkout.sales import discount_over_limit, find_sale, parse_lines, parse_uuid, record_sale, reserve_number
+from pos.checkout.printing import print_receipt
+from pos.checkout.recorded import RecordedSale, find_recorded
+from pos.checkout.sales import discount_over_limit, parse_lines, parse_uuid, record_sale, reserve_number
 from pos.core.database import MAX_ROW_ID
 from pos.core.errors import NotFound, Text, ValidationError
 from pos.core.extensions import db
@@ -69,47 +70,6 @@ def _lot_json(product: Product, lot: str | None) -> dict:
             "lot_can_write_off": state.status == "expired" and state.on_hand > 0,
         }
     return answer
-
-
-def sale_json(sale) -> dict:
-    return {
-        "uuid": sale.uuid,
-        "number": sale.number,
-        "lookup_code": sale.lookup_code,
-        "total": sale.total,
-        "subtotal": sale.subtotal,
-        "discount_total": sale.discount_total,
-        "vat_total": sale.vat_total,
-        "cash_rounding": sale.cash_rounding,
-        "paid": sale.total + sale.cash_rounding,
-        "created_at": sale.created_at.isoformat() + "Z",
-        "receipt_url": receipt_url(sale),
-        "lines": [
-            {
-                "line_no": line.line_no,
-                "product_id": line.product_id,
-                "name": line.name_vi,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "discount": line.discount,
-                "amount": line.amount,
-                "vat_rate": line.vat_rate,
-                "vat_amount": line.vat_amount,
-                "stars": line.stars,
-            }
-            for line in sale.lines
-        ],
-        "payments": [
-            {
-                "method": p.method,
-                "amount": p.amount,
-                "tendered": p.tendered,
-                "change": p.change,
-                "reference": p.reference,
-            }
-            for p in sale.payments
-        ],
-    }
 
 
 @bp.get("/api/v1/products/lookup")
@@ -277,7 +237,7 @@ def write_off_scanned_lot():
 @role_required("cashier")
 def create_sale():
     sale, created = record_sale(_json_body(), current_user)
-    return jsonify(sale_json(sale)), (201 if created else 200)
+    return jsonify(sale.to_json()), (201 if created else 200)
 
 
 @bp.post("/api/v1/sales/<sale_uuid>/number")
@@ -287,8 +247,8 @@ def reserve_sale_number(sale_uuid):
     return jsonify({"uuid": sale_uuid, "number": reserve_number(sale_uuid)})
 
 
-def _sale_or_404(sale_uuid: str):
-    sale = find_sale(parse_uuid(sale_uuid))
+def _sale_or_404(sale_uuid: str) -> RecordedSale:
+    sale = find_recorded(parse_uuid(sale_uuid))
     if sale is None:
         raise NotFound("No such sale.")
     return sale
@@ -297,7 +257,7 @@ def _sale_or_404(sale_uuid: str):
 @bp.get("/api/v1/sales/<sale_uuid>")
 @role_required("cashier")
 def get_sale(sale_uuid):
-    return jsonify(sale_json(_sale_or_404(sale_uuid)))
+    return jsonify(_sale_or_404(sale_uuid).to_json())
 
 
 @bp.post("/api/v1/sales/<sale_uuid>/print")

@@ -21,52 +21,58 @@ def vietqr_command(bank_bin, account, amount, purpose):
 
 
 def sample_sale():
-    """A made-up sale for a test print, built from the same models a real receipt reads (so the sample can never
-    miss what the receipt prints); it is never added to the session, so nothing is stored."""
+    """A made-up sale for a test print, as the same value a real receipt prints (so the sample can never miss what
+    the receipt prints); nothing is stored."""
+    from pos.checkout.recorded import RecordedLine, RecordedPayment, RecordedSale
     from pos.core.clock import utcnow
     from pos.core.money import vat_inside
-    from pos.models import Payment, Sale, SaleLine, User
 
-    lines = [
-        SaleLine(
-            line_no=1,
-            sku="SAMPLE-1",
-            name_vi="Chè Sen Quảng An hộp 100g",
-            stars=4,
-            quantity=1,
-            unit_price=350_000,
-            discount=0,
-            amount=350_000,
+    def line(line_no, sku, name_vi, quantity, unit_price, discount):
+        amount = quantity * unit_price - discount
+        return RecordedLine(
+            line_no=line_no,
+            product_id=0,
+            sku=sku,
+            name_vi=name_vi,
+            quantity=quantity,
+            unit_price=unit_price,
+            discount=discount,
+            amount=amount,
             vat_rate=8,
-        ),
-        SaleLine(
-            line_no=2,
-            sku="SAMPLE-2",
-            name_vi="Xôi vò Phú Thượng",
+            vat_amount=vat_inside(amount, 8),
             stars=4,
-            quantity=2,
-            unit_price=45_000,
-            discount=10_000,
-            amount=80_000,
-            vat_rate=8,
-        ),
-    ]
-    for line in lines:
-        line.vat_amount = vat_inside(line.amount, line.vat_rate)
-    total = sum(line.amount for line in lines)
-    sale = Sale(
-        number="TEST-00000000-0000",
-        lookup_code="TESTPRINT",
-        created_at=utcnow(),
-        cashier=User(username="test", full_name="In thử"),
-        lines=lines,
-        subtotal=sum(line.quantity * line.unit_price for line in lines),
-        discount_total=sum(line.discount for line in lines),
-        total=total,
-        payments=[Payment(method="cash", amount=total, tendered=500_000, change=500_000 - total, reference="")],
+            potential_5_star=False,
+            unit_cost=None,
+            consignment=False,
+            gtin="",
+            producer="",
+            producer_tax_code="",
+            ocop_group="food",
+            commission=0,
+        )
+
+    lines = (
+        line(1, "SAMPLE-1", "Chè Sen Quảng An hộp 100g", 1, 350_000, 0),
+        line(2, "SAMPLE-2", "Xôi vò Phú Thượng", 2, 45_000, 10_000),
     )
-    sale.vat_total = sum(vat for _rate, _amount, vat in sale.vat_by_rate)
-    return sale
+    total = sum(line.amount for line in lines)
+    return RecordedSale(
+        0,
+        "",
+        "TEST-00000000-0000",
+        "TESTPRINT",
+        0,
+        "test",
+        "In thử",
+        utcnow(),
+        sum(line.quantity * line.unit_price for line in lines),
+        sum(line.discount for line in lines),
+        total,
+        sum(line.vat_amount for line in lines),
+        0,
+        lines,
+        (RecordedPayment("cash", total, 500_000, 500_000 - total, ""),),
+    )
 
 
 @bp.cli.command("print-test")

@@ -6,6 +6,7 @@ once per rate so the receipt's parts add up exactly; it is then shared out over 
 proportion to their amounts, the remainder on the largest line."""
 
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 from pos.core.errors import ValidationError
 from pos.core.i18n import format_amount, format_vnd
@@ -24,9 +25,25 @@ class Discount:
         return self.value
 
 
+class Priceable(Protocol):
+    """What pricing reads of a product: the cart API prices ORM Products, the sale writer its SaleProducts."""
+
+    @property
+    def name_vi(self) -> str: ...
+
+    @property
+    def price(self) -> int: ...
+
+    @property
+    def vat_rate(self) -> int: ...
+
+
+P = TypeVar("P", bound=Priceable)
+
+
 @dataclass
-class PricedLine:
-    product: object
+class PricedLine(Generic[P]):
+    product: P
     quantity: int
     unit_price: int
     line_discount: int
@@ -52,8 +69,8 @@ class PricedLine:
 
 
 @dataclass
-class PricedCart:
-    lines: list[PricedLine]
+class PricedCart(Generic[P]):
+    lines: list[PricedLine[P]]
     subtotal: int
     discount_total: int
     total: int
@@ -97,9 +114,9 @@ def _share(total: int, weights: list[int]) -> list[int]:
     return shares
 
 
-def price_cart(items: list[tuple[object, int, Discount, str | None]], order_discount: Discount) -> PricedCart:
+def price_cart(items: list[tuple[P, int, Discount, str | None]], order_discount: Discount) -> PricedCart[P]:
     """items: (product, quantity, line discount, lot code) → every amount the receipt shows."""
-    lines = []
+    lines: list[PricedLine[P]] = []
     for index, (product, quantity, discount, lot_code) in enumerate(items):
         gross = quantity * product.price
         if gross > LINE_TOTAL_MAX:

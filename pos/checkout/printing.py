@@ -2,14 +2,15 @@
 
 from io import BytesIO
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from pos.checkout.receipts import render_receipt, render_return_slip, render_z_report
+from pos.checkout.recorded import RecordedSale, receipt_url
 from pos.core.database import atomic
 from pos.core.extensions import db
 from pos.core.printer import PrinterError, print_raster, printer_options
-from pos.models import PrintJob, Sale, SaleReturn, Shift, Showroom
+from pos.models import PrintJob, SaleReturn, Shift, Showroom
 
 REPRINT_NOTE = "BẢN IN LẠI"  # printed under the title of a copy
 
@@ -19,17 +20,11 @@ def local_showroom() -> Showroom:
     return db.session.scalar(select(Showroom).where(Showroom.code == code)) or Showroom(code=code, name=code)
 
 
-def receipt_url(sale: Sale) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("checkout.public_receipt", lookup_code=sale.lookup_code, _external=not base)
-    return base.rstrip("/") + path if base else path
-
-
-def receipt_image(sale: Sale, copy_note: str = ""):
+def receipt_image(sale: RecordedSale, copy_note: str = ""):
     return render_receipt(sale, local_showroom(), receipt_url(sale), current_app.config["RECEIPT_WIDTH_MM"], copy_note)
 
 
-def receipt_png(sale: Sale) -> bytes:
+def receipt_png(sale: RecordedSale) -> bytes:
     buffer = BytesIO()
     receipt_image(sale).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
@@ -40,7 +35,7 @@ def _to_printer(image, *, open_drawer: bool = False) -> None:
     print_raster(image, **printer_options(current_app.config), open_drawer=open_drawer)
 
 
-def print_receipt(sale: Sale, *, reprint: bool = False) -> PrintJob:
+def print_receipt(sale: RecordedSale, *, reprint: bool = False) -> PrintJob:
     """Send the receipt to PRINTER_URL. Never raises for a printer fault: the job says what happened."""
     try:
         _to_printer(

@@ -7,9 +7,11 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from pos.checkout.recorded import RecordedSale
 from pos.core.config import BASE_DIR
 from pos.core.i18n import format_local, format_vnd
 from pos.core.printer import paper_dots
+from pos.models import Showroom
 
 FONT_DIR = Path(BASE_DIR) / "static" / "fonts"
 METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "vietqr": "Chuyển khoản VietQR"}
@@ -107,13 +109,15 @@ def _signature(c: _Canvas, caption: str) -> None:
     c.y += 60
 
 
-def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_note: str = "") -> Image.Image:
+def render_receipt(
+    sale: RecordedSale, showroom: Showroom, receipt_url: str, width_mm: int = 80, copy_note: str = ""
+) -> Image.Image:
     """The receipt as a 1-bit image, exactly what the printer will print."""
     c = _Canvas(paper_dots(width_mm))
     _heading(c, showroom, "HÓA ĐƠN BÁN HÀNG", copy_note)
     c.pair("Số:", sale.number)
     c.pair("Ngày:", format_local(sale.created_at, "%d/%m/%Y %H:%M"))
-    c.pair("Thu ngân:", sale.cashier.full_name or sale.cashier.username)
+    c.pair("Thu ngân:", sale.cashier_name)
     c.rule()
     for line in sale.lines:
         stars = f" {'★' * line.stars}" if line.stars else ""
@@ -128,10 +132,9 @@ def render_receipt(sale, showroom, receipt_url: str, width_mm: int = 80, copy_no
     c.pair("TỔNG CỘNG", _money(sale.total), bold=True)
     for rate, amount, vat in sale.vat_by_rate:
         c.pair(f"  Thuế GTGT {rate}% (trên {_money(amount)})", _money(vat))
-    rounding = getattr(sale, "cash_rounding", 0)
-    if rounding:  # the goods carry the VAT; the rounding is only what cash could pay
-        c.pair("Làm tròn tiền mặt", _signed(rounding))
-        c.pair("KHÁCH TRẢ", _money(sale.total + rounding), bold=True)
+    if sale.cash_rounding:  # the goods carry the VAT; the rounding is only what cash could pay
+        c.pair("Làm tròn tiền mặt", _signed(sale.cash_rounding))
+        c.pair("KHÁCH TRẢ", _money(sale.paid), bold=True)
     c.rule()
     for payment in sale.payments:
         reference = f" {payment.reference[:16]}" if payment.method == "card" and payment.reference else ""

@@ -2,25 +2,26 @@
 its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check).
 
 This is the hottest write path of a showroom: its writes are hand-written `Sql` on atomic()'s transaction
-(pos/core/database.py says why), and the sale is answered as plain values (RecordedSale) from the rows just written."""
+(pos/core/database.py says why), and the sale is answered as the one recorded-sale value (RecordedSale,
+pos/checkout/recorded.py), built from the values just written: its payload is the outbox row."""
 
 import functools
 import hashlib
 import json
 import secrets
 import uuid as uuidlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from pos.auth.service import StaffMember
 from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.checkout.approvals import Approval, check_approval
-from pos.checkout.pricing import parse_discount, price_cart
+from pos.checkout.pricing import PricedCart, PricedLine, parse_discount, price_cart
+from pos.checkout.recorded import RecordedLine, RecordedPayment, RecordedSale, find_recorded
 from pos.checkout.shifts import require_open_shift
 from pos.core.audit import record_audit
 from pos.core.clock import local_today, utcnow
@@ -41,8 +42,15 @@ from pos.core.limits import (
     check_text,
 )
 from pos.core.money import round_cash, round_half_up_div
-from pos.core.outbox import enqueue, iso_utc
-from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, sellable_lots_of, take_stock
+from pos.core.outbox import enqueue
+from pos.inventory.ledger import (
+    SellableLot,
+    find_or_create_lot,
+    move_stock,
+    sellable_lots,
+    sellable_lots_of,
+    take_stock,
+)
 from pos.models import PAYMENT_METHODS, Lot, Sale, StockLevel
 
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
@@ -70,80 +78,12 @@ _INSERT_LINES = Sql(
     "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name_vi, quantity, unit_price, discount, amount,"
     " vat_rate, vat_amount, stars, potential_5_star, unit_cost, consignment, returned_quantity) VALUES (:sale_id,"
     " :line_no, :product_id, :sku, :name_vi, :quantity, :unit_price, :discount, :amount, :vat_rate, :vat_amount,"
-    " :stars, :potential_5_star, :unit_cost, :consignment, :returned_quantity)"
+    " :stars, :potential_5_star, :unit_cost, :consignment, 0)"
 )
 _INSERT_PAYMENTS = Sql(
     "INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
     " (:sale_id, :method, :amount, :tendered, :change, :reference)"
 )
-
-
-@dataclass(frozen=True)
-class RecordedLine:
-    line_no: int
-    product_id: int
-    sku: str
-    name_vi: str
-    quantity: int
-    unit_price: int
-    discount: int
-    amount: int
-    vat_rate: int
-    vat_amount: int
-    stars: int | None
-
-
-@dataclass(frozen=True)
-class RecordedPayment:
-    method: str
-    amount: int
-    tendered: int
-    change: int
-    reference: str
-
-
-@dataclass(frozen=True)
-class RecordedSale:
-    """What record_sale answers the till with: the sale as it was recorded, as plain values (building ORM objects
-    for it cost more than the statements that wrote it). The ORM Sale is there for whoever needs more."""
-
-    id: int
-    uuid: str
-    number: str
-    lookup_code: str
-    created_at: datetime
-    subtotal: int
-    discount_total: int
-    total: int
-    vat_total: int
-    cash_rounding: int
-    lines: tuple[RecordedLine, ...]
-    payments: tuple[RecordedPayment, ...]
-
-    @property
-    def paid(self) -> int:
-        return self.total + self.cash_rounding
-
-    @classmethod
-    def of(cls, sale: Sale) -> "RecordedSale":
-        return cls(
-            sale.id,
-            sale.uuid,
-            sale.number,
-            sale.lookup_code,
-            sale.created_at,
-            sale.subtotal,
-            sale.discount_total,
-            sale.total,
-            sale.vat_total,
-            sale.cash_rounding,
-            tuple(RecordedLine(*(getattr(line, f) for f in _LINE_FIELDS)) for line in sale.lines),
-            tuple(RecordedPayment(*(getattr(p, f) for f in _PAYMENT_FIELDS)) for p in sale.payments),
-        )
-
-
-_LINE_FIELDS = tuple(f.name for f in fields(RecordedLine))
-_PAYMENT_FIELDS = tuple(f.name for f in fields(RecordedPayment))
 
 
 @dataclass(frozen=True)
@@ -158,7 +98,8 @@ class SaleRating:
 
 @dataclass(frozen=True)
 class SaleProduct:
-    """What a sale reads of a product (its price, VAT, current rating, producer, average cost)."""
+    """What the writer reads of a product, in one statement (its price, VAT, current rating, producer, average
+    cost): the input of a sale, priced as a product (pricing.Priceable); a Product would cost more to load."""
 
     id: int
     sku: str
@@ -198,15 +139,43 @@ def _sale_products(ids) -> dict[int, SaleProduct]:
     ids = list(ids)
     rows = _sale_products_sql(len(ids)).run({f"id{i}": product_id for i, product_id in enumerate(ids)}).fetchall()
     products, today = {}, local_today()
-    for row in rows:
-        rating_id, stars, potential_5_star, valid_until, revoked_on = row[11:]
+    for (
+        product_id,
+        sku,
+        name_vi,
+        price,
+        vat_rate,
+        active,
+        gtin14,
+        ocop_group,
+        producer,
+        producer_tax_code,
+        average_cost,
+        rating_id,
+        stars,
+        potential_5_star,
+        valid_until,
+        revoked_on,
+    ) in rows:
         rating = (
             None
             if rating_id is None
             else SaleRating(stars, bool(potential_5_star), read_date(valid_until), read_date(revoked_on))
         )
-        products[row[0]] = SaleProduct(
-            *row[:5], bool(row[5]), *row[6:11], rating=rating, rating_status=rating_status(rating, today)
+        products[product_id] = SaleProduct(
+            product_id,
+            sku,
+            name_vi,
+            price,
+            vat_rate,
+            bool(active),
+            gtin14,
+            ocop_group,
+            producer,
+            producer_tax_code,
+            average_cost,
+            rating,
+            rating_status(rating, today),
         )
     return products
 
@@ -278,7 +247,7 @@ def _parse_payments(raw) -> list[dict]:
     return payments
 
 
-def _settle(payments: list[dict], total: int, step: int) -> tuple[list[dict], int]:
+def _settle(payments: list[dict], total: int, step: int) -> tuple[tuple[RecordedPayment, ...], int]:
     """Non-cash payments may not exceed the total; cash covers the rest, rounded to `step` đồng half up
     (CASH_ROUNDING), and gives change. Returns the payments as recorded and the cash rounding (0 without cash)."""
     non_cash = sum(p["amount"] for p in payments if p["method"] != "cash")
@@ -302,11 +271,11 @@ def _settle(payments: list[dict], total: int, step: int) -> tuple[list[dict], in
         if p["method"] == "cash":
             applied = min(p["amount"], cash_due)
             cash_due -= applied
-            settled.append(p | {"tendered": p["amount"], "amount": applied, "change": p["amount"] - applied})
+            settled.append(RecordedPayment("cash", applied, p["amount"], p["amount"] - applied, p["reference"]))
         else:
-            settled.append(p | {"tendered": 0, "change": 0})
+            settled.append(RecordedPayment(p["method"], p["amount"], 0, 0, p["reference"]))
     # Cash beyond what was due is handed straight back: a payment that pays nothing is not recorded.
-    return [p for p in settled if p["amount"] > 0], rounding
+    return tuple(p for p in settled if p.amount > 0), rounding
 
 
 def _held(sale_uuid: str) -> tuple[str | None, str | None]:
@@ -361,12 +330,6 @@ def reserve_number(sale_uuid) -> str:
     return None
 
 
-def find_sale(uuid: str) -> Sale | None:
-    return db.session.scalar(
-        select(Sale).where(Sale.uuid == uuid).options(selectinload(Sale.lines), selectinload(Sale.payments))
-    )
-
-
 def receipt_code(text: str) -> str:
     """What a cashier typed or scanned to find a receipt: its number, its lookup code, or the URL of the QR code
     printed on it (…/r/{lookup code}); upper-cased, as both are stored."""
@@ -415,7 +378,7 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
         if not retried:
             raise
     if retried:
-        return RecordedSale.of(find_sale(sale_uuid)), False
+        return find_recorded(sale_uuid), False
     return recorded, True
 
 
@@ -431,8 +394,8 @@ def _is_retry(recorded_hash: str | None, payload: dict) -> bool:
 @dataclass(frozen=True)
 class PricedSale:
     products: dict[int, SaleProduct]
-    cart: object  # PricedCart
-    payments: list[dict]  # settled: what each payment contributes, with tendered and change
+    cart: PricedCart[SaleProduct]
+    payments: tuple[RecordedPayment, ...]  # settled: what each payment contributes, with tendered and change
     cash_rounding: int  # what rounding the cash due added to the total
     approver: StaffMember | None  # the manager who approved an override
 
@@ -464,7 +427,7 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
     return PricedSale(products, cart, settled, rounding, approver)
 
 
-def discount_over_limit(cart) -> Text | None:
+def discount_over_limit(cart: PricedCart) -> Text | None:
     """What a manager approves when the cart's discounts pass DISCOUNT_LIMIT_PERCENT, or None within it."""
     limit = current_app.config["DISCOUNT_LIMIT_PERCENT"]
     if cart.discount_percent <= limit:
@@ -472,7 +435,7 @@ def discount_over_limit(cart) -> Text | None:
     return Text("a discount of %(percent).1f%% over the %(limit)s%% limit.", percent=cart.discount_percent, limit=limit)
 
 
-def _unrated_name(product) -> Text:
+def _unrated_name(product: SaleProduct) -> Text:
     """The product's name and why its OCOP rating does not count, for what a manager must approve."""
     if product.rating_status == "expired":
         return Text("%(name)s (expired)", name=product.name_vi)
@@ -481,89 +444,109 @@ def _unrated_name(product) -> Text:
     return Text("%(name)s (unrated)", name=product.name_vi)
 
 
-def _record(sale_uuid, number: str | None, payload, priced: PricedSale, cashier, approval: Approval) -> RecordedSale:
+def _record(
+    sale_uuid: str, number: str | None, payload: dict, priced: PricedSale, cashier: StaffMember, approval: Approval
+) -> RecordedSale:
     """Write the sale (under its reserved number, or the day's next), its lines, payments, stock movements and
-    outbox row; inside atomic()."""
+    outbox row; inside atomic(). The answer is built from the values written, without reading them back."""
     config, cart, products, approver = current_app.config, priced.cart, priced.products, priced.approver
     shift_id = require_open_shift()
     now = utcnow()  # one moment for the sale's rows: its number, the sale, its movements and outbox row
-    sale = {
-        "uuid": sale_uuid,
-        "number": number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now),
-        "lookup_code": secrets.token_hex(5).upper(),
-        "shift_id": shift_id,
-        "cashier_id": cashier.id,
-        "created_at": now,
-        "subtotal": cart.subtotal,
-        "discount_total": cart.discount_total,
-        "total": cart.total,
-        "vat_total": cart.vat_total,
-        "cash_rounding": priced.cash_rounding,
-        "payload_hash": _payload_hash(payload),
-        "approved_by": approver.username if approver else "",
-    }
-    sale["id"] = _INSERT_SALE.run(sale).fetchone()[0]
-    sale_lines, commissions = [], {}
+    number = number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now)
+    lookup_code = secrets.token_hex(5).upper()
+    sale_id = _INSERT_SALE.run(
+        {
+            "uuid": sale_uuid,
+            "number": number,
+            "lookup_code": lookup_code,
+            "shift_id": shift_id,
+            "cashier_id": cashier.id,
+            "created_at": now,
+            "subtotal": cart.subtotal,
+            "discount_total": cart.discount_total,
+            "total": cart.total,
+            "vat_total": cart.vat_total,
+            "cash_rounding": priced.cash_rounding,
+            "payload_hash": _payload_hash(payload),
+            "approved_by": approver.username if approver else "",
+        }
+    ).fetchone()[0]
+    lines = []
     lots = sellable_lots_of(products)  # each product's, for its first line (a later line of it reads afresh)
     for line_no, line in enumerate(cart.lines, start=1):
         product = line.product
-        consigned, commissions[line_no] = _take(line, sale, cashier, approval, lots.pop(product.id, None))
+        consigned, commission = _take(line, sale_uuid, number, now, cashier, approval, lots.pop(product.id, None))
         rating = product.ocop_rating
-        sale_lines.append(
-            {
-                "sale_id": sale["id"],
-                "line_no": line_no,
-                "product_id": product.id,
-                "sku": product.sku,
-                "name_vi": product.name_vi,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "discount": line.discount,
-                "amount": line.amount,
-                "vat_rate": line.vat_rate,
-                "vat_amount": line.vat_amount,
-                "stars": rating.stars if rating else None,
-                "potential_5_star": bool(rating and rating.potential_5_star),
-                "unit_cost": product.average_cost or None,
-                "consignment": consigned,
-                "returned_quantity": 0,
-            }
+        lines.append(
+            RecordedLine(
+                line_no,
+                product.id,
+                product.sku,
+                product.name_vi,
+                line.quantity,
+                line.unit_price,
+                line.discount,
+                line.amount,
+                line.vat_rate,
+                line.vat_amount,
+                rating.stars if rating else None,
+                bool(rating and rating.potential_5_star),
+                product.average_cost or None,
+                consigned,
+                product.gtin14,
+                product.producer,
+                product.producer_tax_code,
+                product.ocop_group,
+                commission,
+            )
         )
-    payment_rows = [{"sale_id": sale["id"]} | p for p in priced.payments]
-    _INSERT_LINES.many(sale_lines)
-    _INSERT_PAYMENTS.many(payment_rows)
+    # The rows' values are the recorded values' own (a statement takes the names it needs and ignores the rest).
+    _INSERT_LINES.many([vars(line) | {"sale_id": sale_id} for line in lines])
+    _INSERT_PAYMENTS.many([vars(payment) | {"sale_id": sale_id} for payment in priced.payments])
     if approver:
         record_audit(
             "override",
             "sale",
             sale_uuid,
             user=approver,
-            note=f"approved at the till for {cashier.username}: sale {sale['number']}",
+            note=f"approved at the till for {cashier.username}: sale {number}",
         )
-    enqueue("sale", sale_payload(sale, sale_lines, payment_rows, products, cashier, commissions), at=now)
-    return RecordedSale(
-        sale["id"],
+    recorded = RecordedSale(
+        sale_id,
         sale_uuid,
-        sale["number"],
-        sale["lookup_code"],
-        sale["created_at"],
+        number,
+        lookup_code,
+        shift_id,
+        cashier.username,
+        cashier.full_name or cashier.username,
+        now,
         cart.subtotal,
         cart.discount_total,
         cart.total,
         cart.vat_total,
         priced.cash_rounding,
-        tuple(RecordedLine(*(row[f] for f in _LINE_FIELDS)) for row in sale_lines),
-        tuple(RecordedPayment(*(row[f] for f in _PAYMENT_FIELDS)) for row in payment_rows),
+        tuple(lines),
+        priced.payments,
     )
+    enqueue("sale", recorded.to_payload(), at=now)
+    return recorded
 
 
-def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, int]:
+def _take(
+    line: PricedLine[SaleProduct],
+    sale_uuid: str,
+    number: str,
+    at: datetime,
+    cashier: StaffMember,
+    approval: Approval,
+    lots: list[SellableLot] | None,
+) -> tuple[bool, int]:
     """Take stock: from the scanned label's lot when the line names one, else by FEFO. An expired or written-off
     lot is refused (LotNotSellable: no approval sells it). When short, a manager may approve selling anyway, which
     first records an adjustment bringing the shelf (or the named lot) up to what is physically being sold.
     Returns whether consigned goods were sold, and the showroom's commission on them (their amount × the lot's
     rate, rounded half up)."""
-    document, lot_code = ("sale", sale["uuid"]), line.lot_code or None
+    document, lot_code = ("sale", sale_uuid), line.lot_code or None
     try:
         taken = take_stock(
             line.product.id,
@@ -573,7 +556,7 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
             lot_code=lot_code,
             amount=line.amount,
             lots=lots,
-            at=sale["created_at"],
+            at=at,
         )
     except OutOfStock as short:
         manager = approval.require(short.text)
@@ -588,7 +571,7 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
             "adjustment",
             document=document,
             user_id=manager.id,
-            reason=f"oversell approved by {manager.username} for sale {sale['number']}",
+            reason=f"oversell approved by {manager.username} for sale {number}",
         )
         record_audit(
             "override",
@@ -596,7 +579,7 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
             line.product.id,
             user=manager,
             before={"on_hand": level.on_hand if level else 0},
-            note=f"oversell of {missing} approved for sale {sale['number']}",
+            note=f"oversell of {missing} approved for sale {number}",
         )
         taken = take_stock(
             line.product.id,
@@ -605,7 +588,7 @@ def _take(line, sale: dict, cashier, approval: Approval, lots) -> tuple[bool, in
             user_id=cashier.id,
             lot_code=lot_code,
             amount=line.amount,
-            at=sale["created_at"],
+            at=at,
         )
     consigned = [t for t in taken if t.ownership == "consignment"]
     commission = sum(round_half_up_div((t.amount or 0) * t.commission_rate, 100) for t in consigned)
@@ -622,56 +605,6 @@ def _lot_to_adjust(product_id: int, lot_code: str | None) -> Lot:
         if lot is not None:
             return lot
     return find_or_create_lot(product_id, lot_code or "")
-
-
-def sale_payload(
-    sale: dict, lines: list[dict], payments: list[dict], products: dict, cashier, commissions: dict[int, int]
-) -> dict:
-    """The outbox payload of docs/sync-payloads.md, from the rows just written."""
-    return {
-        "uuid": sale["uuid"],
-        "number": sale["number"],
-        "created_at": iso_utc(sale["created_at"]),
-        "cashier": cashier.username,
-        "shift_id": sale["shift_id"],
-        "total": sale["total"],
-        "vat_total": sale["vat_total"],
-        "discount_total": sale["discount_total"],
-        "cash_rounding": sale["cash_rounding"],
-        "lines": [
-            {
-                "line_no": line["line_no"],
-                "sku": line["sku"],
-                "gtin": products[line["product_id"]].gtin14,
-                "name_vi": line["name_vi"],
-                "producer": products[line["product_id"]].producer,
-                "producer_tax_code": products[line["product_id"]].producer_tax_code,
-                "ocop_group": products[line["product_id"]].ocop_group,
-                "stars": line["stars"],
-                "potential_5_star": line["potential_5_star"],
-                "quantity": line["quantity"],
-                "unit_price": line["unit_price"],
-                "discount": line["discount"],
-                "amount": line["amount"],
-                "vat_rate": line["vat_rate"],
-                "vat_amount": line["vat_amount"],
-                "unit_cost": line["unit_cost"],
-                "consignment": line["consignment"],
-                "commission": commissions.get(line["line_no"], 0),
-            }
-            for line in lines
-        ],
-        "payments": [
-            {
-                "method": p["method"],
-                "amount": p["amount"],
-                "tendered": p["tendered"],
-                "change": p["change"],
-                "reference": p["reference"],
-            }
-            for p in payments
-        ],
-    }
 
 
 def get_sale_by_number(number: str) -> Sale:

@@ -13,6 +13,7 @@ from pos.checkout import bp
 from pos.checkout.approvals import PausedApprover, paused_approvers
 from pos.checkout.names import PAYMENT_LABELS
 from pos.checkout.printing import local_showroom, print_receipt, print_return_slip, print_z_report, receipt_png
+from pos.checkout.recorded import RecordedSale
 from pos.checkout.returns import record_return
 from pos.checkout.sales import find_by_receipt, get_sale_by_number, receipt_code
 from pos.checkout.shifts import DENOMINATIONS, add_cash_movement, close_shift, current_shift, open_shift, shift_report
@@ -201,13 +202,13 @@ def _return_from_form(form, sale) -> dict:
 @bp.get("/sales/<number>/receipt.png")
 @role_required("cashier")
 def receipt_image(number):
-    return Response(receipt_png(get_sale_by_number(number)), mimetype="image/png")
+    return Response(receipt_png(RecordedSale.of(get_sale_by_number(number))), mimetype="image/png")
 
 
 @bp.post("/sales/<number>/print")
 @role_required("cashier")
 def reprint(number):
-    job = print_receipt(get_sale_by_number(number), reprint=True)
+    job = print_receipt(RecordedSale.of(get_sale_by_number(number)), reprint=True)
     if job.status != "printed":
         flash(_("Printing failed: %(error)s", error=job.error), "error")
     elif job.printer == "preview":
@@ -227,12 +228,15 @@ def public_receipt(lookup_code):
     sale = db.session.scalar(
         select(Sale)
         .where(Sale.lookup_code == lookup_code.upper()[:16])
-        .options(selectinload(Sale.lines), selectinload(Sale.payments))
+        .options(selectinload(Sale.lines), selectinload(Sale.payments), selectinload(Sale.cashier))
     )
     if sale is None:
         abort(404)
     return render_template(
-        "checkout/public_receipt.html", sale=sale, showroom=local_showroom(), PAYMENT_LABELS=PAYMENT_LABELS
+        "checkout/public_receipt.html",
+        sale=RecordedSale.of(sale),
+        showroom=local_showroom(),
+        PAYMENT_LABELS=PAYMENT_LABELS,
     )
 
 

@@ -86,21 +86,6 @@ class Sale(db.Model):
     payments: Mapped[list["Payment"]] = relationship(back_populates="sale", order_by="Payment.id")
     cashier = relationship("User")
 
-    @property
-    def paid(self) -> int:
-        """What the buyer paid: the goods and the cash rounding."""
-        return self.total + self.cash_rounding
-
-    @property
-    def vat_by_rate(self) -> list[tuple[int, int, int]]:
-        """(rate, amount with VAT included, VAT in it) per rate, lowest rate first: what a receipt shows."""
-        by_rate: dict[int, list[int]] = {}
-        for line in self.lines:
-            bucket = by_rate.setdefault(line.vat_rate, [0, 0])
-            bucket[0] += line.amount
-            bucket[1] += line.vat_amount
-        return [(rate, amount, vat) for rate, (amount, vat) in sorted(by_rate.items())]
-
 
 class SaleLine(db.Model):
     """A sold product with its price, VAT rate and OCOP stars as they were at sale time."""

@@ -1,0 +1,274 @@
+"""A recorded sale as one value: what the till is answered (`to_json`, the API's shape in pos/core/openapi.py),
+what the receipt prints (pos/checkout/receipts.py) and what central is sent (`to_payload`, the outbox event of
+docs/sync-payloads.md, checked by pos/protocol/events.py).
+
+record_sale builds it from the values it has just written, with no read back (pos/checkout/sales.py);
+`RecordedSale.of` builds it from a stored Sale, for every later reader (a retry, GET, a reprint, the public
+receipt). The ORM Sale stays what returns, reports and lists work on."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from pos.core.extensions import db
+from pos.core.money import round_half_up_div
+from pos.core.outbox import iso_utc
+from pos.models import Lot, Producer, Product, Sale, StockMovement
+
+
+@dataclass(frozen=True)
+class RecordedLine:
+    line_no: int
+    product_id: int
+    sku: str
+    name_vi: str
+    quantity: int
+    unit_price: int
+    discount: int  # the line's own discount plus its share of the order discount
+    amount: int  # quantity × unit_price − discount, VAT included
+    vat_rate: int
+    vat_amount: int
+    stars: int | None  # the OCOP rating sold under; None when sold unrated (a manager's override)
+    potential_5_star: bool
+    unit_cost: int | None  # the weighted-average cost at sale time; None when unknown
+    consignment: bool  # taken from a producer's consigned lot
+    # What central files the line under (the product's, not stored on the line here) …
+    gtin: str
+    producer: str
+    producer_tax_code: str
+    ocop_group: str
+    commission: int  # … and the showroom's commission on the consigned units (their amount × the lot's rate)
+
+
+@dataclass(frozen=True)
+class RecordedPayment:
+    method: str  # cash, card or vietqr
+    amount: int  # what it contributes to the total
+    tendered: int  # cash handed over (0 for card and VietQR)
+    change: int
+    reference: str  # a card terminal's reference
+
+
+@dataclass(frozen=True)
+class RecordedSale:
+    id: int
+    uuid: str
+    number: str
+    lookup_code: str
+    shift_id: int
+    cashier: str  # the cashier's username
+    cashier_name: str  # what the receipt prints: the full name, else the username
+    created_at: datetime  # UTC
+    subtotal: int  # before discounts
+    discount_total: int
+    total: int  # VAT included
+    vat_total: int
+    cash_rounding: int  # what rounding the cash due added to the total (− or +); 0 without cash
+    lines: tuple[RecordedLine, ...]
+    payments: tuple[RecordedPayment, ...]
+
+    @property
+    def paid(self) -> int:
+        """What the buyer paid: the goods and the cash rounding."""
+        return self.total + self.cash_rounding
+
+    @property
+    def vat_by_rate(self) -> list[tuple[int, int, int]]:
+        """(rate, amount with VAT included, VAT in it) per rate, lowest rate first: what a receipt shows."""
+        by_rate: dict[int, list[int]] = {}
+        for line in self.lines:
+            bucket = by_rate.setdefault(line.vat_rate, [0, 0])
+            bucket[0] += line.amount
+            bucket[1] += line.vat_amount
+        return [(rate, amount, vat) for rate, (amount, vat) in sorted(by_rate.items())]
+
+    def to_payload(self) -> dict:
+        """The outbox event's body (pos.core.outbox.enqueue adds version, kind and showroom). Central hashes the
+        JSON as sent, key order included: keep the order of these keys."""
+        return {
+            "uuid": self.uuid,
+            "number": self.number,
+            "created_at": iso_utc(self.created_at),
+            "cashier": self.cashier,
+            "shift_id": self.shift_id,
+            "total": self.total,
+            "vat_total": self.vat_total,
+            "discount_total": self.discount_total,
+            "cash_rounding": self.cash_rounding,
+            "lines": [
+                {
+                    "line_no": line.line_no,
+                    "sku": line.sku,
+                    "gtin": line.gtin,
+                    "name_vi": line.name_vi,
+                    "producer": line.producer,
+                    "producer_tax_code": line.producer_tax_code,
+                    "ocop_group": line.ocop_group,
+                    "stars": line.stars,
+                    "potential_5_star": line.potential_5_star,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "discount": line.discount,
+                    "amount": line.amount,
+                    "vat_rate": line.vat_rate,
+                    "vat_amount": line.vat_amount,
+                    "unit_cost": line.unit_cost,
+                    "consignment": line.consignment,
+                    "commission": line.commission,
+                }
+                for line in self.lines
+            ],
+            "payments": [
+                {
+                    "method": p.method,
+                    "amount": p.amount,
+                    "tendered": p.tendered,
+                    "change": p.change,
+                    "reference": p.reference,
+                }
+                for p in self.payments
+            ],
+        }
+
+    def to_json(self) -> dict:
+        """What the till's API answers (POST and GET /api/v1/sales…); inside a request."""
+        return {
+            "uuid": self.uuid,
+            "number": self.number,
+            "lookup_code": self.lookup_code,
+            "total": self.total,
+            "subtotal": self.subtotal,
+            "discount_total": self.discount_total,
+            "vat_total": self.vat_total,
+            "cash_rounding": self.cash_rounding,
+            "paid": self.paid,
+            "created_at": self.created_at.isoformat() + "Z",
+            "receipt_url": receipt_url(self),
+            "lines": [
+                {
+                    "line_no": line.line_no,
+                    "product_id": line.product_id,
+                    "name": line.name_vi,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "discount": line.discount,
+                    "amount": line.amount,
+                    "vat_rate": line.vat_rate,
+                    "vat_amount": line.vat_amount,
+                    "stars": line.stars,
+                }
+                for line in self.lines
+            ],
+            "payments": [
+                {
+                    "method": p.method,
+                    "amount": p.amount,
+                    "tendered": p.tendered,
+                    "change": p.change,
+                    "reference": p.reference,
+                }
+                for p in self.payments
+            ],
+        }
+
+    @classmethod
+    def of(cls, sale: Sale) -> "RecordedSale":
+        """A stored sale as the writer recorded it. The product facts central files a line under are the
+        catalogue's now; the commissions are those of the stock the sale took (its movements)."""
+        product_ids = {line.product_id for line in sale.lines}
+        facts = {
+            product_id: rest
+            for product_id, *rest in db.session.execute(
+                select(Product.id, Product.gtin14, Producer.name, Producer.tax_code, Product.ocop_group)
+                .join(Producer, Producer.id == Product.producer_id)
+                .where(Product.id.in_(product_ids))
+            )
+        }
+        commissions = _commissions(sale)
+        cashier = sale.cashier
+        return cls(
+            sale.id,
+            sale.uuid,
+            sale.number,
+            sale.lookup_code,
+            sale.shift_id,
+            cashier.username,
+            cashier.full_name or cashier.username,
+            sale.created_at,
+            sale.subtotal,
+            sale.discount_total,
+            sale.total,
+            sale.vat_total,
+            sale.cash_rounding,
+            tuple(
+                RecordedLine(
+                    line.line_no,
+                    line.product_id,
+                    line.sku,
+                    line.name_vi,
+                    line.quantity,
+                    line.unit_price,
+                    line.discount,
+                    line.amount,
+                    line.vat_rate,
+                    line.vat_amount,
+                    line.stars,
+                    line.potential_5_star,
+                    line.unit_cost,
+                    line.consignment,
+                    *facts.get(line.product_id, ("", "", "", "")),
+                    commissions.get(line.line_no, 0),
+                )
+                for line in sale.lines
+            ),
+            tuple(RecordedPayment(p.method, p.amount, p.tendered, p.change, p.reference) for p in sale.payments),
+        )
+
+
+def _commissions(sale: Sale) -> dict[int, int]:
+    """Each consigned line's commission, from the movements the sale took its stock with: a product's lines took
+    theirs in line order, one movement per lot, each carrying its part of the line amount."""
+    if not any(line.consignment for line in sale.lines):
+        return {}
+    taken: dict[int, list[tuple[int, int]]] = {}  # product → (units, commission) per movement, in order
+    for product_id, quantity, amount, ownership, rate in db.session.execute(
+        select(
+            StockMovement.product_id, StockMovement.quantity, StockMovement.amount, Lot.ownership, Lot.commission_rate
+        )
+        .join(Lot, Lot.id == StockMovement.lot_id)
+        .where(
+            StockMovement.document_type == "sale",
+            StockMovement.document_id == sale.uuid,
+            StockMovement.kind == "sale",
+        )
+        .order_by(StockMovement.id)
+    ):
+        commission = round_half_up_div((amount or 0) * rate, 100) if ownership == "consignment" else 0
+        taken.setdefault(product_id, []).append((-quantity, commission))
+    commissions = {}
+    for line in sale.lines:
+        movements, units, commission = taken.get(line.product_id, []), 0, 0
+        while movements and units < line.quantity:
+            part, part_commission = movements.pop(0)
+            units, commission = units + part, commission + part_commission
+        commissions[line.line_no] = commission
+    return commissions
+
+
+def receipt_url(sale: RecordedSale) -> str:
+    """Where the buyer finds the receipt (its printed QR code): PUBLIC_BASE_URL's, else this server's."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("checkout.public_receipt", lookup_code=sale.lookup_code, _external=not base)
+    return base.rstrip("/") + path if base else path
+
+
+def find_recorded(sale_uuid: str) -> RecordedSale | None:
+    sale = db.session.scalar(
+        select(Sale)
+        .where(Sale.uuid == sale_uuid)
+        .options(selectinload(Sale.lines), selectinload(Sale.payments), selectinload(Sale.cashier))
+    )
+    return RecordedSale.of(sale) if sale else None

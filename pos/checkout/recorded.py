@@ -6,7 +6,7 @@ record_sale builds it from the values it has just written, with no read back (po
 `RecordedSale.of` builds it from a stored Sale, for every later reader (a retry, GET, a reprint, the public
 receipt). The ORM Sale stays what returns, reports and lists work on."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask import current_app, url_for
@@ -42,9 +42,49 @@ class RecordedLine:
     ocop_group: str
     commission: int  # … and the showroom's commission on the consigned units (their amount × the lot's rate)
 
+    def to_payload(self) -> dict:
+        """The line in the outbox event (keys in this order: central hashes the JSON as sent)."""
+        return {
+            "line_no": self.line_no,
+            "sku": self.sku,
+            "gtin": self.gtin,
+            "name_vi": self.name_vi,
+            "producer": self.producer,
+            "producer_tax_code": self.producer_tax_code,
+            "ocop_group": self.ocop_group,
+            "stars": self.stars,
+            "potential_5_star": self.potential_5_star,
+            **self._sold(),
+            "unit_cost": self.unit_cost,
+            "consignment": self.consignment,
+            "commission": self.commission,
+        }
+
+    def to_json(self) -> dict:
+        """The line in the API's answer."""
+        return {
+            "line_no": self.line_no,
+            "product_id": self.product_id,
+            "name": self.name_vi,
+            **self._sold(),
+            "stars": self.stars,
+        }
+
+    def _sold(self) -> dict:
+        return {
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "discount": self.discount,
+            "amount": self.amount,
+            "vat_rate": self.vat_rate,
+            "vat_amount": self.vat_amount,
+        }
+
 
 @dataclass(frozen=True)
 class RecordedPayment:
+    """As the payload and the API give it, field by field in this order."""
+
     method: str  # cash, card or vietqr
     amount: int  # what it contributes to the total
     tendered: int  # cash handed over (0 for card and VietQR)
@@ -78,12 +118,12 @@ class RecordedSale:
     @property
     def vat_by_rate(self) -> list[tuple[int, int, int]]:
         """(rate, amount with VAT included, VAT in it) per rate, lowest rate first: what a receipt shows."""
-        by_rate: dict[int, list[int]] = {}
+        amounts: dict[int, int] = {}
+        vats: dict[int, int] = {}
         for line in self.lines:
-            bucket = by_rate.setdefault(line.vat_rate, [0, 0])
-            bucket[0] += line.amount
-            bucket[1] += line.vat_amount
-        return [(rate, amount, vat) for rate, (amount, vat) in sorted(by_rate.items())]
+            amounts[line.vat_rate] = amounts.get(line.vat_rate, 0) + line.amount
+            vats[line.vat_rate] = vats.get(line.vat_rate, 0) + line.vat_amount
+        return [(rate, amounts[rate], vats[rate]) for rate in sorted(amounts)]
 
     def to_payload(self) -> dict:
         """The outbox event's body (pos.core.outbox.enqueue adds version, kind and showroom). Central hashes the
@@ -98,39 +138,8 @@ class RecordedSale:
             "vat_total": self.vat_total,
             "discount_total": self.discount_total,
             "cash_rounding": self.cash_rounding,
-            "lines": [
-                {
-                    "line_no": line.line_no,
-                    "sku": line.sku,
-                    "gtin": line.gtin,
-                    "name_vi": line.name_vi,
-                    "producer": line.producer,
-                    "producer_tax_code": line.producer_tax_code,
-                    "ocop_group": line.ocop_group,
-                    "stars": line.stars,
-                    "potential_5_star": line.potential_5_star,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "discount": line.discount,
-                    "amount": line.amount,
-                    "vat_rate": line.vat_rate,
-                    "vat_amount": line.vat_amount,
-                    "unit_cost": line.unit_cost,
-                    "consignment": line.consignment,
-                    "commission": line.commission,
-                }
-                for line in self.lines
-            ],
-            "payments": [
-                {
-                    "method": p.method,
-                    "amount": p.amount,
-                    "tendered": p.tendered,
-                    "change": p.change,
-                    "reference": p.reference,
-                }
-                for p in self.payments
-            ],
+            "lines": [line.to_payload() for line in self.lines],
+            "payments": [dict(vars(payment)) for payment in self.payments],
         }
 
     def to_json(self) -> dict:
@@ -147,46 +156,26 @@ class RecordedSale:
             "paid": self.paid,
             "created_at": self.created_at.isoformat() + "Z",
             "receipt_url": receipt_url(self),
-            "lines": [
-                {
-                    "line_no": line.line_no,
-                    "product_id": line.product_id,
-                    "name": line.name_vi,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "discount": line.discount,
-                    "amount": line.amount,
-                    "vat_rate": line.vat_rate,
-                    "vat_amount": line.vat_amount,
-                    "stars": line.stars,
-                }
-                for line in self.lines
-            ],
-            "payments": [
-                {
-                    "method": p.method,
-                    "amount": p.amount,
-                    "tendered": p.tendered,
-                    "change": p.change,
-                    "reference": p.reference,
-                }
-                for p in self.payments
-            ],
+            "lines": [line.to_json() for line in self.lines],
+            "payments": [dict(vars(payment)) for payment in self.payments],
         }
 
     @classmethod
     def of(cls, sale: Sale) -> "RecordedSale":
         """A stored sale as the writer recorded it. The product facts central files a line under are the
         catalogue's now; the commissions are those of the stock the sale took (its movements)."""
-        product_ids = {line.product_id for line in sale.lines}
-        facts = {
-            product_id: rest
-            for product_id, *rest in db.session.execute(
-                select(Product.id, Product.gtin14, Producer.name, Producer.tax_code, Product.ocop_group)
-                .join(Producer, Producer.id == Product.producer_id)
-                .where(Product.id.in_(product_ids))
+        rows = db.session.execute(
+            select(
+                Product.id,
+                Product.gtin14.label("gtin"),
+                Producer.name.label("producer"),
+                Producer.tax_code.label("producer_tax_code"),
+                Product.ocop_group,
             )
-        }
+            .join(Producer, Producer.id == Product.producer_id)
+            .where(Product.id.in_({line.product_id for line in sale.lines}))
+        ).mappings()
+        facts = {row["id"]: {name: row[name] for name in _FILED_UNDER} for row in rows}
         commissions = _commissions(sale)
         cashier = sale.cashier
         return cls(
@@ -205,27 +194,20 @@ class RecordedSale:
             sale.cash_rounding,
             tuple(
                 RecordedLine(
-                    line.line_no,
-                    line.product_id,
-                    line.sku,
-                    line.name_vi,
-                    line.quantity,
-                    line.unit_price,
-                    line.discount,
-                    line.amount,
-                    line.vat_rate,
-                    line.vat_amount,
-                    line.stars,
-                    line.potential_5_star,
-                    line.unit_cost,
-                    line.consignment,
-                    *facts.get(line.product_id, ("", "", "", "")),
-                    commissions.get(line.line_no, 0),
+                    **{name: getattr(line, name) for name in _STORED_LINE},
+                    **facts.get(line.product_id, dict.fromkeys(_FILED_UNDER, "")),
+                    commission=commissions.get(line.line_no, 0),
                 )
                 for line in sale.lines
             ),
-            tuple(RecordedPayment(p.method, p.amount, p.tendered, p.change, p.reference) for p in sale.payments),
+            tuple(RecordedPayment(*(getattr(p, name) for name in _STORED_PAYMENT)) for p in sale.payments),
         )
+
+
+# What central files a line under (the product's); the rest of a RecordedLine and a RecordedPayment are stored as is.
+_FILED_UNDER = ("gtin", "producer", "producer_tax_code", "ocop_group")
+_STORED_LINE = tuple(f.name for f in fields(RecordedLine) if f.name not in (*_FILED_UNDER, "commission"))
+_STORED_PAYMENT = tuple(f.name for f in fields(RecordedPayment))
 
 
 def _commissions(sale: Sale) -> dict[int, int]:

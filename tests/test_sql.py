@@ -100,13 +100,11 @@ def test_every_sql_insert_names_each_column_that_has_a_default_or_is_required():
     import re
 
     import pos.checkout.sales
-    import pos.checkout.shifts
-    import pos.core.outbox
     import pos.inventory.ledger
 
     inserts = [
         sql
-        for module in (pos.checkout.sales, pos.checkout.shifts, pos.inventory.ledger, pos.core.outbox)
+        for module in (pos.checkout.sales, pos.inventory.ledger)
         for sql in vars(module).values()
         if isinstance(sql, Sql) and sql.sqlite.startswith("INSERT")
     ]
@@ -123,3 +121,17 @@ def test_every_sql_insert_names_each_column_that_has_a_default_or_is_required():
             if column.nullable and column.default is None and column.server_default is None
         }
         assert left_out <= may_be_left_out, (table_name, left_out - may_be_left_out)
+
+
+def test_the_fast_path_is_the_sale_writer_and_the_ledger_only():
+    """Sql is for the checkout benchmark's path (docs/benchmarks.md): every other module uses the ORM or Core."""
+    import re
+    from pathlib import Path
+
+    pos = Path(__file__).resolve().parents[1] / "pos"
+    users = {
+        path.relative_to(pos).as_posix()
+        for path in pos.rglob("*.py")
+        if re.search(r"\bSql\b", path.read_text()) and path != pos / "core" / "database.py"
+    }
+    assert users == {"checkout/sales.py", "inventory/ledger.py"}

@@ -7,7 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from pos.auth.passwords import check_password
 from pos.core.audit import record_audit
-from pos.core.database import Sql, atomic
+from pos.core.database import atomic
 from pos.core.errors import Conflict, ValidationError
 from pos.core.extensions import db
 from pos.core.limits import FULL_NAME_MAX, unstorable
@@ -40,15 +40,12 @@ class StaffMember(UserMixin):
         return role_at_least(self.role, role)
 
 
-# Every request asks for its user: one statement straight to the driver (~55 µs against ~125 µs for the ORM's).
-_SIGNED_IN = Sql(
-    "SELECT id, username, full_name, role, showroom_code, session_token FROM users"
-    " WHERE session_token = :token AND active"
-)
+# Every request asks for its user: its columns in one Core statement, no ORM object (which costs twice as much).
+_SIGNED_IN = select(User.id, User.username, User.full_name, User.role, User.showroom_code, User.session_token)
 
 
 def signed_in_user(session_token: str) -> StaffMember | None:
-    row = _SIGNED_IN.run({"token": str(session_token)[:64]}).fetchone()
+    row = db.session.execute(_SIGNED_IN.where(User.session_token == str(session_token)[:64], User.active)).first()
     return StaffMember(*row) if row else None
 
 

@@ -13,9 +13,9 @@ from pos.checkout.pricing import PricedCart, parse_discount, price_cart
 from pos.checkout.printing import print_receipt
 from pos.checkout.recorded import RecordedSale, find_recorded
 from pos.checkout.sales import discount_over_limit, parse_lines, parse_uuid, record_sale, reserve_number
-from pos.core.database import MAX_ROW_ID
 from pos.core.errors import NotFound, Text, ValidationError
 from pos.core.extensions import db
+from pos.core.limits import LOT_MAX, ROW_ID_MAX, SEARCH_MAX, OutOfLimits, bounded, check_text
 from pos.core.money import round_cash
 from pos.inventory.ledger import lot_refusal, lot_state, sellable_lots_of
 from pos.inventory.stock import write_off_lot
@@ -83,7 +83,7 @@ def lookup_product():
 @bp.get("/api/v1/products/search")
 @role_required("cashier")
 def search_products_api():
-    term = request.args.get("q", "")[:100]
+    term = request.args.get("q", "")[:SEARCH_MAX]
     if len(term.strip()) < 2:
         return jsonify({"products": []})
     products = db.session.scalars(search_products(term, active_only=True).limit(12)).all()
@@ -195,14 +195,13 @@ def write_off_scanned_lot():
     """The expired lot of a scanned pack, written off from the till in one step: by the signed-in manager, or a
     cashier with a manager's approval."""
     body = _json_body()
-    product_id = body.get("product_id")
-    product = (
-        db.session.get(Product, product_id)
-        if isinstance(product_id, int) and not isinstance(product_id, bool) and 0 < product_id <= MAX_ROW_ID
-        else None
-    )
-    code = body.get("lot")
-    if product is None or not isinstance(code, str) or len(code) > 20:
+    product_id = bounded(body.get("product_id"), 1, ROW_ID_MAX)
+    product = db.session.get(Product, product_id) if product_id is not None else None
+    try:
+        code = check_text(body.get("lot"), LOT_MAX, required=True, strip=False)
+    except OutOfLimits:
+        code = None
+    if product is None or code is None:
         raise ValidationError("Name the product and the lot to write off.", fields={"lot": "required"})
     state = lot_state(product.id, code)
     if state.status != "expired" or not state.on_hand:

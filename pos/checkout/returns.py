@@ -4,7 +4,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from pos.checkout.approvals import check_approval
-from pos.checkout.sales import get_sale_by_number, parse_uuid, recovery_is_pending
+from pos.checkout.sales import get_sale_by_number, parse_uuid
 from pos.checkout.shifts import require_open_shift
 from pos.core.audit import record_audit
 from pos.core.database import atomic
@@ -85,7 +85,9 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
         total = sum(a for a, _ in shares.values())
         # Cash goes back rounded as cash is paid (CASH_ROUNDING); card and VietQR refunds are exact.
         rounding = round_cash(total, current_app.config["CASH_ROUNDING"]) - total if refund_method == "cash" else 0
-        series = "RR" if recovery_is_pending() else "R"  # restored, not yet recovered: see _new_number
+        from pos.sync.recovery import recovery_pending  # on call: the recovery writes returns through here
+
+        series = "RR" if recovery_pending() else "R"  # restored, not yet recovered: see sales._new_number
         sale_return = SaleReturn(
             uuid=return_uuid,
             number=f"{sale.number.split('-')[0]}-{series}-{count:06d}",

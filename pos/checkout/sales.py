@@ -1,9 +1,14 @@
 """Recording a sale: one transaction holds the sale, its lines and payments, its stock movements and
 its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check).
 
-This is the hottest write path of a showroom: its writes are hand-written `Sql` on atomic()'s transaction
-(pos/core/database.py says why), and the sale is answered as the one recorded-sale value (RecordedSale,
-pos/checkout/recorded.py), built from the values just written: its payload is the outbox row."""
+The fast path: this writer and the stock ledger (pos/inventory/ledger.py) are the only code that runs hand-written
+`Sql` (pos/core/database.py), straight on atomic()'s transaction, reads included: the checkout benchmark wants a
+sale at least half as fast as raw sqlite3 writing the same rows, and SQLAlchemy's own work per statement was most
+of a sale's time that is not the disk's (docs/benchmarks.md, "Why checkout 1 is where it is"). Every other
+document (returns, shifts, goods receipts, transfers) goes through the ORM or Core.
+
+The sale is answered as the one recorded-sale value (RecordedSale, pos/checkout/recorded.py), built from the values
+just written: its payload is the outbox row."""
 
 import functools
 import hashlib
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from pos.auth.service import StaffMember
@@ -22,7 +27,7 @@ from pos.catalog.ratings import SELLABLE_STATUSES, rating_status
 from pos.checkout.approvals import Approval, check_approval
 from pos.checkout.pricing import PricedCart, PricedLine, parse_discount, price_cart
 from pos.checkout.recorded import RecordedLine, RecordedPayment, RecordedSale, find_recorded
-from pos.checkout.shifts import require_open_shift
+from pos.checkout.shifts import open_shift_id
 from pos.core.audit import record_audit
 from pos.core.clock import local_today, utcnow
 from pos.core.database import Sql, atomic, read_date
@@ -30,6 +35,7 @@ from pos.core.errors import Conflict, NotFound, OutOfStock, Text, TextList, Vali
 from pos.core.extensions import db
 from pos.core.i18n import to_local
 from pos.core.limits import (
+    DOCUMENT_NUMBER_MAX,
     LOT_MAX,
     PAYMENT_MAX,
     PAYMENT_REFERENCE_MAX,
@@ -37,12 +43,13 @@ from pos.core.limits import (
     ROW_ID_MAX,
     SALE_LINES_MAX,
     SALE_PAYMENTS_MAX,
+    SEARCH_MAX,
     OutOfLimits,
     bounded,
     check_text,
 )
 from pos.core.money import round_cash, round_half_up_div
-from pos.core.outbox import enqueue
+from pos.core.outbox import outbox_entry
 from pos.inventory.ledger import (
     SellableLot,
     find_or_create_lot,
@@ -66,7 +73,10 @@ _LAST_NUMBER = Sql(
     "SELECT number FROM sale_numbers WHERE number BETWEEN :low AND :high AND length(number) = :length"
     " ORDER BY number DESC LIMIT 1"
 )
+# pos.sync.recovery.recovery_pending(), as the writer reads it
 _RECOVERY_PENDING = Sql("SELECT 1 FROM sync_state WHERE key = 'recovery_pending' AND value <> ''")
+_OPEN_SHIFT_ID = Sql("SELECT id FROM shifts WHERE open_marker = 1")  # by the open marker's unique index
+_NUMBER_LOCK = Sql("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))")
 _INSERT_NUMBER = Sql("INSERT INTO sale_numbers (number, uuid, created_at) VALUES (:number, :uuid, :created_at)")
 _INSERT_SALE = Sql(
     "INSERT INTO sales (uuid, number, lookup_code, shift_id, cashier_id, created_at, subtotal, discount_total, total,"
@@ -83,6 +93,10 @@ _INSERT_LINES = Sql(
 _INSERT_PAYMENTS = Sql(
     "INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
     " (:sale_id, :method, :amount, :tendered, :change, :reference)"
+)
+_INSERT_OUTBOX = Sql(
+    "INSERT INTO outbox (kind, uuid, payload, created_at, status, attempts, next_attempt_at, last_error, faults)"
+    " VALUES (:kind, :uuid, :payload, :created_at, :status, :attempts, :next_attempt_at, :last_error, :faults)"
 )
 
 
@@ -287,20 +301,15 @@ def _new_number(sale_uuid: str, code: str, now: datetime) -> str:
     """The next number of the showroom's day, written down for this UUID. Call inside atomic()."""
     if db.session.get_bind().dialect.name == "postgresql":
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))"))
+        _NUMBER_LOCK.run()
     prefix = f"{code}-{to_local(now).strftime('%Y%m%d')}-"
-    if recovery_is_pending():
+    if _RECOVERY_PENDING.run().fetchone() is not None:
         # Restored from a backup and not yet recovered (pos/sync/recovery.py): central may hold the day's next
         # numbers under sales the backup lacks, so numbers come from a series of their own until then.
         prefix += "R"
     number = _next_number(prefix)
     _INSERT_NUMBER.run({"number": number, "uuid": sale_uuid, "created_at": now})
     return number
-
-
-def recovery_is_pending() -> bool:
-    """Restored from a backup, and the sales made after it not yet taken back from central (pos/sync/recovery.py)."""
-    return _RECOVERY_PENDING.run().fetchone() is not None
 
 
 def _next_number(prefix: str) -> str:
@@ -333,10 +342,10 @@ def reserve_number(sale_uuid) -> str:
 def receipt_code(text: str) -> str:
     """What a cashier typed or scanned to find a receipt: its number, its lookup code, or the URL of the QR code
     printed on it (…/r/{lookup code}); upper-cased, as both are stored."""
-    text = (text or "").strip()[:200]
+    text = (text or "").strip()[:SEARCH_MAX]
     if "/r/" in text:
         text = text.rsplit("/r/", 1)[1].split("?")[0].strip("/")
-    return text.upper()[:32]
+    return text.upper()[:DOCUMENT_NUMBER_MAX]
 
 
 def find_by_receipt(text: str) -> Sale | None:
@@ -450,7 +459,7 @@ def _record(
     """Write the sale (under its reserved number, or the day's next), its lines, payments, stock movements and
     outbox row; inside atomic(). The answer is built from the values written, without reading them back."""
     config, cart, products, approver = current_app.config, priced.cart, priced.products, priced.approver
-    shift_id = require_open_shift()
+    shift_id = open_shift_id(_OPEN_SHIFT_ID.run().fetchone())
     now = utcnow()  # one moment for the sale's rows: its number, the sale, its movements and outbox row
     number = number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now)
     lookup_code = secrets.token_hex(5).upper()
@@ -528,7 +537,7 @@ def _record(
         tuple(lines),
         priced.payments,
     )
-    enqueue("sale", recorded.to_payload(), at=now)
+    _INSERT_OUTBOX.run(outbox_entry("sale", recorded.to_payload(), at=now))
     return recorded
 
 
@@ -608,7 +617,8 @@ def _lot_to_adjust(product_id: int, lot_code: str | None) -> Lot:
 
 
 def get_sale_by_number(number: str) -> Sale:
-    sale = db.session.scalar(select(Sale).where(Sale.number == (number or "").strip().upper()[:32]))
+    sale = db.session.scalar(select(Sale).where(Sale.number == (number or "").strip().upper()[:DOCUMENT_NUMBER_MAX]))
     if sale is None:
-        raise NotFound("No sale with number '%(number)s'.", number=(number or "")[:32], fields={"number": "unknown"})
+        typed = (number or "")[:DOCUMENT_NUMBER_MAX]
+        raise NotFound("No sale with number '%(number)s'.", number=typed, fields={"number": "unknown"})
     return sale

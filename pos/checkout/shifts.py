@@ -6,10 +6,18 @@ from sqlalchemy import func, select
 
 from pos.core.audit import record_audit
 from pos.core.clock import utcnow
-from pos.core.database import Sql, atomic
+from pos.core.database import atomic
 from pos.core.errors import Conflict, Text, ValidationError
 from pos.core.extensions import db
-from pos.core.limits import CASH_MAX, CASH_MOVEMENT_MAX, CASH_REASON_MAX, OutOfLimits, bounded, check_text
+from pos.core.limits import (
+    CASH_MAX,
+    CASH_MOVEMENT_MAX,
+    CASH_REASON_MAX,
+    NOTES_COUNTED_MAX,
+    OutOfLimits,
+    bounded,
+    check_text,
+)
 from pos.core.outbox import enqueue, iso_utc
 from pos.models import CashMovement, Payment, Sale, SaleReturn, Shift
 
@@ -21,17 +29,19 @@ def current_shift() -> Shift | None:
     return db.session.scalar(select(Shift).where(Shift.open_marker == 1))
 
 
-_OPEN_SHIFT_ID = Sql("SELECT id FROM shifts WHERE open_marker = 1")
-
-
 def require_open_shift() -> int:
-    """The open shift's id (every sale needs one)."""
-    shift = _OPEN_SHIFT_ID.run().fetchone()
-    if shift is None:
+    """The open shift's id (every sale and return needs one)."""
+    return open_shift_id(db.session.execute(select(Shift.id).where(Shift.open_marker == 1)).first())
+
+
+def open_shift_id(row) -> int:
+    """The open shift's id from its row as read (the sale writer reads it with its own statement), or the
+    refusal when no shift is open."""
+    if row is None:
         raise ValidationError(
             "No shift is open: open a shift before selling.", fields={"shift": "not open"}, code="no_open_shift"
         )
-    return shift[0]
+    return row[0]
 
 
 def _whole(value, field: str, what: Text, *, minimum: int = 0, maximum: int = CASH_MAX) -> int:
@@ -133,7 +143,7 @@ def close_shift(user, shift_id: int, counted: dict) -> Shift:
             counted.get(str(denomination), counted.get(denomination, 0)) or 0,
             f"count_{denomination}",
             Text("The number of %(note)d ₫ notes", note=denomination),
-            maximum=100_000,
+            maximum=NOTES_COUNTED_MAX,
         )
     counted_cash = sum(d * n for d, n in counts.items())
     with atomic():

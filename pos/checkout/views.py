@@ -22,6 +22,7 @@ from pos.core.database import paginate, row_id
 from pos.core.errors import DomainError
 from pos.core.extensions import db
 from pos.core.i18n import format_vnd
+from pos.core.limits import DOCUMENT_NUMBER_MAX, SEARCH_MAX
 from pos.models import PrintJob, Sale, SaleReturn, Shift
 
 
@@ -118,7 +119,7 @@ def print_z(shift_id):
 def sales():
     """The sales, newest first. A receipt's number, lookup code or scanned QR code opens that sale (a return starts
     here); part of a number narrows the list."""
-    term = request.args.get("q", "").strip()[:200]
+    term = request.args.get("q", "").strip()[:SEARCH_MAX]
     if term and (sale := find_by_receipt(term)):
         return redirect(url_for("checkout.sale_detail", number=sale.number))
     query = select(Sale).order_by(Sale.id.desc()).options(selectinload(Sale.payments))
@@ -168,7 +169,7 @@ def sale_detail(number):
 @bp.post("/returns/<number>/print")
 @role_required("cashier")
 def reprint_return(number):
-    sale_return = db.session.scalar(select(SaleReturn).where(SaleReturn.number == number[:32]))
+    sale_return = db.session.scalar(select(SaleReturn).where(SaleReturn.number == number[:DOCUMENT_NUMBER_MAX]))
     if sale_return is None:
         abort(404)
     _print_slip(sale_return, reprint=True)

@@ -202,10 +202,11 @@ def read_date(value) -> date | None:
 
 
 class Sql:
-    """A hand-written statement of a hot path (a sale, its stock, its outbox row; the user every request
-    reads), run straight on the DB-API cursor of atomic()'s transaction (outside one, of the session's). A sale
-    runs about twenty statements, and SQLAlchemy's own work per statement was most of a sale's time that is not
-    the disk's (figures: docs/benchmarks.md).
+    """A hand-written statement of the fast path, run straight on the DB-API cursor of atomic()'s transaction
+    (outside one, of the session's). Only the sale writer (pos/checkout/sales.py: the sale, its number, its
+    outbox row) and the stock ledger (pos/inventory/ledger.py) use it; every other module uses the ORM or Core.
+    A sale runs about twenty statements, and SQLAlchemy's own work per statement was most of a sale's time that
+    is not the disk's (figures: docs/benchmarks.md).
 
     Written with :name parameters, which SQLite takes as they are and psycopg as %(name)s; `for_update` is
     added on PostgreSQL only (SQLite's write lock already covers the rows). Values go as the driver takes them

@@ -5,8 +5,9 @@ Stock is taken with conditional UPDATEs (`… WHERE on_hand >= :qty`), which ser
 in PostgreSQL and under SQLite's write lock, and the CHECK (on_hand >= 0) constraints back them up:
 two tills selling the last unit at once cannot both succeed.
 
-Every sale passes through here, so its statements are hand-written `Sql` run on the session's transaction
-(pos/core/database.py says why). ORM objects already loaded are expired so they re-read the new figures."""
+Every sale passes through here, so with the sale writer (pos/checkout/sales.py) this is the fast path: its
+statements are hand-written `Sql` run on the session's transaction, for the checkout benchmark (docs/benchmarks.md,
+"Why checkout 1 is where it is"). ORM objects already loaded are expired so they re-read the new figures."""
 
 import functools
 from dataclasses import dataclass

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from pos.checkout.returns import _put_back
 from pos.core.audit import record_audit
 from pos.core.clock import utcnow
-from pos.core.database import Sql, atomic
+from pos.core.database import atomic
 from pos.core.errors import DomainError, OutOfStock
 from pos.core.extensions import db
 from pos.core.i18n import to_local
@@ -48,13 +48,12 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "recovery_pending"
 # A sale committed while the backup was being copied can be dated a little before the backup's latest row.
 SINCE_MARGIN = timedelta(hours=1)
-_PENDING = Sql(f"SELECT value FROM sync_state WHERE key = '{PENDING_KEY}' AND value <> ''")
 
 
 def recovery_pending() -> dict | None:
     """What `flask restore` noted, while the recovery is still due: {"from", "at", "backup_moment"}."""
-    row = _PENDING.run().fetchone()
-    return json.loads(row[0]) if row else None
+    note = get_state(PENDING_KEY)
+    return json.loads(note) if note else None
 
 
 def _latest_activity() -> datetime | None:

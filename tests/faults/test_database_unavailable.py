@@ -45,12 +45,12 @@ def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_
     the whole transaction rolls back, the till gets a clear 503, and its retry records the sale once.
     (The outbox statement is swapped for one SQLite refuses with an OperationalError, as it refuses a write
     to a full disk.)"""
-    import pos.core.outbox
+    import pos.checkout.sales
     from pos.core.database import Sql
 
-    writable = pos.core.outbox._INSERT_ENTRY
+    writable = pos.checkout.sales._INSERT_OUTBOX
     monkeypatch.setattr(
-        pos.core.outbox, "_INSERT_ENTRY", Sql("INSERT INTO outbox_on_a_full_disk (uuid) VALUES (:uuid)")
+        pos.checkout.sales, "_INSERT_OUTBOX", Sql("INSERT INTO outbox_on_a_full_disk (uuid) VALUES (:uuid)")
     )
     body = {
         "uuid": str(uuid.uuid4()),
@@ -68,7 +68,7 @@ def test_a_full_disk_midway_through_a_sale_writes_nothing_and_the_retry_records_
     assert db.session.scalar(select(func.count(Sale.id))) == 0
     assert db.session.scalar(select(func.count(StockMovement.id))) == movements  # no stock taken
     assert db.session.scalar(select(func.count(OutboxEntry.id))) == 0
-    monkeypatch.setattr(pos.core.outbox, "_INSERT_ENTRY", writable)  # space was freed
+    monkeypatch.setattr(pos.checkout.sales, "_INSERT_OUTBOX", writable)  # space was freed
     retry = cashier_client.post("/api/v1/sales", json=body)
     assert retry.status_code == 201
     again = cashier_client.post("/api/v1/sales", json=body)  # and a second retry is the same sale

@@ -2,8 +2,10 @@
 
   1. time per label PNG vs bare `qrcode` generation (+PNG) of the same URLs      target ≤ 1.5×
   2. a 1,000-label A4 PDF vs 1,000 bare QR images (+PNG) of the same URLs         target ≤ 2×
-  3. GET /01/<gtin14> under gunicorn, 8 concurrent clients on loopback, p50
+  3. the shopper's page GET /p/01/<gtin14> under gunicorn, 8 concurrent clients on loopback, p50
      vs a trivial endpoint on the same server                                    target ≤ 3×
+  4. the resolver's 307 from the label's URL GET /01/<gtin14> to that page (not followed), same
+     conditions: one indexed lookup                                              target ≤ 3×
 
 Every label URL is distinct (a different lot each) and caches are cleared first, so the label side
 pays for every QR matrix, as the bare side does.
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from io import BytesIO
 from pathlib import Path
@@ -128,7 +131,23 @@ def prepare_database(url: str) -> str:
         return db.session.query(Product.gtin14).filter(Product.sku == "CSQA-100").scalar()
 
 
-def load(url: str, clients: int, per_client: int) -> list[float]:
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 3xx itself is the answer measured
+
+
+def fetch(url: str, follow: bool = True) -> int:
+    opener = urllib.request.build_opener() if follow else urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as answer:  # a 307 not followed
+        answer.read()
+        return answer.code
+
+
+def load(url: str, clients: int, per_client: int, follow: bool = True) -> list[float]:
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -136,8 +155,7 @@ def load(url: str, clients: int, per_client: int) -> list[float]:
         mine = []
         for _ in range(per_client):
             start = time.perf_counter()
-            with urllib.request.urlopen(url, timeout=30) as response:
-                response.read()
+            fetch(url, follow)
             mine.append(time.perf_counter() - start)
         with lock:
             latencies.extend(mine)
@@ -150,7 +168,7 @@ def load(url: str, clients: int, per_client: int) -> list[float]:
     return latencies
 
 
-def bench_http(requests_per_client: int, clients: int = 8) -> tuple[float, float]:
+def bench_http(requests_per_client: int, clients: int = 8) -> tuple[float, float, float]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-labels-"))
     db_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
     gtin14 = prepare_database(db_url)
@@ -178,16 +196,19 @@ def bench_http(requests_per_client: int, clients: int = 8) -> tuple[float, float
                 break
             except OSError:
                 time.sleep(0.1)
-        page = f"{base}/01/{gtin14}"
+        page, label = f"{base}/p/01/{gtin14}", f"{base}/01/{gtin14}"
         load(page, clients, 5)  # warm up both workers
+        load(label, clients, 5, follow=False)
         load(base + "/bench/ping", clients, 5)
-        assert urllib.request.urlopen(page).status == 200, "the public page does not answer"
+        assert fetch(page) == 200, "the public page does not answer"
+        assert fetch(label, follow=False) == 307, "the label's URL does not redirect"
         trivial = statistics.median(load(base + "/bench/ping", clients, requests_per_client))
         public_page = statistics.median(load(page, clients, requests_per_client))
-        return public_page, trivial
+        redirect = statistics.median(load(label, clients, requests_per_client, follow=False))
+        return public_page, redirect, trivial
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(60)
 
 
 def main():
@@ -206,11 +227,15 @@ def main():
         f"{pdf_n}-label PDF {pdf:7.2f} s           {pdf_n} bare QR PNGs {bare:7.2f} s   "
         f"ratio {pdf / bare:4.2f}×  (target ≤ 2×)"
     )
-    page, trivial = bench_http(http_n)
+    page, redirect, trivial = bench_http(http_n)
     print(
         f"public page p50 {page * 1000:6.2f} ms       trivial endpoint p50 {trivial * 1000:6.2f} ms   "
         f"ratio {page / trivial:4.2f}×  (target ≤ 3×, gunicorn as configured, 8 clients, "
         f"{8 * http_n} requests each)"
+    )
+    print(
+        f"label 307    p50 {redirect * 1000:6.2f} ms       trivial endpoint p50 {trivial * 1000:6.2f} ms   "
+        f"ratio {redirect / trivial:4.2f}×  (target ≤ 3×, the resolver's redirect to the page, not followed)"
     )
 
 

@@ -38,6 +38,8 @@ PUBLIC_ENDPOINTS = {
     "health",
     "checkout.public_receipt",
     "public.product_page",
+    "public.resolve",
+    "public.resolver_description_file",
     "openapi.openapi_json",
     "catalog.media",
     # the customer display: no login; it sees only what the till paired with its cookie sends it

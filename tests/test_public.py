@@ -43,7 +43,7 @@ def lotus(**overrides):
 def test_page_shows_what_a_shopper_needs_in_vietnamese(app, client):
     showroom()
     lotus()
-    response = client.get(f"/01/{GTIN14}")
+    response = client.get(f"/p/01/{GTIN14}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'lang="vi"' in html
     for text in (
@@ -69,15 +69,15 @@ def test_page_shows_what_a_shopper_needs_in_vietnamese(app, client):
 
 def test_english_by_accept_language_or_toggle(app, client):
     lotus()
-    html = client.get(f"/01/{GTIN14}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    html = client.get(f"/p/01/{GTIN14}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
     assert 'lang="en"' in html and "Quang An lotus tea" in html and "4-star OCOP" in html
-    html = client.get(f"/01/{GTIN14}?lang=en").get_data(as_text=True)
-    assert "4-star OCOP" in html and f'href="/01/{GTIN14}?lang=vi"' in html
+    html = client.get(f"/p/01/{GTIN14}?lang=en").get_data(as_text=True)
+    assert "4-star OCOP" in html and f'href="/p/01/{GTIN14}?lang=vi"' in html
 
 
 def test_expired_and_revoked_are_unmistakable_and_show_no_stars(app, client):
     lotus(rated_days_ago=365 * 3 + 10)
-    html = client.get(f"/01/{GTIN14}").get_data(as_text=True)
+    html = client.get(f"/p/01/{GTIN14}").get_data(as_text=True)
     assert "HẾT HẠN" in html and "★" not in html.split("<main")[1].replace("★ OCOP", "")
     revoked = make_product(sku="R", stars=4)
     update_rating(
@@ -92,7 +92,7 @@ def test_expired_and_revoked_are_unmistakable_and_show_no_stars(app, client):
             revoked_reason="Vi phạm",
         ),
     )
-    html = client.get(f"/01/{revoked.gtin14}").get_data(as_text=True)
+    html = client.get(f"/p/01/{revoked.gtin14}").get_data(as_text=True)
     assert "THU HỒI" in html and "Vi phạm" in html and "★★★★" not in html
 
 
@@ -107,7 +107,7 @@ def test_lot_dates_and_expired_lot_warning(app, client):
                 expiry_date=local_today() - timedelta(days=1),
             )
         )
-    html = client.get(f"/01/{GTIN14}/10/OLD1").get_data(as_text=True)
+    html = client.get(f"/p/01/{GTIN14}/10/OLD1").get_data(as_text=True)
     assert "02/01/2025" in html and "ĐÃ HẾT HẠN" in html
 
 
@@ -128,17 +128,21 @@ def test_nothing_internal_is_shown(app, client, users):
                 user_id=users["manager"].id,
             )
         )
-    html = client.get(f"/01/{GTIN14}/10/C1").get_data(as_text=True)
+    html = client.get(f"/p/01/{GTIN14}/10/C1").get_data(as_text=True)
     for secret in ("271.829", "271829", "4243", "37%", "consignment", "ký gửi", "Demo manager", "manager"):
         assert secret not in html, secret
 
 
 def test_resolver_behaviour(app, client):
+    """The Digital Link redirects to the shopper's page; the linkset for machines (more in tests/gs1/)."""
     lotus()
     response = client.get(f"/01/{GTIN13}?lang=en&x=1")
-    assert response.status_code == 301 and response.headers["Location"].endswith(f"/01/{GTIN14}?lang=en&x=1")
-    assert client.get("/01/96385074/10/A1").status_code in (301, 404)
-    assert client.head(f"/01/{GTIN14}").status_code == 200
+    assert response.status_code == 308
+    assert response.headers["Location"] == f"http://localhost/01/{GTIN14}?lang=en&x=1"
+    response = client.get(f"/01/{GTIN14}?lang=en&x=1")
+    assert response.status_code == 307 and response.headers["Location"] == f"http://localhost/p/01/{GTIN14}?lang=en&x=1"
+    assert client.get("/01/96385074/10/A1").status_code in (308, 404)
+    assert client.head(f"/p/01/{GTIN14}").status_code == 200
     options = client.options(f"/01/{GTIN14}")
     assert options.status_code == 204 and "GET" in options.headers["Allow"]
     for accept, url in ((None, f"/01/{GTIN14}?linkType=linkset"), ("application/linkset+json", f"/01/{GTIN14}")):
@@ -146,9 +150,11 @@ def test_resolver_behaviour(app, client):
         assert response.mimetype == "application/linkset+json"
         links = json.loads(response.data)["linkset"][0]
         assert links["anchor"] == f"http://localhost/01/{GTIN14}"
-        assert links["https://gs1.org/voc/pip"][0]["href"] == f"http://localhost/01/{GTIN14}"
+        assert links["https://gs1.org/voc/pip"][0]["href"] == f"http://localhost/p/01/{GTIN14}"
         assert links["https://gs1.org/voc/certificationInfo"]
-        assert len(links["https://gs1.org/voc/defaultLink"]) == 1
+        assert links["https://gs1.org/voc/defaultLink"] == [
+            {"href": f"http://localhost/p/01/{GTIN14}", "title": "Chè Sen Quảng An"}
+        ]
 
 
 def test_malformed_and_unknown_codes_are_friendly_pages(app, client):
@@ -165,10 +171,10 @@ def test_scans_are_counted_per_product_lot_and_day_without_personal_data(app, cl
     with atomic():
         db.session.add(Lot(product_id=product.id, code="L1"))
     for _ in range(3):
-        client.get(f"/01/{GTIN14}", headers={"User-Agent": "phone", "X-Forwarded-For": "1.2.3.4"})
-    client.get(f"/01/{GTIN14}/10/L1")
-    client.get(f"/01/{GTIN14}/10/UNKNOWN")  # an unknown lot counts for the product, not as a new lot
-    client.head(f"/01/{GTIN14}")
+        client.get(f"/p/01/{GTIN14}", headers={"User-Agent": "phone", "X-Forwarded-For": "1.2.3.4"})
+    client.get(f"/p/01/{GTIN14}/10/L1")
+    client.get(f"/p/01/{GTIN14}/10/UNKNOWN")  # an unknown lot counts for the product, not as a new lot
+    client.head(f"/p/01/{GTIN14}")
     rows = {(r.lot_code, r.scans) for r in db.session.scalars(select(LabelScanDaily))}
     assert rows == {("", 4), ("L1", 1)}
     columns = {c.name for c in LabelScanDaily.__table__.columns}
@@ -190,11 +196,11 @@ def test_count_scan_upsert(app):
 def test_cached_page_still_counts_every_view(app, client):
     app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 30
     lotus()
-    first = client.get(f"/01/{GTIN14}")
-    second = client.get(f"/01/{GTIN14}")
+    first = client.get(f"/p/01/{GTIN14}")
+    second = client.get(f"/p/01/{GTIN14}")
     assert first.data == second.data and second.headers["Access-Control-Allow-Origin"] == "*"
     assert "4 sao OCOP" in second.get_data(as_text=True)
-    assert "4-star OCOP" in client.get(f"/01/{GTIN14}?lang=en").get_data(as_text=True)
+    assert "4-star OCOP" in client.get(f"/p/01/{GTIN14}?lang=en").get_data(as_text=True)
     assert db.session.scalar(select(LabelScanDaily.scans)) == 3
 
 
@@ -209,7 +215,7 @@ def test_scan_upsert_on_postgresql(pg_url):
         for _ in range(3):
             count_scan(product.id, "L1", date(2026, 1, 1))
         client = pg_app.test_client()
-        assert client.get(f"/01/{product.gtin14}").status_code == 200
+        assert client.get(f"/p/01/{product.gtin14}").status_code == 200
         assert sorted((r.lot_code, r.scans) for r in db.session.scalars(select(LabelScanDaily))) == [("", 1), ("L1", 3)]
         db.session.remove()
         db.engine.dispose()
@@ -217,11 +223,11 @@ def test_scan_upsert_on_postgresql(pg_url):
 
 def test_photo_and_certificate_image_are_shown_when_set(app, client):
     product = lotus()
-    assert "<img" not in client.get(f"/01/{GTIN14}").get_data(as_text=True)
+    assert "<img" not in client.get(f"/p/01/{GTIN14}").get_data(as_text=True)
     with atomic():
         db.session.merge(product).photo = "p/lotus.jpg"
         db.session.merge(product.rating).certificate_image = "c/cert.png"
-    html = client.get(f"/01/{GTIN14}").get_data(as_text=True)
+    html = client.get(f"/p/01/{GTIN14}").get_data(as_text=True)
     assert 'src="/catalog/media/p/lotus.jpg"' in html
     assert 'content="http://localhost/catalog/media/p/lotus.jpg"' in html
     assert 'src="/catalog/media/c/cert.png"' in html
@@ -230,3 +236,37 @@ def test_photo_and_certificate_image_are_shown_when_set(app, client):
         link["href"] == "http://localhost/catalog/media/c/cert.png"
         for link in links["https://gs1.org/voc/certificationInfo"]
     )
+
+
+def test_the_redirect_to_the_shoppers_page_costs_one_indexed_lookup(app, client):
+    from sqlalchemy import event
+
+    lotus()
+    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 0
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/01/{GTIN14}/10/L1?x=1")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 307 and response.headers["Location"] == f"http://localhost/p/01/{GTIN14}/10/L1?x=1"
+    assert len(statements) == 1 and "products.gtin14 = ?" in statements[0], statements
+
+
+def test_scanned_label_urls_carry_their_qualifiers_to_the_till():
+    from pos.catalog import gs1
+
+    link = gs1.link_in_text(f"https://ocop.example.vn/01/{GTIN14}/22/V/10/L%2F1/21/ABCDEFGHJK?x=1")
+    assert (link.gtin14, link.cpv, link.lot, link.serial) == (GTIN14, "V", "L/1", "ABCDEFGHJK")
+    assert link.path == f"/01/{GTIN14}/22/V/10/L%2F1/21/ABCDEFGHJK"
+    assert [level.path for level in link.levels()][1:] == [
+        f"/01/{GTIN14}/22/V/10/L%2F1",
+        f"/01/{GTIN14}/22/V",
+        f"/01/{GTIN14}",
+    ]
+    assert gs1.parse_digital_link(f"http://x/01/{GTIN13}/10/L1/21/S1") == (GTIN14, "L1")
+    assert gs1.link_in_text(f"http://x/01/{GTIN14}/21/S1/10/L1") is None  # out of order: not one of our labels

@@ -263,7 +263,7 @@ def test_a_photo_is_stored_rotated_without_metadata_at_the_sizes_pages_show(app,
             assert not image.getexif() and "comment" not in image.info and "icc_profile" not in image.info
         assert b"PhoneMaker" not in data and b"secret note" not in data
         assert len(data) < 300_000, (name, len(data))
-    page = client.get(f"/01/{product.gtin14}").get_data(as_text=True)
+    page = client.get(f"/01/{product.gtin14}", follow_redirects=True).get_data(as_text=True)
     assert f'srcset="/catalog/media/{thumb} 320w, /catalog/media/{phone} 1080w"' in page
     assert 'width="1080" height="1440"' in page
     detail = manager_client.get(f"/catalog/products/{product.id}").get_data(as_text=True)

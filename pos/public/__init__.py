@@ -1,4 +1,5 @@
-"""The shopper's page behind each QR label: GET /01/<gtin14>[/10/<lot>] (GS1 Digital Link), no login."""
+"""The GS1-Conformant resolver behind each QR label (GET /01/<gtin14>[/22/…][/10/…][/21/…]) and the shopper's
+page it redirects to (/p/01/…), no login."""
 
 from flask import Blueprint
 

@@ -218,7 +218,7 @@ def test_the_pages_anyone_may_open_are_accessible_in_both_languages(live_server,
             (
                 "showroom",
                 live_server["url"],
-                ["/login", f"/01/{gtin}", f"/01/{gtin}/10/{lot}", f"/r/{receipt_code}", "/display"],
+                ["/login", f"/p/01/{gtin}", f"/p/01/{gtin}/10/{lot}", f"/r/{receipt_code}", "/display"],
             ),
             ("central", live_server["central_url"], ["/login"]),
         ):

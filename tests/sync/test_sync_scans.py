@@ -32,7 +32,7 @@ def test_scans_reach_central_as_totals_so_a_resend_never_counts_twice(app, db, u
     yesterday = today - timedelta(days=1)
     client = app.test_client()
     for _ in range(3):  # a shopper's phone opens the tea's label URL
-        assert client.get(f"/01/{tea.gtin14}").status_code == 200
+        assert client.get(f"/01/{tea.gtin14}", follow_redirects=True).status_code == 200
     count_scan(flower.id, "", yesterday)
     count_scan(flower.id, "", yesterday)
 
@@ -41,8 +41,8 @@ def test_scans_reach_central_as_totals_so_a_resend_never_counts_twice(app, db, u
     push_scans(central_client)  # nothing new: sent again, still the same totals
     assert central_scans(central) == {(today, tea.sku): 3, (yesterday, flower.sku): 2}
 
-    client.get(f"/01/{tea.gtin14}")
-    client.get(f"/01/{tea.gtin14}")
+    client.get(f"/01/{tea.gtin14}", follow_redirects=True)
+    client.get(f"/01/{tea.gtin14}", follow_redirects=True)
     assert push_scans(central_client) == 1  # only from the last day sent on
     assert central_scans(central)[(today, tea.sku)] == 5
 

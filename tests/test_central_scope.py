@@ -117,6 +117,7 @@ def _url_values(app, rule) -> list[dict]:
         "rating_id": [_db.session.scalar(select(func.max(OcopRating.id)))],
         "code": [_db.session.scalar(select(Product.gtin).where(Product.sku == "MASTER-1")).rjust(14, "0")],
         "lot": ["L1"],
+        "rest": [_db.session.scalar(select(Product.gtin).where(Product.sku == "MASTER-1")).rjust(14, "0") + "/10/L1"],
         "filename": ["x.png"],
     }
     combos = [{}]

@@ -96,6 +96,7 @@ def _row_ids() -> dict:
         "lookup_code": newest(Sale.lookup_code),
         "lot": newest(Lot.code),
         "code": [(_db.session.scalar(select(func.max(Product.gtin))) or "1").rjust(14, "0")],
+        "rest": [(_db.session.scalar(select(func.max(Product.gtin))) or "1").rjust(14, "0")],  # /p/01/<rest>
         "filename": ["x.png"],
     }
 

@@ -6,8 +6,6 @@ with the suite's check ids, lower-cased (rdFile → test_rdfile_…)."""
 
 import json
 import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,8 +19,8 @@ from pos.core.clock import local_today
 from pos.core.database import atomic
 from pos.core.extensions import db
 from pos.models import Lot, Showroom
-from tests.browser.conftest import ROOT, free_port, wait_for_port
 from tests.conftest import make_app, make_producer, make_product
+from tests.servers import free_port, gunicorn, wait_for_port
 
 SCHEMAS = Path(__file__).parent / "gs1"
 GTIN = "08936012340013"
@@ -75,14 +73,7 @@ def resolver(tmp_path_factory):
         "SHOWROOM_CODE": "TH",
     }
     env.pop("PUBLIC_BASE_URL", None)
-    command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers=1", "--threads=4"]
-    server = subprocess.Popen(
-        [*command, f"--bind=127.0.0.1:{port}", "wsgi:app"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = gunicorn(env, port, threads=4)
     try:
         wait_for_port(port, timeout=60)
         yield f"http://127.0.0.1:{port}"
@@ -322,11 +313,12 @@ def test_syntax_errors_are_400_with_cors(resolver):
         response = get(base + path)
         assert response.status_code == 400, path
         assert response.headers["Access-Control-Allow-Origin"] == "*", path
-    for url in (f"{resolver}/01/{GTIN[:-1]}4", f"{resolver}/01/abc", f"{resolver}/01"):
+    for url in (f"{resolver}/01/{GTIN[:-1]}4", f"{resolver}/01/abc"):
         response = get(url)
         assert response.status_code == 400 and response.headers["Access-Control-Allow-Origin"] == "*", url
-    response = get(f"{resolver}/01/00000000000017")
-    assert response.status_code == 404 and response.headers["Access-Control-Allow-Origin"] == "*"
+    for url in (f"{resolver}/01/00000000000017", f"{resolver}/01"):
+        response = get(url)
+        assert response.status_code == 404 and response.headers["Access-Control-Allow-Origin"] == "*", url
     response = requests.post(f"{resolver}/01/{GTIN}", headers=ORIGIN, allow_redirects=False, timeout=30)
     assert response.status_code == 405 and response.headers["Access-Control-Allow-Origin"] == "*"
 

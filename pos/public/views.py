@@ -177,7 +177,6 @@ def _certificate_url(base: str, rating) -> str | None:
 # --- the resolver ----------------------------------------------------------------------------------
 
 
-@bp.route("/01", methods=METHODS, defaults={"rest": ""})
 @bp.route("/01/<path:rest>", methods=METHODS)
 @public
 def resolve(rest: str):

@@ -53,6 +53,12 @@ PUBLIC_ENDPOINTS = {
     "central.reconcile",
     "central.catalog",
     "central.showroom_events",
+    "central.showroom_transfers",
+    # the bank-transfer providers' webhooks: no login, but a payOS signature or a SePay API key
+    "central.payos_webhook",
+    "central.sepay_webhook",
+    "payments.payos_webhook",
+    "payments.sepay_webhook",
 }
 
 

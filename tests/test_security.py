@@ -13,7 +13,15 @@ from pos.core.extensions import db as _db
 from tests.conftest import PASSWORD, login, make_app
 
 # JSON endpoints authenticated by an HMAC signature instead of a session cookie carry no CSRF token.
-CSRF_EXEMPT_ENDPOINTS = {"central.receive_sales", "central.receive_scans"}
+# Signed by a showroom's HMAC (sync) or by a payment provider (its signature or API key), never by a browser.
+CSRF_EXEMPT_ENDPOINTS = {
+    "central.receive_sales",
+    "central.receive_scans",
+    "central.payos_webhook",
+    "central.sepay_webhook",
+    "payments.payos_webhook",
+    "payments.sepay_webhook",
+}
 
 
 def _csrf_app(tmp_path, role="showroom"):

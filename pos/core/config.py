@@ -97,6 +97,15 @@ class Config:
     # Central: may a showroom keep its own price for a product of the master catalog?
     CENTRAL_LOCAL_PRICES = _env_bool("CENTRAL_LOCAL_PRICES", True)
 
+    # VietQR confirmed by the bank's side (pos/payments): none, payos or sepay. The credentials (PAYOS_CLIENT_ID,
+    # PAYOS_API_KEY, PAYOS_CHECKSUM_KEY, SEPAY_API_KEY) come from the environment or a file of that name in
+    # lower case in the instance folder (pos.payments.providers.credential), never from the repository.
+    VIETQR_PROVIDER = os.environ.get("VIETQR_PROVIDER", "none").strip().lower()
+    PAYOS_API_URL = os.environ.get("PAYOS_API_URL", "https://api-merchant.payos.vn")
+    PAYOS_TIMEOUT_S = float(os.environ.get("PAYOS_TIMEOUT_S", "3"))
+    # A transfer the bank confirmed that covers what is due completes the sale by itself.
+    VIETQR_AUTO_COMPLETE = _env_bool("VIETQR_AUTO_COMPLETE", False)
+
 
 class TestConfig(Config):
     TESTING = True

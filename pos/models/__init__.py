@@ -55,6 +55,7 @@ from pos.models.inventory import (  # noqa: F401
 )
 from pos.models.labels import LabelScanDaily  # noqa: F401
 from pos.models.outbox import OutboxEntry, SyncState  # noqa: F401
+from pos.models.payments import TRANSFER_PROVIDERS, TRANSFER_STATUSES, BankTransfer, VietQRRequest  # noqa: F401
 from pos.models.sales import (  # noqa: F401
     PAYMENT_METHODS,
     CashMovement,

@@ -90,5 +90,9 @@ class CentralClient:
         query = {key: value for key, value in (("since", since), ("after", after)) if value}
         return self._request("GET", "/api/v1/sync/events", query=query or None)
 
+    def transfers(self, after: int, account: str) -> dict:
+        """This showroom's bank transfers central received after `after` (pos.central.transfers)."""
+        return self._request("GET", "/api/v1/sync/transfers", query={"after": after, "account": account})
+
     def catalog(self, since: str | None) -> dict:
         return self._request("GET", "/api/v1/sync/catalog", query={"since": since} if since else None)

@@ -355,34 +355,24 @@
     const amount = typed || dueNow();
     if (!amount) { $("complete").focus(); return; }
     if (method === "card" && !$("pay-reference").value.trim()) { $("pay-reference").focus(); return; }
-    if (method === "vietqr" && !(await confirmVietQR(Math.min(amount, dueNow())))) return;
+    const qr = method === "vietqr" ? await confirmVietQR(Math.min(amount, dueNow())) : null;
+    if (method === "vietqr" && !qr) return;
     const label = document.querySelector(`.method[data-method="${method}"]`).textContent.replace(/\s*\(Alt.*$/, "");
-    cart.payments.push({ method, amount: method === "cash" ? amount : Math.min(amount, dueNow()), label,
-                         reference: method === "card" ? $("pay-reference").value.trim() : (method === "vietqr" ? cart.number || "" : "") });
+    cart.payments.push({ method, amount: method === "cash" ? amount : Math.min(qr ? qr.amount : amount, dueNow()), label,
+                         reference: method === "card" ? $("pay-reference").value.trim() : (qr ? qr.reference : ""),
+                         transfers: qr ? qr.transfers : undefined });
     $("pay-amount").value = ""; $("pay-reference").value = "";
     save(); render();
+    if (qr && qr.complete && !dueNow()) { complete(); return; }  // the bank confirmed it all: one key
     if (!dueNow()) $("complete").focus(); else $("pay-amount").focus();
   }
 
-  async function confirmVietQR(amount) {
-    if (!cart.number) {
-      const reserved = await api("POST", `/api/v1/sales/${cart.uuid}/number`, {});
-      if (!reserved.ok) { message(reserved.data.message || "?", "error"); return false; }
-      cart.number = reserved.data.number; save();
-    }
-    const dialog = $("vietqr-dialog");
-    $("vietqr-image").src = `/till/vietqr.png?amount=${amount}&purpose=${encodeURIComponent(cart.number)}`;
-    $("vietqr-amount").textContent = fmt(amount) + " · " + cart.number;
-    dialog.showModal();
-    $("vietqr-confirm").focus();
-    const announce = (name, detail) => document.dispatchEvent(new CustomEvent("vietqr:" + name, { detail }));
-    announce("shown", { uuid: cart.uuid, number: cart.number, amount });
-    return new Promise((resolve) => {
-      const done = (taken) => { announce("closed", { uuid: cart.uuid, taken }); resolve(taken); };
-      $("vietqr-confirm").onclick = () => { dialog.close(); done(true); };
-      $("vietqr-cancel").onclick = () => { dialog.close(); done(false); };
-      dialog.oncancel = () => done(false);
-    });
+  async function confirmVietQR(amount) {  // the QR and the wait for the bank's word: static/js/vietqr.js
+    const used = cart.payments.flatMap((p) => p.transfers || []);
+    const taken = await window.TillVietQR.wait({ uuid: cart.uuid, amount, used, api, fmt });
+    if (taken && taken.error) { message(taken.error, "error"); return null; }
+    if (taken && taken.number && cart.number !== taken.number) { cart.number = taken.number; save(); }
+    return taken;
   }
 
   // --- completing the sale --------------------------------------------------------------

@@ -16,13 +16,15 @@ def sign(data: dict, key: str = CHECKSUM_KEY) -> str:
     return CryptoProvider().create_signature_from_object(data, key)
 
 
-def webhook_body(order_code: int, amount: int, description: str, reference: str, key: str = CHECKSUM_KEY) -> bytes:
+def webhook_body(
+    order_code: int, amount: int, description: str, reference: str, key: str = CHECKSUM_KEY, account: str = ACCOUNT
+) -> bytes:
     """A payOS webhook for a paid payment request, signed with `key`."""
     data = {
         "orderCode": order_code,
         "amount": amount,
         "description": description,
-        "accountNumber": ACCOUNT,
+        "accountNumber": account,
         "reference": reference,
         "transactionDateTime": "2026-12-02 10:15:00",
         "currency": "VND",

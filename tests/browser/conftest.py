@@ -18,17 +18,27 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def live_server(tmp_path_factory):
     """As `make run` does it: the showroom under gunicorn with the demo data, central beside it (its own
     database, demo showrooms with months of sales) and `flask sync run` between them."""
+    from tests import fake_payos
+
     instance = tmp_path_factory.mktemp("live")
     port, central_port = free_port(), free_port()
     secret = "browser-tests-sync-secret-0123456789"
+    payos = fake_payos.FakePayOS()  # VietQR by payOS: its API on loopback; its webhooks go to central
     central_env = os.environ | {
         "FLASK_APP": "wsgi.py",
         "POS_ROLE": "central",
         "SECRET_KEY": "browser-tests",
         "DATABASE_URL": f"sqlite:///{instance / 'central.sqlite3'}",
         "SYNC_SECRET": secret,
+        "VIETQR_PROVIDER": "payos",
+        "PAYOS_CHECKSUM_KEY": fake_payos.CHECKSUM_KEY,
     }
     env = os.environ | {
+        "VIETQR_PROVIDER": "payos",
+        "PAYOS_API_URL": payos.url,
+        "PAYOS_CLIENT_ID": fake_payos.CLIENT_ID,
+        "PAYOS_API_KEY": fake_payos.API_KEY,
+        "PAYOS_CHECKSUM_KEY": fake_payos.CHECKSUM_KEY,
         "FLASK_APP": "wsgi.py",
         "DATABASE_URL": f"sqlite:///{instance / 'pos.sqlite3'}",
         "SECRET_KEY": "browser-tests",
@@ -55,8 +65,10 @@ def live_server(tmp_path_factory):
             "database": instance / "pos.sqlite3",
             "central_url": f"http://127.0.0.1:{central_port}",
             "central_env": central_env,
+            "payos": payos,
         }
     finally:
+        payos.stop()
         for process in processes:
             process.terminate()
             process.wait(timeout=10)

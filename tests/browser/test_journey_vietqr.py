@@ -1,0 +1,65 @@
+"""VietQR that confirms itself: the cashier chooses VietQR, payOS (a fake on loopback) makes the payment request,
+payOS posts its signed webhook to central, and the till, which has no public address, shows the money within
+2 s through its sync connection; one key completes the sale, which names the bank's reference."""
+
+import sqlite3
+import time
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.conftest import axe_violations, describe_violations, log_in, screenshot
+from tests.browser.test_journey_cashier import open_shift_if_needed, scan
+from tests.fake_payos import webhook_body
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_vietqr_sale_confirmed_by_the_bank_through_central(live_server, page):
+    base, payos = live_server["url"], live_server["payos"]
+    conn = sqlite3.connect(live_server["database"])
+    (account,) = conn.execute("SELECT bank_account FROM showrooms WHERE code = 'TH'").fetchone()
+    conn.close()
+    log_in(page, base, "cashier")
+    open_shift_if_needed(page, base)
+    scan(page, "XPT-VO")  # Xôi vò Phú Thượng, 45.000
+    page.fill("#cart-lines input.qty", "3")
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-total")).to_contain_text("135.000")
+    page.click(".method[data-method=vietqr]")
+    page.keyboard.press("Enter")  # the amount due, by VietQR
+    page.wait_for_selector("#vietqr-dialog[open]")
+    expect(page.locator("#vietqr-status")).to_contain_text("Đang chờ ngân hàng")
+    request = payos.requests[-1]  # the payment request the showroom made for the sale
+    number = page.inner_text("#vietqr-amount").split("·")[1].strip()
+    assert request["amount"] == 135_000 and request["description"] == number.replace("-", " ")
+    # axe-core's rules on the dialog (the cart's quantity boxes behind it carry only an aria-label, the till's own)
+    assert not axe_violations(page), describe_violations(axe_violations(page))
+    body = webhook_body(request["orderCode"], 135_000, request["description"], "FT25336777001", account=account)
+    posted = time.monotonic()
+    answer = requests.post(
+        f"{live_server['central_url']}/api/v1/webhooks/payos",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    expect(page.locator("#vietqr-status")).to_contain_text(f"Đã nhận 135.000\u00a0₫ — {number}", timeout=2000)
+    assert time.monotonic() - posted <= 2.0
+    screenshot(page, "vietqr-received")
+    expect(page.locator("#vietqr-take")).to_be_focused()
+    page.keyboard.press("Enter")  # one key: the sale completes
+    page.wait_for_selector("#done-dialog[open]")
+    assert number in page.inner_text("#done-title") and "135.000" in page.inner_text("#done-title")
+    page.click("#done-next")
+    page.goto(f"{base}/sales/{number}")
+    assert "FT25336777001" in page.inner_text("#sale-transfers")
+    expect(page.locator("#vietqr-confirmation")).to_have_text("VietQR do ngân hàng xác nhận")
+    conn = sqlite3.connect(live_server["database"])
+    payments = conn.execute(
+        "SELECT method, amount, reference FROM payments JOIN sales ON sales.id = payments.sale_id WHERE number = ?",
+        (number,),
+    ).fetchall()
+    conn.close()
+    assert payments == [("vietqr", 135_000, "FT25336777001")]

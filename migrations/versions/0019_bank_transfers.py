@@ -1,7 +1,7 @@
 """bank transfers: each provider notice stored once, and the VietQR each till showed for a sale
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02 21:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 from pos.models.base import Int64
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

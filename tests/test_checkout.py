@@ -548,7 +548,7 @@ def test_a_return_prints_its_refund_slip_and_opens_the_drawer_for_cash(app, cash
     text = "\n".join(drawn)
     for expected in (
         "PHIẾU TRẢ HÀNG",
-        f"Hóa đơn gốc: {sale['number']}",
+        f"Đơn bán gốc: {sale['number']}",
         "HOÀN TIỀN 350.000 ₫",
         "Lý do: Bao bì rách",
         "Quản lý duyệt: manager",

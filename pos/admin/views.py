@@ -19,7 +19,8 @@ from pos.auth.service import create_user, set_password
 from pos.core.database import paginate, row_id
 from pos.core.errors import DomainError, NotFound
 from pos.core.extensions import db
-from pos.models import ROLES, User
+from pos.einvoice import settings as einvoice
+from pos.models import EINVOICE_FORMS, EINVOICE_PROVIDERS, EINVOICE_SPEC_VERSIONS, ROLES, User
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -89,3 +90,33 @@ def audit():
         ACTION_LABELS=ACTION_LABELS,
         ENTITY_LABELS=ENTITY_LABELS,
     )
+
+
+@bp.route("/einvoice", methods=["GET", "POST"])
+@role_required("admin")
+def einvoice_settings():
+    """E-invoicing: off by default; what is set, and the provider's credentials found (never their values)."""
+    errors, values = {}, None
+    if request.method == "POST":
+        values = request.form
+        try:
+            einvoice.save_settings(request.form)
+            flash(_("E-invoice settings saved."), "success")
+            return redirect(url_for("admin.einvoice_settings"))
+        except DomainError as error:
+            errors = error.field_messages
+            flash(error.message, "error")
+    row = einvoice.settings_row()
+    values = values or {field: getattr(row, field) or "" for field in einvoice.FIELDS}
+    return render_template(
+        "admin/einvoice.html",
+        values=values,
+        errors=errors,
+        fields=einvoice.FIELDS,
+        enabled=row.enabled,
+        forms=EINVOICE_FORMS,
+        providers=EINVOICE_PROVIDERS,
+        versions=EINVOICE_SPEC_VERSIONS,
+        found=sorted(einvoice.credentials()),
+        missing=einvoice.missing_credentials(),
+    ), (422 if errors else 200)

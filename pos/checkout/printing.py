@@ -10,6 +10,7 @@ from pos.checkout.recorded import RecordedSale, receipt_url
 from pos.core.database import atomic
 from pos.core.extensions import db
 from pos.core.printer import PrinterError, print_raster, printer_options
+from pos.einvoice.service import invoice_of_return, invoice_of_sale
 from pos.models import PrintJob, SaleReturn, Shift, Showroom
 
 REPRINT_NOTE = "BẢN IN LẠI"  # printed under the title of a copy
@@ -21,7 +22,14 @@ def local_showroom() -> Showroom:
 
 
 def receipt_image(sale: RecordedSale, copy_note: str = ""):
-    return render_receipt(sale, local_showroom(), receipt_url(sale), current_app.config["RECEIPT_WIDTH_MM"], copy_note)
+    return render_receipt(
+        sale,
+        local_showroom(),
+        receipt_url(sale),
+        current_app.config["RECEIPT_WIDTH_MM"],
+        copy_note,
+        einvoice=invoice_of_sale(sale.id),
+    )
 
 
 def receipt_png(sale: RecordedSale) -> bytes:
@@ -61,7 +69,11 @@ def print_return_slip(sale_return: SaleReturn, *, reprint: bool = False) -> None
     committed: a PrinterError only says the slip did not print."""
     _to_printer(
         render_return_slip(
-            sale_return, local_showroom(), current_app.config["RECEIPT_WIDTH_MM"], REPRINT_NOTE if reprint else ""
+            sale_return,
+            local_showroom(),
+            current_app.config["RECEIPT_WIDTH_MM"],
+            REPRINT_NOTE if reprint else "",
+            einvoice=invoice_of_return(sale_return.id),
         ),
         open_drawer=not reprint and sale_return.refund_method == "cash",
     )

@@ -88,15 +88,21 @@ class _Canvas:
         return self.image.crop((0, 0, self.width, self.y + 16))
 
 
-def _heading(c: _Canvas, showroom, title: str, copy_note: str = "", *, with_address: bool = True) -> None:
-    """The seller (name, address, tax code) and the document's title, as every customer slip starts."""
-    c.text(showroom.name, bold=True, align="center", size=c.size + 2)
-    if with_address:
-        c.text(
-            ", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
-            align="center",
-        )
-    c.text(f"MST: {showroom.tax_code}", align="center")
+def _heading(c: _Canvas, showroom, title: str, copy_note: str = "", *, with_address: bool = True, seller=None) -> None:
+    """The seller (name, address, tax code) and the document's title, as every customer slip starts. With an
+    e-invoice, the seller is the one it was issued by, as registered."""
+    if seller is not None:
+        c.text(seller.seller_name, bold=True, align="center", size=c.size + 2)
+        c.text(seller.seller_address, align="center")
+        c.text(f"MST: {seller.seller_tax_code}", align="center")
+    else:
+        c.text(showroom.name, bold=True, align="center", size=c.size + 2)
+        if with_address:
+            c.text(
+                ", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
+                align="center",
+            )
+        c.text(f"MST: {showroom.tax_code}", align="center")
     c.rule()
     c.text(title, bold=True, align="center", size=c.size + 2)
     if copy_note:
@@ -109,12 +115,40 @@ def _signature(c: _Canvas, caption: str) -> None:
     c.y += 60
 
 
+INVOICE_TITLES = {"1": "HÓA ĐƠN GIÁ TRỊ GIA TĂNG", "2": "HÓA ĐƠN BÁN HÀNG"}  # by KHMSHDon
+BUYER_LINES = (
+    ("buyer_name", "Người mua:"),
+    ("buyer_tax_code", "MST người mua:"),
+    ("buyer_address", "Địa chỉ:"),
+    ("buyer_phone", "Điện thoại:"),
+    ("buyer_id_number", "CCCD/Hộ chiếu:"),
+)
+
+
+def _invoice_block(c: _Canvas, invoice) -> None:
+    """The e-invoice's number and tax-authority code, and the buyer when they asked to be on it."""
+    symbol, number = invoice.code_parts
+    c.pair("Ký hiệu:", symbol)
+    c.pair("Số hóa đơn:", number)
+    c.pair("Mã CQT:", invoice.authority_code)
+    for field, caption in BUYER_LINES:
+        if value := getattr(invoice, field):
+            c.pair(caption, value)
+
+
 def render_receipt(
-    sale: RecordedSale, showroom: Showroom, receipt_url: str, width_mm: int = 80, copy_note: str = ""
+    sale: RecordedSale, showroom: Showroom, receipt_url: str, width_mm: int = 80, copy_note: str = "", einvoice=None
 ) -> Image.Image:
-    """The receipt as a 1-bit image, exactly what the printer will print."""
+    """The receipt as a 1-bit image, exactly what the printer will print. With the sale's e-invoice it is the
+    invoice's copy for the buyer (its number, tax-authority code, buyer and amount in words); without one it is
+    a sales slip and claims no invoice."""
     c = _Canvas(paper_dots(width_mm))
-    _heading(c, showroom, "HÓA ĐƠN BÁN HÀNG", copy_note)
+    if einvoice is not None:
+        _heading(c, showroom, INVOICE_TITLES[einvoice.form], copy_note, seller=einvoice)
+        c.text("(Khởi tạo từ máy tính tiền)", align="center")
+        _invoice_block(c, einvoice)
+    else:
+        _heading(c, showroom, "PHIẾU BÁN HÀNG", copy_note)
     c.pair("Số:", sale.number)
     c.pair("Ngày:", format_local(sale.created_at, "%d/%m/%Y %H:%M"))
     c.pair("Thu ngân:", sale.cashier_name)
@@ -141,10 +175,12 @@ def render_receipt(
         c.pair(METHOD_NAMES[payment.method] + reference, _money(payment.tendered or payment.amount))
         if payment.change:
             c.pair("Tiền thừa trả khách", _money(payment.change))
+    if einvoice is not None:
+        c.text(f"Bằng chữ: {einvoice.amount_in_words}")
     c.rule()
-    # No e-invoice symbol: none is issued for the sale yet, and a symbol here would pass the slip off as one.
+    # Without an e-invoice no symbol and no "invoice": a slip must not pass itself off as one.
     c.text(f"Mã tra cứu: {sale.lookup_code}", align="center")
-    c.text("Tra cứu hóa đơn:", align="center")
+    c.text("Tra cứu hóa đơn điện tử:" if einvoice is not None else "Xem lại phiếu:", align="center")
     c.qr(receipt_url)
     c.text("Cảm ơn quý khách! Sản phẩm OCOP Việt Nam", align="center")
     return c.finish()
@@ -180,12 +216,18 @@ def render_z_report(shift, showroom, width_mm: int = 80) -> Image.Image:
     return c.finish()
 
 
-def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str = "") -> Image.Image:
-    """The refund slip: for the buyer, and a copy for the drawer beside the cash that went out."""
+def render_return_slip(sale_return, showroom, width_mm: int = 80, copy_note: str = "", einvoice=None) -> Image.Image:
+    """The refund slip: for the buyer, and a copy for the drawer beside the cash that went out. With the
+    adjustment e-invoice the return issued, its number and tax-authority code."""
     c = _Canvas(paper_dots(width_mm))
     _heading(c, showroom, "PHIẾU TRẢ HÀNG", copy_note, with_address=False)
     c.pair("Số:", sale_return.number)
-    c.pair("Hóa đơn gốc:", sale_return.sale.number)
+    c.pair("Đơn bán gốc:", sale_return.sale.number)
+    if einvoice is not None:
+        c.text("Hóa đơn điều chỉnh giảm", bold=True)
+        _invoice_block(c, einvoice)
+        related_symbol, related_number = einvoice.related.code_parts
+        c.pair("Điều chỉnh cho HĐ:", f"{related_symbol} {related_number}")
     c.pair("Ngày:", format_local(sale_return.created_at, "%d/%m/%Y %H:%M"))
     c.pair("Quản lý duyệt:", sale_return.approved_by)
     c.rule()

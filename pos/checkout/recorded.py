@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from pos.core.extensions import db
 from pos.core.money import round_half_up_div
 from pos.core.outbox import iso_utc
+from pos.einvoice.service import invoice_json
 from pos.models import Lot, Producer, Product, Sale, StockMovement
 
 
@@ -156,6 +157,7 @@ class RecordedSale:
             "paid": self.paid,
             "created_at": self.created_at.isoformat() + "Z",
             "receipt_url": receipt_url(self),
+            "einvoice": invoice_json(self.id),  # the sale's e-invoice (number, code, buyer), or None
             "lines": [line.to_json() for line in self.lines],
             "payments": [dict(vars(payment)) for payment in self.payments],
         }

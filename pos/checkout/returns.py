@@ -13,6 +13,7 @@ from pos.core.extensions import db
 from pos.core.limits import QUANTITY_MAX, REASON_MAX, SALE_LINES_MAX, OutOfLimits, bounded, check_text
 from pos.core.money import round_cash
 from pos.core.outbox import enqueue, iso_utc
+from pos.einvoice.service import issue_for_return
 from pos.inventory.ledger import move_stock
 from pos.models import PAYMENT_METHODS, SaleLine, SaleReturn, SaleReturnLine, StockMovement
 
@@ -125,6 +126,7 @@ def record_return(sale_number: str, data: dict, user) -> SaleReturn:
             after={"return": sale_return.number, "total": sale_return.total, "reason": reason},
         )
         db.session.flush()
+        issue_for_return(sale_return)  # an adjustment of the sale's e-invoice, when it has one
         enqueue(
             "return",
             {

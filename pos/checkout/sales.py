@@ -50,6 +50,7 @@ from pos.core.limits import (
 )
 from pos.core.money import round_cash, round_half_up_div
 from pos.core.outbox import outbox_entry
+from pos.einvoice.service import issue_for_sale
 from pos.inventory.ledger import (
     SellableLot,
     find_or_create_lot,
@@ -512,6 +513,10 @@ def _record(
     # The rows' values are the recorded values' own (a statement takes the names it needs and ignores the rest).
     _INSERT_LINES.many([vars(line) | {"sale_id": sale_id} for line in lines])
     _INSERT_PAYMENTS.many([vars(payment) | {"sale_id": sale_id} for payment in priced.payments])
+    # When e-invoicing is on, the sale's invoice (pos/einvoice/service.py), in this transaction.
+    issue_for_sale(
+        {"uuid": sale_uuid, "id": sale_id, "created_at": now}, [vars(line) for line in lines], payload.get("buyer")
+    )
     if approver:
         record_audit(
             "override",

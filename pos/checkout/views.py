@@ -23,6 +23,8 @@ from pos.core.errors import DomainError
 from pos.core.extensions import db
 from pos.core.i18n import format_vnd
 from pos.core.limits import DOCUMENT_NUMBER_MAX, SEARCH_MAX
+from pos.einvoice.service import invoices_of_sale
+from pos.einvoice.settings import current_settings
 from pos.models import PrintJob, Sale, SaleReturn, Shift
 
 
@@ -39,6 +41,7 @@ def till():
         restored=recovery_pending(),
         discount_limit=current_app.config["DISCOUNT_LIMIT_PERCENT"],
         can_vietqr=bool(showroom.bank_bin and showroom.bank_account),
+        einvoice_on=current_settings() is not None,
     )
 
 
@@ -238,6 +241,7 @@ def public_receipt(lookup_code):
         sale=RecordedSale.of(sale),
         showroom=local_showroom(),
         PAYMENT_LABELS=PAYMENT_LABELS,
+        einvoices=invoices_of_sale(sale.id),
     )
 
 

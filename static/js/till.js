@@ -384,6 +384,7 @@
       uuid: cart.uuid, discount: cart.discount, approval,
       lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount: l.discount, lot: l.lot })),
       payments: cart.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference })),
+      buyer: window.tillBuyer.get(),  // for the e-invoice, only when the buyer asked (einvoice_buyer.js)
     };
     let result;
     try { result = await api("POST", "/api/v1/sales", body); }
@@ -399,7 +400,7 @@
       if (approval) return complete();
       return;
     }
-    if (!result.ok) { message(result.data.message || "?", "error"); return; }
+    if (!result.ok) { message(result.data.message || "?", "error"); window.tillBuyer.showErrors(result.data.fields); return; }
     finished(result.data);
   }
 
@@ -409,6 +410,7 @@
     $("done-change").textContent = cash && cash.change ? `${$("t-change").previousElementSibling.textContent}: ${fmt(cash.change)}` : "";
     $("done-receipt").src = `/sales/${sale.number}/receipt.png`;
     showCustomer("paid", { paid: { amount: sale.paid, number: sale.number } });  // first: the thanks, then the empty cart
+    window.tillBuyer.done(sale, $("done-einvoice")); window.tillBuyer.clear();
     cart = newCart(); priced = null; approval = null; save(); render(); message("", "");
     $("done-dialog").showModal();
     $("done-next").focus();

@@ -15,6 +15,8 @@ from pos.core.extensions import db
 from pos.core.limits import ADDRESS_MAX, PHONE_MAX, PLACE_MAX, unstorable
 from pos.models import AuditEntry, Showroom, User
 
+# (The showroom's old `invoice_symbol` column is no longer set here: e-invoicing has its own settings,
+# pos/einvoice/settings.py on /admin/einvoice.)
 SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages
     "name": Text("Name"),
     "address": Text("Address"),
@@ -23,7 +25,6 @@ SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages
     "province": Text("Province"),
     "tax_code": Text("Tax code"),
     "phone": Text("Phone"),
-    "invoice_symbol": Text("E-invoice symbol"),
     "bank_bin": Text("Bank BIN (VietQR)"),
     "bank_account": Text("Bank account"),
     "bank_account_name": Text("Account name"),
@@ -31,7 +32,6 @@ SHOWROOM_FIELDS = {  # field → its label on the settings page and in messages
 _RULES = {
     "name": (r".{1,200}", Text("required, at most 200 characters")),
     "tax_code": (r"(\d{10}(-\d{3})?)?", Text("10 digits, or 10-3 for a branch")),
-    "invoice_symbol": (r"([12]C\d{2}[A-Z]{3})?", Text("like 1C26MAA (cash-register invoices: M)")),
     "bank_bin": (r"(\d{6})?", Text("6 digits, e.g. 970436")),
     "bank_account": (r"([0-9A-Za-z]{1,19})?", Text("1 to 19 letters or digits")),
     "bank_account_name": (r"[A-Z0-9 ]{0,50}", Text("capital letters without diacritics, as the bank shows it")),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pos.core.database import Sql
-from pos.core.errors import Conflict, ValidationError
+from pos.core.errors import Conflict, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.i18n import to_local
 from pos.core.limits import ADDRESS_MAX, NAME_MAX, SALE_LINES_MAX, OutOfLimits, check_text
@@ -57,6 +57,15 @@ class IssuedInvoice:
     authority_code: str
 
 
+BUYER_LABELS = {  # a buyer field → its name in messages
+    "buyer.name": Text("Buyer's name or company"),
+    "buyer.tax_code": Text("Buyer's tax code"),
+    "buyer.address": Text("Buyer's address"),
+    "buyer.phone": Text("Buyer's phone"),
+    "buyer.id_number": Text("Buyer's ID or passport number"),
+}
+
+
 def parse_buyer(raw) -> Buyer | None:
     """The till's `buyer` object, checked: None when absent or empty. A tax code needs the name and address it
     belongs to; a phone and an ID number must look like one."""
@@ -76,17 +85,21 @@ def parse_buyer(raw) -> Buyer | None:
         errors["buyer.id_number"], values["id_number"] = problem.problem, ""
     values["phone"] = re.sub(r"[\s.\-()]", "", values["phone"])
     if values["tax_code"] and not _TAX_CODE.fullmatch(values["tax_code"]):
-        errors["buyer.tax_code"] = "10 digits, 10-3 for a branch, or a person's 12"
+        errors["buyer.tax_code"] = Text("10 digits, 10-3 for a branch, or a person's 12")
     if values["phone"] and not _PHONE.fullmatch(values["phone"]):
-        errors["buyer.phone"] = "a Vietnamese phone number, e.g. 0912345678"
+        errors["buyer.phone"] = Text("a Vietnamese phone number, e.g. 0912345678")
     if values["id_number"] and not _ID_NUMBER.fullmatch(values["id_number"]):
-        errors["buyer.id_number"] = "a citizen ID (12 digits), an old ID card (9) or a passport number"
+        errors["buyer.id_number"] = Text("a citizen ID (12 digits), an old ID card (9) or a passport number")
     if values["tax_code"] and "buyer.tax_code" not in errors:
         for field in ("name", "address"):
             if not values[field] and f"buyer.{field}" not in errors:
-                errors[f"buyer.{field}"] = "required with a tax code"
+                errors[f"buyer.{field}"] = Text("required with a tax code")
     if errors:
-        raise ValidationError("The buyer's details are not valid.", fields=errors)
+        raise ValidationError(
+            "The buyer's details are not valid: %(problems)s.",
+            problems=problem_list(errors, BUYER_LABELS.get),
+            fields=errors,
+        )
     buyer = Buyer(**values)
     return buyer if any(values.values()) else None
 

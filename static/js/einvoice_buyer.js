@@ -14,14 +14,14 @@
       return Object.keys(buyer).length ? buyer : undefined;
     },
     clear() { inputs.forEach((input) => { input.value = ""; }); errors(); if (box) box.open = false; },
-    showErrors(fields) {  // {"buyer.tax_code": "…"}: under the field, and the box opened on it
+    showErrors(fields) {  // {"buyer.tax_code": "…"}: marked under the field (the till's message says why)
       errors();
       let first = null;
       Object.entries(fields || {}).forEach(([key, problem]) => {
         const input = document.getElementById(`buyer-${key.replace("buyer.", "")}`);
         if (!key.startsWith("buyer.") || !input) return;
         input.setAttribute("aria-invalid", "true");
-        document.getElementById(`${input.id}-error`).textContent = problem;
+        document.getElementById(`${input.id}-error`).textContent = box.dataset.invalid || problem;
         first = first || input;
       });
       if (first) { box.open = true; first.focus(); }

@@ -41,13 +41,14 @@ def test_a_sale_with_buyer_details_issues_the_invoice_the_receipt_shows(live_ser
         page.context.clear_cookies()
         log_in(page, base, "cashier")
         open_shift_if_needed(page, base)
-        scan(page, "CLV-200")  # Cốm Làng Vòng, 60.000
-        expect(page.locator("#t-total")).to_contain_text("60.000")
         page.click("#buyer-details summary")  # the buyer asks for an invoice in their company's name
         page.fill("#buyer-name", "Công ty TNHH Sen Vàng")
         page.fill("#buyer-tax_code", "03123")
         page.fill("#buyer-address", "1 Lê Lợi, Quận 1, TP HCM")
         assert_accessible(page, "till with the buyer's details")
+        page.click("#scan")
+        scan(page, "CLV-200")  # Cốm Làng Vòng, 60.000
+        expect(page.locator("#t-total")).to_contain_text("60.000")
         page.click(".method[data-method=cash]")
         page.fill("#pay-amount", "100000")
         page.keyboard.press("Enter")

@@ -159,7 +159,8 @@ def raw_writer(db_path: Path):
     }
 
     def raw_sale(n):
-        sale_uuid, number = str(uuid.uuid4()), f"RAW-{n:06d}"
+        sale_uuid = str(uuid.uuid4())
+        number = f"RAW-{sale_uuid[:8]}-{n:06d}"  # figure 1b writes after figure 1 in the same database
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(inserts["sale_numbers"], copied["sale_numbers"][0] | {"uuid": sale_uuid, "number": number})
         sale_id = conn.execute(
@@ -187,10 +188,10 @@ def raw_writer(db_path: Path):
         )
         if "einvoices" in copied:
             invoice = copied["einvoices"][0]
-            number, serial = (
-                conn.execute(_BUMP, {"key": key}).fetchone()[0]
-                for key in (f"shdon:{invoice['form']}{invoice['symbol']}", "mtt:" + invoice["authority_code"][6:11])
-            )
+            keys = {"number_key": f"shdon:{invoice['form']}{invoice['symbol']}"}
+            keys["code_key"] = "mtt:" + invoice["authority_code"][6:11]
+            values = dict(conn.execute(_BUMP, keys).fetchall())
+            number, serial = values[keys["number_key"]], values[keys["code_key"]]
             code = f"{invoice['authority_code'][:12]}{serial:011d}"
             conn.execute(
                 inserts["einvoices"],
@@ -202,8 +203,8 @@ def raw_writer(db_path: Path):
 
 
 _BUMP = (
-    "INSERT INTO einvoice_counters (key, last) VALUES (:key, 1)"
-    " ON CONFLICT (key) DO UPDATE SET last = einvoice_counters.last + 1 RETURNING last"
+    "INSERT INTO einvoice_counters (key, last) VALUES (:number_key, 1), (:code_key, 1)"
+    " ON CONFLICT (key) DO UPDATE SET last = einvoice_counters.last + 1 RETURNING key, last"
 )
 
 

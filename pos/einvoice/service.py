@@ -109,9 +109,10 @@ def symbol_for(symbol: str, year: int) -> str:
     return f"{symbol[0]}{year % 100:02d}{symbol[3:]}"
 
 
+# Both series of an invoice bumped in one statement (a row per key; RETURNING names each key's new value).
 _BUMP = Sql(
-    "INSERT INTO einvoice_counters (key, last) VALUES (:key, 1)"
-    " ON CONFLICT (key) DO UPDATE SET last = einvoice_counters.last + 1 RETURNING last"
+    "INSERT INTO einvoice_counters (key, last) VALUES (:number_key, 1), (:code_key, 1)"
+    " ON CONFLICT (key) DO UPDATE SET last = einvoice_counters.last + 1 RETURNING key, last"
 )
 _INSERT = Sql(
     "INSERT INTO einvoices (uuid, kind, sale_id, return_id, related_id, form, symbol, number, authority_code,"
@@ -135,11 +136,13 @@ def _units(product_ids) -> dict[int, str]:
     return dict(_units_sql(len(ids)).run({f"id{i}": product_id for i, product_id in enumerate(ids)}).fetchall())
 
 
-def _bump(key: str, maximum: int, what: str) -> int:
-    value = _BUMP.run({"key": key}).fetchone()[0]
-    if value > maximum:
-        raise Conflict("The e-invoice %(what)s numbers are used up.", what=what, fields={"einvoice": "numbers used up"})
-    return value
+def _bump(number_key: str, code_key: str) -> tuple[int, int]:
+    """The next SHDon and the next MCCQT serial, or Conflict when a series is used up."""
+    values = dict(_BUMP.run({"number_key": number_key, "code_key": code_key}).fetchall())
+    number, serial = values[number_key], values[code_key]
+    if number > NUMBER_MAX or serial > MTT_SERIAL_MAX:
+        raise Conflict("The e-invoice numbers are used up.", fields={"einvoice": "numbers used up"})
+    return number, serial
 
 
 def content_of(lines, units: dict[int, str]) -> dict:
@@ -207,8 +210,7 @@ def _issue(settings: Settings, document: dict, lines, buyer: Buyer | None) -> Is
     issued_at."""
     year = to_local(document["issued_at"]).year
     symbol = symbol_for(settings.symbol, year)
-    number = _bump(f"shdon:{settings.form}{symbol}", NUMBER_MAX, "invoice")
-    serial = _bump(f"mtt:{settings.block}", MTT_SERIAL_MAX, "tax-authority code")
+    number, serial = _bump(f"shdon:{settings.form}{symbol}", f"mtt:{settings.block}")
     authority_code = f"M{settings.form}-{year % 100:02d}-{settings.block}-{serial:011d}"
     content = content_of(lines, _units({line["product_id"] for line in lines}))
     total = sum(rate["amount"] for rate in content["rates"])

@@ -4,6 +4,8 @@ num2words (lang="vi") says each group of three digits; the groups are put togeth
 gets inner groups wrong ("một trăm tỷ ... nghìn lẻ mười hai" for …012, and "một trăm nghìn tỷ" for 10^15) and
 leaves out the "không trăm" an inner group under a hundred takes in invoices ("một triệu không trăm lẻ năm")."""
 
+from functools import lru_cache
+
 from num2words import num2words
 
 _SCALES = ("", " nghìn", " triệu")
@@ -33,6 +35,7 @@ def _words(value: int, inner: bool = False) -> list[str]:
     return _under_billion(value, inner)
 
 
+@lru_cache(maxsize=4096)  # a showroom's totals repeat (the same products, the same prices)
 def amount_in_words(amount: int) -> str:
     """Whole đồng in Vietnamese words, capitalised, ending in "đồng"; a negative amount starts with "Âm"."""
     if amount < 0:

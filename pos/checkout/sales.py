@@ -1,11 +1,12 @@
 """Recording a sale: one transaction holds the sale, its lines and payments, its stock movements and
 its outbox row for central. Idempotent by the UUID the till made (a UNIQUE constraint, not a check).
 
-The fast path: this writer and the stock ledger (pos/inventory/ledger.py) are the only code that runs hand-written
-`Sql` (pos/core/database.py), straight on atomic()'s transaction, reads included: the checkout benchmark wants a
-sale at least half as fast as raw sqlite3 writing the same rows, and SQLAlchemy's own work per statement was most
-of a sale's time that is not the disk's (docs/benchmarks.md, "Why checkout 1 is where it is"). Every other
-document (returns, shifts, goods receipts, transfers) goes through the ORM or Core.
+The fast path: this writer, the stock ledger (pos/inventory/ledger.py) and the e-invoice the sale issues
+(pos/einvoice/service.py) are the only code that runs hand-written `Sql` (pos/core/database.py), straight on
+atomic()'s transaction, reads included: the checkout benchmark wants a sale at least half as fast as raw sqlite3
+writing the same rows, and SQLAlchemy's own work per statement was most of a sale's time that is not the disk's
+(docs/benchmarks.md, "Why checkout 1 is where it is"). Every other document (returns, shifts, goods receipts,
+transfers) goes through the ORM or Core.
 
 The sale is answered as the one recorded-sale value (RecordedSale, pos/checkout/recorded.py), built from the values
 just written: its payload is the outbox row."""

@@ -204,7 +204,8 @@ def read_date(value) -> date | None:
 class Sql:
     """A hand-written statement of the fast path, run straight on the DB-API cursor of atomic()'s transaction
     (outside one, of the session's). Only the sale writer (pos/checkout/sales.py: the sale, its number, its
-    outbox row) and the stock ledger (pos/inventory/ledger.py) use it; every other module uses the ORM or Core.
+    outbox row, and the e-invoice it issues in pos/einvoice) and the stock ledger (pos/inventory/ledger.py) use
+    it; every other module uses the ORM or Core.
     A sale runs about twenty statements, and SQLAlchemy's own work per statement was most of a sale's time that
     is not the disk's (figures: docs/benchmarks.md).
 

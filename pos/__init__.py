@@ -105,7 +105,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from pos import admin, auth, catalog, central, checkout, display, inventory, labels, payments, reports, sync
+    from pos import (
+        admin,
+        auth,
+        catalog,
+        central,
+        checkout,
+        display,
+        inventory,
+        labels,
+        payments,
+        showroom_reports,
+        sync,
+    )
     from pos import public as shopper_pages
     from pos.admin import backup
     from pos.auth.access import public
@@ -115,7 +127,7 @@ def register_blueprints(app: Flask) -> None:
 
     common = (admin.bp, auth.bp, backup.bp, catalog.bp, openapi.bp, shopper_pages.bp)
     by_role = {
-        "showroom": (checkout.bp, display.bp, inventory.bp, labels.bp, payments.bp, reports.bp, sync.bp),
+        "showroom": (checkout.bp, display.bp, inventory.bp, labels.bp, payments.bp, showroom_reports.bp, sync.bp),
         "central": (central.bp,),
     }
     if app.config["POS_ROLE"] not in by_role:

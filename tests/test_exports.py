@@ -199,7 +199,7 @@ SHOWROOM_EXPORTS = {
     "inventory.consignment_settlements csv",
     "inventory.settlement_detail csv",
     "inventory.valuation csv",
-    "reports.showroom_day csv",
+    "showroom_reports.showroom_day csv",
 }
 
 

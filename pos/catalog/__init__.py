@@ -8,4 +8,4 @@ add_nav_entry("catalog.dashboard", _l("Overview"), role="manager", order=10)
 add_nav_entry("catalog.products", _l("Products"), role="manager", order=20)
 add_nav_entry("catalog.producers", _l("Producers"), role="manager", order=21)
 
-from pos.catalog import cli, csv_views, forms_views, views  # noqa: E402,F401
+from pos.catalog import cli, views  # noqa: E402,F401

@@ -15,4 +15,4 @@ add_nav_entry("inventory.transfers", _l("Transfers"), role="manager", order=35)
 add_nav_entry("inventory.consignment", _l("Consignment"), role="manager", order=36)
 add_nav_entry("inventory.valuation", _l("Valuation"), role="manager", order=37)
 
-from pos.inventory import document_views, views  # noqa: E402,F401
+from pos.inventory import views  # noqa: E402,F401

@@ -160,7 +160,7 @@ MUST_CHECK = {
         "public.product_page",
         "inventory.stock",
         "labels.index",
-        "reports.showroom_day",
+        "showroom_reports.showroom_day",
         "sync.status_page",
     },
     ("showroom", "admin"): {

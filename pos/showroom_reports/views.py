@@ -8,8 +8,8 @@ from pos.checkout.shifts import current_shift
 from pos.core.clock import LOCAL_TZ
 from pos.core.errors import ValidationError
 from pos.core.exports import csv_response
-from pos.reports import bp
-from pos.reports.showroom import day_report
+from pos.showroom_reports import bp
+from pos.showroom_reports.service import day_report
 
 
 def _chosen_day() -> date:
@@ -37,4 +37,6 @@ def showroom_day():
             ["sku", "name_vi", "stars", "units", "revenue"],
             [[row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products],
         )
-    return render_template("reports/showroom_day.html", report=report, shift=shift, PAYMENT_LABELS=PAYMENT_LABELS)
+    return render_template(
+        "showroom_reports/showroom_day.html", report=report, shift=shift, PAYMENT_LABELS=PAYMENT_LABELS
+    )

@@ -119,13 +119,12 @@ def register_blueprints(app: Flask) -> None:
         sync,
     )
     from pos import public as shopper_pages
-    from pos.admin import backup
     from pos.auth.access import public
     from pos.auth.scope import applies_scope
     from pos.core import openapi
     from pos.demo import seed_demo_command
 
-    common = (admin.bp, auth.bp, backup.bp, catalog.bp, openapi.bp, shopper_pages.bp)
+    common = (admin.bp, auth.bp, catalog.bp, openapi.bp, shopper_pages.bp)
     by_role = {
         "showroom": (checkout.bp, display.bp, inventory.bp, labels.bp, payments.bp, showroom_reports.bp, sync.bp),
         "central": (central.bp,),

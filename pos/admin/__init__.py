@@ -3,10 +3,10 @@ from flask_babel import lazy_gettext as _l
 
 from pos.core.navigation import add_nav_entry
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group=None)
 add_nav_entry("admin.audit", _l("Audit log"), role="manager", order=80)
 add_nav_entry("admin.users", _l("Users"), role="admin", order=90)
 add_nav_entry("admin.settings", _l("Settings"), role="admin", order=91)
 add_nav_entry("admin.einvoice_settings", _l("E-invoicing"), role="admin", order=92)
 
-from pos.admin import views  # noqa: E402,F401
+from pos.admin import cli, views  # noqa: E402,F401

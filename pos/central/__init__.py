@@ -10,4 +10,4 @@ bp = Blueprint("central", __name__, cli_group="central")
 add_nav_entry("central.report_overview", _l("Reports"), role="manager", order=40)
 add_nav_entry("central.showrooms", _l("Showrooms"), role="manager", order=45)
 
-from pos.central import api, cli, scan_ingest, transfers, views  # noqa: E402,F401
+from pos.central import api, cli, views  # noqa: E402,F401

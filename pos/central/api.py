@@ -1,4 +1,5 @@
-"""The signed endpoints showrooms call. No login: each request carries an HMAC signature instead."""
+"""The signed endpoints showrooms call (no login: each request carries an HMAC signature instead), and the
+payment providers' webhooks (verified by their signatures, pos.payments.webhooks)."""
 
 from datetime import date, datetime
 
@@ -11,10 +12,15 @@ from pos.central.catalog_feed import catalog_changes, parse_cursor
 from pos.central.history import events_page
 from pos.central.ingest import MAX_BATCH, ingest_batch
 from pos.central.registry import authenticate_showroom
+from pos.central.scan_ingest import parse_scans, store_scans
 from pos.core.errors import ValidationError
 from pos.core.extensions import csrf, db
 from pos.core.security_headers import checks_its_own_text
 from pos.models import ShowroomDaily
+from pos.payments.transfers import transfers_for_showroom
+from pos.payments.webhooks import add_webhook_routes
+
+add_webhook_routes(bp)  # central has the public address a showroom usually lacks
 
 
 @bp.post("/api/v1/sync/sales")
@@ -86,3 +92,24 @@ def showroom_events():
 def catalog():
     authenticate_showroom()
     return jsonify(catalog_changes(parse_cursor(request.args.get("since"))))
+
+
+@bp.post("/api/v1/sync/scans")
+@public
+@csrf.exempt
+def receive_scans():
+    """The signing showroom's QR scan totals per day and product (pos.central.scan_ingest)."""
+    showroom = authenticate_showroom()
+    return jsonify({"stored": store_scans(showroom, parse_scans(request.get_json(silent=True)))})
+
+
+@bp.get("/api/v1/sync/transfers")
+@public
+def showroom_transfers():
+    """The signing showroom's transfers after `after` (the previous answer's `next`): those carrying its sale
+    numbers, and those carrying none that reached `account` (its bank account)."""
+    showroom = authenticate_showroom()
+    after, account = request.args.get("after", "0"), request.args.get("account", "")[:32]
+    if not after.isdigit() or len(after) > 18:
+        raise ValidationError("'after' must be the 'next' of the previous page.", fields={"after": "invalid"})
+    return jsonify(transfers_for_showroom(showroom.code, account, int(after)))

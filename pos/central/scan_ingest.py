@@ -6,16 +6,11 @@ Scans are statistics beside units sold in the product report, not money: they ne
 
 from datetime import timedelta
 
-from flask import jsonify, request
-
-from pos.auth.access import public
-from pos.central import bp
 from pos.central.ingest import product_ids_for
-from pos.central.registry import authenticate_showroom
 from pos.core.clock import utcnow
 from pos.core.database import atomic, dialect_insert
 from pos.core.errors import ValidationError
-from pos.core.extensions import csrf, db
+from pos.core.extensions import db
 from pos.core.i18n import to_local
 from pos.models import RemoteScanDaily, Showroom
 from pos.protocol.events import Invalid
@@ -49,11 +44,3 @@ def store_scans(showroom: Showroom, rows: list[dict]) -> int:
             ],
         )
     return len(totals)
-
-
-@bp.post("/api/v1/sync/scans")
-@public
-@csrf.exempt
-def receive_scans():
-    showroom = authenticate_showroom()
-    return jsonify({"stored": store_scans(showroom, parse_scans(request.get_json(silent=True)))})

@@ -11,6 +11,9 @@ from pos.payments import bp
 from pos.payments.providers import provider
 from pos.payments.qr import confirm_received, show_qr
 from pos.payments.transfers import attach, pull_from_central, unmatched_transfers, waiting_sale
+from pos.payments.webhooks import add_webhook_routes
+
+add_webhook_routes(bp)  # a showroom with a public address receives the providers' notices directly
 
 
 def _body() -> dict:

@@ -91,7 +91,7 @@ class CentralClient:
         return self._request("GET", "/api/v1/sync/events", query=query or None)
 
     def transfers(self, after: int, account: str) -> dict:
-        """This showroom's bank transfers central received after `after` (pos.central.transfers)."""
+        """This showroom's bank transfers central received after `after` (pos.central.api)."""
         return self._request("GET", "/api/v1/sync/transfers", query={"after": after, "account": account})
 
     def catalog(self, since: str | None) -> dict:

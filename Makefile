@@ -32,7 +32,8 @@ translations: $(VENV)/.run-deps
 # Refresh each area's catalog from its code and templates (then fill in the Vietnamese msgstr). A service's error
 # message is the first argument of the error it raises (pos/core/errors.py), hence the extra keywords.
 KEYWORDS = -k _l -k Text -k ValidationError -k NotFound -k Conflict -k InvalidBarcode -k OutOfStock -k LotNotSellable -k PrinterError \
-	-k Unauthorized -k ApprovalRequired -k UncountedLines -k TooManyAttempts -k TooManyWaiting
+	-k Unauthorized -k ApprovalRequired -k UncountedLines -k TooManyAttempts -k TooManyWaiting \
+	-k InvalidSerial -k SerialRefused
 # `make extract-translations AREA=inventory` refreshes that one area only, AREA=core the shared catalog only.
 extract-translations: $(VENV)/.run-deps
 	@if [ -z "$(AREA)" ] || [ "$(AREA)" = core ]; then \

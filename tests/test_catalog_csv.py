@@ -83,7 +83,7 @@ def test_malformed_and_wrong_type_files_are_refused(manager_client, db):
 def test_export_round_trips_through_import(manager_client, runner, db, tmp_path):
     manager_client.post("/catalog/import", data={"file": (io.BytesIO(good_file()), "catalog.csv")})
     exported = manager_client.get("/catalog/export.csv").get_data(as_text=True)
-    assert exported.splitlines()[0].endswith("valid_until,status")
+    assert exported.splitlines()[0].endswith("valid_until,status,serialized")
     assert "Chè Sen Quảng An" in exported and ",valid" in exported
     path = tmp_path / "export.csv"
     assert runner.invoke(args=["catalog", "export", "--out", str(path)]).exit_code == 0

@@ -50,7 +50,9 @@ IMPORT_COLUMNS = (
     "certificate_no",
 )
 # Optional on import: producer_tax_code, needed only to create a producer that is not a household.
-EXPORT_COLUMNS = (*IMPORT_COLUMNS, "valid_until", "status")
+# Optional on import: serialized (yes/no); a file without the column leaves each product's flag as it is.
+EXPORT_COLUMNS = (*IMPORT_COLUMNS, "valid_until", "status", "serialized")
+YES = ("yes", "1", "true", "x", "có")
 REQUIRED_COLUMNS = ("sku", "name_vi", "producer", "group", "unit", "price", "vat_rate")
 MAX_ROWS = 20_000
 
@@ -91,6 +93,7 @@ def export_rows() -> list[list]:
                 r.certificate_no if r else "",
                 r.valid_until.isoformat() if r else "",
                 rating_status(r),
+                "yes" if p.serialized else "",
             ]
         )
     return rows
@@ -212,6 +215,8 @@ def _product_data(row: dict, producer_id: int, check_producer: bool = True) -> d
         "vat_rate": row["vat_rate"],
         "producer_id": producer_id,
     }
+    if "serialized" in row:
+        data["serialized"] = row["serialized"].lower() in YES
     if not check_producer:
         data["producer_id"] = None
     return data
@@ -220,7 +225,7 @@ def _product_data(row: dict, producer_id: int, check_producer: bool = True) -> d
 def _rating_data(row: dict) -> dict:
     return {
         "stars": row.get("stars"),
-        "potential_5_star": row.get("potential_5_star", "").lower() in ("yes", "1", "true", "x"),
+        "potential_5_star": row.get("potential_5_star", "").lower() in YES,
         "level": {"5": "national"}.get(row.get("stars"), "province"),
         "decision_no": row.get("decision_no", ""),
         "decision_date": row.get("decision_date", ""),
@@ -257,7 +262,9 @@ def _apply(row: dict, result: ImportResult) -> None:
         product = save_product(_product_data(row, producer.id))
         result.created += 1
     elif any(
-        getattr(product, f) != wanted[f] for f in wanted if f in PRODUCT_FIELDS and f not in ("active", "has_expiry")
+        getattr(product, f) != wanted[f]
+        for f in wanted
+        if f in PRODUCT_FIELDS and f not in ("active", "has_expiry") and (f != "serialized" or f in row)
     ):
         save_product(
             {

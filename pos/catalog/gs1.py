@@ -74,9 +74,10 @@ def parse_digital_link(text: str) -> tuple[str, str | None] | None:
     return (link.gtin14, link.lot) if link else None
 
 
-def digital_link(base_url: str, gtin14: str, lot: str | None = None) -> str:
+def digital_link(base_url: str, gtin14: str, lot: str | None = None, serial: str | None = None) -> str:
     url = f"{base_url.rstrip('/')}/01/{gtin14}"
-    return f"{url}/10/{lot}" if lot else url
+    url = f"{url}/10/{lot}" if lot else url
+    return f"{url}/21/{serial}" if serial else url
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ PRODUCT_FIELDS = (
     "active",
     "reorder_point",
     "has_expiry",
+    "serialized",
 )
 PRODUCER_FIELDS = (
     "name",
@@ -227,7 +228,7 @@ def clean_product(data: dict) -> dict:
     clean["producer_id"] = parse_int(data.get("producer_id"), "producer_id", errors, minimum=1, maximum=ROW_ID_MAX)
     if clean["producer_id"] and db.session.get(Producer, clean["producer_id"]) is None:
         errors["producer_id"] = Text("unknown producer")
-    for flag, default in (("active", True), ("has_expiry", False)):
+    for flag, default in (("active", True), ("has_expiry", False), ("serialized", False)):
         clean[flag] = _flag(data.get(flag, default))
     gtin = clean["gtin"] = _text(data, "gtin", errors, max_length=SEARCH_MAX)  # then read as a GTIN, or refused
     if gtin:

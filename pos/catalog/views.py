@@ -102,7 +102,7 @@ def catalog_labels():
 
 
 # The product form posts every field of a product; its checkboxes are absent from the form when unticked.
-PRODUCT_CHECKBOXES = ("active", "has_expiry")
+PRODUCT_CHECKBOXES = ("active", "has_expiry", "serialized")
 PRODUCT_TEXT_FIELDS = tuple(f for f in PRODUCT_FIELDS if f not in PRODUCT_CHECKBOXES)
 
 

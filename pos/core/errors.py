@@ -97,6 +97,21 @@ class InvalidBarcode(DomainError):
     code = "invalid_barcode"
 
 
+class InvalidSerial(InvalidBarcode):
+    """Text that cannot be one of our serials (pos.labels.serials): malformed input, a 400."""
+
+    code = "invalid_serial"
+    status = 400
+
+
+class SerialRefused(DomainError):
+    """A serialized unit the till may not sell: its serial is sold already, was never issued, or belongs to another
+    product (a copied or fake label)."""
+
+    code = "serial_refused"
+    status = 409
+
+
 class OutOfStock(DomainError):
     code = "out_of_stock"
     status = 409

@@ -245,7 +245,10 @@ def receipt_detail(receipt_id):
         except DomainError as error:
             flash(error.message, "error")
         return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
-    label_skus = [f"{line.product.sku}:{line.quantity}:{line.lot_code}" for line in receipt.lines]
+    # A serialized product's units get labels of their own, each with its serial (pos.labels.serials).
+    label_skus = [
+        f"{line.product.sku}:{line.quantity}:{line.lot_code}" for line in receipt.lines if not line.product.serialized
+    ]
     problems = (
         {str(field_name(k)): str(v) for k, v in posting_problems(receipt).items()} if receipt.status == "draft" else {}
     )
@@ -253,6 +256,7 @@ def receipt_detail(receipt_id):
         "inventory/receipt_detail.html",
         receipt=receipt,
         label_skus=label_skus,
+        has_serialized=any(line.product.serialized for line in receipt.lines),
         statuses=RECEIPT_STATUSES,
         problems=problems,
     )

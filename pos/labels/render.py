@@ -69,6 +69,7 @@ class LabelContent:
     stars: int | None = None
     stars_text: str = ""  # "4 sao OCOP"
     lot_line: str = ""  # "Lô L2406 · HSD 30/06/2027"
+    serial_line: str = ""  # "Sê-ri 7KQ2M9XH4T": a serialized unit's own label
 
 
 @lru_cache(maxsize=4096)
@@ -126,6 +127,8 @@ def text_lines(content: LabelContent) -> list[tuple[str, str, float]]:
     lines.append(("small", content.gtin, 0.8))
     if content.lot_line:
         lines.append(("small", content.lot_line, 0.8))
+    if content.serial_line:
+        lines.append(("bold", content.serial_line, 0.8))
     return lines
 
 

@@ -71,8 +71,10 @@ def lot_url_part(lot: str) -> str:
     return quote(lot, safe="")
 
 
-def product_url(product: Product, lot: str | None = None, base_url: str | None = None) -> str:
-    return gs1.digital_link(base_url or public_base_url(), product.gtin14, lot_url_part(lot) if lot else None)
+def product_url(
+    product: Product, lot: str | None = None, base_url: str | None = None, serial: str | None = None
+) -> str:
+    return gs1.digital_link(base_url or public_base_url(), product.gtin14, lot_url_part(lot) if lot else None, serial)
 
 
 @dataclass

@@ -11,12 +11,13 @@ from io import BytesIO
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from pos.auth.access import role_required
-from pos.core.errors import DomainError, Text, ValidationError
+from pos.core.errors import Conflict, DomainError, Text, ValidationError
 from pos.core.printer import paper_dots, print_raster, printer_options
-from pos.labels import bp, scan_counts, service
-from pos.labels.render import PRESETS, render_png, render_png_image, render_sheet_pdf
+from pos.labels import bp, scan_counts, serials, service
+from pos.labels.render import DEFAULT_PRESET, PRESETS, render_png, render_png_image, render_sheet_pdf
 
 MAX_THERMAL_LABELS = 200
 
@@ -148,17 +149,7 @@ def sheet_pdf():
 def print_thermal():
     try:
         _items, contents, preset, _start, _stars = _job(request.form)
-        if len(contents) > MAX_THERMAL_LABELS:
-            raise ValidationError(
-                "At most %(n)d labels per thermal print job.",
-                n=MAX_THERMAL_LABELS,
-                fields={"quantity": Text("at most %(max)d", max=MAX_THERMAL_LABELS)},
-            )
-        dots = paper_dots(current_app.config["RECEIPT_WIDTH_MM"])
-        width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)
-        for content in contents:
-            image = render_png_image(content, width_mm=width_mm, height_mm=preset.height_mm, dpi=203.2)
-            print_raster(image, **printer_options(current_app.config))
+        _print_thermal(contents, preset)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -174,6 +165,21 @@ def print_thermal():
     )
 
 
+def _print_thermal(contents, preset) -> None:
+    """Each label as a raster on the thermal printer, one after the other (a serialized unit's each its own)."""
+    if len(contents) > MAX_THERMAL_LABELS:
+        raise ValidationError(
+            "At most %(n)d labels per thermal print job.",
+            n=MAX_THERMAL_LABELS,
+            fields={"quantity": Text("at most %(max)d", max=MAX_THERMAL_LABELS)},
+        )
+    dots = paper_dots(current_app.config["RECEIPT_WIDTH_MM"])
+    width_mm = min(preset.width_mm, dots / 8)  # 8 dots per mm (203 dpi)
+    for content in contents:
+        image = render_png_image(content, width_mm=width_mm, height_mm=preset.height_mm, dpi=203.2)
+        print_raster(image, **printer_options(current_app.config))
+
+
 @bp.get("/scans")
 @role_required("manager")
 def scans_page():
@@ -182,3 +188,82 @@ def scans_page():
     except ValueError:
         days = 30
     return render_template("labels/scans.html", rows=scan_counts.scans_report(days), days=days)
+
+
+# --- serialized labels: one serial per unit, issued for a goods receipt ----------------------------------------------
+
+
+def _serial_job(issued: list, source):
+    """The serials as labels, one each, with the sheet options of `source`."""
+    preset = service.get_preset(source.get("preset"))
+    start = service.parse_start(source.get("start"), preset)
+    with_stars = source.get("plain") not in ("1", "on", "true")
+    return serials.serial_contents(issued, with_stars=with_stars), preset, start
+
+
+@bp.route("/receipts/<int:receipt_id>/serials", methods=["GET", "POST"])
+@role_required("manager")
+def receipt_serials(receipt_id):
+    """The serialized units of a goods receipt: POST issues their serials (once), GET shows them with the links to
+    print them (the A4 PDF, the label printer)."""
+    receipt = serials.get_receipt(receipt_id)
+    if request.method == "POST":
+        try:
+            issued = serials.issue_for_receipt(receipt_id, current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(n)d serials ready to print.", n=sum(len(line.serials) for line in issued)), "success")
+        return redirect(url_for("labels.receipt_serials", receipt_id=receipt_id))
+    issued = serials.issued_for_receipt(receipt)
+    query = {
+        "preset": request.args.get("preset") or DEFAULT_PRESET,
+        "start": request.args.get("start") or "1",
+    }
+    if request.args.get("plain") in ("1", "on", "true"):
+        query["plain"] = "1"
+    return render_template(
+        "labels/serials.html",
+        receipt=receipt,
+        issued=issued,
+        pending=serials.serialized_lines(receipt) and not issued,
+        total=sum(len(line.serials) for line in issued),
+        presets=PRESETS,
+        query=query,
+        base=service.public_base_url(),
+        address_warning=service.base_url_warning(service.public_base_url()),
+    )
+
+
+@bp.get("/receipts/<int:receipt_id>/serials.pdf")
+@role_required("manager")
+def receipt_serials_pdf(receipt_id):
+    receipt = serials.get_receipt(receipt_id)
+    issued = serials.issued_for_receipt(receipt)
+    if not issued:
+        raise Conflict(
+            "No serials issued for receipt %(number)s yet: issue them first.",
+            number=receipt.number,
+            fields={"serials": "none"},
+        )
+    contents, preset, start = _serial_job(issued, request.args)
+    pdf = render_sheet_pdf(contents, preset, start, title=_("OCOP labels"))
+    return send_file(
+        BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=f"serials-{receipt.number}.pdf",
+        as_attachment=request.args.get("download") == "1",
+    )
+
+
+@bp.post("/receipts/<int:receipt_id>/serials/print")
+@role_required("manager")
+def receipt_serials_print(receipt_id):
+    try:
+        contents, preset, _start = _serial_job(serials.issue_for_receipt(receipt_id, current_user), request.form)
+        _print_thermal(contents, preset)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("%(n)d labels sent to the printer.", n=len(contents)), "success")
+    return redirect(url_for("labels.receipt_serials", receipt_id=receipt_id))

@@ -19,6 +19,8 @@ from pos.models.central import (  # noqa: F401
     RemoteSale,
     RemoteSaleLine,
     RemoteScanDaily,
+    RemoteSerial,
+    RemoteSerialScanDaily,
     RemoteShiftClose,
     SalesRollupDaily,
     ShowroomDaily,
@@ -68,3 +70,4 @@ from pos.models.sales import (  # noqa: F401
     SaleReturnLine,
     Shift,
 )
+from pos.models.serials import Serial  # noqa: F401

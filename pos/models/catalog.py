@@ -70,6 +70,8 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     reorder_point: Mapped[int] = mapped_column(default=0)
     has_expiry: Mapped[bool] = mapped_column(default=False, server_default=false())  # see SHELF_LIFE_GROUPS
+    # Each unit's label carries its own serial (/21/…), issued when labels are printed for a goods receipt.
+    serialized: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Lower-case, diacritics removed: "che sen" finds "Chè Sen Quảng An".
     search_text: Mapped[str] = mapped_column(String(500), index=True, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -108,6 +108,7 @@ class RemoteSaleLine(db.Model):
     cost: Mapped[Money | None]  # quantity × unit cost, when the showroom knew the cost
     commission: Mapped[Money] = mapped_column(default=0)  # consignment: the showroom's commission in amount
     consignment: Mapped[bool] = mapped_column(default=False)
+    serial: Mapped[str | None] = mapped_column(String(20))  # the unit's serial, for a serialized product's label
 
 
 class _RatedProduct:
@@ -223,3 +224,43 @@ class SyncRejection(db.Model):
     showroom_code: Mapped[str] = mapped_column(String(16), default="")
     uuid: Mapped[str] = mapped_column(String(36), default="")
     reason: Mapped[str] = mapped_column(String(500))
+
+
+SERIAL_FLAGS = ("sold_elsewhere", "scanned_elsewhere", "sold_not_issued")
+
+
+class RemoteSerial(db.Model):
+    """Every showroom's serials, as central knows them: where each was issued (a showroom's serials event) and
+    where it is sold (a sale line carrying it; a return clears it). A serial issued in one showroom and sold or
+    scanned at another is flagged: a copied label, or goods moved without telling anyone."""
+
+    __tablename__ = "remote_serials"
+    __table_args__ = (CheckConstraint(f"flag = '' OR {_in('flag', SERIAL_FLAGS)}", name="flag"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(20), unique=True)
+    gtin: Mapped[str] = mapped_column(String(14), default="")
+    sku: Mapped[str] = mapped_column(String(40), default="")
+    lot_code: Mapped[str] = mapped_column(String(20), default="")
+    issued_showroom_id: Mapped[int | None] = mapped_column(ForeignKey("showrooms.id"), index=True)
+    issued_at: Mapped[datetime | None]
+    sold_showroom_id: Mapped[int | None] = mapped_column(ForeignKey("showrooms.id"))
+    sold_at: Mapped[datetime | None]  # the sale's time while sold; None in stock (or returned)
+    sale_uuid: Mapped[str | None] = mapped_column(String(36))
+    flag: Mapped[str] = mapped_column(String(20), default="")
+    flagged_showroom_id: Mapped[int | None] = mapped_column(ForeignKey("showrooms.id"))
+    flagged_at: Mapped[datetime | None]
+
+    issued_showroom = relationship("Showroom", foreign_keys=[issued_showroom_id])
+    sold_showroom = relationship("Showroom", foreign_keys=[sold_showroom_id])
+    flagged_showroom = relationship("Showroom", foreign_keys=[flagged_showroom_id])
+
+
+class RemoteSerialScanDaily(db.Model):
+    """Per local day, showroom and serial: how often the serial's page was opened (running totals, as products')."""
+
+    __tablename__ = "remote_serial_scans_daily"
+    __table_args__ = (CheckConstraint("scans >= 0", name="scans_not_negative"),)
+    serial: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
+    scans: Mapped[int]

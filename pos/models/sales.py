@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
@@ -96,6 +96,16 @@ class SaleLine(db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("returned_quantity >= 0 AND returned_quantity <= quantity", name="returned_within_sold"),
         Index("ix_sale_lines_product", "product_id"),
+        CheckConstraint("serial IS NULL OR quantity = 1", name="serial_one_unit"),
+        # A serial is out of the shop on one line at a time: two tills selling the same label, one fails here.
+        # A return (returned_quantity 1) puts it back in stock, to be sold again.
+        Index(
+            "uq_sale_lines_serial_sold",
+            "serial",
+            unique=True,
+            sqlite_where=text("serial IS NOT NULL AND returned_quantity = 0"),
+            postgresql_where=text("serial IS NOT NULL AND returned_quantity = 0"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"))
@@ -114,6 +124,7 @@ class SaleLine(db.Model):
     unit_cost: Mapped[Money | None]
     consignment: Mapped[bool] = mapped_column(default=False)  # taken from a producer's consigned lot
     returned_quantity: Mapped[int] = mapped_column(default=0)
+    serial: Mapped[str | None] = mapped_column(String(20))  # the unit's serial (GS1 AI 21), read from its label
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
     product = relationship("Product")

@@ -74,9 +74,9 @@ class RowIdConverter(IntegerConverter):
     """<int:…> in a URL is a row id: a number past any id is no page (404), not an overflow in the driver."""
 
     def __init__(self, url_map, *args, **kwargs):
-        from pos.core.database import MAX_ROW_ID
+        from pos.core.limits import ROW_ID_MAX
 
-        kwargs.setdefault("max", MAX_ROW_ID)
+        kwargs.setdefault("max", ROW_ID_MAX)
         super().__init__(url_map, *args, **kwargs)
 
 

@@ -380,8 +380,8 @@ def _baskets(f: ReportFilter, by_showroom=False):
     columns = [_total(ShowroomDaily.sales_count), _total(ShowroomDaily.sales_total)]
     if by_showroom:
         return {
-            r[0]: (r[1], r[2])
-            for r in db.session.execute(
+            showroom_id: (sales_count, sales_total)
+            for showroom_id, sales_count, sales_total in db.session.execute(
                 select(ShowroomDaily.showroom_id, *columns).where(*conditions).group_by(ShowroomDaily.showroom_id)
             )
         }

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pos.core.extensions import ATOMIC_CONNECTION, db
+from pos.core.limits import ROW_ID_MAX
 
 
 class _Block(NamedTuple):
@@ -175,13 +176,12 @@ sqlite3.register_adapter(date, date.isoformat)
 
 
 MAX_PAGE = 100_000  # far past any list; a larger ?page= would overflow the database's integer OFFSET
-MAX_ROW_ID = 2**31 - 1  # ids are PostgreSQL integers; a larger number is no row, and must not reach the driver
 
 
 def row_id(values, name: str) -> int | None:
     """An id from a form or query string (request.form, request.args): None unless it could be a row's."""
     value = values.get(name, type=int)
-    return value if value is not None and 0 < value <= MAX_ROW_ID else None
+    return value if value is not None and 0 < value <= ROW_ID_MAX else None
 
 
 def requested_page() -> int:

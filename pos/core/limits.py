@@ -33,7 +33,7 @@ SALE_LINES_MAX = 200  # lines of one sale
 DOCUMENT_LINES_MAX = 200  # lines of one goods receipt or transfer
 SALE_PAYMENTS_MAX = 10  # payments of one sale
 NOTES_COUNTED_MAX = 100_000  # notes of one denomination counted when a shift closes
-ROW_ID_MAX = 2**31 - 1  # a database id; a larger number names no row
+ROW_ID_MAX = 2**31 - 1  # a database id (PostgreSQL integer): a larger number names no row, never reaches the driver
 
 # --- text, in characters (the model columns are at least this wide) --------------------------------
 SKU_MAX = 40

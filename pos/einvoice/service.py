@@ -193,9 +193,8 @@ def content_of(lines, units: dict[int, str]) -> dict:
                     "amount_before_vat": discount - discount_vat,
                 }
             )
-        bucket = rates.setdefault(rate, [0, 0])
-        bucket[0] += amount
-        bucket[1] += vat
+        rate_amount, rate_vat = rates.get(rate, (0, 0))
+        rates[rate] = (rate_amount + amount, rate_vat + vat)
     return {
         "lines": items,
         "rates": [

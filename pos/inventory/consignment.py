@@ -142,7 +142,7 @@ def consignment_statement(producer_id, date_from, date_to) -> Statement:
             StockMovement.product_id,
             StockMovement.kind,
             StockMovement.quantity,
-            func.coalesce(StockMovement.amount, 0),
+            func.coalesce(StockMovement.amount, 0).label("amount"),
             Lot.commission_rate,
         )
         .join(Lot, Lot.id == StockMovement.lot_id)
@@ -167,20 +167,22 @@ def consignment_statement(producer_id, date_from, date_to) -> Statement:
         producer,
         start,
         end,
-        _rows([m[1:] for m in movements]),
+        _rows(movements),
         [tuple(row) for row in stock],
-        [m[0] for m in movements],
+        [m.id for m in movements],
     )
 
 
 def _rows(movements) -> list[StatementRow]:
-    """(product_id, kind, quantity, amount, commission rate) movements → one row per product and rate."""
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_({m[0] for m in movements})))}
+    """Movements (product_id, kind, quantity, amount, commission_rate) → one row per product and rate."""
+    product_ids = {m.product_id for m in movements}
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(product_ids)))}
     rows: dict[tuple[int, int], StatementRow] = {}
-    for product_id, kind, quantity, amount, rate in movements:
-        row = rows.setdefault((product_id, rate), StatementRow(products[product_id], rate))
-        row.units -= quantity  # a sale takes stock out (negative quantity), a return puts it back
-        row.revenue += amount if kind == "sale" else -amount
+    for m in movements:
+        key = (m.product_id, m.commission_rate)
+        row = rows.setdefault(key, StatementRow(products[m.product_id], m.commission_rate))
+        row.units -= m.quantity  # a sale takes stock out (negative quantity), a return puts it back
+        row.revenue += m.amount if m.kind == "sale" else -m.amount
     return sorted(rows.values(), key=lambda r: (r.product.name_vi, r.commission_rate))
 
 
@@ -245,7 +247,7 @@ def settlement_statement(settlement_id: int) -> tuple[ConsignmentSettlement, lis
             StockMovement.product_id,
             StockMovement.kind,
             StockMovement.quantity,
-            func.coalesce(StockMovement.amount, 0),
+            func.coalesce(StockMovement.amount, 0).label("amount"),
             Lot.commission_rate,
         )
         .join(ConsignmentSettlementMovement, ConsignmentSettlementMovement.movement_id == StockMovement.id)

@@ -75,7 +75,7 @@ def valuation_now() -> Valuation:
 def ledger_positions(day: date) -> dict[int, tuple[int, int]]:
     """product id → (quantity on hand, weighted-average cost) at the end of local day `day`, from the ledger."""
     _, until = utc_bounds(day)
-    positions: dict[int, list[int]] = {}
+    positions: dict[int, tuple[int, int]] = {}
     # Ledger order is id order; one pass over the table in rowid order needs no sort. Core, not the ORM: half a
     # million plain tuples, none of them an entity.
     movements = StockMovement.__table__.c
@@ -85,18 +85,15 @@ def ledger_positions(day: date) -> dict[int, tuple[int, int]]:
         .order_by(movements.id)
     )
     for product_id, quantity, unit_cost in result:
-        position = positions.get(product_id)
-        if position is None:
-            position = positions[product_id] = [0, 0]
+        on_hand, average_cost = positions.get(product_id, (0, 0))
         if quantity > 0 and unit_cost is not None:
-            on_hand = position[0]
-            position[1] = round((on_hand * position[1] + quantity * unit_cost) / (on_hand + quantity))
-        position[0] += quantity
-    return {product_id: (q, a) for product_id, (q, a) in positions.items()}
+            average_cost = round((on_hand * average_cost + quantity * unit_cost) / (on_hand + quantity))
+        positions[product_id] = (on_hand + quantity, average_cost)
+    return positions
 
 
 def valuation_as_of(day: date) -> Valuation:
-    positions = {pid: pos for pid, pos in ledger_positions(day).items() if pos[0] != 0}
+    positions = {pid: (on_hand, cost) for pid, (on_hand, cost) in ledger_positions(day).items() if on_hand != 0}
     # Most products hold stock: reading the three columns of all of them beats a long IN (…) list.
     products = db.session.connection().execute(select(*PRODUCT_COLUMNS).order_by(Product.sku))
-    return Valuation(day, [ValuationRow(ProductRef(*p), *positions[p[0]]) for p in products if p[0] in positions])
+    return Valuation(day, [ValuationRow(ProductRef(*p), *positions[p.id]) for p in products if p.id in positions])

@@ -81,5 +81,14 @@ def day_report(day: date, shift_id: int | None = None) -> DayReport:
         ).where(*return_scope)
     ).one()
     return DayReport(
-        day, count, revenue, units, vat, refunds, sales_rounding - refunds_rounding, by_method, vat_by_rate, products
+        day=day,
+        sales_count=count,
+        revenue=revenue,
+        units=units,
+        vat=vat,
+        refunds=refunds,
+        cash_rounding=sales_rounding - refunds_rounding,
+        by_method=by_method,
+        vat_by_rate=vat_by_rate,
+        products=products,
     )

@@ -8,8 +8,15 @@ from payos._crypto.provider import CryptoProvider
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from pos.checkout.vietqr import crc16_ccitt_false
+
 CLIENT_ID, API_KEY, CHECKSUM_KEY = "fake-client-id", "fake-api-key", "fake-checksum-key"
 ACCOUNT = "0011001234567"
+
+
+def with_checksum(emv: str) -> str:
+    """An EMVCo payload ending in its CRC, as payOS's qrCode does."""
+    return emv + crc16_ccitt_false(emv)
 
 
 def sign(data: dict, key: str = CHECKSUM_KEY) -> str:
@@ -79,9 +86,11 @@ class FakePayOS:
             "status": "PENDING",
             "expiredAt": None,
             "checkoutUrl": f"{self.url}/web/link-{body['orderCode']}",
-            "qrCode": f"00020101021238570010A00000072701270006970422011{ACCOUNT}0208QRIBFTTA"
-            f"54{len(str(body['amount'])):02d}{body['amount']}5802VN62{len(body['description']) + 4:02d}08"
-            f"{len(body['description']):02d}{body['description']}6304ABCD",
+            "qrCode": with_checksum(
+                f"00020101021238570010A00000072701270006970422011{ACCOUNT}0208QRIBFTTA"
+                f"54{len(str(body['amount'])):02d}{body['amount']}5802VN62{len(body['description']) + 4:02d}08"
+                f"{len(body['description']):02d}{body['description']}6304"
+            ),
         }
         answer = {"code": "00", "desc": "success", "data": data, "signature": sign(data)}
         return Response(json.dumps(answer), 200, content_type="application/json")(environ, start_response)

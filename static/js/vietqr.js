@@ -2,8 +2,9 @@
 // takes it from central while this polls) and turns to "Đã nhận 455.000 ₫ — TH-20261202-0001"; the cashier takes
 // it with one key (or it completes by itself, VIETQR_AUTO_COMPLETE). Without the bank's word the cashier still
 // confirms by hand, as before, and that is audited. Events on document for whoever mirrors the till (the
-// customer display): vietqr:shown {uuid, number, amount, image_url}, vietqr:received {uuid, number, amount,
-// received}, vietqr:closed {uuid, taken}.
+// customer display): vietqr:shown {uuid, number, amount, image_url, payload} (the display draws the same QR, which
+// is the provider's when payOS made it), vietqr:received {uuid, number, amount, received}, vietqr:closed {uuid,
+// taken}.
 window.TillVietQR = (function () {
   "use strict";
   const POLL_MS = 500;
@@ -26,7 +27,7 @@ window.TillVietQR = (function () {
     $("vietqr-unmatched").classList.add("hidden");
     dialog.showModal();
     $("vietqr-confirm").focus();
-    announce("shown", { uuid, number: qr.number, amount, image_url: qr.image_url });
+    announce("shown", { uuid, number: qr.number, amount, image_url: qr.image_url, payload: qr.payload });
 
     let open = true, timer = null, seen = null;
     return new Promise((resolve) => {

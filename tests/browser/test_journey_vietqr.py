@@ -1,28 +1,62 @@
 """VietQR that confirms itself: the cashier chooses VietQR, payOS (a fake on loopback) makes the payment request,
-payOS posts its signed webhook to central, and the till, which has no public address, shows the money within
-2 s through its sync connection; one key completes the sale, which names the bank's reference."""
+payOS posts its signed webhook to central, and the till, which has no public address, and its customer display
+show the money within 2 s through the showroom's sync connection; one key completes the sale, which names the
+bank's reference."""
 
+import io
 import sqlite3
 import time
 
 import pytest
 import requests
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, describe_violations, log_in, screenshot
 from tests.browser.test_journey_cashier import open_shift_if_needed, scan
-from tests.fake_payos import webhook_body
+from tests.fake_payos import ACCOUNT, webhook_body
+
+
+def decoded_qr(page, selector: str) -> str:
+    """The text of the QR an <img> on the page shows, fetched as that page's browser would (its cookies)."""
+    url = page.evaluate("s => document.querySelector(s).src", selector)  # absolute
+    answer = page.request.get(url)
+    assert answer.ok, url
+    (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(answer.body())))
+    return found.text
+
+
+def pair_display(page, display, base):
+    display.goto(f"{base}/display", timeout=120_000)
+    expect(display.locator("#d-waiting")).to_be_visible()
+    code = display.inner_text("#d-code").replace(" ", "")
+    page.click("#display-open")
+    page.fill("#display-code", code)
+    page.keyboard.press("Enter")
+    expect(page.locator("#display-dialog")).not_to_be_visible()
+    expect(display.locator("#d-idle")).to_be_visible(timeout=5000)
+
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_vietqr_sale_confirmed_by_the_bank_through_central(live_server, page):
+def test_a_vietqr_sale_confirmed_by_the_bank_through_central(live_server, browser, page):
+    shopper = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    try:
+        vietqr_sale_with_a_display(live_server, page, shopper.new_page())
+    finally:
+        shopper.close()
+
+
+def vietqr_sale_with_a_display(live_server, page, display):
     base, payos = live_server["url"], live_server["payos"]
     conn = sqlite3.connect(live_server["database"])
     (account,) = conn.execute("SELECT bank_account FROM showrooms WHERE code = 'TH'").fetchone()
     conn.close()
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
+    pair_display(page, display, base)
     scan(page, "XPT-VO")  # Xôi vò Phú Thượng, 45.000
     page.fill("#cart-lines input.qty", "3")
     page.keyboard.press("Enter")
@@ -34,6 +68,11 @@ def test_a_vietqr_sale_confirmed_by_the_bank_through_central(live_server, page):
     request = payos.requests[-1]  # the payment request the showroom made for the sale
     number = page.inner_text("#vietqr-amount").split("·")[1].strip()
     assert request["amount"] == 135_000 and request["description"] == number.replace("-", " ")
+    # The shopper's screen shows the QR payOS made, the one the till shows, not the showroom's own account's
+    expect(display.locator("#d-qr-number")).to_have_text(number, timeout=5000)
+    till_qr = decoded_qr(page, "#vietqr-image")
+    assert ACCOUNT in till_qr and account not in till_qr
+    assert decoded_qr(display, "#d-qr-image") == till_qr
     # axe-core's rules on the dialog (the cart's quantity boxes behind it carry only an aria-label, the till's own)
     assert not axe_violations(page), describe_violations(axe_violations(page))
     body = webhook_body(request["orderCode"], 135_000, request["description"], "FT25336777001", account=account)
@@ -46,7 +85,9 @@ def test_a_vietqr_sale_confirmed_by_the_bank_through_central(live_server, page):
     )
     assert answer.status_code == 200
     expect(page.locator("#vietqr-status")).to_contain_text(f"Đã nhận 135.000\u00a0₫ — {number}", timeout=2000)
+    expect(display.locator("#d-paid-number")).to_have_text(number, timeout=2000)
     assert time.monotonic() - posted <= 2.0
+    screenshot(display, "vietqr-display-received")
     screenshot(page, "vietqr-received")
     expect(page.locator("#vietqr-take")).to_be_focused()
     page.keyboard.press("Enter")  # one key: the sale completes
@@ -63,3 +104,7 @@ def test_a_vietqr_sale_confirmed_by_the_bank_through_central(live_server, page):
     ).fetchall()
     conn.close()
     assert payments == [("vietqr", 135_000, "FT25336777001")]
+    page.goto(f"{base}/till")
+    page.click("#display-open")  # the display is let go, as a cashier does at the end of the day
+    page.click("#display-list button")
+    page.click("#display-close")

@@ -256,7 +256,7 @@ def test_the_report_services_pin_a_filter_to_its_scope(central):
     """Deny by default in the services too: a filter cannot be built without a scope, and a showroom's scope
     overrides whatever showroom the arguments name."""
     with pytest.raises(TypeError):
-        reports.ReportFilter(start=TODAY, end=TODAY)  # noqa: the missing scope is the point
+        reports.ReportFilter(start=TODAY, end=TODAY)  # the missing scope is the point
     f = reports.parse_filter({"preset": "today", "showroom": OTHER}, Scope("TH"))
     assert f.showroom == "TH" and f.previous().showroom == "TH"
     assert reports.overview(f).revenue == 50_000

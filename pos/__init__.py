@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         central,
         checkout,
         display,
+        einvoice,
         inventory,
         labels,
         payments,
@@ -126,7 +127,16 @@ def register_blueprints(app: Flask) -> None:
 
     common = (admin.bp, auth.bp, catalog.bp, openapi.bp, shopper_pages.bp)
     by_role = {
-        "showroom": (checkout.bp, display.bp, inventory.bp, labels.bp, payments.bp, showroom_reports.bp, sync.bp),
+        "showroom": (
+            checkout.bp,
+            display.bp,
+            einvoice.bp,
+            inventory.bp,
+            labels.bp,
+            payments.bp,
+            showroom_reports.bp,
+            sync.bp,
+        ),
         "central": (central.bp,),
     }
     if app.config["POS_ROLE"] not in by_role:

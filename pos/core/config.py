@@ -97,6 +97,14 @@ class Config:
     # Central: may a showroom keep its own price for a product of the master catalog?
     CENTRAL_LOCAL_PRICES = _env_bool("CENTRAL_LOCAL_PRICES", True)
 
+    # E-invoices (showroom side): the queue sending them to the provider (pos/einvoice/sender.py). The settings and
+    # credentials are the admin page's and the environment's (pos/einvoice/settings.py).
+    EINVOICE_BATCH_SIZE = int(os.environ.get("EINVOICE_BATCH_SIZE", "200"))  # invoices per provider call
+    EINVOICE_INTERVAL_S = float(os.environ.get("EINVOICE_INTERVAL_S", "2"))  # how often `flask einvoice run` looks
+    EINVOICE_TIMEOUT_S = float(os.environ.get("EINVOICE_TIMEOUT_S", "30"))  # HTTP timeout towards the provider
+    # From this local time managers are warned while any of today's invoices has not reached the provider.
+    EINVOICE_WARN_AT = os.environ.get("EINVOICE_WARN_AT", "20:00")
+
     # VietQR confirmed by the bank's side (pos/payments): none, payos or sepay. The credentials (PAYOS_CLIENT_ID,
     # PAYOS_API_KEY, PAYOS_CHECKSUM_KEY, SEPAY_API_KEY) come from the environment or a file of that name in
     # lower case in the instance folder (pos.payments.providers.credential), never from the repository.

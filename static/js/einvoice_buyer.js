@@ -14,6 +14,11 @@
       return Object.keys(buyer).length ? buyer : undefined;
     },
     clear() { inputs.forEach((input) => { input.value = ""; }); errors(); if (box) box.open = false; },
+    set(buyer) {  // a parked cart's buyer back in the form (till.js parks them with the cart)
+      this.clear();
+      inputs.forEach((input) => { input.value = (buyer && buyer[input.dataset.buyer]) || ""; });
+      if (box && buyer && Object.keys(buyer).length) box.open = true;
+    },
     showErrors(fields) {  // {"buyer.tax_code": "…"}: marked under the field (the till's message says why)
       errors();
       let first = null;

@@ -435,14 +435,16 @@
   $("done-dialog").addEventListener("close", focusScan);
 
   // --- park, resume, void ---------------------------------------------------------------
-  function park(parked) {  // the cart in progress goes to the parked list, with its time and total to tell it by
-    if (cart.lines.length) parked.push({ ...cart, parkedAt: Date.now(), total: priced ? priced.total : null });
+  function park(parked) {  // the cart in progress goes to the parked list, with its time and total to tell it by,
+    // and the buyer's details typed for its invoice (they come back with it)
+    if (cart.lines.length) parked.push({ ...cart, buyer: window.tillBuyer.get(), parkedAt: Date.now(),
+                                         total: priced ? priced.total : null });
     localStorage.setItem(PARKED, JSON.stringify(parked));
   }
   $("park").addEventListener("click", () => {
     if (!cart.lines.length) return;
     park(load(PARKED) || []);
-    cart = newCart(); approval = null; changed(); message("", ""); focusScan();
+    cart = newCart(); approval = null; window.tillBuyer.clear(); changed(); message("", ""); focusScan();
   });
   $("resume").addEventListener("click", () => {
     const parked = load(PARKED) || [], list = $("parked-list"), dialog = $("parked-dialog");
@@ -459,7 +461,8 @@
       pick.addEventListener("click", () => {
         parked.splice(i, 1);
         park(parked);  // a cart in progress is parked in its place, not lost
-        cart = saved; delete cart.parkedAt; delete cart.total; approval = null;
+        window.tillBuyer.set(saved.buyer);
+        cart = saved; delete cart.parkedAt; delete cart.total; delete cart.buyer; approval = null;
         dialog.close(); changed(); message("", "");
       });
       item.appendChild(pick);

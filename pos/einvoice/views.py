@@ -1,0 +1,93 @@
+"""Hóa đơn điện tử: the day's invoices as sent, pending or refused (with the provider's reason), one invoice with
+its correction form, and the warning managers see on every page from EINVOICE_WARN_AT while today's are unsent."""
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pos.auth.access import role_required
+from pos.core.clock import local_today
+from pos.core.errors import DomainError
+from pos.core.i18n import to_local
+from pos.einvoice import bp
+from pos.einvoice.corrections import day_invoices, invoice_or_404, send_again, unsent_today_warning, warn_from
+from pos.einvoice.sender import queue_status
+from pos.einvoice.service import BUYER_FIELDS, BUYER_LABELS
+from pos.einvoice.settings import current_settings
+
+
+def _day(text: str | None) -> date:
+    """?day=YYYY-MM-DD (what the date field sends), today when absent or unreadable."""
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return local_today()
+
+
+@bp.get("/einvoices")
+@role_required("manager")
+def day_page():
+    day = _day(request.args.get("day"))
+    return render_template(
+        "einvoice/day.html",
+        listing=day_invoices(day),
+        today=local_today(),
+        queue=queue_status(),
+        enabled=current_settings() is not None,
+        warn_from=warn_from(),
+    )
+
+
+@bp.get("/einvoices/<int:invoice_id>")
+@role_required("manager")
+def invoice_page(invoice_id):
+    return _invoice_page(invoice_or_404(invoice_id))
+
+
+def _invoice_page(invoice, values=None, errors=None, status=200):
+    values = values or {f"buyer_{field}": getattr(invoice, f"buyer_{field}") for field in BUYER_FIELDS}
+    return (
+        render_template(
+            "einvoice/invoice.html",
+            invoice=invoice,
+            values=values,
+            errors=errors or {},
+            fields=[(f"buyer_{field}", BUYER_LABELS[f"buyer.{field}"]) for field in BUYER_FIELDS],
+        ),
+        status,
+    )
+
+
+@bp.post("/einvoices/<int:invoice_id>/send-again")
+@role_required("manager")
+def send_again_action(invoice_id):
+    """A refused invoice corrected and queued again, or a pending one tried now (audited)."""
+    invoice = invoice_or_404(invoice_id)
+    try:
+        invoice = send_again(invoice_id, request.form)
+    except DomainError as error:
+        errors = {key.replace("buyer.", "buyer_"): str(problem) for key, problem in (error.fields or {}).items()}
+        flash(error.message, "error")
+        values = {key: request.form.get(key, "") for key in (f"buyer_{field}" for field in BUYER_FIELDS)}
+        return _invoice_page(invoice_or_404(invoice_id), values, errors, 422)
+    flash(_("Invoice %(number)s is queued and will be sent within seconds.", number=f"{invoice.number:08d}"), "success")
+    day = invoice.issued_at and _local_day(invoice.issued_at)
+    return redirect(url_for("einvoice.day_page", day=day.isoformat() if day else None))
+
+
+def _local_day(moment) -> date:
+    return to_local(moment).date()
+
+
+@bp.app_context_processor
+def unsent_warning():
+    """Managers see on every page, from EINVOICE_WARN_AT, how many of today's invoices are not yet sent."""
+
+    def count() -> int:
+        if not (current_user.is_authenticated and current_user.has_role("manager")):
+            return 0
+        return unsent_today_warning()
+
+    return {"einvoices_unsent_today": count}

@@ -18,20 +18,9 @@ from pos.einvoice.sender import configured_provider, queue_status, send_all, sen
 from pos.einvoice.settings import save_settings
 from pos.models import AuditEntry, Einvoice, Sale
 from tests.conftest import PASSWORD
+from tests.test_einvoice import SETTINGS
 
-YY = f"{local_today().year % 100:02d}"
-SYMBOL = f"C{YY}MTH"
-SETTINGS = {
-    "enabled": "on",
-    "seller_tax_code": "0101234567",
-    "seller_name": "HTX Nông sản Tây Hồ",
-    "seller_address": "12 Quảng An, Tây Hồ, Hà Nội",
-    "form": "1",
-    "symbol": SYMBOL,
-    "block": "A1B2C",
-    "provider": "vnpt",
-    "spec_version": "2.0.1",
-}
+SYMBOL = SETTINGS["symbol"]
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@
 `flask einvoice fake-provider` (a fake VNPT on loopback for the demo)."""
 
 import os
-import signal
 import time
 
 import click
 
+from pos.core.loops import run_until_stopped
 from pos.einvoice import bp
 from pos.einvoice.provider import ProviderUnavailable
 from pos.einvoice.sender import configured_provider, queue_status, run_forever, send_all
@@ -16,9 +16,10 @@ from pos.einvoice.sender import configured_provider, queue_status, run_forever, 
 def send_command():
     """Send every pending invoice now (ignoring the retry delays), once."""
     try:
-        result = send_all(configured_provider(), ignore_backoff=True)
+        provider = configured_provider()  # the settings and credentials, or why not
     except ProviderUnavailable as problem:
         raise click.ClickException(str(problem)) from None
+    result = send_all(provider, ignore_backoff=True)
     click.echo(f"sent {result.sent}, refused {result.refused}, to retry {result.deferred}")
     if result.error:
         raise click.ClickException(result.error)
@@ -27,27 +28,22 @@ def send_command():
 @bp.cli.command("run")
 def run_command():
     """Keep sending invoices as they are issued until stopped (SIGTERM or Ctrl-C)."""
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    try:
-        click.echo("einvoice: running (Ctrl-C to stop)")
-        run_forever(stop=lambda: bool(stopping), echo=click.echo)
-    except KeyboardInterrupt:
-        pass
-    click.echo("einvoice: stopped")
+    run_until_stopped("einvoice", lambda stop: run_forever(stop=stop, echo=click.echo))
 
 
 @bp.cli.command("status")
 def status_command():
     """Invoices pending, sent and refused, today's not yet sent, the last success and error."""
     status = queue_status()
-    click.echo(f"pending:        {status.pending}")
-    click.echo(f"sent:           {status.sent}")
-    click.echo(f"refused:        {status.refused}")
-    click.echo(f"unsent today:   {status.unsent_today}")
-    click.echo(f"last success:   {status.last_success_at or 'never'}")
-    if status.last_error:
-        click.echo(f"last error:     {status.last_error}")
+    rows = [
+        ("pending", status.pending),
+        ("sent", status.sent),
+        ("refused", status.refused),
+        ("unsent today", status.unsent_today),
+        ("last success", status.last_success_at or "never"),
+    ] + ([("last error", status.last_error)] if status.last_error else [])
+    for label, value in rows:
+        click.echo(f"{label + ':':<16}{value}")
 
 
 @bp.cli.command("fake-provider")
@@ -61,12 +57,11 @@ def fake_provider_command(port):
     keys = ("EINVOICE_ACCOUNT", "EINVOICE_ACPASS", "EINVOICE_USERNAME", "EINVOICE_PASSWORD")
     fake = FakeVnpt(**{name: os.environ[key] for name, key in zip(names, keys, strict=True) if os.environ.get(key)})
     running = fake.serve(port)
-    click.echo(f"einvoice: fake VNPT on {running.url}/PublishService.asmx (Ctrl-C to stop)")
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    try:
-        while not stopping:
+    click.echo(f"einvoice: fake VNPT on {running.url}/PublishService.asmx")
+
+    def wait(stop):
+        while not stop():
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+
+    run_until_stopped("fake VNPT", wait)
     running.stop()

@@ -206,10 +206,61 @@ class RecordedSale:
         )
 
 
+    @classmethod
+    def from_payload(
+        cls, payload: dict, *, product_ids: dict[str, int], lookup_code: str, shift_id: int, cashier
+    ) -> "RecordedSale":
+        """The sale of an outbox event as central holds it (`to_payload`'s inverse), to be written again here:
+        `product_ids` maps its SKUs to this showroom's products, `cashier` is whom it is recorded under. What an
+        older event lacks is what the till records without it (no rating, no cost, nothing consigned)."""
+        return cls(
+            0,  # not yet written
+            payload["uuid"],
+            payload["number"],
+            lookup_code,
+            shift_id,
+            cashier.username,
+            cashier.full_name or cashier.username,
+            datetime.fromisoformat(payload["created_at"].removesuffix("Z")),
+            sum(line["quantity"] * line["unit_price"] for line in payload["lines"]),
+            payload.get("discount_total") or 0,
+            payload["total"],
+            payload["vat_total"],
+            payload.get("cash_rounding") or 0,
+            tuple(
+                RecordedLine(
+                    **{name: line[name] for name in _SOLD},
+                    line_no=line["line_no"],
+                    product_id=product_ids[line["sku"]],
+                    sku=line["sku"],
+                    name_vi=line["name_vi"],
+                    stars=line.get("stars"),
+                    potential_5_star=bool(line.get("potential_5_star")),
+                    unit_cost=line.get("unit_cost"),
+                    consignment=bool(line.get("consignment")),
+                    **{name: line.get(name) or "" for name in _FILED_UNDER},
+                    commission=line.get("commission") or 0,
+                )
+                for line in payload["lines"]
+            ),
+            tuple(
+                RecordedPayment(
+                    payment["method"],
+                    payment["amount"],
+                    payment.get("tendered") or 0,
+                    payment.get("change") or 0,
+                    str(payment.get("reference") or "")[:80],
+                )
+                for payment in payload.get("payments") or []
+            ),
+        )
+
+
 # What central files a line under (the product's); the rest of a RecordedLine and a RecordedPayment are stored as is.
 _FILED_UNDER = ("gtin", "producer", "producer_tax_code", "ocop_group")
 _STORED_LINE = tuple(f.name for f in fields(RecordedLine) if f.name not in (*_FILED_UNDER, "commission"))
 _STORED_PAYMENT = tuple(f.name for f in fields(RecordedPayment))
+_SOLD = ("quantity", "unit_price", "discount", "amount", "vat_rate", "vat_amount")  # the keys of RecordedLine._sold()
 
 
 def _commissions(sale: Sale) -> dict[int, int]:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from flask import current_app
@@ -464,24 +464,6 @@ def _record(
     shift_id = open_shift_id(_OPEN_SHIFT_ID.run().fetchone())
     now = utcnow()  # one moment for the sale's rows: its number, the sale, its movements and outbox row
     number = number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now)
-    lookup_code = secrets.token_hex(5).upper()
-    sale_id = _INSERT_SALE.run(
-        {
-            "uuid": sale_uuid,
-            "number": number,
-            "lookup_code": lookup_code,
-            "shift_id": shift_id,
-            "cashier_id": cashier.id,
-            "created_at": now,
-            "subtotal": cart.subtotal,
-            "discount_total": cart.discount_total,
-            "total": cart.total,
-            "vat_total": cart.vat_total,
-            "cash_rounding": priced.cash_rounding,
-            "payload_hash": _payload_hash(payload),
-            "approved_by": approver.username if approver else "",
-        }
-    ).fetchone()[0]
     lines = []
     lots = sellable_lots_of(products)  # each product's, for its first line (a later line of it reads afresh)
     for line_no, line in enumerate(cart.lines, start=1):
@@ -511,12 +493,31 @@ def _record(
                 commission,
             )
         )
-    # The rows' values are the recorded values' own (a statement takes the names it needs and ignores the rest).
-    _INSERT_LINES.many([vars(line) | {"sale_id": sale_id} for line in lines])
-    _INSERT_PAYMENTS.many([vars(payment) | {"sale_id": sale_id} for payment in priced.payments])
+    recorded = write_sale(
+        RecordedSale(
+            0,  # not yet known: write_sale answers with the id
+            sale_uuid,
+            number,
+            secrets.token_hex(5).upper(),
+            shift_id,
+            cashier.username,
+            cashier.full_name or cashier.username,
+            now,
+            cart.subtotal,
+            cart.discount_total,
+            cart.total,
+            cart.vat_total,
+            priced.cash_rounding,
+            tuple(lines),
+            priced.payments,
+        ),
+        cashier.id,
+        approved_by=approver.username if approver else "",
+        payload_hash=_payload_hash(payload),
+    )
     # When e-invoicing is on, the sale's invoice (pos/einvoice/service.py), in this transaction.
     issue_for_sale(
-        {"uuid": sale_uuid, "id": sale_id, "created_at": now}, [vars(line) for line in lines], payload.get("buyer")
+        {"uuid": sale_uuid, "id": recorded.id, "created_at": now}, [vars(line) for line in lines], payload.get("buyer")
     )
     if approver:
         record_audit(
@@ -526,25 +527,35 @@ def _record(
             user=approver,
             note=f"approved at the till for {cashier.username}: sale {number}",
         )
-    recorded = RecordedSale(
-        sale_id,
-        sale_uuid,
-        number,
-        lookup_code,
-        shift_id,
-        cashier.username,
-        cashier.full_name or cashier.username,
-        now,
-        cart.subtotal,
-        cart.discount_total,
-        cart.total,
-        cart.vat_total,
-        priced.cash_rounding,
-        tuple(lines),
-        priced.payments,
-    )
     _INSERT_OUTBOX.run(outbox_entry("sale", recorded.to_payload(), at=now))
     return recorded
+
+
+def write_sale(sale: RecordedSale, cashier_id: int, *, approved_by: str, payload_hash: str) -> RecordedSale:
+    """Write the sale's rows as `sale` holds them: the sale, its lines, its payments (its number's row and its
+    stock are the caller's); inside atomic(). Returns `sale` with the new row's id. record_sale writes through
+    here, and so does the recovery of a sale from central after a restore (pos/sync/recovery.py)."""
+    sale_id = _INSERT_SALE.run(
+        {
+            "uuid": sale.uuid,
+            "number": sale.number,
+            "lookup_code": sale.lookup_code,
+            "shift_id": sale.shift_id,
+            "cashier_id": cashier_id,
+            "created_at": sale.created_at,
+            "subtotal": sale.subtotal,
+            "discount_total": sale.discount_total,
+            "total": sale.total,
+            "vat_total": sale.vat_total,
+            "cash_rounding": sale.cash_rounding,
+            "payload_hash": payload_hash,
+            "approved_by": approved_by,
+        }
+    ).fetchone()[0]
+    # The rows' values are the recorded values' own (a statement takes the names it needs and ignores the rest).
+    _INSERT_LINES.many([vars(line) | {"sale_id": sale_id} for line in sale.lines])
+    _INSERT_PAYMENTS.many([vars(payment) | {"sale_id": sale_id} for payment in sale.payments])
+    return replace(sale, id=sale_id)
 
 
 def _take(

@@ -6,11 +6,12 @@ is due (sync state `recovery_pending`), and runs it at once when central is reac
 runs it as soon as central answers, `flask sync recover` on demand, and until then the till warns and new sale
 numbers carry an R (TH-20261202-R0001), so none can be a number central already holds under another sale.
 
-A recovered sale is written as the till wrote it: the sale under its own number and uuid, its lines and payments,
-and its stock taken through the ledger (pos/inventory/ledger.py). Stock received after the backup is not at
-central, so where a recovered sale finds too little on the shelf, an adjustment (reason given) first brings the
-shelf up to what was sold, and the report names the product to count. A recovered return puts its units back to
-the lots its sale took them from, as at the till."""
+A recovered sale is written as the till wrote it, by the one sale writer (pos.checkout.sales.write_sale, from
+central's event read back into a RecordedSale): the sale under its own number and uuid, its cash rounding, lines
+and payments, and its stock taken through the ledger (pos/inventory/ledger.py). Stock received after the backup
+is not at central, so where a recovered sale finds too little on the shelf, an adjustment (reason given) first
+brings the shelf up to what was sold, and the report names the product to count. A recovered return, with its
+cash rounding, puts its units back to the lots its sale took them from, as at the till."""
 
 import hashlib
 import json
@@ -21,7 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from pos.checkout.recorded import RecordedLine, RecordedSale
 from pos.checkout.returns import _put_back
+from pos.checkout.sales import write_sale
 from pos.core.audit import record_audit
 from pos.core.clock import utcnow
 from pos.core.database import atomic
@@ -30,7 +33,6 @@ from pos.core.extensions import db
 from pos.core.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.models import (
-    Payment,
     Product,
     Sale,
     SaleLine,
@@ -242,11 +244,9 @@ def _claim_number(number: str, uuid: str, moment: datetime) -> None:
 
 def _recover_sale(event: dict, result: Recovery) -> None:
     moment = _moment(event["created_at"])
-    products = {
-        p.sku: p
-        for p in db.session.scalars(select(Product).where(Product.sku.in_({line["sku"] for line in event["lines"]})))
-    }
-    unknown = sorted({line["sku"] for line in event["lines"]} - set(products))
+    skus = {line["sku"] for line in event["lines"]}
+    product_ids = dict(db.session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
+    unknown = sorted(skus - set(product_ids))
     if unknown:
         raise _Skip(
             f"products {', '.join(unknown)} are not in this showroom's catalog (added after the backup?): "
@@ -254,86 +254,50 @@ def _recover_sale(event: dict, result: Recovery) -> None:
         )
     cashier = _user(event.get("cashier"))
     _claim_number(event["number"], event["uuid"], moment)
-    sale = Sale(
-        uuid=event["uuid"],
-        number=event["number"],
+    sale = RecordedSale.from_payload(
+        event,
+        product_ids=product_ids,
         lookup_code=secrets.token_hex(5).upper(),
         shift_id=_shift_for(moment, event.get("shift_id"), cashier),
-        cashier_id=cashier.id,
-        created_at=moment,
-        subtotal=sum(line["quantity"] * line["unit_price"] for line in event["lines"]),
-        discount_total=event.get("discount_total") or 0,
-        total=event["total"],
-        vat_total=event["vat_total"],
-        payload_hash=hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest(),
+        cashier=cashier,
     )
-    db.session.add(sale)
-    db.session.flush()
+    db.session.flush()  # the number's row and any shift, before the writer's own statements
     document = ("sale", sale.uuid)
-    for line in event["lines"]:
-        product = products[line["sku"]]
-        db.session.add(
-            SaleLine(
-                sale_id=sale.id,
-                line_no=line["line_no"],
-                product_id=product.id,
-                sku=line["sku"],
-                name_vi=line["name_vi"],
-                quantity=line["quantity"],
-                unit_price=line["unit_price"],
-                discount=line["discount"],
-                amount=line["amount"],
-                vat_rate=line["vat_rate"],
-                vat_amount=line["vat_amount"],
-                stars=line.get("stars"),
-                potential_5_star=bool(line.get("potential_5_star")),
-                unit_cost=line.get("unit_cost"),
-                consignment=bool(line.get("consignment")),
-            )
-        )
+    for line in sale.lines:
         try:
-            take_stock(
-                product.id,
-                line["quantity"],
-                document=document,
-                user_id=cashier.id,
-                amount=line["amount"],
-                at=moment,
-                reason="recovered from central after a restore",
-            )
+            _take_recovered(line, document, cashier, moment)
         except OutOfStock:
-            missing = line["quantity"] - sum(lot.on_hand for lot in sellable_lots(product.id))
+            missing = line.quantity - sum(lot.on_hand for lot in sellable_lots(line.product_id))
             move_stock(
-                product.id,
-                find_or_create_lot(product.id, "").id,
+                line.product_id,
+                find_or_create_lot(line.product_id, "").id,
                 missing,
                 "adjustment",
                 document=document,
                 user_id=cashier.id,
                 reason=f"recovered sale {sale.number}: stock received after the backup is not in it",
             )
-            result.stock_added[product.sku] = result.stock_added.get(product.sku, 0) + missing
-            take_stock(
-                product.id,
-                line["quantity"],
-                document=document,
-                user_id=cashier.id,
-                amount=line["amount"],
-                at=moment,
-                reason="recovered from central after a restore",
-            )
-    for payment in event.get("payments") or []:
-        db.session.add(
-            Payment(
-                sale_id=sale.id,
-                method=payment["method"],
-                amount=payment["amount"],
-                tendered=payment.get("tendered") or 0,
-                change=payment.get("change") or 0,
-                reference=str(payment.get("reference") or "")[:80],
-            )
-        )
-    db.session.flush()
+            result.stock_added[line.sku] = result.stock_added.get(line.sku, 0) + missing
+            _take_recovered(line, document, cashier, moment)
+    # The one sale writer writes it, as the till did (cash rounding, payments and all).
+    write_sale(
+        sale,
+        cashier.id,
+        approved_by="",
+        payload_hash=hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest(),
+    )
+
+
+def _take_recovered(line: RecordedLine, document: tuple[str, str], cashier: User, moment: datetime) -> None:
+    take_stock(
+        line.product_id,
+        line.quantity,
+        document=document,
+        user_id=cashier.id,
+        amount=line.amount,
+        at=moment,
+        reason="recovered from central after a restore",
+    )
 
 
 def _recover_return(event: dict) -> None:
@@ -356,6 +320,7 @@ def _recover_return(event: dict) -> None:
         refund_method=event["refund_method"],
         total=event["total"],
         vat_total=event["vat_total"],
+        cash_rounding=event.get("cash_rounding") or 0,
     )
     db.session.add(sale_return)
     db.session.flush()

@@ -3,6 +3,7 @@ its books equal central's again, says what the restore lost, and never issues a 
 
 from sqlalchemy import func, select
 
+from pos.checkout.recorded import find_recorded
 from pos.models import (
     Payment,
     Product,
@@ -16,7 +17,7 @@ from pos.models import (
 )
 from pos.sync.recovery import recovery_pending
 from pos.sync.sender import push_all
-from tests.conftest import PASSWORD, give_back, stock
+from tests.conftest import PASSWORD, give_back, make_product, stock
 from tests.sync.conftest import assert_books_match, sell
 
 
@@ -103,6 +104,32 @@ def test_backup_50_sales_restore_recover(app, db, users, shop, central, central_
     again = runner.invoke(args=["sync", "recover"])  # nothing left to take back: nothing doubles
     assert again.exit_code == 0 and "Taken back from central: 0 sales" in again.output
     assert _books(db)["sales"] == 56
+
+
+def test_a_recovered_sale_and_its_cash_return_keep_their_cash_rounding(
+    app, db, users, shop, central, central_client, runner, tmp_path
+):
+    """45.250 ₫ paid in cash is 45.000 ₫ (rounding −250), and so is its refund: after a restore and recovery the
+    sale and the return carry the rounding they were recorded with, figure for figure."""
+    honey = make_product(sku="MO-1", name_vi="Mật ong Ba Vì", price=45_250, vat_rate=8)
+    stock(honey, 10)
+    assert runner.invoke(args=["backup", "--out", str(tmp_path / "before.sqlite3")]).exit_code == 0
+    sale = sell(users["cashier"], honey, payments=[{"method": "cash", "amount": 50_000}])
+    refund = give_back(sale.number, users["cashier"])
+    assert (sale.cash_rounding, sale.paid, refund.cash_rounding) == (-250, 45_000, -250)
+    sold, refund_uuid = sale.to_payload(), refund.uuid
+    assert push_all(central_client).sent == 2
+
+    result = runner.invoke(args=["restore", str(tmp_path / "before.sqlite3"), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Taken back from central: 1 sales" in result.output and "1 returns" in result.output
+
+    recovered = find_recorded(sold["uuid"])
+    assert (recovered.cash_rounding, recovered.paid) == (-250, 45_000)
+    assert recovered.to_payload() == sold  # the sale as central holds it, rounding and payments included
+    returned = db.session.scalar(select(SaleReturn).where(SaleReturn.uuid == refund_uuid))
+    assert (returned.total, returned.cash_rounding, returned.refunded) == (45_250, -250, 45_000)
+    assert_books_match(central_client)
 
 
 def test_restore_while_central_is_away_warns_and_numbers_apart(

@@ -205,7 +205,6 @@ class RecordedSale:
             tuple(RecordedPayment(*(getattr(p, name) for name in _STORED_PAYMENT)) for p in sale.payments),
         )
 
-
     @classmethod
     def from_payload(
         cls, payload: dict, *, product_ids: dict[str, int], lookup_code: str, shift_id: int, cashier

@@ -13,6 +13,7 @@ from pos.central.history import events_page
 from pos.central.ingest import MAX_BATCH, ingest_batch
 from pos.central.registry import authenticate_showroom
 from pos.central.scan_ingest import parse_scans, store_scans
+from pos.central.showroom_state import store_status
 from pos.core.errors import ValidationError
 from pos.core.extensions import csrf, db
 from pos.core.security_headers import checks_its_own_text
@@ -101,6 +102,16 @@ def receive_scans():
     """The signing showroom's QR scan totals per day and product (pos.central.scan_ingest)."""
     showroom = authenticate_showroom()
     return jsonify({"stored": store_scans(showroom, parse_scans(request.get_json(silent=True)))})
+
+
+@bp.post("/api/v1/sync/status")
+@public
+@csrf.exempt
+def receive_status():
+    """The signing showroom's own state (its e-invoices pending and refused), shown on the showrooms page;
+    answers {"stored": true}, or false when central already holds a newer report."""
+    showroom = authenticate_showroom()
+    return jsonify({"stored": store_status(showroom, request.get_json(silent=True))})
 
 
 @bp.get("/api/v1/sync/transfers")

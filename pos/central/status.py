@@ -22,6 +22,10 @@ class ShowroomSync:
     sales_today: int
     total_today: int
     rejections: int  # events it sent that central refused (requests nobody proved to be it are not counted)
+    einvoices_pending: int  # as the showroom last reported (POST /api/v1/sync/status)
+    einvoices_refused: int
+    einvoices_unsent_today: int
+    status_at: datetime | None  # when it reported; None: never (an older showroom, or e-invoicing never on)
 
 
 def showroom_status(scope: Scope) -> list[ShowroomSync]:
@@ -51,6 +55,10 @@ def showroom_status(scope: Scope) -> list[ShowroomSync]:
             sales_today=daily.sales_count if daily else 0,
             total_today=daily.sales_total if daily else 0,
             rejections=rejected.get(showroom.code, 0),
+            einvoices_pending=key.einvoices_pending,
+            einvoices_refused=key.einvoices_refused,
+            einvoices_unsent_today=key.einvoices_unsent_today,
+            status_at=key.status_at,
         )
         for showroom, key, daily in rows
     ]

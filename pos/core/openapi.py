@@ -155,6 +155,19 @@ def _sync_paths() -> dict:
                 ),
             }
         },
+        "/api/v1/sync/status": {
+            "post": {
+                "summary": "The showroom's own state for central's showrooms page: its e-invoices pending and refused",
+                "security": _SIGNED,
+                "requestBody": _json_body(events.json_schema(events.STATUS)),
+                "responses": _responses(
+                    "200",
+                    {"type": "object", "required": ["stored"], "properties": {"stored": {"type": "boolean"}}},
+                    "400",
+                    "422",
+                ),
+            }
+        },
         "/api/v1/sync/reconcile": {
             "get": {
                 "summary": "Central's count and totals of the signing showroom's sales and returns on a local day",

@@ -465,8 +465,36 @@ SCANS = _shape(
     Field("days", "list", "the days sent", minimum=1, maximum=400, items=SCAN_DAY),
 )
 
+MAX_COUNT = 10_000_000  # invoices counted in a status
+STATUS = _shape(
+    "status",
+    "the showroom's own state, shown on central's showrooms page (not an outbox event): its e-invoices",
+    Field("at", "time", "when the showroom counted (UTC); an older report than the one central holds is ignored"),
+    Field(
+        "einvoices_pending",
+        "integer",
+        "e-invoices not yet accepted by the provider (waiting or being retried)",
+        minimum=0,
+        maximum=MAX_COUNT,
+    ),
+    Field(
+        "einvoices_refused",
+        "integer",
+        "e-invoices the provider refused, waiting for a manager's correction",
+        minimum=0,
+        maximum=MAX_COUNT,
+    ),
+    Field(
+        "einvoices_unsent_today",
+        "integer",
+        "of the showroom's local day's e-invoices, those not yet sent (pending or refused)",
+        minimum=0,
+        maximum=MAX_COUNT,
+    ),
+)
+
 EVENTS = {"sale": SALE, "return": RETURN, "shift_close": SHIFT_CLOSE}
-SHAPES = (SALE, SALE_LINE, PAYMENT, RETURN, RETURN_LINE, SHIFT_CLOSE, SCANS, SCAN_DAY, SCAN_PRODUCT)
+SHAPES = (SALE, SALE_LINE, PAYMENT, RETURN, RETURN_LINE, SHIFT_CLOSE, SCANS, SCAN_DAY, SCAN_PRODUCT, STATUS)
 OUTBOX_KINDS = tuple(EVENTS)
 
 
@@ -581,6 +609,15 @@ def parse_scans(body, *, latest_day: date) -> list[dict]:
     if len(rows) > MAX_SCAN_ROWS:
         raise Invalid(f"send at most {MAX_SCAN_ROWS} rows of scan counts at once")
     return rows
+
+
+def parse_status(body, *, now: datetime) -> dict:
+    """A POST /api/v1/sync/status body, checked; raises Invalid naming the first problem. `now` is central's
+    clock: a report dated more than MAX_FUTURE after it is refused."""
+    status = clean(STATUS, body)
+    if status["at"] > now + MAX_FUTURE:
+        raise Invalid(f"'at' is {status['at'].isoformat()}Z, more than a day after central's clock")
+    return status
 
 
 # --- the OpenAPI document --------------------------------------------------------------------------

@@ -82,6 +82,10 @@ class CentralClient:
         body = json.dumps({"days": days}, ensure_ascii=False, separators=(",", ":")).encode()
         return self._request("POST", "/api/v1/sync/scans", body).get("stored", 0)
 
+    def send_status(self, status: dict) -> bool:
+        body = json.dumps(status, ensure_ascii=False, separators=(",", ":")).encode()
+        return bool(self._request("POST", "/api/v1/sync/status", body).get("stored"))
+
     def reconcile(self, day: str) -> dict:
         return self._request("GET", "/api/v1/sync/reconcile", query={"day": day})
 

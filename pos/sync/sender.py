@@ -299,20 +299,24 @@ def stuck_entries(limit: int = 200) -> list[OutboxEntry]:
 
 
 def run_forever(stop=lambda: False, echo=print) -> None:
-    """Send whatever is due every SYNC_INTERVAL_S; pull the catalog and send the label-scan counts every
-    SYNC_CATALOG_INTERVAL_S, and, after a restore, take back first what central holds (pos/sync/recovery.py)."""
+    """Send whatever is due every SYNC_INTERVAL_S, and the showroom's status (pos/sync/status_report.py) when it
+    changed; pull the catalog and send the label-scan counts every SYNC_CATALOG_INTERVAL_S, and, after a restore,
+    take back first what central holds (pos/sync/recovery.py)."""
     from pos.sync.catalog import pull_catalog
     from pos.sync.recovery import recover, recovery_pending
     from pos.sync.scan_sender import push_scans
+    from pos.sync.status_report import StatusReporter
 
     config = current_app.config
     client = CentralClient.from_config()
     next_catalog_pull = 0.0
+    status = StatusReporter()
     while not stop():
         try:
             result = push_all(client)
             if result.sent or result.dead:
                 echo(f"sync: {result.sent} sent, {result.dead} dead-lettered")
+            status.report(client)  # the e-invoices pending and refused, when they changed
             if time.monotonic() >= next_catalog_pull:
                 next_catalog_pull = time.monotonic() + config["SYNC_CATALOG_INTERVAL_S"]
                 if recovery_pending():  # restored from a backup: take back what central holds

@@ -79,6 +79,22 @@ def _responses(ok_status: str, ok_schema: dict, *errors: str) -> dict:
 
 
 _SIGNED = [{"showroom": [], "timestamp": [], "signature": []}]  # all three headers, together
+
+
+def _signed_post(summary: str, shape, answer: dict) -> dict:
+    """A signed POST of one protocol shape, answered 200 with `answer`'s properties (all required)."""
+    return {
+        "post": {
+            "summary": summary,
+            "security": _SIGNED,
+            "requestBody": _json_body(events.json_schema(shape)),
+            "responses": _responses(
+                "200", {"type": "object", "required": list(answer), "properties": answer}, "400", "422"
+            ),
+        }
+    }
+
+
 _SIGNATURE_SCHEMES = {
     "showroom": {
         "type": "apiKey",
@@ -142,32 +158,14 @@ def _sync_paths() -> dict:
                 ),
             }
         },
-        "/api/v1/sync/scans": {
-            "post": {
-                "summary": "Label-scan running totals per local day and product",
-                "security": _SIGNED,
-                "requestBody": _json_body(events.json_schema(events.SCANS)),
-                "responses": _responses(
-                    "200",
-                    {"type": "object", "required": ["stored"], "properties": {"stored": {"type": "integer"}}},
-                    "400",
-                    "422",
-                ),
-            }
-        },
-        "/api/v1/sync/status": {
-            "post": {
-                "summary": "The showroom's own state for central's showrooms page: its e-invoices pending and refused",
-                "security": _SIGNED,
-                "requestBody": _json_body(events.json_schema(events.STATUS)),
-                "responses": _responses(
-                    "200",
-                    {"type": "object", "required": ["stored"], "properties": {"stored": {"type": "boolean"}}},
-                    "400",
-                    "422",
-                ),
-            }
-        },
+        "/api/v1/sync/scans": _signed_post(
+            "Label-scan running totals per local day and product", events.SCANS, {"stored": {"type": "integer"}}
+        ),
+        "/api/v1/sync/status": _signed_post(
+            "The showroom's own state for central's showrooms page: its e-invoices pending and refused",
+            events.STATUS,
+            {"stored": {"type": "boolean"}},
+        ),
         "/api/v1/sync/reconcile": {
             "get": {
                 "summary": "Central's count and totals of the signing showroom's sales and returns on a local day",

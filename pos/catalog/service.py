@@ -423,8 +423,18 @@ def search_products(
         query = query.where(Product.producer_id == producer_id)
     if active_only:
         query = query.where(Product.active.is_(True))
+    latest_id = latest_rating_id()
+    if stars:
+        query = query.where(select(OcopRating.id).where(OcopRating.id == latest_id, OcopRating.stars == stars).exists())
+    if status:
+        query = query.where(_status_condition(status, latest_id))
+    return query.order_by(Product.name_vi, Product.id)
+
+
+def latest_rating_id():
+    """SQL for the id of a product's latest rating (the newest decision), correlated to the query's Product."""
     newest = aliased(OcopRating)
-    latest_id = (
+    return (
         select(newest.id)
         .where(newest.product_id == Product.id)
         .order_by(newest.decision_date.desc(), newest.id.desc())
@@ -432,11 +442,6 @@ def search_products(
         .correlate(Product)
         .scalar_subquery()
     )
-    if stars:
-        query = query.where(select(OcopRating.id).where(OcopRating.id == latest_id, OcopRating.stars == stars).exists())
-    if status:
-        query = query.where(_status_condition(status, latest_id))
-    return query.order_by(Product.name_vi, Product.id)
 
 
 def _status_condition(status: str, latest_id):

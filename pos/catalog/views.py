@@ -71,7 +71,6 @@ def products():
         ).options(selectinload(Product.ratings), selectinload(Product.producer)),
         per_page=current_app.config["PAGE_SIZE"],
     )
-    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
     return render_template(
         "catalog/products.html",
         pagination=pagination,
@@ -79,7 +78,7 @@ def products():
         group=group,
         stars=stars,
         producer_id=producer_id,
-        producers=producers,
+        producers=_producer_choices(),
         groups=OCOP_GROUPS,
         status=status,
         statuses=STATUSES,
@@ -127,14 +126,18 @@ def _with_image_error(save, image_error: ValidationError | None):
     return saved
 
 
+def _producer_choices() -> list:
+    """(id, name) of every producer, by name: the producer filter and the product form's choice."""
+    return db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+
+
 def _product_form(product, values, errors, status=200):
-    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
     return render_template(
         "catalog/product_form.html",
         product=product,
         values=values,
         errors=errors,
-        producers=producers,
+        producers=_producer_choices(),
         groups=OCOP_GROUPS,
         vat_rates=VAT_RATES,
     ), status

@@ -99,17 +99,23 @@ def _count_refusal(code: str, reason: str, known: bool) -> None:
     now = utcnow()
     minute = now.replace(second=0, microsecond=0)
     with atomic():
-        statement = dialect_insert(RefusedRequests.__table__)
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["minute", "claimed_code", "reason"],
-                set_={"count": RefusedRequests.__table__.c["count"] + 1},
-            ),
-            {"minute": minute, "claimed_code": code[:16] if known else "", "reason": reason, "count": 1},
-        )
+        add_refusal(minute, code[:16] if known else "", reason)
         if minute.minute == 0:  # once an hour is often enough to keep the table to a week
             db.session.execute(delete(RefusedRequests).where(RefusedRequests.minute < now - REFUSALS_KEPT))
     log.warning("sync: refused a request claiming to be %r: %s", code[:16], reason)
+
+
+def add_refusal(minute: datetime, claimed_code: str, reason: str) -> None:
+    """count += 1 for (minute, claimed code, reason), inserting the row the first time (one statement); inside
+    atomic(). Refused sync requests and refused payment webhooks (pos.payments.transfers) are counted here."""
+    statement = dialect_insert(RefusedRequests.__table__)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["minute", "claimed_code", "reason"],
+            set_={"count": RefusedRequests.__table__.c["count"] + 1},
+        ),
+        {"minute": minute, "claimed_code": claimed_code, "reason": reason, "count": 1},
+    )
 
 
 def authenticate_showroom() -> Showroom:

@@ -573,17 +573,18 @@ def _take(
     Returns whether consigned goods were sold, and the showroom's commission on them (their amount × the lot's
     rate, rounded half up)."""
     document, lot_code = ("sale", sale_uuid), line.lot_code or None
+    take = functools.partial(
+        take_stock,
+        line.product.id,
+        line.quantity,
+        document=document,
+        user_id=cashier.id,
+        lot_code=lot_code,
+        amount=line.amount,
+        at=at,
+    )
     try:
-        taken = take_stock(
-            line.product.id,
-            line.quantity,
-            document=document,
-            user_id=cashier.id,
-            lot_code=lot_code,
-            amount=line.amount,
-            lots=lots,
-            at=at,
-        )
+        taken = take(lots=lots)
     except OutOfStock as short:
         manager = approval.require(short.text)
         lot = _lot_to_adjust(line.product.id, lot_code)
@@ -607,15 +608,7 @@ def _take(
             before={"on_hand": level.on_hand if level else 0},
             note=f"oversell of {missing} approved for sale {number}",
         )
-        taken = take_stock(
-            line.product.id,
-            line.quantity,
-            document=document,
-            user_id=cashier.id,
-            lot_code=lot_code,
-            amount=line.amount,
-            at=at,
-        )
+        taken = take()  # reading the lots afresh
     consigned = [t for t in taken if t.ownership == "consignment"]
     commission = sum(round_half_up_div((t.amount or 0) * t.commission_rate, 100) for t in consigned)
     return bool(consigned), commission

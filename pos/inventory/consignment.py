@@ -137,14 +137,7 @@ def consignment_statement(producer_id, date_from, date_to) -> Statement:
         .exists()
     )
     movements = db.session.execute(
-        select(
-            StockMovement.id,
-            StockMovement.product_id,
-            StockMovement.kind,
-            StockMovement.quantity,
-            func.coalesce(StockMovement.amount, 0).label("amount"),
-            Lot.commission_rate,
-        )
+        select(StockMovement.id, *_STATEMENT_COLUMNS)
         .join(Lot, Lot.id == StockMovement.lot_id)
         .join(Product, Product.id == StockMovement.product_id)
         .where(
@@ -171,6 +164,16 @@ def consignment_statement(producer_id, date_from, date_to) -> Statement:
         [tuple(row) for row in stock],
         [m.id for m in movements],
     )
+
+
+# What a statement reads of each consigned movement (its lot joined), for _rows.
+_STATEMENT_COLUMNS = (
+    StockMovement.product_id,
+    StockMovement.kind,
+    StockMovement.quantity,
+    func.coalesce(StockMovement.amount, 0).label("amount"),
+    Lot.commission_rate,
+)
 
 
 def _rows(movements) -> list[StatementRow]:
@@ -243,13 +246,7 @@ def settlement_statement(settlement_id: int) -> tuple[ConsignmentSettlement, lis
     if settlement is None:
         raise NotFound("No such settlement.")
     movements = db.session.execute(
-        select(
-            StockMovement.product_id,
-            StockMovement.kind,
-            StockMovement.quantity,
-            func.coalesce(StockMovement.amount, 0).label("amount"),
-            Lot.commission_rate,
-        )
+        select(*_STATEMENT_COLUMNS)
         .join(ConsignmentSettlementMovement, ConsignmentSettlementMovement.movement_id == StockMovement.id)
         .join(Lot, Lot.id == StockMovement.lot_id)
         .where(ConsignmentSettlementMovement.settlement_id == settlement.id)

@@ -172,6 +172,11 @@ def resolve_items(specs: list[str], lots: list[str] | None = None) -> list[Label
         product = find_product(code)
         lot = find_lot(product, lot_code) if lot_code else None
         items.append(LabelItem(product, quantity, lot, lot_code))
+    return _within_one_job(items)
+
+
+def _within_one_job(items: list) -> list:
+    """The items, unless together they are more labels than one print job takes."""
     total = sum(item.quantity for item in items)
     if total > MAX_LABELS:
         raise ValidationError(
@@ -424,12 +429,4 @@ def resolve_order(lines: list[OrderLine], *, with_stars: bool = True) -> list[La
                 fields[f"{'code' if field == 'sku' else field}-{index}"] = text
     if problems:
         raise ValidationError("Check the marked lines: %(problems)s", problems=TextList(problems, " "), fields=fields)
-    total = sum(item.quantity for item in items)
-    if total > MAX_LABELS:
-        raise ValidationError(
-            "%(total)d labels is too many for one job (at most %(max)d).",
-            total=total,
-            max=MAX_LABELS,
-            fields={"quantity": Text("at most %(max)d in all", max=MAX_LABELS)},
-        )
-    return items
+    return _within_one_job(items)

@@ -20,7 +20,7 @@ from pos.core.database import atomic, dialect_insert
 from pos.core.errors import Conflict, NotFound, ValidationError
 from pos.core.extensions import db
 from pos.core.limits import NOTE_MAX, OutOfLimits, check_text
-from pos.models import BankTransfer, RefusedRequests, SaleNumber, Showroom, ShowroomKey, VietQRRequest
+from pos.models import BankTransfer, SaleNumber, Showroom, ShowroomKey, VietQRRequest
 from pos.payments.matching import number_candidates, showroom_in
 from pos.payments.providers import TransferNotice
 
@@ -93,16 +93,10 @@ def store_notice(notice: TransferNotice) -> bool:
 
 def count_refused(provider: str) -> None:
     """One more refused webhook in this minute's counter (the table central counts refused sync requests in)."""
-    minute = utcnow().replace(second=0, microsecond=0)
+    from pos.central.registry import add_refusal  # on call: pos.central's api imports this module
+
     with atomic():
-        statement = dialect_insert(RefusedRequests.__table__)
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["minute", "claimed_code", "reason"],
-                set_={"count": RefusedRequests.__table__.c["count"] + 1},
-            ),
-            {"minute": minute, "claimed_code": "", "reason": f"{provider} webhook refused", "count": 1},
-        )
+        add_refusal(utcnow().replace(second=0, microsecond=0), "", f"{provider} webhook refused")
     log.warning("%s webhook refused", provider)
 
 

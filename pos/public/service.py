@@ -13,7 +13,7 @@ from sqlalchemy import select
 from pos.catalog.gs1 import DigitalLink
 from pos.catalog.names import STATUS_LABELS
 from pos.catalog.ratings import rating_status
-from pos.catalog.service import find_by_gtin
+from pos.catalog.service import find_by_gtin, latest_rating_id
 from pos.core.clock import local_today
 from pos.core.errors import NotFound
 from pos.core.extensions import db
@@ -243,17 +243,9 @@ def product_id_for(gtin14: str) -> int | None:
 
 def current_rating(gtin14: str) -> tuple[int, OcopRating | None] | None:
     """(product id, current rating or None) for an active product, in one statement; None if unknown."""
-    latest = (
-        select(OcopRating.id)
-        .where(OcopRating.product_id == Product.id)
-        .order_by(OcopRating.decision_date.desc(), OcopRating.id.desc())
-        .limit(1)
-        .correlate(Product)
-        .scalar_subquery()
-    )
     row = db.session.execute(
         select(Product.id, OcopRating)
-        .outerjoin(OcopRating, OcopRating.id == latest)
+        .outerjoin(OcopRating, OcopRating.id == latest_rating_id())
         .where(Product.gtin14 == gtin14, Product.active.is_(True))
     ).first()
     return (row[0], row[1]) if row else None

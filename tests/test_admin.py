@@ -68,7 +68,7 @@ def test_managers_browse_the_audit_log_with_before_and_after(manager_client, db)
 
     save_product({f: getattr(product, f) for f in PRODUCT_FIELDS} | {"price": 130_000}, product)
     page = manager_client.get("/admin/audit?entity=product&action=update").get_data(as_text=True)
-    assert "<strong>price</strong>: 100000 → 130000" in page
+    assert "<strong>Giá</strong>: 100.000 → 130.000" in page  # the field by name, the figures grouped
     assert "<td>Sửa</td>" in page and f"<td>sản phẩm {product.id}</td>" in page  # codes read in the manager's words
     assert '<option value="login" >Đăng nhập</option>' in page
     assert "login" not in manager_client.get("/admin/audit?action=create").get_data(as_text=True).split('id="audit"')[1]

@@ -435,7 +435,7 @@ def test_the_public_receipt_page_needs_only_the_lookup_code(client, cashier_clie
         '<td>Tiền mặt</td><td class="num">500.000 ₫' in text and '<td>Tiền thừa</td><td class="num">150.000 ₫' in text
     )
     english = client.get(f"/r/{sale['lookup_code']}?lang=en").get_data(as_text=True)
-    assert "VAT 8% (on ₫350,000)" in english and 'href="?lang=vi"' in english
+    assert "VAT 8% (on 350,000\u00a0₫)" in english and 'href="?lang=vi"' in english
     assert client.get("/r/NOSUCHCODE").status_code == 404
 
 

@@ -88,7 +88,7 @@ def test_as_of_a_past_date_equals_a_hand_computation(manager_client, users, db):
     assert '<strong id="valuation-total">1.570.007\u00a0₫</strong>' in page and "03/03/2026" in page
     assert "Giá trị tồn kho" in page  # Vietnamese first
     english = manager_client.get("/inventory/valuation?date=2026-03-03&lang=en").get_data(as_text=True)
-    assert "₫1,570,007" in english and "Stock valuation" in english
+    assert "1,570,007\u00a0₫" in english and "Stock valuation" in english
     csv = manager_client.get("/inventory/valuation?date=2026-03-03&format=csv").get_data(as_text=True)
     assert "TEA,Chè Sen Quảng An,11,113637,1250007" in csv and "RICE,Xôi vò,8,40000,320000" in csv
     assert csv.strip().endswith(",TOTAL,19,,1570007")

@@ -20,9 +20,8 @@ from pos.auth.service import create_user
 from pos.central import reports
 from pos.central.ingest import ingest_batch
 from pos.central.registry import add_showroom
-from pos.core.clock import utcnow
+from pos.core.clock import to_local, utcnow
 from pos.core.extensions import db as _db
-from pos.core.i18n import to_local
 from pos.models import (
     RefusedRequests,
     RemoteProduct,

@@ -4,7 +4,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from pos.admin import bp
-from pos.admin.names import ACTION_LABELS, ENTITY_LABELS
 from pos.admin.service import (
     SHOWROOM_FIELDS,
     audit_actions,
@@ -87,8 +86,6 @@ def audit():
         pagination=pagination,
         actions=actions,
         args=request.args,
-        ACTION_LABELS=ACTION_LABELS,
-        ENTITY_LABELS=ENTITY_LABELS,
     )
 
 

@@ -24,3 +24,26 @@ STATUS_LABELS = {
     "revoked": _l("Revoked"),
     "unrated": _l("Not rated"),
 }
+# A product's unit is typed in Vietnamese; the usual ones read in English on English pages (others as typed).
+UNIT_LABELS = {
+    "hộp": _l("box"),
+    "gói": _l("pack"),
+    "chiếc": _l("piece"),
+    "cái": _l("item"),
+    "chậu": _l("pot"),
+    "cành": _l("branch"),
+    "bộ": _l("set"),
+    "lọ": _l("jar"),
+    "hũ": _l("pot (jar)"),
+    "chai": _l("bottle"),
+    "vé": _l("ticket"),
+    "túi": _l("bag"),
+    "bó": _l("bunch"),
+    "thùng": _l("carton"),
+    "lon": _l("can"),
+    "cây": _l("plant"),
+    "con": _l("animal"),
+    "đôi": _l("pair"),
+    "tấm": _l("sheet"),
+    "suất": _l("serving"),
+}

@@ -88,14 +88,9 @@ def products():
 
 @bp.app_context_processor
 def catalog_labels():
-    from pos.catalog import names as labels
     from pos.catalog.gs1 import display_gtin
 
     return {
-        "GROUP_LABELS": labels.GROUP_LABELS,
-        "PRODUCER_TYPE_LABELS": labels.PRODUCER_TYPE_LABELS,
-        "LEVEL_LABELS": labels.LEVEL_LABELS,
-        "STATUS_LABELS": labels.STATUS_LABELS,
         "display_gtin": display_gtin,
     }
 

@@ -20,10 +20,9 @@ from sqlalchemy import func, insert, select, text, update
 
 from pos.catalog.text import fold
 from pos.central.rollup import Figures
-from pos.core.clock import utcnow
+from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic, dialect_insert
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.core.limits import unstorable
 from pos.core.money import round_half_up_div
 from pos.models import (

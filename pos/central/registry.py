@@ -9,11 +9,10 @@ from flask import g, request
 from sqlalchemy import delete, select
 
 from pos.core.audit import record_audit
-from pos.core.clock import LOCAL_TZ, utcnow
+from pos.core.clock import LOCAL_TZ, to_local, utcnow
 from pos.core.database import atomic, dialect_insert
 from pos.core.errors import Conflict, DomainError, NotFound, ValidationError
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.models import RefusedRequests, Showroom, ShowroomKey
 from pos.protocol import signing
 

@@ -12,10 +12,9 @@ from sqlalchemy import BigInteger, cast, func, select, union_all
 from pos.auth.scope import Scope
 from pos.catalog.text import fold
 from pos.central.rollup import Figures
-from pos.core.clock import LOCAL_TZ
+from pos.core.clock import LOCAL_TZ, to_local
 from pos.core.errors import NotFound, Text, ValidationError, problem_list
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.models import (
     OCOP_GROUPS,
     ROLLUP_FIGURES,

@@ -7,11 +7,10 @@ Scans are statistics beside units sold in the product report, not money: they ne
 from datetime import timedelta
 
 from pos.central.ingest import product_ids_for
-from pos.core.clock import utcnow
+from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic, dialect_insert
 from pos.core.errors import ValidationError
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.models import RemoteScanDaily, Showroom
 from pos.protocol.events import Invalid
 from pos.protocol.events import parse_scans as parse_scan_rows

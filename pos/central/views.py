@@ -4,7 +4,6 @@ from flask import render_template, request
 
 from pos.auth.access import role_required
 from pos.auth.scope import applies_scope, current_scope
-from pos.catalog.names import GROUP_LABELS
 from pos.central import bp, reports
 from pos.central.charts import bar_chart
 from pos.central.status import refused_requests, showroom_status
@@ -31,7 +30,6 @@ def _render(template: str, f, **context):
         f=f,
         choices=reports.filter_choices(f.scope),
         locked_showroom=f.scope.showroom,
-        GROUP_LABELS=GROUP_LABELS,
         **context,
     )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from pos.core.errors import ValidationError
-from pos.core.i18n import format_amount, format_vnd
+from pos.core.formatting import format_amount, format_vnd
 from pos.core.limits import DISCOUNT_MAX, LINE_TOTAL_MAX, SALE_TOTAL_MAX, bounded
 from pos.core.money import round_half_up_div, vat_inside
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pos.checkout.recorded import RecordedSale
 from pos.core.config import BASE_DIR
-from pos.core.i18n import format_local, format_vnd
+from pos.core.formatting import format_local, format_vnd
 from pos.core.printer import paper_dots
 from pos.models import Showroom
 

@@ -30,11 +30,10 @@ from pos.checkout.pricing import PricedCart, PricedLine, parse_discount, price_c
 from pos.checkout.recorded import RecordedLine, RecordedPayment, RecordedSale, find_recorded
 from pos.checkout.shifts import open_shift_id
 from pos.core.audit import record_audit
-from pos.core.clock import local_today, utcnow
+from pos.core.clock import local_today, to_local, utcnow
 from pos.core.database import Sql, atomic, read_date
 from pos.core.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.core.limits import (
     DOCUMENT_NUMBER_MAX,
     LOT_MAX,

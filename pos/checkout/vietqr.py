@@ -4,7 +4,7 @@ import binascii
 import re
 
 from pos.core.errors import Text, TextList, ValidationError
-from pos.core.i18n import format_amount
+from pos.core.formatting import format_amount
 from pos.core.limits import PAYMENT_MAX, bounded
 
 MAX_PURPOSE = 25

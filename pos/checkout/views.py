@@ -21,7 +21,7 @@ from pos.checkout.vietqr import vietqr_payload
 from pos.core.database import paginate, row_id
 from pos.core.errors import DomainError
 from pos.core.extensions import db
-from pos.core.i18n import format_vnd
+from pos.core.formatting import format_vnd
 from pos.core.limits import DOCUMENT_NUMBER_MAX, SEARCH_MAX
 from pos.einvoice.service import invoices_of_sale
 from pos.einvoice.settings import current_settings
@@ -129,7 +129,7 @@ def sales():
     if term:
         query = query.where(Sale.number.contains(receipt_code(term), autoescape=True))
     pagination = paginate(query, per_page=30)
-    return render_template("checkout/sales.html", pagination=pagination, term=term, PAYMENT_LABELS=PAYMENT_LABELS)
+    return render_template("checkout/sales.html", pagination=pagination, term=term)
 
 
 @bp.route("/sales/<number>", methods=["GET", "POST"])
@@ -164,7 +164,6 @@ def sale_detail(number):
         jobs=jobs,
         returns=returns,
         form=form,
-        PAYMENT_LABELS=PAYMENT_LABELS,
         return_uuid=form.get("uuid") or str(uuid.uuid4()),
     ), status
 
@@ -240,7 +239,6 @@ def public_receipt(lookup_code):
         "checkout/public_receipt.html",
         sale=RecordedSale.of(sale),
         showroom=local_showroom(),
-        PAYMENT_LABELS=PAYMENT_LABELS,
         einvoices=invoices_of_sale(sale.id),
     )
 

@@ -14,6 +14,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def to_local(moment: datetime | None) -> datetime | None:
+    """A stored (naive UTC) time, or an aware one, as Asia/Ho_Chi_Minh time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ)
+
+
 def local_today() -> date:
     return datetime.now(UTC).astimezone(LOCAL_TZ).date()
 

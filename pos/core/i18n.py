@@ -1,11 +1,7 @@
-"""Language choice and the display formats for money and time (vi by default, en available)."""
-
-from datetime import UTC, datetime
+"""Language choice (vi by default, en available); the display formats are in pos/core/formatting.py."""
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
-
-from pos.core.clock import LOCAL_TZ
 
 
 def select_locale() -> str:
@@ -29,65 +25,11 @@ def current_language() -> str:
     return locale.language if locale else "vi"
 
 
-def format_amount(amount: int, language: str | None = None) -> str:
-    """1.234.567 in Vietnamese, 1,234,567 in English: digits grouped, no currency sign (a cash note's face)."""
-    digits = f"{abs(int(amount)):,}"
-    return ("-" if amount < 0 else "") + (
-        digits if (language or current_language()) == "en" else digits.replace(",", ".")
-    )
-
-
-def format_vnd(amount: int | None, language: str | None = None) -> str:
-    """1.234.567 ₫ in Vietnamese, ₫1,234,567 in English."""
-    if amount is None:
-        return ""
-    language = language or current_language()
-    sign, digits = ("-" if amount < 0 else ""), format_amount(abs(amount), language)
-    return f"{sign}₫{digits}" if language == "en" else f"{sign}{digits}\u00a0₫"
-
-
-def to_local(moment: datetime | None) -> datetime | None:
-    """A stored (naive UTC) time as Asia/Ho_Chi_Minh time."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ)
-
-
-def format_local(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    local = to_local(moment)
-    return local.strftime(fmt) if local else ""
-
-
-def format_date(value, language: str | None = None) -> str:
-    if value is None:
-        return ""
-    return value.strftime("%d/%m/%Y") if (language or current_language()) == "vi" else value.strftime("%Y-%m-%d")
-
-
-def format_duration(seconds: int | None) -> str:
-    """12 s, 4 min, 3 h 5 min, 2 d 4 h: how long ago or how far behind."""
-    if seconds is None:
-        return "—"
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
-
-
 def register_template_helpers(app):
-    app.jinja_env.filters["duration"] = format_duration
+    from pos.core.formatting import register_filters
+
+    register_filters(app)  # numbers, money, dates and codes: pos/core/formatting.py
     app.jinja_env.filters["combine"] = lambda base, changes: {**base, **changes}  # query args with a change
-    app.jinja_env.filters["vnd"] = format_vnd
-    app.jinja_env.filters["amount"] = format_amount
-    app.jinja_env.filters["localtime"] = format_local
-    app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["stars"] = lambda n: "★" * int(n or 0) + "☆" * (5 - int(n or 0))
 
     from flask_babel import lazy_gettext as _l
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from pos.auth.access import public, role_required
 from pos.core.errors import ValidationError
-from pos.core.i18n import format_local
+from pos.core.formatting import format_local
 from pos.core.limits import ROW_ID_MAX, bounded
 from pos.display import bp
 from pos.display.service import display_view, pair, pairings, push_state, request_code, revoke

@@ -13,11 +13,10 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from pos.core.audit import record_audit
-from pos.core.clock import utc_bounds, utcnow
+from pos.core.clock import to_local, utc_bounds, utcnow
 from pos.core.database import atomic
 from pos.core.errors import Conflict, NotFound
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.einvoice.service import BUYER_FIELDS, parse_buyer
 from pos.models import Einvoice, Sale
 

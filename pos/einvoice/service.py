@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from pos.core.clock import to_local
 from pos.core.database import Sql
 from pos.core.errors import Conflict, Text, ValidationError, problem_list
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.core.limits import ADDRESS_MAX, NAME_MAX, SALE_LINES_MAX, OutOfLimits, check_text
 from pos.core.money import vat_inside
 from pos.einvoice.settings import Settings, current_settings

@@ -8,9 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pos.auth.access import role_required
-from pos.core.clock import local_today
+from pos.core.clock import local_today, to_local
 from pos.core.errors import DomainError
-from pos.core.i18n import to_local
 from pos.einvoice import bp
 from pos.einvoice.corrections import day_invoices, invoice_or_404, send_again, unsent_today_warning, warn_from
 from pos.einvoice.sender import queue_status

@@ -16,3 +16,6 @@ add_nav_entry("inventory.consignment", _l("Consignment"), role="manager", order=
 add_nav_entry("inventory.valuation", _l("Valuation"), role="manager", order=37)
 
 from pos.inventory import views  # noqa: E402,F401
+from pos.inventory.counts import describe_scope  # noqa: E402
+
+bp.add_app_template_filter(describe_scope, "count_scope")

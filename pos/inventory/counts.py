@@ -328,3 +328,22 @@ def _adjust(line: StockCountLine, count: StockCount, user) -> None:
         missing=missing,
         fields={"counted": "too low"},
     )
+
+
+def describe_scope(scope: str) -> str:
+    """A sheet's stored scope ("drinks, producer 3", "all") as people read it: "Đồ uống · HTX Ba Vì", "Tất cả"."""
+    from flask_babel import gettext
+
+    from pos.core.formatting import label_of
+    from pos.models import Producer
+
+    parts = []
+    for part in (scope or "all").split(", "):
+        if part == "all":
+            parts.append(gettext("All products"))
+        elif part.startswith("producer ") and part[9:].isdigit():
+            producer = db.session.get(Producer, int(part[9:]))
+            parts.append(producer.name if producer else gettext("a producer no longer on file"))
+        else:
+            parts.append(label_of(part, "group"))
+    return " · ".join(parts)

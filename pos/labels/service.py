@@ -17,7 +17,7 @@ from pos.catalog.ratings import rating_status
 from pos.catalog.service import find_by_code, search_products
 from pos.core.errors import DomainError, Text, TextList, ValidationError
 from pos.core.extensions import db
-from pos.core.i18n import format_date, format_vnd
+from pos.core.formatting import format_date, format_vnd
 from pos.labels.render import DEFAULT_PRESET, PRESETS, LabelContent
 from pos.models import GoodsReceipt, GoodsReceiptLine, Lot, Product
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from pos.auth.access import public
 from pos.catalog.gs1 import DigitalLink, parse_link_path
 from pos.catalog.media import StoredImage
-from pos.catalog.names import GROUP_LABELS, LEVEL_LABELS, PRODUCER_TYPE_LABELS, STATUS_LABELS
 from pos.core.errors import InvalidBarcode, NotFound
 from pos.core.extensions import db
 from pos.core.i18n import current_language
@@ -296,10 +295,6 @@ def product_page(rest: str):
             photo_abs=media_url(product.photo, external=True),
             certificate_url=media_url(rating.certificate_image if rating else None),
             certificate=picture(rating.certificate_image if rating else None),
-            GROUP_LABELS=GROUP_LABELS,
-            LEVEL_LABELS=LEVEL_LABELS,
-            PRODUCER_TYPE_LABELS=PRODUCER_TYPE_LABELS,
-            STATUS_LABELS=STATUS_LABELS,
         ),
         link_header=_linkset_link(link, base),
     )

@@ -3,7 +3,6 @@ from datetime import date, datetime
 from flask import render_template, request
 
 from pos.auth.access import role_required
-from pos.checkout.names import PAYMENT_LABELS
 from pos.checkout.shifts import current_shift
 from pos.core.clock import LOCAL_TZ
 from pos.core.errors import ValidationError
@@ -37,6 +36,4 @@ def showroom_day():
             ["sku", "name_vi", "stars", "units", "revenue"],
             [[row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products],
         )
-    return render_template(
-        "showroom_reports/showroom_day.html", report=report, shift=shift, PAYMENT_LABELS=PAYMENT_LABELS
-    )
+    return render_template("showroom_reports/showroom_day.html", report=report, shift=shift)

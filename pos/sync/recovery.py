@@ -26,11 +26,10 @@ from pos.checkout.recorded import RecordedLine, RecordedSale
 from pos.checkout.returns import _put_back
 from pos.checkout.sales import write_sale
 from pos.core.audit import record_audit
-from pos.core.clock import utcnow
+from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic
 from pos.core.errors import DomainError, OutOfStock
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.models import (
     Product,

@@ -11,7 +11,7 @@
   const lang = form.dataset.lang;
   const fmt = (n) => {
     const digits = Number(n).toLocaleString(lang === "en" ? "en-US" : "vi-VN");
-    return lang === "en" ? "₫" + digits : digits + "\u00a0₫";
+    return digits + "\u00a0₫";  // 1.234.567 ₫ or 1,234,567 ₫ (pos/core/formatting.py)
   };
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
 

@@ -9,7 +9,7 @@
   const fmt = (n) => {
     const digits = Math.abs(n).toLocaleString(summary.dataset.lang === "en" ? "en-US" : "vi-VN");
     const sign = n < 0 ? "-" : "";
-    return summary.dataset.lang === "en" ? `${sign}₫${digits}` : `${sign}${digits}\u00a0₫`;
+    return `${sign}${digits}\u00a0₫`;  // 1.234.567 ₫ or 1,234,567 ₫ (pos/core/formatting.py)
   };
   function update() {
     let counted = 0;

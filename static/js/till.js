@@ -9,7 +9,7 @@
   const lang = root.dataset.lang;
   const STORE = "till.cart", PARKED = "till.parked", RETRY_MS = 3000;
   const grouped = (n) => Number(n).toLocaleString(lang === "en" ? "en-US" : "vi-VN");  // 1.234.567 or 1,234,567
-  const fmt = (n) => lang === "en" ? "₫" + grouped(n) : grouped(n) + "\u00a0₫";  // never split from its figure
+  const fmt = (n) => grouped(n) + "\u00a0₫";  // never split from its figure, after it in both languages
   const newCart = () => ({ uuid: crypto.randomUUID(), lines: [], discount: null, payments: [], number: null });
   let cart = load(STORE) || newCart();
   let priced = null, method = "cash", approval = null, busy = false, justScanned = null;
@@ -142,13 +142,16 @@
       const row = document.createElement("tr");
       if (!line.sellable) row.className = "unrated";
       row.innerHTML = `<td><strong></strong><br><small class="muted"></small></td>
-        <td class="num"><input class="qty" type="number" min="1" max="999" aria-label="qty"></td>
+        <td class="num"><input class="qty" type="number" min="1" max="999" ></td>
         <td class="num">${fmt(line.unit_price)}</td>
         <td class="num"><button type="button" class="link line-discount">${p && p.discount ? "-" + fmt(p.discount) : "%"}</button></td>
         <td class="num amount">${p ? fmt(p.amount) : ""}</td>
-        <td><button type="button" class="link remove" aria-label="remove">✕</button></td>`;
+        <td><button type="button" class="link remove">✕</button></td>`;
       row.querySelector("strong").textContent = line.name;
-      row.querySelector("small").textContent = `${line.sku}${line.lot ? " · lô " + line.lot : ""} ` +
+      // screen-reader labels in the page's language (data-msg-* on #till)
+      row.querySelector(".qty").setAttribute("aria-label", `${root.dataset.msgQty} · ${line.name}`);
+      row.querySelector(".remove").setAttribute("aria-label", `${root.dataset.msgRemove} · ${line.name}`);
+      row.querySelector("small").textContent = `${line.sku}${line.lot ? ` · ${root.dataset.msgLot} ${line.lot}` : ""} ` +
         (line.stars ? "★".repeat(line.stars) : "");
       if (p && p.available < line.quantity) {  // short on the shelf (or in the scanned lot): said when scanned
         row.classList.add("short");

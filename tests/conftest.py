@@ -127,6 +127,33 @@ def give_back(sale_number: str, by, *, quantity: int = 1, reason: str = "hàng l
     return record_return(sale_number, body, by)
 
 
+def return_form(*, quantity: int = 1, reason: str = "Bao bì rách", refund_method: str = "cash", password=PASSWORD):
+    """The sale page's return form: `quantity` of line 1 back, approved by the manager with `password`."""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "return_1": str(quantity),
+        "reason": reason,
+        "refund_method": refund_method,
+        "approver": "manager",
+        "approver_password": password,
+    }
+
+
+def capture_receipt_text(monkeypatch) -> list[str]:
+    """Every line of text the receipt and slip images draw from now on (the image itself is pixels)."""
+    from pos.checkout import receipts
+
+    drawn = []
+    for name in ("text", "pair"):
+        draw = getattr(receipts._Canvas, name)
+        monkeypatch.setattr(
+            receipts._Canvas,
+            name,
+            lambda self, *words, _draw=draw, **kw: (drawn.append(" ".join(words)), _draw(self, *words, **kw))[1],
+        )
+    return drawn
+
+
 def receipt_form(producer_id, *lines: dict, **fields) -> dict:
     """The goods-receipt page's form data: each line's fields (sku, quantity, unit_cost, lot_code...) numbered as
     the page names them (sku_0, quantity_0, ...), then any other field (note, an odd sku_99999)."""

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pos.models import Lot, OutboxEntry, PrintJob, Sale, SaleLine, StockLevel, StockMovement
-from tests.conftest import PASSWORD, make_product, stock
+from tests.conftest import PASSWORD, capture_receipt_text, make_product, return_form, stock
 
 
 def sale_body(lines, payments, **extra):
@@ -385,16 +385,7 @@ def test_a_printer_that_is_off_leaves_the_sale_recorded_and_reprintable(app, cas
 
 
 def test_a_receipt_carries_what_the_law_and_the_buyer_need(app, cashier_client, shop, monkeypatch):
-    from pos.checkout import receipts
-
-    drawn = []
-    for name in ("text", "pair"):
-        draw = getattr(receipts._Canvas, name)
-        monkeypatch.setattr(
-            receipts._Canvas,
-            name,
-            lambda self, *words, _draw=draw, **kw: (drawn.append(" ".join(words)), _draw(self, *words, **kw))[1],
-        )
+    drawn = capture_receipt_text(monkeypatch)
     body = sale_body(
         [{"product_id": shop["tea"].id, "quantity": 2}, {"product_id": shop["flower"].id, "quantity": 1}],
         [{"method": "card", "amount": 500_000, "reference": "VCB-778812"}, {"method": "cash", "amount": 1_000_000}],
@@ -493,14 +484,7 @@ def test_the_return_form_keeps_what_was_typed_when_refused_and_names_the_refund(
     from pos.models import SaleReturn
 
     sale = _sell(cashier_client, shop)
-    form = {
-        "uuid": str(uuid.uuid4()),
-        "return_1": "1",
-        "reason": "Bao bì rách",
-        "refund_method": "card",
-        "approver": "manager",
-        "approver_password": "wrong-password",
-    }
+    form = return_form(refund_method="card", password="wrong-password")
     refused = cashier_client.post(f"/sales/{sale['number']}", data=form)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Phê duyệt bị từ chối" in page
@@ -518,29 +502,14 @@ def test_the_return_form_keeps_what_was_typed_when_refused_and_names_the_refund(
 
 
 def test_a_return_prints_its_refund_slip_and_opens_the_drawer_for_cash(app, cashier_client, shop, db, monkeypatch):
-    from pos.checkout import receipts
     from pos.models import SaleReturn
 
-    drawn = []
-    for name in ("text", "pair"):
-        draw = getattr(receipts._Canvas, name)
-        monkeypatch.setattr(
-            receipts._Canvas,
-            name,
-            lambda self, *words, _draw=draw, **kw: (drawn.append(" ".join(words)), _draw(self, *words, **kw))[1],
-        )
+    drawn = capture_receipt_text(monkeypatch)
     sale = _sell(cashier_client, shop)
     printer = FakePrinter()
     printer.start()
     app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{printer.port}"
-    form = {
-        "uuid": str(uuid.uuid4()),
-        "return_1": "1",
-        "reason": "Bao bì rách",
-        "refund_method": "cash",
-        "approver": "manager",
-        "approver_password": PASSWORD,
-    }
+    form = return_form()
     page = cashier_client.post(f"/sales/{sale['number']}", data=form, follow_redirects=True).get_data(as_text=True)
     assert "hoàn 350.000" in page and "chưa in được" not in page
     printer.done.wait(5)
@@ -576,15 +545,7 @@ def test_return_everything_left_takes_back_what_was_not_yet_returned(cashier_cli
     )
     sale = cashier_client.post("/api/v1/sales", json=body).get_json()
     _return(cashier_client, sale["number"], [{"line_no": 1, "quantity": 1}])
-    form = {
-        "uuid": str(uuid.uuid4()),
-        "everything": "1",
-        "return_1": "0",
-        "reason": "Khách đổi ý",
-        "refund_method": "cash",
-        "approver": "manager",
-        "approver_password": PASSWORD,
-    }
+    form = return_form(quantity=0, reason="Khách đổi ý") | {"everything": "1"}
     page = cashier_client.post(f"/sales/{sale['number']}", data=form, follow_redirects=True).get_data(as_text=True)
     assert "hoàn 800.000" in page  # the second tea and the flower
     assert (

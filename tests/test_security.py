@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from pos.core.extensions import db as _db
-from tests.conftest import PASSWORD, login, make_app
+from tests.conftest import PASSWORD, login, make_app, return_form
 
 # JSON endpoints authenticated by an HMAC signature instead of a session cookie carry no CSRF token.
 # Signed by a showroom's HMAC (sync) or by a payment provider (its signature or API key), never by a browser.
@@ -401,14 +401,7 @@ def test_a_right_and_a_wrong_approval_answer_alike_until_the_return_is_valid(cas
     for password in ("a-wrong-guess", PASSWORD):
         response = cashier_client.post(
             f"/sales/{sale['number']}",
-            data={
-                "uuid": str(uuid.uuid4()),
-                "return_1": "5",
-                "reason": "hỏng",
-                "refund_method": "cash",
-                "approver": "manager",
-                "approver_password": password,
-            },
+            data=return_form(quantity=5, reason="hỏng", password=password),
         )  # 5 to return, 1 sold
         flashes = re.findall(r'class="flash flash-error"[^>]*>([^<]+)<', response.get_data(as_text=True))
         pages.append((response.status_code, flashes))

@@ -464,32 +464,45 @@ def transfers():
     return render_template("inventory/transfers.html", transfers=rows, own_code=current_app.config["SHOWROOM_CODE"])
 
 
-@bp.route("/transfers/new", methods=["GET", "POST"])
-@role_required("manager")
-def transfer_new():
-    direction = "in" if request.values.get("direction") == "in" else "out"
-    fields = TRANSFER_FIELDS[direction]
-    errors, lines, form = {}, [{} for _ in range(FORM_ROWS)], {}
-    if request.method == "POST":
-        form = {k: request.form.get(k, "") for k in ("showroom", "their_number", "note")}
-        lines = [{f: request.form.get(f"{f}_{i}", "") for f in fields} for i in range(FORM_ROWS)]
-        try:
-            if direction == "out":
-                transfer = create_transfer_out(form["showroom"], lines, current_user, form["note"])
-            else:
-                transfer = create_transfer_in(form["showroom"], form["their_number"], lines, current_user, form["note"])
-            flash(_("Draft transfer %(number)s saved. Check it, then post it.", number=transfer.number), "success")
-            return redirect(url_for("inventory.transfer_detail", transfer_id=transfer.id))
-        except DomainError as error:
-            errors = form_problems(error)
+def _transfer_form_post(fields: tuple, rows: int) -> tuple[dict, list[dict]]:
+    """The transfer form as posted: its header fields, and its first `rows` lines."""
+    form = {k: request.form.get(k, "") for k in ("showroom", "their_number", "note")}
+    return form, [{f: request.form.get(f"{f}_{i}", "") for f in fields} for i in range(rows)]
+
+
+def _transfer_saved(transfer_id: int, number: str):
+    flash(_("Draft transfer %(number)s saved. Check it, then post it.", number=number), "success")
+    return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
+
+
+def _transfer_form(direction: str, lines: list[dict], errors: dict, form: dict, transfer: Transfer | None = None):
     return render_template(
         "inventory/transfer_new.html",
         direction=direction,
         lines=lines,
         errors=errors,
         form=form,
+        transfer=transfer,
         own_code=current_app.config["SHOWROOM_CODE"],
     ), (422 if errors else 200)
+
+
+@bp.route("/transfers/new", methods=["GET", "POST"])
+@role_required("manager")
+def transfer_new():
+    direction = "in" if request.values.get("direction") == "in" else "out"
+    errors, lines, form = {}, [{} for _ in range(FORM_ROWS)], {}
+    if request.method == "POST":
+        form, lines = _transfer_form_post(TRANSFER_FIELDS[direction], FORM_ROWS)
+        try:
+            if direction == "out":
+                transfer = create_transfer_out(form["showroom"], lines, current_user, form["note"])
+            else:
+                transfer = create_transfer_in(form["showroom"], form["their_number"], lines, current_user, form["note"])
+            return _transfer_saved(transfer.id, transfer.number)
+        except DomainError as error:
+            errors = form_problems(error)
+    return _transfer_form(direction, lines, errors, form)
 
 
 @bp.route("/transfers/<int:transfer_id>/edit", methods=["GET", "POST"])
@@ -499,15 +512,13 @@ def transfer_edit(transfer_id):
     if transfer.status != "draft":
         flash(_("Only a draft transfer can be changed."), "error")
         return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
-    fields, errors = TRANSFER_FIELDS[transfer.direction], {}
+    errors = {}
     if request.method == "POST":
-        form = {k: request.form.get(k, "") for k in ("showroom", "their_number", "note")}
         rows = max(FORM_ROWS, min(request.form.get("rows", 0, type=int), 200))
-        lines = [{f: request.form.get(f"{f}_{i}", "") for f in fields} for i in range(rows)]
+        form, lines = _transfer_form_post(TRANSFER_FIELDS[transfer.direction], rows)
         try:
             update_transfer(transfer_id, form["showroom"], form["their_number"], lines, current_user, form["note"])
-            flash(_("Draft transfer %(number)s saved. Check it, then post it.", number=transfer.number), "success")
-            return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
+            return _transfer_saved(transfer_id, transfer.number)
         except DomainError as error:
             errors = form_problems(error)
     else:
@@ -523,15 +534,7 @@ def transfer_edit(transfer_id):
             for line in transfer.lines
         ]
         lines += [{} for _ in range(max(FORM_ROWS - len(lines), 2))]
-    return render_template(
-        "inventory/transfer_new.html",
-        direction=transfer.direction,
-        lines=lines,
-        errors=errors,
-        form=form,
-        transfer=transfer,
-        own_code=current_app.config["SHOWROOM_CODE"],
-    ), (422 if errors else 200)
+    return _transfer_form(transfer.direction, lines, errors, form, transfer)
 
 
 @bp.route("/transfers/<int:transfer_id>", methods=["GET", "POST"])

@@ -178,7 +178,7 @@ def test_scans_are_counted_per_product_lot_and_day_without_personal_data(app, cl
     rows = {(r.lot_code, r.scans) for r in db.session.scalars(select(LabelScanDaily))}
     assert rows == {("", 4), ("L1", 1)}
     columns = {c.name for c in LabelScanDaily.__table__.columns}
-    assert columns == {"id", "product_id", "lot_code", "day", "scans"}
+    assert columns == {"id", "product_id", "lot_code", "serial", "day", "scans"}  # a serial: a unit, not a person
     report = scans_report(30)
     assert report[0]["scans"] == 5 and report[0]["sold"] == 0
     html = manager_client.get("/labels/scans").get_data(as_text=True)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -166,6 +167,13 @@ def product_form(product_id=None):
     return _product_form(product, values, {})
 
 
+SUSPECT_REASON_LABELS = {
+    "never_issued": _l("scanned here, but this showroom never issued it for this product: a fake label"),
+    "scanned_after_sale": _l("still scanned on many days after it was sold: a copy of the label may be in use"),
+    "many_scans": _l("scanned more often than a unit on a shelf is: a copy of the label may be in use"),
+}
+
+
 @bp.get("/products/<int:product_id>", endpoint="product_detail")
 @role_required("manager")
 def product_detail(product_id):
@@ -173,6 +181,9 @@ def product_detail(product_id):
 
 
 def _product_page(product, rating_values=None, rating_errors=None, status=200):
+    # On call: the labels area builds on the catalog (its service reads products), not the other way round.
+    from pos.labels.serials import product_suspects
+
     return render_template(
         "catalog/product_detail.html",
         product=product,
@@ -181,6 +192,8 @@ def _product_page(product, rating_values=None, rating_errors=None, status=200):
         photo=StoredImage.from_name(product.photo) if product.photo else None,
         values=rating_values or {"stars": "4"},
         errors=rating_errors or {},
+        suspects=product_suspects(product.id),
+        suspect_reasons=SUSPECT_REASON_LABELS,
     ), status
 
 

@@ -9,5 +9,6 @@ from pos.core.navigation import add_nav_entry
 bp = Blueprint("central", __name__, cli_group="central")
 add_nav_entry("central.report_overview", _l("Reports"), role="manager", order=40)
 add_nav_entry("central.showrooms", _l("Showrooms"), role="manager", order=45)
+add_nav_entry("central.suspect_labels", _l("Suspect labels"), role="manager", order=46)
 
 from pos.central import api, cli, views  # noqa: E402,F401

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, select, text, update
 
 from pos.catalog.text import fold
+from pos.central import serials as central_serials
 from pos.central.rollup import Figures
 from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic, dialect_insert
@@ -82,6 +83,8 @@ def ingest_batch(showroom: Showroom, events: list) -> list[dict]:
         returns = [(i, e) for i, e in fresh if e.kind == "return"]
         shift_closes = [(i, e) for i, e in fresh if e.kind == "shift_close"]
         rollup, daily = defaultdict(Figures), defaultdict(lambda: dict.fromkeys(DAILY_FIGURES, 0))
+        # Serials before sales: a batch may carry a receipt's serials and the sale of one of them.
+        _store_serials(showroom, [(i, e) for i, e in fresh if e.kind == "serials"], answers)
         _store_sales(showroom, sales, rollup, daily)
         _store_returns(showroom, returns, rollup, daily, answers)
         if shift_closes:
@@ -104,6 +107,18 @@ def ingest_batch(showroom: Showroom, events: list) -> list[dict]:
         _add_to_rollups(showroom, rollup, daily)
         _note_contact(key, [e.created_at for _, e in sales + returns])
     return answers
+
+
+def _store_serials(showroom: Showroom, events: list[tuple[int, Event]], answers: list) -> None:
+    """Serials issued at the showroom (pos.central.serials). Idempotent by serial: a resend changes nothing; a
+    serial another showroom issued refuses the whole event, of which nothing is written."""
+    for index, event in events:
+        problem = central_serials.issued_conflict(showroom, event)
+        if problem:
+            answers[index] = _reject(showroom.code, event.uuid, problem)
+            continue
+        central_serials.store_issued(showroom, event)
+        answers[index] = {"uuid": event.uuid, "status": "accepted"}
 
 
 def _sort_out_repeats(showroom: Showroom, parsed: list[tuple[int, Event]], answers: list) -> list[tuple[int, Event]]:
@@ -293,8 +308,9 @@ LINE_AS_SENT = (
     "vat_amount",
     "commission",
     "consignment",
+    "serial",
 )
-LINE_AS_SOLD = ("product_id", "sku", "name_vi", "vat_rate", "stars", "potential_5_star", "consignment")
+LINE_AS_SOLD = ("product_id", "sku", "name_vi", "vat_rate", "stars", "potential_5_star", "consignment", "serial")
 
 
 def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, daily) -> None:
@@ -320,6 +336,7 @@ def _store_sales(showroom: Showroom, sales: list[tuple[int, Event]], rollup, dai
             rollup[(day, product_id, stars, line["potential_5_star"])].add_line(
                 quantity, amount, line["vat_amount"], cost, line["consignment"], line["commission"]
             )
+        central_serials.note_sold(showroom, event.uuid, event.created_at, event.data["lines"])
         totals = daily[day]
         totals["sales_count"] += 1
         totals["sales_total"] += event.data["total"]
@@ -354,6 +371,7 @@ def _store_returns(showroom: Showroom, returns: list[tuple[int, Event]], rollup,
             for name in REFUNDABLE:
                 refunded[key][name] += line[name]
             originals.append(sold[key])
+        central_serials.note_returned(sale.uuid, [o.serial for o in originals if o.serial])
         money[sale.uuid] = money.get(sale.uuid, 0) + event.data["total"]
         stored.append((index, event, originals))
     if not stored:

@@ -7,6 +7,7 @@ Scans are statistics beside units sold in the product report, not money: they ne
 from datetime import timedelta
 
 from pos.central.ingest import product_ids_for
+from pos.central.serials import note_scanned
 from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic, dialect_insert
 from pos.core.errors import ValidationError
@@ -42,4 +43,5 @@ def store_scans(showroom: Showroom, rows: list[dict]) -> int:
                 for (day, product_id), scans in totals.items()
             ],
         )
+        note_scanned(showroom, rows)  # the serialized units' scans, flagged when another showroom issued them
     return len(totals)

@@ -1,11 +1,13 @@
 from datetime import timedelta
 
-from flask import render_template, request
+from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 
 from pos.auth.access import role_required
 from pos.auth.scope import applies_scope, current_scope
 from pos.central import bp, reports
 from pos.central.charts import bar_chart
+from pos.central.serials import suspect_serials
 from pos.central.status import refused_requests, showroom_status
 from pos.core.exports import export
 
@@ -17,6 +19,33 @@ def showrooms():
     """Per showroom: last contact, lag, sales received today."""
     return render_template(
         "central/showrooms.html", rows=showroom_status(current_scope()), refused=refused_requests(current_scope())
+    )
+
+
+SERIAL_FLAG_LABELS = {
+    "sold_elsewhere": _l("sold at another showroom than the one that issued it, or sold twice"),
+    "scanned_elsewhere": _l("scanned at another showroom than the one that issued it"),
+    "sold_not_issued": _l("sold, but no showroom issued it"),
+}
+SUSPECT_REASON_LABELS = {
+    "never_issued": _l("scanned, but no showroom issued it"),
+    "scanned_after_sale": _l("still scanned on many days after it was sold"),
+    "many_scans": _l("scanned more often than a unit on a shelf is"),
+}
+
+
+@bp.get("/central/labels/suspect")
+@role_required("manager")
+def suspect_labels():
+    """Serialized units' labels that look copied: a serial issued in one showroom and sold or scanned in another,
+    sold twice, never issued, or scanned too often (SERIAL_SUSPECT_DAYS, SERIAL_SUSPECT_SCANS)."""
+    return render_template(
+        "central/suspect_labels.html",
+        rows=suspect_serials(),
+        days=current_app.config["SERIAL_SUSPECT_DAYS"],
+        scans=current_app.config["SERIAL_SUSPECT_SCANS"],
+        FLAGS=SERIAL_FLAG_LABELS,
+        REASONS=SUSPECT_REASON_LABELS,
     )
 
 

@@ -19,6 +19,7 @@ from pos.core.limits import LOT_MAX, ROW_ID_MAX, SEARCH_MAX, OutOfLimits, bounde
 from pos.core.money import round_cash
 from pos.inventory.ledger import lot_refusal, lot_state, sellable_lots_of
 from pos.inventory.stock import write_off_lot
+from pos.labels.serials import check_sellable, serial_in_text
 from pos.models import Product, StockLevel
 
 
@@ -49,6 +50,7 @@ def product_json(product: Product, lot: str | None = None) -> dict:
         "sellable_as_ocop": status in SELLABLE_STATUSES,
         "on_hand": on_hand.on_hand if on_hand else 0,
         "lot": lot,
+        "serialized": product.serialized,
     }
 
 
@@ -75,9 +77,14 @@ def _lot_json(product: Product, lot: str | None) -> dict:
 @bp.get("/api/v1/products/lookup")
 @role_required("cashier")
 def lookup_product():
-    """What a scanner typed → one product (a QR label's URL carries the lot)."""
-    result = find_by_code(request.args.get("code", ""))
-    return jsonify(product_json(result.product, result.lot_code))
+    """What a scanner typed → one product (a QR label's URL carries the lot, a serialized unit's its serial too: a
+    serial sold already, never issued or issued for another product is refused here, and again by the sale)."""
+    code = request.args.get("code", "")
+    serial = serial_in_text(code)
+    result = find_by_code(code)
+    if serial is not None:
+        check_sellable(serial, result.product)
+    return jsonify(product_json(result.product, result.lot_code) | {"serial": serial})
 
 
 @bp.get("/api/v1/products/search")

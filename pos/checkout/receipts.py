@@ -157,6 +157,8 @@ def render_receipt(
         stars = f" {'★' * line.stars}" if line.stars else ""
         c.text(f"{line.name_vi}{stars}", bold=True)
         c.pair(f"  {line.quantity} × {_money(line.unit_price)}", _money(line.quantity * line.unit_price))
+        if line.serial:
+            c.text(f"  Sê-ri {line.serial}")
         if line.discount:
             c.pair("  Giảm giá", "-" + _money(line.discount))
     c.rule()

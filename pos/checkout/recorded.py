@@ -42,6 +42,7 @@ class RecordedLine:
     producer_tax_code: str
     ocop_group: str
     commission: int  # … and the showroom's commission on the consigned units (their amount × the lot's rate)
+    serial: str | None = None  # a serialized unit's serial, read from its label (the line is then one unit)
 
     def to_payload(self) -> dict:
         """The line in the outbox event (keys in this order: central hashes the JSON as sent)."""
@@ -59,7 +60,7 @@ class RecordedLine:
             "unit_cost": self.unit_cost,
             "consignment": self.consignment,
             "commission": self.commission,
-        }
+        } | ({"serial": self.serial} if self.serial else {})
 
     def to_json(self) -> dict:
         """The line in the API's answer."""
@@ -69,6 +70,7 @@ class RecordedLine:
             "name": self.name_vi,
             **self._sold(),
             "stars": self.stars,
+            "serial": self.serial,
         }
 
     def _sold(self) -> dict:
@@ -239,6 +241,7 @@ class RecordedSale:
                     consignment=bool(line.get("consignment")),
                     **{name: line.get(name) or "" for name in _FILED_UNDER},
                     commission=line.get("commission") or 0,
+                    serial=line.get("serial"),
                 )
                 for line in payload["lines"]
             ),

@@ -59,6 +59,8 @@ from pos.inventory.ledger import (
     sellable_lots_of,
     take_stock,
 )
+from pos.labels.serials import is_serial
+from pos.labels.serials import refuse as refuse_serial
 from pos.models import PAYMENT_METHODS, Lot, Sale, StockLevel
 
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
@@ -87,9 +89,9 @@ _INSERT_SALE = Sql(
 )
 _INSERT_LINES = Sql(
     "INSERT INTO sale_lines (sale_id, line_no, product_id, sku, name_vi, quantity, unit_price, discount, amount,"
-    " vat_rate, vat_amount, stars, potential_5_star, unit_cost, consignment, returned_quantity) VALUES (:sale_id,"
-    " :line_no, :product_id, :sku, :name_vi, :quantity, :unit_price, :discount, :amount, :vat_rate, :vat_amount,"
-    " :stars, :potential_5_star, :unit_cost, :consignment, 0)"
+    " vat_rate, vat_amount, stars, potential_5_star, unit_cost, consignment, returned_quantity, serial) VALUES"
+    " (:sale_id, :line_no, :product_id, :sku, :name_vi, :quantity, :unit_price, :discount, :amount, :vat_rate,"
+    " :vat_amount, :stars, :potential_5_star, :unit_cost, :consignment, 0, :serial)"
 )
 _INSERT_PAYMENTS = Sql(
     "INSERT INTO payments (sale_id, method, amount, tendered, change, reference) VALUES"
@@ -150,6 +152,35 @@ def _sale_products_sql(count: int) -> Sql:
     )
 
 
+@functools.lru_cache(maxsize=SALE_LINES_MAX)
+def _serials_sql(count: int) -> Sql:
+    """The scanned serials as issued (product, lot) and, when sold, the time of the sale holding them: by the serials'
+    unique index and sale_lines' partial one (a line not returned)."""
+    return Sql(
+        "SELECT s.serial, s.product_id, s.lot_code, sa.created_at FROM serials s"
+        " LEFT JOIN sale_lines sl ON sl.serial = s.serial AND sl.returned_quantity = 0"
+        " LEFT JOIN sales sa ON sa.id = sl.sale_id"
+        f" WHERE s.serial IN ({', '.join(f':s{i}' for i in range(count))})"
+    )
+
+
+def _check_serials(lines: list[dict], products: dict[int, SaleProduct]) -> None:
+    """Every scanned serial was issued for its line's product and is not sold (SerialRefused, in the cashier's
+    language, says which and why); the line takes its stock from the serial's lot. Two tills selling the same
+    serial at once both pass here; the sale lines' unique index lets one of them commit."""
+    wanted = [line for line in lines if line["serial"]]
+    if not wanted:
+        return
+    rows = _serials_sql(len(wanted)).run({f"s{i}": line["serial"] for i, line in enumerate(wanted)}).fetchall()
+    found = {serial: (product_id, lot_code, sold_at) for serial, product_id, lot_code, sold_at in rows}
+    for line in wanted:
+        product_id, lot_code, sold_at = found.get(line["serial"], (None, "", None))
+        if isinstance(sold_at, str):
+            sold_at = datetime.fromisoformat(sold_at)
+        refuse_serial(line["serial"], products[line["product_id"]], product_id, sold_at)
+        line["lot"] = lot_code
+
+
 def _sale_products(ids) -> dict[int, SaleProduct]:
     ids = list(ids)
     rows = _sale_products_sql(len(ids)).run({f"id{i}": product_id for i, product_id in enumerate(ids)}).fetchall()
@@ -205,7 +236,7 @@ def parse_lines(raw) -> list[dict]:
         raise ValidationError("A sale needs at least one line.", fields={"lines": "empty"})
     if len(raw) > SALE_LINES_MAX:
         raise ValidationError("A sale has at most %(n)d lines.", n=SALE_LINES_MAX, fields={"lines": "too many"})
-    lines, errors = [], {}
+    lines, errors, serials = [], {}, set()
     for i, line in enumerate(raw):
         if not isinstance(line, dict):
             errors[f"lines[{i}]"] = "not an object"
@@ -223,12 +254,24 @@ def parse_lines(raw) -> list[dict]:
                 check_text(lot, LOT_MAX, strip=False)
             except OutOfLimits as problem:
                 errors[f"lines[{i}].lot"] = problem.problem
+        serial = line.get("serial")
+        if serial is not None:
+            if not is_serial(serial):
+                errors[f"lines[{i}].serial"] = "not a serial of this network (10 of 23456789ABCDEFGHJKMNPQRSTUVWXYZ)"
+            elif quantity != 1:
+                errors[f"lines[{i}].quantity"] = "a line with a serial is one unit"
+            elif serial in serials:
+                errors[f"lines[{i}].serial"] = "the same serial twice in one sale"
+            else:
+                serials.add(serial)
         try:
             discount = parse_discount(line.get("discount"), f"lines[{i}].discount")
         except ValidationError as error:
             errors.update(error.fields)
             discount = None
-        lines.append({"product_id": product_id, "quantity": quantity, "discount": discount, "lot": lot})
+        lines.append(
+            {"product_id": product_id, "quantity": quantity, "discount": discount, "lot": lot, "serial": serial}
+        )
     if errors:
         raise ValidationError("The sale has invalid lines.", fields=errors)
     return lines
@@ -386,10 +429,18 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
         db.session.rollback()
         retried = _is_retry(_held(sale_uuid)[1], payload)  # the same sale committed by a concurrent retry
         if not retried:
+            _refuse_sold_serials(lines)  # another till sold one of these serials first: say which, where, when
             raise
     if retried:
         return find_recorded(sale_uuid), False
     return recorded, True
+
+
+def _refuse_sold_serials(lines: list[dict]) -> None:
+    """After a unique-index refusal: SerialRefused naming the serial another till has just sold, if that was it."""
+    if any(line["serial"] for line in lines):
+        with atomic():
+            _check_serials(lines, _sale_products({line["product_id"] for line in lines}))
 
 
 def _is_retry(recorded_hash: str | None, payload: dict) -> bool:
@@ -408,6 +459,7 @@ class PricedSale:
     payments: tuple[RecordedPayment, ...]  # settled: what each payment contributes, with tendered and change
     cash_rounding: int  # what rounding the cash due added to the total
     approver: StaffMember | None  # the manager who approved an override
+    serials: tuple[str | None, ...]  # each line's serial (a serialized unit's label), or None
 
 
 def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
@@ -422,6 +474,7 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
     }
     if missing:
         raise ValidationError("The sale has unknown or inactive products.", fields=missing)
+    _check_serials(lines, products)
     unrated = [products[line["product_id"]] for line in lines if not products[line["product_id"]].ocop_rating]
     approver = None
     if unrated:
@@ -434,7 +487,7 @@ def _price(lines, order_discount, payments, approval: Approval) -> PricedSale:
     if over_limit := discount_over_limit(cart):
         approver = approval.require(over_limit)
     settled, rounding = _settle(payments, cart.total, config["CASH_ROUNDING"])
-    return PricedSale(products, cart, settled, rounding, approver)
+    return PricedSale(products, cart, settled, rounding, approver, tuple(line["serial"] for line in lines))
 
 
 def discount_over_limit(cart: PricedCart) -> Text | None:
@@ -464,6 +517,7 @@ def _record(
     now = utcnow()  # one moment for the sale's rows: its number, the sale, its movements and outbox row
     number = number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now)
     lines = []
+    serials = priced.serials
     lots = sellable_lots_of(products)  # each product's, for its first line (a later line of it reads afresh)
     for line_no, line in enumerate(cart.lines, start=1):
         product = line.product
@@ -490,6 +544,7 @@ def _record(
                 product.producer_tax_code,
                 product.ocop_group,
                 commission,
+                serials[line_no - 1],
             )
         )
     recorded = write_sale(

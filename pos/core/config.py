@@ -78,6 +78,11 @@ class Config:
     # PUBLIC_PAGE_CACHE_SECONDS per product, lot and language.
     SCAN_FLUSH_SECONDS = float(os.environ.get("SCAN_FLUSH_SECONDS", "10"))
     PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "30"))
+    # A serialized unit's label is suspect (a copy in circulation) when, once sold, it is still scanned on this many
+    # different days after the sale, or when it is scanned more than SERIAL_SUSPECT_SCANS times in all: listed on
+    # central's "suspect labels" page and on the product's page for managers.
+    SERIAL_SUSPECT_DAYS = int(os.environ.get("SERIAL_SUSPECT_DAYS", "3"))
+    SERIAL_SUSPECT_SCANS = int(os.environ.get("SERIAL_SUSPECT_SCANS", "30"))
     EXPIRING_RATING_DAYS = 60
     EXPIRING_LOT_DAYS = int(os.environ.get("EXPIRING_LOT_DAYS", "30"))
     PAGE_SIZE = 50

@@ -1,4 +1,4 @@
-"""Counting views of the public page per product, lot and day (one upsert, no personal data),
+"""Counting views of the public page per product, lot, serial and day (one upsert, no personal data),
 and the manager's report of scans beside units sold."""
 
 import logging
@@ -26,11 +26,13 @@ _lock = threading.Lock()
 _last_flush = [time.monotonic()]
 
 
-def _upsert(product_id: int, lot_code: str, day: date, scans: int) -> None:
-    """scans += n for (product, lot, day), inserting the row the first time (one statement)."""
-    statement = dialect_insert(LabelScanDaily).values(product_id=product_id, lot_code=lot_code, day=day, scans=scans)
+def _upsert(product_id: int, lot_code: str, serial: str, day: date, scans: int) -> None:
+    """scans += n for (product, lot, serial, day), inserting the row the first time (one statement)."""
+    statement = dialect_insert(LabelScanDaily).values(
+        product_id=product_id, lot_code=lot_code, serial=serial, day=day, scans=scans
+    )
     statement = statement.on_conflict_do_update(
-        index_elements=["product_id", "lot_code", "day"],
+        index_elements=["product_id", "lot_code", "serial", "day"],
         set_={"scans": LabelScanDaily.scans + statement.excluded.scans},
     )
     db.session.execute(statement)
@@ -46,8 +48,8 @@ def flush_scans() -> int:
         return 0
     try:
         with atomic():
-            for (product_id, lot_code, day), scans in pending.items():
-                _upsert(product_id, lot_code, day, scans)
+            for (product_id, lot_code, serial, day), scans in pending.items():
+                _upsert(product_id, lot_code, serial, day, scans)
     except Exception:
         with _lock:
             _pending.update(pending)
@@ -56,11 +58,11 @@ def flush_scans() -> int:
     return len(pending)
 
 
-def count_scan(product_id: int, lot_code: str = "", day: date | None = None) -> None:
-    """One view of a product's page (no personal data: just product, lot and day)."""
+def count_scan(product_id: int, lot_code: str = "", day: date | None = None, serial: str = "") -> None:
+    """One view of a product's page (no personal data: just product, lot, serial and day)."""
     interval = current_app.config["SCAN_FLUSH_SECONDS"]
     with _lock:
-        _pending[(product_id, lot_code or "", day or local_today())] += 1
+        _pending[(product_id, lot_code or "", serial or "", day or local_today())] += 1
         due = time.monotonic() - _last_flush[0] >= interval or len(_pending) >= 500
     if due:
         flush_scans()

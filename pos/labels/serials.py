@@ -9,23 +9,27 @@ re-issued).
 Where a serial stands is read, not stored twice: issued here (serials), sold (the sale line carrying it, not
 returned: a unique index lets one line at a time hold it), or never issued."""
 
+import re
 import secrets
+import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import unquote
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from pos.core.clock import utcnow
 from pos.core.database import atomic
-from pos.core.errors import Conflict, InvalidSerial, NotFound, Text
+from pos.core.errors import Conflict, InvalidSerial, NotFound, SerialRefused, Text
 from pos.core.extensions import db
+from pos.core.i18n import format_date, to_local
+from pos.core.outbox import enqueue, iso_utc
 from pos.labels.render import LabelContent
 from pos.labels.service import LabelItem, check_ratings, label_content, product_url, public_base_url
-from pos.models import GoodsReceipt, GoodsReceiptLine, Lot, Product, Sale, SaleLine, Serial, Showroom
+from pos.models import GoodsReceipt, GoodsReceiptLine, LabelScanDaily, Lot, Product, Sale, SaleLine, Serial, Showroom
+from pos.models.serials import SERIAL_ALPHABET, SERIAL_LENGTH
 
-SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0, O, 1, I, L
-SERIAL_LENGTH = 10
 _ALPHABET_SET = frozenset(SERIAL_ALPHABET)
 
 
@@ -150,6 +154,26 @@ def _issue(receipt: GoodsReceipt, lines: list[GoodsReceiptLine], user_id: int, n
             for serial in serials
         )
     db.session.execute(insert(Serial), rows)
+    products = {line.product_id: line.product for line in lines}
+    # Central learns each serial where it was issued (docs/sync-payloads.md, `serials`), in this transaction.
+    enqueue(
+        "serials",
+        {
+            "uuid": str(uuid.uuid4()),
+            "receipt": receipt.number,
+            "created_at": iso_utc(now),
+            "units": [
+                {
+                    "serial": row["serial"],
+                    "sku": products[row["product_id"]].sku,
+                    "gtin": products[row["product_id"]].gtin14,
+                    "lot": row["lot_code"],
+                }
+                for row in rows
+            ],
+        },
+        at=now,
+    )
     return by_line
 
 
@@ -206,28 +230,158 @@ class SerialState:
     status: str
     product_id: int | None = None
     lot_code: str = ""
-    showroom: str = ""  # where it was issued (in stock) or sold
+    showroom: str = ""  # where it was issued
     showroom_name: str = ""
     sold_at: datetime | None = None
+    sold_showroom_name: str = ""  # where it was sold: this showroom (a sale line here holds it)
+
+
+_STATE = (
+    select(Serial.product_id, Serial.lot_code, Serial.showroom, Showroom.name, Sale.created_at)
+    .outerjoin(Showroom, Showroom.code == Serial.showroom)
+    .outerjoin(SaleLine, (SaleLine.serial == Serial.serial) & (SaleLine.returned_quantity == 0))
+    .outerjoin(Sale, Sale.id == SaleLine.sale_id)
+)
 
 
 def serial_state(serial: str) -> SerialState:
-    """Two indexed reads: the serial issued, and the sale line holding it (if sold and not returned)."""
-    issued = db.session.execute(
-        select(Serial.product_id, Serial.lot_code, Serial.showroom).where(Serial.serial == serial)
-    ).first()
-    if issued is None:
+    """One read by the serials' unique index and the sale lines' partial one (a line not returned holds it)."""
+    row = db.session.execute(_STATE.where(Serial.serial == serial)).first()
+    if row is None:
         return SerialState(serial, "never_issued")
-    sold = db.session.execute(
-        select(Sale.created_at)
-        .join(SaleLine, SaleLine.sale_id == Sale.id)
-        .where(SaleLine.serial == serial, SaleLine.returned_quantity == 0)
-    ).first()
-    names = _showroom_name(issued.showroom)
-    if sold is not None:
-        return SerialState(serial, "sold", issued.product_id, issued.lot_code, issued.showroom, names, sold.created_at)
-    return SerialState(serial, "in_stock", issued.product_id, issued.lot_code, issued.showroom, names)
+    product_id, lot_code, showroom, name, sold_at = row
+    name = name or showroom
+    if sold_at is not None:
+        here = current_app.config["SHOWROOM_CODE"]
+        sold_where = name if here == showroom else _showroom_name(here)
+        return SerialState(serial, "sold", product_id, lot_code, showroom, name, sold_at, sold_where)
+    return SerialState(serial, "in_stock", product_id, lot_code, showroom, name)
 
 
 def _showroom_name(code: str) -> str:
     return db.session.scalar(select(Showroom.name).where(Showroom.code == code)) or code
+
+
+# --- what the till may sell ------------------------------------------------------------------------------------------
+
+_SERIAL_IN_LINK = re.compile(r"/01/\d{8,14}(?:/[^/?#]+/[^/?#]+)*?/21/([^/?#]*)")
+
+
+def serial_in_text(text: str) -> str | None:
+    """The serial of a Digital Link a scanner typed (…/21/{serial}), checked to be one of ours: None when the text
+    carries no serial; InvalidSerial (a 400) when it carries one that cannot be ours (lower case, a character
+    outside the alphabet, too long, NUL…)."""
+    match = _SERIAL_IN_LINK.search(text or "")
+    if match is None:
+        return None
+    return check_serial(unquote(match.group(1), errors="replace"))
+
+
+def refuse(serial: str, product: Product | None, issued_product_id: int | None, sold_at: datetime | None) -> None:
+    """Raise SerialRefused, in the cashier's language, when the unit labelled `serial` may not be sold as `product`:
+    never issued, issued for another product, or already sold (then where and when: a copied label)."""
+    if issued_product_id is None:
+        raise SerialRefused(
+            "This label's serial %(serial)s was never issued — the label may be fake. Do not sell this unit; "
+            "call a manager.",
+            serial=serial,
+            code="serial_never_issued",
+            fields={"serial": Text("never issued")},
+        )
+    if product is not None and issued_product_id != product.id:
+        other = db.session.get(Product, issued_product_id)
+        raise SerialRefused(
+            "Serial %(serial)s was issued for another product (%(other)s), not %(name)s — the label may be fake "
+            "or stuck on the wrong unit.",
+            serial=serial,
+            other=other.name_vi if other else "?",
+            name=product.name_vi,
+            code="serial_other_product",
+            fields={"serial": Text("issued for another product")},
+        )
+    if sold_at is not None:
+        raise SerialRefused(
+            "This label was sold on %(date)s at %(showroom)s — it may be a copied label. Do not sell this unit; "
+            "call a manager.",
+            date=format_date(to_local(sold_at).date()),
+            showroom=_showroom_name(current_app.config["SHOWROOM_CODE"]),
+            code="serial_sold",
+            fields={"serial": Text("already sold")},
+        )
+
+
+def check_sellable(serial: str, product: Product) -> None:
+    """What the till's scan is told before the unit goes into the cart (the sale checks again as it is written)."""
+    state = serial_state(serial)
+    refuse(serial, product, state.product_id, state.sold_at)
+
+
+# --- suspect labels ---------------------------------------------------------------------------------------------------
+
+SUSPECT_REASONS = ("never_issued", "scanned_after_sale", "many_scans")
+
+
+def suspect_reason(
+    *, issued: bool, days_scanned_after_sale: int, scans: int, suspect_days: int, suspect_scans: int
+) -> str | None:
+    """Why a serial's label looks like a copy in circulation, or None: scanned but never issued; sold, and still
+    scanned on `suspect_days` different days after the sale (a buyer looks once or twice; a copy on a shelf is
+    looked at every day); or scanned more than `suspect_scans` times in all. The showroom's product page and
+    central's suspect labels page use this one rule (SERIAL_SUSPECT_DAYS, SERIAL_SUSPECT_SCANS)."""
+    if scans and not issued:
+        return "never_issued"
+    if days_scanned_after_sale >= suspect_days:
+        return "scanned_after_sale"
+    if scans > suspect_scans:
+        return "many_scans"
+    return None
+
+
+@dataclass(frozen=True)
+class ProductSuspect:
+    serial: str
+    reason: str
+    scans: int
+    scan_days: int
+    first_seen: date
+    last_seen: date
+    sold_at: datetime | None
+
+
+def product_suspects(product_id: int) -> list[ProductSuspect]:
+    """The product's serials whose scans here look like a copy in circulation (suspect_reason), for the manager's
+    product page; most recently seen first. Scans of a serial that this showroom never issued count too."""
+    config = current_app.config
+    found = []
+    for serial, total, days, first, last in db.session.execute(
+        select(
+            LabelScanDaily.serial,
+            func.sum(LabelScanDaily.scans),
+            func.count(func.distinct(LabelScanDaily.day)),
+            func.min(LabelScanDaily.day),
+            func.max(LabelScanDaily.day),
+        )
+        .where(LabelScanDaily.product_id == product_id, LabelScanDaily.serial != "")
+        .group_by(LabelScanDaily.serial)
+    ):
+        state = serial_state(serial)
+        issued = state.product_id == product_id
+        after = 0
+        if state.sold_at is not None:
+            sold_on = to_local(state.sold_at).date()
+            after = db.session.scalar(
+                select(func.count(func.distinct(LabelScanDaily.day))).where(
+                    LabelScanDaily.serial == serial, LabelScanDaily.day > sold_on
+                )
+            )
+        reason = suspect_reason(
+            issued=issued,
+            days_scanned_after_sale=after,
+            scans=int(total),
+            suspect_days=config["SERIAL_SUSPECT_DAYS"],
+            suspect_scans=config["SERIAL_SUSPECT_SCANS"],
+        )
+        if reason:
+            found.append(ProductSuspect(serial, reason, int(total), days, first, last, state.sold_at))
+    found.sort(key=lambda s: (s.last_seen, s.serial), reverse=True)
+    return found

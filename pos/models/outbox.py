@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from pos.core.clock import utcnow
 from pos.core.extensions import db
 
-OUTBOX_KINDS = ("sale", "return", "shift_close")
+OUTBOX_KINDS = ("sale", "return", "shift_close", "serials")
 OUTBOX_STATES = ("pending", "sent", "dead")
 
 
@@ -16,7 +16,7 @@ class OutboxEntry(db.Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("kind IN ('sale', 'return', 'shift_close')", name="kind"),
+        CheckConstraint("kind IN ('sale', 'return', 'shift_close', 'serials')", name="kind"),
         CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
     )

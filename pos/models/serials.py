@@ -12,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pos.core.clock import utcnow
 from pos.core.extensions import db
 
+SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0, O, 1, I, L: read aloud or typed, never mistaken
+SERIAL_LENGTH = 10
+MAX_SERIALS_ISSUED = 5000  # serials issued at once (a goods receipt's labels; the labels area's MAX_LABELS)
+
 
 class Serial(db.Model):
     __tablename__ = "serials"

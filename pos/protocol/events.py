@@ -18,6 +18,7 @@ from pos.core import limits
 from pos.core.limits import bounded, unstorable
 from pos.models.catalog import OCOP_GROUPS, VAT_RATES
 from pos.models.sales import PAYMENT_METHODS
+from pos.models.serials import MAX_SERIALS_ISSUED, SERIAL_ALPHABET, SERIAL_LENGTH
 
 # The bounds are the showroom's own (pos.core.limits), so central never refuses what a showroom accepted.
 VERSION = 1
@@ -35,6 +36,8 @@ EARLIEST = datetime(2000, 1, 1)
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
+SERIAL_RE = re.compile(f"^[{SERIAL_ALPHABET}]{{{SERIAL_LENGTH}}}$")
+MAX_SERIAL_SCAN_ROWS = 5_000  # serials of one product scanned on one day
 
 
 class Invalid(Exception):
@@ -360,6 +363,15 @@ SALE_LINE = _shape(
         required=False,
         default=0,
     ),
+    Field(
+        "serial",
+        "text",
+        "a serialized unit's serial, read from its label (then quantity is 1); left out otherwise",
+        required=False,
+        nullable=True,
+        minimum=SERIAL_LENGTH,
+        maximum=SERIAL_LENGTH,
+    ),
 )
 
 PAYMENT = _shape(
@@ -440,6 +452,13 @@ SHIFT_CLOSE = _shape(
     _money("difference", "counted_cash − expected_cash", MAX_MONEY, minimum=-MAX_MONEY),
 )
 
+SCAN_SERIAL = _shape(
+    "serial scan count",
+    "one serialized unit's label scans on one day",
+    _text("serial", "the serial on the label", SERIAL_LENGTH, minimum=SERIAL_LENGTH),
+    Field("scans", "integer", "the running total of the day", minimum=0, maximum=MAX_SCANS),
+)
+
 SCAN_PRODUCT = _shape(
     "scan count",
     "one product's label scans on one day",
@@ -450,6 +469,16 @@ SCAN_PRODUCT = _shape(
     _text("producer_tax_code", "the producer's tax code, or empty", limits.TAX_CODE_MAX, required=False),
     Field("ocop_group", "choice", "its OCOP group at the showroom", choices=OCOP_GROUPS),
     Field("scans", "integer", "the running total of the day", minimum=0, maximum=MAX_SCANS),
+    Field(
+        "serials",
+        "list",
+        "of those scans, each serialized unit's (a label with a serial)",
+        minimum=0,
+        maximum=MAX_SERIAL_SCAN_ROWS,
+        required=False,
+        default=(),
+        items=SCAN_SERIAL,
+    ),
 )
 
 SCAN_DAY = _shape(
@@ -493,8 +522,41 @@ STATUS = _shape(
     ),
 )
 
-EVENTS = {"sale": SALE, "return": RETURN, "shift_close": SHIFT_CLOSE}
-SHAPES = (SALE, SALE_LINE, PAYMENT, RETURN, RETURN_LINE, SHIFT_CLOSE, SCANS, SCAN_DAY, SCAN_PRODUCT, STATUS)
+
+SERIAL_UNIT = _shape(
+    "serial",
+    "one unit's serial, as its label carries it",
+    _text("serial", "the serial: 10 of 23456789ABCDEFGHJKMNPQRSTUVWXYZ", SERIAL_LENGTH, minimum=SERIAL_LENGTH),
+    _text("sku", "the product's SKU", limits.SKU_MAX),
+    _text("gtin", "its GTIN-14, or empty", limits.GTIN_MAX, required=False),
+    _text("lot", "the lot on the label, or empty", limits.LOT_MAX, required=False),
+)
+
+SERIALS = _shape(
+    "serials",
+    "serials issued with a goods receipt's labels, one per unit",
+    *_header("serials"),
+    _text("receipt", "the goods receipt's number, e.g. PN-20261203-0001", limits.DOCUMENT_NUMBER_MAX),
+    Field("created_at", "time", "when they were issued (UTC)"),
+    Field("units", "list", "the serials issued", minimum=1, maximum=MAX_SERIALS_ISSUED, items=SERIAL_UNIT),
+)
+
+EVENTS = {"sale": SALE, "return": RETURN, "shift_close": SHIFT_CLOSE, "serials": SERIALS}
+SHAPES = (
+    SALE,
+    SALE_LINE,
+    PAYMENT,
+    RETURN,
+    RETURN_LINE,
+    SHIFT_CLOSE,
+    SERIALS,
+    SERIAL_UNIT,
+    SCANS,
+    SCAN_DAY,
+    SCAN_PRODUCT,
+    SCAN_SERIAL,
+    STATUS,
+)
 OUTBOX_KINDS = tuple(EVENTS)
 
 
@@ -552,6 +614,8 @@ def parse_event(raw, showroom_code: str, *, now: datetime | None = None, not_bef
         _check_sale(data)
     elif shape is RETURN:
         _check_return(data)
+    elif shape is SERIALS:
+        _check_serials(data["units"], "units")
     elif data["opened_at"] > data["closed_at"]:
         raise Invalid("the shift closed before it opened")
     text = payload_text(raw)
@@ -565,6 +629,8 @@ def _check_sale(sale: dict) -> None:
         if line_no in seen:
             raise Invalid(f"line_no {line_no} appears twice")
         seen.add(line_no)
+        if line["serial"] is not None and line["quantity"] != 1:
+            raise Invalid(f"line {line_no}: a line with a serial is one unit ('quantity' 1)")
         amount = line["amount"]
         if amount != line["quantity"] * line["unit_price"] - line["discount"]:
             raise Invalid(f"line {line_no}: 'amount' is not quantity × unit_price − discount")
@@ -574,12 +640,25 @@ def _check_sale(sale: dict) -> None:
             raise Invalid(f"line {line_no}: 'commission' is more than the amount")
         total += amount
         vat_total += line["vat_amount"]
+    _check_serials([line for line in sale["lines"] if line["serial"] is not None], "lines")
     if total != sale["total"]:
         raise Invalid("the line amounts do not add up to 'total'")
     if vat_total != sale["vat_total"]:
         raise Invalid("the line VAT amounts do not add up to 'vat_total'")
     if sum(p["amount"] for p in sale["payments"]) < total + sale["cash_rounding"]:
         raise Invalid("the payments are less than 'total' + 'cash_rounding'")
+
+
+def _check_serials(rows: list[dict], where: str) -> None:
+    """Each serial is one of ours (the alphabet and length a showroom issues), once."""
+    seen = set()
+    for row in rows:
+        serial = row["serial"]
+        if not SERIAL_RE.match(serial):
+            raise Invalid(f"'{where}': serial {serial!r} is not 10 of {SERIAL_ALPHABET}")
+        if serial in seen:
+            raise Invalid(f"'{where}': serial {serial} appears twice")
+        seen.add(serial)
 
 
 def _check_return(refund: dict) -> None:
@@ -605,6 +684,10 @@ def parse_scans(body, *, latest_day: date) -> list[dict]:
     for i, entry in enumerate(days):
         if entry["day"] > latest_day:
             raise Invalid(f"'days[{i}].day' is in the future")
+        for k, product in enumerate(entry["products"]):
+            _check_serials(product["serials"], f"days[{i}].products[{k}].serials")
+            if sum(row["scans"] for row in product["serials"]) > product["scans"]:
+                raise Invalid(f"'days[{i}].products[{k}].serials' count more scans than the product's")
         rows.extend({"day": entry["day"]} | product for product in entry["products"])
     if len(rows) > MAX_SCAN_ROWS:
         raise Invalid(f"send at most {MAX_SCAN_ROWS} rows of scan counts at once")

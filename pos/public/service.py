@@ -17,6 +17,7 @@ from pos.catalog.service import find_by_gtin, latest_rating_id
 from pos.core.clock import local_today
 from pos.core.errors import NotFound
 from pos.core.extensions import db
+from pos.labels.serials import SerialState, check_serial, serial_state
 from pos.models import Lot, OcopRating, Product, Showroom
 
 GS1_VOC = "https://gs1.org/voc/"
@@ -56,9 +57,10 @@ class PublicView:
     lot_code: str | None
     lot_expired: bool
     showroom: Showroom | None
+    serial: SerialState | None = None  # a serialized unit's label: where that unit stands (never issued: a warning)
 
 
-def public_view(link: DigitalLink, today: date | None = None) -> PublicView:
+def public_view(link: DigitalLink, today: date | None = None, serial: SerialState | None = None) -> PublicView:
     """What the shopper's page shows for a Digital Link. An unknown lot still shows its product (the GS1
     resolver "walks up" from a qualifier it does not know)."""
     today = today or local_today()
@@ -70,6 +72,10 @@ def public_view(link: DigitalLink, today: date | None = None) -> PublicView:
     if link.lot:
         lot = db.session.scalar(select(Lot).where(Lot.product_id == product.id, Lot.code == link.lot).order_by(Lot.id))
     showroom = db.session.scalar(select(Showroom).where(Showroom.code == current_app.config["SHOWROOM_CODE"]))
+    if link.serial is not None:
+        serial = serial or serial_state(check_serial(link.serial))
+        if serial.product_id != product.id:  # issued for another product: not this unit's label
+            serial = SerialState(link.serial, "never_issued")
     return PublicView(
         link=link,
         product=product,
@@ -79,6 +85,7 @@ def public_view(link: DigitalLink, today: date | None = None) -> PublicView:
         lot_code=link.lot,
         lot_expired=bool(lot and lot.expiry_date and lot.expiry_date < today),
         showroom=showroom,
+        serial=serial,
     )
 
 

@@ -15,6 +15,7 @@ from pos.core.errors import InvalidBarcode, NotFound
 from pos.core.extensions import db
 from pos.core.i18n import current_language
 from pos.labels.scan_counts import count_scan
+from pos.labels.serials import check_serial, serial_state
 from pos.labels.service import public_base_url
 from pos.models import Showroom
 from pos.public import bp
@@ -225,6 +226,8 @@ def _linkset_answer(link: DigitalLink, base: str, link_header: str):
         view = public_view(link)
     except NotFound as error:
         return _problem(404, error, link_header, link_type="linkset")
+    except InvalidBarcode as error:
+        return _problem(400, error, link_header, link_type="linkset")
     rating = view.rating
     certification = (
         Certification(certification_title(rating, view.status), _certificate_url(base, rating)) if rating else None
@@ -264,20 +267,29 @@ def product_page(rest: str):
         return _finish(redirect(_with_query(page_url(link, base), query), 308))
     lang = current_language()
     key = (link, lang, base, request.query_string)
+    serial = None
+    if link.serial:
+        # A serial's page says where that unit stands now (a copy scanned just after the sale must read "sold"):
+        # its state, one indexed read, is part of the cache key, so a page is never served for a state gone by.
+        try:
+            serial = serial_state(check_serial(link.serial))
+        except InvalidBarcode as error:
+            return _problem(400, error, _linkset_link(link, base))
+        key += (serial,)
     cached = _page_cache().get(key)
     if cached and cached[0] > time.monotonic():
         _expires, html, headers, product_id, lot_code = cached
         if request.method == "GET":
-            count_scan(product_id, lot_code)
+            count_scan(product_id, lot_code, serial=link.serial or "")
         return _finish(current_app.response_class(html, headers=headers))
     try:
-        view = public_view(link)
+        view = public_view(link, serial=serial)
     except NotFound as error:
         return _problem(404, error, _linkset_link(link, base))
     product, rating, status = view.product, view.rating, view.status
     anchor = anchor_url(link, base)
     if request.method == "GET":
-        count_scan(product.id, view.lot.code if view.lot else "")
+        count_scan(product.id, view.lot.code if view.lot else "", serial=link.serial or "")
     response = _finish(
         render_template(
             "public/product.html",

@@ -33,6 +33,7 @@ def scan_totals(since=None) -> list[dict]:
     )
     if since:
         query = query.where(LabelScanDaily.day >= since)
+    serials = _serial_totals(since)
     return [
         {
             "day": day,
@@ -43,9 +44,27 @@ def scan_totals(since=None) -> list[dict]:
             "producer": producer,
             "producer_tax_code": tax_code or "",
             "scans": int(scans),
+            "serials": serials.get((day, sku), []),
         }
         for day, sku, gtin, name, group, producer, tax_code, scans in db.session.execute(query)
     ]
+
+
+def _serial_totals(since=None) -> dict:
+    """(day, sku) → the serialized units' scans of that product that day: [{"serial", "scans"}]."""
+    query = (
+        select(LabelScanDaily.day, Product.sku, LabelScanDaily.serial, func.sum(LabelScanDaily.scans))
+        .join(Product, Product.id == LabelScanDaily.product_id)
+        .where(LabelScanDaily.serial != "")
+        .group_by(LabelScanDaily.day, Product.sku, LabelScanDaily.serial)
+        .order_by(LabelScanDaily.day, Product.sku, LabelScanDaily.serial)
+    )
+    if since:
+        query = query.where(LabelScanDaily.day >= since)
+    totals: dict = {}
+    for day, sku, serial, scans in db.session.execute(query):
+        totals.setdefault((day, sku), []).append({"serial": serial, "scans": int(scans)})
+    return totals
 
 
 def push_scans(client: CentralClient | None = None) -> int:

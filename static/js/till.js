@@ -97,12 +97,17 @@
     };
   }
 
+  // A serialized unit (its label carries a serial) is a line of its own, one unit; the same label twice is a copy.
   function addProduct(p) {
-    const same = cart.lines.find((l) => l.product_id === p.id && (l.lot || null) === (p.lot || null));
+    if (p.serial && cart.lines.some((l) => l.serial === p.serial)) {
+      message(`${p.name}: ${root.dataset.msgSerialTwice}`, "error");
+      return;
+    }
+    const same = !p.serial && cart.lines.find((l) => !l.serial && l.product_id === p.id && (l.lot || null) === (p.lot || null));
     if (same) same.quantity += 1;
     else cart.lines.push({ product_id: p.id, name: p.name, name_en: p.name_en, sku: p.sku, stars: p.stars, unit_price: p.price,
-                           quantity: 1, discount: null, lot: p.lot || null, sellable: p.sellable_as_ocop,
-                           rating: p.rating_status_label });
+                           quantity: 1, discount: null, lot: p.lot || null, serial: p.serial || null,
+                           sellable: p.sellable_as_ocop, rating: p.rating_status_label });
     message(p.sellable_as_ocop ? `+1 ${p.name}` : `${p.name}: ${root.dataset.msgUnrated} (${p.rating_status_label})`,
             p.sellable_as_ocop ? "ok" : "warn");
     justScanned = same || cart.lines[cart.lines.length - 1];
@@ -110,6 +115,12 @@
   }
 
   // --- the cart ---------------------------------------------------------------------------
+  function lineBody(l) {  // a line as the server reads it (a serial only on a serialized unit's line)
+    const body = { product_id: l.product_id, quantity: l.quantity, discount: l.discount, lot: l.lot };
+    if (l.serial) body.serial = l.serial;
+    return body;
+  }
+
   async function changed() {  // payments taken stay: a confirmed card or transfer is money received
     save();
     await reprice();
@@ -118,7 +129,7 @@
   async function reprice() {
     if (!cart.lines.length) { priced = null; render(); return; }
     const result = await api("POST", "/api/v1/cart/price", {
-      lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount: l.discount, lot: l.lot })),
+      lines: cart.lines.map(lineBody),
       discount: cart.discount,
     });
     if (result.ok) priced = result.data;
@@ -142,16 +153,17 @@
       const row = document.createElement("tr");
       if (!line.sellable) row.className = "unrated";
       row.innerHTML = `<td><strong></strong><br><small class="muted"></small></td>
-        <td class="num"><input class="qty" type="number" min="1" max="999" ></td>
+        <td class="num"><input class="qty" type="number" min="1" max="999" aria-labelledby="cart-qty-head line-name-${index}"></td>
         <td class="num">${fmt(line.unit_price)}</td>
         <td class="num"><button type="button" class="link line-discount">${p && p.discount ? "-" + fmt(p.discount) : "%"}</button></td>
         <td class="num amount">${p ? fmt(p.amount) : ""}</td>
         <td><button type="button" class="link remove">✕</button></td>`;
       row.querySelector("strong").textContent = line.name;
-      // screen-reader labels in the page's language (data-msg-* on #till)
-      row.querySelector(".qty").setAttribute("aria-label", `${root.dataset.msgQty} · ${line.name}`);
+      // screen-reader labels in the page's language (data-msg-* on #till); the quantity's is what the eye reads
+      row.querySelector("strong").id = `line-name-${index}`;
       row.querySelector(".remove").setAttribute("aria-label", `${root.dataset.msgRemove} · ${line.name}`);
-      row.querySelector("small").textContent = `${line.sku}${line.lot ? ` · ${root.dataset.msgLot} ${line.lot}` : ""} ` +
+      row.querySelector("small").textContent = `${line.sku}${line.lot ? ` · ${root.dataset.msgLot} ${line.lot}` : ""}` +
+        `${line.serial ? ` · ${root.dataset.msgSerial} ${line.serial}` : ""} ` +
         (line.stars ? "★".repeat(line.stars) : "");
       if (p && p.available < line.quantity) {  // short on the shelf (or in the scanned lot): said when scanned
         row.classList.add("short");
@@ -169,6 +181,7 @@
       }
       const qty = row.querySelector(".qty");
       qty.value = line.quantity;
+      qty.disabled = Boolean(line.serial);  // one labelled unit
       qty.addEventListener("change", () => {
         const n = parseInt(qty.value, 10);
         if (n >= 1 && n <= 999) { line.quantity = n; changed(); } else qty.value = line.quantity;
@@ -291,8 +304,7 @@
 
   async function approveDiscount() {
     if (!priced || priced.discount_percent <= Number(root.dataset.discountLimit)) return true;
-    const body = { lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount: l.discount,
-                                                     lot: l.lot })), discount: cart.discount };
+    const body = { lines: cart.lines.map(lineBody), discount: cart.discount };
     let result = await api("POST", "/api/v1/cart/approval", body);
     if (result.ok) return true;
     if (result.data.error === "approval_required") {
@@ -385,7 +397,7 @@
     busy = true; render();
     const body = {
       uuid: cart.uuid, discount: cart.discount, approval,
-      lines: cart.lines.map((l) => ({ product_id: l.product_id, quantity: l.quantity, discount: l.discount, lot: l.lot })),
+      lines: cart.lines.map(lineBody),
       payments: cart.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference })),
       buyer: window.tillBuyer.get(),  // for the e-invoice, only when the buyer asked (einvoice_buyer.js)
     };

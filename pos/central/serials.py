@@ -11,10 +11,9 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import func, select
 
-from pos.core.clock import utcnow
+from pos.core.clock import to_local, utcnow
 from pos.core.database import dialect_insert
 from pos.core.extensions import db
-from pos.core.i18n import to_local
 from pos.labels.serials import suspect_reason
 from pos.models import RemoteSerial, RemoteSerialScanDaily, Showroom
 from pos.protocol.events import Event

@@ -19,11 +19,11 @@ from urllib.parse import unquote
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from pos.core.clock import utcnow
+from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic
 from pos.core.errors import Conflict, InvalidSerial, NotFound, SerialRefused, Text
 from pos.core.extensions import db
-from pos.core.i18n import format_date, to_local
+from pos.core.formatting import format_date
 from pos.core.outbox import enqueue, iso_utc
 from pos.labels.render import LabelContent
 from pos.labels.service import LabelItem, check_ratings, label_content, product_url, public_base_url

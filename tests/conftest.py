@@ -1,6 +1,7 @@
 """Fixtures: a fresh SQLite database per test, clients logged in per role, factories."""
 
 import os
+import threading
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -9,16 +10,18 @@ import psycopg
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from pos import create_app
 from pos.auth.service import create_user
-from pos.catalog.service import add_rating, save_producer, save_product
+from pos.catalog.service import add_rating, save_producer, save_product, update_rating
 from pos.checkout.shifts import open_shift
 from pos.core.clock import local_today
 from pos.core.config import TestConfig
 from pos.core.database import atomic
 from pos.core.extensions import db as _db
 from pos.inventory.ledger import find_or_create_lot, move_stock
+from pos.models import User
 
 PASSWORD = "correct-horse-battery"
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -43,6 +46,14 @@ def make_app(database_url: str, **overrides):
         | overrides
     )
     app.test_client_class = IsolatedClient
+    return app
+
+
+def make_central_app(database_path, **overrides):
+    """Central (POS_ROLE=central) on a new SQLite database at `database_path`, its tables made."""
+    app = make_app(f"sqlite:///{database_path}", POS_ROLE="central", **overrides)
+    with app.app_context():
+        _db.create_all()
     return app
 
 
@@ -154,6 +165,37 @@ def capture_receipt_text(monkeypatch) -> list[str]:
     return drawn
 
 
+def run_tills(app, tills: int, sales: int, sell) -> list[str]:
+    """`tills` tills at once, each a thread with its own app context and session, calling sell(user, n, k) for
+    its `sales` sales as the user 'till' (n the till, k the sale); returns what any call raised, as repr()s."""
+    errors = []
+
+    def till(n):
+        with app.app_context():
+            user = _db.session.scalar(select(User).where(User.username == "till"))
+            for k in range(sales):
+                try:
+                    sell(user, n, k)
+                except Exception as error:
+                    errors.append(repr(error))
+            _db.session.remove()
+
+    threads = [threading.Thread(target=till, args=(n,)) for n in range(tills)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def html_pages(client, pages):
+    """(page, its HTML) for each of `pages` that answers 200 with HTML, in order."""
+    for page in pages:
+        response = client.get(page)
+        if response.status_code == 200 and "html" in response.content_type:
+            yield page, response.get_data(as_text=True)
+
+
 def receipt_form(producer_id, *lines: dict, **fields) -> dict:
     """The goods-receipt page's form data: each line's fields (sku, quantity, unit_cost, lot_code...) numbered as
     the page names them (sku_0, quantity_0, ...), then any other field (note, an odd sku_99999)."""
@@ -185,6 +227,24 @@ def make_product(producer=None, *, stars: int | None = 4, rated_days_ago: int = 
                 stars=stars, level="province", decision_no="123/QĐ-UBND", decision_date=decided, certificate_no="GCN-1"
             ),
         )
+    return product
+
+
+def make_revoked_product(producer=None, **overrides):
+    """A product whose 4★ rating was revoked yesterday ("Vi phạm")."""
+    product = make_product(producer, stars=4, **overrides)
+    update_rating(
+        product.rating,
+        dict(
+            stars=4,
+            level="province",
+            decision_no="1/QĐ",
+            certificate_no="",
+            decision_date=product.rating.decision_date,
+            revoked_on=local_today() - timedelta(days=1),
+            revoked_reason="Vi phạm",
+        ),
+    )
     return product
 
 

@@ -20,7 +20,7 @@ from pos.central.ingest import ingest_batch, local_day
 from pos.central.registry import add_showroom
 from pos.core.clock import LOCAL_TZ
 from pos.core.extensions import db as _db
-from tests.conftest import PASSWORD, login, make_app, make_producer, make_product
+from tests.conftest import PASSWORD, login, make_central_app, make_producer, make_product
 from tests.sync_events import return_event, sale_event, sale_line
 
 TODAY = datetime.now(LOCAL_TZ).date()
@@ -34,9 +34,8 @@ PRODUCTS = [  # sku, name, producer, group
 
 @pytest.fixture
 def central_app(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'central.sqlite3'}", POS_ROLE="central")
+    app = make_central_app(tmp_path / "central.sqlite3")
     with app.app_context():
-        _db.create_all()
         for code in ("HK", "LB", "BV"):
             add_showroom(code, f"Điểm bán {code}", secret="k" * 40, since=TODAY - timedelta(days=800))
         add_catalog_products()

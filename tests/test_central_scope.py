@@ -22,7 +22,7 @@ from pos.core.audit import record_audit
 from pos.core.database import atomic
 from pos.core.extensions import db as _db
 from pos.models import AuditEntry, OcopRating, Producer, Product, RemoteProduct, SyncRejection, User
-from tests.conftest import PASSWORD, login, make_app, make_product
+from tests.conftest import PASSWORD, login, make_central_app, make_product
 from tests.test_central_reports import TODAY, _ingest, _sale, add_catalog_products
 
 OTHER = "HKQZ9"  # long enough never to turn up by chance in a token
@@ -49,9 +49,8 @@ SECRETS = [
 
 @pytest.fixture
 def central(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'central.sqlite3'}", POS_ROLE="central")
+    app = make_central_app(tmp_path / "central.sqlite3")
     with app.app_context():
-        _db.create_all()
         add_showroom("TH", "Điểm bán Tây Hồ", secret="t" * 40)
         add_showroom(OTHER, "Điểm bán Hoàn Kiếm", secret="h" * 40)
         staff = (
@@ -268,14 +267,13 @@ def test_the_report_services_pin_a_filter_to_its_scope(central):
 
 
 def test_a_new_central_route_is_refused_to_a_showroom_user_until_it_applies_the_scope(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'c.sqlite3'}", POS_ROLE="central")
+    app = make_central_app(tmp_path / "c.sqlite3")
 
     @app.get("/central/new-report")
     def new_report():
         return "every showroom's figures"
 
     with app.app_context():
-        _db.create_all()
         create_user("th_manager", PASSWORD, "manager")
         _db.session.execute(update(User).where(User.username == "th_manager").values(showroom_code="TH"))
         _db.session.commit()

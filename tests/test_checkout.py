@@ -3,7 +3,6 @@ clear refusals that change nothing, printing that never loses a sale."""
 
 import json
 import socket
-import threading
 import uuid
 
 import pytest
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 
 from pos.models import Lot, OutboxEntry, PrintJob, Sale, SaleLine, StockLevel, StockMovement
 from tests.conftest import PASSWORD, capture_receipt_text, make_product, return_form, stock
+from tests.fake_printer import FakePrinter, ends_with_cut
 
 
 def sale_body(lines, payments, **extra):
@@ -278,22 +278,12 @@ def test_scan_lookup_understands_qr_label_urls_and_rejects_unknown_codes(cashier
 # --- printing ---------------------------------------------------------------------------------
 
 
-class FakePrinter(threading.Thread):
-    """A network printer on 127.0.0.1 that keeps what it receives."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.received = b""
-        self.done = threading.Event()
-
-    def run(self):
-        conn, _ = self.server.accept()
-        with conn:
-            while chunk := conn.recv(65536):
-                self.received += chunk
-        self.done.set()
+def _printer(app) -> FakePrinter:
+    """A network printer the app prints to from now on."""
+    printer = FakePrinter()
+    printer.start()
+    app.config["PRINTER_URL"] = printer.url
+    return printer
 
 
 def _sell(client, shop):
@@ -302,31 +292,21 @@ def _sell(client, shop):
 
 
 def test_a_receipt_reaches_a_network_printer_as_a_raster_with_a_cut(app, cashier_client, shop):
-    printer = FakePrinter()
-    printer.start()
-    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{printer.port}"
+    printer = _printer(app)
     sale = _sell(cashier_client, shop)
     response = cashier_client.post(f"/api/v1/sales/{sale['uuid']}/print", json={})
     assert response.status_code == 200 and response.get_json()["status"] == "printed"
-    printer.done.wait(5)
-    data = printer.received
+    data = printer.next_job()
     assert data.startswith(b"\x1b@")
     assert b"\x1dv0" in data  # GS v 0: a raster image
     assert b"\x1bp" in data  # the cash drawer opens for a cash sale
-    assert data.endswith((b"\x1dV\x00", b"\x1dVA\x00", b"\x1dV\x01", b"\x1dVB\x00"))  # GS V: cut
+    assert ends_with_cut(data)  # GS V: cut
 
 
 def test_a_closed_shifts_z_report_prints_on_the_receipt_printer(app, cashier_client, shop, monkeypatch):
-    from pos.checkout import receipts
     from pos.checkout.shifts import current_shift
 
-    drawn = []
-    draw = receipts._Canvas.pair
-    monkeypatch.setattr(
-        receipts._Canvas,
-        "pair",
-        lambda self, *words, **kw: (drawn.append(" ".join(words)), draw(self, *words, **kw))[1],
-    )
+    drawn = capture_receipt_text(monkeypatch)
     _sell(cashier_client, shop)
     closed = cashier_client.post(
         "/shift",
@@ -339,14 +319,11 @@ def test_a_closed_shifts_z_report_prints_on_the_receipt_printer(app, cashier_cli
         },
     )
     z_page = closed.headers["Location"]
-    printer = FakePrinter()
-    printer.start()
-    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{printer.port}"
+    printer = _printer(app)
     page = cashier_client.post(z_page + "/print", follow_redirects=True).get_data(as_text=True)
     assert "Đã in báo cáo Z." in page
-    printer.done.wait(5)
-    assert printer.received.startswith(b"\x1b@") and b"\x1dv0" in printer.received
-    assert printer.received.endswith((b"\x1dV\x00", b"\x1dVA\x00", b"\x1dV\x01", b"\x1dVB\x00"))
+    job = printer.next_job()
+    assert job.startswith(b"\x1b@") and b"\x1dv0" in job and ends_with_cut(job)
     text = "\n".join(drawn)
     for expected in (
         "Đơn bán (1) 350.000 ₫",
@@ -506,14 +483,12 @@ def test_a_return_prints_its_refund_slip_and_opens_the_drawer_for_cash(app, cash
 
     drawn = capture_receipt_text(monkeypatch)
     sale = _sell(cashier_client, shop)
-    printer = FakePrinter()
-    printer.start()
-    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{printer.port}"
+    printer = _printer(app)
     form = return_form()
     page = cashier_client.post(f"/sales/{sale['number']}", data=form, follow_redirects=True).get_data(as_text=True)
     assert "hoàn 350.000" in page and "chưa in được" not in page
-    printer.done.wait(5)
-    assert printer.received.startswith(b"\x1b@") and b"\x1dv0" in printer.received and b"\x1bp" in printer.received
+    job = printer.next_job()
+    assert job.startswith(b"\x1b@") and b"\x1dv0" in job and b"\x1bp" in job
     text = "\n".join(drawn)
     for expected in (
         "PHIẾU TRẢ HÀNG",

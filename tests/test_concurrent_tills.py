@@ -1,7 +1,6 @@
 """Eight tills selling the same scarce products at once: no oversell, every acknowledged sale counted once,
 stock equal to the ledger, on a file SQLite database and on PostgreSQL."""
 
-import threading
 import uuid
 
 import pytest
@@ -14,8 +13,8 @@ from pos.core.database import atomic
 from pos.core.errors import DomainError
 from pos.core.extensions import db as _db
 from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.models import Lot, Sale, SaleLine, StockLevel, StockMovement, User
-from tests.conftest import make_app, make_product
+from pos.models import Lot, Sale, SaleLine, StockLevel, StockMovement
+from tests.conftest import make_app, make_product, run_tills
 
 TILLS, SALES_PER_TILL, UNITS = 8, 6, 20
 
@@ -31,32 +30,21 @@ def _run_tills(app):
                 move_stock(product.id, lot.id, UNITS, "receipt", unit_cost=5_000)
         ids = [p.id for p in scarce]
         _db.session.remove()
-    acknowledged, refused, errors = [], [], []
+    acknowledged, refused = [], []
 
-    def till(n):
-        with app.app_context():
-            user = _db.session.scalar(select(User).where(User.username == "till"))
-            for k in range(SALES_PER_TILL):
-                product_id = ids[(n + k) % 2]
-                body = {
-                    "uuid": str(uuid.uuid4()),
-                    "lines": [{"product_id": product_id, "quantity": 1 + (n + k) % 3}],
-                    "payments": [{"method": "cash", "amount": 200_000}],
-                }
-                try:
-                    sale, _ = record_sale(body, user)
-                    acknowledged.append((sale.uuid, sale.total))
-                except DomainError as error:
-                    refused.append(error.code)
-                except Exception as error:
-                    errors.append(repr(error))
-            _db.session.remove()
+    def sell(user, n, k):
+        body = {
+            "uuid": str(uuid.uuid4()),
+            "lines": [{"product_id": ids[(n + k) % 2], "quantity": 1 + (n + k) % 3}],
+            "payments": [{"method": "cash", "amount": 200_000}],
+        }
+        try:
+            sale, _ = record_sale(body, user)
+            acknowledged.append((sale.uuid, sale.total))
+        except DomainError as error:
+            refused.append(error.code)
 
-    threads = [threading.Thread(target=till, args=(n,)) for n in range(TILLS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_tills(app, TILLS, SALES_PER_TILL, sell)
     with app.app_context():
         assert errors == []
         assert set(refused) <= {"out_of_stock", "approval_required"}

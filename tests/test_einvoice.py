@@ -4,7 +4,6 @@ only when asked, the amount in Vietnamese words, and an adjustment for a return.
 
 import json
 import re
-import threading
 import uuid
 from datetime import datetime
 from types import SimpleNamespace
@@ -28,8 +27,8 @@ from pos.einvoice.service import content_of, invoice_of_sale, parse_buyer
 from pos.einvoice.settings import current_settings, save_settings
 from pos.einvoice.words import amount_in_words
 from pos.inventory.ledger import find_or_create_lot, move_stock
-from pos.models import Einvoice, EinvoiceCounter, Sale, User
-from tests.conftest import PASSWORD, make_app, make_product, stock
+from pos.models import Einvoice, EinvoiceCounter, Sale
+from tests.conftest import PASSWORD, make_app, make_product, run_tills, stock
 
 YY = f"{local_today().year % 100:02d}"
 CREDENTIALS = {
@@ -435,28 +434,16 @@ def _tills_issue_gapless_numbers(app):
             enable()
         product_id = product.id
         _db.session.remove()
-    errors = []
 
-    def till(n):
-        with app.app_context():
-            user = _db.session.scalar(select(User).where(User.username == "till"))
-            for k in range(SALES_PER_TILL):
-                body = {
-                    "uuid": str(uuid.uuid4()),
-                    "lines": [{"product_id": product_id, "quantity": 1 + (n + k) % 3}],
-                    "payments": [{"method": "cash", "amount": 100_000}],
-                }
-                try:
-                    record_sale(body, user)
-                except Exception as error:
-                    errors.append(repr(error))
-            _db.session.remove()
+    def sell(user, n, k):
+        body = {
+            "uuid": str(uuid.uuid4()),
+            "lines": [{"product_id": product_id, "quantity": 1 + (n + k) % 3}],
+            "payments": [{"method": "cash", "amount": 100_000}],
+        }
+        record_sale(body, user)
 
-    threads = [threading.Thread(target=till, args=(n,)) for n in range(TILLS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_tills(app, TILLS, SALES_PER_TILL, sell)
     with app.app_context():
         assert errors == []
         invoices = _db.session.execute(select(Einvoice.number, Einvoice.authority_code, Einvoice.sale_id)).all()

@@ -213,11 +213,10 @@ def test_no_showroom_download_carries_a_formula(app, admin_client, attacked_show
 def attacked_central(tmp_path):
     from pos.auth.service import create_user
     from pos.central.registry import add_showroom
-    from tests.conftest import PASSWORD, login, make_app
+    from tests.conftest import PASSWORD, login, make_central_app
 
-    app = make_app(f"sqlite:///{tmp_path / 'central.sqlite3'}", POS_ROLE="central")
+    app = make_central_app(tmp_path / "central.sqlite3")
     with app.app_context():
-        _db.create_all()
         add_showroom("HK", "Điểm bán HK", secret="k" * 40)
         create_user("boss", PASSWORD, "admin")
         sale = _sale("HK", TODAY, [(0, 1, 35_000, 4, 5_000, False), (1, 2, 12_000, 3, None, True)])

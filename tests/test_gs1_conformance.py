@@ -6,7 +6,6 @@ with the suite's check ids, lower-cased (rdFile → test_rdfile_…)."""
 
 import json
 import os
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,12 +13,10 @@ import jsonschema
 import pytest
 import requests
 
-from pos.catalog.service import update_rating
-from pos.core.clock import local_today
 from pos.core.database import atomic
 from pos.core.extensions import db
 from pos.models import Lot, Showroom
-from tests.conftest import make_app, make_producer, make_product
+from tests.conftest import make_app, make_producer, make_product, make_revoked_product
 from tests.servers import free_port, gunicorn, wait_for_port
 
 SCHEMAS = Path(__file__).parent / "gs1"
@@ -42,19 +39,7 @@ def _seed(database_url: str) -> None:
         with atomic():
             db.session.add(Lot(product_id=tea.id, code=LOT))
             db.session.merge(tea.rating).certificate_image = "c/cert.png"
-        revoked = make_product(producer, sku="R", gtin=REVOKED[1:])
-        update_rating(
-            revoked.rating,
-            dict(
-                stars=4,
-                level="province",
-                decision_no="1/QĐ",
-                certificate_no="",
-                decision_date=revoked.rating.decision_date,
-                revoked_on=local_today() - timedelta(days=1),
-                revoked_reason="Vi phạm",
-            ),
-        )
+        make_revoked_product(producer, sku="R", gtin=REVOKED[1:])
         make_product(producer, sku="E", gtin=EXPIRED[1:], rated_days_ago=365 * 3 + 10)
         make_product(producer, sku="U", gtin=UNRATED[1:], stars=None)
         db.session.remove()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from pos.core.extensions import db as _db
 from pos.models import AuditEntry, Product, Sale, User
-from tests.conftest import PASSWORD, _pg_reachable, fresh_pg_database, login, make_app
+from tests.conftest import PASSWORD, _pg_reachable, fresh_pg_database, html_pages, login, make_app
 
 NUL = "A\x00B"
 
@@ -172,12 +172,9 @@ def fuzz_every_form(app, client) -> tuple[int, dict]:
     """Fill every field of every form, one field at a time, with a NUL; submit. Nothing may answer 500, and a
     refusal must name the field."""
     tried, failures = 0, {}
-    for page in _pages(app):
-        response = client.get(page)
-        if response.status_code != 200 or "html" not in response.content_type:
-            continue
+    for page, html in html_pages(client, _pages(app)):
         parser = _Forms()
-        parser.feed(response.get_data(as_text=True))
+        parser.feed(html)
         for method, action, fields in parser.forms:
             for name in fields:
                 if name == "csrf_token":

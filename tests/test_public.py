@@ -6,13 +6,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from pos.catalog.service import update_rating
 from pos.core.clock import local_today
 from pos.core.database import atomic
 from pos.core.extensions import db
 from pos.labels.scan_counts import count_scan, scans_report
 from pos.models import LabelScanDaily, Lot, Showroom, StockLevel, StockMovement
-from tests.conftest import make_producer, make_product
+from tests.conftest import make_producer, make_product, make_revoked_product
 
 GTIN13 = "8936012340013"
 GTIN14 = "0" + GTIN13
@@ -79,19 +78,7 @@ def test_expired_and_revoked_are_unmistakable_and_show_no_stars(app, client):
     lotus(rated_days_ago=365 * 3 + 10)
     html = client.get(f"/p/01/{GTIN14}").get_data(as_text=True)
     assert "HẾT HẠN" in html and "★" not in html.split("<main")[1].replace("★ OCOP", "")
-    revoked = make_product(sku="R", stars=4)
-    update_rating(
-        revoked.rating,
-        dict(
-            stars=4,
-            level="province",
-            decision_no="1/QĐ",
-            certificate_no="",
-            decision_date=revoked.rating.decision_date,
-            revoked_on=local_today() - timedelta(days=1),
-            revoked_reason="Vi phạm",
-        ),
-    )
+    revoked = make_revoked_product(sku="R")
     html = client.get(f"/p/01/{revoked.gtin14}").get_data(as_text=True)
     assert "THU HỒI" in html and "Vi phạm" in html and "★★★★" not in html
 

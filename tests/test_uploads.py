@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import make_product
+from conftest import html_pages, make_product
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -149,12 +149,9 @@ def file_forms(app, client) -> list[tuple[str, str, dict]]:
             continue
         pages.add(adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, 1)))
     found = []
-    for page in sorted(pages):
-        response = client.get(page)
-        if response.status_code != 200 or "html" not in response.content_type:
-            continue
+    for page, html in html_pages(client, sorted(pages)):
         parser = Forms()
-        parser.feed(response.get_data(as_text=True))
+        parser.feed(html)
         for form in parser.forms:
             action = urlsplit(form["action"]).path or page
             endpoint, _args = adapter.match(action, method="POST")

@@ -89,9 +89,14 @@ def test_invoices_go_out_in_one_call_with_their_xml(app, cashier_client, shop, v
     assert vnpt.calls == ["ImportAndPublishInvMTT"]  # batched: one call for the three
     assert_each_invoiced_once(vnpt, keys)
     first = invoices()[keys[0]]
-    assert first.attempts == 1
-    # what the provider got is the invoice as built and checked once: our XML in VNPT's dialect
-    root = xml.validate(first.xml.encode())
+    assert first.attempts == 1 and first.xml == ""  # sent: its XML is the provider's to keep
+    # what the provider got is the invoice as built and checked: our XML in VNPT's dialect
+    held = vnpt.invoices[keys[0]].xml
+    root = xml.validate(
+        held.replace(b"<key>" + keys[0].encode() + b"</key>", b"")
+        .replace(b"<DVTTe>VND</DVTTe>", b"")
+        .replace(b"<TSuat>8</TSuat>", b"<TSuat>8%</TSuat>")
+    )
     assert root.findtext("DLHDon/NDHDon/NMua/Ten") == "Công ty TNHH Sen Vàng"
     code = _db.session.scalar(select(Sale.lookup_code).where(Sale.uuid == keys[0]))
     assert root.findtext("DLQRCode").endswith("/r/" + code)
@@ -172,6 +177,7 @@ def test_a_timeout_or_a_dropped_connection_after_storing_ends_with_one_invoice(a
     vnpt.wait_idle()
     assert sorted(vnpt.invoices) == sorted(keys)  # the provider stored them; we do not know it yet
     assert {row.status for row in invoices().values()} == {"pending"}
+    assert all(xml.validate(row.xml.encode()) is not None for row in invoices().values())  # kept for the resend
     result = send_all(configured_provider(), ignore_backoff=True)  # the resend: "already there", looked up
     assert (result.sent, result.refused, result.deferred) == (3, 0, 0)
     assert vnpt.calls.count("GetMCCQThueByFkeys") == 1
@@ -333,3 +339,19 @@ def test_a_correction_is_checked_audited_and_a_sent_invoice_cannot_be_resent(
     again = manager_client.post(f"/einvoices/{row.id}/send-again", data={"buyer_name": "X"})
     assert again.status_code == 422 and invoices()[key].buyer_name == "Công ty ABC"
     assert_each_invoiced_once(vnpt, [key])
+
+
+def test_a_provider_stopping_mid_way_leaves_the_rest_untouched_for_the_next_round(app, cashier_client, shop, vnpt):
+    """The next batch is read and built while the provider answers one: when the provider stops answering,
+    what was sent is recorded, the batch it failed on waits for the backoff, and the one read ahead is left as
+    it was (not counted as a try)."""
+    app.config["EINVOICE_BATCH_SIZE"] = 2
+    keys = [sell(cashier_client, shop) for _ in range(5)]
+    vnpt.faults.extend(["", "down"])  # the first call answers, the second finds the service down
+    result = send_all(configured_provider())
+    assert (result.sent, result.deferred) == (2, 2) and result.error
+    stored = invoices()
+    assert [stored[key].status for key in keys] == ["sent", "sent", "pending", "pending", "pending"]
+    assert [stored[key].attempts for key in keys] == [1, 1, 1, 1, 0]
+    assert send_all(configured_provider(), ignore_backoff=True).sent == 3
+    assert_each_invoiced_once(vnpt, keys)

@@ -16,11 +16,12 @@ statements. No transaction is open while waiting on the network."""
 import logging
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, cast, func, select, update
 from sqlalchemy.orm import aliased
 
 from pos.core.clock import local_today, utc_bounds, utcnow
@@ -94,14 +95,14 @@ _COLUMNS = (
 )
 
 
-def due_rows(limit: int, *, ignore_backoff: bool = False, ids: list[int] | None = None) -> list:
+def due_rows(limit: int, *, ignore_backoff: bool = False, ids: list[int] | None = None, after: int = 0) -> list:
     """Pending invoices due now (all pending with ignore_backoff), oldest first: what document() needs, the
     related invoice's fields for an adjustment, and the sale's look-up code for the QR link."""
     query = (
         select(*_COLUMNS)
         .join(Sale, Sale.id == Einvoice.sale_id)
         .outerjoin(_RELATED, _RELATED.id == Einvoice.related_id)
-        .where(Einvoice.status == "pending")
+        .where(Einvoice.status == "pending", Einvoice.id > after)
     )
     if ids is not None:
         query = query.where(Einvoice.id.in_(ids))
@@ -122,13 +123,17 @@ def lookup_base() -> str:
 
 @dataclass
 class Prepared:
-    ready: list[tuple] = field(default_factory=list)  # (row, xml bytes)
+    ready: list[tuple] = field(default_factory=list)  # (row, xml bytes), oldest first
     broken: list[tuple[int, str]] = field(default_factory=list)  # (invoice id, why it fails the schema)
+    built: list[dict] = field(default_factory=list)  # {"row_id", "xml"}: built now, stored if tried again
 
 
 def prepare(rows) -> Prepared:
-    """The rows' XML: stored when it was built before, else built now, checked against the schema (a form's
-    invoices in one call) and stored, so a retry never builds or checks it again."""
+    """The rows' XML: as stored when it was built before, else built now and checked against the schema (a
+    form's invoices in one call). Writes nothing: the XML of an invoice to be tried again is stored with the
+    answers, in the round's one transaction, so a retry never builds or checks it again; that of an invoice
+    sent is not (the provider holds it; the row's content rebuilds it byte for byte), which spares every
+    sale's row a rewrite of a few kilobytes."""
     result, fresh, base = Prepared(), {}, None
     for row in rows:
         if row.xml:
@@ -142,21 +147,21 @@ def prepare(rows) -> Prepared:
             result.broken.append((row.id, f"the invoice cannot be written as XML: {problem}"[:500]))
             continue
         fresh.setdefault(int(row.form), []).append((row, built))
-    stored = []
     for form, items in fresh.items():
         for (row, built), problem in zip(items, xml.problems([b for _, b in items], form), strict=True):
             if problem:
                 result.broken.append((row.id, f"the invoice XML fails the schema: {problem}"[:500]))
             else:
                 result.ready.append((row, built))
-                stored.append({"row_id": row.id, "xml": built.decode()})
-    if stored:
-        with atomic():
-            db.session.execute(update(Einvoice.__table__).where(Einvoice.__table__.c.id == bindparam("row_id")), stored)
-    if result.broken:
-        _refuse(result.broken)
+                result.built.append({"row_id": row.id, "xml": built.decode()})
     result.ready.sort(key=lambda item: item[0].id)
     return result
+
+
+def _store_built(built: list[dict]) -> None:
+    if built:
+        table = Einvoice.__table__
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id")), built)
 
 
 # --- one round -------------------------------------------------------------------------------------
@@ -168,46 +173,104 @@ def configured_provider() -> Provider:
     return provider_from_settings(settings_row(), credentials(), current_app.config["EINVOICE_TIMEOUT_S"])
 
 
+@dataclass
+class _Batch:
+    """Due invoices read and prepared, ready for one provider call."""
+
+    prepared: Prepared
+    last_id: int  # the highest id read: the next batch starts after it
+    submissions: list[Submission] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.submissions = [
+            Submission(row.uuid, body, int(row.form), row.symbol, row.number, row.authority_code)
+            for row, body in self.prepared.ready
+        ]
+
+
+def _batch_size(provider: Provider | None) -> int:
+    limit = max(1, current_app.config["EINVOICE_BATCH_SIZE"])
+    return min(limit, provider.max_batch) if provider is not None else limit
+
+
+def _next_batch(limit: int, *, after: int = 0, ignore_backoff: bool = False, ids=None) -> _Batch | None:
+    rows = due_rows(limit, ignore_backoff=ignore_backoff, ids=ids, after=after)
+    db.session.rollback()  # no read transaction stays open across the network call
+    return _Batch(prepare(rows), rows[-1].id) if rows else None
+
+
+def _publish(provider: Provider, submissions: list[Submission]):
+    """The provider's outcomes, or the ProviderUnavailable it raised (returned: this may run in a thread)."""
+    try:
+        return provider.publish(submissions)
+    except ProviderUnavailable as problem:
+        return problem
+
+
 def send_once(
     provider: Provider | None = None, *, ignore_backoff: bool = False, ids: list[int] | None = None
 ) -> SendResult:
     """One batch: the due invoices (up to EINVOICE_BATCH_SIZE and the provider's own limit), built if need be,
     sent in one call, the answers recorded. Invoices issued before e-invoicing was turned off are still sent."""
-    limit = max(1, current_app.config["EINVOICE_BATCH_SIZE"])
-    if provider is not None:
-        limit = min(limit, provider.max_batch)
-    rows = due_rows(limit, ignore_backoff=ignore_backoff, ids=ids)
-    db.session.rollback()  # no read transaction stays open across the network call
-    if not rows:
+    batch = _next_batch(_batch_size(provider), ignore_backoff=ignore_backoff, ids=ids)
+    if batch is None:
         return SendResult()
-    prepared = prepare(rows)
-    result = SendResult(refused=len(prepared.broken))
-    if not prepared.ready:
-        return result
-    submissions = [
-        Submission(row.uuid, body, int(row.form), row.symbol, row.number, row.authority_code)
-        for row, body in prepared.ready
-    ]
-    ids_by_key = {row.uuid: row.id for row, _ in prepared.ready}
+    if not batch.submissions:
+        return _record(batch, [])
     try:
         provider = provider or configured_provider()
-        outcomes = provider.publish(submissions)
     except ProviderUnavailable as problem:
-        reason = str(problem)[:500]
-        _defer(list(ids_by_key.values()), reason)
-        _set_state(STATE_ERROR, f"{utcnow().isoformat()}Z {reason}")
+        return _record(batch, problem)
+    return _record(batch, _publish(provider, batch.submissions))
+
+
+def send_all(provider: Provider | None = None, *, ignore_backoff: bool = False) -> SendResult:
+    """Batch after batch, oldest first, until nothing is due or the provider stops answering. While the
+    provider works on one batch, the next is read, built and checked (the network call runs in a thread of its
+    own; the database is only ever used here), so building the XML mostly costs no time of its own."""
+    try:
+        provider = provider or configured_provider()
+    except ProviderUnavailable:
+        return send_once(None, ignore_backoff=ignore_backoff)  # records why on the first batch
+    limit, total = _batch_size(provider), SendResult()
+    batch = _next_batch(limit, ignore_backoff=ignore_backoff)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="einvoice-send") as network:
+        while batch is not None:
+            answer = network.submit(_publish, provider, batch.submissions) if batch.submissions else None
+            following = _next_batch(limit, after=batch.last_id, ignore_backoff=ignore_backoff)
+            result = _record(batch, answer.result() if answer else [])
+            total.add(result)
+            if result.error:
+                return total  # the provider is not answering: the rest waits for the next round, untouched
+            batch = following
+    return total
+
+
+def _record(batch: _Batch, outcomes) -> SendResult:
+    """The provider's answers for the batch (a list of outcomes, or the ProviderUnavailable that stopped it),
+    with the schema's refusals, written in one transaction."""
+    prepared = batch.prepared
+    ids_by_key = {row.uuid: row.id for row, _ in prepared.ready}
+    result = SendResult()
+    if isinstance(outcomes, ProviderUnavailable):
+        reason = str(outcomes)[:500]
+        with atomic():  # what was built is kept for the next try
+            _store_built(prepared.built)
+            _refuse(prepared.broken)
+            _defer(list(ids_by_key.values()), reason)
+            _set_state(STATE_ERROR, f"{utcnow().isoformat()}Z {reason}")
         log.warning("einvoice: %d invoices not sent: %s", len(ids_by_key), reason)
-        result.deferred += len(ids_by_key)
-        result.error = reason
-        return result
-    issued, refused, later, seen = [], [], {}, set()
+        return SendResult(refused=len(prepared.broken), deferred=len(ids_by_key), error=reason)
+    ours_by_key = {row.uuid: f"{row.number} {row.authority_code}" for row, _ in prepared.ready}
+    issued, refused, later, seen = [], list(prepared.broken), {}, set()
     for outcome in outcomes:
         row_id = ids_by_key.get(outcome.key)
         if row_id is None or row_id in seen:
             continue  # not ours, or answered twice: the first answer counts
         seen.add(row_id)
         if outcome.status == ISSUED:
-            issued.append({"row_id": row_id, "reply": f"{outcome.number} {outcome.code}".strip()[:500]})
+            reply = f"{outcome.number} {outcome.code}".strip()[:500]
+            issued.append({"row_id": row_id, "reply": reply, "ours": reply == ours_by_key[outcome.key]})
         elif outcome.status == REFUSED:
             refused.append((row_id, outcome.reason or "refused by the provider"))
         else:
@@ -215,39 +278,46 @@ def send_once(
     for row_id in ids_by_key.values():
         if row_id not in seen:
             later[row_id] = "the provider gave no answer for this invoice"
-    _record_sent(issued)
-    if refused:
+    with atomic():  # the round's one write: every answer, and the XML of those to be tried again
+        _store_built([item for item in prepared.built if item["row_id"] in later])
+        _record_sent(issued)
         _refuse(refused)
-    for reason in set(later.values()):
-        _defer([row_id for row_id, why in later.items() if why == reason], reason)
-    result.sent += len(issued)
-    result.refused += len(refused)
-    result.deferred += len(later)
+        for reason in set(later.values()):
+            _defer([row_id for row_id, why in later.items() if why == reason], reason)
+    result.sent, result.refused, result.deferred = len(issued), len(refused), len(later)
     return result
 
 
 def _record_sent(issued: list[dict]) -> None:
-    now = utcnow()
+    """The provider has these (`reply`: the number and code it recorded; `ours`: whether they are the invoice's
+    own): sent. The usual case, the provider recording our number and code, is one statement for the batch."""
+    if not issued:
+        return
+    now, table = utcnow(), Einvoice.__table__
+    sent = {"status": "sent", "sent_at": now, "last_error": "", "xml": "", "attempts": table.c.attempts + 1}
+    pending = table.c.status == "pending"
+    ours = [item["row_id"] for item in issued if item["ours"]]
+    others = [item for item in issued if not item["ours"]]
     with atomic():
-        if issued:  # the usual case: the whole batch in one statement
-            table = Einvoice.__table__
+        if ours:
+            reply = cast(table.c.number, String).concat(" ").concat(table.c.authority_code)
+            db.session.execute(
+                update(table).where(table.c.id.in_(ours), pending).values(sent | {"provider_reply": reply})
+            )
+        if others:
             db.session.execute(
                 update(table)
-                .where(table.c.id == bindparam("row_id"), table.c.status == "pending")
-                .values(
-                    status="sent",
-                    sent_at=now,
-                    last_error="",
-                    provider_reply=bindparam("reply"),
-                    attempts=table.c.attempts + 1,
-                ),
-                issued,
+                .where(table.c.id == bindparam("row_id"), pending)
+                .values(sent | {"provider_reply": bindparam("reply")}),
+                [{"row_id": item["row_id"], "reply": item["reply"]} for item in others],
             )
         _set_state(STATE_SUCCESS, now.isoformat() + "Z")
 
 
 def _refuse(refused: list[tuple[int, str]]) -> None:
     """The provider (or our own schema check) said no to these: they wait for a manager's correction."""
+    if not refused:
+        return
     table = Einvoice.__table__
     with atomic():
         db.session.execute(
@@ -290,16 +360,6 @@ def _set_state(key: str, value: str) -> None:
 def _get_state(key: str) -> str:
     row = db.session.get(SyncState, key)
     return row.value if row else ""
-
-
-def send_all(provider: Provider | None = None, *, ignore_backoff: bool = False) -> SendResult:
-    """Batch after batch until nothing is due, or the provider stops answering."""
-    total = SendResult()
-    while True:
-        result = send_once(provider, ignore_backoff=ignore_backoff)
-        total.add(result)
-        if result.error or result.sent + result.refused == 0:
-            return total
 
 
 def run_forever(stop=lambda: False, echo=print) -> None:

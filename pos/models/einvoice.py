@@ -133,8 +133,9 @@ class Einvoice(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")  # the provider's reason for a refusal, or the fault
     sent_at: Mapped[datetime | None]
     provider_reply: Mapped[str] = mapped_column(Text, default="")  # what the provider recorded: "number code"
-    # The HDon as built from this row and checked against the schema, once, when the queue first takes the
-    # invoice (pos/einvoice/sender.py): every send and resend posts these bytes. Emptied by a correction.
+    # The HDon as built from this row and checked against the schema, once, kept when the invoice has to be
+    # tried again (pos/einvoice/sender.py): a resend posts these bytes without building or checking them again.
+    # "" until then, and once sent; emptied by a correction.
     xml: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     sale = relationship("Sale", foreign_keys=[sale_id])

@@ -38,10 +38,21 @@ def existing_lines(lines: int) -> int | None:
         return None
 
 
-def create_schema(lines: int) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database_name(lines)}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{database_name(lines)}"')
+FIGURES = "units, revenue, vat, cost, costed_revenue, consignment_revenue, commission"
+MONTHLY_BY_SHOWROOM = (
+    f"INSERT INTO sales_rollup_monthly (month, showroom_id, product_id, stars, potential_5_star, {FIGURES})"
+    f" SELECT date_trunc('month', day)::date, showroom_id, product_id, stars, potential_5_star,"
+    f" {', '.join(f'sum({c})' for c in FIGURES.split(', '))} FROM sales_rollup_daily GROUP BY 1, 2, 3, 4, 5"
+    f" ORDER BY 1, 2"
+)
+
+
+def create_schema(lines: int, drop: bool = True) -> None:
+    """The tables of the models (only the missing ones when not `drop`)."""
+    if drop:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database_name(lines)}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{database_name(lines)}"')
     from pos import create_app
     from pos.core.extensions import db
 
@@ -93,8 +104,8 @@ def generate(lines: int) -> None:
         step(
             conn,
             "products",
-            f"INSERT INTO remote_products (sku, gtin, name_vi, producer, producer_tax_code,"
-            f" ocop_group, search_text) SELECT 'P-' || lpad(n::text, 5, '0'), '', 'Sản phẩm OCOP ' || n,"
+            f"INSERT INTO remote_products (owner, sku, gtin, name_vi, producer, producer_tax_code,"
+            f" ocop_group, search_text) SELECT '', 'P-' || lpad(n::text, 5, '0'), '', 'Sản phẩm OCOP ' || n,"
             f" 'Chủ thể ' || (n %% 800), '', ({groups})[1 + n %% 6], 'san pham ocop ' || n || ' chu the ' || (n %% 800)"
             f" FROM generate_series(1, %(n)s) n",
             n=PRODUCTS,
@@ -116,9 +127,10 @@ def generate(lines: int) -> None:
         step(
             conn,
             f"{lines:,} sale lines",
-            "INSERT INTO remote_sale_lines (sale_id, line_no, product_id, stars, potential_5_star, quantity, amount,"
-            " vat_amount, cost, commission, consignment)"
-            " SELECT sale_id, line_no, product_id, 3 + product_id %% 3, product_id %% 3 = 1 AND product_id %% 7 = 0,"
+            "INSERT INTO remote_sale_lines (sale_id, line_no, product_id, sku, name_vi, unit_price, vat_rate, stars,"
+            " potential_5_star, quantity, amount, vat_amount, cost, commission, consignment)"
+            " SELECT sale_id, line_no, product_id, 'P-' || lpad(product_id::text, 5, '0'), 'Sản phẩm OCOP ' ||"
+            " product_id, price, 8, 3 + product_id %% 3, product_id %% 3 = 1 AND product_id %% 7 = 0,"
             " quantity, quantity * price, quantity * price * 8 / 108, CASE WHEN product_id %% 10 = 0 THEN NULL ELSE"
             " quantity * price * 7 / 10 END, CASE WHEN product_id %% 9 = 0 THEN quantity * price * 15 / 100 ELSE 0 END,"
             " product_id %% 9 = 0 FROM (SELECT (m - 1) / %(per)s + 1 AS sale_id, (m - 1) %% %(per)s + 1 AS line_no,"
@@ -157,6 +169,11 @@ def generate(lines: int) -> None:
         )
         step(
             conn,
+            "rollup per month, showroom, product",
+            MONTHLY_BY_SHOWROOM,
+        )
+        step(
+            conn,
             "rollup per day, product",
             f"INSERT INTO product_daily (day, product_id, stars, potential_5_star, {figures})"
             f" SELECT day, product_id, stars, potential_5_star, {', '.join(f'sum({c})' for c in figures.split(', '))}"
@@ -183,12 +200,28 @@ def generate(lines: int) -> None:
         conn.commit()
 
 
+def upgrade(lines: int) -> None:
+    """A database made before sales_rollup_monthly existed gets it, filled from the daily rollup (as migration
+    0020 does), instead of being generated again."""
+    with psycopg.connect(database_url(lines)) as conn:
+        if conn.execute("SELECT to_regclass('sales_rollup_monthly')").fetchone()[0]:
+            return
+    print("adding the monthly rollup per showroom …", flush=True)
+    create_schema(lines, drop=False)
+    with psycopg.connect(database_url(lines)) as conn:
+        conn.execute("SET work_mem = '64MB'")
+        step(conn, "rollup per month, showroom, product", MONTHLY_BY_SHOWROOM)
+        step(conn, "statistics", "ANALYZE sales_rollup_monthly")
+
+
 def ensure(lines: int, force: bool = False) -> str:
     if force or existing_lines(lines) != lines:
         print(f"generating {lines:,} sale lines in {database_name(lines)} …", flush=True)
         started = time.perf_counter()
         generate(lines)
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
+    else:
+        upgrade(lines)
     return database_url(lines)
 
 

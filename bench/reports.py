@@ -1,9 +1,10 @@
 """Central reports benchmark. Run: .venv/bin/python bench/reports.py [--quick]   (needs PostgreSQL)
 
-Sales per product over one month and one year, with and without filters, through pos.central.reports
-(the rollups) vs the same figures computed from the raw sale lines in the same run, on the database
-bench/gen_central.py makes (10,000,000 lines; --quick: 300,000). Targets: one month p50 ≤ 100 ms, one
-year p50 ≤ 300 ms, and at least 10× faster than the raw-lines query.
+Sales per product over one month and one year, across all showrooms, with product filters and for one
+showroom, through pos.central.reports (which picks its source: monthly rollups for whole months, daily rows
+for the edges, a showroom's lines for a few edge days) vs the same figures computed from the raw sale lines
+in the same run, on the database bench/gen_central.py makes (10,000,000 lines; --quick: 300,000).
+Targets: every case at least as fast as the raw query (p50), one month p50 ≤ 50 ms, one year p50 ≤ 150 ms.
 """
 
 import argparse
@@ -32,7 +33,7 @@ def cases(today: date):
     raw_filters = "AND l.stars = 4 AND l.product_id IN (SELECT id FROM remote_products WHERE ocop_group = 'drinks')"
     showroom = {"showroom": "S007"}
     raw_showroom = "AND s.showroom_id = (SELECT id FROM showrooms WHERE code = 'S007')"
-    for period, (start, end), target in (("one month", month, 100), ("one year", year, 300)):
+    for period, (start, end), target in (("one month", month, 50), ("one year", year, 150)):
         yield f"{period}, all", start, end, {}, "", target
         yield f"{period}, drinks 4★", start, end, filters, raw_filters, target
         yield f"{period}, one showroom", start, end, showroom, raw_showroom, target
@@ -68,7 +69,8 @@ def main():
             )
             rows = reports.per_product(f)
             raw_rows = db.session.execute(text(RAW.format(extra=raw_extra)), {"start": start, "end": end}).all()
-            assert sum(r.revenue for r in rows) == sum(r[2] for r in raw_rows), name  # same answer, both ways
+            same = [sum(r.units for r in rows), sum(r.revenue for r in rows), sum(r.vat for r in rows)]
+            assert same == [sum(r[i] for r in raw_rows) for i in (1, 2, 3)], name  # same answer, both ways
             samples = timed(lambda f=f: reports.per_product(f), repeat)
             raw_sql = text(RAW.format(extra=raw_extra))
             raw = timed(
@@ -76,11 +78,11 @@ def main():
                 raw_repeat,
             )
             p50, raw_p50 = percentile(samples, 50), percentile(raw, 50)
-            met = p50 <= target and raw_p50 / p50 >= 10
+            met = p50 <= target and raw_p50 >= p50
             all_met &= met
             print(
                 f"{name:28} {p50:9.1f} ms {percentile(samples, 95):6.1f} ms {raw_p50:7.1f} ms {raw_p50 / p50:8.1f}×"
-                f"  ≤ {target} ms, ≥ 10× {'MET' if met else 'NOT MET'}"
+                f"  ≤ {target} ms, ≥ 1× {'MET' if met else 'NOT MET'}"
             )
         db.session.remove()
         db.engine.dispose()

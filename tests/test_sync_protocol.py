@@ -349,14 +349,14 @@ def test_a_large_batch_adds_the_same_figures_to_every_rollup_as_its_lines(centra
         batch.append(sale)
     assert {a["status"] for a in _ingest("HK", batch)} == {"accepted"}
     _ingest("HK", [*batch[:70], _sale("HK", sku="LOCAL-1", name="Sản phẩm 1", created_at=_moment(days_ago=1))])
-    from pos.models import ProductDaily, ProductMonthly, SalesRollupDaily
+    from pos.models import ProductDaily, ProductMonthly, SalesRollupDaily, SalesRollupMonthly
 
     lines = dict(
         _db.session.execute(
             select(RemoteSaleLine.product_id, func.sum(RemoteSaleLine.amount)).group_by(RemoteSaleLine.product_id)
         ).all()
     )
-    for model in (SalesRollupDaily, ProductDaily, ProductMonthly):
+    for model in (SalesRollupDaily, SalesRollupMonthly, ProductDaily, ProductMonthly):
         assert (
             dict(
                 _db.session.execute(select(model.product_id, func.sum(model.revenue)).group_by(model.product_id)).all()

@@ -37,6 +37,7 @@ from pos.models import (
     RemoteSaleLine,
     RemoteShiftClose,
     SalesRollupDaily,
+    SalesRollupMonthly,
     Showroom,
     ShowroomDaily,
     ShowroomKey,
@@ -521,6 +522,22 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
         for (day, product_id, stars, potential), figures in rollup.items():
             monthly[(day.replace(day=1), product_id, stars, potential)] += figures
         _add_to(
+            SalesRollupMonthly,
+            MONTHLY_KEY,
+            ROLLUP_FIGURES,
+            [
+                {
+                    "month": month,
+                    "showroom_id": showroom.id,
+                    "product_id": product_id,
+                    "stars": stars,
+                    "potential_5_star": potential,
+                    **figures.columns(),
+                }
+                for (month, product_id, stars, potential), figures in monthly.items()
+            ],
+        )
+        _add_to(
             ProductMonthly,
             ("month", "product_id", "stars", "potential_5_star"),
             ROLLUP_FIGURES,
@@ -544,12 +561,13 @@ def _add_to_rollups(showroom: Showroom, rollup: dict, daily: dict) -> None:
 
 
 ROLLUP_KEY = ("day", "showroom_id", "product_id", "stars", "potential_5_star")
+MONTHLY_KEY = ("month", "showroom_id", "product_id", "stars", "potential_5_star")
 
 
 def _add_to_product_rollups_at_once(rows: list[dict]) -> None:
     """PostgreSQL: the batch's per-day figures go in once (COPY into a scratch table), and ONE statement adds
-    them to the showroom's daily rollup, to the all-showroom daily rollup and, summed per month, to the monthly
-    one; a third of the round trips and copies of doing each table on its own."""
+    them to the showroom's daily rollup and, summed per month, its monthly one, to the all-showroom daily rollup
+    and, summed per month, to the monthly one; a third of the round trips and copies of doing each table on its own."""
     connection = db.session.connection()
     connection.execute(
         text("CREATE TEMP TABLE IF NOT EXISTS sales_rollup_daily_delta (LIKE sales_rollup_daily) ON COMMIT DELETE ROWS")
@@ -573,6 +591,13 @@ def _add_to_product_rollups_at_once(rows: list[dict]) -> None:
                 "sales_rollup_daily",
                 ROLLUP_KEY,
                 f"SELECT {', '.join(ROLLUP_KEY)}, {figures} FROM sales_rollup_daily_delta",
+            )
+            + "), by_showroom_month AS ("
+            + upsert(
+                "sales_rollup_monthly",
+                MONTHLY_KEY,
+                f"SELECT date_trunc('month', day)::date, showroom_id, product_id, stars, potential_5_star, {sums} "
+                "FROM sales_rollup_daily_delta GROUP BY 1, 2, 3, 4, 5",
             )
             + "), by_product AS ("
             + upsert(

@@ -23,6 +23,7 @@ from pos.models.central import (  # noqa: F401
     RemoteSerialScanDaily,
     RemoteShiftClose,
     SalesRollupDaily,
+    SalesRollupMonthly,
     ShowroomDaily,
     ShowroomKey,
     SyncRejection,

@@ -143,7 +143,8 @@ ROLLUP_FIGURES = tuple(_ProductFigures.__annotations__)
 
 class SalesRollupDaily(_RatedProduct, _ProductFigures, db.Model):
     """Net sales per local day, showroom, product and star rating as sold. Reports read this (or its sums
-    over showrooms, ProductDaily and ProductMonthly), never the lines, except to drill down."""
+    over months, SalesRollupMonthly, or over showrooms, ProductDaily and ProductMonthly), or the lines where a
+    filter leaves few of them."""
 
     __tablename__ = "sales_rollup_daily"
     __table_args__ = (
@@ -166,6 +167,16 @@ class ProductMonthly(_RatedProduct, _ProductFigures, db.Model):
 
     __tablename__ = "product_monthly"
     month: Mapped[date] = mapped_column(primary_key=True)
+
+
+class SalesRollupMonthly(_RatedProduct, _ProductFigures, db.Model):
+    """SalesRollupDaily summed per calendar month (`month` is its first day), per showroom: a showroom's year is
+    twelve rows a product it sold, not 365."""
+
+    __tablename__ = "sales_rollup_monthly"
+    __table_args__ = (Index("ix_sales_rollup_monthly_showroom_month", "showroom_id", "month"),)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)
 
 
 class ShowroomDaily(db.Model):

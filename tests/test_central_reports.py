@@ -3,7 +3,7 @@ exports, scoping to a showroom, and bad filters."""
 
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -97,6 +97,7 @@ def _clear():
         models.SalesRollupDaily,
         models.ProductDaily,
         models.ProductMonthly,
+        models.SalesRollupMonthly,
         models.ShowroomDaily,
         models.RemoteShiftClose,
         models.RemoteProduct,
@@ -208,6 +209,11 @@ def test_report_totals_equal_the_ingested_sales_for_any_filter(central_app, sale
         }
         revenue = sum(v[1] for v in expected.values())
         units = sum(v[0] for v in expected.values())
+        # Every figure (cost, margin, consignment, commission too) whichever source answered (monthly rollups,
+        # daily rows, a showroom's lines): the same as the sale lines themselves.
+        everything = _line_figures(f)
+        assert reports.totals(reports.per_product(f)).columns() == everything
+        assert reports.totals(reports.per_showroom(f)).columns() == everything
         for breakdown in (reports.per_producer, reports.per_group, reports.per_rating, reports.per_showroom):
             rows = breakdown(f)
             assert (sum(r.revenue for r in rows), sum(r.units for r in rows)) == (revenue, units), breakdown.__name__
@@ -223,6 +229,33 @@ def test_report_totals_equal_the_ingested_sales_for_any_filter(central_app, sale
                 and (not f.showroom or e["showroom"] == f.showroom)
             ]
             assert summary.sales == len(made)
+
+
+def _line_figures(f) -> dict:
+    """The figures of the sale lines the filter selects, summed line by line (Figures.add_line)."""
+    from pos.central.rollup import Figures
+
+    figures = Figures()
+    query = (
+        select(models.RemoteSaleLine, models.RemoteSale.day, models.Showroom.code, models.RemoteProduct)
+        .join(models.RemoteSale, models.RemoteSale.id == models.RemoteSaleLine.sale_id)
+        .join(models.Showroom, models.Showroom.id == models.RemoteSale.showroom_id)
+        .join(models.RemoteProduct, models.RemoteProduct.id == models.RemoteSaleLine.product_id)
+    )
+    for line, day, code, product in _db.session.execute(query):
+        stars, potential = reports.STAR_CHOICES.get(f.stars, (None, None))
+        if not (
+            f.start <= day <= f.end
+            and (not f.showroom or code == f.showroom)
+            and (not f.group or product.ocop_group == f.group)
+            and (not f.producer or product.producer == f.producer)
+            and (stars is None or line.stars == stars)
+            and (potential is None or line.potential_5_star == potential)
+            and all(word in product.search_text for word in fold(f.q).split())
+        ):
+            continue
+        figures.add_line(line.quantity, line.amount, line.vat_amount, line.cost, line.consignment, line.commission)
+    return figures.columns()
 
 
 @pytest.fixture
@@ -253,28 +286,31 @@ def test_every_report_page_answers_with_the_numbers(boss, reported):
     assert "108.000" in html  # Xôi Phú Thượng consigned 120.000, 10 % commission: 108.000 payable
     product_id = _db.session.scalar(select(models.RemoteProduct.id).where(models.RemoteProduct.sku == "CSQA-100"))
     html = boss.get(f"/central/reports/products/{product_id}?preset=today").get_data(as_text=True)
-    assert "HK-1" in html and "LB-1" in html and "105.000" in html
+    # per day and showroom, the showrooms by name and code
+    assert "Điểm bán HK (HK)" in html and "Điểm bán LB (LB)" in html and "105.000" in html
 
 
 def test_exports_open_as_csv_and_xlsx_with_the_filters_applied(boss, reported):
     response = boss.get("/central/reports/products?preset=today&showroom=HK&format=csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][:3] == ["name", "units", "revenue"]
-    assert sorted((r[0], r[2]) for r in rows[1:]) == [
+    assert rows[0][:6] == ["Sản phẩm", "SKU", "Chủ thể sản xuất", "Nhóm sản phẩm OCOP", "Số lượng", "Lượt quét nhãn"]
+    assert sorted((r[0], r[6]) for r in rows[1:]) == [
         ("Chè Sen Quảng An hộp 100g", "70000"),
         ("Xôi Phú Thượng", "120000"),
     ]
     response = boss.get("/central/reports/showrooms?preset=this_year&format=xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
-    values = list(sheet.values)
-    assert values[0][0] == "name" and sorted(v[0] for v in values[1:]) == ["HK", "LB"]
+    values = [row for row in sheet.values if row and row[0]]
+    header = next(n for n, row in enumerate(values) if row[0] == "Điểm bán" and row[1] == "Đơn bán")
+    assert sorted(v[0] for v in values[header + 1 : -1]) == ["Điểm bán HK (HK)", "Điểm bán LB (LB)"]
+    assert values[-1][0] == "Tổng cộng"
 
 
 def test_a_showroom_manager_sees_only_their_showroom(central_app, reported):
     client = central_app.test_client()
     login(client, "hk_manager")
     html = client.get("/central/reports/showrooms?preset=today&showroom=LB").get_data(as_text=True)
-    assert ">HK<" in html and ">LB<" not in html and 'id="total-revenue">190.000' in html
+    assert "Điểm bán HK (HK)" in html and "(LB)" not in html and 'id="total-revenue">190.000' in html
 
 
 def test_a_cashier_cannot_open_central_reports(central_app):
@@ -333,3 +369,131 @@ def test_a_partial_return_takes_back_its_share_of_commission_rounded_half_up(cen
     _ingest([sale, _return(sale, 0)])  # one of the two back: 13 × 100 / 200 = 6.5 ₫
     returned = _db.session.scalar(select(models.RemoteSaleLine.commission).where(models.RemoteSaleLine.quantity < 0))
     assert returned == -7  # half up, as all money here (Python's round() gave -6)
+
+
+CENTRAL_XLSX = [
+    ("/central/reports?preset=today&format=xlsx", "Tổng quan doanh số", ["Giờ", "Doanh thu (₫)"]),
+    (
+        "/central/reports/products?preset=today&format=xlsx",
+        "Doanh số theo sản phẩm",
+        ["Sản phẩm", "SKU", "Chủ thể sản xuất", "Nhóm sản phẩm OCOP", "Số lượng", "Lượt quét nhãn", "Doanh thu (₫)"],
+    ),
+    (
+        "/central/reports/producers?preset=today&format=xlsx",
+        "Doanh số theo chủ thể",
+        ["Chủ thể sản xuất", "Số lượng", "Doanh thu (₫)"],
+    ),
+    ("/central/reports/ratings?preset=today&format=xlsx", "Doanh số theo hạng sao", ["Hạng sao", "Số lượng"]),
+    ("/central/reports/groups?preset=today&format=xlsx", "Doanh số theo nhóm OCOP", ["Nhóm sản phẩm OCOP"]),
+    ("/central/reports/showrooms?preset=today&format=xlsx", "Doanh số theo điểm bán", ["Điểm bán", "Đơn bán"]),
+]
+
+
+@pytest.mark.parametrize("url, title, headers", CENTRAL_XLSX)
+def test_an_xlsx_reads_as_a_report_people_can_hand_on(boss, reported, url, title, headers):
+    sheet = load_workbook(io.BytesIO(boss.get(url).data)).active
+    rows = list(sheet.iter_rows())
+    assert rows[0][0].value.startswith(title) and rows[0][0].font.b
+    block = [row[0].value for row in rows[1:5]]
+    assert "Điểm bán: Tất cả điểm bán" in block
+    day = TODAY.strftime("%d/%m/%Y")
+    assert f"Kỳ: {day} – {day}" in block
+    assert any(line.startswith("Bộ lọc: ") for line in block) and any(
+        line.startswith("Thời điểm lập: ") for line in block
+    )
+    header = next(n for n, row in enumerate(rows) if row[0].value == headers[0] and row[0].font.b)
+    assert [cell.value for cell in rows[header]][: len(headers)] == headers
+    assert sheet.freeze_panes == f"A{header + 2}"  # the header row stays in view
+    names = [cell.value for cell in rows[header]]
+    assert not any("_" in name for name in names)  # no code names (share_percent)
+    data, totals = rows[header + 1 : -1], rows[-1]
+    assert data and totals[0].value == "Tổng cộng" and totals[0].font.b
+    revenue = names.index("Doanh thu (₫)")
+    assert sum(row[revenue].value for row in data) == totals[revenue].value == 225_000
+    assert {row[revenue].number_format for row in [*data, totals]} == {"#,##0"}
+    if "Tỷ trọng" in names:
+        share = names.index("Tỷ trọng")
+        assert {row[share].number_format for row in data} == {"0.0%"} and totals[share].value == 1
+    for cell in (cell for row in data for cell in row):  # values in the page's language, never a code
+        assert cell.value not in ("drinks", "food", "textiles_handicrafts", "HK", "LB")
+    widths = [sheet.column_dimensions[chr(ord("A") + n)].width for n in range(len(names))]
+    assert all(width and width >= 8 for width in widths)
+
+
+def test_a_products_drill_down_exports_days_as_dates(boss, reported):
+    product_id = _db.session.scalar(select(models.RemoteProduct.id).where(models.RemoteProduct.sku == "CSQA-100"))
+    sheet = load_workbook(
+        io.BytesIO(boss.get(f"/central/reports/products/{product_id}?preset=today&format=xlsx").data)
+    ).active
+    rows = list(sheet.iter_rows())
+    header = next(n for n, row in enumerate(rows) if row[0].value == "Ngày")
+    data = rows[header + 1 : -1]
+    assert sorted(row[1].value for row in data) == ["Điểm bán HK (HK)", "Điểm bán LB (LB)"]
+    assert all(row[0].is_date and row[0].number_format == "dd/mm/yyyy" and row[0].value.date() == TODAY for row in data)
+    assert rows[-1][0].value == "Tổng cộng" and rows[-1][3].value == 105_000
+    text = boss.get(f"/central/reports/products/{product_id}?preset=today&format=csv").get_data(as_text=True)
+    assert text.startswith("\ufeffNgày,Điểm bán,Số lượng,Doanh thu (₫)\r\n")  # CSV: one header row, plain values
+    assert f"{TODAY.isoformat()},Điểm bán HK (HK),2,70000" in text
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_monthly_rollup_migration_fills_it_from_the_daily_rollup(tmp_path, request, engine):
+    """Central upgraded with sales already received: 0020 sums the daily rollup per showroom and month."""
+    from flask_migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}" if engine == "sqlite" else request.getfixturevalue("pg_url")
+    app = make_app(url, POS_ROLE="central")
+    with app.app_context():
+        upgrade()
+        add_showroom("HK", "Điểm bán HK", secret="k" * 40, since=TODAY - timedelta(days=800))
+        add_catalog_products()
+        _ingest(
+            [
+                _sale("HK", date(2026, 10, 31), [(0, 2, 35_000, 4, 5_000, False)]),
+                _sale("HK", date(2026, 11, 1), [(0, 1, 35_000, 4, 5_000, False)]),
+                _sale("HK", date(2026, 11, 20), [(0, 3, 35_000, 4, 5_000, False), (1, 1, 120_000, 3, None, True)]),
+            ]
+        )
+        _db.session.commit()
+        downgrade(revision="0019")  # central as it was before 0020, with these sales received
+        upgrade()
+        rows = _db.session.execute(
+            select(
+                models.SalesRollupMonthly.month, models.SalesRollupMonthly.units, models.SalesRollupMonthly.revenue
+            ).order_by(models.SalesRollupMonthly.month, models.SalesRollupMonthly.revenue)
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            (date(2026, 10, 1), 2, 70_000),
+            (date(2026, 11, 1), 1, 120_000),
+            (date(2026, 11, 1), 4, 140_000),
+        ]
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_a_range_is_read_as_the_fewest_rollup_rows():
+    """Whole months (or months mostly covered, less the days left out) from the monthly rollup; other days from the
+    daily one. Days after today hold no rows, so they cost nothing to take away."""
+    piece = reports._Piece
+    today = date(2026, 12, 3)
+    assert reports._pieces(date(2025, 12, 4), today, today) == [
+        piece(True, date(2025, 12, 1), date(2026, 12, 1)),
+        piece(False, date(2025, 12, 1), date(2025, 12, 3), -1),
+        piece(False, date(2026, 12, 4), date(2026, 12, 31), -1),
+    ]
+    assert reports._pieces(date(2026, 11, 1), date(2026, 11, 30), today) == [
+        piece(True, date(2026, 11, 1), date(2026, 11, 1))
+    ]
+    assert reports._pieces(date(2026, 11, 20), today, today) == [
+        piece(True, date(2026, 12, 1), date(2026, 12, 1)),
+        piece(False, date(2026, 11, 20), date(2026, 11, 30)),
+        piece(False, date(2026, 12, 4), date(2026, 12, 31), -1),
+    ]
+    assert reports._pieces(date(2026, 10, 2), date(2026, 10, 30), today) == [
+        piece(True, date(2026, 10, 1), date(2026, 10, 1)),
+        piece(False, date(2026, 10, 1), date(2026, 10, 1), -1),
+        piece(False, date(2026, 10, 31), date(2026, 10, 31), -1),
+    ]
+    assert reports._pieces(date(2026, 10, 10), date(2026, 10, 12), today) == [
+        piece(False, date(2026, 10, 10), date(2026, 10, 12))
+    ]

@@ -6,7 +6,9 @@ pinned to their showroom, whatever the query string says. Figures are net: a ret
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
+from flask_babel import lazy_gettext
 from sqlalchemy import BigInteger, cast, func, select, union_all
 
 from pos.auth.scope import Scope
@@ -24,6 +26,7 @@ from pos.models import (
     RemoteSale,
     RemoteSaleLine,
     RemoteScanDaily,
+    SalesRollupMonthly,
     Showroom,
     ShowroomDaily,
 )
@@ -31,7 +34,8 @@ from pos.models import (
     SalesRollupDaily as R,
 )
 
-PRESETS = ("today", "this_week", "this_month", "last_month", "this_year", "custom")
+PRESETS = ("last_30_days", "today", "this_week", "this_month", "last_month", "this_year", "custom")
+DEFAULT_PRESET = "last_30_days"  # makes sense on any day: the last 30 days against the 30 before
 STAR_CHOICES = {"3": (3, None), "4": (4, None), "5": (5, None), "p5": (4, True), "0": (0, None)}
 MAX_RANGE_DAYS = 366 * 10
 SORTABLE = ("revenue", "units", "vat", "margin", "name")
@@ -41,7 +45,7 @@ SORTABLE = ("revenue", "units", "vat", "margin", "name")
 class ReportFilter:
     start: date
     end: date  # inclusive
-    preset: str = "this_month"
+    preset: str = DEFAULT_PRESET
     showroom: str | None = None  # a showroom code
     group: str | None = None
     stars: str | None = None  # a key of STAR_CHOICES
@@ -85,6 +89,8 @@ class ReportFilter:
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:
+    if preset == "last_30_days":
+        return today - timedelta(days=29), today
     if preset == "today":
         return today, today
     if preset == "this_week":
@@ -112,12 +118,12 @@ FILTER_LABELS = {
 
 def parse_filter(args, scope: Scope, *, today: date | None = None) -> ReportFilter:
     """From query-string arguments, within `scope`; every problem is a ValidationError naming the field."""
-    today = today or datetime.now(LOCAL_TZ).date()
+    today = today or _today()
     errors = {}
-    preset = args.get("preset") or ("custom" if args.get("start") else "this_month")
+    preset = args.get("preset") or ("custom" if args.get("start") else DEFAULT_PRESET)
     if preset not in PRESETS:
         errors["preset"] = Text("one of %(choices)s", choices=", ".join(PRESETS))
-        preset = "this_month"
+        preset = DEFAULT_PRESET
     if preset == "custom":
         start, end = _date(args.get("start"), "start", errors), _date(args.get("end"), "end", errors)
         if start and end:
@@ -222,36 +228,78 @@ def _month_after(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+@dataclass(frozen=True)
+class _Piece:
+    """Part of a report's range, read from one rollup: whole months (`monthly`, first days `start`..`end`) or days,
+    added (`sign` 1) or taken away (-1: the days of a month the range leaves out)."""
+
+    monthly: bool
+    start: date
+    end: date
+    sign: int = 1
+
+
+def _pieces(start: date, end: date, today: date) -> list[_Piece]:
+    """The range as the fewest rollup rows: every month it covers whole, or more than half of (counting only the
+    days up to today, which hold rows), from the monthly rollup, less the days it leaves out; the other days from
+    the daily rollup. Sums are exact either way: a month's row is the sum of its days'."""
+    months: list[date] = []
+    days: list[_Piece] = []
+    day = start
+    while day <= end:
+        first, last = day.replace(day=1), _month_after(day) - timedelta(days=1)
+        covered_to = min(end, last)
+        outside = [
+            (a, b) for a, b in ((first, day - timedelta(days=1)), (covered_to + timedelta(days=1), last)) if a <= b
+        ]
+        outside_with_rows = sum(max(0, (min(b, today) - a).days + 1) for a, b in outside)
+        if outside_with_rows < (min(covered_to, today) - day).days + 1 or not outside:
+            months.append(first)
+            days += [_Piece(False, a, b, -1) for a, b in outside]
+        else:
+            days.append(_Piece(False, day, covered_to))
+        day = last + timedelta(days=1)
+    pieces, run = [], []
+    for month in months:  # consecutive months: one range
+        if run and _month_after(run[-1]) != month:
+            pieces.append(_Piece(True, run[0], run[-1]))
+            run = []
+        run.append(month)
+    if run:
+        pieces.append(_Piece(True, run[0], run[-1]))
+    return pieces + days
+
+
 def _facts(f: ReportFilter, by_showroom: bool = False):
-    """The rollup rows the filter selects, from the smallest rollup that can answer: per showroom when
-    a showroom is chosen (or the report is per showroom); else whole months from ProductMonthly and the
-    days at either end from ProductDaily. Columns: product_id, stars, potential_5_star, [showroom_id,]
-    then the figures."""
-
-    def part(model, conditions, extra=()):
-        keys = [model.product_id, model.stars, model.potential_5_star, *extra]
-        return select(*keys, *[getattr(model, c) for c in ROLLUP_FIGURES]).where(*conditions)
-
-    if f.showroom or by_showroom:
-        return part(R, _conditions(f), [R.showroom_id]).subquery()
-    first_month = f.start if f.start.day == 1 else _month_after(f.start)  # the first whole month inside
-    ends_on_month_end = _month_after(f.end) - timedelta(days=1) == f.end
-    last_month_end = f.end if ends_on_month_end else f.end.replace(day=1) - timedelta(days=1)
+    """The rollup rows the filter selects, from the cheapest source that can answer (see _pieces): per showroom
+    when a showroom is chosen (or the report is per showroom), SalesRollupMonthly and SalesRollupDaily; else summed
+    over showrooms, ProductMonthly and ProductDaily. Columns: product_id, stars, potential_5_star, [showroom_id,]
+    then the figures (negative for days taken away from a month). A showroom's days are read from its daily
+    rollup, not its sale lines: as many rows, but no join (measured: docs/benchmarks.md)."""
+    _serial_plans()
+    per_showroom = bool(f.showroom or by_showroom)
+    monthly, daily = (SalesRollupMonthly, R) if per_showroom else (ProductMonthly, ProductDaily)
     parts = []
-    if first_month <= last_month_end:
-        parts.append(
-            part(
-                ProductMonthly,
-                _conditions(f, ProductMonthly, ProductMonthly.month, first_month, last_month_end.replace(day=1)),
-            )
-        )
-        edges = [(f.start, first_month - timedelta(days=1)), (last_month_end + timedelta(days=1), f.end)]
-    else:
-        edges = [(f.start, f.end)]
-    for start, end in edges:
-        if start <= end:
-            parts.append(part(ProductDaily, _conditions(f, ProductDaily, ProductDaily.day, start, end)))
+    for piece in _pieces(f.start, f.end, _today()):
+        model, column = (monthly, monthly.month) if piece.monthly else (daily, daily.day)
+        keys = [model.product_id, model.stars, model.potential_5_star, *([model.showroom_id] if per_showroom else [])]
+        figures = [getattr(model, c) if piece.sign > 0 else (-getattr(model, c)).label(c) for c in ROLLUP_FIGURES]
+        parts.append(select(*keys, *figures).where(*_conditions(f, model, column, piece.start, piece.end)))
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _serial_plans() -> None:
+    """PostgreSQL: no parallel workers for report queries (set once per connection). A report sums a few thousand to a
+    hundred thousand rollup rows; starting workers and merging their sorts cost more than that on a busy
+    two-core server (measured: docs/benchmarks.md)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and not connection.info.get("serial_plans"):
+        connection.exec_driver_sql("SET max_parallel_workers_per_gather = 0")  # this connection's sessions on
+        connection.info["serial_plans"] = True
+
+
+def _today() -> date:
+    return datetime.now(LOCAL_TZ).date()
 
 
 def _total(column):
@@ -289,9 +337,14 @@ def _rows(f: ReportFilter, keys, label_of, join_product=False, by_showroom=False
 
 
 def _with_shares(rows: list[Row]) -> list[Row]:
+    """The rows that sold or took back anything (a month's row less the days outside the range can sum to nothing),
+    each with its share of the revenue."""
+    rows = [r for r in rows if r.units or r.revenue or r.vat or r.cost or r.commission]
     total = sum(r.revenue for r in rows)
-    for row in rows:
-        row.share = 100.0 * row.revenue / total if total else 0.0
+    if total:
+        scale = 100.0 / total
+        for row in rows:
+            row.share = row.revenue * scale
     return rows
 
 
@@ -300,45 +353,46 @@ def _sorted(rows: list[Row], f: ReportFilter) -> list[Row]:
         return sorted(rows, key=lambda r: fold(r.label), reverse=f.descending)
     if f.sort == "margin":
         return sorted(rows, key=lambda r: (r.margin is not None, r.margin or 0), reverse=f.descending)
-    return sorted(rows, key=lambda r: getattr(r, f.sort), reverse=f.descending)
+    return sorted(rows, key=attrgetter(f.sort), reverse=f.descending)
 
 
 def per_product(f: ReportFilter) -> list[Row]:
-    # Sum the rollup per product first (an index range scan), then join the few thousand names.
+    # Sum the rollup per product first (an index range scan), then join the few thousand names and label scans.
     facts = _facts(f)
     sums = select(facts.c.product_id, *_figures(facts.c)).group_by(facts.c.product_id).subquery()
-    query = select(
-        RemoteProduct.id,
-        RemoteProduct.sku,
-        RemoteProduct.name_vi,
-        RemoteProduct.producer,
-        RemoteProduct.ocop_group,
-        *[sums.c[c] for c in ROLLUP_FIGURES],
-    ).join(sums, sums.c.product_id == RemoteProduct.id)
     scans = _scans(f)
-    rows = [
-        Row.of(
-            r,
-            key=r.id,
-            label=r.name_vi,
-            extra={"sku": r.sku, "producer": r.producer, "group": r.ocop_group, "scans": scans.get(r.id, 0)},
+    query = (
+        select(
+            RemoteProduct.id,
+            RemoteProduct.sku,
+            RemoteProduct.name_vi,
+            RemoteProduct.producer,
+            RemoteProduct.ocop_group,
+            func.coalesce(scans.c.scans, 0),
+            *[sums.c[c] for c in ROLLUP_FIGURES],
         )
-        for r in db.session.execute(query)
+        .join(sums, sums.c.product_id == RemoteProduct.id)
+        .outerjoin(scans, scans.c.product_id == RemoteProduct.id)
+    )
+    # Thousands of rows: built from plain tuples, the figures by position (ROLLUP_FIGURES' order, Row's first fields).
+    rows = [
+        Row(*r[6:], key=r[0], label=r[2], extra={"sku": r[1], "producer": r[3], "group": r[4], "scans": int(r[5])})
+        for r in db.session.connection().execute(query).all()  # Core rows: no ORM loading for thousands of tuples
     ]
     return _sorted(_with_shares(rows), f)
 
 
-def _scans(f: ReportFilter) -> dict[int, int]:
-    """Views of each product's page from its QR label in the period (and showroom), from RemoteScanDaily."""
+def _scans(f: ReportFilter):
+    """Views of each product's page from its QR label in the period (and showroom), from RemoteScanDaily: a
+    subquery of product_id, scans."""
     conditions = [RemoteScanDaily.day >= f.start, RemoteScanDaily.day <= f.end]
     if f.showroom:
         conditions.append(RemoteScanDaily.showroom_id == _showroom_id(f.showroom))
-    return dict(
-        db.session.execute(
-            select(RemoteScanDaily.product_id, func.sum(RemoteScanDaily.scans))
-            .where(*conditions)
-            .group_by(RemoteScanDaily.product_id)
-        ).all()
+    return (
+        select(RemoteScanDaily.product_id, _total(RemoteScanDaily.scans).label("scans"))
+        .where(*conditions)
+        .group_by(RemoteScanDaily.product_id)
+        .subquery()
     )
 
 
@@ -357,13 +411,36 @@ def per_rating(f: ReportFilter) -> list[Row]:
 
 
 def star_label(stars: int, potential: bool) -> str:
+    """A rating as sold, in words a manager reads aloud: "4★", "4★, potential 5★", "unrated" (in the page's
+    language when shown)."""
     if not stars:
-        return "—"
-    return "★" * stars + (" (5★?)" if potential else "")
+        return lazy_gettext("unrated")
+    return lazy_gettext("4★, potential 5★") if potential and stars == 4 else f"{stars}★"
+
+
+def stars_choice_label(key: str) -> str:
+    """The label of a STAR_CHOICES key, as the filter offers it."""
+    stars, potential = STAR_CHOICES[key]
+    return star_label(stars, bool(potential))
+
+
+def showroom_names() -> dict[int, str]:
+    """Each showroom's id → "Name (CODE)": a report names a showroom, never only by its code."""
+    rows = db.session.execute(select(Showroom.id, Showroom.code, Showroom.name))
+    return {id_: _named(name, code) for id_, code, name in rows}
+
+
+def _named(name: str, code: str) -> str:
+    return f"{name} ({code})" if name and name != code else code
+
+
+def showroom_label(code: str) -> str:
+    name = db.session.scalar(select(Showroom.name).where(Showroom.code == code))
+    return _named(name or "", code)
 
 
 def per_showroom(f: ReportFilter) -> list[Row]:
-    names = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
+    names = showroom_names()
     rows = _rows(f, lambda facts: [facts.c.showroom_id], lambda r: names.get(r.showroom_id, "?"), by_showroom=True)
     baskets = _baskets(f, by_showroom=True) if not f.product_level else {}
     for row in rows:
@@ -465,14 +542,51 @@ def _line_conditions(f: ReportFilter) -> list:
 
 
 @dataclass
+class DayAtShowroom:
+    day: date
+    showroom: str  # "Name (CODE)"
+    units: int
+    revenue: int
+
+
+DETAIL_PAGE_SIZE = 31
+
+
+@dataclass
 class ProductDetail:
     product: RemoteProduct
     by_showroom: list[Row]
-    by_day: list[tuple[date, int, int]]  # day, units, revenue
-    recent_lines: list
+    by_day: list[tuple[date, int, int]]  # day, units, revenue: every day with sales, for the chart
+    days_at_showrooms: list[DayAtShowroom]  # one page of the sales per day and showroom, the latest first
+    page: int
+    pages: int
+    total: int  # (day, showroom) rows in the period
+    conditions: list = field(default_factory=list, repr=False)
+    # what the _pagination.html pager reads
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+    prev_num = property(lambda self: self.page - 1)
+    next_num = property(lambda self: self.page + 1)
+
+    def all_days_and_showrooms(self) -> list[DayAtShowroom]:
+        """Every (day, showroom) of the period, the latest first: what the download holds."""
+        return _days_at_showrooms(self.conditions)
 
 
-def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
+def _days_at_showrooms(conditions: list, page: int | None = None) -> list[DayAtShowroom]:
+    names = showroom_names()
+    query = (
+        select(R.day, R.showroom_id, _total(R.units).label("units"), _total(R.revenue).label("revenue"))
+        .where(*conditions)
+        .group_by(R.day, R.showroom_id)
+        .order_by(R.day.desc(), func.sum(R.revenue).desc(), R.showroom_id)
+    )
+    if page is not None:
+        query = query.limit(DETAIL_PAGE_SIZE).offset((page - 1) * DETAIL_PAGE_SIZE)
+    return [DayAtShowroom(r.day, names.get(r.showroom_id, "?"), r.units, r.revenue) for r in db.session.execute(query)]
+
+
+def product_detail(product_id: int, f: ReportFilter, page: int = 1) -> ProductDetail:
     product = db.session.get(RemoteProduct, product_id)
     if (
         product is not None
@@ -488,7 +602,7 @@ def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
         raise NotFound("No such product in the reports.", fields={"product": "unknown"})
     f = replace(f, q="", group=None, producer=None)
     conditions = [*_conditions(f), R.product_id == product_id]
-    names = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
+    names = showroom_names()
     by_showroom = [
         Row.of(r, key=r.showroom_id, label=names.get(r.showroom_id, "?"))
         for r in db.session.execute(
@@ -507,27 +621,14 @@ def product_detail(product_id: int, f: ReportFilter) -> ProductDetail:
             .order_by(R.day)
         )
     ]
-    recent = db.session.execute(
-        select(
-            RemoteSale.number,
-            RemoteSale.created_at,
-            Showroom.code,
-            RemoteSaleLine.quantity,
-            RemoteSaleLine.amount,
-            RemoteSaleLine.stars,
-        )
-        .join(RemoteSaleLine, RemoteSaleLine.sale_id == RemoteSale.id)
-        .join(Showroom, Showroom.id == RemoteSale.showroom_id)
-        .where(
-            RemoteSaleLine.product_id == product_id,
-            RemoteSale.day >= f.start,
-            RemoteSale.day <= f.end,
-            *([Showroom.code == f.showroom] if f.showroom else []),
-        )
-        .order_by(RemoteSale.created_at.desc())
-        .limit(50)
-    ).all()
-    return ProductDetail(product, by_showroom, by_day, recent)
+    count = db.session.scalar(
+        select(func.count()).select_from(select(R.day, R.showroom_id).where(*conditions).distinct().subquery())
+    )
+    pages = max(1, -(-count // DETAIL_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    return ProductDetail(
+        product, by_showroom, by_day, _days_at_showrooms(conditions, page), page, pages, count, conditions
+    )
 
 
 def filter_choices(scope: Scope) -> dict:
@@ -539,8 +640,9 @@ def filter_choices(scope: Scope) -> dict:
         producers = producers.where(
             RemoteProduct.id.in_(select(R.product_id).where(R.showroom_id == _showroom_id(scope.showroom)))
         )
+    names = {code: _named(name, code) for code, name in db.session.execute(select(Showroom.code, Showroom.name))}
     return {
-        "showrooms": db.session.scalars(showrooms).all(),
+        "showrooms": [(code, names[code]) for code in db.session.scalars(showrooms)],
         "producers": db.session.scalars(producers).all(),
         "groups": OCOP_GROUPS,
         "presets": PRESETS,

@@ -1,15 +1,18 @@
 from datetime import timedelta
 
 from flask import current_app, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from pos.auth.access import role_required
 from pos.auth.scope import applies_scope, current_scope
-from pos.central import bp, reports
-from pos.central.charts import bar_chart
+from pos.central import bp, report_exports, reports
+from pos.central.charts import ranking_chart, time_chart
 from pos.central.serials import suspect_serials
 from pos.central.status import refused_requests, showroom_status
+from pos.core.database import requested_page
 from pos.core.exports import export
+from pos.core.formatting import label_of
 
 
 @bp.get("/central/showrooms")
@@ -59,6 +62,7 @@ def _render(template: str, f, **context):
         f=f,
         choices=reports.filter_choices(f.scope),
         locked_showroom=f.scope.showroom,
+        showroom_label=reports.showroom_label,
         **context,
     )
 
@@ -70,20 +74,14 @@ def report_overview():
     """Revenue, sales, units, basket and VAT with the change on the previous period; revenue per day."""
     f = _filter()
     result = reports.overview(f)
-    chart = bar_chart(result.series, label=(lambda h: f"{h}h") if f.days == 1 else (lambda d: d.strftime("%d/%m")))
-    top = reports.per_product(f)
     if request.args.get("format"):
-        return export(
-            [[str(day), revenue] for day, revenue in result.series],
-            ["day", "revenue"],
-            f"overview-{f.start}-{f.end}",
-            request.args["format"],
-        )
+        return export(report_exports.overview(f, result.series, hourly=f.days == 1), request.args["format"])
+    top = reports.per_product(f)
     return _render(
         "central/report_overview.html",
         f,
         result=result,
-        chart=chart,
+        chart=time_chart(result.series, hourly=f.days == 1),
         top=top[:10],
         bottom=[row for row in top[::-1] if row.units > 0][:10],
     )
@@ -96,13 +94,13 @@ BREAKDOWNS = {
     "groups": reports.per_group,
     "showrooms": reports.per_showroom,
 }
-
-
-EXPORT_COLUMNS = ["name", "units", "revenue", "share_percent", "vat", "margin", "margin_percent"]
-EXPORT_EXTRA_COLUMNS = {
-    "products": ("sku", "producer", "group", "scans"),  # from Row.extra
-    "producers": ("consignment_revenue", "commission", "payable"),
-}  # Row attributes
+CHART_TITLES = {
+    "products": lambda: _("Revenue per product"),
+    "producers": lambda: _("Revenue per producer"),
+    "ratings": lambda: _("Revenue per star rating"),
+    "groups": lambda: _("Revenue per OCOP group"),
+    "showrooms": lambda: _("Revenue per showroom"),
+}
 
 
 @bp.get("/central/reports/<any(products, producers, ratings, groups, showrooms):breakdown>")
@@ -113,39 +111,29 @@ def report_breakdown(breakdown):
     f = _filter()
     rows = BREAKDOWNS[breakdown](f)
     if request.args.get("format"):
-        extra = EXPORT_EXTRA_COLUMNS.get(breakdown, ())
-        table = [
-            [
-                row.label,
-                row.units,
-                row.revenue,
-                round(row.share, 2),
-                row.vat,
-                row.margin,
-                None if row.margin_percent is None else round(row.margin_percent, 2),
-                *[row.extra.get(column, "") if breakdown == "products" else getattr(row, column) for column in extra],
-            ]
-            for row in rows
-        ]
-        return export(table, EXPORT_COLUMNS + list(extra), f"{breakdown}-{f.start}-{f.end}", request.args["format"])
-    return _render("central/report_breakdown.html", f, breakdown=breakdown, rows=rows, total=reports.totals(rows))
+        return export(report_exports.breakdown(breakdown, f, rows), request.args["format"])
+    label = (lambda row: label_of(row.label, "group")) if breakdown == "groups" else (lambda row: str(row.label))
+    chart = ranking_chart([(label(row), row.revenue) for row in rows], CHART_TITLES[breakdown]())
+    return _render(
+        "central/report_breakdown.html",
+        f,
+        breakdown=breakdown,
+        rows=rows,
+        total=reports.totals(rows),
+        chart=chart,
+    )
 
 
 @bp.get("/central/reports/products/<int:product_id>")
 @role_required("manager")
 @applies_scope
 def report_product(product_id):
-    """One product's sales by showroom and by day, and its latest sale lines."""
+    """One product's sales per day (chart), per showroom, and per day and showroom (paged)."""
     f = _filter()
-    detail = reports.product_detail(product_id, f)
+    detail = reports.product_detail(product_id, f, page=requested_page())
     if request.args.get("format"):
-        return export(
-            [[str(day), units, revenue] for day, units, revenue in detail.by_day],
-            ["day", "units", "revenue"],
-            f"product-{detail.product.sku}-{f.start}-{f.end}",
-            request.args["format"],
-        )
-    revenue = {day: amount for day, _, amount in detail.by_day}
-    days = [f.start + timedelta(days=n) for n in range(min(f.days, 400))]
-    chart = bar_chart([(day, revenue.get(day, 0)) for day in days], label=lambda d: d.strftime("%d/%m"))
+        return export(report_exports.product(f, detail), request.args["format"])
+    revenue = {day: amount for day, _units, amount in detail.by_day}
+    days = [f.start + timedelta(days=n) for n in range(f.days)]
+    chart = time_chart([(day, revenue.get(day, 0)) for day in days])
     return _render("central/report_product.html", f, detail=detail, chart=chart)

@@ -7,23 +7,34 @@ central), so no cell may ever run as a formula when a manager opens the file in 
   apostrophe (OWASP's advice). Numbers stay numbers, a negative one too: -5000 is a number, not a formula.
   A text that already starts with an apostrophe followed by one of those gets one more, so that
   `unguard_cell()` (used by the catalog import) gives back exactly the text that was exported.
-- XLSX: every text cell is written as text (type "s"), never as a formula; the text itself is unchanged."""
+- XLSX: every text cell is written as text (type "s"), never as a formula; the text itself is unchanged.
+
+A report's download (Report, export()) speaks the page's language: the caller gives translated headers and values.
+CSV stays one header row and plain values (ISO dates, bare numbers) for machines; XLSX is for people: a title
+block (report, showroom(s), period, filters, when it was made), number formats with thousands separators, dates
+as dates, column widths, a frozen header row and a totals row."""
 
 import csv
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Response
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
+from pos.core.clock import to_local, utcnow
 from pos.core.errors import ValidationError
+from pos.core.formatting import format_local
 
-XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows, less the header
+XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows, less the header (and the title block: see xlsx_bytes)
 FORMULA_START = ("=", "+", "-", "@")
 CONTROL_START = ("\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
@@ -77,41 +88,146 @@ def csv_response(filename: str, headers: list[str], rows: Iterable[Iterable], *,
     )
 
 
-def _xlsx_cell(sheet, value):
+@dataclass(frozen=True)
+class Column:
+    """One column of a report's download: its header in the page's language, what its values are (text, count,
+    money in đồng, percent as 12.5 for 12.5 %, date, datetime in local time) and whether the totals row sums it."""
+
+    header: str
+    kind: str = "text"
+    total: bool = False
+
+
+NUMBER_FORMATS = {
+    "count": "#,##0",
+    "money": "#,##0",
+    "percent": "0.0%",  # the cell holds the fraction: 12.5 % is 0.125
+    "date": "dd/mm/yyyy",
+    "datetime": "dd/mm/yyyy hh:mm",
+}
+_WIDTHS = {"count": 10, "money": 14, "percent": 9, "date": 11, "datetime": 16}
+
+
+@dataclass
+class Report:
+    """A table as people hand it on: `title` and `about` (label, value lines: showroom(s), period, filters) head
+    the XLSX; the totals row sums the columns marked `total` (or is given)."""
+
+    title: str
+    columns: list[Column]
+    rows: list[list]
+    filename: str
+    about: list[tuple[str, str]] = field(default_factory=list)
+    totals: list | None = None  # None: summed from the rows; [] for no totals row
+
+    def totals_row(self) -> list | None:
+        if self.totals is not None:
+            return self.totals or None
+        if not any(c.total for c in self.columns):
+            return None
+        row = [
+            sum(r[i] for r in self.rows if isinstance(r[i], (int, float))) if c.total else None
+            for i, c in enumerate(self.columns)
+        ]
+        if row[0] is None:
+            row[0] = _("Total")
+        return row
+
+
+def _xlsx_cell(sheet, value, number_format: str | None = None, bold: bool = False):
     if isinstance(value, (int, float, Decimal, date, datetime)) or value is None:  # bool is an int
-        return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell.data_type = "s"  # openpyxl would make "=…" a formula
+        if number_format is None and not bold:
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+    else:
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        cell.data_type = "s"  # openpyxl would make "=…" a formula
+    if number_format and cell.data_type in ("n", "d"):
+        cell.number_format = number_format
+    if bold:
+        cell.font = BOLD
     return cell
 
 
-def xlsx_bytes(sheet_name: str, headers: list[str], rows: list[list]) -> bytes:
-    """One sheet: a header row, then the rows; text as text."""
-    if len(rows) > XLSX_MAX_ROWS:
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+
+
+def _xlsx_value(value, kind: str):
+    if kind == "percent" and isinstance(value, (int, float)):
+        return value / 100
+    if kind == "datetime" and isinstance(value, datetime):
+        return to_local(value).replace(tzinfo=None)  # a spreadsheet has no time zones: local time, as on the page
+    return value
+
+
+def _text_width(value) -> int:
+    return max((len(part) for part in str(value).splitlines()), default=0)
+
+
+def xlsx_bytes(report: Report) -> bytes:
+    """One sheet: the title block, the header row (frozen), the rows with their number formats, the totals row;
+    text as text, never a formula."""
+    if len(report.rows) > XLSX_MAX_ROWS - len(report.about) - 4:
         raise ValidationError(
             "%(rows)d rows are too many for one XLSX sheet (at most %(limit)d); "
             "choose a shorter date range or export CSV.",
-            rows=len(rows),
+            rows=len(report.rows),
             limit=XLSX_MAX_ROWS,
             fields={"format": "too large"},
         )
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(re.sub(r"[\\/*?:\[\]]", "-", sheet_name)[:31] or "export")
-    for row in [headers, *rows]:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    sheet = workbook.create_sheet(re.sub(r"[\\/*?:\[\]]", "-", report.filename)[:31] or "export")
+    columns = report.columns
+    widths = [max(_text_width(c.header), _WIDTHS.get(c.kind, 8)) for c in columns]
+    for row in report.rows[:2000]:  # wide enough for the first rows' texts
+        for i, column in enumerate(columns):
+            if column.kind == "text" and row[i] is not None:
+                widths[i] = max(widths[i], min(60, _text_width(row[i])))
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[get_column_letter(i + 1)].width = width + 2
+    about = [*report.about, (_("Made"), format_local(utcnow()))]
+    head = [[report.title], *[[f"{label}: {value}"] for label, value in about], []]
+    sheet.freeze_panes = f"A{len(head) + 2}"  # everything above the first row of figures stays in view
+    for n, line in enumerate(head):
+        sheet.append([_xlsx_cell(sheet, value, bold=True) if n == 0 else _xlsx_cell(sheet, value) for value in line])
+    sheet.append([_xlsx_cell(sheet, column.header, bold=True) for column in columns])
+    formats = [NUMBER_FORMATS.get(column.kind) for column in columns]
+    for row in report.rows:
+        sheet.append(
+            [_xlsx_cell(sheet, _xlsx_value(v, c.kind), f) for v, c, f in zip(row, columns, formats, strict=True)]
+        )
+    if (totals := report.totals_row()) is not None:
+        sheet.append(
+            [
+                _xlsx_cell(sheet, _xlsx_value(v, c.kind), f, bold=True)
+                for v, c, f in zip(totals, columns, formats, strict=True)
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def export(table: list[list], headers: list[str], filename: str, fmt: str) -> Response:
-    """A report as `fmt`: csv (with a BOM) or xlsx."""
+def _csv_value(value, kind: str):
+    if kind == "percent" and isinstance(value, float):
+        return round(value, 2)
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()  # for machines: ISO, as every program reads it
+    if kind == "datetime" and isinstance(value, datetime):
+        return to_local(value).strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+def export(report: Report, fmt: str) -> Response:
+    """A report as `fmt`: csv (one header row, plain values, with a BOM: for machines) or xlsx (for people)."""
     if fmt == "csv":
-        return csv_response(filename, headers, table, bom=True)
+        rows = ([_csv_value(v, c.kind) for v, c in zip(row, report.columns, strict=True)] for row in report.rows)
+        return csv_response(report.filename, [c.header for c in report.columns], rows, bom=True)
     if fmt == "xlsx":
         return Response(
-            xlsx_bytes(filename, headers, table),
+            xlsx_bytes(report),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers=_attachment(filename, "xlsx"),
+            headers=_attachment(report.filename, "xlsx"),
         )
     raise ValidationError("Export as csv or xlsx.", fields={"format": "csv or xlsx"})

@@ -202,7 +202,7 @@ def generate(lines: int) -> None:
 
 def upgrade(lines: int) -> None:
     """A database made before sales_rollup_monthly existed gets it, filled from the daily rollup (as migration
-    0022 does), instead of being generated again."""
+    0023 does), instead of being generated again."""
     with psycopg.connect(database_url(lines)) as conn:
         if conn.execute("SELECT to_regclass('sales_rollup_monthly')").fetchone()[0]:
             return

@@ -438,7 +438,7 @@ def test_a_products_drill_down_exports_days_as_dates(boss, reported):
 
 @pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_monthly_rollup_migration_fills_it_from_the_daily_rollup(tmp_path, request, engine):
-    """Central upgraded with sales already received: 0022 sums the daily rollup per showroom and month."""
+    """Central upgraded with sales already received: 0023 sums the daily rollup per showroom and month."""
     from flask_migrate import downgrade, upgrade
 
     url = f"sqlite:///{tmp_path / 'm.sqlite3'}" if engine == "sqlite" else request.getfixturevalue("pg_url")
@@ -455,7 +455,7 @@ def test_the_monthly_rollup_migration_fills_it_from_the_daily_rollup(tmp_path, r
             ]
         )
         _db.session.commit()
-        downgrade(revision="0021")  # central as it was before 0022, with these sales received
+        downgrade(revision="0022")  # central as it was before 0023, with these sales received
         upgrade()
         rows = _db.session.execute(
             select(

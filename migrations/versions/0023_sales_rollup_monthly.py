@@ -1,7 +1,7 @@
 """sales_rollup_monthly: the per-showroom rollup summed per month, filled from the daily rollup
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03 08:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-03 08:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,13 @@
 """Data the showroom benchmarks share: a manager to log in as, one producer, and product names that the search
-terms ("che sen", "xoi", "bat trang"...) find. Call inside an app context whose database has its tables."""
+terms ("che sen", "xoi", "bat trang"...) find (call inside an app context whose database has its tables); and
+the app under gunicorn, for the benchmarks over HTTP."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SEARCH_TERMS = ["che sen", "xoi", "bat trang", "dao nhat tan", "lua van phuc"]
 # Vietnamese words, diacritics included (what a search folds away).
@@ -63,3 +71,27 @@ def product_name(rng, number: int) -> str:
 
 def log_in(client) -> None:
     client.post("/login", data={"username": "bench", "password": PASSWORD})
+
+
+def gunicorn_server(env: dict, port: int, *options: str) -> subprocess.Popen:
+    """wsgi.py under gunicorn on 127.0.0.1:`port`, workers and threads from gunicorn.conf.py as `make run` has
+    them; `env` is the process's whole environment."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_until_up(base: str, tries: int = 100) -> None:
+    """Wait until the server at `base` answers GET /api/v1/health (`tries` × about 0.1 s at the most)."""
+    import requests
+
+    for _ in range(tries):
+        try:
+            requests.get(base + "/api/v1/health", timeout=5)
+            return
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)

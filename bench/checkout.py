@@ -28,6 +28,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._setup import gunicorn_server, wait_until_up
 from bench._timing import percentile, summary, timed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,21 +226,10 @@ def enable_einvoicing(db_path: Path, enabled: bool = True) -> None:
 
 def bench_http(env, requests_per_client: int, products: int):
     port = 5390
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        env=env,
-        cwd=ROOT,  # workers and threads from gunicorn.conf.py, as `make run` has them
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = gunicorn_server(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(base + "/api/v1/health", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
+        wait_until_up(base)
 
         def session():
             s = requests.Session()
@@ -340,14 +330,7 @@ def bench_vietqr(env, payments: int, poll_s: float = 0.5) -> list[float]:
         "SYNC_SECRET": secret_file.read_text().strip(),
     }
     servers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{p}", "wsgi:app"],
-            env=e,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for p, e in ((central_port, central_env), (port, showroom_env))
+        gunicorn_server(e, p, "--no-control-socket") for p, e in ((central_port, central_env), (port, showroom_env))
     ]
     base, central = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{central_port}"
     conn = sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///"))
@@ -355,12 +338,7 @@ def bench_vietqr(env, payments: int, poll_s: float = 0.5) -> list[float]:
     conn.close()
     try:
         for url in (base, central):
-            for _ in range(200):
-                try:
-                    requests.get(url + "/api/v1/health", timeout=5)
-                    break
-                except (requests.ConnectionError, requests.Timeout):
-                    time.sleep(0.1)
+            wait_until_up(url, 200)
         till = requests.Session()
         token = re.search(r'name="csrf-token" content="([^"]+)"', till.get(base + "/login").text).group(1)
         till.post(base + "/login", data={"username": "cashier", "password": "ocop-demo-2026", "csrf_token": token})

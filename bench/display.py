@@ -12,7 +12,6 @@ gunicorn as configured (gunicorn.conf.py), the demo showroom, 8 tills each paire
 import argparse
 import concurrent.futures
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._setup import gunicorn_server, wait_until_up
 from bench._timing import percentile, summary, timed
 from bench.checkout import build_database
 from pos.display.service import POLL_MS
@@ -40,21 +40,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         env = build_database(Path(tmp) / "bench.sqlite3", 100)
         port = 5391
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = gunicorn_server(env, port)
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(100):
-                try:
-                    requests.get(base + "/api/v1/health", timeout=5)
-                    break
-                except (requests.ConnectionError, requests.Timeout):
-                    time.sleep(0.1)
+            wait_until_up(base)
             run(base, pushes, per_round, rounds)
         finally:
             server.terminate()

@@ -160,20 +160,25 @@ def _receipt_form(receipt, producer_id, lines, note, error=None):
     ), (422 if error else 200)
 
 
+def _receipt_form_post() -> tuple[int | None, list[dict], str]:
+    """The receipt form as posted: its producer, lines and note."""
+    return row_id(request.form, "producer_id"), _form_lines(request.form), request.form.get("note", "")
+
+
+def _receipt_saved(receipt_id: int, number: str):
+    flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=number), "success")
+    return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
+
+
 @bp.route("/receipts/new", methods=["GET", "POST"])
 @checks_its_own_text  # the form names each odd field itself (pos.inventory.receipts)
 @role_required("manager")
 def receipt_new():
     if request.method == "POST":
-        producer_id, lines, note = (
-            row_id(request.form, "producer_id"),
-            _form_lines(request.form),
-            request.form.get("note", ""),
-        )
+        producer_id, lines, note = _receipt_form_post()
         try:
             receipt = create_receipt(producer_id, lines, current_user, note)
-            flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
-            return redirect(url_for("inventory.receipt_detail", receipt_id=receipt.id))
+            return _receipt_saved(receipt.id, receipt.number)
         except DomainError as error:
             return _receipt_form(None, producer_id, lines, note, error)
     return _receipt_form(None, row_id(request.args, "producer_id"), [{}], "")
@@ -188,15 +193,10 @@ def receipt_edit(receipt_id):
         flash(_("Only a draft can be changed; a posted receipt is corrected by reversing it."), "error")
         return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
     if request.method == "POST":
-        producer_id, lines, note = (
-            row_id(request.form, "producer_id"),
-            _form_lines(request.form),
-            request.form.get("note", ""),
-        )
+        producer_id, lines, note = _receipt_form_post()
         try:
             update_receipt(receipt_id, producer_id, lines, current_user, note)
-            flash(_("Draft receipt %(number)s saved. Check it, then post it.", number=receipt.number), "success")
-            return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
+            return _receipt_saved(receipt_id, receipt.number)
         except DomainError as error:
             return _receipt_form(receipt, producer_id, lines, note, error)
     lines = [

@@ -195,18 +195,14 @@ def rating_refusal(product: Product, today: date | None = None) -> Text | None:
     status = rating_status(rating, today)
     if status in ("valid", "expiring"):
         return None
+    named = {"sku": product.sku, "name": product.name_vi}
     if status == "unrated":
-        return Text(
-            "%(sku)s (%(name)s) has no OCOP rating, so its label cannot show stars.",
-            sku=product.sku,
-            name=product.name_vi,
-        )
+        return Text("%(sku)s (%(name)s) has no OCOP rating, so its label cannot show stars.", **named)
     if status == "revoked":
         return Text(
             "%(sku)s (%(name)s): the %(stars)d★ rating was revoked on %(date)s (%(reason)s); "
             "the label cannot show stars.",
-            sku=product.sku,
-            name=product.name_vi,
+            **named,
             stars=rating.stars,
             date=format_date(rating.revoked_on, "vi"),
             reason=rating.revoked_reason,
@@ -214,8 +210,7 @@ def rating_refusal(product: Product, today: date | None = None) -> Text | None:
     return Text(
         "%(sku)s (%(name)s): the %(stars)d★ rating expired on %(date)s; the label cannot show stars "
         "until it is re-rated.",
-        sku=product.sku,
-        name=product.name_vi,
+        **named,
         stars=rating.stars,
         date=format_date(rating.valid_until, "vi"),
     )

@@ -20,7 +20,7 @@ from pos.central.ingest import ingest_batch, local_day
 from pos.central.registry import add_showroom
 from pos.core.clock import LOCAL_TZ
 from pos.core.extensions import db as _db
-from tests.conftest import PASSWORD, login, make_central_app, make_producer, make_product
+from tests.conftest import PASSWORD, login, make_app, make_central_app, make_producer, make_product
 from tests.sync_events import return_event, sale_event, sale_line
 
 TODAY = datetime.now(LOCAL_TZ).date()

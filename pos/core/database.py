@@ -168,6 +168,17 @@ def claim(model, row_id: int, from_status: str, **values):
     return row, result.rowcount == 1
 
 
+def claim_or_refuse(model, row_id: int, from_status: str, *, missing: Exception, moved, **values):
+    """claim() a document, or refuse: raises `missing` when there is no such document, and `moved(row)` (the
+    error to raise for it) when it is no longer in `from_status`. Returns the row, moved on."""
+    row, claimed = claim(model, row_id, from_status, **values)
+    if row is None:
+        raise missing
+    if not claimed:
+        raise moved(row)
+    return row
+
+
 # SQLite stores dates and times as text. Sql hands the driver Python values, and these adapters write them in
 # SQLAlchemy's text forms, so the ORM reads back what Sql wrote. SQLAlchemy converts its own values before they
 # reach the driver, so nothing else is affected.

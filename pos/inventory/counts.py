@@ -16,7 +16,7 @@ from sqlalchemy import Integer, cast, delete, func, select
 from pos.catalog.service import find_by_code, parse_int, search_products
 from pos.core.audit import record_audit
 from pos.core.clock import utcnow
-from pos.core.database import atomic, claim
+from pos.core.database import atomic, claim_or_refuse
 from pos.core.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.limits import SEARCH_MAX, STOCK_QUANTITY_MAX, OutOfLimits, check_text
@@ -215,14 +215,24 @@ def scan_count(count_id: int, code) -> StockCountLine:
     return line
 
 
+def _claim_open(count_id: int, **values) -> StockCount:
+    """Inside atomic(): the open sheet, moved on to `values`; refused once posted."""
+    return claim_or_refuse(
+        StockCount,
+        count_id,
+        "open",
+        missing=NotFound("No such count sheet."),
+        moved=lambda count: Conflict(
+            "Count %(number)s is already posted.", number=count.number, fields={"status": "posted"}
+        ),
+        **values,
+    )
+
+
 def delete_count(count_id: int, user) -> str:
     """Throw an open sheet away, counts and all (the audit log keeps what was counted); returns its number."""
     with atomic():
-        count, still_open = claim(StockCount, count_id, "open", status="open")
-        if count is None:
-            raise NotFound("No such count sheet.")
-        if not still_open:
-            raise Conflict("Count %(number)s is already posted.", number=count.number, fields={"status": "posted"})
+        count = _claim_open(count_id, status="open")
         number = count.number
         before = {
             "scope": count.scope,
@@ -244,11 +254,7 @@ def post_count(count_id: int, user, uncounted: str | None = None) -> StockCount:
     """uncounted: what lines not counted mean — "keep" (as on the books) or "zero" (none found); without it,
     a sheet with such lines is refused with UncountedLines."""
     with atomic():
-        count, claimed = claim(StockCount, count_id, "open", status="posted", posted_at=utcnow())
-        if count is None:
-            raise NotFound("No such count sheet.")
-        if not claimed:
-            raise Conflict("Count %(number)s is already posted.", number=count.number, fields={"status": "posted"})
+        count = _claim_open(count_id, status="posted", posted_at=utcnow())
         left = [line for line in count.lines if line.counted is None]
         if left and uncounted not in UNCOUNTED_CHOICES:
             raise UncountedLines(

@@ -15,10 +15,11 @@ from sqlalchemy import Integer, cast, delete, func, select
 from pos.catalog.service import find_by_code, parse_date, parse_int
 from pos.core.audit import record_audit
 from pos.core.clock import utcnow
-from pos.core.database import atomic, claim
+from pos.core.database import atomic, claim_or_refuse
 from pos.core.errors import Conflict, DomainError, NotFound, OutOfStock, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.limits import NOTE_MAX, OutOfLimits, check_text
+from pos.inventory.documents import lines_snapshot
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.inventory.problems import field_name
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product, StockLevel
@@ -223,17 +224,7 @@ def _next_number(prefix: str) -> str:
 
 
 def _lines_snapshot(receipt: GoodsReceipt) -> list[dict]:
-    return [
-        {
-            "sku": line.product.sku,
-            "lot_code": line.lot_code,
-            "quantity": line.quantity,
-            "unit_cost": line.unit_cost,
-            "expiry_date": line.expiry_date.isoformat() if line.expiry_date else None,
-            "ownership": line.ownership,
-        }
-        for line in receipt.lines
-    ]
+    return lines_snapshot(receipt.lines, "ownership")
 
 
 def create_receipt(producer_id, raw_lines: list[dict], user, note: str = "") -> GoodsReceipt:
@@ -249,18 +240,37 @@ def create_receipt(producer_id, raw_lines: list[dict], user, note: str = "") -> 
 
 def _draft_or_refuse(receipt_id: int) -> GoodsReceipt:
     """Inside atomic(): the draft, locked against a posting at the same moment."""
-    receipt, still_draft = claim(GoodsReceipt, receipt_id, "draft", status="draft")
-    if receipt is None:
-        raise NotFound("No such goods receipt.")
-    if not still_draft:
-        raise Conflict(
-            "Receipt %(number)s is no longer a draft (its status: %(status)s): only a draft can be changed "
-            "or deleted; a posted receipt is corrected by reversing it.",
-            number=receipt.number,
-            status=RECEIPT_STATUSES[receipt.status],
-            fields={"status": receipt.status},
-        )
-    return receipt
+    return _claim(receipt_id, "draft", _no_longer_a_draft, status="draft")
+
+
+def _claim(receipt_id: int, from_status: str, refusal, **values) -> GoodsReceipt:
+    """claim_or_refuse() for a goods receipt: `refusal(receipt)` is the Conflict when it has moved on."""
+    return claim_or_refuse(
+        GoodsReceipt, receipt_id, from_status, missing=NotFound("No such goods receipt."), moved=refusal, **values
+    )
+
+
+def _no_longer_a_draft(receipt: GoodsReceipt) -> Conflict:
+    return Conflict(
+        "Receipt %(number)s is no longer a draft (its status: %(status)s): only a draft can be changed "
+        "or deleted; a posted receipt is corrected by reversing it.",
+        number=receipt.number,
+        status=RECEIPT_STATUSES[receipt.status],
+        fields={"status": receipt.status},
+    )
+
+
+def _already_posted(receipt: GoodsReceipt) -> Conflict:
+    return Conflict("Receipt %(number)s is already posted.", number=receipt.number, fields={"status": receipt.status})
+
+
+def _not_posted(receipt: GoodsReceipt) -> Conflict:
+    return Conflict(
+        "Receipt %(number)s is not a posted receipt (its status: %(status)s).",
+        number=receipt.number,
+        status=RECEIPT_STATUSES[receipt.status],
+        fields={"status": receipt.status},
+    )
 
 
 def update_receipt(receipt_id: int, producer_id, raw_lines: list[dict], user, note: str = "") -> GoodsReceipt:
@@ -317,13 +327,7 @@ def posting_problems(receipt: GoodsReceipt) -> dict:
 def post_receipt(receipt_id: int, user) -> GoodsReceipt:
     """Put the goods on the shelf: lots and receipt movements, all at once, exactly once."""
     with atomic():
-        receipt, claimed = claim(GoodsReceipt, receipt_id, "draft", status="posted", posted_at=utcnow())
-        if receipt is None:
-            raise NotFound("No such goods receipt.")
-        if not claimed:
-            raise Conflict(
-                "Receipt %(number)s is already posted.", number=receipt.number, fields={"status": receipt.status}
-            )
+        receipt = _claim(receipt_id, "draft", _already_posted, status="posted", posted_at=utcnow())
         problems = posting_problems(receipt)
         if problems:
             raise ValidationError(
@@ -360,16 +364,7 @@ def reverse_receipt(receipt_id: int, user, reason: str) -> GoodsReceipt:
     if not reason or has_control_characters(reason):
         raise ValidationError("Give the reason for reversing.", fields={"reason": "required"})
     with atomic():
-        original, claimed = claim(GoodsReceipt, receipt_id, "posted", status="reversed")
-        if original is None:
-            raise NotFound("No such goods receipt.")
-        if not claimed:
-            raise Conflict(
-                "Receipt %(number)s is not a posted receipt (its status: %(status)s).",
-                number=original.number,
-                status=RECEIPT_STATUSES[original.status],
-                fields={"status": original.status},
-            )
+        original = _claim(receipt_id, "posted", _not_posted, status="reversed")
         reversal = GoodsReceipt(
             number=_next_number("PN"),
             producer_id=original.producer_id,

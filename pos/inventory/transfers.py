@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from pos.catalog.service import parse_date, parse_int
 from pos.core.audit import record_audit
 from pos.core.clock import utcnow
-from pos.core.database import atomic, claim
+from pos.core.database import atomic, claim_or_refuse
 from pos.core.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.limits import DOCUMENT_LINES_MAX, LOT_MAX, NOTE_MAX, STOCK_QUANTITY_MAX, UNIT_COST_MAX
+from pos.inventory.documents import lines_snapshot
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.inventory.problems import field_name
 from pos.models import SHOWROOM_CODE_PATTERN, Lot, Product, StockLevel, Transfer, TransferLine
@@ -85,29 +86,26 @@ def _next_number(prefix: str) -> str:
 
 def _draft_or_refuse(transfer_id: int) -> Transfer:
     """Inside atomic(): the draft, locked against a posting at the same moment."""
-    transfer, still_draft = claim(Transfer, transfer_id, "draft", status="draft")
-    if transfer is None:
-        raise NotFound("No such transfer.")
-    if not still_draft:
-        raise Conflict(
+    return _claim_draft(
+        transfer_id,
+        lambda transfer: Conflict(
             "Transfer %(number)s is already posted: only a draft can be changed or deleted.",
             number=transfer.number,
             fields={"status": transfer.status},
-        )
-    return transfer
+        ),
+        status="draft",
+    )
+
+
+def _claim_draft(transfer_id: int, refusal, **values) -> Transfer:
+    """claim_or_refuse() for a draft transfer: `refusal(transfer)` is the Conflict once it is posted."""
+    return claim_or_refuse(
+        Transfer, transfer_id, "draft", missing=NotFound("No such transfer."), moved=refusal, **values
+    )
 
 
 def _lines_snapshot(transfer: Transfer) -> list[dict]:
-    return [
-        {
-            "sku": line.product.sku,
-            "lot_code": line.lot_code,
-            "quantity": line.quantity,
-            "unit_cost": line.unit_cost,
-            "expiry_date": line.expiry_date.isoformat() if line.expiry_date else None,
-        }
-        for line in transfer.lines
-    ]
+    return lines_snapshot(transfer.lines)
 
 
 def update_transfer(transfer_id: int, showroom, their_number, raw_lines: list[dict], user, note: str = "") -> Transfer:
@@ -237,16 +235,8 @@ def create_transfer_out(to_showroom, raw_lines: list[dict], user, note: str = ""
     if errors or line_errors:
         _refuse(errors | line_errors)
     with atomic():
-        transfer = Transfer(
-            number=_next_number("XC"),
-            direction="out",
-            other_showroom=code,
-            created_by_id=user.id,
-            note=str(note or "")[:NOTE_MAX],
-        )
-        db.session.add(transfer)
-        db.session.flush()
-        db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
+        number = _next_number("XC")
+        transfer = _add_draft(lines, number=number, direction="out", other_showroom=code, user=user, note=note)
         record_audit("create", "transfer", transfer.number, after={"to": code, "lines": len(lines)}, user=user)
     return transfer
 
@@ -270,17 +260,15 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
                 select(Transfer.number).where(Transfer.other_showroom == code, Transfer.their_number == their_number)
             ):
                 raise _already_received(code, their_number)
-            transfer = Transfer(
+            transfer = _add_draft(
+                lines,
                 number=_next_number("NC"),
                 direction="in",
                 other_showroom=code,
                 their_number=their_number,
-                created_by_id=user.id,
-                note=str(note or "")[:NOTE_MAX],
+                user=user,
+                note=note,
             )
-            db.session.add(transfer)
-            db.session.flush()
-            db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
             record_audit(
                 "create",
                 "transfer",
@@ -297,6 +285,16 @@ def create_transfer_in(from_showroom, their_number, raw_lines: list[dict], user,
     return transfer
 
 
+def _add_draft(lines: list[dict], *, user, note, **values) -> Transfer:
+    """A new draft transfer (`values`: its number, direction, other showroom...) with its clean lines; inside
+    atomic()."""
+    transfer = Transfer(created_by_id=user.id, note=str(note or "")[:NOTE_MAX], **values)
+    db.session.add(transfer)
+    db.session.flush()
+    db.session.add_all(TransferLine(transfer_id=transfer.id, **line) for line in lines)
+    return transfer
+
+
 def _already_received(code: str, their_number: str) -> Conflict:
     return Conflict(
         "Transfer %(number)s from %(showroom)s is already recorded.",
@@ -309,13 +307,14 @@ def _already_received(code: str, their_number: str) -> Conflict:
 def post_transfer(transfer_id: int, user) -> Transfer:
     """Move the goods, all lines at once, exactly once: a double click or a retry finds it posted."""
     with atomic():
-        transfer, claimed = claim(Transfer, transfer_id, "draft", status="posted", posted_at=utcnow())
-        if transfer is None:
-            raise NotFound("No such transfer.")
-        if not claimed:
-            raise Conflict(
+        transfer = _claim_draft(
+            transfer_id,
+            lambda transfer: Conflict(
                 "Transfer %(number)s is already posted.", number=transfer.number, fields={"status": transfer.status}
-            )
+            ),
+            status="posted",
+            posted_at=utcnow(),
+        )
         document = ("transfer", transfer.number)
         if transfer.direction == "out":
             for line in list(transfer.lines):

@@ -184,7 +184,7 @@ def render_png_image(
 
 
 def render_png(content: LabelContent, **kwargs) -> bytes:
-    """1-bit PNG: label and thermal printers print black or nothing, and it encodes 2× faster."""
+    """1-bit PNG: label and thermal printers print black or nothing, and it encodes faster (docs/benchmarks.md)."""
     buffer = BytesIO()
     image = render_png_image(content, **kwargs).convert("1", dither=Image.Dither.NONE)
     image.save(buffer, "PNG", compress_level=1, dpi=(kwargs.get("dpi", 300),) * 2)

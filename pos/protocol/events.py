@@ -577,7 +577,7 @@ class Event:
 def payload_text(event: dict) -> str:
     """The event as central keeps it (remote_sales.payload: a restored showroom takes its sales back from it)
     and hashes it: the JSON as sent, key order included. A showroom resends the payload it stored, unchanged;
-    not sorting the keys of every line makes this a third of what it was (measured on the ingest benchmark)."""
+    not sorting the keys of every line keeps this cheap (figures: docs/benchmarks.md)."""
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -285,7 +285,11 @@ def test_the_day_page_lists_todays_invoices_by_status_for_managers_only(
     assert 'id="count-sent">1<' in page and 'id="count-refused">1<' in page and 'id="count-pending">1<' in page
     assert local_today().strftime("%d/%m/%Y") in page  # dates dd/mm/yyyy
     assert page.index(f"einvoice-{stored[refused].id}") < page.index(f"einvoice-{stored[sent].id}")  # refused first
-    for odd in ("9" * 30, "2026-13-45", "-1"):
+    typed = manager_client.get("/einvoices", query_string={"day": local_today().strftime("%d/%m/%Y")})
+    assert f'id="einvoice-{stored[sent].id}"' in typed.get_data(as_text=True)  # as the field shows the day
+    yesterday = (local_today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    assert "no-einvoices" in manager_client.get("/einvoices", query_string={"day": yesterday}).get_data(as_text=True)
+    for odd in ("9" * 30, "2026-13-45", "-1", "31/02/2026"):
         assert manager_client.get("/einvoices", query_string={"day": odd}).status_code == 200  # today instead
     assert manager_client.get("/einvoices", query_string={"day": "\x00"}).status_code == 422  # refused app-wide
     assert manager_client.get("/einvoices/99999999").status_code == 404

@@ -1,7 +1,7 @@
 """Hóa đơn điện tử: the day's invoices as sent, pending or refused (with the provider's reason), one invoice with
 its correction form, and the warning managers see on every page from EINVOICE_WARN_AT while today's are unsent."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,22 +18,40 @@ from pos.einvoice.settings import current_settings
 
 
 def _day(text: str | None) -> date:
-    """?day=YYYY-MM-DD (what the date field sends), today when absent or unreadable."""
+    """?day= as the field shows it (dd/mm/yyyy) or as links carry it (yyyy-mm-dd); today when absent or
+    unreadable."""
+    text = (text or "").strip()[:10]
     try:
-        return date.fromisoformat(text or "")
+        if "/" in text:
+            return datetime.strptime(text, "%d/%m/%Y").date()
+        return date.fromisoformat(text)
     except ValueError:
         return local_today()
+
+
+def _utc_text(value: str) -> datetime | None:
+    """A stored "2026-12-03T08:32:17.123456Z" as a naive UTC datetime (None when empty or unreadable)."""
+    try:
+        return datetime.fromisoformat(value.removesuffix("Z")) if value else None
+    except ValueError:
+        return None
 
 
 @bp.get("/einvoices")
 @role_required("manager")
 def day_page():
-    day = _day(request.args.get("day"))
+    day, queue = _day(request.args.get("day")), queue_status()
+    success = _utc_text(queue.last_success_at)
+    stamp, _space, reason = queue.last_error.partition(" ")  # "2026-12-03T08:32:17.123456Z the reason"
+    error_at = _utc_text(stamp)
     return render_template(
         "einvoice/day.html",
         listing=day_invoices(day),
         today=local_today(),
-        queue=queue_status(),
+        one_day=timedelta(days=1),
+        queue=queue,
+        last_success_at=success,
+        last_error=(error_at, reason) if error_at and (not success or error_at > success) else None,
         enabled=current_settings() is not None,
         warn_from=warn_from(),
     )

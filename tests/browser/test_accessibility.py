@@ -162,6 +162,7 @@ MUST_CHECK = {
         "labels.index",
         "showroom_reports.showroom_day",
         "sync.status_page",
+        "einvoice.day_page",
     },
     ("showroom", "admin"): {
         "admin.users",

@@ -1,5 +1,7 @@
-"""A sale with the buyer's details for the e-invoice: refused field by field when wrong, then issued with the sale,
-its number and tax-authority code on the finished sale and on the buyer's receipt page."""
+"""A sale with the buyer's details for the e-invoice: parked with its cart and back on resuming it, refused field by
+field when wrong, then issued with the sale, its number and tax-authority code on the finished sale and on the
+buyer's receipt page; sent by `flask einvoice send` to a fake VNPT on loopback, and listed as sent on the day's
+e-invoices page a manager sees."""
 
 import sqlite3
 from datetime import UTC, datetime
@@ -8,8 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from pos.einvoice.fake_provider import FakeVnpt
 from tests.browser.conftest import assert_accessible, log_in, screenshot
 from tests.browser.test_journey_cashier import open_shift_if_needed, scan
+from tests.servers import flask_cli
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +53,13 @@ def test_a_sale_with_buyer_details_issues_the_invoice_the_receipt_shows(live_ser
         page.click("#scan")
         scan(page, "CLV-200")  # Cốm Làng Vòng, 60.000
         expect(page.locator("#t-total")).to_contain_text("60.000")
+        page.click("#park")  # the buyer steps aside: the cart and the details they gave are parked together
+        expect(page.locator("#buyer-name")).to_have_value("")
+        page.click("#resume")
+        page.click("#parked-list button")
+        expect(page.locator("#buyer-name")).to_have_value("Công ty TNHH Sen Vàng")
+        expect(page.locator("#buyer-address")).to_have_value("1 Lê Lợi, Quận 1, TP HCM")
+        expect(page.locator("#t-total")).to_contain_text("60.000")
         page.click(".method[data-method=cash]")
         page.fill("#pay-amount", "100000")
         page.keyboard.press("Enter")
@@ -79,5 +90,38 @@ def test_a_sale_with_buyer_details_issues_the_invoice_the_receipt_shows(live_ser
         for expected in (code, f"1C{YY}MTH", "Công ty TNHH Sen Vàng", "0312345678", "Sáu mươi nghìn đồng"):
             assert expected in receipt
         assert_accessible(page, "the buyer's receipt with its e-invoice")
+
+        # the sender takes it to the provider (here a fake VNPT on loopback), and the day's page shows it sent
+        fake = FakeVnpt().serve()
+        try:
+            sender_env = live_server["env"] | {
+                "EINVOICE_URL": fake.url,
+                "EINVOICE_ACCOUNT": "fake-account",
+                "EINVOICE_ACPASS": "fake-acpass",
+                "EINVOICE_USERNAME": "fake-user",
+                "EINVOICE_PASSWORD": "fake-pass",
+            }
+            page.context.clear_cookies()
+            log_in(page, base, "manager")
+            page.goto(f"{base}/einvoices")
+            row = page.locator("#einvoices tr", has_text=code)
+            expect(row).to_have_attribute("data-status", "pending")
+            sent = flask_cli(sender_env, "einvoice", "send")
+            assert "refused 0, to retry 0" in sent.stdout
+            held = [stored for stored in fake.fake.invoices.values() if stored.code == code]
+            assert len(held) == 1 and b"S\xc3\xa1u m\xc6\xb0\xc6\xa1i ngh\xc3\xacn" in held[0].xml
+        finally:
+            fake.stop()
+        page.reload()
+        expect(row).to_have_attribute("data-status", "sent")
+        expect(row).to_contain_text("Công ty TNHH Sen Vàng")
+        expect(row).to_contain_text("60.000")
+        today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+        expect(page.locator("h1")).to_contain_text(today)
+        assert_accessible(page, "the day's e-invoices")
+        screenshot(page, "einvoices-day-sent")
+        page.click("#einvoices a[href*='/einvoices/']")
+        expect(page.locator("#invoice-status")).to_contain_text("đã gửi")
+        assert_accessible(page, "one e-invoice")
     finally:
         _set_einvoicing(database, False)  # the other journeys' sales stay without invoices

@@ -10,6 +10,6 @@ from flask_babel import lazy_gettext as _l
 from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("einvoice", __name__, cli_group="einvoice")
-add_nav_entry("einvoice.day_page", _l("E-invoices"), role="manager", order=47)
+add_nav_entry("einvoice.day_page", _l("E-invoices"), role="manager", order=5, group="sales")
 
 from pos.einvoice import cli, views  # noqa: E402,F401

@@ -8,6 +8,6 @@ from flask_babel import lazy_gettext as _l
 from pos.core.navigation import add_nav_entry
 
 bp = Blueprint("payments", __name__, cli_group=None)
-add_nav_entry("payments.transfers_page", _l("Bank transfers"), role="cashier", order=4)
+add_nav_entry("payments.transfers_page", _l("Bank transfers"), role="cashier", order=4, group="sales")
 
 from pos.payments import api, views  # noqa: E402,F401

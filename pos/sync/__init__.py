@@ -10,6 +10,6 @@ from pos.sync.names import EVENT_LABELS
 
 bp = Blueprint("sync", __name__, cli_group="sync")
 register_labels("event", EVENT_LABELS)
-add_nav_entry("sync.status_page", _l("Sync"), role="manager", order=48)
+add_nav_entry("sync.status_page", _l("Sync"), role="manager", order=48, group="admin")
 
 from pos.sync import cli, views  # noqa: E402,F401

@@ -33,7 +33,17 @@ def showroom_day():
     if request.args.get("format") == "csv":
         return csv_response(
             f"sales-{report.day.isoformat()}",
-            ["sku", "name_vi", "stars", "units", "revenue"],
-            [[row.sku, row.name_vi, row.stars or "", row.units, row.revenue] for row in report.products],
+            ["sku", "name_vi", "stars", "units", "revenue", "gross_profit"],
+            [
+                [
+                    row.sku,
+                    row.name_vi,
+                    row.stars or "",
+                    row.units,
+                    row.revenue,
+                    "" if row.profit is None else row.profit,
+                ]
+                for row in report.products
+            ],
         )
     return render_template("showroom_reports/showroom_day.html", report=report, shift=shift)

@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         checkout,
         display,
         einvoice,
+        home,
         inventory,
         labels,
         payments,
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
             checkout.bp,
             display.bp,
             einvoice.bp,
+            home.bp,
             inventory.bp,
             labels.bp,
             payments.bp,
@@ -154,10 +156,10 @@ def register_blueprints(app: Flask) -> None:
     @app.route("/")
     @applies_scope  # only a redirect
     def home():
-        """Cashiers start at the till, managers on the overview; at central, everyone on the reports."""
+        """Cashiers start at the till, managers on the morning page (pos/home); at central, everyone on the reports."""
         if app.config["POS_ROLE"] == "central":
             return redirect(url_for("central.report_overview"))
-        return redirect(url_for("catalog.dashboard" if current_user.has_role("manager") else "checkout.till"))
+        return redirect(url_for("home.index" if current_user.has_role("manager") else "checkout.till"))
 
 
 def register_hooks(app: Flask) -> None:

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from pos.auth.access import public, role_required
@@ -46,7 +46,7 @@ def dashboard():
             latest,
             (OcopRating.product_id == latest.c.product_id) & (OcopRating.decision_date == latest.c.decision_date),
         )
-        .where(OcopRating.valid_until <= horizon, OcopRating.revoked_on.is_(None))
+        .where(or_(OcopRating.valid_until <= horizon, OcopRating.revoked_on.is_not(None)))  # revoked ones too
         .options(selectinload(OcopRating.product))
         .order_by(OcopRating.valid_until)
     ).all()

@@ -102,6 +102,15 @@ def format_date(value, language: str | None = None) -> str:
     return moment.strftime("%d/%m/%Y")
 
 
+def format_weekday(day) -> str:
+    """The day of the week in the page's language: Thứ Tư, Wednesday."""
+    from flask_babel import format_date as babel_format_date
+
+    if day is None:
+        return ""
+    return babel_format_date(day, "EEEE")
+
+
 _DURATION_UNITS = {"vi": ("giây", "phút", "giờ", "ngày"), "en": ("s", "min", "h", "d")}
 
 
@@ -193,6 +202,7 @@ def register_filters(app) -> None:
     filters["vnd"] = format_vnd
     filters["percent"] = format_percent
     filters["date"] = format_date
+    filters["weekday"] = format_weekday
     filters["localtime"] = format_local
     filters["duration"] = format_duration
     filters["label"] = label_of

@@ -1,6 +1,7 @@
-"""Demo stock: one posted goods receipt per producer, with lots expiring soon, one lot already expired,
-and one producer (Lụa Vạn Phúc) consigning its goods; a posted transfer to the Cầu Giấy showroom, and a closed
-demo shift in which three consigned scarves sold, so this month's consignment statement is not empty."""
+"""Demo stock: one posted goods receipt per producer, with lots expiring soon, one lot already expired, two products
+at their reorder point, and one producer (Lụa Vạn Phúc) consigning its goods; a posted transfer to the Cầu Giấy
+showroom, and a closed demo shift in which three consigned scarves sold, so this month's consignment statement is
+not empty."""
 
 import uuid
 from datetime import date, timedelta
@@ -18,6 +19,9 @@ SPECIAL_LOTS = {
     "XPT-VO": [("XV2611A", 2, 12), ("XV2611B", 20, 15)],
     "CLV-200": [("CLV2610", -3, 4), ("CLV2611", 25, 30)],
     "STH-MUT": [("MS2609", 10, 8)],
+    # two products at their reorder point (5), so the morning page has stock to act on
+    "HDNT-THE": [("DT2612", 120, 3)],
+    "MTPV-KHAY": [("MT2612", 1095, 4)],
 }
 CONSIGNING_SKUS = {"LVP-KHAN"}
 

@@ -181,7 +181,9 @@ def receipt_new():
             return _receipt_saved(receipt.id, receipt.number)
         except DomainError as error:
             return _receipt_form(None, producer_id, lines, note, error)
-    return _receipt_form(None, row_id(request.args, "producer_id"), [{}], "")
+    # ?producer_id=…&sku=… from the low-stock list: the form opens with that product's line to fill in
+    sku = request.args.get("sku", "").strip()[:64]
+    return _receipt_form(None, row_id(request.args, "producer_id"), [{"sku": sku} if sku else {}], "")
 
 
 @bp.route("/receipts/<int:receipt_id>/edit", methods=["GET", "POST"])

@@ -101,6 +101,8 @@ class VisibleText(HTMLParser):
             self.chunks.append(data.strip())
 
 
+# codes whose English name is the code itself, lower case
+ENGLISH_WORDS = {"unrated", "expired", "revoked", "valid", "expiring"}
 UNGROUPED = re.compile(r"(?<![\w#/.,:+\-–])\d{4,}(?![\w/.,:\-])")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
@@ -115,8 +117,10 @@ def problems_on(html: str, lang: str, codes: set[str]) -> list[str]:
         if "UTC" in chunk:
             found.append(f"UTC in {chunk[:80]!r}")
         for code in codes:
-            # a code_like_this anywhere; a code that is a word (`drinks`) when it is all there is (a table cell)
-            if chunk == code or ("_" in code and re.search(rf"(?<![\w.-]){re.escape(code)}(?![\w.-])", chunk)):
+            # a code_like_this anywhere; a code that is a word (`drinks`) when it is all there is (a table cell) on a
+            # Vietnamese page (on an English one it may be the word itself: "unrated")
+            word = chunk == code and (lang == "vi" or code not in ENGLISH_WORDS)
+            if word or ("_" in code and re.search(rf"(?<![\w.-]){re.escape(code)}(?![\w.-])", chunk)):
                 found.append(f"code {code!r} in {chunk[:80]!r}")
     return found
 

@@ -99,6 +99,7 @@ def _row_ids() -> dict:
         "rest": [(_db.session.scalar(select(func.max(Product.gtin))) or "1").rjust(14, "0")],  # /p/01/<rest>
         "filename": ["x.png"],
         "request_id": [1],  # a VietQR a till showed (none here: a 404)
+        "invoice_id": [1],  # an e-invoice (none here: a 404)
     }
 
 

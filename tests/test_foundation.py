@@ -50,6 +50,7 @@ PUBLIC_ENDPOINTS = {
     # central: no login, but every request must carry a showroom's HMAC signature
     "central.receive_sales",
     "central.receive_scans",
+    "central.receive_status",
     "central.reconcile",
     "central.catalog",
     "central.showroom_events",

@@ -17,6 +17,7 @@ from tests.conftest import PASSWORD, login, make_app, return_form
 CSRF_EXEMPT_ENDPOINTS = {
     "central.receive_sales",
     "central.receive_scans",
+    "central.receive_status",
     "central.payos_webhook",
     "central.sepay_webhook",
     "payments.payos_webhook",

@@ -105,9 +105,9 @@ def bench_pdf(n: int) -> tuple[float, float]:
 # --- serialized labels ----------------------------------------------------------------------------
 
 
-def serialized_setup(url: str, units: int):
-    """An app on `url` with a serialized product and a posted goods receipt of `units` units in lot D26:
-    (app, manager id, receipt id, product SKU)."""
+def serialized_setup(url: str, units: int, receipts: int = 1):
+    """An app on `url` with a serialized product and `receipts` posted goods receipts of `units` units each in lot
+    D26: (app, manager id, the receipts' ids, product SKU)."""
     from pos import create_app
     from pos.auth.service import create_user
     from pos.catalog.service import add_rating, save_producer, save_product
@@ -144,36 +144,47 @@ def serialized_setup(url: str, units: int):
             },
         )
         line = {"sku": "DAO-1", "quantity": str(units), "unit_cost": "1000000", "lot_code": "D26"}
-        receipt = create_receipt(producer.id, [line], manager)
-        post_receipt(receipt.id, manager)
-        return app, manager.id, receipt.id, product.sku
+        ids = []
+        for _ in range(receipts):
+            receipt = create_receipt(producer.id, [line], manager)
+            post_receipt(receipt.id, manager)
+            ids.append(receipt.id)
+        return app, manager.id, ids, product.sku
 
 
-def bench_serialized(units: int) -> tuple[float, float]:
-    """(issue + PDF of `units` serialized labels, PDF of the same receipt's `units` plain labels), seconds."""
+def bench_serialized(units: int, rounds: int = 3) -> tuple[float, float]:
+    """Medians over `rounds` alternating rounds (after one warm-up round of each): issue + PDF of a receipt's
+    `units` serialized labels (a fresh receipt each round), and the PDF of `units` plain labels; seconds."""
     from pos.core.extensions import db
     from pos.labels import serials, service
     from pos.models import User
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-serials-"))
-    app, manager_id, receipt_id, sku = serialized_setup(f"sqlite:///{workdir / 'serials.sqlite3'}", units)
+    app, manager_id, receipts, sku = serialized_setup(
+        f"sqlite:///{workdir / 'serials.sqlite3'}", units, receipts=rounds + 1
+    )
     render.pdf_fonts()
+    plain_s, serialized_s = [], []
     with app.test_request_context():
         manager = db.session.get(User, manager_id)
-        clear_caches()
 
         def plain():
             items = service.resolve_items([f"{sku}:{units}:D26"])
             render.render_sheet_pdf(service.sheet_contents(items), render.PRESETS["3x8"])
 
-        def serialized():
+        def serialized(receipt_id):
             issued = serials.issue_for_receipt(receipt_id, manager)
             render.render_sheet_pdf(serials.serial_contents(issued), render.PRESETS["3x8"])
 
-        plain_s = timed(plain)
-        clear_caches()
-        serialized_s = timed(serialized)
-    return serialized_s, plain_s
+        for n, receipt_id in enumerate(receipts):
+            clear_caches()
+            plain_time = timed(plain)
+            clear_caches()
+            serialized_time = timed(lambda r=receipt_id: serialized(r))
+            if n:  # the first round warms both up
+                plain_s.append(plain_time)
+                serialized_s.append(serialized_time)
+    return statistics.median(serialized_s), statistics.median(plain_s)
 
 
 def bench_serial_lookup(issued: int, lookups: int = 2000) -> tuple[float, float]:
@@ -187,7 +198,7 @@ def bench_serial_lookup(issued: int, lookups: int = 2000) -> tuple[float, float]
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-serial-lookup-"))
     path = workdir / "lookup.sqlite3"
-    app, manager_id, receipt_id, _sku = serialized_setup(f"sqlite:///{path}", 10)
+    app, manager_id, (receipt_id,), _sku = serialized_setup(f"sqlite:///{path}", 10)
     with app.app_context():
         template = db.session.scalar(db.select(Serial).limit(1)) or None
         if template is None:

@@ -83,11 +83,25 @@ def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
     its code gets a fixed mask pattern instead of the one of eight with the lowest penalty, which qrcode finds by
     drawing all eight (8× the work). ISO/IEC 18004 leaves the choice to the encoder and every reader reads any mask;
     the label tests decode every serial on a sheet."""
-    mask = SERIAL_MASK if "/21/" in url else None
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1, mask_pattern=mask)
+    if "/21/" not in url:
+        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
+        code.add_data(url)
+        code.make(fit=True)
+        return tuple(tuple(row) for row in code.get_matrix())
+    # A receipt's serial URLs differ only in their serial: the same number of bytes, the same QR version, found
+    # once (qrcode's fitting encodes the data twice over).
+    size = len(url.encode())
+    version = _SERIAL_VERSIONS.get(size)
+    code = qrcode.QRCode(
+        version=version, error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1, mask_pattern=SERIAL_MASK
+    )
     code.add_data(url)
-    code.make(fit=True)
+    code.make(fit=version is None)
+    _SERIAL_VERSIONS.setdefault(size, code.version)
     return tuple(tuple(row) for row in code.get_matrix())
+
+
+_SERIAL_VERSIONS: dict[int, int] = {}  # a serial URL's length in bytes → its QR version
 
 
 @lru_cache(maxsize=4096)
@@ -196,8 +210,14 @@ def render_png(content: LabelContent, **kwargs) -> bytes:
 
 @lru_cache(maxsize=1)
 def pdf_fonts() -> tuple[str, str]:
+    from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
+
+    # Page streams compressed, not also ASCII85-encoded (reportlab's default, in pure Python): a sheet of distinct
+    # QR codes (serialized labels) compresses little, and encoding it took longer than drawing it. PDF readers take
+    # binary streams; the files are 20 % smaller.
+    rl_config.useA85 = 0
 
     pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))

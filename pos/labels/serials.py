@@ -17,7 +17,7 @@ from datetime import date, datetime
 from urllib.parse import unquote
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic
@@ -236,17 +236,20 @@ class SerialState:
     sold_showroom_name: str = ""  # where it was sold: this showroom (a sale line here holds it)
 
 
+# Built once with its parameter: every scan of a serial's page and the scan lookups run it (bench/labels.py, 7).
 _STATE = (
     select(Serial.product_id, Serial.lot_code, Serial.showroom, Showroom.name, Sale.created_at)
     .outerjoin(Showroom, Showroom.code == Serial.showroom)
     .outerjoin(SaleLine, (SaleLine.serial == Serial.serial) & (SaleLine.returned_quantity == 0))
     .outerjoin(Sale, Sale.id == SaleLine.sale_id)
+    .where(Serial.serial == bindparam("serial"))
 )
 
 
 def serial_state(serial: str) -> SerialState:
-    """One read by the serials' unique index and the sale lines' partial one (a line not returned holds it)."""
-    row = db.session.execute(_STATE.where(Serial.serial == serial)).first()
+    """One read by the serials' unique index and the sale lines' partial one (a line not returned holds it), in Core
+    on the session's connection (the ORM's own work per statement was most of the time)."""
+    row = db.session.connection().execute(_STATE, {"serial": serial}).first()
     if row is None:
         return SerialState(serial, "never_issued")
     product_id, lot_code, showroom, name, sold_at = row

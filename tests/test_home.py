@@ -112,3 +112,26 @@ def test_a_cashier_sees_the_shift_but_nothing_a_cashier_may_not_open(cashier_cli
         assert cashier_client.get(link).status_code in (200, 302), link
     assert "kpi-revenue" not in html and "home-low-stock" not in html and "home-sync" not in html
     assert cashier_client.get("/").headers["Location"].endswith("/till")
+
+
+def test_a_day_that_does_not_match_central_shows_and_central_is_asked_once_a_while(app, manager_client, monkeypatch):
+    from pos.core.clock import local_today
+    from pos.home import service
+    from pos.sync.reconcile import DayCheck
+
+    app.config.update(CENTRAL_URL="http://central.invalid", SYNC_SECRET="s" * 32)
+    today = local_today()
+    ours = {"sales_count": 2, "sales_total": 100_000, "returns_count": 0, "returns_total": 0}
+    asked = []
+
+    def recent_days(days):
+        asked.append(days)
+        return [DayCheck(today, ours, ours), DayCheck(today - timedelta(days=1), ours, ours | {"sales_count": 1})]
+
+    monkeypatch.setattr(service, "recent_days", recent_days)
+    html = manager_client.get("/home").get_data(as_text=True)
+    shown = " ".join(re.sub(r"<[^>]+>", "", re.search(r'id="sync-days">(.*?)</dd>', html, re.S).group(1)).split())
+    assert "không khớp với trung tâm" in shown and (today - timedelta(days=1)).strftime("%d/%m/%Y") in shown
+    assert 'href="/sync#reconcile"' in html
+    manager_client.get("/home")
+    assert asked == [7]  # the second visit reads what central said a moment ago

@@ -99,6 +99,7 @@ class Config:
     SYNC_TIMEOUT_S = float(os.environ.get("SYNC_TIMEOUT_S", "10"))
     SYNC_FAULT_TRIES = int(os.environ.get("SYNC_FAULT_TRIES", "3"))  # central failing on one event alone: dead after
     SYNC_STUCK_AFTER_S = int(os.environ.get("SYNC_STUCK_AFTER_S", "900"))  # a pending event this old shows as stuck
+    HOME_RECONCILE_EVERY_S = 300  # the home page asks central whether the last 7 days match at most this often
     # Central: may a showroom keep its own price for a product of the master catalog?
     CENTRAL_LOCAL_PRICES = _env_bool("CENTRAL_LOCAL_PRICES", True)
 

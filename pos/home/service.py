@@ -74,19 +74,15 @@ def rating_counts() -> dict[str, int]:
     }
 
 
-_RECONCILED: dict = {}  # (app id) → (monotonic time, checks): central is asked at most once a RECONCILE_EVERY_S
-
-
 def reconciled_days() -> list:
-    """The last 7 days next to central's figures (pos/sync/reconcile.py), remembered for a while so the home page
-    does not wait on central at every visit."""
-    key = id(current_app._get_current_object())
-    every = current_app.config.get("HOME_RECONCILE_EVERY_S", 300)
-    cached = _RECONCILED.get(key)
-    if cached and time.monotonic() - cached[0] < every:
-        return cached[1]
+    """The last 7 days next to central's figures (pos/sync/reconcile.py), remembered by the app for
+    HOME_RECONCILE_EVERY_S so the home page does not wait on central at every visit."""
+    cache = current_app.extensions.setdefault("home_reconciled", {})
+    every = current_app.config["HOME_RECONCILE_EVERY_S"]
+    if "at" in cache and time.monotonic() - cache["at"] < every:
+        return cache["checks"]
     checks = recent_days(7)
-    _RECONCILED[key] = (time.monotonic(), checks)
+    cache.update(at=time.monotonic(), checks=checks)
     return checks
 
 

@@ -49,12 +49,17 @@ def make_app(database_url: str, **overrides):
     return app
 
 
-def make_central_app(database_path, **overrides):
-    """Central (POS_ROLE=central) on a new SQLite database at `database_path`, its tables made."""
-    app = make_app(f"sqlite:///{database_path}", POS_ROLE="central", **overrides)
+def make_app_with_tables(database_url: str, **overrides):
+    """The app on a new database at `database_url`, its tables made."""
+    app = make_app(database_url, **overrides)
     with app.app_context():
         _db.create_all()
     return app
+
+
+def make_central_app(database_path, **overrides):
+    """Central (POS_ROLE=central) on a new SQLite database at `database_path`, its tables made."""
+    return make_app_with_tables(f"sqlite:///{database_path}", POS_ROLE="central", **overrides)
 
 
 @pytest.fixture
@@ -91,6 +96,14 @@ def users(app):
 
 def login(client, username, password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
+
+
+def boss_client(app, role: str = "admin"):
+    """A client logged in as "boss", a new user with `role`; inside an app context whose tables exist."""
+    create_user("boss", PASSWORD, role)
+    client = app.test_client()
+    login(client, "boss")
+    return client
 
 
 @pytest.fixture
@@ -194,6 +207,21 @@ def html_pages(client, pages):
         response = client.get(page)
         if response.status_code == 200 and "html" in response.content_type:
             yield page, response.get_data(as_text=True)
+
+
+def product_form(producer, **overrides) -> dict:
+    """The product form's data for a new product NEW-1 of the producer with id `producer`, with `overrides`."""
+    return {
+        "sku": "NEW-1",
+        "gtin": "",
+        "name_vi": "Mật ong Ba Vì",
+        "ocop_group": "food",
+        "unit": "chai",
+        "price": "150000",
+        "vat_rate": "5",
+        "producer_id": str(producer),
+        "active": "y",
+    } | overrides
 
 
 def receipt_form(producer_id, *lines: dict, **fields) -> dict:

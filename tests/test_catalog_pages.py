@@ -7,30 +7,16 @@ from sqlalchemy import func, select
 
 from pos.core.clock import local_today
 from pos.models import AuditEntry, OcopRating, Product
-from tests.conftest import make_producer, make_product
+from tests.conftest import make_producer, make_product, product_form
 
 
 def count(db, model):
     return db.session.scalar(select(func.count(model.id)))
 
 
-def form(producer, **overrides):
-    return {
-        "sku": "NEW-1",
-        "gtin": "",
-        "name_vi": "Mật ong Ba Vì",
-        "ocop_group": "food",
-        "unit": "chai",
-        "price": "150000",
-        "vat_rate": "5",
-        "producer_id": str(producer),
-        "active": "y",
-    } | overrides
-
-
 def test_create_a_product_gets_an_in_store_code_and_an_audit_entry(manager_client, db):
     producer = make_producer()
-    response = manager_client.post("/catalog/products/new", data=form(producer.id))
+    response = manager_client.post("/catalog/products/new", data=product_form(producer.id))
     assert response.status_code == 302
     product = db.session.scalar(select(Product).where(Product.sku == "NEW-1"))
     assert product.gtin.startswith("20") and product.price == 150_000
@@ -52,7 +38,7 @@ def test_create_a_product_gets_an_in_store_code_and_an_audit_entry(manager_clien
 )
 def test_bad_product_input_names_the_field_and_saves_nothing(manager_client, db, overrides, field):
     producer = make_producer()
-    response = manager_client.post("/catalog/products/new", data=form(producer.id, **overrides))
+    response = manager_client.post("/catalog/products/new", data=product_form(producer.id, **overrides))
     assert response.status_code == 422
     assert f'name="{field}"' in response.get_data(as_text=True)
     assert 'class="error-text"' in response.get_data(as_text=True)
@@ -61,7 +47,7 @@ def test_bad_product_input_names_the_field_and_saves_nothing(manager_client, db,
 
 def test_a_photo_must_be_a_real_image(manager_client, db):
     producer = make_producer()
-    data = form(producer.id) | {"photo": (io.BytesIO(b"<?php echo 1; ?>"), "photo.jpg")}
+    data = product_form(producer.id) | {"photo": (io.BytesIO(b"<?php echo 1; ?>"), "photo.jpg")}
     response = manager_client.post("/catalog/products/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 422 and "không phải là ảnh" in response.get_data(as_text=True)
     assert count(db, Product) == 0
@@ -110,7 +96,7 @@ def test_a_real_photo_is_stored_with_the_product(manager_client, db, app):
     producer = make_producer()
     response = manager_client.post(
         "/catalog/products/new",
-        data=form(producer.id) | {"photo": (image, "che.png")},
+        data=product_form(producer.id) | {"photo": (image, "che.png")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302

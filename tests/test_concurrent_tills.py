@@ -14,7 +14,7 @@ from pos.core.errors import DomainError
 from pos.core.extensions import db as _db
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import Lot, Sale, SaleLine, StockLevel, StockMovement
-from tests.conftest import make_app, make_product, run_tills
+from tests.conftest import make_app_with_tables, make_product, run_tills
 
 TILLS, SALES_PER_TILL, UNITS = 8, 6, 20
 
@@ -64,15 +64,11 @@ def _run_tills(app):
 
 
 def test_eight_tills_on_sqlite(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'tills.sqlite3'}")
-    with app.app_context():
-        _db.create_all()
+    app = make_app_with_tables(f"sqlite:///{tmp_path / 'tills.sqlite3'}")
     _run_tills(app)
 
 
 @pytest.mark.postgres
 def test_eight_tills_on_postgresql(pg_url):
-    app = make_app(pg_url)
-    with app.app_context():
-        _db.create_all()
+    app = make_app_with_tables(pg_url)
     _run_tills(app)

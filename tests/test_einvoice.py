@@ -28,7 +28,7 @@ from pos.einvoice.settings import current_settings, save_settings
 from pos.einvoice.words import amount_in_words
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import Einvoice, EinvoiceCounter, Sale
-from tests.conftest import PASSWORD, make_app, make_product, run_tills, stock
+from tests.conftest import PASSWORD, make_app_with_tables, make_product, run_tills, stock
 
 YY = f"{local_today().year % 100:02d}"
 CREDENTIALS = {
@@ -457,17 +457,13 @@ def _tills_issue_gapless_numbers(app):
 
 
 def test_several_tills_on_sqlite_number_without_gaps_or_repeats(tmp_path, credentials):
-    app = make_app(f"sqlite:///{tmp_path / 'tills.sqlite3'}")
-    with app.app_context():
-        _db.create_all()
+    app = make_app_with_tables(f"sqlite:///{tmp_path / 'tills.sqlite3'}")
     _tills_issue_gapless_numbers(app)
 
 
 @pytest.mark.postgres
 def test_several_tills_on_postgresql_number_without_gaps_or_repeats(pg_url, credentials):
-    app = make_app(pg_url)
-    with app.app_context():
-        _db.create_all()
+    app = make_app_with_tables(pg_url)
     _tills_issue_gapless_numbers(app)
 
 

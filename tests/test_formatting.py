@@ -184,16 +184,13 @@ def test_every_showroom_page_writes_numbers_dates_and_codes_one_way(app, admin_c
 
 
 def test_every_central_page_writes_numbers_dates_and_codes_one_way(tmp_path):
-    from pos.auth.service import create_user
     from pos.core.extensions import db
-    from tests.conftest import PASSWORD, login, make_central_app
+    from tests.conftest import boss_client, make_central_app
 
     app = make_central_app(tmp_path / "central.sqlite3")
     with app.app_context():
         assert app.test_cli_runner().invoke(args=["seed-demo", "--force"]).exit_code == 0
-        create_user("boss", PASSWORD, "admin")
-        client = app.test_client()
-        login(client, "boss")
+        client = boss_client(app)
         problems, checked = walk(app, client)
         db.session.remove()
         db.engine.dispose()

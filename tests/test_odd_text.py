@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from pos.core.extensions import db as _db
 from pos.models import AuditEntry, Product, Sale, User
-from tests.conftest import PASSWORD, _pg_reachable, fresh_pg_database, html_pages, login, make_app
+from tests.conftest import PASSWORD, _pg_reachable, boss_client, fresh_pg_database, html_pages, make_app
 
 NUL = "A\x00B"
 
@@ -201,11 +201,7 @@ def test_every_form_of_central_refuses_a_nul_in_any_field(kind, tmp_path):
         central = make_app(url, POS_ROLE="central")
         with central.app_context():
             _db.create_all()
-            from pos.auth.service import create_user
-
-            create_user("boss", PASSWORD, "admin")
-            client = central.test_client()
-            login(client, "boss")
+            client = boss_client(central)
             tried, failures = fuzz_every_form(central, client)
             _db.session.remove()
             _db.engine.dispose()

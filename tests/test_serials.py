@@ -25,7 +25,7 @@ from pos.labels import serials
 from pos.labels.render import render_png
 from pos.labels.scan_counts import count_scan
 from pos.models import LabelScanDaily, Sale, SaleLine, Serial, Showroom, User
-from tests.conftest import give_back, make_app, make_product
+from tests.conftest import give_back, make_app_with_tables, make_product
 from tests.fake_printer import FakePrinter
 from tests.test_labels import decode, pdf_pages
 
@@ -321,17 +321,13 @@ def _two_tills_one_label(app):
 
 
 def test_six_tills_selling_one_label_at_once_sell_it_once_on_sqlite(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'race.sqlite3'}")
-    with app.app_context():
-        _db.create_all()
+    app = make_app_with_tables(f"sqlite:///{tmp_path / 'race.sqlite3'}")
     _two_tills_one_label(app)
 
 
 @pytest.mark.postgres
 def test_six_tills_selling_one_label_at_once_sell_it_once_on_postgresql(pg_url):
-    app = make_app(pg_url)
-    with app.app_context():
-        _db.create_all()
+    app = make_app_with_tables(pg_url)
     _two_tills_one_label(app)
 
 

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import html_pages, make_product
+from conftest import html_pages, make_product, product_form
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -217,24 +217,11 @@ def test_the_refusal_names_the_size_and_the_bounds(app, manager_client, catalog)
         assert 'value="QĐ-1"' in html  # what was typed is kept
 
 
-def _product_form(producer_id, **values):
-    return {
-        "sku": "CHE-NEW",
-        "name_vi": "Chè mới",
-        "ocop_group": "food",
-        "unit": "hộp",
-        "price": "100000",
-        "vat_rate": "8",
-        "producer_id": str(producer_id),
-        "active": "y",
-    } | values
-
-
 def test_rejected_forms_with_a_good_photo_leave_no_file_behind(app, manager_client, catalog):
     for _attempt in range(5):
         response = manager_client.post(
             "/catalog/products/new",
-            data=_product_form(1, sku=catalog.sku, photo=(io.BytesIO(camera_photo()), "photo.jpg")),
+            data=product_form(1, sku=catalog.sku, photo=(io.BytesIO(camera_photo()), "photo.jpg")),
             content_type="multipart/form-data",
         )
         assert response.status_code == 422 and "sku" in response.get_data(as_text=True)
@@ -246,11 +233,11 @@ def test_a_photo_is_stored_rotated_without_metadata_at_the_sizes_pages_show(app,
 
     response = manager_client.post(
         "/catalog/products/new",
-        data=_product_form(1, photo=(io.BytesIO(camera_photo()), "IMG_0001.jpg")),
+        data=product_form(1, photo=(io.BytesIO(camera_photo()), "IMG_0001.jpg")),
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
-    product = db.session.scalar(select(Product).where(Product.sku == "CHE-NEW"))
+    product = db.session.scalar(select(Product).where(Product.sku == "NEW-1"))
     phone, thumb = product.photo, product.photo.replace(".jpg", "-thumb.jpg")
     assert sorted(stored_files(app)) == sorted([phone, thumb])
     for name, size in ((phone, (1080, 1440)), (thumb, (320, 427))):  # portrait: EXIF said to rotate

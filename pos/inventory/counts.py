@@ -11,7 +11,7 @@ item adds one to its lot's line (our QR labels name the lot). Posting with lines
 the list (UncountedLines) until the manager says whether they stay as on the books or are counted as none.
 An open sheet can be thrown away (audited)."""
 
-from sqlalchemy import Integer, cast, delete, func, select
+from sqlalchemy import Integer, cast, func, select
 
 from pos.catalog.service import find_by_code, parse_int, search_products
 from pos.core.audit import record_audit
@@ -20,6 +20,7 @@ from pos.core.database import atomic, claim_or_refuse
 from pos.core.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.limits import SEARCH_MAX, STOCK_QUANTITY_MAX, OutOfLimits, check_text
+from pos.inventory.documents import delete_document
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import Lot, Product, StockCount, StockCountLine, StockLevel
 
@@ -233,7 +234,6 @@ def delete_count(count_id: int, user) -> str:
     """Throw an open sheet away, counts and all (the audit log keeps what was counted); returns its number."""
     with atomic():
         count = _claim_open(count_id, status="open")
-        number = count.number
         before = {
             "scope": count.scope,
             "blind": count.blind,
@@ -243,11 +243,7 @@ def delete_count(count_id: int, user) -> str:
                 if line.counted is not None
             ],
         }
-        db.session.execute(delete(StockCountLine).where(StockCountLine.count_id == count.id))
-        db.session.execute(delete(StockCount).where(StockCount.id == count.id))
-        db.session.expunge(count)
-        record_audit("delete", "stock_count", number, before=before, user=user)
-    return number
+        return delete_document(count, StockCountLine.count_id, "stock_count", before, user)
 
 
 def post_count(count_id: int, user, uncounted: str | None = None) -> StockCount:

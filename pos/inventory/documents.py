@@ -1,4 +1,10 @@
-"""What goods receipts (receipts.py) and transfers (transfers.py) share: how their lines read in the audit log."""
+"""What the stock documents share: goods receipts (receipts.py), transfers (transfers.py) and count sheets
+(counts.py) are thrown away alike while drafts, and receipts and transfers list their lines alike in the audit log."""
+
+from sqlalchemy import delete
+
+from pos.core.audit import record_audit
+from pos.core.extensions import db
 
 
 def lines_snapshot(lines, *extra: str) -> list[dict]:
@@ -14,3 +20,14 @@ def lines_snapshot(lines, *extra: str) -> list[dict]:
         }
         for line in lines
     ]
+
+
+def delete_document(document, lines_column, entity: str, before: dict, user) -> str:
+    """Throw a draft document away with its lines (`lines_column`: the lines' column naming it, such as
+    TransferLine.transfer_id); the audit log keeps `before`. Inside atomic(); returns its number."""
+    number, model = document.number, type(document)
+    db.session.execute(delete(lines_column.class_).where(lines_column == document.id))
+    db.session.execute(delete(model).where(model.id == document.id))
+    db.session.expunge(document)
+    record_audit("delete", entity, number, before=before, user=user)
+    return number

@@ -19,7 +19,7 @@ from pos.core.database import atomic, claim_or_refuse
 from pos.core.errors import Conflict, DomainError, NotFound, OutOfStock, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.limits import NOTE_MAX, OutOfLimits, check_text
-from pos.inventory.documents import lines_snapshot
+from pos.inventory.documents import delete_document, lines_snapshot
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.inventory.problems import field_name
 from pos.models import OWNERSHIPS, GoodsReceipt, GoodsReceiptLine, Lot, Producer, Product, StockLevel
@@ -299,15 +299,8 @@ def delete_receipt(receipt_id: int, user) -> str:
     """Throw a draft away (its content stays in the audit log); returns its number."""
     with atomic():
         receipt = _draft_or_refuse(receipt_id)
-        number, before = (
-            receipt.number,
-            {"producer_id": receipt.producer_id, "note": receipt.note, "lines": _lines_snapshot(receipt)},
-        )
-        db.session.execute(delete(GoodsReceiptLine).where(GoodsReceiptLine.receipt_id == receipt.id))
-        db.session.execute(delete(GoodsReceipt).where(GoodsReceipt.id == receipt.id))
-        db.session.expunge(receipt)
-        record_audit("delete", "goods_receipt", number, before=before, user=user)
-    return number
+        before = {"producer_id": receipt.producer_id, "note": receipt.note, "lines": _lines_snapshot(receipt)}
+        return delete_document(receipt, GoodsReceiptLine.receipt_id, "goods_receipt", before, user)
 
 
 def posting_problems(receipt: GoodsReceipt) -> dict:

@@ -20,7 +20,7 @@ from pos.core.database import atomic, claim_or_refuse
 from pos.core.errors import Conflict, NotFound, OutOfStock, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.limits import DOCUMENT_LINES_MAX, LOT_MAX, NOTE_MAX, STOCK_QUANTITY_MAX, UNIT_COST_MAX
-from pos.inventory.documents import lines_snapshot
+from pos.inventory.documents import delete_document, lines_snapshot
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.inventory.problems import field_name
 from pos.models import SHOWROOM_CODE_PATTERN, Lot, Product, StockLevel, Transfer, TransferLine
@@ -163,7 +163,6 @@ def delete_transfer(transfer_id: int, user) -> str:
     """Throw a draft away (its content stays in the audit log); returns its number."""
     with atomic():
         transfer = _draft_or_refuse(transfer_id)
-        number = transfer.number
         before = {
             "direction": transfer.direction,
             "other_showroom": transfer.other_showroom,
@@ -171,11 +170,7 @@ def delete_transfer(transfer_id: int, user) -> str:
             "note": transfer.note,
             "lines": _lines_snapshot(transfer),
         }
-        db.session.execute(delete(TransferLine).where(TransferLine.transfer_id == transfer.id))
-        db.session.execute(delete(Transfer).where(Transfer.id == transfer.id))
-        db.session.expunge(transfer)
-        record_audit("delete", "transfer", number, before=before, user=user)
-    return number
+        return delete_document(transfer, TransferLine.transfer_id, "transfer", before, user)
 
 
 def posting_problems(transfer: Transfer) -> list:

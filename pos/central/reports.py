@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 
 from flask_babel import lazy_gettext
-from sqlalchemy import BigInteger, cast, func, select, union_all
+from sqlalchemy import BigInteger, Date, String, bindparam, cast, func, select, union_all
 
 from pos.auth.scope import Scope
 from pos.catalog.text import fold
@@ -186,12 +186,13 @@ def _date(text, name, errors):
 # --- the rollup, filtered --------------------------------------------------------------------------
 
 
-def _conditions(f: ReportFilter, model=R, day_column=None, start=None, end=None) -> list:
-    """The filter as conditions on one rollup (SalesRollupDaily, ProductDaily or ProductMonthly)."""
+def _conditions(f: ReportFilter, model=R, day_column=None, start=None, end=None, showroom=None) -> list:
+    """The filter as conditions on one rollup (SalesRollupDaily, ProductDaily or ProductMonthly); start, end and
+    showroom may be bound parameters (see per_product)."""
     day_column = day_column if day_column is not None else model.day
-    conditions = [day_column >= (start or f.start), day_column <= (end or f.end)]
+    conditions = [day_column >= (f.start if start is None else start), day_column <= (f.end if end is None else end)]
     if f.showroom:
-        conditions.append(model.showroom_id == _showroom_id(f.showroom))
+        conditions.append(model.showroom_id == _showroom_id(showroom if showroom is not None else f.showroom))
     return conditions + _rating_and_product_conditions(f, model)
 
 
@@ -270,7 +271,7 @@ def _pieces(start: date, end: date, today: date) -> list[_Piece]:
     return pieces + days
 
 
-def _facts(f: ReportFilter, by_showroom: bool = False):
+def _facts(f: ReportFilter, by_showroom: bool = False, bound: bool = False):
     """The rollup rows the filter selects, from the cheapest source that can answer (see _pieces): per showroom
     when a showroom is chosen (or the report is per showroom), SalesRollupMonthly and SalesRollupDaily; else summed
     over showrooms, ProductMonthly and ProductDaily. Columns: product_id, stars, potential_5_star, [showroom_id,]
@@ -280,12 +281,26 @@ def _facts(f: ReportFilter, by_showroom: bool = False):
     per_showroom = bool(f.showroom or by_showroom)
     monthly, daily = (SalesRollupMonthly, R) if per_showroom else (ProductMonthly, ProductDaily)
     parts = []
-    for piece in _pieces(f.start, f.end, _today()):
+    for n, piece in enumerate(_pieces(f.start, f.end, _today())):
         model, column = (monthly, monthly.month) if piece.monthly else (daily, daily.day)
         keys = [model.product_id, model.stars, model.potential_5_star, *([model.showroom_id] if per_showroom else [])]
         figures = [getattr(model, c) if piece.sign > 0 else (-getattr(model, c)).label(c) for c in ROLLUP_FIGURES]
-        parts.append(select(*keys, *figures).where(*_conditions(f, model, column, piece.start, piece.end)))
+        start, end = (
+            (bindparam(f"start{n}", type_=Date), bindparam(f"end{n}", type_=Date))
+            if bound
+            else (piece.start, piece.end)
+        )
+        showroom = bindparam("showroom", type_=String) if bound else None
+        parts.append(select(*keys, *figures).where(*_conditions(f, model, column, start, end, showroom)))
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _bound_values(f: ReportFilter) -> dict:
+    """The values of the bound parameters of _facts(f, bound=True) and _scans(f, bound=True)."""
+    values = {"showroom": f.showroom or "", "scans_start": f.start, "scans_end": f.end}
+    for n, piece in enumerate(_pieces(f.start, f.end, _today())):
+        values |= {f"start{n}": piece.start, f"end{n}": piece.end}
+    return values
 
 
 def _serial_plans() -> None:
@@ -356,12 +371,36 @@ def _sorted(rows: list[Row], f: ReportFilter) -> list[Row]:
     return sorted(rows, key=attrgetter(f.sort), reverse=f.descending)
 
 
+# per_product's statements by shape (the pieces of the range, the filters but their dates and showroom): building
+# one costs more than running it for a showroom's month; the dates and the showroom are bound parameters.
+_PER_PRODUCT_STATEMENTS: dict[tuple, object] = {}
+
+
 def per_product(f: ReportFilter) -> list[Row]:
+    pieces = _pieces(f.start, f.end, _today())
+    shape = (tuple((p.monthly, p.sign) for p in pieces), bool(f.showroom), f.stars, f.group, f.producer, f.q)
+    query = _PER_PRODUCT_STATEMENTS.get(shape)
+    if query is None:
+        query = _per_product_statement(f)
+        if len(_PER_PRODUCT_STATEMENTS) >= 256:
+            _PER_PRODUCT_STATEMENTS.clear()
+        _PER_PRODUCT_STATEMENTS[shape] = query
+    else:
+        _serial_plans()
+    # Thousands of rows: built from plain tuples, the figures by position (ROLLUP_FIGURES' order, Row's first fields).
+    rows = [
+        Row(*r[6:], key=r[0], label=r[2], extra={"sku": r[1], "producer": r[3], "group": r[4], "scans": int(r[5])})
+        for r in db.session.connection().execute(query, _bound_values(f)).all()  # Core rows: no ORM loading
+    ]
+    return _sorted(_with_shares(rows), f)
+
+
+def _per_product_statement(f: ReportFilter):
     # Sum the rollup per product first (an index range scan), then join the few thousand names and label scans.
-    facts = _facts(f)
+    facts = _facts(f, bound=True)
     sums = select(facts.c.product_id, *_figures(facts.c)).group_by(facts.c.product_id).subquery()
-    scans = _scans(f)
-    query = (
+    scans = _scans(f, bound=True)
+    return (
         select(
             RemoteProduct.id,
             RemoteProduct.sku,
@@ -374,20 +413,19 @@ def per_product(f: ReportFilter) -> list[Row]:
         .join(sums, sums.c.product_id == RemoteProduct.id)
         .outerjoin(scans, scans.c.product_id == RemoteProduct.id)
     )
-    # Thousands of rows: built from plain tuples, the figures by position (ROLLUP_FIGURES' order, Row's first fields).
-    rows = [
-        Row(*r[6:], key=r[0], label=r[2], extra={"sku": r[1], "producer": r[3], "group": r[4], "scans": int(r[5])})
-        for r in db.session.connection().execute(query).all()  # Core rows: no ORM loading for thousands of tuples
-    ]
-    return _sorted(_with_shares(rows), f)
 
 
-def _scans(f: ReportFilter):
+def _scans(f: ReportFilter, bound: bool = False):
     """Views of each product's page from its QR label in the period (and showroom), from RemoteScanDaily: a
     subquery of product_id, scans."""
-    conditions = [RemoteScanDaily.day >= f.start, RemoteScanDaily.day <= f.end]
+    if bound:
+        start, end = bindparam("scans_start", type_=Date), bindparam("scans_end", type_=Date)
+        showroom = bindparam("showroom", type_=String)
+    else:
+        start, end, showroom = f.start, f.end, f.showroom
+    conditions = [RemoteScanDaily.day >= start, RemoteScanDaily.day <= end]
     if f.showroom:
-        conditions.append(RemoteScanDaily.showroom_id == _showroom_id(f.showroom))
+        conditions.append(RemoteScanDaily.showroom_id == _showroom_id(showroom))
     return (
         select(RemoteScanDaily.product_id, _total(RemoteScanDaily.scans).label("scans"))
         .where(*conditions)

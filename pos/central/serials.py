@@ -11,6 +11,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import func, select
 
+from pos.auth.scope import Scope
 from pos.core.clock import to_local, utcnow
 from pos.core.database import dialect_insert
 from pos.core.extensions import db
@@ -154,9 +155,10 @@ class SuspectSerial:
     reason: str  # why it is listed (pos.labels.serials.suspect_reason, or the flag)
 
 
-def suspect_serials(limit: int = 500) -> list[SuspectSerial]:
+def suspect_serials(scope: Scope, *, sku: str | None = None, limit: int = 500) -> list[SuspectSerial]:
     """Flagged serials, and serials whose scans look like a copy in circulation (SERIAL_SUSPECT_DAYS,
-    SERIAL_SUSPECT_SCANS), most recently seen first."""
+    SERIAL_SUSPECT_SCANS), most recently seen first; of one product (`sku`) if given. A showroom's manager sees
+    the serials their showroom issued, sold, flagged or scanned."""
     codes = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
     scans = {
         serial: (int(total), days, first, last)
@@ -170,6 +172,15 @@ def suspect_serials(limit: int = 500) -> list[SuspectSerial]:
             ).group_by(RemoteSerialScanDaily.serial)
         )
     }
+    scanned_here = set()
+    if not scope.everything:
+        scanned_here = set(
+            db.session.scalars(
+                select(RemoteSerialScanDaily.serial)
+                .join(Showroom, Showroom.id == RemoteSerialScanDaily.showroom_id)
+                .where(Showroom.code == scope.showroom)
+            )
+        )
     rows = {s.serial: s for s in db.session.scalars(select(RemoteSerial).where(RemoteSerial.flag != ""))}
     candidates = set(rows) | set(scans)
     missing = [s for s in candidates if s not in rows]
@@ -196,6 +207,15 @@ def suspect_serials(limit: int = 500) -> list[SuspectSerial]:
         )
         flag = row.flag if row is not None else ""
         if not (reason or flag):
+            continue
+        if sku is not None and (row is None or row.sku != sku):
+            continue
+        involved = (
+            {codes.get(row.issued_showroom_id), codes.get(row.sold_showroom_id), codes.get(row.flagged_showroom_id)}
+            if row is not None
+            else set()
+        )
+        if not scope.everything and scope.showroom not in involved and serial not in scanned_here:
             continue
         found.append(
             SuspectSerial(

@@ -39,12 +39,13 @@ SUSPECT_REASON_LABELS = {
 
 @bp.get("/central/labels/suspect")
 @role_required("manager")
+@applies_scope
 def suspect_labels():
     """Serialized units' labels that look copied: a serial issued in one showroom and sold or scanned in another,
     sold twice, never issued, or scanned too often (SERIAL_SUSPECT_DAYS, SERIAL_SUSPECT_SCANS)."""
     return render_template(
         "central/suspect_labels.html",
-        rows=suspect_serials(),
+        rows=suspect_serials(current_scope()),
         days=current_app.config["SERIAL_SUSPECT_DAYS"],
         scans=current_app.config["SERIAL_SUSPECT_SCANS"],
         FLAGS=SERIAL_FLAG_LABELS,
@@ -136,4 +137,13 @@ def report_product(product_id):
     revenue = {day: amount for day, _units, amount in detail.by_day}
     days = [f.start + timedelta(days=n) for n in range(f.days)]
     chart = time_chart([(day, revenue.get(day, 0)) for day in days])
-    return _render("central/report_product.html", f, detail=detail, chart=chart)
+    suspects = suspect_serials(f.scope, sku=detail.product.sku)
+    return _render(
+        "central/report_product.html",
+        f,
+        detail=detail,
+        chart=chart,
+        suspects=suspects,
+        FLAGS=SERIAL_FLAG_LABELS,
+        REASONS=SUSPECT_REASON_LABELS,
+    )

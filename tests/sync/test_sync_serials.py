@@ -225,3 +225,28 @@ def test_serials_sales_returns_and_scans_reach_central(app, db, users, central, 
     give_back(sale.number, users["manager"])
     push_all(central_client)
     assert central.query(states)[issued[0]] == ("", None, True)
+
+
+def test_a_showroom_manager_sees_the_suspects_of_their_showroom_and_the_product_report_lists_them(central_app):
+    ingest("HK", serials_event("HK", [A, B]))
+    ingest("LB", serial_sale("LB", A))  # printed at HK, sold at LB: flagged, involves both
+    ingest("HK", serial_sale("HK", C))  # never issued, sold at HK: involves HK only
+    create_user("lb_manager", PASSWORD, "manager")
+    _db.session.execute(
+        _db.update(_db.Model.metadata.tables["users"])
+        .where(_db.Model.metadata.tables["users"].c.username == "lb_manager")
+        .values(showroom_code="LB")
+    )
+    _db.session.commit()
+    lb = central_app.test_client()
+    login(lb, "lb_manager")
+    page = lb.get("/central/labels/suspect")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert A in html and C not in html
+    boss = central_app.test_client()
+    login(boss, "boss")
+    product_id = _db.session.scalar(select(RemoteSaleLine.product_id).where(RemoteSaleLine.serial == A))
+    report = boss.get(f"/central/reports/products/{product_id}").get_data(as_text=True)
+    section = report[report.index('id="product-suspect-labels"') :]
+    assert A in section and C in section

@@ -24,7 +24,8 @@ from pos.inventory.receipts import create_receipt, post_receipt
 from pos.labels import serials
 from pos.labels.render import render_png
 from pos.labels.scan_counts import count_scan
-from pos.models import LabelScanDaily, Sale, SaleLine, Serial, Showroom, User
+from pos.models import LabelScanDaily, OutboxEntry, Sale, SaleLine, Serial, Showroom, User
+from pos.protocol.events import parse_event
 from tests.conftest import give_back, make_app_with_tables, make_product
 from tests.fake_printer import FakePrinter
 from tests.test_labels import decode, pdf_pages
@@ -409,3 +410,15 @@ def test_the_managers_product_page_lists_suspect_labels(app, users, manager_clie
     section = html[html.index('id="suspect-labels"') :]
     assert issued[0] in section and "vẫn được quét nhiều ngày sau khi đã bán" in section
     assert "nhãn giả" in section and issued[1] not in section
+
+
+def test_a_large_receipt_tells_central_its_serials_in_events_central_accepts(app, users, monkeypatch):
+    product = make_product(sku="GOM-7", ocop_group="textiles_handicrafts", serialized=True)
+    receipt = received(users, product, 7, "G1")
+    monkeypatch.setattr(serials, "MAX_SERIALS_ISSUED", 3)
+    serials.issue_for_receipt(receipt.id, users["manager"])
+    events = [
+        json.loads(p) for p in _db.session.scalars(select(OutboxEntry.payload).where(OutboxEntry.kind == "serials"))
+    ]
+    assert [len(e["units"]) for e in events] == [3, 3, 1]
+    assert all(parse_event(e, "TH").kind == "serials" for e in events)

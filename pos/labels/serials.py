@@ -28,7 +28,7 @@ from pos.core.outbox import enqueue, iso_utc
 from pos.labels.render import LabelContent
 from pos.labels.service import LabelItem, check_ratings, label_content, product_url, public_base_url
 from pos.models import GoodsReceipt, GoodsReceiptLine, LabelScanDaily, Lot, Product, Sale, SaleLine, Serial, Showroom
-from pos.models.serials import SERIAL_ALPHABET, SERIAL_LENGTH
+from pos.models.serials import MAX_SERIALS_ISSUED, SERIAL_ALPHABET, SERIAL_LENGTH
 
 _ALPHABET_SET = frozenset(SERIAL_ALPHABET)
 
@@ -156,24 +156,26 @@ def _issue(receipt: GoodsReceipt, lines: list[GoodsReceiptLine], user_id: int, n
     db.session.execute(insert(Serial), rows)
     products = {line.product_id: line.product for line in lines}
     # Central learns each serial where it was issued (docs/sync-payloads.md, `serials`), in this transaction.
-    enqueue(
-        "serials",
-        {
-            "uuid": str(uuid.uuid4()),
-            "receipt": receipt.number,
-            "created_at": iso_utc(now),
-            "units": [
-                {
-                    "serial": row["serial"],
-                    "sku": products[row["product_id"]].sku,
-                    "gtin": products[row["product_id"]].gtin14,
-                    "lot": row["lot_code"],
-                }
-                for row in rows
-            ],
-        },
-        at=now,
-    )
+    # One event per MAX_SERIALS_ISSUED units, the most central takes in one.
+    for start in range(0, len(rows), MAX_SERIALS_ISSUED):
+        enqueue(
+            "serials",
+            {
+                "uuid": str(uuid.uuid4()),
+                "receipt": receipt.number,
+                "created_at": iso_utc(now),
+                "units": [
+                    {
+                        "serial": row["serial"],
+                        "sku": products[row["product_id"]].sku,
+                        "gtin": products[row["product_id"]].gtin14,
+                        "lot": row["lot_code"],
+                    }
+                    for row in rows[start : start + MAX_SERIALS_ISSUED]
+                ],
+            },
+            at=now,
+        )
     return by_line
 
 

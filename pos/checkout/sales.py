@@ -177,7 +177,8 @@ def _check_serials(lines: list[dict], products: dict[int, SaleProduct]) -> None:
         product_id, lot_code, sold_at = found.get(line["serial"], (None, "", None))
         if isinstance(sold_at, str):
             sold_at = datetime.fromisoformat(sold_at)
-        refuse_serial(line["serial"], products[line["product_id"]], product_id, sold_at)
+        product = products[line["product_id"]]
+        refuse_serial(line["serial"], product.id, product.name_vi, product_id, sold_at)
         line["lot"] = lot_code
 
 

@@ -282,9 +282,11 @@ def serial_in_text(text: str) -> str | None:
     return check_serial(unquote(match.group(1), errors="replace"))
 
 
-def refuse(serial: str, product: Product | None, issued_product_id: int | None, sold_at: datetime | None) -> None:
-    """Raise SerialRefused, in the cashier's language, when the unit labelled `serial` may not be sold as `product`:
-    never issued, issued for another product, or already sold (then where and when: a copied label)."""
+def refuse(
+    serial: str, product_id: int, product_name: str, issued_product_id: int | None, sold_at: datetime | None
+) -> None:
+    """Raise SerialRefused, in the cashier's language, when the unit labelled `serial` may not be sold as the product
+    `product_id`: never issued, issued for another product, or already sold (then where and when: a copied label)."""
     if issued_product_id is None:
         raise SerialRefused(
             "This label's serial %(serial)s was never issued — the label may be fake. Do not sell this unit; "
@@ -293,14 +295,14 @@ def refuse(serial: str, product: Product | None, issued_product_id: int | None, 
             code="serial_never_issued",
             fields={"serial": Text("never issued")},
         )
-    if product is not None and issued_product_id != product.id:
+    if issued_product_id != product_id:
         other = db.session.get(Product, issued_product_id)
         raise SerialRefused(
             "Serial %(serial)s was issued for another product (%(other)s), not %(name)s — the label may be fake "
             "or stuck on the wrong unit.",
             serial=serial,
             other=other.name_vi if other else "?",
-            name=product.name_vi,
+            name=product_name,
             code="serial_other_product",
             fields={"serial": Text("issued for another product")},
         )
@@ -318,7 +320,7 @@ def refuse(serial: str, product: Product | None, issued_product_id: int | None, 
 def check_sellable(serial: str, product: Product) -> None:
     """What the till's scan is told before the unit goes into the cart (the sale checks again as it is written)."""
     state = serial_state(serial)
-    refuse(serial, product, state.product_id, state.sold_at)
+    refuse(serial, product.id, product.name_vi, state.product_id, state.sold_at)
 
 
 # --- suspect labels ---------------------------------------------------------------------------------------------------

@@ -151,6 +151,16 @@ def give_back(sale_number: str, by, *, quantity: int = 1, reason: str = "hàng l
     return record_return(sale_number, body, by)
 
 
+def sell_by_api(client, product, quantity: int = 1) -> dict:
+    """A cash sale of `quantity` of `product`, paid exactly, through the till's API; the API's answer."""
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "lines": [{"product_id": product.id, "quantity": quantity}],
+        "payments": [{"method": "cash", "amount": product.price * quantity}],
+    }
+    return client.post("/api/v1/sales", json=body).get_json()
+
+
 def return_form(*, quantity: int = 1, reason: str = "Bao bì rách", refund_method: str = "cash", password=PASSWORD):
     """The sale page's return form: `quantity` of line 1 back, approved by the manager with `password`."""
     return {

@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 
 from pos.core.extensions import db as _db
-from tests.conftest import PASSWORD, login, make_app, return_form
+from tests.conftest import PASSWORD, login, make_app, return_form, sell_by_api
 
 # JSON endpoints authenticated by an HMAC signature instead of a session cookie carry no CSRF token.
 # Signed by a showroom's HMAC (sync) or by a payment provider (its signature or API key), never by a browser.
@@ -390,14 +390,7 @@ def test_a_right_and_a_wrong_approval_answer_alike_until_the_sale_is_valid(cashi
 def test_a_right_and_a_wrong_approval_answer_alike_until_the_return_is_valid(cashier_client, shop, db):
     from pos.models import SaleReturn
 
-    sale = cashier_client.post(
-        "/api/v1/sales",
-        json={
-            "uuid": str(uuid.uuid4()),
-            "lines": [{"product_id": shop["tea"].id, "quantity": 1}],
-            "payments": [{"method": "cash", "amount": 350_000}],
-        },
-    ).get_json()
+    sale = sell_by_api(cashier_client, shop["tea"])
     pages = []
     for password in ("a-wrong-guess", PASSWORD):
         response = cashier_client.post(
@@ -509,14 +502,7 @@ def test_every_route_taking_a_password_passes_the_throttle(tmp_path, role):
         if role == "showroom":
             open_shift(staff["cashier"], 1_000_000)
             stock(shop["tea"], 1000)
-            sale = client.post(
-                "/api/v1/sales",
-                json={
-                    "uuid": str(uuid.uuid4()),
-                    "lines": [{"product_id": shop["tea"].id, "quantity": 5}],
-                    "payments": [{"method": "cash", "amount": 1_750_000}],
-                },
-            ).get_json()
+            sale = sell_by_api(client, shop["tea"], 5)
             expected |= {
                 "checkout.sale_detail",
                 "checkout.create_sale",  # the return form, the till's approval,

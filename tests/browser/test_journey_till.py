@@ -186,6 +186,17 @@ def test_totals_up_to_ten_digits_stay_on_one_line(live_server, browser, width):
         context.close()
 
 
+def _fifteen_percent_approved_with(page, password: str) -> None:
+    """Alt+D, 15 % off the order, and the manager's approval asked for at once, given with `password`."""
+    page.keyboard.press("Alt+D")
+    page.fill("#discount-form input[name=value]", "15")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#approval-dialog[open]")
+    page.fill("#approval-form input[name=username]", "manager")
+    page.fill("#approval-form input[name=password]", password)
+    page.keyboard.press("Enter")
+
+
 def test_the_order_discount_is_its_own_editable_row_approved_when_applied(live_server, page):
     base = live_server["url"]
     log_in(page, base, "cashier")
@@ -202,22 +213,10 @@ def test_the_order_discount_is_its_own_editable_row_approved_when_applied(live_s
     page.click("#approval-cancel")  # no manager at hand: the discount is not applied
     expect(page.locator("#t-total")).to_contain_text("225.000")
     expect(page.locator("#t-order-discount-row")).to_be_hidden()
-    page.keyboard.press("Alt+D")
-    page.fill("#discount-form input[name=value]", "15")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#approval-dialog[open]")
-    page.fill("#approval-form input[name=username]", "manager")
-    page.fill("#approval-form input[name=password]", "wrong password")
-    page.keyboard.press("Enter")
+    _fifteen_percent_approved_with(page, "wrong password")
     expect(page.locator("#scan-message")).to_contain_text("từ chối")  # refused: said, and not applied
     expect(page.locator("#t-total")).to_contain_text("225.000")
-    page.keyboard.press("Alt+D")
-    page.fill("#discount-form input[name=value]", "15")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#approval-dialog[open]")
-    page.fill("#approval-form input[name=username]", "manager")
-    page.fill("#approval-form input[name=password]", "ocop-demo-2026")
-    page.keyboard.press("Enter")
+    _fifteen_percent_approved_with(page, "ocop-demo-2026")
     expect(page.locator("#t-order-discount")).to_have_text("-33.750\u00a0₫")
     expect(page.locator("#order-discount")).to_contain_text("15 %")
     page.click("#t-order-discount-row button")  # the row edits the discount it shows

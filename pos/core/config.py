@@ -105,7 +105,7 @@ class Config:
 
     # E-invoices (showroom side): the queue sending them to the provider (pos/einvoice/sender.py). The settings and
     # credentials are the admin page's and the environment's (pos/einvoice/settings.py).
-    EINVOICE_BATCH_SIZE = int(os.environ.get("EINVOICE_BATCH_SIZE", "100"))  # invoices per provider call
+    EINVOICE_BATCH_SIZE = int(os.environ.get("EINVOICE_BATCH_SIZE", "500"))  # invoices per provider call
     EINVOICE_INTERVAL_S = float(os.environ.get("EINVOICE_INTERVAL_S", "2"))  # how often `flask einvoice run` looks
     EINVOICE_TIMEOUT_S = float(os.environ.get("EINVOICE_TIMEOUT_S", "30"))  # HTTP timeout towards the provider
     # From this local time managers are warned while any of today's invoices has not reached the provider.

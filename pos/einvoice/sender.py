@@ -8,10 +8,12 @@ provider's reason in `last_error`; a manager corrects it and sends it again, pos
 provider's key, so sending again after a crash, a timeout or a dropped connection is harmless: the provider
 answers "already there" and the adapter looks up what it holds (pos/einvoice/vnpt.py).
 
-A round: the due rows, oldest first (EINVOICE_BATCH_SIZE); those not yet built get their XML built and checked
-against the schema once, a batch at a time (an invoice failing the schema is refused here, with the reason,
-and never reaches the provider); then one provider call for the batch, and the answers recorded in a few
-statements. No transaction is open while waiting on the network."""
+A round has two steps. First the invoices issued since the last round get their XML built, checked against
+the schema (a batch in one call) and stored on the row, once (`build_pending`; an invoice failing the schema
+is refused here, with the reason, and never reaches the provider). Then the due rows, oldest first, go out
+EINVOICE_BATCH_SIZE per provider call, their stored XML as it is, and each batch's answers are written in one
+transaction; the next batch is read while the provider answers. No transaction is open while waiting on the
+network."""
 
 import logging
 import random
@@ -58,10 +60,10 @@ class SendResult:
         self.error = other.error or self.error
 
 
-# --- reading the queue -----------------------------------------------------------------------------
+# --- building each invoice's XML once, soon after the sale ------------------------------------------
 
 _RELATED = aliased(Einvoice)
-_COLUMNS = (
+_CONTENT = (
     Einvoice.id,
     Einvoice.uuid,
     Einvoice.kind,
@@ -85,33 +87,12 @@ _COLUMNS = (
     Einvoice.amount_in_words,
     Einvoice.content,
     Einvoice.related_id,
-    Einvoice.attempts,
-    Einvoice.xml,
     _RELATED.form.label("related_form"),
     _RELATED.symbol.label("related_symbol"),
     _RELATED.number.label("related_number"),
     _RELATED.issued_at.label("related_issued_at"),
     Sale.lookup_code,
 )
-
-
-def due_rows(limit: int, *, ignore_backoff: bool = False, ids: list[int] | None = None, after: int = 0) -> list:
-    """Pending invoices due now (all pending with ignore_backoff), oldest first: what document() needs, the
-    related invoice's fields for an adjustment, and the sale's look-up code for the QR link."""
-    query = (
-        select(*_COLUMNS)
-        .join(Sale, Sale.id == Einvoice.sale_id)
-        .outerjoin(_RELATED, _RELATED.id == Einvoice.related_id)
-        .where(Einvoice.status == "pending", Einvoice.id > after)
-    )
-    if ids is not None:
-        query = query.where(Einvoice.id.in_(ids))
-    elif not ignore_backoff:
-        query = query.where(Einvoice.next_attempt_at <= utcnow())
-    return db.session.execute(query.order_by(Einvoice.id).limit(limit)).all()
-
-
-# --- building each invoice's XML once --------------------------------------------------------------
 
 
 def lookup_base() -> str:
@@ -122,49 +103,87 @@ def lookup_base() -> str:
 
 
 @dataclass
-class Prepared:
-    ready: list[tuple] = field(default_factory=list)  # (row, xml bytes), oldest first
-    broken: list[tuple[int, str]] = field(default_factory=list)  # (invoice id, why it fails the schema)
-    built: list[dict] = field(default_factory=list)  # {"row_id", "xml"}: built now, stored if tried again
+class Built:
+    built: int = 0  # XML built, checked and stored
+    refused: int = 0  # failing the schema (or not writable): refused with the reason, never sent
 
 
-def prepare(rows) -> Prepared:
-    """The rows' XML: as stored when it was built before, else built now and checked against the schema (a
-    form's invoices in one call). Writes nothing: the XML of an invoice to be tried again is stored with the
-    answers, in the round's one transaction, so a retry never builds or checks it again; that of an invoice
-    sent is not (the provider holds it; the row's content rebuilds it byte for byte), which spares every
-    sale's row a rewrite of a few kilobytes."""
-    result, fresh, base = Prepared(), {}, None
+def build_pending(limit: int = 0, ids: list[int] | None = None) -> Built:
+    """The XML of pending invoices that have none yet (issued since the last round, or corrected), oldest
+    first, up to `limit` (0: all, `limit` at a time): built from the row, checked against the schema (a form's
+    invoices in one call) and stored, or refused with the schema's reason. Each invoice is built and checked
+    once; every send and resend posts the stored bytes. Runs before each sending round."""
+    limit = limit or max(1, current_app.config["EINVOICE_BATCH_SIZE"])
+    total, waiting = Built(), pending_ids(ids=ids)
+    for start in range(0, len(waiting), limit):
+        query = (
+            select(*_CONTENT)
+            .join(Sale, Sale.id == Einvoice.sale_id)
+            .outerjoin(_RELATED, _RELATED.id == Einvoice.related_id)
+            .where(Einvoice.id.in_(waiting[start : start + limit]), Einvoice.status == "pending", Einvoice.xml == "")
+        )
+        rows = db.session.execute(query.order_by(Einvoice.id)).all()
+        db.session.rollback()
+        if not rows:
+            continue
+        built, refused = _build(rows)
+        with atomic():
+            if built:
+                table = Einvoice.__table__
+                db.session.execute(update(table).where(table.c.id == bindparam("row_id")), built)
+            _refuse(refused)
+        total.built, total.refused = total.built + len(built), total.refused + len(refused)
+    return total
+
+
+def _build(rows) -> tuple[list[dict], list[tuple[int, str]]]:
+    """({"row_id", "xml"} of those passing the schema, (id, reason) of the others)."""
+    fresh, refused, base = {}, [], lookup_base()
     for row in rows:
-        if row.xml:
-            result.ready.append((row, row.xml.encode()))
-            continue
-        if base is None:
-            base = lookup_base()
         try:
-            built = xml.build(xml.document(row, qr_data=f"{base}/r/{row.lookup_code}"))
+            body = xml.build(xml.document(row, qr_data=f"{base}/r/{row.lookup_code}"))
         except (ValueError, KeyError, TypeError) as problem:  # content the builder cannot write: refused here
-            result.broken.append((row.id, f"the invoice cannot be written as XML: {problem}"[:500]))
+            refused.append((row.id, f"the invoice cannot be written as XML: {problem}"[:500]))
             continue
-        fresh.setdefault(int(row.form), []).append((row, built))
+        fresh.setdefault(int(row.form), []).append((row, body))
+    built = []
     for form, items in fresh.items():
-        for (row, built), problem in zip(items, xml.problems([b for _, b in items], form), strict=True):
+        for (row, body), problem in zip(items, xml.problems([b for _, b in items], form), strict=True):
             if problem:
-                result.broken.append((row.id, f"the invoice XML fails the schema: {problem}"[:500]))
+                refused.append((row.id, f"the invoice XML fails the schema: {problem}"[:500]))
             else:
-                result.ready.append((row, built))
-                result.built.append({"row_id": row.id, "xml": built.decode()})
-    result.ready.sort(key=lambda item: item[0].id)
-    return result
+                built.append({"row_id": row.id, "xml": body.decode()})
+    return built, refused
 
 
-def _store_built(built: list[dict]) -> None:
-    if built:
-        table = Einvoice.__table__
-        db.session.execute(update(table).where(table.c.id == bindparam("row_id")), built)
+# --- sending ---------------------------------------------------------------------------------------
+
+_SENDING = (
+    Einvoice.id,
+    Einvoice.uuid,
+    Einvoice.form,
+    Einvoice.symbol,
+    Einvoice.number,
+    Einvoice.authority_code,
+    Einvoice.xml,
+)
 
 
-# --- one round -------------------------------------------------------------------------------------
+def pending_ids(*, due_only: bool = False, ids: list[int] | None = None) -> list[int]:
+    """The pending invoices' ids, oldest first (those due now with due_only; among `ids` when given). Read from
+    the (status, next_attempt_at) index alone: no row, with its few kilobytes of XML, is read to find them."""
+    query = select(Einvoice.id).where(Einvoice.status == "pending")
+    if due_only:
+        query = query.where(Einvoice.next_attempt_at <= utcnow())
+    if ids is not None:
+        query = query.where(Einvoice.id.in_(ids))
+    return sorted(db.session.scalars(query))
+
+
+def due_rows(ids: list[int]) -> list:
+    """These invoices as sending needs them, those still pending with their XML built, oldest first."""
+    query = select(*_SENDING).where(Einvoice.id.in_(ids), Einvoice.status == "pending", Einvoice.xml != "")
+    return db.session.execute(query.order_by(Einvoice.id)).all()
 
 
 def configured_provider() -> Provider:
@@ -175,16 +194,15 @@ def configured_provider() -> Provider:
 
 @dataclass
 class _Batch:
-    """Due invoices read and prepared, ready for one provider call."""
+    """Due invoices read, ready for one provider call."""
 
-    prepared: Prepared
-    last_id: int  # the highest id read: the next batch starts after it
+    rows: list
     submissions: list[Submission] = field(default_factory=list)
 
     def __post_init__(self):
         self.submissions = [
-            Submission(row.uuid, body, int(row.form), row.symbol, row.number, row.authority_code)
-            for row, body in self.prepared.ready
+            Submission(row.uuid, row.xml.encode(), int(row.form), row.symbol, row.number, row.authority_code)
+            for row in self.rows
         ]
 
 
@@ -193,10 +211,15 @@ def _batch_size(provider: Provider | None) -> int:
     return min(limit, provider.max_batch) if provider is not None else limit
 
 
-def _next_batch(limit: int, *, after: int = 0, ignore_backoff: bool = False, ids=None) -> _Batch | None:
-    rows = due_rows(limit, ignore_backoff=ignore_backoff, ids=ids, after=after)
-    db.session.rollback()  # no read transaction stays open across the network call
-    return _Batch(prepare(rows), rows[-1].id) if rows else None
+def _batches(limit: int, *, ignore_backoff: bool = False, ids=None):
+    """The due invoices, `limit` at a time, each batch read from the database only when asked for."""
+    waiting = pending_ids(due_only=not ignore_backoff and ids is None, ids=ids)
+    db.session.rollback()
+    for start in range(0, len(waiting), limit):
+        rows = due_rows(waiting[start : start + limit])
+        db.session.rollback()  # no read transaction stays open across the network call
+        if rows:
+            yield _Batch(rows)
 
 
 def _publish(provider: Provider, submissions: list[Submission]):
@@ -210,35 +233,41 @@ def _publish(provider: Provider, submissions: list[Submission]):
 def send_once(
     provider: Provider | None = None, *, ignore_backoff: bool = False, ids: list[int] | None = None
 ) -> SendResult:
-    """One batch: the due invoices (up to EINVOICE_BATCH_SIZE and the provider's own limit), built if need be,
-    sent in one call, the answers recorded. Invoices issued before e-invoicing was turned off are still sent."""
-    batch = _next_batch(_batch_size(provider), ignore_backoff=ignore_backoff, ids=ids)
+    """One batch: the XML of new invoices built, then the due invoices (up to EINVOICE_BATCH_SIZE and the
+    provider's own limit) sent in one call, the answers recorded. Invoices issued before e-invoicing was turned
+    off are still sent."""
+    limit = _batch_size(provider)
+    refused = build_pending(limit, ids).refused
+    batch = next(_batches(limit, ignore_backoff=ignore_backoff, ids=ids), None)
     if batch is None:
-        return SendResult()
-    if not batch.submissions:
-        return _record(batch, [])
+        return SendResult(refused=refused)
     try:
         provider = provider or configured_provider()
     except ProviderUnavailable as problem:
-        return _record(batch, problem)
-    return _record(batch, _publish(provider, batch.submissions))
+        result = _record(batch, problem)
+    else:
+        result = _record(batch, _publish(provider, batch.submissions))
+    result.refused += refused
+    return result
 
 
 def send_all(provider: Provider | None = None, *, ignore_backoff: bool = False) -> SendResult:
-    """Batch after batch, oldest first, until nothing is due or the provider stops answering. While the
-    provider works on one batch, the next is read, built and checked (the network call runs in a thread of its
-    own; the database is only ever used here), so building the XML mostly costs no time of its own."""
+    """The XML of every new invoice built and checked, then batch after batch, oldest first, until nothing is
+    due or the provider stops answering. While the provider works on one batch the next is read (the call runs
+    in a thread of its own; only this thread uses the database)."""
     try:
         provider = provider or configured_provider()
     except ProviderUnavailable:
         return send_once(None, ignore_backoff=ignore_backoff)  # records why on the first batch
-    limit, total = _batch_size(provider), SendResult()
-    batch = _next_batch(limit, ignore_backoff=ignore_backoff)
+    limit = _batch_size(provider)
+    total = SendResult(refused=build_pending(limit).refused)
+    batches = _batches(limit, ignore_backoff=ignore_backoff)
+    batch = next(batches, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="einvoice-send") as network:
         while batch is not None:
-            answer = network.submit(_publish, provider, batch.submissions) if batch.submissions else None
-            following = _next_batch(limit, after=batch.last_id, ignore_backoff=ignore_backoff)
-            result = _record(batch, answer.result() if answer else [])
+            answer = network.submit(_publish, provider, batch.submissions)
+            following = next(batches, None)
+            result = _record(batch, answer.result())
             total.add(result)
             if result.error:
                 return total  # the provider is not answering: the rest waits for the next round, untouched
@@ -248,21 +277,17 @@ def send_all(provider: Provider | None = None, *, ignore_backoff: bool = False) 
 
 def _record(batch: _Batch, outcomes) -> SendResult:
     """The provider's answers for the batch (a list of outcomes, or the ProviderUnavailable that stopped it),
-    with the schema's refusals, written in one transaction."""
-    prepared = batch.prepared
-    ids_by_key = {row.uuid: row.id for row, _ in prepared.ready}
-    result = SendResult()
+    written in one transaction."""
+    ids_by_key = {row.uuid: row.id for row in batch.rows}
     if isinstance(outcomes, ProviderUnavailable):
         reason = str(outcomes)[:500]
-        with atomic():  # what was built is kept for the next try
-            _store_built(prepared.built)
-            _refuse(prepared.broken)
+        with atomic():
             _defer(list(ids_by_key.values()), reason)
             _set_state(STATE_ERROR, f"{utcnow().isoformat()}Z {reason}")
         log.warning("einvoice: %d invoices not sent: %s", len(ids_by_key), reason)
-        return SendResult(refused=len(prepared.broken), deferred=len(ids_by_key), error=reason)
-    ours_by_key = {row.uuid: f"{row.number} {row.authority_code}" for row, _ in prepared.ready}
-    issued, refused, later, seen = [], list(prepared.broken), {}, set()
+        return SendResult(deferred=len(ids_by_key), error=reason)
+    ours_by_key = {row.uuid: f"{row.number} {row.authority_code}" for row in batch.rows}
+    issued, refused, later, seen = [], [], {}, set()
     for outcome in outcomes:
         row_id = ids_by_key.get(outcome.key)
         if row_id is None or row_id in seen:
@@ -278,14 +303,12 @@ def _record(batch: _Batch, outcomes) -> SendResult:
     for row_id in ids_by_key.values():
         if row_id not in seen:
             later[row_id] = "the provider gave no answer for this invoice"
-    with atomic():  # the round's one write: every answer, and the XML of those to be tried again
-        _store_built([item for item in prepared.built if item["row_id"] in later])
+    with atomic():  # the round's one write: every answer
         _record_sent(issued)
         _refuse(refused)
         for reason in set(later.values()):
             _defer([row_id for row_id, why in later.items() if why == reason], reason)
-    result.sent, result.refused, result.deferred = len(issued), len(refused), len(later)
-    return result
+    return SendResult(sent=len(issued), refused=len(refused), deferred=len(later))
 
 
 def _record_sent(issued: list[dict]) -> None:
@@ -294,7 +317,7 @@ def _record_sent(issued: list[dict]) -> None:
     if not issued:
         return
     now, table = utcnow(), Einvoice.__table__
-    sent = {"status": "sent", "sent_at": now, "last_error": "", "xml": "", "attempts": table.c.attempts + 1}
+    sent = {"status": "sent", "sent_at": now, "last_error": "", "attempts": table.c.attempts + 1}
     pending = table.c.status == "pending"
     ours = [item["row_id"] for item in issued if item["ours"]]
     others = [item for item in issued if not item["ours"]]

@@ -133,9 +133,9 @@ class Einvoice(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")  # the provider's reason for a refusal, or the fault
     sent_at: Mapped[datetime | None]
     provider_reply: Mapped[str] = mapped_column(Text, default="")  # what the provider recorded: "number code"
-    # The HDon as built from this row and checked against the schema, once, kept when the invoice has to be
-    # tried again (pos/einvoice/sender.py): a resend posts these bytes without building or checking them again.
-    # "" until then, and once sent; emptied by a correction.
+    # The HDon as built from this row and checked against the schema, once, by the sending queue's first step
+    # soon after the sale (pos/einvoice/sender.py: build_pending): every send and resend posts these bytes, and
+    # they stay as what was sent. "" until built; emptied by a correction, which has it built again.
     xml: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     sale = relationship("Sale", foreign_keys=[sale_id])

@@ -3,7 +3,6 @@ stock equal to the ledger, on a file SQLite database and on PostgreSQL."""
 
 import uuid
 
-import pytest
 from sqlalchemy import func, select
 
 from pos.auth.service import create_user
@@ -63,12 +62,5 @@ def _run_tills(app):
         _db.engine.dispose()
 
 
-def test_eight_tills_on_sqlite(tmp_path):
-    app = make_app_with_tables(f"sqlite:///{tmp_path / 'tills.sqlite3'}")
-    _run_tills(app)
-
-
-@pytest.mark.postgres
-def test_eight_tills_on_postgresql(pg_url):
-    app = make_app_with_tables(pg_url)
-    _run_tills(app)
+def test_eight_tills(database):
+    _run_tills(make_app_with_tables(database))

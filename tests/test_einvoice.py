@@ -456,15 +456,8 @@ def _tills_issue_gapless_numbers(app):
         _db.engine.dispose()
 
 
-def test_several_tills_on_sqlite_number_without_gaps_or_repeats(tmp_path, credentials):
-    app = make_app_with_tables(f"sqlite:///{tmp_path / 'tills.sqlite3'}")
-    _tills_issue_gapless_numbers(app)
-
-
-@pytest.mark.postgres
-def test_several_tills_on_postgresql_number_without_gaps_or_repeats(pg_url, credentials):
-    app = make_app_with_tables(pg_url)
-    _tills_issue_gapless_numbers(app)
+def test_several_tills_number_without_gaps_or_repeats(database, credentials):
+    _tills_issue_gapless_numbers(make_app_with_tables(database))
 
 
 # --- the receipt and the buyer's page -------------------------------------------------------------

@@ -321,15 +321,8 @@ def _two_tills_one_label(app):
         _db.engine.dispose()
 
 
-def test_six_tills_selling_one_label_at_once_sell_it_once_on_sqlite(tmp_path):
-    app = make_app_with_tables(f"sqlite:///{tmp_path / 'race.sqlite3'}")
-    _two_tills_one_label(app)
-
-
-@pytest.mark.postgres
-def test_six_tills_selling_one_label_at_once_sell_it_once_on_postgresql(pg_url):
-    app = make_app_with_tables(pg_url)
-    _two_tills_one_label(app)
+def test_six_tills_selling_one_label_at_once_sell_it_once(database):
+    _two_tills_one_label(make_app_with_tables(database))
 
 
 # --- the shopper's page ----------------------------------------------------------------------------------------------

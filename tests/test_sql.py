@@ -19,14 +19,6 @@ _INSERT = Sql(
 _EXPIRING = Sql("SELECT code FROM lots WHERE expiry_date >= :today AND on_hand > :none ORDER BY code", for_update=True)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sql.sqlite3'}"
-    else:
-        yield request.getfixturevalue("pg_url")
-
-
 def test_what_sql_writes_reads_back_through_the_orm(database):
     app = make_app(database)
     moment = datetime(2026, 11, 25, 9, 30, 15, 123456)

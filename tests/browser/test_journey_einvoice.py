@@ -123,5 +123,32 @@ def test_a_sale_with_buyer_details_issues_the_invoice_the_receipt_shows(live_ser
         page.click("#einvoices a[href*='/einvoices/']")
         expect(page.locator("#invoice-status")).to_contain_text("đã gửi")
         assert_accessible(page, "one e-invoice")
+
+        # had the provider refused it: the manager corrects the buyer's details and sends it again
+        conn = sqlite3.connect(database)
+        conn.execute(
+            "UPDATE einvoices SET status = 'refused', xml = '', last_error = 'the seller''s details are longer"
+            " than allowed (ERR22)' WHERE authority_code = ?",
+            (code,),
+        )
+        conn.commit()
+        conn.close()
+        page.reload()
+        expect(page.locator("#invoice-reason")).to_contain_text("ERR22")
+        page.fill("input[name=buyer_phone]", "0912 345 678")
+        assert_accessible(page, "a refused e-invoice's correction form")
+        screenshot(page, "einvoice-refused-correction")
+        page.click("form[action$='send-again'] button[type=submit]")
+        expect(page.locator(".flash-success")).to_be_visible()
+        expect(page.locator("#einvoices tr", has_text=code)).to_have_attribute("data-status", "pending")
+        fake = FakeVnpt().serve()
+        try:
+            flask_cli(sender_env | {"EINVOICE_URL": fake.url}, "einvoice", "send")
+            resent = [stored for stored in fake.fake.invoices.values() if stored.code == code]
+            assert len(resent) == 1 and b"<SDThoai>0912345678</SDThoai>" in resent[0].xml
+        finally:
+            fake.stop()
+        page.reload()
+        expect(page.locator("#einvoices tr", has_text=code)).to_have_attribute("data-status", "sent")
     finally:
         _set_einvoicing(database, False)  # the other journeys' sales stay without invoices

@@ -415,3 +415,36 @@ def test_a_large_receipt_tells_central_its_serials_in_events_central_accepts(app
     ]
     assert [len(e["units"]) for e in events] == [3, 3, 1]
     assert all(parse_event(e, "TH").kind == "serials" for e in events)
+
+
+def test_serial_qr_codes_carry_the_bytes_qrcode_itself_would():
+    """render.codewords (the fast path of a serial's code) equals qrcode's own create_data, whatever the URL's
+    segments (byte, alphanumeric, numeric), and the matrices drawn from them are qrcode's."""
+    import random
+
+    import qrcode
+    from qrcode import util
+    from qrcode.constants import ERROR_CORRECT_M
+
+    from pos.labels import render
+
+    rng = random.Random(19)
+    lots = ["D26", "LOT%C3%A2", "12345678901234567890", "ABCDEFGHJKMNPQRSTUVW"]
+    urls = [
+        f"https://ocop{'x' * rng.randint(0, 40)}.example.vn/01/{rng.randint(10**13, 10**14 - 1)}"
+        f"/10/{rng.choice(lots)}/21/{serials.new_serial()}"
+        for _ in range(300)
+    ] + [f"HTTP://X/01/00000000000000/21/{serials.new_serial()}", "https://a.vn/01/1/21/" + "7" * 60]
+    for url in urls:
+        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
+        code.add_data(url)
+        code.make(fit=True)
+        assert render.codewords(code.data_list, code.version) == util.create_data(
+            code.version, ERROR_CORRECT_M, code.data_list
+        ), url
+        fixed = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=1, mask_pattern=render.SERIAL_MASK)
+        fixed.add_data(url)
+        fixed.make(fit=True)
+        render.qr_matrix.cache_clear()
+        render.qr_matrix(url)  # the first of its length finds the version
+        assert render.qr_matrix.__wrapped__(url) == tuple(tuple(row) for row in fixed.get_matrix()), url

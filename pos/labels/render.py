@@ -9,6 +9,8 @@ from io import BytesIO
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
+from qrcode import LUT, util
+from qrcode import base as qrbase
 from qrcode.constants import ERROR_CORRECT_M
 
 from pos.core.config import BASE_DIR
@@ -88,20 +90,88 @@ def qr_matrix(url: str) -> tuple[tuple[bool, ...], ...]:
         code.add_data(url)
         code.make(fit=True)
         return tuple(tuple(row) for row in code.get_matrix())
-    # A receipt's serial URLs differ only in their serial: the same number of bytes, the same QR version, found
-    # once (qrcode's fitting encodes the data twice over).
-    size = len(url.encode())
-    version = _SERIAL_VERSIONS.get(size)
-    code = qrcode.QRCode(
-        version=version, error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1, mask_pattern=SERIAL_MASK
-    )
+    # A receipt's serial URLs differ only in their serial: the same segments (mode and length each), so the same
+    # QR version, found once (qrcode's fitting encodes the data twice over).
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1, mask_pattern=SERIAL_MASK)
     code.add_data(url)
+    segments = tuple((data.mode, len(data.data)) for data in code.data_list)
+    version = _SERIAL_VERSIONS.get(segments)
+    if version is not None:
+        code.version = version
+        code.data_cache = codewords(code.data_list, version)
     code.make(fit=version is None)
-    _SERIAL_VERSIONS.setdefault(size, code.version)
+    _SERIAL_VERSIONS.setdefault(segments, code.version)
     return tuple(tuple(row) for row in code.get_matrix())
 
 
-_SERIAL_VERSIONS: dict[int, int] = {}  # a serial URL's length in bytes → its QR version
+_SERIAL_VERSIONS: dict[tuple, int] = {}  # a serial URL's segments (mode, length) → its QR version
+
+
+def codewords(data_list, version: int, error_correction: int = ERROR_CORRECT_M) -> list[int] | None:
+    """qrcode.util.create_data(version, error_correction, data_list): the code's data and error-correction bytes,
+    computed with the bit stream as one integer and a table-driven Reed-Solomon division rather than qrcode's
+    bit-by-bit buffer and polynomial objects (half a serial's code here). None, so qrcode computes them itself, for
+    a mode other than numeric, alphanumeric and byte, or data that does not fit. tests/test_serials.py checks the
+    bytes equal qrcode's."""
+    bits, length = 0, 0  # the bit stream, as one integer and its length in bits
+
+    def put(value, width):
+        nonlocal bits, length
+        bits, length = (bits << width) | value, length + width
+
+    for data in data_list:
+        put(data.mode, 4)
+        put(len(data.data), util.length_in_bits(data.mode, version))
+        if data.mode == util.MODE_8BIT_BYTE:
+            put(int.from_bytes(data.data, "big"), 8 * len(data.data))
+        elif data.mode == util.MODE_ALPHA_NUM:
+            for i in range(0, len(data.data), 2):
+                pair = data.data[i : i + 2]
+                if len(pair) == 2:
+                    put(util.ALPHA_NUM.find(pair[0:1]) * 45 + util.ALPHA_NUM.find(pair[1:2]), 11)
+                else:
+                    put(util.ALPHA_NUM.find(pair), 6)
+        elif data.mode == util.MODE_NUMBER:
+            for i in range(0, len(data.data), 3):
+                chars = data.data[i : i + 3]
+                put(int(chars), util.NUMBER_LENGTH[len(chars)])
+        else:
+            return None
+    blocks = qrbase.rs_blocks(version, error_correction)
+    limit = sum(block.data_count for block in blocks) * 8
+    if length > limit:
+        return None
+    pad = min(limit - length, 4)  # the terminator, then zeros to a whole byte, then the pad bytes
+    bits, length = bits << pad, length + pad
+    bits, length = bits << (-length % 8), length + (-length % 8)
+    stream = list(bits.to_bytes(length // 8, "big"))
+    stream += [util.PAD0 if i % 2 == 0 else util.PAD1 for i in range(limit // 8 - len(stream))]
+    data_blocks, ec_blocks, offset = [], [], 0
+    for block in blocks:
+        data = stream[offset : offset + block.data_count]
+        offset += block.data_count
+        data_blocks.append(data)
+        ec_blocks.append(_reed_solomon(data, block.total_count - block.data_count))
+    out = []
+    for group in (data_blocks, ec_blocks):
+        for i in range(max(len(b) for b in group)):
+            out.extend(b[i] for b in group if i < len(b))
+    return out
+
+
+def _reed_solomon(data: list[int], ec_count: int) -> list[int]:
+    """A block's error-correction bytes: the remainder of data·x^ec_count by the generator polynomial, in GF(256)."""
+    generator = [qrbase.LOG_TABLE[c] for c in LUT.rsPoly_LUT[ec_count][1:]]  # logs of its coefficients but the first
+    exp = qrbase.EXP_TABLE
+    remainder = [0] * ec_count
+    for byte in data:
+        factor = byte ^ remainder[0]
+        remainder = [*remainder[1:], 0]
+        if factor:
+            log = qrbase.LOG_TABLE[factor]
+            for i, g in enumerate(generator):
+                remainder[i] ^= exp[(g + log) % 255]
+    return remainder
 
 
 @lru_cache(maxsize=4096)

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from pos import create_app
 from pos.auth.service import create_user
@@ -98,33 +98,38 @@ def login(client, username, password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
 
 
+def logged_in_client(app, username: str):
+    client = app.test_client()
+    login(client, username)
+    return client
+
+
 def boss_client(app, role: str = "admin"):
     """A client logged in as "boss", a new user with `role`; inside an app context whose tables exist."""
     create_user("boss", PASSWORD, role)
-    client = app.test_client()
-    login(client, "boss")
-    return client
+    return logged_in_client(app, "boss")
+
+
+def create_showroom_user(username: str, role: str, showroom_code: str | None):
+    """A user (password PASSWORD) who sees only `showroom_code`'s figures at central (None: every showroom)."""
+    create_user(username, PASSWORD, role)
+    _db.session.execute(update(User).where(User.username == username).values(showroom_code=showroom_code))
+    _db.session.commit()
 
 
 @pytest.fixture
 def cashier_client(app, users):
-    client = app.test_client()
-    login(client, "cashier")
-    return client
+    return logged_in_client(app, "cashier")
 
 
 @pytest.fixture
 def manager_client(app, users):
-    client = app.test_client()
-    login(client, "manager")
-    return client
+    return logged_in_client(app, "manager")
 
 
 @pytest.fixture
 def admin_client(app, users):
-    client = app.test_client()
-    login(client, "admin")
-    return client
+    return logged_in_client(app, "admin")
 
 
 # --- factories ----------------------------------------------------------------------------------

@@ -20,7 +20,15 @@ from pos.central.ingest import ingest_batch, local_day
 from pos.central.registry import add_showroom
 from pos.core.clock import LOCAL_TZ
 from pos.core.extensions import db as _db
-from tests.conftest import PASSWORD, login, make_app, make_central_app, make_producer, make_product
+from tests.conftest import (
+    PASSWORD,
+    create_showroom_user,
+    login,
+    make_app,
+    make_central_app,
+    make_producer,
+    make_product,
+)
 from tests.sync_events import return_event, sale_event, sale_line
 
 TODAY = datetime.now(LOCAL_TZ).date()
@@ -40,13 +48,7 @@ def central_app(tmp_path):
             add_showroom(code, f"Điểm bán {code}", secret="k" * 40, since=TODAY - timedelta(days=800))
         add_catalog_products()
         create_user("boss", PASSWORD, "manager")
-        create_user("hk_manager", PASSWORD, "manager")
-        _db.session.execute(
-            _db.update(_db.Model.metadata.tables["users"])
-            .where(_db.Model.metadata.tables["users"].c.username == "hk_manager")
-            .values(showroom_code="HK")
-        )
-        _db.session.commit()
+        create_showroom_user("hk_manager", "manager", "HK")
         yield app
         _db.session.remove()
 

@@ -22,7 +22,7 @@ from pos.core.audit import record_audit
 from pos.core.database import atomic
 from pos.core.extensions import db as _db
 from pos.models import AuditEntry, OcopRating, Producer, Product, RemoteProduct, SyncRejection, User
-from tests.conftest import PASSWORD, login, make_central_app, make_product
+from tests.conftest import PASSWORD, create_showroom_user, login, make_central_app, make_product
 from tests.test_central_reports import TODAY, _ingest, _sale, add_catalog_products
 
 OTHER = "HKQZ9"  # long enough never to turn up by chance in a token
@@ -59,11 +59,8 @@ def central(tmp_path):
             ("th_manager", "manager", "TH"),
             ("th_admin", "admin", "TH"),
         )
-        for username, role, _ in staff:
-            create_user(username, PASSWORD, role)
-        for username, _, code in staff:
-            _db.session.execute(update(User).where(User.username == username).values(showroom_code=code))
-        _db.session.commit()
+        for username, role, code in staff:
+            create_showroom_user(username, role, code)
         add_catalog_products()  # CSQA-100 is central's, so both showrooms' sales of it count under one product
         th_sale = _sale("TH", TODAY, [(0, 1, 35_000, 4, 5_000, False), (1, 1, 15_000, 3, None, True)])
         hk_sale = _sale(OTHER, TODAY, [(0, 2, 35_000, 4, 5_000, False), (1, 3, 123_457, 3, None, True)])
@@ -275,9 +272,7 @@ def test_a_new_central_route_is_refused_to_a_showroom_user_until_it_applies_the_
         return "every showroom's figures"
 
     with app.app_context():
-        create_user("th_manager", PASSWORD, "manager")
-        _db.session.execute(update(User).where(User.username == "th_manager").values(showroom_code="TH"))
-        _db.session.commit()
+        create_showroom_user("th_manager", "manager", "TH")
         assert _client(app, "th_manager").get("/central/new-report").status_code == 403
         create_user("chief", PASSWORD, "manager")
         assert _client(app, "chief").get("/central/new-report").status_code == 200

@@ -22,7 +22,7 @@ from pos.labels.scan_counts import count_scan
 from pos.models import RemoteSaleLine, RemoteSerial, RemoteSerialScanDaily, Showroom
 from pos.sync.scan_sender import push_scans
 from pos.sync.sender import push_all
-from tests.conftest import PASSWORD, give_back, login, make_app, make_product
+from tests.conftest import PASSWORD, create_showroom_user, give_back, logged_in_client, login, make_app, make_product
 from tests.sync_events import return_event, sale_event, sale_line
 from tests.test_serials import received
 
@@ -231,15 +231,8 @@ def test_a_showroom_manager_sees_the_suspects_of_their_showroom_and_the_product_
     ingest("HK", serials_event("HK", [A, B]))
     ingest("LB", serial_sale("LB", A))  # printed at HK, sold at LB: flagged, involves both
     ingest("HK", serial_sale("HK", C))  # never issued, sold at HK: involves HK only
-    create_user("lb_manager", PASSWORD, "manager")
-    _db.session.execute(
-        _db.update(_db.Model.metadata.tables["users"])
-        .where(_db.Model.metadata.tables["users"].c.username == "lb_manager")
-        .values(showroom_code="LB")
-    )
-    _db.session.commit()
-    lb = central_app.test_client()
-    login(lb, "lb_manager")
+    create_showroom_user("lb_manager", "manager", "LB")
+    lb = logged_in_client(central_app, "lb_manager")
     page = lb.get("/central/labels/suspect")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

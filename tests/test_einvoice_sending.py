@@ -136,7 +136,7 @@ def test_an_invoice_dated_before_the_last_one_is_refused_with_the_reason_and_sen
     # refused waits for a person: the queue does not send it again by itself
     assert send_all(configured_provider(), ignore_backoff=True).sent == 0
     page = manager_client.get("/einvoices?day=" + (local_today() - timedelta(days=1)).isoformat())
-    assert "ERR30" in page.get_data(as_text=True)
+    assert "ngày hóa đơn trước ngày của hóa đơn đã lập gần nhất (ERR30)" in page.get_data(as_text=True)  # in Vietnamese
     # the manager sends it again once the provider takes it (here: its last date put back)
     vnpt.last_date.clear()
     response = manager_client.post(f"/einvoices/{refused.id}/send-again", data={})

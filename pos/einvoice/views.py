@@ -98,6 +98,13 @@ def _local_day(moment) -> date:
     return to_local(moment).date()
 
 
+@bp.app_template_filter("provider_reason")
+def provider_reason(text: str) -> str:
+    """A refusal's reason as stored (English, e.g. vnpt.INVOICE_ERRORS) in the page's language when the catalog
+    knows it; else as it is (the provider's own words, a schema message). Plain text: the page escapes it."""
+    return _(text) if text else ""
+
+
 @bp.app_context_processor
 def unsent_warning():
     """Managers see on every page, from EINVOICE_WARN_AT, how many of today's invoices are not yet sent."""

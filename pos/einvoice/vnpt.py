@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 import requests
 from lxml import etree
 
+from pos.core.errors import Text
 from pos.einvoice.provider import ISSUED, REFUSED, UNKNOWN, Outcome, ProviderUnavailable, Submission
 
 log = logging.getLogger(__name__)
@@ -28,25 +29,26 @@ SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 MAX_BATCH = 5000
 VNPT_RATES = {"0%": "0", "5%": "5", "8%": "8", "10%": "10", "KCT": "-1", "KKKNT": "-2"}
 
-# The guide's error codes. Those about one invoice (its data, its date) refuse it; those about the account, the
+# The guide's error codes, in English as stored (`Text` marks them for the pages, which show them translated).
+# Those about one invoice (its data, its date) refuse it; those about the account, the
 # symbol or the service stop the whole queue until someone fixes the settings or VNPT is back.
 INVOICE_ERRORS = {
-    "3": "the invoice data is not in the required format (ERR3)",
-    "15": "the invoice date is after today or the XML is malformed (ERR15)",
-    "21": "an invoice with this number already exists (ERR21)",
-    "22": "the seller's details are longer than allowed (ERR22)",
-    "23": "the tax-authority code is empty (ERR23)",
-    "30": "the invoice is dated before the last invoice issued (ERR30)",
+    "3": Text("the invoice data is not in the required format (ERR3)"),
+    "15": Text("the invoice date is after today or the XML is malformed (ERR15)"),
+    "21": Text("an invoice with this number already exists (ERR21)"),
+    "22": Text("the seller's details are longer than allowed (ERR22)"),
+    "23": Text("the tax-authority code is empty (ERR23)"),
+    "30": Text("the invoice is dated before the last invoice issued (ERR30)"),
 }
 SERVICE_ERRORS = {
-    "1": "wrong account or no right to issue invoices (ERR1)",
-    "2": "pattern or serial empty (ERR2)",
-    "4": "the company is not found (ERR4)",
-    "5": "wrong account, or the invoice could not be published (ERR5)",
-    "6": "not enough invoices left for the batch (ERR6)",
-    "7": "user name not found (ERR7)",
-    "11": "pattern or serial in the wrong format (ERR11)",
-    "20": "pattern and serial not registered (ERR20)",
+    "1": Text("wrong account or no right to issue invoices (ERR1)"),
+    "2": Text("pattern or serial empty (ERR2)"),
+    "4": Text("the company is not found (ERR4)"),
+    "5": Text("wrong account, or the invoice could not be published (ERR5)"),
+    "6": Text("not enough invoices left for the batch (ERR6)"),
+    "7": Text("user name not found (ERR7)"),
+    "11": Text("pattern or serial in the wrong format (ERR11)"),
+    "20": Text("pattern and serial not registered (ERR20)"),
 }
 DUPLICATE_KEY, TOO_MANY = "13", "10"
 _ERROR = re.compile(r"^ERR:?\s*(\d+)")
@@ -109,7 +111,7 @@ class VnptProvider:
                 timeout=(min(5.0, self.timeout_s), self.timeout_s),
             )
         except requests.Timeout:
-            raise ProviderUnavailable("VNPT did not answer in time") from None
+            raise ProviderUnavailable(Text("VNPT did not answer in time").render(False)) from None
         except requests.RequestException as error:
             raise ProviderUnavailable(f"VNPT unreachable: {type(error).__name__}") from None
         try:
@@ -149,7 +151,7 @@ class VnptProvider:
         if _ERROR.match(answer):
             code = _ERROR.match(answer).group(1)
             if code in SERVICE_ERRORS:
-                raise ProviderUnavailable(SERVICE_ERRORS[code])
+                raise ProviderUnavailable(SERVICE_ERRORS[code].render(False))
             return {}
         try:
             root = etree.fromstring(base64.b64decode(answer, validate=True), _PARSER)
@@ -199,7 +201,7 @@ class VnptProvider:
         match = _ERROR.match(answer)
         code = match.group(1) if match else ""
         if code in SERVICE_ERRORS:
-            raise ProviderUnavailable(SERVICE_ERRORS[code])
+            raise ProviderUnavailable(SERVICE_ERRORS[code].render(False))
         if code == DUPLICATE_KEY and allow_lookup:
             found = self.lookup([s.key for s in batch], batch[0].form)
             outcomes.update(found)
@@ -211,7 +213,7 @@ class VnptProvider:
             self._publish(batch[middle:], outcomes, allow_lookup=True)
             return
         if code in INVOICE_ERRORS:
-            outcomes[batch[0].key] = Outcome(batch[0].key, REFUSED, reason=INVOICE_ERRORS[code])
+            outcomes[batch[0].key] = Outcome(batch[0].key, REFUSED, reason=INVOICE_ERRORS[code].render(False))
             return
         # ERR13 for a lone invoice its look-up did not find, or an answer the guide does not list
         reason = f"VNPT answered {answer[:200]!r}"

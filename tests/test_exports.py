@@ -201,6 +201,22 @@ SHOWROOM_EXPORTS = {
     "inventory.settlement_detail csv",
     "inventory.valuation csv",
     "showroom_reports.showroom_day csv",
+    *(
+        f"{endpoint} xlsx"
+        for endpoint in (
+            "inventory.stock",
+            "inventory.expiring",
+            "inventory.low_stock_page",
+            "inventory.count_sheet",
+            "inventory.transfers",
+            "inventory.transfer_detail",
+            "inventory.consignment",
+            "inventory.consignment_settlements",
+            "inventory.settlement_detail",
+            "inventory.valuation",
+            "showroom_reports.showroom_day",
+        )
+    ),
 }
 
 
@@ -208,6 +224,157 @@ def test_no_showroom_download_carries_a_formula(app, admin_client, attacked_show
     found = _walk_downloads(app, admin_client)
     assert set(found) >= SHOWROOM_EXPORTS
     assert [endpoint for endpoint, held_payload in found.items() if not held_payload] == []
+
+
+STOCK_COLUMNS = (
+    ["SKU", "Sản phẩm", "Tồn kho", "Giá vốn bình quân", "Giá trị"],
+    ["SKU", "Product", "On hand", "Average cost", "Value"],
+    "Giá trị",
+    {"Tồn kho": "#,##0", "Giá vốn bình quân": "#,##0", "Giá trị": "#,##0"},
+)
+STATEMENT_COLUMNS = (
+    ["SKU", "Sản phẩm", "Tỷ lệ hoa hồng", "Số lượng đã bán", "Doanh thu", "Hoa hồng", "Phải trả"],
+    ["SKU", "Product", "Commission rate", "Units sold", "Revenue", "Commission", "Payable"],
+    "Phải trả",
+    {"Tỷ lệ hoa hồng": "0.0%", "Doanh thu": "#,##0", "Hoa hồng": "#,##0", "Phải trả": "#,##0"},
+)
+# (path, title in Vietnamese, headers in Vietnamese, in English, the column whose total is checked, formats)
+SHOWROOM_XLSX = [
+    (
+        "/inventory/",
+        "Tồn kho",
+        *STOCK_COLUMNS,
+    ),
+    (
+        "/inventory/expiring?days=30",
+        "Lô đã hết hạn và sắp hết hạn",
+        ["SKU", "Sản phẩm", "Lô", "Hạn dùng", "Tồn kho"],
+        ["SKU", "Product", "Lot", "Expires", "On hand"],
+        "Tồn kho",
+        {"Hạn dùng": "dd/mm/yyyy", "Tồn kho": "#,##0"},
+    ),
+    (
+        "/inventory/low-stock",
+        "Sắp hết hàng",
+        ["SKU", "Sản phẩm", "Tồn kho", "Mức đặt hàng lại", "Bán mỗi ngày (30 ngày)", "Đủ bán (ngày)"],
+        ["SKU", "Product", "On hand", "Reorder point", "Sold per day (30 days)", "Days left"],
+        None,
+        {"Tồn kho": "#,##0", "Bán mỗi ngày (30 ngày)": "#,##0.0"},
+    ),
+    (
+        "/inventory/counts/{count_id}",
+        "Phiếu kiểm kê",
+        ["SKU", "Sản phẩm", "Lô", "Hạn dùng", "Theo sổ sách", "Thực đếm", "Chênh lệch", "Giá trị"],
+        ["SKU", "Product", "Lot", "Expires", "On the books", "Counted", "Variance", "Value"],
+        "Theo sổ sách",
+        {"Theo sổ sách": "#,##0"},
+    ),
+    (
+        "/inventory/consignment/settlements",
+        "Các lần đối soát hàng ký gửi",
+        ["Số", "Chủ thể sản xuất", "Từ ngày", "Đến ngày", "Số lượng đã bán", "Doanh thu", "Hoa hồng", "Phải trả"],
+        ["Number", "Producer", "From", "To", "Units sold", "Revenue", "Commission", "Payable"],
+        "Phải trả",
+        {"Từ ngày": "dd/mm/yyyy", "Phải trả": "#,##0"},
+    ),
+    (
+        "/inventory/transfers",
+        "Chuyển kho giữa các điểm bán",
+        ["Số", "Chiều", "Điểm bán", "Số phiếu bên gửi", "Trạng thái", "Số dòng", "Số lượng", "Ngày tạo"],
+        ["Number", "Direction", "Showroom", "Their number", "Status", "Lines", "Units", "Created"],
+        "Số lượng",
+        {"Số lượng": "#,##0", "Ngày tạo": "dd/mm/yyyy hh:mm"},
+    ),
+    (
+        "/inventory/transfers/{transfer_id}",
+        "Phiếu chuyển kho",
+        ["SKU", "Sản phẩm", "Lô", "Hạn dùng", "Số lượng", "Đơn giá nhập"],
+        ["SKU", "Product", "Lot", "Expires", "Quantity", "Unit cost"],
+        "Số lượng",
+        {"Số lượng": "#,##0"},  # goods sent out carry no cost of their own
+    ),
+    (
+        "/inventory/consignment?producer_id={producer_id0}",
+        "Đối soát hàng ký gửi",
+        *STATEMENT_COLUMNS,
+    ),
+    (
+        "/inventory/consignment/settlements/{settlement_id}",
+        "Đối soát hàng ký gửi",
+        *STATEMENT_COLUMNS,
+    ),
+    (
+        "/inventory/valuation",
+        "Giá trị tồn kho theo giá vốn bình quân gia quyền",
+        *STOCK_COLUMNS,
+    ),
+    (
+        "/reports/",
+        "Bán hàng ngày",
+        ["SKU", "Sản phẩm", "Số sao", "Số lượng", "Doanh thu", "Lãi gộp"],
+        ["SKU", "Product", "Stars", "Units", "Revenue", "Gross profit"],
+        "Doanh thu",
+        {"Số lượng": "#,##0", "Doanh thu": "#,##0", "Lãi gộp": "#,##0"},
+    ),
+]
+
+
+def _sheet_rows(client, url):
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet"), url
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    return sheet, list(sheet.iter_rows())
+
+
+@pytest.mark.parametrize("path, title, headers, english, summed, formats", SHOWROOM_XLSX)
+def test_a_showroom_xlsx_reads_as_a_report_people_can_hand_on(
+    admin_client, attacked_showroom, path, title, headers, english, summed, formats
+):
+    ids = {
+        "count_id": _db.session.scalar(select(func.max(StockCount.id))),
+        "transfer_id": _db.session.scalar(select(func.min(Transfer.id))),
+        "settlement_id": _db.session.scalar(select(func.max(ConsignmentSettlement.id))),
+        "producer_id0": attacked_showroom[0].producer_id,
+    }
+    url = path.format(**ids)
+    joiner = "&" if "?" in url else "?"
+    sheet, rows = _sheet_rows(admin_client, f"{url}{joiner}format=xlsx")
+    assert rows[0][0].value.startswith(title) and rows[0][0].font.b
+    header = next(n for n, row in enumerate(rows) if row[0].value == headers[0] and row[0].font.b)
+    block = [row[0].value for row in rows[1:header]]
+    assert "Điểm bán: TH" in block or any(line.startswith("Điểm bán: ") and "(TH)" in line for line in block)
+    assert any(line.startswith("Thời điểm lập: ") for line in block if line)
+    names = [cell.value for cell in rows[header]]
+    assert names[: len(headers)] == headers and not any("_" in name for name in names)
+    assert sheet.freeze_panes == f"A{header + 2}"  # the header row stays in view
+    widths = [sheet.column_dimensions[chr(ord("A") + n)].width for n in range(len(names))]
+    assert all(width and width >= 8 for width in widths)
+    data = rows[header + 1 :]
+    if summed:
+        data, totals = data[:-1], data[-1]
+        column = names.index(summed)
+        assert totals[0].value == "Tổng cộng" and totals[0].font.b
+        assert totals[column].value == sum(row[column].value or 0 for row in data) and totals[column].value
+    assert data
+    for name, number_format in formats.items():
+        column = names.index(name)
+        assert {row[column].number_format for row in data if row[column].value is not None} == {number_format}
+    for name in ("Hạn dùng", "Từ ngày", "Ngày tạo"):
+        if name in names:
+            assert all(row[names.index(name)].is_date for row in data if row[names.index(name)].value is not None)
+    for cell in (cell for row in data for cell in row):  # values in the page's language, never a code
+        assert cell.value not in ("out", "in", "posted", "draft", "purchased", "consignment")
+
+    _sheet, rows = _sheet_rows(admin_client, f"{url}{joiner}format=xlsx&lang=en")
+    header = next(n for n, row in enumerate(rows) if row[0].value == english[0] and row[0].font.b)
+    assert [cell.value for cell in rows[header]][: len(english)] == english
+    assert any(str(row[0].value).startswith("Made: ") for row in rows[1:header])
+    if summed:
+        assert rows[-1][0].value == "Total"
+
+    text = admin_client.get(f"{url}{joiner}format=csv").get_data(as_text=True)
+    assert text.startswith("\ufeff" + ",".join(headers[:2]))  # one header row, the same names
+    assert "Tổng cộng" not in text  # CSV: the rows only, for machines
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 """Consignment settlement: what the showroom owes a consigning producer for a period, from the sales and returns of
 their consigned lots; settled once, so no sale is ever paid out twice."""
 
+import io
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from pos.checkout.sales import record_sale
@@ -86,8 +88,13 @@ def test_statement_page_shows_the_figures_and_settling_stores_them_once(manager_
     assert '<span id="on-hand">7</span>' in page  # consigned scarves still on the shelf
     assert "Bảng kê bán hàng ký gửi" in page  # Vietnamese first
     csv = manager_client.get("/inventory/consignment", query_string=query | {"format": "csv"}).get_data(as_text=True)
-    assert "LVP-KHAN,Khăn lụa Vạn Phúc,20,3,1050000,210000,840000" in csv
-    assert ",TOTAL,,3,1050000,210000,840000" in csv
+    assert "LVP-KHAN,Khăn lụa Vạn Phúc,20,3,1050000,210000,840000" in csv and "TOTAL" not in csv  # data only
+    sheet = load_workbook(
+        io.BytesIO(manager_client.get("/inventory/consignment", query_string=query | {"format": "xlsx"}).data)
+    ).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert ["LVP-KHAN", "Khăn lụa Vạn Phúc", 0.2, 3, 1_050_000, 210_000, 840_000] in rows  # 20 % as a fraction
+    assert rows[-1] == ["Tổng cộng", None, None, 3, 1_050_000, 210_000, 840_000]
     printable = manager_client.get("/inventory/consignment", query_string=query | {"view": "print"})
     assert 'class="print-view"' in printable.get_data(as_text=True)
 

@@ -65,7 +65,7 @@ def test_transfer_out_takes_fefo_once_and_the_note_lists_the_lots(manager_client
     csv = manager_client.get(f"/inventory/transfers/{transfer.id}?format=csv").get_data(as_text=True)
     assert "XOI-1,Xôi vò Phú Thượng,SOON," in csv
     listing = manager_client.get("/inventory/transfers?format=csv").get_data(as_text=True)
-    assert f"{transfer.number},out,HK,,posted,2,6" in listing
+    assert f"{transfer.number},Xuất,HK,,Đã ghi sổ,2,6" in listing  # in the page's language
     with pytest.raises(Conflict):
         post_transfer(transfer.id, users["manager"])
     assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.kind == "transfer_out")) == 2

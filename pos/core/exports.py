@@ -1,5 +1,6 @@
-"""Every download of a list or report, on both roles: CSV, and XLSX for the central reports. Nothing else in the
-code writes CSV or XLSX.
+"""Every download of a list or report, on both roles: CSV and XLSX through Report and export(); the catalog's
+file, read back by its import, alone goes through csv_response() with the import's column names. Nothing else in
+the code writes CSV or XLSX.
 
 Names in these files come from people we do not control (a producer's name typed at any showroom, synced to
 central), so no cell may ever run as a formula when a manager opens the file in Excel or LibreOffice:
@@ -22,17 +23,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Response
+from flask import Response, current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from sqlalchemy import select
 
 from pos.core.clock import to_local, utcnow
 from pos.core.errors import ValidationError
+from pos.core.extensions import db
 from pos.core.formatting import format_local
+from pos.models import Showroom
 
 XLSX_MAX_ROWS = 1_048_576 - 1  # a sheet's rows, less the header (and the title block: see xlsx_bytes)
 FORMULA_START = ("=", "+", "-", "@")
@@ -82,16 +86,24 @@ def _attachment(filename: str, extension: str) -> dict:
 
 
 def csv_response(filename: str, headers: list[str], rows: Iterable[Iterable], *, bom: bool = False) -> Response:
-    """A CSV download (see csv_text)."""
+    """A CSV download (see csv_text): the catalog's file for its import, and export()'s CSV."""
     return Response(
         csv_text(headers, rows, bom=bom), mimetype="text/csv; charset=utf-8", headers=_attachment(filename, "csv")
     )
 
 
+def this_showroom() -> str:
+    """This showroom as a report's title block names it: "Name (CODE)", or the code alone."""
+    code = current_app.config["SHOWROOM_CODE"]
+    name = db.session.scalar(select(Showroom.name).where(Showroom.code == code))
+    return f"{name} ({code})" if name else code
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of a report's download: its header in the page's language, what its values are (text, count,
-    money in đồng, percent as 12.5 for 12.5 %, date, datetime in local time) and whether the totals row sums it."""
+    """One column of a report's download: its header in the page's language, what its values are (text,
+    count, money in đồng, decimal with one place, percent as 12.5 for 12.5 %, date, datetime in local time) and
+    whether the totals row sums it."""
 
     header: str
     kind: str = "text"
@@ -101,11 +113,12 @@ class Column:
 NUMBER_FORMATS = {
     "count": "#,##0",
     "money": "#,##0",
+    "decimal": "#,##0.0",
     "percent": "0.0%",  # the cell holds the fraction: 12.5 % is 0.125
     "date": "dd/mm/yyyy",
     "datetime": "dd/mm/yyyy hh:mm",
 }
-_WIDTHS = {"count": 10, "money": 14, "percent": 9, "date": 11, "datetime": 16}
+_WIDTHS = {"decimal": 10, "count": 10, "money": 14, "percent": 9, "date": 11, "datetime": 16}
 
 
 @dataclass

@@ -14,10 +14,10 @@ from pos.catalog.service import parse_date, search_products
 from pos.core.clock import local_today
 from pos.core.database import paginate, requested_page, row_id
 from pos.core.errors import DomainError, Text
-from pos.core.exports import csv_response
+from pos.core.exports import export
 from pos.core.extensions import db
 from pos.core.security_headers import checks_its_own_text
-from pos.inventory import bp
+from pos.inventory import bp, report_exports
 from pos.inventory.consignment import (
     consigning_producers,
     consignment_statement,
@@ -81,22 +81,8 @@ TRANSFER_FIELDS = {"out": ("sku", "quantity"), "in": ("sku", "lot_code", "expiry
 def stock():
     term = request.args.get("q", "")[:100]
     query = search_products(term).add_columns(StockLevel).outerjoin(StockLevel, StockLevel.product_id == Product.id)
-    if request.args.get("format") == "csv":
-        rows = db.session.execute(query).all()
-        return csv_response(
-            "stock",
-            ["sku", "name_vi", "on_hand", "average_cost", "value"],
-            [
-                (
-                    p.sku,
-                    p.name_vi,
-                    lvl.on_hand if lvl else 0,
-                    lvl.average_cost if lvl else 0,
-                    (lvl.on_hand * lvl.average_cost) if lvl else 0,
-                )
-                for p, lvl in rows
-            ],
-        )
+    if request.args.get("format"):
+        return export(report_exports.stock(db.session.execute(query).all(), term), request.args["format"])
     pagination = paginate(search_products(term), per_page=50)
     levels = {
         level.product_id: level
@@ -276,12 +262,8 @@ def expiring():
         return redirect(url_for("inventory.expiring", days=request.args.get("days")))
     days = min(max(request.args.get("days", current_app.config["EXPIRING_LOT_DAYS"], type=int), 0), 3650)
     lots = expiring_lots(days)
-    if request.args.get("format") == "csv":
-        return csv_response(
-            "expiring-lots",
-            ["sku", "name_vi", "lot", "expiry_date", "on_hand"],
-            [(lot.product.sku, lot.product.name_vi, lot.code, lot.expiry_date, lot.on_hand) for lot in lots],
-        )
+    if request.args.get("format"):
+        return export(report_exports.expiring(lots, days), request.args["format"])
     return render_template("inventory/expiring.html", lots=lots, days=days, today=local_today())
 
 
@@ -340,29 +322,8 @@ def count_sheet(count_id):
         db.session.expire_all()
         count = db.get_or_404(StockCount, count_id)
     hidden = count.blind and count.status == "open"
-    if request.args.get("format") == "csv":
-        header = (
-            ["sku", "name_vi", "lot", "expiry_date"]
-            + ([] if hidden else ["expected"])
-            + ["counted"]
-            + ([] if hidden else ["variance", "variance_value"])
-        )
-        return csv_response(
-            count.number,
-            header,
-            [
-                (
-                    line.product.sku,
-                    line.product.name_vi,
-                    line.lot.code if line.lot else "",
-                    (line.lot.expiry_date or "") if line.lot else "",
-                )
-                + (() if hidden else (line.expected,))
-                + (line.counted,)
-                + (() if hidden else (line.variance, (line.variance or 0) * line.unit_cost))
-                for line in _count_lines(count_id)
-            ],
-        )
+    if request.args.get("format"):
+        return export(report_exports.count_sheet(count, _count_lines(count_id), hidden), request.args["format"])
     return render_template(
         "inventory/count_sheet.html",
         count=count,
@@ -406,22 +367,8 @@ def count_scan(count_id):
 @role_required("manager")
 def low_stock_page():
     rows = low_stock()
-    if request.args.get("format") == "csv":
-        return csv_response(
-            "low-stock",
-            ["sku", "name_vi", "on_hand", "reorder_point", "sold_per_day_30d", "days_left"],
-            [
-                (
-                    r["product"].sku,
-                    r["product"].name_vi,
-                    r["on_hand"],
-                    r["product"].reorder_point,
-                    r["per_day"],
-                    r["days_left"] if r["days_left"] is not None else "",
-                )
-                for r in rows
-            ],
-        )
+    if request.args.get("format"):
+        return export(report_exports.low_stock(rows), request.args["format"])
     return render_template("inventory/low_stock.html", rows=rows)
 
 
@@ -434,35 +381,8 @@ def transfers():
     rows = db.session.scalars(
         select(Transfer).order_by(Transfer.id.desc()).limit(500).options(selectinload(Transfer.lines))
     ).all()
-    if request.args.get("format") == "csv":
-        return csv_response(
-            "transfers",
-            [
-                "number",
-                "direction",
-                "other_showroom",
-                "their_number",
-                "status",
-                "lines",
-                "units",
-                "created_at_utc",
-                "posted_at_utc",
-            ],
-            [
-                (
-                    t.number,
-                    t.direction,
-                    t.other_showroom,
-                    t.their_number or "",
-                    t.status,
-                    len(t.lines),
-                    sum(line.quantity for line in t.lines),
-                    t.created_at.isoformat(timespec="seconds"),
-                    t.posted_at.isoformat(timespec="seconds") if t.posted_at else "",
-                )
-                for t in rows
-            ],
-        )
+    if request.args.get("format"):
+        return export(report_exports.transfers(rows), request.args["format"])
     return render_template("inventory/transfers.html", transfers=rows, own_code=current_app.config["SHOWROOM_CODE"])
 
 
@@ -555,22 +475,8 @@ def transfer_detail(transfer_id):
         except DomainError as error:
             flash(error.message, "error")
         return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
-    if request.args.get("format") == "csv":
-        return csv_response(
-            transfer.number,
-            ["sku", "name_vi", "lot", "expiry_date", "quantity", "unit_cost"],
-            [
-                (
-                    line.product.sku,
-                    line.product.name_vi,
-                    line.lot_code,
-                    line.expiry_date or "",
-                    line.quantity,
-                    "" if line.unit_cost is None else line.unit_cost,
-                )
-                for line in transfer.lines
-            ],
-        )
+    if request.args.get("format"):
+        return export(report_exports.transfer(transfer), request.args["format"])
     return render_template(
         "inventory/transfer_detail.html",
         transfer=transfer,
@@ -596,16 +502,8 @@ def consignment():
             statement = consignment_statement(producer_id, date_from, date_to)
         except DomainError as error:
             errors = form_problems(error)
-    if statement and request.args.get("format") == "csv":
-        return csv_response(
-            f"consignment-{statement.producer.id}-{statement.date_from}-{statement.date_to}",
-            ["sku", "name_vi", "commission_rate", "units", "revenue", "commission", "payable"],
-            [
-                (r.product.sku, r.product.name_vi, r.commission_rate, r.units, r.revenue, r.commission, r.payable)
-                for r in statement.rows
-            ]
-            + [("", "TOTAL", "", statement.units, statement.revenue, statement.commission, statement.payable)],
-        )
+    if statement and request.args.get("format"):
+        return export(report_exports.consignment(statement), request.args["format"])
     return render_template(
         "inventory/consignment.html",
         producers=producers,
@@ -645,38 +543,11 @@ def consignment_settle():
 @bp.get("/consignment/settlements")
 @role_required("manager")
 def consignment_settlements():
-    rows = settlements(row_id(request.args, "producer_id"))
-    if request.args.get("format") == "csv":
-        return csv_response(
-            "consignment-settlements",
-            [
-                "number",
-                "producer",
-                "period_from",
-                "period_to",
-                "units",
-                "revenue",
-                "commission",
-                "payable",
-                "settled_by",
-                "settled_at_utc",
-            ],
-            [
-                (
-                    s.number,
-                    s.producer.name,
-                    s.period_from,
-                    s.period_to,
-                    s.units,
-                    s.revenue,
-                    s.commission,
-                    s.payable,
-                    s.settled_by.username,
-                    s.settled_at.isoformat(timespec="seconds"),
-                )
-                for s in rows
-            ],
-        )
+    producer_id = row_id(request.args, "producer_id")
+    rows = settlements(producer_id)
+    if request.args.get("format"):
+        producer = db.session.get(Producer, producer_id) if producer_id else None
+        return export(report_exports.settlements(rows, producer and producer.name), request.args["format"])
     return render_template("inventory/settlements.html", settlements=rows)
 
 
@@ -684,16 +555,8 @@ def consignment_settlements():
 @role_required("manager")
 def settlement_detail(settlement_id):
     settlement, rows = settlement_statement(settlement_id)
-    if request.args.get("format") == "csv":
-        return csv_response(
-            settlement.number,
-            ["sku", "name_vi", "commission_rate", "units", "revenue", "commission", "payable"],
-            [
-                (r.product.sku, r.product.name_vi, r.commission_rate, r.units, r.revenue, r.commission, r.payable)
-                for r in rows
-            ]
-            + [("", "TOTAL", "", settlement.units, settlement.revenue, settlement.commission, settlement.payable)],
-        )
+    if request.args.get("format"):
+        return export(report_exports.settlement(settlement, rows), request.args["format"])
     return render_template(
         "inventory/settlement_detail.html",
         settlement=settlement,
@@ -717,13 +580,8 @@ def valuation():
         day = None
         errors = {str(field_name(k)): str(v) for k, v in errors.items()}
     result = valuation_as_of(day) if day else valuation_now()
-    if request.args.get("format") == "csv":
-        return csv_response(
-            f"valuation-{day.isoformat() if day else 'now'}",
-            ["sku", "name_vi", "on_hand", "average_cost", "value"],
-            [(r.product.sku, r.product.name_vi, r.on_hand, r.average_cost, r.value) for r in result.rows]
-            + [("", "TOTAL", result.units, "", result.total)],
-        )
+    if request.args.get("format"):
+        return export(report_exports.valuation(result), request.args["format"])
     page, per_page = requested_page(), 100
     return render_template(
         "inventory/valuation.html",

@@ -6,8 +6,8 @@ from pos.auth.access import role_required
 from pos.checkout.shifts import current_shift
 from pos.core.clock import LOCAL_TZ
 from pos.core.errors import ValidationError
-from pos.core.exports import csv_response
-from pos.showroom_reports import bp
+from pos.core.exports import export
+from pos.showroom_reports import bp, report_exports
 from pos.showroom_reports.service import day_report
 
 
@@ -30,20 +30,6 @@ def showroom_day():
     """Today (or a chosen day), or the open shift: revenue, VAT, payments and sales per product."""
     shift = current_shift() if request.args.get("scope") == "shift" else None
     report = day_report(_chosen_day(), shift.id if shift else None)
-    if request.args.get("format") == "csv":
-        return csv_response(
-            f"sales-{report.day.isoformat()}",
-            ["sku", "name_vi", "stars", "units", "revenue", "gross_profit"],
-            [
-                [
-                    row.sku,
-                    row.name_vi,
-                    row.stars or "",
-                    row.units,
-                    row.revenue,
-                    "" if row.profit is None else row.profit,
-                ]
-                for row in report.products
-            ],
-        )
+    if request.args.get("format"):
+        return export(report_exports.day(report, shift), request.args["format"])
     return render_template("showroom_reports/showroom_day.html", report=report, shift=shift)

@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from pos.checkout.recorded import RecordedLine, RecordedSale
 from pos.checkout.returns import _put_back
@@ -205,10 +205,12 @@ def _user(username: str | None) -> User:
 def _shift_for(moment: datetime, hinted_id, user: User) -> int:
     """The shift it was made in, if the backup has it (opened before it); else one closed shift that holds
     whatever a recovery finds without its shift (a shift opened after the backup)."""
+    # The event's time is to the second: a sale in the second its shift opened is still that shift's.
+    second_ends = moment + timedelta(seconds=1)
     shift = db.session.get(Shift, hinted_id) if isinstance(hinted_id, int) else None
-    if shift is not None and shift.opened_at <= moment and (shift.closed_at is None or shift.closed_at >= moment):
+    if shift is not None and shift.opened_at < second_ends and (shift.closed_at is None or shift.closed_at >= moment):
         return shift.id
-    shift = db.session.scalar(select(Shift).where(Shift.opened_at <= moment, Shift.status == "open"))
+    shift = db.session.scalar(select(Shift).where(Shift.opened_at < second_ends, Shift.status == "open"))
     if shift is not None:
         return shift.id
     holder_id = int(get_state("recovery_shift") or 0)
@@ -216,7 +218,7 @@ def _shift_for(moment: datetime, hinted_id, user: User) -> int:
     if holder is None:
         holder = Shift(
             status="closed",
-            open_marker=None,
+            open_marker=null(),  # NULL: the ORM leaves a None out and the column's default (1, "open") would fill it
             opened_at=moment,
             opened_by_id=user.id,
             opening_float=0,

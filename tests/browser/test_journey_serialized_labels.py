@@ -7,12 +7,12 @@ import sqlite3
 
 import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from playwright.sync_api import expect
 
 from pos.core.clock import local_today
 from tests.browser.conftest import ARTIFACTS, assert_accessible, log_in, screenshot
 from tests.browser.test_journey_cashier import open_shift_if_needed, scan
+from tests.test_labels import decode
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_serialized_labels_printed_sold_copy_refused_and_shown_on_the_phone(live
     sheet = pdfium.PdfDocument(pdf.body())[0].render(scale=200 / 72).to_pil()
     ARTIFACTS.mkdir(exist_ok=True)
     sheet.save(ARTIFACTS / "serialized-labels-sheet.png")
-    labels = sorted(result.text for result in zxingcpp.read_barcodes(sheet))
+    labels = decode(sheet)
     assert len(labels) == 5
     serials = [SERIAL_URL.search(label).group(2) for label in labels]
     assert len(set(serials)) == 5 and all(SERIAL_URL.search(label).group(1) == gtin14 for label in labels)

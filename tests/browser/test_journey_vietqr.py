@@ -9,13 +9,13 @@ import time
 
 import pytest
 import requests
-import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, describe_violations, log_in, screenshot
 from tests.browser.test_journey_cashier import open_shift_if_needed, scan
 from tests.fake_payos import ACCOUNT, webhook_body
+from tests.test_labels import decode
 
 
 def decoded_qr(page, selector: str) -> str:
@@ -23,8 +23,8 @@ def decoded_qr(page, selector: str) -> str:
     url = page.evaluate("s => document.querySelector(s).src", selector)  # absolute
     answer = page.request.get(url)
     assert answer.ok, url
-    (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(answer.body())))
-    return found.text
+    (found,) = decode(Image.open(io.BytesIO(answer.body())))
+    return found
 
 
 def pair_display(page, display, base):

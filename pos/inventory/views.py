@@ -1,10 +1,12 @@
 """Manager pages for stock: levels, goods receipts, expiry, counts, low stock, transfers between showrooms,
 consignment settlement and stock valuation."""
 
+from contextlib import contextmanager
 from datetime import date
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -172,14 +174,41 @@ def receipt_new():
     return _receipt_form(None, row_id(request.args, "producer_id"), [{"sku": sku} if sku else {}], "")
 
 
+@contextmanager
+def _refusals_flashed():
+    """A refused action (a DomainError) is flashed on the page the manager is sent back to."""
+    try:
+        yield
+    except DomainError as error:
+        flash(error.message, "error")
+
+
+# What a manager opening a posted document's edit page is told, and the page they are sent back to.
+_ONLY_DRAFTS = {
+    GoodsReceipt: (
+        _l("Only a draft can be changed; a posted receipt is corrected by reversing it."),
+        "inventory.receipt_detail",
+        "receipt_id",
+    ),
+    Transfer: (_l("Only a draft transfer can be changed."), "inventory.transfer_detail", "transfer_id"),
+}
+
+
+def _draft_to_edit(model, document_id: int):
+    """The draft document to edit; a posted one is never edited."""
+    document = db.get_or_404(model, document_id)
+    if document.status != "draft":
+        refusal, page, key = _ONLY_DRAFTS[model]
+        flash(str(refusal), "error")
+        abort(redirect(url_for(page, **{key: document_id})))
+    return document
+
+
 @bp.route("/receipts/<int:receipt_id>/edit", methods=["GET", "POST"])
 @checks_its_own_text  # the form names each odd field itself (pos.inventory.receipts)
 @role_required("manager")
 def receipt_edit(receipt_id):
-    receipt = db.get_or_404(GoodsReceipt, receipt_id)
-    if receipt.status != "draft":
-        flash(_("Only a draft can be changed; a posted receipt is corrected by reversing it."), "error")
-        return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
+    receipt = _draft_to_edit(GoodsReceipt, receipt_id)
     if request.method == "POST":
         producer_id, lines, note = _receipt_form_post()
         try:
@@ -213,26 +242,10 @@ def receipt_lookup():
         return jsonify({"error": error.code, "message": error.message}), error.status
 
 
-@bp.route("/receipts/<int:receipt_id>", methods=["GET", "POST"])
+@bp.get("/receipts/<int:receipt_id>")
 @role_required("manager")
 def receipt_detail(receipt_id):
     receipt = db.get_or_404(GoodsReceipt, receipt_id)
-    if request.method == "POST":
-        try:
-            action = request.form.get("action")
-            if action == "post":
-                post_receipt(receipt_id, current_user)
-                flash(_("Receipt posted: the goods are on the shelf."), "success")
-            elif action == "reverse":
-                reversal = reverse_receipt(receipt_id, current_user, request.form.get("reason", ""))
-                flash(_("Reversed by %(number)s.", number=reversal.number), "success")
-            elif action == "delete":
-                number = delete_receipt(receipt_id, current_user)
-                flash(_("Draft receipt %(number)s deleted.", number=number), "success")
-                return redirect(url_for("inventory.receipts"))
-        except DomainError as error:
-            flash(error.message, "error")
-        return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
     # A serialized product's units get labels of their own, each with its serial (pos.labels.serials).
     label_skus = [
         f"{line.product.sku}:{line.quantity}:{line.lot_code}" for line in receipt.lines if not line.product.serialized
@@ -248,6 +261,25 @@ def receipt_detail(receipt_id):
         statuses=RECEIPT_STATUSES,
         problems=problems,
     )
+
+
+@bp.post("/receipts/<int:receipt_id>")
+@role_required("manager")
+def receipt_action(receipt_id):
+    """The receipt page's buttons: post, reverse, or delete a draft."""
+    with _refusals_flashed():
+        action = request.form.get("action")
+        if action == "post":
+            post_receipt(receipt_id, current_user)
+            flash(_("Receipt posted: the goods are on the shelf."), "success")
+        elif action == "reverse":
+            reversal = reverse_receipt(receipt_id, current_user, request.form.get("reason", ""))
+            flash(_("Reversed by %(number)s.", number=reversal.number), "success")
+        elif action == "delete":
+            number = delete_receipt(receipt_id, current_user)
+            flash(_("Draft receipt %(number)s deleted.", number=number), "success")
+            return redirect(url_for("inventory.receipts"))
+    return redirect(url_for("inventory.receipt_detail", receipt_id=receipt_id))
 
 
 @bp.route("/expiring", methods=["GET", "POST"])
@@ -430,10 +462,7 @@ def transfer_new():
 @bp.route("/transfers/<int:transfer_id>/edit", methods=["GET", "POST"])
 @role_required("manager")
 def transfer_edit(transfer_id):
-    transfer = db.get_or_404(Transfer, transfer_id)
-    if transfer.status != "draft":
-        flash(_("Only a draft transfer can be changed."), "error")
-        return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
+    transfer = _draft_to_edit(Transfer, transfer_id)
     errors = {}
     if request.method == "POST":
         rows = max(FORM_ROWS, min(request.form.get("rows", 0, type=int), 200))
@@ -459,22 +488,10 @@ def transfer_edit(transfer_id):
     return _transfer_form(transfer.direction, lines, errors, form, transfer)
 
 
-@bp.route("/transfers/<int:transfer_id>", methods=["GET", "POST"])
+@bp.get("/transfers/<int:transfer_id>")
 @role_required("manager")
 def transfer_detail(transfer_id):
     transfer = db.get_or_404(Transfer, transfer_id)
-    if request.method == "POST":
-        try:
-            if request.form.get("action") == "post":
-                post_transfer(transfer_id, current_user)
-                flash(_("Transfer posted: the stock has moved."), "success")
-            elif request.form.get("action") == "delete":
-                number = delete_transfer(transfer_id, current_user)
-                flash(_("Draft transfer %(number)s deleted.", number=number), "success")
-                return redirect(url_for("inventory.transfers"))
-        except DomainError as error:
-            flash(error.message, "error")
-        return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
     if request.args.get("format"):
         return export(report_exports.transfer(transfer), request.args["format"])
     return render_template(
@@ -483,6 +500,21 @@ def transfer_detail(transfer_id):
         problems=[str(p) for p in transfer_posting_problems(transfer)],
         own_code=current_app.config["SHOWROOM_CODE"],
     )
+
+
+@bp.post("/transfers/<int:transfer_id>")
+@role_required("manager")
+def transfer_action(transfer_id):
+    """The transfer page's buttons: post it, or delete a draft."""
+    with _refusals_flashed():
+        if request.form.get("action") == "post":
+            post_transfer(transfer_id, current_user)
+            flash(_("Transfer posted: the stock has moved."), "success")
+        elif request.form.get("action") == "delete":
+            number = delete_transfer(transfer_id, current_user)
+            flash(_("Draft transfer %(number)s deleted.", number=number), "success")
+            return redirect(url_for("inventory.transfers"))
+    return redirect(url_for("inventory.transfer_detail", transfer_id=transfer_id))
 
 
 # --- consignment ------------------------------------------------------------------------------------------------

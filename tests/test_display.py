@@ -140,6 +140,9 @@ def test_the_qr_and_the_thanks(display, cashier_client, paired, db):
     assert view["phase"] == "vietqr" and view["qr"]["amount"] == 1_150_000 and view["total"] == 1_150_000
     image = display.get(view["qr"]["image"])
     assert image.status_code == 200 and image.mimetype == "image/png"
+    # the page, its state and the QR change with every scan: none may be kept by the browser or a proxy
+    answers = [image, display.get("/display"), display.get("/api/v1/display/state"), state(display, view["version"])]
+    assert [answer.headers.get("Cache-Control") for answer in answers] == ["no-store"] * 4
     assert image.headers["X-VietQR-Payload"] == vietqr_payload("970436", "0011004399999", 1_150_000, qr["number"])
     paid = {"phase": "paid", "lines": [], "total": 0, "paid": {"amount": 1_150_000, "number": qr["number"]}}
     assert show(cashier_client, paired, paid).status_code == 200

@@ -1,5 +1,6 @@
 """Labels: PNG and PDF decode to the product's Digital Link; bad input is refused with reasons."""
 
+import re
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -130,6 +131,14 @@ def test_manager_pages_preview_pdf_png_and_print(app, manager_client):
     page = manager_client.get("/labels/?sku=CSQA-100:12&lot=L9&start=3")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and html.count('class="cell"') == 24 and html.count('class="used"') == 2
+    # the label printer's button posts the sheet as previewed: the lines, the stock, the start position
+    form = html[html.index('action="/labels/print"') : html.index("</form>", html.index('action="/labels/print"'))]
+    posted = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form)
+    assert [field for field in posted if field[0] != "csrf_token"] == [
+        ("sku", "CSQA-100:12:L9"),
+        ("preset", "3x8"),
+        ("start", "3"),
+    ]
     pdf = manager_client.get("/labels/sheet.pdf?sku=CSQA-100:12:L9&start=3")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert decode(pdf_pages(pdf.data)[0]) == [f"http://localhost/01/{product.gtin14}/10/L9"] * 12

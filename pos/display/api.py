@@ -24,9 +24,7 @@ def _body() -> dict:
 def _view_json(view: dict):
     if view.get("phase") == "vietqr" and view.get("qr"):
         view["qr"] = view["qr"] | {"image": url_for("display.vietqr_png", v=view["version"])}
-    response = jsonify(view)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(view)
 
 
 @bp.get("/api/v1/display/state")
@@ -35,7 +33,7 @@ def state():
     """What this display shows now; 204 when it is still the version the display has (`?v=`)."""
     view = display_view(request.cookies.get(COOKIE))
     if view.get("paired") and request.args.get("v") == view["version"]:
-        return "", 204, {"Cache-Control": "no-store"}
+        return "", 204
     return _view_json(view)
 
 

@@ -50,9 +50,7 @@ def _both() -> dict:
 def page():
     """The screen facing the shopper: the waiting code, then the paired till's cart, its QR and the thanks."""
     showroom = local_showroom()
-    response = Response(render_template("display/display.html", texts=_both(), showroom=showroom, poll_ms=POLL_MS))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_template("display/display.html", texts=_both(), showroom=showroom, poll_ms=POLL_MS)
 
 
 @bp.get("/display/vietqr.png")
@@ -67,6 +65,4 @@ def vietqr_png():
     image = qrcode.make(payload, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
     buffer = BytesIO()
     image.save(buffer, format="PNG")
-    return Response(
-        buffer.getvalue(), mimetype="image/png", headers={"Cache-Control": "no-store", "X-VietQR-Payload": payload}
-    )
+    return Response(buffer.getvalue(), mimetype="image/png", headers={"X-VietQR-Payload": payload})

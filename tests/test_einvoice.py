@@ -147,7 +147,7 @@ def test_the_admin_page_shows_field_errors_and_saves(admin_client, credentials, 
     refused = admin_client.post("/admin/einvoice", data=SETTINGS | {"seller_tax_code": "01-23"})
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
-    assert 'name="seller_tax_code" value="01-23"' in html and "aria-invalid" in html
+    assert 'name="seller_tax_code" type="text" value="01-23"' in html and "aria-invalid" in html
     saved = admin_client.post("/admin/einvoice", data=SETTINGS, follow_redirects=True)
     assert saved.status_code == 200
     page = saved.get_data(as_text=True)

@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,19 +22,24 @@ from pos.einvoice import settings as einvoice
 from pos.models import EINVOICE_FORMS, EINVOICE_PROVIDERS, EINVOICE_SPEC_VERSIONS, ROLES, User
 
 
+def _save_posted(save, saved: str, page: str) -> tuple:
+    """A settings form, when posted: saved, flashed and back to `page`; refused, the values typed and each field's
+    problem, to show the form again. Not posted: (None, {})."""
+    if request.method == "POST":
+        try:
+            save(request.form)
+        except DomainError as error:
+            flash(error.message, "error")
+            return request.form, error.field_messages
+        flash(saved, "success")
+        abort(redirect(url_for(page)))  # Post/Redirect/Get: a reload does not post again
+    return None, {}
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required("admin")
 def settings():
-    errors, values = {}, None
-    if request.method == "POST":
-        values = request.form
-        try:
-            save_settings(request.form)
-            flash(_("Settings saved."), "success")
-            return redirect(url_for("admin.settings"))
-        except DomainError as error:
-            errors = error.field_messages
-            flash(error.message, "error")
+    values, errors = _save_posted(save_settings, _("Settings saved."), "admin.settings")
     showroom = local_showroom_row()
     values = values or {field: getattr(showroom, field) or "" for field in SHOWROOM_FIELDS}
     return render_template(
@@ -93,16 +98,7 @@ def audit():
 @role_required("admin")
 def einvoice_settings():
     """E-invoicing: off by default; what is set, and the provider's credentials found (never their values)."""
-    errors, values = {}, None
-    if request.method == "POST":
-        values = request.form
-        try:
-            einvoice.save_settings(request.form)
-            flash(_("E-invoice settings saved."), "success")
-            return redirect(url_for("admin.einvoice_settings"))
-        except DomainError as error:
-            errors = error.field_messages
-            flash(error.message, "error")
+    values, errors = _save_posted(einvoice.save_settings, _("E-invoice settings saved."), "admin.einvoice_settings")
     row = einvoice.settings_row()
     values = values or {field: getattr(row, field) or "" for field in einvoice.FIELDS}
     return render_template(

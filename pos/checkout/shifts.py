@@ -14,9 +14,8 @@ from pos.core.limits import (
     CASH_MOVEMENT_MAX,
     CASH_REASON_MAX,
     NOTES_COUNTED_MAX,
-    OutOfLimits,
     bounded,
-    check_text,
+    checked_text,
 )
 from pos.core.outbox import enqueue, iso_utc
 from pos.models import CashMovement, Payment, Sale, SaleReturn, Shift
@@ -71,12 +70,7 @@ def open_shift(user, opening_float) -> Shift:
 
 def add_cash_movement(user, amount, reason: str) -> CashMovement:
     amount = _whole(amount, "amount", Text("The amount (đồng)"), minimum=-CASH_MOVEMENT_MAX, maximum=CASH_MOVEMENT_MAX)
-    try:
-        reason = check_text(reason, CASH_REASON_MAX)
-    except OutOfLimits as problem:
-        raise ValidationError(
-            "The reason %(problem)s.", problem=problem.problem, fields={"reason": problem.problem}
-        ) from None
+    reason = checked_text(reason, CASH_REASON_MAX, "reason", Text("The reason"))
     if amount == 0 or not reason:
         raise ValidationError(
             "A cash movement needs a non-zero amount and a reason.",

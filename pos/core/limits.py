@@ -12,7 +12,7 @@ line's cost, a day's rollup) stays far inside a signed 64-bit integer.
 
 import re
 
-from pos.core.errors import Text
+from pos.core.errors import Text, ValidationError
 
 # --- money, in đồng -------------------------------------------------------------------------------
 UNIT_PRICE_MAX = 1_000_000_000  # one product's price: above a billion đồng is a typing error
@@ -134,6 +134,17 @@ def check_text(value, max_length: int, *, required: bool = False, strip: bool = 
     if len(value) > max_length:
         raise OutOfLimits(Text("at most %(max)d characters", max=max_length))
     return value
+
+
+def checked_text(value, max_length: int, field: str, what: Text, *, required: bool = False) -> str:
+    """`check_text` for an action with one text field: refused as a ValidationError naming `field`, its message
+    `what` (e.g. Text("Not a product code")) followed by the problem."""
+    try:
+        return check_text(value, max_length, required=required)
+    except OutOfLimits as refused:
+        raise ValidationError(
+            "%(what)s: %(problem)s.", what=what, problem=refused.problem, fields={field: refused.problem}
+        ) from None
 
 
 def first_unstorable(value, path: str = "") -> str | None:

@@ -19,7 +19,7 @@ from pos.core.clock import utcnow
 from pos.core.database import atomic, claim_or_refuse
 from pos.core.errors import Conflict, NotFound, OutOfStock, Text, TextList, ValidationError, problem_list
 from pos.core.extensions import db
-from pos.core.limits import SEARCH_MAX, STOCK_QUANTITY_MAX, OutOfLimits, check_text
+from pos.core.limits import SEARCH_MAX, STOCK_QUANTITY_MAX, checked_text
 from pos.inventory.documents import delete_document
 from pos.inventory.ledger import find_or_create_lot, move_stock
 from pos.models import Lot, Product, StockCount, StockCountLine, StockLevel
@@ -151,12 +151,7 @@ def scan_count(count_id: int, code) -> StockCountLine:
     """One item scanned: one more on its lot's line. A QR label names the lot; a barcode or SKU is enough when the
     product has one lot on the sheet. A lot of a product on the sheet that the sheet does not list yet (received
     after the sheet was opened) gets its line."""
-    try:
-        code = check_text(code, SEARCH_MAX, required=True)
-    except OutOfLimits as refused:
-        raise ValidationError(
-            "Not a product code: %(problem)s.", problem=refused.problem, fields={"code": refused.problem}
-        ) from None
+    code = checked_text(code, SEARCH_MAX, "code", Text("Not a product code"), required=True)
     scan = find_by_code(code)
     product = scan.product
     with atomic():

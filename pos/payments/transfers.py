@@ -17,9 +17,9 @@ from sqlalchemy import or_, select, update
 from pos.core.audit import record_audit
 from pos.core.clock import utcnow
 from pos.core.database import atomic, dialect_insert
-from pos.core.errors import Conflict, NotFound, ValidationError
+from pos.core.errors import Conflict, NotFound, Text, ValidationError
 from pos.core.extensions import db
-from pos.core.limits import NOTE_MAX, OutOfLimits, check_text
+from pos.core.limits import NOTE_MAX, checked_text
 from pos.models import BankTransfer, SaleNumber, Showroom, ShowroomKey, VietQRRequest
 from pos.payments.matching import number_candidates, showroom_in
 from pos.payments.providers import TransferNotice
@@ -256,12 +256,7 @@ def attach(transfer_id: int, sale_uuid: str, user) -> BankTransfer:
 
 def mark_handled(transfer_id: int, note: str, user) -> BankTransfer:
     """A manager marks an unmatched transfer handled outside a sale (refunded, another shop's…): audited."""
-    try:
-        note = check_text(note, NOTE_MAX, required=True)
-    except OutOfLimits as problem:
-        raise ValidationError(
-            "Say how the transfer was handled: %(problem)s.", problem=problem.problem, fields={"note": problem.problem}
-        ) from None
+    note = checked_text(note, NOTE_MAX, "note", Text("Say how the transfer was handled"), required=True)
     with atomic():
         moved = db.session.execute(
             update(BankTransfer)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from pos.models import ROLLUP_FIGURES
 
 
-@dataclass
+@dataclass(slots=True)  # reports make thousands a request: slots make each cheaper to build
 class Figures:
     units: int = 0
     revenue: int = 0  # VAT included

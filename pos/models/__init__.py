@@ -27,6 +27,7 @@ from pos.models.central import (  # noqa: F401
     ShowroomDaily,
     ShowroomKey,
     SyncRejection,
+    whole_sum,
 )
 from pos.models.core import ROLES, AuditEntry, PasswordAttempts, Showroom, User  # noqa: F401
 from pos.models.display import CustomerDisplay  # noqa: F401

@@ -6,8 +6,10 @@ disagree with the sales they summarise."""
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DDL, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import ReturnTypeFromArgs
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
@@ -139,6 +141,25 @@ class _ProductFigures:
 
 # The figure columns, in order: the one list ingest writes and reports read (pos.central.rollup.Figures).
 ROLLUP_FIGURES = tuple(_ProductFigures.__annotations__)
+
+# PostgreSQL sums bigints as numeric, and making a numeric of each sum costs more than reading a showroom's month of
+# rollup rows (docs/benchmarks.md). int8_sum adds them as bigints with int8pl, which raises on overflow rather than
+# wrap, so a sum is exact or an error. Made by migration 0024, and here for tables made by create_all.
+INT8_SUM = "CREATE OR REPLACE AGGREGATE int8_sum(bigint) (SFUNC = int8pl, STYPE = bigint)"
+event.listen(db.metadata, "after_create", DDL(INT8_SUM).execute_if(dialect="postgresql"))
+
+
+class whole_sum(ReturnTypeFromArgs):  # noqa: N801 - named like SQLAlchemy's func.sum
+    """SUM of whole numbers as a whole number: int8_sum on PostgreSQL, sum elsewhere (SQLite's is an integer)."""
+
+    name = "sum"
+    identifier = "whole_sum"  # registered under its own name: func.sum stays SQL's sum
+    inherit_cache = True
+
+
+@compiles(whole_sum, "postgresql")
+def _int8_sum(element, compiler, **kw):
+    return f"int8_sum({compiler.process(element.clauses, **kw)})"
 
 
 class SalesRollupDaily(_RatedProduct, _ProductFigures, db.Model):

@@ -36,12 +36,9 @@ PASSWORD_MAX = 1000  # characters; no one's password is longer (and hashing a me
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class TooManyAttempts(DomainError):
+class TooManyAttempts(DomainError, code="too_many_attempts", status=429):
     """Refused before any password is checked: this username from this address, or this address, used up its
     window's allowance of passwords."""
-
-    code = "too_many_attempts"
-    status = 429
 
     def __init__(self, message: str, *, minutes: int):
         super().__init__(message, minutes=minutes, fields={"password": "too many attempts"})

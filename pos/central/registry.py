@@ -22,9 +22,7 @@ ROTATION_GRACE = timedelta(hours=24)  # the old secret keeps working while the s
 REFUSALS_KEPT = timedelta(days=7)  # per-minute counts of refused requests are pruned after this
 
 
-class Unauthorized(DomainError):
-    code = "unauthorized"
-    status = 401
+class Unauthorized(DomainError, code="unauthorized", status=401): ...
 
 
 def clean_code(code: str) -> str:

@@ -29,11 +29,8 @@ from pos.models import AuditEntry, User
 REFUSED = "approval_refused"  # the audit action of a refused approval
 
 
-class ApprovalRequired(DomainError):
+class ApprovalRequired(DomainError, code="approval_required", status=422):
     """422 like any payload the rules refuse; the till recognises the code and asks for a manager."""
-
-    code = "approval_required"
-    status = 422
 
 
 @dataclass

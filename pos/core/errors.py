@@ -60,6 +60,13 @@ class DomainError(Exception):
     code = "invalid"
     status = 422
 
+    def __init_subclass__(cls, *, code: str | None = None, status: int | None = None, **kwargs):
+        """Each error names its code and HTTP status where it is declared: `class NotFound(DomainError,
+        code="not_found", status=404)`; what it leaves out it inherits."""
+        super().__init_subclass__(**kwargs)
+        cls.code = code or cls.code
+        cls.status = status or cls.status
+
     def __init__(self, message: str, *, fields: dict | None = None, code: str | None = None, **params):
         self.text = Text(message, **params)
         super().__init__(self.text.render(translate=False))
@@ -79,50 +86,33 @@ class DomainError(Exception):
         return {k: str(v) for k, v in self.field_texts.items()}
 
 
-class ValidationError(DomainError):
-    code = "validation_error"
+class ValidationError(DomainError, code="validation_error"): ...
 
 
-class NotFound(DomainError):
-    code = "not_found"
-    status = 404
+class NotFound(DomainError, code="not_found", status=404): ...
 
 
-class Conflict(DomainError):
-    code = "conflict"
-    status = 409
+class Conflict(DomainError, code="conflict", status=409): ...
 
 
-class InvalidBarcode(DomainError):
-    code = "invalid_barcode"
+class InvalidBarcode(DomainError, code="invalid_barcode"): ...
 
 
-class InvalidSerial(InvalidBarcode):
+class InvalidSerial(InvalidBarcode, code="invalid_serial", status=400):
     """Text that cannot be one of our serials (pos.labels.serials): malformed input, a 400."""
 
-    code = "invalid_serial"
-    status = 400
 
-
-class SerialRefused(DomainError):
+class SerialRefused(DomainError, code="serial_refused", status=409):
     """A serialized unit the till may not sell: its serial is sold already, was never issued, or belongs to another
     product (a copied or fake label)."""
 
-    code = "serial_refused"
-    status = 409
+
+class OutOfStock(DomainError, code="out_of_stock", status=409): ...
 
 
-class OutOfStock(DomainError):
-    code = "out_of_stock"
-    status = 409
-
-
-class LotNotSellable(DomainError):
+class LotNotSellable(DomainError, code="lot_not_sellable"):
     """A pack from a lot that may never be sold (expired, or written off): it is set aside, and no approval
     sells it."""
-
-    code = "lot_not_sellable"
-    status = 422
 
 
 def wants_json() -> bool:

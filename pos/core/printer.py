@@ -22,9 +22,7 @@ COMMON_PROFILES = ("TM-T20II", "TM-T88V", "POS-5890", "RP-F10-58mm")
 CUT_MODES = ("auto", "yes", "no")
 
 
-class PrinterError(DomainError):
-    code = "printer_error"
-    status = 503
+class PrinterError(DomainError, code="printer_error", status=503): ...
 
 
 def _known_profile(name: str):

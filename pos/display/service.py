@@ -43,9 +43,7 @@ PHASES = ("idle", "cart", "vietqr", "paid")
 QR_PAYLOAD_MAX = 512
 
 
-class TooManyWaiting(DomainError):
-    code = "too_many_waiting"
-    status = 429
+class TooManyWaiting(DomainError, code="too_many_waiting", status=429): ...
 
 
 def token_hash(token: str) -> str:

@@ -27,10 +27,8 @@ from pos.models import Lot, Product, StockCount, StockCountLine, StockLevel
 UNCOUNTED_CHOICES = ("keep", "zero")
 
 
-class UncountedLines(Conflict):
+class UncountedLines(Conflict, code="uncounted_lines"):
     """Posting asked with lines not counted: `lines` are they, for the page to list."""
-
-    code = "uncounted_lines"
 
     def __init__(self, message: str, *, lines: list[StockCountLine], **params):
         self.lines = lines

@@ -5,8 +5,7 @@
   "use strict";
   const root = document.getElementById("display");
   if (!root) return;
-  const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const { $, api } = window.PosApi;
   const POLL_MS = Number(root.dataset.pollMs) || 300, MAX_WAIT_MS = 3000;
   const grouped = (n) => Number(n).toLocaleString("vi-VN");
   const vnd = (n) => grouped(n) + "\u00a0₫";
@@ -37,12 +36,10 @@
       if (view.code) { showCode(view.code); return; }
       if (Date.now() - codeAsked < 2000) return;  // asked a moment ago: not once per poll
       codeAsked = Date.now();
-      const response = await fetch(root.dataset.codeUrl, { method: "POST", credentials: "same-origin",
-        headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
-      if (response.status === 400) { location.reload(); return; }  // the page's CSRF token ran out: start afresh
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      const waiting = await response.json();
-      if (waiting.code) showCode(waiting.code);
+      const asked = await api("POST", root.dataset.codeUrl);
+      if (asked.status === 400) { location.reload(); return; }  // the page's CSRF token ran out: start afresh
+      if (!asked.ok) throw new Error("HTTP " + asked.status);
+      if (asked.data.code) showCode(asked.data.code);
       return;
     }
     version = view.version;

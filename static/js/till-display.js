@@ -5,8 +5,7 @@
   "use strict";
   const root = document.getElementById("till"), dialog = document.getElementById("display-dialog");
   if (!root || !dialog) return;
-  const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const { $, api } = window.PosApi;
   const KEY = "till.display", PAID_SHOWN_MS = 20000, RETRY_MS = 1000;
   let pairing = load(), latest = null, queued = "", sent = "", sending = false, heldIdle = null, paidUntil = 0;
   let retry = null;
@@ -16,14 +15,6 @@
     pairing = value;
     if (value) localStorage.setItem(KEY, JSON.stringify(value)); else localStorage.removeItem(KEY);
     $("display-open").textContent = value ? $("display-open").dataset.paired : dialog.querySelector("h2").textContent;
-  }
-  async function api(method, url, body) {
-    const response = await fetch(url, { method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    let data = {};
-    try { data = await response.json(); } catch (e) { /* empty */ }
-    return { ok: response.ok, status: response.status, data };
   }
 
   // --- following the cart ------------------------------------------------------------------------------

@@ -4,8 +4,7 @@
   "use strict";
   const root = document.getElementById("till");
   if (!root) return;
-  const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const { $, api } = window.PosApi;
   const lang = root.dataset.lang;
   const STORE = "till.cart", PARKED = "till.parked", RETRY_MS = 3000;
   const grouped = (n) => Number(n).toLocaleString(lang === "en" ? "en-US" : "vi-VN");  // 1.234.567 or 1,234,567
@@ -17,16 +16,6 @@
   function load(key) { try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; } }
   function save() { localStorage.setItem(STORE, JSON.stringify(cart)); }
   function focusScan() { if (!document.querySelector("dialog[open]")) $("scan").focus(); }
-
-  async function api(method, url, body) {
-    const response = await fetch(url, {
-      method, headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
-    });
-    let data = {};
-    try { data = await response.json(); } catch (e) { /* an empty or HTML body */ }
-    return { ok: response.ok, status: response.status, data };
-  }
 
   function message(text, kind) {
     $("scan-action").classList.add("hidden");

@@ -3,6 +3,7 @@ Playwright. Screenshots go to test-artifacts/ (kept after the run)."""
 
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -119,6 +120,39 @@ def log_in(page, base_url: str, username: str, password: str = "ocop-demo-2026")
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+def enter(page, selector: str, value: str) -> None:
+    """Type `value` into a field and press Enter, as a cashier does."""
+    page.fill(selector, value)
+    page.keyboard.press("Enter")
+
+
+def give_discount(page, percent: str) -> None:
+    """The till's discount on the whole order, in percent."""
+    page.click("#order-discount")
+    enter(page, "#discount-form input[name=value]", percent)
+
+
+def done_number(page) -> str:
+    """The number of the sale the till has just completed, as its done dialog shows it."""
+    page.wait_for_selector("#done-dialog[open]")
+    return page.inner_text("#done-title").split("·")[1].strip()
+
+
+def new_receipt(page, base_url: str, **producer) -> None:
+    """The goods receipt form with its producer chosen (`label=` its name or `value=` its id)."""
+    page.goto(f"{base_url}/inventory/receipts/new")
+    page.select_option("select[name=producer_id]", **producer)
+
+
+def stored(live_server, sql: str, *params) -> list[tuple]:
+    """Rows as the live server stored them, read from its database: what the journey's steps left behind."""
+    conn = sqlite3.connect(live_server["database"])
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 # axe-core comes from npm (package-lock.json pins it; `make test` runs `npm ci`). It is evaluated through the

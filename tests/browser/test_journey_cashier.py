@@ -1,14 +1,13 @@
 """Journeys 1 and 5: a cashier sells by scanning (one item by its QR label URL), gives a discount, takes
 part cash and part VietQR, sees the change and the receipt; and a whole sale without touching the mouse."""
 
-import sqlite3
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import done_number, enter, give_discount, log_in, screenshot, stored
 
 pytestmark = pytest.mark.browser
 
@@ -41,21 +40,17 @@ def test_cashier_scans_discounts_and_splits_cash_and_vietqr(live_server, page):
     scan(page, "CLV-200")  # SKU: Cốm Làng Vòng (60.000)
     assert page.locator("#cart-lines tr").count() == 3
     assert "Bộ ấm chén men lam Bát Tràng" in page.inner_text("#cart-lines")
-    page.click("#order-discount")
-    page.fill("#discount-form input[name=value]", "5")
-    page.keyboard.press("Enter")
+    give_discount(page, "5")
     expect(page.locator("#t-total")).to_contain_text("1.320.500")
     # 500.000 by VietQR, the rest in cash with a 1.000.000 note
     page.click(".method[data-method=vietqr]")
-    page.fill("#pay-amount", "500000")
-    page.keyboard.press("Enter")
+    enter(page, "#pay-amount", "500000")
     page.wait_for_selector("#vietqr-dialog[open]")
     assert "TH-" in page.inner_text("#vietqr-amount")
     screenshot(page, "journey1-vietqr")
     page.click("#vietqr-confirm")
     page.click(".method[data-method=cash]")
-    page.fill("#pay-amount", "1000000")
-    page.keyboard.press("Enter")
+    enter(page, "#pay-amount", "1000000")
     # the 820.500 left for cash is rounded to 821.000 (CASH_ROUNDING 1.000 ₫); VietQR paid exactly
     assert page.inner_text("#t-change").replace("\u00a0", " ") == "179.000 ₫"
     page.click("#complete")
@@ -64,16 +59,14 @@ def test_cashier_scans_discounts_and_splits_cash_and_vietqr(live_server, page):
     assert "1.321.000" in page.inner_text("#done-title")
     assert "179.000" in page.inner_text("#done-change")
     screenshot(page, "journey1-sale-done")
-    number = page.inner_text("#done-title").split("·")[1].strip()
-    conn = sqlite3.connect(live_server["database"])
-    rows = conn.execute("SELECT total FROM sales WHERE number = ?", (number,)).fetchall()
-    methods = conn.execute(
+    number = done_number(page)
+    assert stored(live_server, "SELECT total FROM sales WHERE number = ?", number) == [(1_320_500,)]
+    methods = stored(
+        live_server,
         "SELECT method, amount, change FROM payments JOIN sales ON sales.id = payments.sale_id"
         " WHERE number = ? ORDER BY payments.id",
-        (number,),
-    ).fetchall()
-    conn.close()
-    assert rows == [(1_320_500,)]
+        number,
+    )
     assert methods == [("vietqr", 500_000, 0), ("cash", 821_000, 179_000)]
 
 
@@ -120,16 +113,14 @@ def test_a_product_with_a_revoked_rating_sells_once_a_manager_approves(live_serv
     page.keyboard.press("Tab")
     page.keyboard.type("ocop-demo-2026")
     page.keyboard.press("Enter")  # the sale goes through with the approval
-    page.wait_for_selector("#done-dialog[open]")
-    number = page.inner_text("#done-title").split("·")[1].strip()
-    conn = sqlite3.connect(live_server["database"])
-    stars, action = conn.execute(
+    number = done_number(page)
+    line = stored(
+        live_server,
         "SELECT sale_lines.stars, (SELECT action FROM audit_entries WHERE entity = 'sale' AND entity_id = sales.uuid)"
         " FROM sale_lines JOIN sales ON sales.id = sale_lines.sale_id WHERE number = ?",
-        (number,),
-    ).fetchone()
-    conn.close()
-    assert (stars, action) == (None, "override")
+        number,
+    )
+    assert line == [(None, "override")]
 
 
 def test_parked_carts_are_picked_from_a_list_a_void_asks_first_and_a_lost_post_is_sent_again_once(live_server, page):
@@ -191,7 +182,4 @@ def test_parked_carts_are_picked_from_a_list_a_void_asks_first_and_a_lost_post_i
     page.keyboard.press("Alt+P")
     expect(page.locator("#scan-message")).to_contain_text("sẽ được gửi lại")
     page.wait_for_selector("#done-dialog[open]", timeout=10_000)  # sent again by itself
-    conn = sqlite3.connect(live_server["database"])
-    recorded = conn.execute("SELECT count(*), max(total) FROM sales WHERE uuid = ?", (lost[0],)).fetchone()
-    conn.close()
-    assert recorded == (1, 180_000)
+    assert stored(live_server, "SELECT count(*), max(total) FROM sales WHERE uuid = ?", lost[0]) == [(1, 180_000)]

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from pos.core.clock import local_today
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, new_receipt, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -15,8 +15,7 @@ pytestmark = pytest.mark.browser
 def test_manager_receives_labels_counts_and_closes_the_shift(live_server, page):
     base = live_server["url"]
     log_in(page, base, "manager")
-    page.goto(f"{base}/inventory/receipts/new")
-    page.select_option("select[name=producer_id]", label="Hợp tác xã Chè Sen Quảng An")
+    new_receipt(page, base, label="Hợp tác xã Chè Sen Quảng An")
     page.fill("input[name=sku_0]", "CSQA-100")
     page.fill("input[name=lot_code_0]", "QA2611")
     page.fill("input[name=production_date_0]", (local_today() - timedelta(days=3)).isoformat())

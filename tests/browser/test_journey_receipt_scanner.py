@@ -8,7 +8,7 @@ import pytest
 
 from pos.catalog.gs1 import check_digit
 from pos.core.clock import local_today
-from tests.browser.conftest import assert_accessible, log_in, screenshot
+from tests.browser.conftest import assert_accessible, log_in, new_receipt, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,7 @@ def scan(page, line: int, code: str) -> None:
 def test_a_goods_receipt_entered_with_a_scanner(live_server, page):
     base = live_server["url"]
     log_in(page, base, "manager")
-    page.goto(f"{base}/inventory/receipts/new")
-    page.select_option("select[name=producer_id]", label="Công ty TNHH Sen Tây Hồ")
+    new_receipt(page, base, label="Công ty TNHH Sen Tây Hồ")
     page.fill("input[name=note]", "Hàng về sáng thứ Tư")
     expiry = (local_today() + timedelta(days=270)).isoformat()
 

@@ -3,14 +3,13 @@ one serial each; a cashier sells one by scanning its label; a copy of that label
 refused with where and when it was sold; the shopper's phone page for that serial says the same."""
 
 import re
-import sqlite3
 
 import pypdfium2 as pdfium
 import pytest
 from playwright.sync_api import expect
 
 from pos.core.clock import local_today
-from tests.browser.conftest import ARTIFACTS, assert_accessible, log_in, screenshot
+from tests.browser.conftest import ARTIFACTS, assert_accessible, done_number, log_in, new_receipt, screenshot, stored
 from tests.browser.test_journey_cashier import open_shift_if_needed, scan
 from tests.test_labels import decode
 
@@ -21,12 +20,10 @@ SERIAL_URL = re.compile(r"/01/(\d{14})/10/TH2612/21/([23456789ABCDEFGHJKMNPQRSTU
 
 def test_serialized_labels_printed_sold_copy_refused_and_shown_on_the_phone(live_server, browser, page):
     base = live_server["url"]
-    conn = sqlite3.connect(live_server["database"])
-    product_id, gtin14, producer_id = conn.execute(
-        "SELECT id, gtin14, producer_id FROM products WHERE sku = 'HDNT-THE'"
-    ).fetchone()
-    (showroom,) = conn.execute("SELECT name FROM showrooms WHERE code = 'TH'").fetchone()
-    conn.close()
+    [(product_id, gtin14, producer_id)] = stored(
+        live_server, "SELECT id, gtin14, producer_id FROM products WHERE sku = 'HDNT-THE'"
+    )
+    [(showroom,)] = stored(live_server, "SELECT name FROM showrooms WHERE code = 'TH'")
 
     # The manager marks the product serialized …
     log_in(page, base, "manager")
@@ -38,8 +35,7 @@ def test_serialized_labels_printed_sold_copy_refused_and_shown_on_the_phone(live
     assert_accessible(page, "product page with its suspect labels")
 
     # … receives five trees and posts the receipt …
-    page.goto(f"{base}/inventory/receipts/new")
-    page.select_option("select[name=producer_id]", value=str(producer_id))
+    new_receipt(page, base, value=str(producer_id))
     page.fill("input[name=sku_0]", "HDNT-THE")
     page.fill("input[name=lot_code_0]", "TH2612")
     page.fill("input[name=quantity_0]", "5")
@@ -85,16 +81,10 @@ def test_serialized_labels_printed_sold_copy_refused_and_shown_on_the_phone(live
     till.keyboard.press("F4")
     till.keyboard.press("Enter")  # exact cash
     till.click("#complete")
-    till.wait_for_selector("#done-dialog[open]")
-    number = till.inner_text("#done-title").split("·")[1].strip()
+    number = done_number(till)
     till.click("#done-next")
-    conn = sqlite3.connect(live_server["database"])
-    stored = conn.execute(
-        "SELECT sale_lines.serial FROM sale_lines JOIN sales ON sales.id = sale_lines.sale_id WHERE sales.number = ?",
-        (number,),
-    ).fetchall()
-    conn.close()
-    assert stored == [(serials[0],)]
+    sold = "SELECT sale_lines.serial FROM sale_lines JOIN sales ON sales.id = sale_lines.sale_id WHERE sales.number = ?"
+    assert stored(live_server, sold, number) == [(serials[0],)]
 
     # A copy of that label at a second till is refused, saying where and when the tree was sold.
     second = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN").new_page()

@@ -1,11 +1,9 @@
 """The till as a cashier meets it in the first week: a cash sale rounded as cash is paid."""
 
-import sqlite3
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import done_number, enter, give_discount, log_in, screenshot, stored
 from tests.browser.test_journey_cashier import open_shift_if_needed, scan
 
 pytestmark = pytest.mark.browser
@@ -20,16 +18,12 @@ def test_a_cash_sale_with_15_percent_off_is_paid_191000_for_191250(live_server, 
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
     scan(page, "XPT-VO")  # Xôi vò Phú Thượng, 45.000
-    page.fill("#cart-lines input.qty", "5")
-    page.keyboard.press("Enter")
+    enter(page, "#cart-lines input.qty", "5")
     expect(page.locator("#t-total")).to_contain_text("225.000")
-    page.click("#order-discount")
-    page.fill("#discount-form input[name=value]", "15")
-    page.keyboard.press("Enter")
+    give_discount(page, "15")
     page.wait_for_selector("#approval-dialog[open]")  # over the 10 % limit: a manager approves it now
     page.fill("#approval-form input[name=username]", "manager")
-    page.fill("#approval-form input[name=password]", "ocop-demo-2026")
-    page.keyboard.press("Enter")
+    enter(page, "#approval-form input[name=password]", "ocop-demo-2026")
     expect(page.locator("#t-total")).to_contain_text("191.250")
     expect(page.locator("#t-rounding")).to_have_text("-250\u00a0₫")
     assert text(page, "#t-cash") == "191.000 ₫" and text(page, "#t-due") == "191.000 ₫"
@@ -45,26 +39,19 @@ def test_a_cash_sale_with_15_percent_off_is_paid_191000_for_191250(live_server, 
     page.click("#complete")
     page.wait_for_selector("#done-dialog[open]")  # the discount was approved when applied
     assert "191.000" in page.inner_text("#done-title") and "9.000" in page.inner_text("#done-change")
-    number = page.inner_text("#done-title").split("·")[1].strip()
-    conn = sqlite3.connect(live_server["database"])
-    sale = conn.execute("SELECT total, cash_rounding, vat_total FROM sales WHERE number = ?", (number,)).fetchone()
-    cash = conn.execute(
-        "SELECT amount, tendered, change FROM payments JOIN sales ON sales.id = payments.sale_id WHERE number = ?",
-        (number,),
-    ).fetchall()
-    conn.close()
-    assert sale == (191_250, -250, round(191_250 * 8 / 108))
-    assert cash == [(191_000, 200_000, 9_000)]
+    number = done_number(page)
+    sale = stored(live_server, "SELECT total, cash_rounding, vat_total FROM sales WHERE number = ?", number)
+    assert sale == [(191_250, -250, round(191_250 * 8 / 108))]
+    cash = "SELECT amount, tendered, change FROM payments JOIN sales ON sales.id = payments.sale_id WHERE number = ?"
+    assert stored(live_server, cash, number) == [(191_000, 200_000, 9_000)]
     page.click("#done-next")
 
 
 def test_a_scanned_expired_lot_is_refused_in_red_set_aside_and_written_off(live_server, page):
     base = live_server["url"]
-    conn = sqlite3.connect(live_server["database"])
-    (gtin14,) = conn.execute("SELECT gtin14 FROM products WHERE sku = 'CLV-200'").fetchone()
-    (expiry,) = conn.execute("SELECT expiry_date FROM lots WHERE code = 'CLV2610'").fetchone()
-    (fresh_left,) = conn.execute("SELECT on_hand FROM lots WHERE code = 'CLV2611'").fetchone()
-    conn.close()
+    [(gtin14,)] = stored(live_server, "SELECT gtin14 FROM products WHERE sku = 'CLV-200'")
+    [(expiry,)] = stored(live_server, "SELECT expiry_date FROM lots WHERE code = 'CLV2610'")
+    [(fresh_left,)] = stored(live_server, "SELECT on_hand FROM lots WHERE code = 'CLV2611'")
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
     scan(page, f"{base}/01/{gtin14}/10/CLV2610")  # the QR label of the expired lot
@@ -79,8 +66,7 @@ def test_a_scanned_expired_lot_is_refused_in_red_set_aside_and_written_off(live_
     page.wait_for_selector("#approval-dialog[open]")
     assert "CLV2610" in page.inner_text("#approval-reason")
     page.fill("#approval-form input[name=username]", "manager")
-    page.fill("#approval-form input[name=password]", "ocop-demo-2026")
-    page.keyboard.press("Enter")
+    enter(page, "#approval-form input[name=password]", "ocop-demo-2026")
     expect(page.locator("#scan-message")).to_contain_text("đã hủy")
     expect(page.locator("#write-off-lot")).to_be_hidden()
 
@@ -89,23 +75,20 @@ def test_a_scanned_expired_lot_is_refused_in_red_set_aside_and_written_off(live_
     page.fill("#cart-lines input.qty", str(fresh_left + 1))  # more than the lot holds: said on the line
     page.keyboard.press("Enter")
     expect(page.locator("#cart-lines tr.short")).to_contain_text(f"Chỉ còn: {fresh_left}")
-    page.fill("#cart-lines input.qty", "1")
-    page.keyboard.press("Enter")
+    enter(page, "#cart-lines input.qty", "1")
     expect(page.locator("#cart-lines tr.short")).to_have_count(0)
     page.keyboard.press("F4")
     page.keyboard.press("Enter")  # exact cash
     page.click("#complete")
-    page.wait_for_selector("#done-dialog[open]")
-    number = page.inner_text("#done-title").split("·")[1].strip()
-    conn = sqlite3.connect(live_server["database"])
-    lots = conn.execute(
+    number = done_number(page)
+    lots = stored(
+        live_server,
         "SELECT lots.code, m.quantity FROM stock_movements m JOIN lots ON lots.id = m.lot_id"
         " JOIN sales s ON s.uuid = m.document_id WHERE s.number = ?",
-        (number,),
-    ).fetchall()
-    (expired_left,) = conn.execute("SELECT on_hand FROM lots WHERE code = 'CLV2610'").fetchone()
-    conn.close()
-    assert lots == [("CLV2611", -1)] and expired_left == 0
+        number,
+    )
+    assert lots == [("CLV2611", -1)]
+    assert stored(live_server, "SELECT on_hand FROM lots WHERE code = 'CLV2610'") == [(0,)]
 
 
 BIG_CART = (
@@ -143,11 +126,11 @@ def test_totals_up_to_ten_digits_stay_on_one_line(live_server, browser, width):
     """The biggest cart the till takes (999 of each of the dearest products: some 8,7 billion đồng) with an
     order discount: every total, the discount row and the discount button stay on one line inside their card."""
     base = live_server["url"]
-    conn = sqlite3.connect(live_server["database"])
-    products = conn.execute(
-        f"SELECT id, name_vi, sku, price FROM products WHERE sku IN ({','.join('?' * len(BIG_CART))})", BIG_CART
-    ).fetchall()
-    conn.close()
+    products = stored(
+        live_server,
+        f"SELECT id, name_vi, sku, price FROM products WHERE sku IN ({','.join('?' * len(BIG_CART))})",
+        *BIG_CART,
+    )
     context = browser.new_context(viewport={"width": width, "height": 768}, locale="vi-VN")
     page = context.new_page()
     try:
@@ -189,8 +172,7 @@ def test_totals_up_to_ten_digits_stay_on_one_line(live_server, browser, width):
 def _fifteen_percent_approved_with(page, password: str) -> None:
     """Alt+D, 15 % off the order, and the manager's approval asked for at once, given with `password`."""
     page.keyboard.press("Alt+D")
-    page.fill("#discount-form input[name=value]", "15")
-    page.keyboard.press("Enter")
+    enter(page, "#discount-form input[name=value]", "15")
     page.wait_for_selector("#approval-dialog[open]")
     page.fill("#approval-form input[name=username]", "manager")
     page.fill("#approval-form input[name=password]", password)
@@ -206,8 +188,7 @@ def test_the_order_discount_is_its_own_editable_row_approved_when_applied(live_s
     page.keyboard.press("Enter")
     expect(page.locator("#t-total")).to_contain_text("225.000")
     page.keyboard.press("Alt+D")
-    page.fill("#discount-form input[name=value]", "15")
-    page.keyboard.press("Enter")
+    enter(page, "#discount-form input[name=value]", "15")
     page.wait_for_selector("#approval-dialog[open]")  # over the 10 % limit: asked now, not at payment
     assert "15" in page.inner_text("#approval-reason")
     page.click("#approval-cancel")  # no manager at hand: the discount is not applied

@@ -4,7 +4,6 @@ show the money within 2 s through the showroom's sync connection; one key comple
 bank's reference."""
 
 import io
-import sqlite3
 import time
 
 import pytest
@@ -12,7 +11,7 @@ import requests
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, describe_violations, log_in, screenshot
+from tests.browser.conftest import axe_violations, describe_violations, log_in, screenshot, stored
 from tests.browser.test_journey_cashier import open_shift_if_needed, scan
 from tests.fake_payos import ACCOUNT, webhook_body
 from tests.test_labels import decode
@@ -51,9 +50,7 @@ def test_a_vietqr_sale_confirmed_by_the_bank_through_central(live_server, browse
 
 def vietqr_sale_with_a_display(live_server, page, display):
     base, payos = live_server["url"], live_server["payos"]
-    conn = sqlite3.connect(live_server["database"])
-    (account,) = conn.execute("SELECT bank_account FROM showrooms WHERE code = 'TH'").fetchone()
-    conn.close()
+    [(account,)] = stored(live_server, "SELECT bank_account FROM showrooms WHERE code = 'TH'")
     log_in(page, base, "cashier")
     open_shift_if_needed(page, base)
     pair_display(page, display, base)
@@ -97,13 +94,8 @@ def vietqr_sale_with_a_display(live_server, page, display):
     page.goto(f"{base}/sales/{number}")
     assert "FT25336777001" in page.inner_text("#sale-transfers")
     expect(page.locator("#vietqr-confirmation")).to_have_text("VietQR do ngân hàng xác nhận")
-    conn = sqlite3.connect(live_server["database"])
-    payments = conn.execute(
-        "SELECT method, amount, reference FROM payments JOIN sales ON sales.id = payments.sale_id WHERE number = ?",
-        (number,),
-    ).fetchall()
-    conn.close()
-    assert payments == [("vietqr", 135_000, "FT25336777001")]
+    paid = "SELECT method, amount, reference FROM payments JOIN sales ON sales.id = payments.sale_id WHERE number = ?"
+    assert stored(live_server, paid, number) == [("vietqr", 135_000, "FT25336777001")]
     page.goto(f"{base}/till")
     page.click("#display-open")  # the display is let go, as a cashier does at the end of the day
     page.click("#display-list button")

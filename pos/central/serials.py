@@ -15,7 +15,7 @@ from pos.auth.scope import Scope
 from pos.core.clock import to_local, utcnow
 from pos.core.database import dialect_insert
 from pos.core.extensions import db
-from pos.labels.serials import suspect_reason
+from pos.labels.serials import scan_summary, suspect_reason
 from pos.models import RemoteSerial, RemoteSerialScanDaily, Showroom
 from pos.protocol.events import Event
 
@@ -162,15 +162,7 @@ def suspect_serials(scope: Scope, *, sku: str | None = None, limit: int = 500) -
     codes = dict(db.session.execute(select(Showroom.id, Showroom.code)).all())
     scans = {
         serial: (int(total), days, first, last)
-        for serial, total, days, first, last in db.session.execute(
-            select(
-                RemoteSerialScanDaily.serial,
-                func.sum(RemoteSerialScanDaily.scans),
-                func.count(func.distinct(RemoteSerialScanDaily.day)),
-                func.min(RemoteSerialScanDaily.day),
-                func.max(RemoteSerialScanDaily.day),
-            ).group_by(RemoteSerialScanDaily.serial)
-        )
+        for serial, total, days, first, last in db.session.execute(scan_summary(RemoteSerialScanDaily))
     }
     scanned_here = set()
     if not scope.everything:

@@ -355,21 +355,25 @@ class ProductSuspect:
     sold_at: datetime | None
 
 
+def scan_summary(daily):
+    """Per serial of a table of daily scans (this showroom's LabelScanDaily, central's RemoteSerialScanDaily): the
+    serial, its scans, the days it was scanned on, the first and the last of them."""
+    return select(
+        daily.serial,
+        func.sum(daily.scans),
+        func.count(func.distinct(daily.day)),
+        func.min(daily.day),
+        func.max(daily.day),
+    ).group_by(daily.serial)
+
+
 def product_suspects(product_id: int) -> list[ProductSuspect]:
     """The product's serials whose scans here look like a copy in circulation (suspect_reason), for the manager's
     product page; most recently seen first. Scans of a serial that this showroom never issued count too."""
     config = current_app.config
     found = []
     for serial, total, days, first, last in db.session.execute(
-        select(
-            LabelScanDaily.serial,
-            func.sum(LabelScanDaily.scans),
-            func.count(func.distinct(LabelScanDaily.day)),
-            func.min(LabelScanDaily.day),
-            func.max(LabelScanDaily.day),
-        )
-        .where(LabelScanDaily.product_id == product_id, LabelScanDaily.serial != "")
-        .group_by(LabelScanDaily.serial)
+        scan_summary(LabelScanDaily).where(LabelScanDaily.product_id == product_id, LabelScanDaily.serial != "")
     ):
         state = serial_state(serial)
         issued = state.product_id == product_id

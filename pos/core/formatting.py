@@ -28,6 +28,19 @@ def _separators(language: str | None) -> tuple[str, str]:
     return (",", ".") if (language or current_language()) == "en" else (".", ",")
 
 
+# What templates call each formatter (`{{ total|vnd }}`): named where it is defined, installed by register_filters.
+TEMPLATE_FILTERS: dict = {}
+
+
+def template_filter(name: str):
+    def register(function):
+        TEMPLATE_FILTERS[name] = function
+        return function
+
+    return register
+
+
+@template_filter("count")
 def format_count(value, language: str | None = None) -> str:
     """11.024 in Vietnamese, 11,024 in English; empty for None."""
     if value is None or value == "":
@@ -37,6 +50,7 @@ def format_count(value, language: str | None = None) -> str:
     return ("-" if number < 0 else "") + f"{abs(number):,}".replace(",", thousands)
 
 
+@template_filter("decimal")
 def format_decimal(value, places: int = 2, language: str | None = None) -> str:
     """24,00 in Vietnamese, 24.00 in English: `places` digits after the point (half up), digits grouped."""
     if value is None or value == "":
@@ -50,11 +64,13 @@ def format_decimal(value, places: int = 2, language: str | None = None) -> str:
     return ("-" if number < 0 and number != 0 else "") + text
 
 
+@template_filter("amount")
 def format_amount(amount, language: str | None = None) -> str:
     """1.234.567 in Vietnamese, 1,234,567 in English: đồng without the sign."""
     return format_count(amount, language)
 
 
+@template_filter("vnd")
 def format_vnd(amount, language: str | None = None) -> str:
     """350.000 ₫ in Vietnamese, 350,000 ₫ in English (the sign after a no-break space in both)."""
     if amount is None:
@@ -62,6 +78,7 @@ def format_vnd(amount, language: str | None = None) -> str:
     return f"{format_count(amount, language)}\u00a0₫"
 
 
+@template_filter("percent")
 def format_percent(value, places: int = 1, signed: bool = False, language: str | None = None) -> str:
     """12,5% in Vietnamese, 12.5% in English; signed=True writes +12,5% / −3,0% for a change."""
     if value is None:
@@ -82,6 +99,7 @@ def _as_moment(value) -> datetime | date | None:
     return value
 
 
+@template_filter("localtime")
 def format_local(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """A stored UTC time (datetime or ISO string) as local time: 03/12/2026 14:54 (fmt may add :%S)."""
     moment = _as_moment(value)
@@ -92,6 +110,7 @@ def format_local(value, fmt: str = "%d/%m/%Y %H:%M") -> str:
     return to_local(moment).strftime(fmt)
 
 
+@template_filter("date")
 def format_date(value, language: str | None = None) -> str:
     """A day as dd/mm/yyyy in both languages; a datetime is a stored UTC time, shown as its local day."""
     moment = _as_moment(value)
@@ -102,6 +121,7 @@ def format_date(value, language: str | None = None) -> str:
     return moment.strftime("%d/%m/%Y")
 
 
+@template_filter("weekday")
 def format_weekday(day) -> str:
     """The day of the week in the page's language: Thứ Tư, Wednesday."""
     from flask_babel import format_date as babel_format_date
@@ -114,6 +134,7 @@ def format_weekday(day) -> str:
 _DURATION_UNITS = {"vi": ("giây", "phút", "giờ", "ngày"), "en": ("s", "min", "h", "d")}
 
 
+@template_filter("duration")
 def format_duration(seconds, language: str | None = None) -> str:
     """12 giây, 4 phút, 3 giờ 5 phút, 2 ngày 4 giờ (12 s, 4 min, 3 h 5 min, 2 d 4 h in English)."""
     if seconds is None:
@@ -138,6 +159,7 @@ def register_labels(kind: str, labels: dict) -> None:
     _LABELS.setdefault(kind, {}).update(labels)
 
 
+@template_filter("label")
 def label_of(code, kind: str) -> str:
     """The name of `code` in the page's language; a code with no name shows as it is (and a test finds it)."""
     if code is None or code == "":
@@ -150,6 +172,7 @@ def labels_of(kind: str) -> dict:
     return _LABELS.get(kind, {})
 
 
+@template_filter("ident")
 def format_ident(value):
     """A number that is a name, not a quantity (a GTIN, a tax code, a phone number, a bank account): written as
     it is, never grouped, marked translate="no" so neither a translator nor the page check touches it."""
@@ -167,6 +190,7 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIELD_KINDS = {"ocop_group": "group", "type": "producer_type", "level": "level", "unit": "unit", "method": "payment"}
 
 
+@template_filter("stored_value")
 def format_stored(value, field: str = ""):
     """A value as stored in JSON (the audit log's before → after): a code by its name, a day, a time, a number,
     yes/no; a string of digits (a GTIN, a tax code) as written."""
@@ -194,19 +218,11 @@ def format_stored(value, field: str = ""):
     return value
 
 
+@template_filter("stars")
+def format_stars(n) -> str:
+    return "★" * int(n or 0) + "☆" * (5 - int(n or 0))
+
+
 def register_filters(app) -> None:
-    filters = app.jinja_env.filters
-    filters["count"] = format_count
-    filters["decimal"] = format_decimal
-    filters["amount"] = format_amount
-    filters["vnd"] = format_vnd
-    filters["percent"] = format_percent
-    filters["date"] = format_date
-    filters["weekday"] = format_weekday
-    filters["localtime"] = format_local
-    filters["duration"] = format_duration
-    filters["label"] = label_of
-    filters["ident"] = format_ident
-    filters["stored_value"] = format_stored
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals["labels"] = labels_of  # a kind's codes and names, for a select
-    filters["stars"] = lambda n: "★" * int(n or 0) + "☆" * (5 - int(n or 0))

@@ -23,6 +23,7 @@ from pos.core.database import atomic
 from pos.core.errors import Conflict, NotFound, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.core.money import round_half_up_div
+from pos.inventory.documents import RowTotal
 from pos.inventory.problems import field_name
 from pos.models import (
     ConsignmentSettlement,
@@ -61,17 +62,9 @@ class Statement:
     stock: list[tuple[Product, Lot]]  # consigned lots still on the shelf
     movement_ids: list[int] = field(default_factory=list)
 
-    @property
-    def units(self) -> int:
-        return sum(row.units for row in self.rows)
-
-    @property
-    def revenue(self) -> int:
-        return sum(row.revenue for row in self.rows)
-
-    @property
-    def commission(self) -> int:
-        return sum(row.commission for row in self.rows)
+    units = RowTotal("units")
+    revenue = RowTotal("revenue")
+    commission = RowTotal("commission")
 
     @property
     def payable(self) -> int:

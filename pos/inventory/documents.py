@@ -1,10 +1,21 @@
 """What the stock documents share: goods receipts (receipts.py), transfers (transfers.py) and count sheets
-(counts.py) are thrown away alike while drafts, and receipts and transfers list their lines alike in the audit log."""
+(counts.py) are thrown away alike while drafts, and receipts and transfers list their lines alike in the audit log;
+statements (consignment.py, valuation.py) total their rows alike."""
 
 from sqlalchemy import delete
 
 from pos.core.audit import record_audit
 from pos.core.extensions import db
+
+
+class RowTotal:
+    """A document's total of one figure of its rows: `units = RowTotal("on_hand")` sums row.on_hand."""
+
+    def __init__(self, figure: str):
+        self.figure = figure
+
+    def __get__(self, document, owner=None) -> int:
+        return sum(getattr(row, self.figure) for row in document.rows)
 
 
 def lines_snapshot(lines, *extra: str) -> list[dict]:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from pos.core.clock import utc_bounds
 from pos.core.extensions import db
+from pos.inventory.documents import RowTotal
 from pos.models import Product, StockLevel, StockMovement
 
 PRODUCT_COLUMNS = (Product.id, Product.sku, Product.name_vi)
@@ -51,13 +52,8 @@ class Valuation:
     as_of: date | None  # None: now
     rows: list[ValuationRow]
 
-    @property
-    def total(self) -> int:
-        return sum(row.value for row in self.rows)
-
-    @property
-    def units(self) -> int:
-        return sum(row.on_hand for row in self.rows)
+    total = RowTotal("value")
+    units = RowTotal("on_hand")
 
 
 def valuation_now() -> Valuation:

@@ -74,14 +74,7 @@ class RecordedLine:
         }
 
     def _sold(self) -> dict:
-        return {
-            "quantity": self.quantity,
-            "unit_price": self.unit_price,
-            "discount": self.discount,
-            "amount": self.amount,
-            "vat_rate": self.vat_rate,
-            "vat_amount": self.vat_amount,
-        }
+        return {name: getattr(self, name) for name in _SOLD}
 
 
 @dataclass(frozen=True)
@@ -262,7 +255,7 @@ class RecordedSale:
 _FILED_UNDER = ("gtin", "producer", "producer_tax_code", "ocop_group")
 _STORED_LINE = tuple(f.name for f in fields(RecordedLine) if f.name not in (*_FILED_UNDER, "commission"))
 _STORED_PAYMENT = tuple(f.name for f in fields(RecordedPayment))
-_SOLD = ("quantity", "unit_price", "discount", "amount", "vat_rate", "vat_amount")  # the keys of RecordedLine._sold()
+_SOLD = ("quantity", "unit_price", "discount", "amount", "vat_rate", "vat_amount")  # RecordedLine._sold()'s keys
 
 
 def _commissions(sale: Sale) -> dict[int, int]:

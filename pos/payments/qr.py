@@ -2,7 +2,7 @@
 the plain VietQR to the showroom's account carrying the sale number; and the cashier's confirmation by hand."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask import url_for
 from sqlalchemy import func, select
@@ -32,14 +32,8 @@ class ShownQR:
     fallback: str  # why payOS was not used though configured, else ""
 
     def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "number": self.number,
-            "amount": self.amount,
-            "provider": self.provider,
+        return asdict(self) | {
             "waits": self.provider != "none",
-            "payload": self.payload,
-            "fallback": self.fallback,
             "image_url": url_for("payments.qr_png", request_id=self.id),
         }
 

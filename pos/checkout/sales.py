@@ -344,7 +344,7 @@ def _held(sale_uuid: str) -> tuple[str | None, str | None]:
 
 def _new_number(sale_uuid: str, code: str, now: datetime) -> str:
     """The next number of the showroom's day, written down for this UUID. Call inside atomic()."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
         _NUMBER_LOCK.run()
     prefix = f"{code}-{to_local(now).strftime('%Y%m%d')}-"

@@ -1,6 +1,5 @@
 """Database engine set-up and the one way services write: `with atomic():`."""
 
-import contextvars
 import fcntl
 import os
 import re
@@ -8,25 +7,45 @@ import sqlite3
 import threading
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
-from typing import Any, NamedTuple
 
 from sqlalchemy import event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from pos.core.extensions import ATOMIC_CONNECTION, db
+from pos.core.extensions import ATOMIC_BLOCK, db
 from pos.core.limits import ROW_ID_MAX
 
 
-class _Block(NamedTuple):
-    """The atomic() block open in this context: its connection's DB-API driver and dialect."""
+class _Block:
+    """The atomic() block open in this context: the pooled connection its transaction is on, whose DB-API driver Sql
+    runs on, and the SQLAlchemy Connection the ORM and Core run on, made the first time they are used inside."""
 
-    driver: Any
-    dialect: Dialect
+    __slots__ = ("core", "dialect", "driver", "engine", "pooled")
+
+    def __init__(self, engine: Engine):
+        self.engine, self.dialect = engine, engine.dialect
+        self.pooled = engine.raw_connection()
+        self.driver = self.pooled.driver_connection
+        self.core: Connection | None = None
+
+    def connection(self) -> Connection:
+        if self.core is None:
+            self.core = Connection(self.engine, self.pooled)
+            self.core.begin()  # SQLAlchemy's view of the transaction atomic() began on the driver (on_begin skips it)
+        return self.core
+
+    def on_driver(self, method: str, *args) -> None:
+        """BEGIN or COMMIT on the driver itself; its error raised as SQLAlchemy's, as a statement's is."""
+        try:
+            getattr(self.driver, method)(*args)
+        except self.dialect.loaded_dbapi.Error as error:
+            statement = args[0] if args else method.upper()
+            raise DBAPIError.instance(
+                statement, (), error, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+            ) from error
 
 
-_open_block: contextvars.ContextVar[_Block | None] = contextvars.ContextVar("atomic_block", default=None)
 _writer_threads = threading.Lock()
 _writer_lock_files: dict[tuple[int, str], int] = {}  # (process, database) → its open lock file
 
@@ -99,12 +118,21 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(connection):  # on the driver itself: every transaction passes here, every sale's included
-        statement = "BEGIN IMMEDIATE" if _open_block.get() else "BEGIN"
+    def on_begin(connection):  # on the driver itself: every transaction passes here but atomic()'s own
+        block = ATOMIC_BLOCK.get()
+        if block is not None and block.driver is connection.connection.driver_connection:
+            return  # atomic() began it, and SQLAlchemy joins it
+        statement = "BEGIN IMMEDIATE" if block is not None else "BEGIN"
         try:
             connection.connection.driver_connection.execute(statement)
         except sqlite3.Error as error:  # e.g. locked past the busy timeout: SQLAlchemy's OperationalError
             raise DBAPIError.instance(statement, (), error, sqlite3.Error, dialect=connection.dialect) from error
+
+
+def open_session() -> Session | None:
+    """The context's db.session if it was made, without making one: None means nothing loaded, nothing pending."""
+    registry = db.session.registry
+    return registry() if registry.has() else None
 
 
 @contextmanager
@@ -114,33 +142,41 @@ def atomic():
     Any read transaction the request already holds is ended first, so the write starts on fresh
     data (on SQLite it then takes the write lock up front). Nested blocks join the outer one.
 
-    The transaction is a Core connection's. The ORM session, once used inside, joins it (SQLAlchemy's
-    "rollback_only" join): its flushes and a rollback apply to it, the commit is atomic()'s. A block that runs
-    only Sql, as a sale does, never starts the session's own transaction, which cost about a tenth of a sale."""
-    session = db.session
-    if _open_block.get():  # already inside atomic(): the outer block commits or rolls back everything
-        yield session
+    The transaction is begun and committed on a pooled DB-API connection, where Sql runs. The ORM session, once
+    used inside, joins it through a SQLAlchemy Connection made then (SQLAlchemy's "rollback_only" join): its
+    flushes and a rollback apply to it, the commit is atomic()'s. A block that runs only Sql, as a sale does, makes
+    neither that Connection nor a session: they cost about a sixth of a sale (docs/benchmarks.md)."""
+    if ATOMIC_BLOCK.get() is not None:  # already inside atomic(): the outer block commits or rolls back everything
+        yield db.session
         return
-    if session().in_transaction():
+    session = open_session()
+    if session is not None and session.in_transaction():
         session.rollback()
-    engine = session.get_bind()
-    writer_lock = sqlite_writer(engine.url.database) if engine.dialect.name == "sqlite" else nullcontext()
-    info = session().info
-    with writer_lock, engine.connect() as connection:
-        token = _open_block.set(_Block(connection.connection.driver_connection, connection.dialect))
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
+    with sqlite_writer(engine.url.database) if sqlite else nullcontext():
+        block = _Block(engine)
+        token = ATOMIC_BLOCK.set(block)
         try:
-            connection.begin()
-            info[ATOMIC_CONNECTION] = connection
-            yield session
-            if session().in_transaction():
+            if sqlite:  # PostgreSQL's driver begins at the first statement
+                block.on_driver("execute", "BEGIN IMMEDIATE")
+            yield db.session
+            session = open_session()
+            if session is not None and session.in_transaction():
                 session.commit()  # flushes, and expires what it loaded; it leaves the commit to us
-            connection.commit()
+            if block.core is not None:
+                block.core.commit()
+            else:
+                block.on_driver("commit")
         except BaseException:
-            session.rollback()
+            session = open_session()
+            if session is not None:
+                session.rollback()
             raise
         finally:
-            info.pop(ATOMIC_CONNECTION, None)
-            _open_block.reset(token)
+            ATOMIC_BLOCK.reset(token)
+            # Back to the pool, which rolls back what was not committed (SQLAlchemy's Connection does it itself)
+            (block.pooled if block.core is None else block.core).close()
 
 
 def dialect_insert(table):
@@ -242,8 +278,8 @@ class Sql:
             self._execute("executemany", rows)
 
     def _execute(self, method: str, params):
-        block = _open_block.get()
-        driver, dialect = block if block else _transaction_driver(db.session())
+        block = ATOMIC_BLOCK.get()
+        driver, dialect = (block.driver, block.dialect) if block is not None else _transaction_driver(db.session())
         statement = self.sqlite if dialect.name == "sqlite" else self.postgresql
         cursor = driver.cursor()
         try:

@@ -1,5 +1,7 @@
 """Extensions, created unbound and bound to the app in create_app()."""
 
+import contextvars
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -23,7 +25,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-ATOMIC_CONNECTION = "pos.atomic_connection"  # a session.info key, set while an atomic() block is open
+# The atomic() block open in this context (pos/core/database.py), or None.
+ATOMIC_BLOCK: contextvars.ContextVar = contextvars.ContextVar("atomic_block", default=None)
 
 
 class Session(FlaskSqlaSession):
@@ -31,7 +34,8 @@ class Session(FlaskSqlaSession):
     (pos/core/database.py)."""
 
     def get_bind(self, *args, **kwargs):
-        return self.info.get(ATOMIC_CONNECTION) or super().get_bind(*args, **kwargs)
+        block = ATOMIC_BLOCK.get()
+        return block.connection() if block is not None else super().get_bind(*args, **kwargs)
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})

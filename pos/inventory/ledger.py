@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
 from pos.core.clock import local_today, utcnow
-from pos.core.database import Sql, dialect_insert, read_date
+from pos.core.database import Sql, dialect_insert, open_session, read_date
 from pos.core.errors import LotNotSellable, OutOfStock, ValidationError
 from pos.core.extensions import db
 from pos.models import Lot, Product, StockLevel, StockMovement
@@ -133,8 +133,8 @@ def _apply(product_id: int, lot_id: int, quantity: int) -> None:
 
 def _expire_loaded(product_id: int, lot_ids) -> None:
     """Objects already loaded in the session still hold the old figures; reload them on next access."""
-    session = db.session()
-    if not session.in_transaction():  # nothing loaded in this transaction (a till's sale), and all else expired
+    session = open_session()
+    if session is None or not session.in_transaction():  # nothing loaded in this transaction (a till's sale)
         return
     loaded_objects = session.identity_map
     for model, key in [(StockLevel, product_id)] + [(Lot, lot_id) for lot_id in lot_ids]:

@@ -18,6 +18,7 @@ import secrets
 import uuid as uuidlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -65,10 +66,13 @@ from pos.models import PAYMENT_METHODS, Lot, Sale, StockLevel
 
 CLIENT_PRICE_FIELDS = {"price", "unit_price", "amount", "total", "vat_amount", "vat_total"}
 
-# Every sale has its number's row (reserved for a VietQR transfer, or written with the sale): one read tells
-# what a UUID already holds.
-_HELD_BY_UUID = Sql(
-    "SELECT n.number, s.payload_hash FROM sale_numbers n LEFT JOIN sales s ON s.uuid = n.uuid WHERE n.uuid = :uuid"
+# What the writer reads first, in one statement: what the UUID already holds (every sale has its number's row,
+# reserved for a VietQR transfer or written with the sale), the open shift (by the open marker's unique index), and
+# whether a restore awaits recovery (pos.sync.recovery.recovery_pending(), as the writer reads it).
+_STATE = Sql(
+    "SELECT n.number, s.payload_hash, (SELECT id FROM shifts WHERE open_marker = 1),"
+    " EXISTS (SELECT 1 FROM sync_state WHERE key = 'recovery_pending' AND value <> '')"
+    " FROM (SELECT 1) AS one LEFT JOIN sale_numbers n ON n.uuid = :uuid LEFT JOIN sales s ON s.uuid = n.uuid"
 )
 # Walked down the index from the top, so a day under 10,000 sales takes one step (max() would read them all,
 # as the length filter keeps SQLite from its one-step max()).
@@ -76,9 +80,6 @@ _LAST_NUMBER = Sql(
     "SELECT number FROM sale_numbers WHERE number BETWEEN :low AND :high AND length(number) = :length"
     " ORDER BY number DESC LIMIT 1"
 )
-# pos.sync.recovery.recovery_pending(), as the writer reads it
-_RECOVERY_PENDING = Sql("SELECT 1 FROM sync_state WHERE key = 'recovery_pending' AND value <> ''")
-_OPEN_SHIFT_ID = Sql("SELECT id FROM shifts WHERE open_marker = 1")  # by the open marker's unique index
 _NUMBER_LOCK = Sql("SELECT pg_advisory_xact_lock(hashtext('sale_numbers'))")
 _INSERT_NUMBER = Sql("INSERT INTO sale_numbers (number, uuid, created_at) VALUES (:number, :uuid, :created_at)")
 _INSERT_SALE = Sql(
@@ -337,18 +338,27 @@ def _settle(payments: list[dict], total: int, step: int) -> tuple[tuple[Recorded
     return tuple(p for p in settled if p.amount > 0), rounding
 
 
-def _held(sale_uuid: str) -> tuple[str | None, str | None]:
-    """What a UUID already holds: its number (reserved, or its sale's) and its recorded sale's payload hash."""
-    return _HELD_BY_UUID.run({"uuid": sale_uuid}).fetchone() or (None, None)
+class _Held(NamedTuple):
+    """What the writer finds first (_STATE)."""
+
+    number: str | None  # the UUID's number, reserved or its sale's
+    payload_hash: str | None  # its recorded sale's, when it has one
+    shift_id: int | None  # the open shift's
+    recovering: bool  # restored from a backup and not yet recovered
 
 
-def _new_number(sale_uuid: str, code: str, now: datetime) -> str:
+def _held(sale_uuid: str) -> _Held:
+    number, payload_hash, shift_id, recovering = _STATE.run({"uuid": sale_uuid}).fetchone()
+    return _Held(number, payload_hash, shift_id, bool(recovering))
+
+
+def _new_number(sale_uuid: str, code: str, now: datetime, recovering: bool) -> str:
     """The next number of the showroom's day, written down for this UUID. Call inside atomic()."""
     if db.engine.dialect.name == "postgresql":
         # Numbers are handed out one transaction at a time (SQLite's write lock already does this).
         _NUMBER_LOCK.run()
     prefix = f"{code}-{to_local(now).strftime('%Y%m%d')}-"
-    if _RECOVERY_PENDING.run().fetchone() is not None:
+    if recovering:
         # Restored from a backup and not yet recovered (pos/sync/recovery.py): central may hold the day's next
         # numbers under sales the backup lacks, so numbers come from a series of their own until then.
         prefix += "R"
@@ -376,8 +386,10 @@ def reserve_number(sale_uuid) -> str:
     for attempt in range(3):
         try:
             with atomic():
-                number, _ = _held(sale_uuid)
-                return number or _new_number(sale_uuid, current_app.config["SHOWROOM_CODE"], utcnow())
+                held = _held(sale_uuid)
+                return held.number or _new_number(
+                    sale_uuid, current_app.config["SHOWROOM_CODE"], utcnow(), held.recovering
+                )
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -419,16 +431,16 @@ def record_sale(payload: dict, cashier) -> tuple[RecordedSale, bool]:
     approval = check_approval(payload.get("approval"), requester=cashier, document=f"sale {sale_uuid}")
     try:
         with atomic():
-            number, recorded_hash = _held(sale_uuid)
-            retried = _is_retry(recorded_hash, payload)  # the UNIQUE uuid catches a concurrent one
+            held = _held(sale_uuid)
+            retried = _is_retry(held.payload_hash, payload)  # the UNIQUE uuid catches a concurrent one
             if not retried:
                 recorded = _record(
-                    sale_uuid, number, payload, _price(lines, order_discount, payments, approval), cashier, approval
+                    sale_uuid, held, payload, _price(lines, order_discount, payments, approval), cashier, approval
                 )
                 approval.confirm()
     except IntegrityError:
         db.session.rollback()
-        retried = _is_retry(_held(sale_uuid)[1], payload)  # the same sale committed by a concurrent retry
+        retried = _is_retry(_held(sale_uuid).payload_hash, payload)  # the same sale committed by a concurrent retry
         if not retried:
             _refuse_sold_serials(lines)  # another till sold one of these serials first: say which, where, when
             raise
@@ -509,14 +521,14 @@ def _unrated_name(product: SaleProduct) -> Text:
 
 
 def _record(
-    sale_uuid: str, number: str | None, payload: dict, priced: PricedSale, cashier: StaffMember, approval: Approval
+    sale_uuid: str, held: _Held, payload: dict, priced: PricedSale, cashier: StaffMember, approval: Approval
 ) -> RecordedSale:
     """Write the sale (under its reserved number, or the day's next), its lines, payments, stock movements and
     outbox row; inside atomic(). The answer is built from the values written, without reading them back."""
     config, cart, products, approver = current_app.config, priced.cart, priced.products, priced.approver
-    shift_id = open_shift_id(_OPEN_SHIFT_ID.run().fetchone())
+    shift_id = open_shift_id(held.shift_id)
     now = utcnow()  # one moment for the sale's rows: its number, the sale, its movements and outbox row
-    number = number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now)
+    number = held.number or _new_number(sale_uuid, config["SHOWROOM_CODE"], now, held.recovering)
     lines = []
     serials = priced.serials
     lots = sellable_lots_of(products)  # each product's, for its first line (a later line of it reads afresh)

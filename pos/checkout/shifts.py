@@ -30,17 +30,17 @@ def current_shift() -> Shift | None:
 
 def require_open_shift() -> int:
     """The open shift's id (every sale and return needs one)."""
-    return open_shift_id(db.session.execute(select(Shift.id).where(Shift.open_marker == 1)).first())
+    return open_shift_id(db.session.scalar(select(Shift.id).where(Shift.open_marker == 1)))
 
 
-def open_shift_id(row) -> int:
-    """The open shift's id from its row as read (the sale writer reads it with its own statement), or the
-    refusal when no shift is open."""
-    if row is None:
+def open_shift_id(shift_id: int | None) -> int:
+    """The open shift's id as read (the sale writer reads it with its own statement), or the refusal when no shift
+    is open."""
+    if shift_id is None:
         raise ValidationError(
             "No shift is open: open a shift before selling.", fields={"shift": "not open"}, code="no_open_shift"
         )
-    return row[0]
+    return shift_id
 
 
 def _whole(value, field: str, what: Text, *, minimum: int = 0, maximum: int = CASH_MAX) -> int:

@@ -117,13 +117,15 @@ class SaleRating:
 @dataclass(frozen=True)
 class SaleProduct:
     """What the writer reads of a product, in one statement (its price, VAT, current rating, producer, average
-    cost): the input of a sale, priced as a product (pricing.Priceable); a Product would cost more to load."""
+    cost, and its unit for the e-invoice): the input of a sale, priced as a product (pricing.Priceable); a Product
+    would cost more to load."""
 
     id: int
     sku: str
     name_vi: str
     price: int
     vat_rate: int
+    unit: str
     active: bool
     gtin14: str
     ocop_group: str
@@ -143,8 +145,8 @@ class SaleProduct:
 def _sale_products_sql(count: int) -> Sql:
     """Products with their producer, average cost and latest rating; one statement per number of products."""
     return Sql(
-        "SELECT p.id, p.sku, p.name_vi, p.price, p.vat_rate, p.active, p.gtin14, p.ocop_group, pr.name, pr.tax_code,"
-        " sl.average_cost, r.id, r.stars, r.potential_5_star, r.valid_until, r.revoked_on FROM products p"
+        "SELECT p.id, p.sku, p.name_vi, p.price, p.vat_rate, p.unit, p.active, p.gtin14, p.ocop_group, pr.name,"
+        " pr.tax_code, sl.average_cost, r.id, r.stars, r.potential_5_star, r.valid_until, r.revoked_on FROM products p"
         " JOIN producers pr ON pr.id = p.producer_id"
         " LEFT JOIN ocop_ratings r ON r.id = (SELECT id FROM ocop_ratings WHERE product_id = p.id"
         " ORDER BY decision_date DESC, id DESC LIMIT 1)"
@@ -193,6 +195,7 @@ def _sale_products(ids) -> dict[int, SaleProduct]:
         name_vi,
         price,
         vat_rate,
+        unit,
         active,
         gtin14,
         ocop_group,
@@ -216,6 +219,7 @@ def _sale_products(ids) -> dict[int, SaleProduct]:
             name_vi,
             price,
             vat_rate,
+            unit,
             bool(active),
             gtin14,
             ocop_group,
@@ -584,7 +588,10 @@ def _record(
     )
     # When e-invoicing is on, the sale's invoice (pos/einvoice/service.py), in this transaction.
     issue_for_sale(
-        {"uuid": sale_uuid, "id": recorded.id, "created_at": now}, [vars(line) for line in lines], payload.get("buyer")
+        {"uuid": sale_uuid, "id": recorded.id, "created_at": now},
+        [vars(line) for line in lines],
+        payload.get("buyer"),
+        {product.id: product.unit for product in products.values()},
     )
     if approver:
         record_audit(

@@ -6,8 +6,8 @@ starts on 1 January), MCCQT's 11 digits increase per block for as long as it is 
 einvoice_counters, bumped inside the transaction: a sale that rolls back gives its numbers back, so none is
 skipped, and two tills never get the same one (SQLite's writer lock, PostgreSQL's row lock on the counter).
 
-A sale issues its invoice on the same fast path (`Sql`) as the rest of the sale: one settings read, one
-read of the products' units, two counter bumps and one insert."""
+A sale issues its invoice on the same fast path (`Sql`) as the rest of the sale: one settings read, two counter
+bumps (one statement) and one insert; the products' units come with the sale's read of its products."""
 
 import functools
 import json
@@ -204,14 +204,14 @@ def content_of(lines, units: dict[int, str]) -> dict:
     }
 
 
-def _issue(settings: Settings, document: dict, lines, buyer: Buyer | None) -> IssuedInvoice:
+def _issue(settings: Settings, document: dict, lines, buyer: Buyer | None, units: dict[int, str]) -> IssuedInvoice:
     """Number and write one invoice; inside atomic(). `document`: uuid, kind, sale_id, return_id, related_id,
-    issued_at."""
+    issued_at; `units`: each product's unit."""
     year = to_local(document["issued_at"]).year
     symbol = symbol_for(settings.symbol, year)
     number, serial = _bump(f"shdon:{settings.form}{symbol}", f"mtt:{settings.block}")
     authority_code = f"M{settings.form}-{year % 100:02d}-{settings.block}-{serial:011d}"
-    content = content_of(lines, _units({line["product_id"] for line in lines}))
+    content = content_of(lines, units)
     total = sum(rate["amount"] for rate in content["rates"])
     vat_total = sum(rate["vat_amount"] for rate in content["rates"])
     buyer = buyer or Buyer()
@@ -241,10 +241,10 @@ def _issue(settings: Settings, document: dict, lines, buyer: Buyer | None) -> Is
     return IssuedInvoice(invoice_id, settings.form, symbol, number, authority_code)
 
 
-def issue_for_sale(sale: dict, lines: list[dict], raw_buyer) -> IssuedInvoice | None:
+def issue_for_sale(sale: dict, lines: list[dict], raw_buyer, units: dict[int, str]) -> IssuedInvoice | None:
     """The sale's invoice, when e-invoicing is on (None when off); inside the sale's atomic(). `sale` and `lines`
-    are the rows just written. Buyer details without e-invoicing on are refused: there is no invoice to put
-    them on."""
+    are the rows just written, `units` each product's unit as the sale read it. Buyer details without e-invoicing
+    on are refused: there is no invoice to put them on."""
     settings = current_settings()
     buyer = parse_buyer(raw_buyer)
     if settings is None:
@@ -261,7 +261,7 @@ def issue_for_sale(sale: dict, lines: list[dict], raw_buyer) -> IssuedInvoice | 
         "related_id": None,
         "issued_at": sale["created_at"],
     }
-    return _issue(settings, document, lines, buyer)
+    return _issue(settings, document, lines, buyer, units)
 
 
 def issue_for_return(sale_return) -> IssuedInvoice | None:
@@ -303,7 +303,7 @@ def issue_for_return(sale_return) -> IssuedInvoice | None:
         original.buyer_phone,
         original.buyer_id_number,
     )
-    return _issue(settings, document, lines, buyer)
+    return _issue(settings, document, lines, buyer, _units({line["product_id"] for line in lines}))
 
 
 def _stored_settings() -> Settings:

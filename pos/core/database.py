@@ -145,7 +145,7 @@ def atomic():
     The transaction is begun and committed on a pooled DB-API connection, where Sql runs. The ORM session, once
     used inside, joins it through a SQLAlchemy Connection made then (SQLAlchemy's "rollback_only" join): its
     flushes and a rollback apply to it, the commit is atomic()'s. A block that runs only Sql, as a sale does, makes
-    neither that Connection nor a session: they cost about a sixth of a sale (docs/benchmarks.md)."""
+    neither that Connection nor a session: they cost about a tenth of a sale (docs/benchmarks.md)."""
     if ATOMIC_BLOCK.get() is not None:  # already inside atomic(): the outer block commits or rolls back everything
         yield db.session
         return

@@ -98,10 +98,7 @@ def _heading(c: _Canvas, showroom, title: str, copy_note: str = "", *, with_addr
     else:
         c.text(showroom.name, bold=True, align="center", size=c.size + 2)
         if with_address:
-            c.text(
-                ", ".join(p for p in (showroom.address, showroom.ward, showroom.district, showroom.province) if p),
-                align="center",
-            )
+            c.text(showroom.full_address, align="center")
         c.text(f"MST: {showroom.tax_code}", align="center")
     c.rule()
     c.text(title, bold=True, align="center", size=c.size + 2)

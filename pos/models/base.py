@@ -1,7 +1,7 @@
 from typing import Annotated
 
-from sqlalchemy import BigInteger, Integer
-from sqlalchemy.orm import mapped_column
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -26,3 +26,24 @@ class Int64(TypeDecorator):
 Money = Annotated[int, mapped_column(Int64)]
 # A count that a ledger adds up without bound (units on hand), 64-bit for the same reason.
 Count = Annotated[int, mapped_column(Int64)]
+
+
+class BusinessContact:
+    """How a business (a producer, a showroom) is identified and reached: its tax code (MST), its postal address
+    in Vietnam's administrative units and its phone."""
+
+    tax_code: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")  # house number and street
+    ward: Mapped[str] = mapped_column(String(100), default="")
+    district: Mapped[str] = mapped_column(String(100), default="")
+    province: Mapped[str] = mapped_column(String(100), default="")
+
+    @property
+    def location(self) -> str:
+        """Ward, district, province: where it is, without the street."""
+        return ", ".join(p for p in (self.ward, self.district, self.province) if p)
+
+    @property
+    def full_address(self) -> str:
+        return ", ".join(p for p in (self.address, self.location) if p)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money
+from pos.models.base import BusinessContact, Money
 
 PRODUCER_TYPES = ("enterprise", "cooperative", "cooperative_group", "household")
 OCOP_GROUPS = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
@@ -20,7 +20,7 @@ def _in(column, values):
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Producer(db.Model):
+class Producer(BusinessContact, db.Model):
     """An OCOP subject (chủ thể OCOP)."""
 
     __tablename__ = "producers"
@@ -28,20 +28,10 @@ class Producer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(20))
-    tax_code: Mapped[str] = mapped_column(String(20), default="")
-    address: Mapped[str] = mapped_column(String(300), default="")
-    ward: Mapped[str] = mapped_column(String(100), default="")
-    district: Mapped[str] = mapped_column(String(100), default="")
-    province: Mapped[str] = mapped_column(String(100), default="")
-    phone: Mapped[str] = mapped_column(String(30), default="")
     collective_trademark: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     products: Mapped[list["Product"]] = relationship(back_populates="producer")
-
-    @property
-    def location(self) -> str:
-        return ", ".join(p for p in (self.ward, self.district, self.province) if p)
 
 
 class Product(db.Model):

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
+from pos.models.base import BusinessContact
 
 ROLES = ("cashier", "manager", "admin")  # each role can do everything the one before it can
 
@@ -14,19 +15,13 @@ def role_at_least(role: str, wanted: str) -> bool:
     return ROLES.index(role) >= ROLES.index(wanted)
 
 
-class Showroom(db.Model):
+class Showroom(BusinessContact, db.Model):
     """A sales point. The local showroom is the row whose code is SHOWROOM_CODE."""
 
     __tablename__ = "showrooms"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    address: Mapped[str] = mapped_column(String(300), default="")
-    ward: Mapped[str] = mapped_column(String(100), default="")
-    district: Mapped[str] = mapped_column(String(100), default="")
-    province: Mapped[str] = mapped_column(String(100), default="")
-    tax_code: Mapped[str] = mapped_column(String(20), default="")
-    phone: Mapped[str] = mapped_column(String(30), default="")
     invoice_symbol: Mapped[str] = mapped_column(String(10), default="")
     bank_bin: Mapped[str] = mapped_column(String(6), default="")
     bank_account: Mapped[str] = mapped_column(String(19), default="")

@@ -499,3 +499,26 @@ def test_a_range_is_read_as_the_fewest_rollup_rows():
     assert reports._pieces(date(2026, 10, 10), date(2026, 10, 12), today) == [
         piece(False, date(2026, 10, 10), date(2026, 10, 12))
     ]
+
+
+def test_the_products_report_names_a_product_as_ingest_last_described_it(central_app):
+    """The reports keep the products' descriptions between requests (product_descriptions): a showroom's own
+    product renamed by a later sale, and a product new to central, show as ingest last stored them."""
+    day = TODAY - timedelta(days=3)
+    moment = (datetime.combine(day, time(10), tzinfo=LOCAL_TZ)).astimezone(UTC).replace(tzinfo=None)
+
+    def sell(number, sku, name, minutes):
+        at = (moment + timedelta(minutes=minutes)).isoformat() + "Z"
+        _ingest([sale_event("HK", number, at, [sale_line(1, sku, name, "Cơ sở Hồng Kỳ", "food", 1, 50_000)])])
+
+    f = reports.parse_filter({"preset": "custom", "start": day.isoformat(), "end": day.isoformat()}, EVERYTHING)
+    sell("HK-1", "HK-OWN-1", "Bánh đậu xanh", 0)
+    assert [r.label for r in reports.per_product(f)] == ["Bánh đậu xanh"]
+    sell("HK-2", "HK-OWN-1", "Bánh đậu xanh Hồng Kỳ", 5)  # the showroom renamed its product
+    assert [r.label for r in reports.per_product(f)] == ["Bánh đậu xanh Hồng Kỳ"]
+    sell("HK-3", "HK-OWN-2", "Mứt gừng", 10)
+    rows = reports.per_product(f)
+    assert sorted((r.label, r.extra["sku"], r.extra["producer"], r.units, r.scans) for r in rows) == [
+        ("Bánh đậu xanh Hồng Kỳ", "HK-OWN-1", "Cơ sở Hồng Kỳ", 2, 0),
+        ("Mứt gừng", "HK-OWN-2", "Cơ sở Hồng Kỳ", 1, 0),
+    ]

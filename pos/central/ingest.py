@@ -15,6 +15,7 @@ Writes use Core statements in bulk: a batch of 500 sales is a handful of round t
 import logging
 from collections import defaultdict
 from datetime import date, datetime
+from uuid import uuid4
 
 from sqlalchemy import func, insert, select, text, update
 
@@ -27,6 +28,7 @@ from pos.core.extensions import db
 from pos.core.limits import unstorable
 from pos.core.money import round_half_up_div
 from pos.models import (
+    PRODUCTS_REVISION,
     ROLLUP_FIGURES,
     Producer,
     Product,
@@ -42,6 +44,7 @@ from pos.models import (
     ShowroomDaily,
     ShowroomKey,
     SyncRejection,
+    SyncState,
 )
 from pos.protocol.events import MAX_BATCH, Event, Invalid, legacy_payload_hash, parse_event  # noqa: F401 (MAX_BATCH: the API's limit)
 
@@ -215,6 +218,14 @@ def product_ids_for(showroom: Showroom, lines: list[dict]) -> dict[str, int]:
     ]
     if changed:
         db.session.execute(update(RemoteProduct), changed)
+    if missing or changed:  # the reports' descriptions of the products are out of date (product_descriptions)
+        revision = {"key": PRODUCTS_REVISION, "value": uuid4().hex}
+        db.session.execute(
+            dialect_insert(SyncState.__table__).on_conflict_do_update(
+                index_elements=["key"], set_={"value": revision["value"]}
+            ),
+            revision,
+        )
     ids = {k: row.id for k, row in known.items()}
     if missing:
         for chunk in range(0, len(skus), 500):

@@ -94,14 +94,14 @@ def breakdown(name: str, f: reports.ReportFilter, rows: list[reports.Row]) -> Re
             else ()
         )
         sales = ((row.extra or {}).get("sales"),) if name == "showrooms" else ()
-        after = (row.extra["scans"],) if name == "products" else ()
+        after = (row.scans,) if name == "products" else ()
         table.append(line(row, label, before, after, sales))
     total = reports.totals(rows)
     totals = line(
         total,
         _("Total"),
         ("", "", "") if name == "products" else (),
-        (sum(r.extra["scans"] for r in rows),) if name == "products" else (),
+        (sum(r.scans for r in rows),) if name == "products" else (),
         (sum((r.extra or {}).get("sales") or 0 for r in rows) or None,) if name == "showrooms" else (),
     )
     return Report(TITLES[name](), columns, table, _filename(name, f), about(f), totals if rows else [])

@@ -4,10 +4,13 @@ product's drill-down reads sale lines.
 Every report takes the same ReportFilter, which carries the user's Scope: a showroom's manager's filter is
 pinned to their showroom, whatever the query string says. Figures are net: a return reduces the day it was made."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from operator import attrgetter
+from types import MappingProxyType
 
+from flask import current_app
 from flask_babel import lazy_gettext
 from sqlalchemy import Date, String, bindparam, func, select, union_all
 
@@ -19,6 +22,7 @@ from pos.core.errors import NotFound, Text, ValidationError, problem_list
 from pos.core.extensions import db
 from pos.models import (
     OCOP_GROUPS,
+    PRODUCTS_REVISION,
     ROLLUP_FIGURES,
     ProductDaily,
     ProductMonthly,
@@ -29,6 +33,7 @@ from pos.models import (
     SalesRollupMonthly,
     Showroom,
     ShowroomDaily,
+    SyncState,
     whole_sum,
 )
 from pos.models import (
@@ -335,7 +340,8 @@ class Row(Figures):
     key: object = None
     label: str = ""
     share: float = 0.0
-    extra: dict = field(default_factory=dict)
+    extra: Mapping = field(default_factory=dict)  # per_product: the product's sku, producer and group (read-only)
+    scans: int = 0  # per_product: views of the product's page from its QR label
 
 
 def _rows(f: ReportFilter, keys, label_of, join_product=False, by_showroom=False) -> list[Row]:
@@ -388,34 +394,49 @@ def per_product(f: ReportFilter) -> list[Row]:
         _PER_PRODUCT_STATEMENTS[shape] = query
     else:
         _serial_plans()
-    # Thousands of rows: unpacked (slicing a result row costs more than the rest of building a Row) into Row's
-    # fields by position: the figures in ROLLUP_FIGURES' order, key, label, share, extra.
     result = db.session.connection().execute(query, _bound_values(f)).all()  # Core rows: no ORM loading
-    rows = [
-        Row(*figures, product_id, name, 0.0, {"sku": sku, "producer": producer, "group": group, "scans": scans})
-        for product_id, sku, name, producer, group, scans, *figures in result
-    ]
+    described = product_descriptions()
+    if any(r[0] not in described for r in result):  # a product newer than the app's copy of them
+        described = product_descriptions(reload=True)
+    # Thousands of rows: unpacked (slicing a result row costs more than the rest of building a Row) into Row's
+    # fields by position: the figures in ROLLUP_FIGURES' order, key, label, share, extra, scans.
+    rows = []
+    for product_id, scans, units, revenue, vat, cost, costed, consigned, commission in result:
+        name, extra = described[product_id]
+        rows.append(Row(units, revenue, vat, cost, costed, consigned, commission, product_id, name, 0.0, extra, scans))
     return _sorted(_with_shares(rows), f)
 
 
 def _per_product_statement(f: ReportFilter):
-    # Sum the rollup per product first (an index range scan), then join the few thousand names and label scans.
+    # Sum the rollup per product (an index range scan) and join the label scans; the names come from
+    # product_descriptions.
     facts = _facts(f, bound=True)
     sums = select(facts.c.product_id, *_figures(facts.c)).group_by(facts.c.product_id).subquery()
     scans = _scans(f, bound=True)
-    return (
-        select(
-            RemoteProduct.id,
-            RemoteProduct.sku,
-            RemoteProduct.name_vi,
-            RemoteProduct.producer,
-            RemoteProduct.ocop_group,
-            func.coalesce(scans.c.scans, 0),
-            *[sums.c[c] for c in ROLLUP_FIGURES],
-        )
-        .join(sums, sums.c.product_id == RemoteProduct.id)
-        .outerjoin(scans, scans.c.product_id == RemoteProduct.id)
+    return select(sums.c.product_id, func.coalesce(scans.c.scans, 0), *[sums.c[c] for c in ROLLUP_FIGURES]).outerjoin(
+        scans, scans.c.product_id == sums.c.product_id
     )
+
+
+_PRODUCTS_REVISION = select(SyncState.__table__.c.value).where(SyncState.__table__.c.key == PRODUCTS_REVISION)
+
+
+def product_descriptions(reload: bool = False) -> dict[int, tuple[str, Mapping]]:
+    """id → (name, {sku, producer, group}) of every report product, kept by the app until ingest changes a product:
+    reading and decoding a thousand products' names took as long as summing a showroom's month (docs/benchmarks.md).
+    Ingest writes a new PRODUCTS_REVISION with any change; the revision is read before the products, so a change
+    committed after that read is seen at the next report. `reload` for a product newer than the copy (a database
+    filled without ingest has no revision). The mappings are shared by every report's rows, hence read-only."""
+    revision = db.session.connection().execute(_PRODUCTS_REVISION).scalar()  # Core: a tenth of the ORM's time
+    copy = current_app.extensions.get("report_products")
+    if reload or copy is None or copy[0] != revision:
+        columns = (RemoteProduct.id, RemoteProduct.name_vi, RemoteProduct.sku, RemoteProduct.producer)
+        products = {
+            product_id: (name, MappingProxyType({"sku": sku, "producer": producer, "group": group}))
+            for product_id, name, sku, producer, group in db.session.execute(select(*columns, RemoteProduct.ocop_group))
+        }
+        copy = current_app.extensions["report_products"] = (revision, products)
+    return copy[1]
 
 
 def _scans(f: ReportFilter, bound: bool = False):

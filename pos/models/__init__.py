@@ -11,6 +11,7 @@ from pos.models.catalog import (  # noqa: F401
     Product,
 )
 from pos.models.central import (  # noqa: F401
+    PRODUCTS_REVISION,
     ROLLUP_FIGURES,
     ProductDaily,
     ProductMonthly,

@@ -45,6 +45,11 @@ class ShowroomKey(db.Model):
     showroom = relationship("Showroom")
 
 
+# The sync_state key whose value ingest replaces in the same transaction as any change to remote_products: the
+# reports keep the products' descriptions until it changes (pos.central.reports.product_descriptions).
+PRODUCTS_REVISION = "remote_products_revision"
+
+
 class RemoteProduct(db.Model):
     """The reports' product dimension. A product of central's master catalog (`owner` empty) is described
     by that catalog, never by what a showroom's sale line says; a SKU the catalog does not know is that

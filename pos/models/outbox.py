@@ -34,7 +34,8 @@ class OutboxEntry(db.Model):
 
 
 class SyncState(db.Model):
-    """The showroom's sync bookmarks: `catalog_cursor`, `last_success_at`, `last_error`."""
+    """Sync bookmarks: at a showroom `catalog_cursor`, `last_success_at`, `last_error`...; at central the revision of
+    its report products (PRODUCTS_REVISION)."""
 
     __tablename__ = "sync_state"
     key: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -76,13 +76,13 @@ def make_sales(app, count: int) -> None:
 
 
 def bench_sending(app, url: str, invoices: int, rounds: int) -> dict:
-    from sqlalchemy import update
+    from sqlalchemy import delete, update
 
     from pos.core.clock import utcnow
     from pos.core.database import atomic
     from pos.core.extensions import db
     from pos.einvoice.sender import build_pending, configured_provider, send_all
-    from pos.models import Einvoice
+    from pos.models import Einvoice, EinvoiceXml
 
     elapsed = {"build": 0.0, "queue": 0.0, "raw": 0.0}
     raw = requests.Session()
@@ -97,9 +97,10 @@ def bench_sending(app, url: str, invoices: int, rounds: int) -> dict:
         provider.http.post = recording_post
 
         def pending() -> None:
-            values = {"status": "pending", "attempts": 0, "next_attempt_at": utcnow(), "sent_at": None, "xml": ""}
+            values = {"status": "pending", "attempts": 0, "next_attempt_at": utcnow(), "sent_at": None}
             with atomic():
                 db.session.execute(update(Einvoice).values(values))
+                db.session.execute(delete(EinvoiceXml))
             raw.post(url + "/_reset", timeout=10)
 
         for _ in range(rounds):

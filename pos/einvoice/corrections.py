@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 
 from pos.core.audit import record_audit
 from pos.core.clock import to_local, utc_bounds, utcnow
@@ -18,7 +18,7 @@ from pos.core.database import atomic
 from pos.core.errors import Conflict, NotFound
 from pos.core.extensions import db
 from pos.einvoice.service import BUYER_FIELDS, parse_buyer
-from pos.models import Einvoice, Sale
+from pos.models import Einvoice, EinvoiceXml, Sale
 
 DAY_LIMIT = 2000  # invoices listed for one day (a showroom makes far fewer)
 _ORDER = case({"refused": 0, "pending": 1, "sending": 1}, value=Einvoice.status, else_=2)
@@ -98,7 +98,8 @@ def send_again(invoice_id: int, form) -> Einvoice:
                 buyer = parse_buyer({field: form.get(f"buyer_{field}", "") for field in BUYER_FIELDS})
                 for field in BUYER_FIELDS:
                     setattr(invoice, f"buyer_{field}", getattr(buyer, field) if buyer else "")
-            invoice.status, invoice.attempts, invoice.xml = "pending", 0, ""
+            invoice.status, invoice.attempts = "pending", 0
+            db.session.execute(delete(EinvoiceXml).where(EinvoiceXml.einvoice_id == invoice.id))  # built again
         invoice.next_attempt_at = utcnow()
         record_audit(
             "send_again",

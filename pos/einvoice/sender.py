@@ -9,11 +9,11 @@ provider's key, so sending again after a crash, a timeout or a dropped connectio
 answers "already there" and the adapter looks up what it holds (pos/einvoice/vnpt.py).
 
 A round has two steps. First the invoices issued since the last round get their XML built, checked against
-the schema (a batch in one call) and stored on the row, once (`build_pending`; an invoice failing the schema
-is refused here, with the reason, and never reaches the provider). Then the due rows, oldest first, go out
+the schema (a batch in one call) and stored in einvoice_xml, once (`build_pending`; an invoice failing the
+schema is refused here, with the reason, and never reaches the provider). Then the due rows, oldest first, go out
 EINVOICE_BATCH_SIZE per provider call, their stored XML as it is, and each batch's answers are written in one
-transaction; the next batch is read while the provider answers. No transaction is open while waiting on the
-network."""
+transaction; the next batch is read while the provider answers, and sent while the answers are written. No
+transaction is open while waiting on the network."""
 
 import logging
 import random
@@ -27,12 +27,12 @@ from sqlalchemy import String, bindparam, cast, func, select, update
 from sqlalchemy.orm import aliased
 
 from pos.core.clock import local_today, utc_bounds, utcnow
-from pos.core.database import atomic
+from pos.core.database import atomic, dialect_insert
 from pos.core.extensions import db
 from pos.einvoice import xml
 from pos.einvoice.provider import ISSUED, REFUSED, Provider, ProviderUnavailable, Submission, provider_from_settings
 from pos.einvoice.settings import credentials, settings_row
-from pos.models import Einvoice, Sale, SyncState
+from pos.models import Einvoice, EinvoiceXml, Sale, SyncState
 
 log = logging.getLogger(__name__)
 BACKOFF_MIN_S, BACKOFF_MAX_S = 10, 600
@@ -120,7 +120,9 @@ def build_pending(limit: int = 0, ids: list[int] | None = None) -> Built:
             select(*_CONTENT)
             .join(Sale, Sale.id == Einvoice.sale_id)
             .outerjoin(_RELATED, _RELATED.id == Einvoice.related_id)
-            .where(Einvoice.id.in_(waiting[start : start + limit]), Einvoice.status == "pending", Einvoice.xml == "")
+            .outerjoin(EinvoiceXml, EinvoiceXml.einvoice_id == Einvoice.id)
+            .where(Einvoice.id.in_(waiting[start : start + limit]), Einvoice.status == "pending")
+            .where(EinvoiceXml.einvoice_id.is_(None))
         )
         rows = db.session.execute(query.order_by(Einvoice.id)).all()
         db.session.rollback()
@@ -128,16 +130,15 @@ def build_pending(limit: int = 0, ids: list[int] | None = None) -> Built:
             continue
         built, refused = _build(rows)
         with atomic():
-            if built:
-                table = Einvoice.__table__
-                db.session.execute(update(table).where(table.c.id == bindparam("row_id")), built)
+            if built:  # another sender may have built it meanwhile: the same bytes
+                db.session.execute(dialect_insert(EinvoiceXml.__table__).on_conflict_do_nothing(), built)
             _refuse(refused)
         total.built, total.refused = total.built + len(built), total.refused + len(refused)
     return total
 
 
 def _build(rows) -> tuple[list[dict], list[tuple[int, str]]]:
-    """({"row_id", "xml"} of those passing the schema, (id, reason) of the others)."""
+    """({"einvoice_id", "xml"} of those passing the schema, (id, reason) of the others)."""
     fresh, refused, base = {}, [], lookup_base()
     for row in rows:
         try:
@@ -152,7 +153,7 @@ def _build(rows) -> tuple[list[dict], list[tuple[int, str]]]:
             if problem:
                 refused.append((row.id, f"the invoice XML fails the schema: {problem}"[:500]))
             else:
-                built.append({"row_id": row.id, "xml": body.decode()})
+                built.append({"einvoice_id": row.id, "xml": body.decode()})
     return built, refused
 
 
@@ -165,7 +166,7 @@ _SENDING = (
     Einvoice.symbol,
     Einvoice.number,
     Einvoice.authority_code,
-    Einvoice.xml,
+    EinvoiceXml.xml,
 )
 
 
@@ -182,7 +183,11 @@ def pending_ids(*, due_only: bool = False, ids: list[int] | None = None) -> list
 
 def due_rows(ids: list[int]) -> list:
     """These invoices as sending needs them, those still pending with their XML built, oldest first."""
-    query = select(*_SENDING).where(Einvoice.id.in_(ids), Einvoice.status == "pending", Einvoice.xml != "")
+    query = (
+        select(*_SENDING)
+        .join(EinvoiceXml, EinvoiceXml.einvoice_id == Einvoice.id)
+        .where(Einvoice.id.in_(ids), Einvoice.status == "pending")
+    )
     return db.session.execute(query.order_by(Einvoice.id)).all()
 
 
@@ -253,8 +258,9 @@ def send_once(
 
 def send_all(provider: Provider | None = None, *, ignore_backoff: bool = False) -> SendResult:
     """The XML of every new invoice built and checked, then batch after batch, oldest first, until nothing is
-    due or the provider stops answering. While the provider works on one batch the next is read (the call runs
-    in a thread of its own; only this thread uses the database)."""
+    due or the provider stops answering. The provider calls run in a thread of their own (only this thread uses
+    the database): while the provider works on one batch the next is read, and once it has answered the next
+    call goes out while its answers are written. A call never carries a row whose answer is unwritten."""
     try:
         provider = provider or configured_provider()
     except ProviderUnavailable:
@@ -264,10 +270,13 @@ def send_all(provider: Provider | None = None, *, ignore_backoff: bool = False) 
     batches = _batches(limit, ignore_backoff=ignore_backoff)
     batch = next(batches, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="einvoice-send") as network:
-        while batch is not None:
-            answer = network.submit(_publish, provider, batch.submissions)
+        answer = network.submit(_publish, provider, batch.submissions) if batch else None
+        while answer is not None:
             following = next(batches, None)
-            result = _record(batch, answer.result())
+            outcomes, answer = answer.result(), None
+            if following is not None and not isinstance(outcomes, ProviderUnavailable):
+                answer = network.submit(_publish, provider, following.submissions)
+            result = _record(batch, outcomes)
             total.add(result)
             if result.error:
                 return total  # the provider is not answering: the rest waits for the next round, untouched

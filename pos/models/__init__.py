@@ -41,6 +41,7 @@ from pos.models.einvoice import (  # noqa: F401
     Einvoice,
     EinvoiceCounter,
     EinvoiceSettings,
+    EinvoiceXml,
 )
 from pos.models.inventory import (  # noqa: F401
     MOVEMENT_KINDS,

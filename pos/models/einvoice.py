@@ -133,10 +133,6 @@ class Einvoice(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")  # the provider's reason for a refusal, or the fault
     sent_at: Mapped[datetime | None]
     provider_reply: Mapped[str] = mapped_column(Text, default="")  # what the provider recorded: "number code"
-    # The HDon as built from this row and checked against the schema, once, by the sending queue's first step
-    # soon after the sale (pos/einvoice/sender.py: build_pending): every send and resend posts these bytes, and
-    # they stay as what was sent. "" until built; emptied by a correction, which has it built again.
-    xml: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     sale = relationship("Sale", foreign_keys=[sale_id])
     sale_return = relationship("SaleReturn", foreign_keys=[return_id])
@@ -151,3 +147,16 @@ class Einvoice(db.Model):
     def code_parts(self) -> tuple[str, str]:
         """(KHMSHDon + KHHDon, SHDon as printed): e.g. ("1C26MTH", "00000042")."""
         return self.form + self.symbol, f"{self.number:08d}"
+
+
+class EinvoiceXml(db.Model):
+    """An invoice's HDon as built from its row and checked against the schema, once, by the sending queue's first
+    step soon after the sale (pos/einvoice/sender.py: build_pending): every send and resend posts these bytes, and
+    they stay as what was sent. No row until built; a correction deletes it, which has it built again.
+
+    Apart from the invoice so that the rows the queue reads and rewrites with every answer stay narrow (on SQLite
+    an update rewrites the whole row): the XML is read only to make the provider call."""
+
+    __tablename__ = "einvoice_xml"
+    einvoice_id: Mapped[int] = mapped_column(ForeignKey("einvoices.id"), primary_key=True)
+    xml: Mapped[str] = mapped_column(Text)

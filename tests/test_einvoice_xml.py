@@ -175,7 +175,9 @@ def test_numbers_are_written_plainly():
 
 def test_vnpt_dialect_adds_its_key_and_currency_and_numbers_its_rates():
     body = x.build(vat_invoice())
-    sent = etree.fromstring(dialect(Submission("3f1c-key", body, 1, "C26MTH", 42, "M1-26-A1B2C-00000001968")))
+    listed = etree.fromstring(dialect([Submission("3f1c-key", body, 1, "C26MTH", 42, "M1-26-A1B2C-00000001968")] * 2))
+    assert listed.tag == "DSHDon" and len(listed) == 2 and etree.tostring(listed[0]) == etree.tostring(listed[1])
+    sent = listed[0]
     assert sent[0].tag == "key" and sent[0].text == "3f1c-key"
     general = sent.find("DLHDon/TTChung")
     assert [c.tag for c in general][-2:] == ["NLap", "DVTTe"] and general.findtext("DVTTe") == "VND"

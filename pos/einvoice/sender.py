@@ -114,7 +114,7 @@ def build_pending(limit: int = 0, ids: list[int] | None = None) -> Built:
     invoices in one call) and stored, or refused with the schema's reason. Each invoice is built and checked
     once; every send and resend posts the stored bytes. Runs before each sending round."""
     limit = limit or max(1, current_app.config["EINVOICE_BATCH_SIZE"])
-    total, waiting = Built(), pending_ids(ids=ids)
+    total, waiting = Built(), pending_ids(unbuilt=True, ids=ids)
     for start in range(0, len(waiting), limit):
         query = (
             select(*_CONTENT)
@@ -170,12 +170,15 @@ _SENDING = (
 )
 
 
-def pending_ids(*, due_only: bool = False, ids: list[int] | None = None) -> list[int]:
-    """The pending invoices' ids, oldest first (those due now with due_only; among `ids` when given). Read from
-    the (status, next_attempt_at) index alone: no row, with its few kilobytes of XML, is read to find them."""
+def pending_ids(*, due_only: bool = False, unbuilt: bool = False, ids: list[int] | None = None) -> list[int]:
+    """The pending invoices' ids, oldest first (those due now with due_only; those whose XML is not built yet with
+    unbuilt; among `ids` when given). Read from the (status, next_attempt_at) index and einvoice_xml's key alone:
+    no invoice row is read to find them."""
     query = select(Einvoice.id).where(Einvoice.status == "pending")
     if due_only:
         query = query.where(Einvoice.next_attempt_at <= utcnow())
+    if unbuilt:
+        query = query.where(~select(EinvoiceXml.einvoice_id).where(EinvoiceXml.einvoice_id == Einvoice.id).exists())
     if ids is not None:
         query = query.where(Einvoice.id.in_(ids))
     return sorted(db.session.scalars(query))

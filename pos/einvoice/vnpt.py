@@ -15,7 +15,6 @@ import base64
 import logging
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 import requests
 from lxml import etree
@@ -93,15 +92,12 @@ class VnptProvider:
 
     # --- the two calls -------------------------------------------------------------------------------
 
-    def _call(self, method: str, params: list[tuple[str, str]]) -> str:
+    def _call(self, method: str, params: list[tuple[str, str | bytes]]) -> str:
         """One SOAP call; its Result text. Raises ProviderUnavailable when no readable answer came back."""
-        fields = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in params)
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?>'
-            f'<soap:Envelope xmlns:soap="{SOAP_NS}"><soap:Body>'
-            f'<{method} xmlns="{NS}">{fields}</{method}>'
-            "</soap:Body></soap:Envelope>"
-        ).encode()
+        fields = b"".join(b"<%s>%s</%s>" % (name.encode(), escaped(value), name.encode()) for name, value in params)
+        head = f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_NS}"><soap:Body>'
+        head += f'<{method} xmlns="{NS}">'
+        body = head.encode() + fields + f"</{method}></soap:Body></soap:Envelope>".encode()
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{NS}{method}"'}
         try:
             response = self.http.post(
@@ -139,8 +135,7 @@ class VnptProvider:
 
     def import_and_publish(self, batch: list[Submission]) -> str:
         """One call for invoices of one form and symbol (VNPT's pattern and serial)."""
-        data = "<DSHDon>" + "".join(dialect(s).decode() for s in batch) + "</DSHDon>"
-        params = [*self._credentials(), ("xmlInvData", data), *self._logins()]
+        params = [*self._credentials(), ("xmlInvData", dialect(batch)), *self._logins()]
         where = [("pattern", self.pattern(batch[0].form)), ("serial", batch[0].symbol), ("convert", "0")]
         return self._call("ImportAndPublishInvMTT", params + where)
 
@@ -239,15 +234,25 @@ _VNPT_RATE_TAGS = [
 ]
 
 
-def dialect(submission: Submission) -> bytes:
-    """Our HDon in VNPT's input form: `key` first, `DVTTe` after `NLap`, `TSuat` as VNPT's numbers. Plain text
-    edits, safe on what pos.einvoice.xml.build writes (no attributes, no prefixes, text escaped): parsing and
-    writing the tree again cost as much as building it."""
-    body = submission.xml
-    if not body.startswith(b"<HDon>") or body.count(b"</NLap>") != 1:
-        raise ValueError("not an HDon as pos.einvoice.xml.build writes it")
-    body = b"<HDon><key>" + escape(submission.key).encode() + b"</key>" + body[len(b"<HDon>") :]
-    body = body.replace(b"</NLap>", b"</NLap><DVTTe>VND</DVTTe>", 1)
+def escaped(text: str | bytes) -> bytes:
+    """XML character data: &, < and > escaped, as UTF-8."""
+    data = text.encode() if isinstance(text, str) else text
+    return data.replace(b"&", b"&amp;").replace(b"<", b"&lt;").replace(b">", b"&gt;")
+
+
+def dialect(batch: list[Submission]) -> bytes:
+    """Our HDons as VNPT's input list, `<DSHDon><HDon>…</HDon>…</DSHDon>`, each HDon with `key` first, `DVTTe`
+    after `NLap`, `TSuat` as VNPT's numbers. Plain text edits, safe on what pos.einvoice.xml.build writes (no
+    attributes, no prefixes, text escaped): parsing and writing the tree again cost as much as building it. The
+    edits every HDon gets are made once on the whole list (each HDon has one `</NLap>`, checked)."""
+    parts = [b"<DSHDon>"]
+    for submission in batch:
+        body = submission.xml
+        if not body.startswith(b"<HDon>") or body.count(b"</NLap>") != 1:
+            raise ValueError("not an HDon as pos.einvoice.xml.build writes it")
+        parts += (b"<HDon><key>", escaped(submission.key), b"</key>", body[len(b"<HDon>") :])
+    parts.append(b"</DSHDon>")
+    data = b"".join(parts).replace(b"</NLap>", b"</NLap><DVTTe>VND</DVTTe>")
     for ours, theirs in _VNPT_RATE_TAGS:
-        body = body.replace(ours, theirs)
-    return body
+        data = data.replace(ours, theirs)
+    return data

@@ -69,8 +69,7 @@ def invoices() -> dict[str, Einvoice]:
 def built_xml(key: str) -> bytes | None:
     """The invoice's XML as the queue built and stored it (None: not built)."""
     query = select(EinvoiceXml.xml).join(Einvoice, Einvoice.id == EinvoiceXml.einvoice_id).where(Einvoice.uuid == key)
-    found = _db.session.scalar(query)
-    return None if found is None else found.encode()
+    return _db.session.scalar(query)
 
 
 def assert_each_invoiced_once(fake: FakeVnpt, keys: list[str]) -> None:

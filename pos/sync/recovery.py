@@ -31,17 +31,7 @@ from pos.core.database import atomic
 from pos.core.errors import DomainError, OutOfStock
 from pos.core.extensions import db
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
-from pos.models import (
-    Product,
-    Sale,
-    SaleLine,
-    SaleNumber,
-    SaleReturn,
-    SaleReturnLine,
-    Shift,
-    StockMovement,
-    User,
-)
+from pos.models import Product, Sale, SaleNumber, SaleReturn, SaleReturnLine, Shift, StockMovement, User
 from pos.sync.client import CentralClient
 from pos.sync.state import get_state, set_state
 
@@ -309,7 +299,7 @@ def _recover_return(event: dict) -> None:
         raise _Skip(f"its number {event['number']} is held here by another return")
     moment = _moment(event["created_at"])
     user = _user(event.get("approved_by"))
-    lines = {line.line_no: line for line in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))}
+    lines = {line.line_no: line for line in sale.lines}
     sale_return = SaleReturn(
         uuid=event["uuid"],
         number=event["number"],

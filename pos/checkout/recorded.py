@@ -46,35 +46,13 @@ class RecordedLine:
 
     def to_payload(self) -> dict:
         """The line in the outbox event (keys in this order: central hashes the JSON as sent)."""
-        return {
-            "line_no": self.line_no,
-            "sku": self.sku,
-            "gtin": self.gtin,
-            "name_vi": self.name_vi,
-            "producer": self.producer,
-            "producer_tax_code": self.producer_tax_code,
-            "ocop_group": self.ocop_group,
-            "stars": self.stars,
-            "potential_5_star": self.potential_5_star,
-            **self._sold(),
-            "unit_cost": self.unit_cost,
-            "consignment": self.consignment,
-            "commission": self.commission,
-        } | ({"serial": self.serial} if self.serial else {})
+        payload = {name: getattr(self, name) for name in _LINE_PAYLOAD}
+        return payload | ({"serial": self.serial} if self.serial else {})
 
     def to_json(self) -> dict:
         """The line in the API's answer."""
-        return {
-            "line_no": self.line_no,
-            "product_id": self.product_id,
-            "name": self.name_vi,
-            **self._sold(),
-            "stars": self.stars,
-            "serial": self.serial,
-        }
-
-    def _sold(self) -> dict:
-        return {name: getattr(self, name) for name in _SOLD}
+        named = {"line_no": self.line_no, "product_id": self.product_id, "name": self.name_vi}
+        return named | {name: getattr(self, name) for name in (*_SOLD, "stars", "serial")}
 
 
 @dataclass(frozen=True)
@@ -140,15 +118,7 @@ class RecordedSale:
 
     def to_json(self) -> dict:
         """What the till's API answers (POST and GET /api/v1/sales…); inside a request."""
-        return {
-            "uuid": self.uuid,
-            "number": self.number,
-            "lookup_code": self.lookup_code,
-            "total": self.total,
-            "subtotal": self.subtotal,
-            "discount_total": self.discount_total,
-            "vat_total": self.vat_total,
-            "cash_rounding": self.cash_rounding,
+        return {name: getattr(self, name) for name in _SALE_JSON} | {
             "paid": self.paid,
             "created_at": self.created_at.isoformat() + "Z",
             "receipt_url": receipt_url(self),
@@ -255,7 +225,15 @@ class RecordedSale:
 _FILED_UNDER = ("gtin", "producer", "producer_tax_code", "ocop_group")
 _STORED_LINE = tuple(f.name for f in fields(RecordedLine) if f.name not in (*_FILED_UNDER, "commission"))
 _STORED_PAYMENT = tuple(f.name for f in fields(RecordedPayment))
-_SOLD = ("quantity", "unit_price", "discount", "amount", "vat_rate", "vat_amount")  # RecordedLine._sold()'s keys
+_SOLD = ("quantity", "unit_price", "discount", "amount", "vat_rate", "vat_amount")  # a line's figures, as sold
+# The keys of a line in the outbox event, in their order (then its serial, if any).
+_LINE_PAYLOAD = (
+    *("line_no", "sku", "gtin", "name_vi", "producer", "producer_tax_code", "ocop_group", "stars", "potential_5_star"),
+    *_SOLD,
+    *("unit_cost", "consignment", "commission"),
+)
+# What the API's answer for a sale starts with.
+_SALE_JSON = ("uuid", "number", "lookup_code", "total", "subtotal", "discount_total", "vat_total", "cash_rounding")
 
 
 def _commissions(sale: Sale) -> dict[int, int]:

@@ -21,6 +21,11 @@ class Int64(TypeDecorator):
         return value if value is None or type(value) is int else int(value)
 
 
+def _in(column: str, values: tuple) -> str:
+    """A CHECK that the column holds one of the values (the module's tuple of them, so the two never differ)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 # Money (integer đồng) is 64-bit on every database: one sale of three peach trees passes 2^31 - 1 đồng, the
 # largest a PostgreSQL `integer` holds (pos.core.limits bounds what is accepted; see SALE_TOTAL_MAX).
 Money = Annotated[int, mapped_column(Int64)]

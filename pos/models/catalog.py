@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import BusinessContact, Money
+from pos.models.base import BusinessContact, Money, _in
 
 PRODUCER_TYPES = ("enterprise", "cooperative", "cooperative_group", "household")
 OCOP_GROUPS = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
@@ -14,10 +14,6 @@ VAT_RATES = (0, 5, 8, 10)
 # Groups whose goods spoil: every lot received needs a lot code and an expiry date (a product of another group
 # can ask for the same with its own `has_expiry` flag).
 SHELF_LIFE_GROUPS = ("food", "drinks", "herbs")
-
-
-def _in(column, values):
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Producer(BusinessContact, db.Model):

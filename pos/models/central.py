@@ -13,8 +13,8 @@ from sqlalchemy.sql.functions import ReturnTypeFromArgs
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money
-from pos.models.catalog import OCOP_GROUPS, _in
+from pos.models.base import Money, _in
+from pos.models.catalog import OCOP_GROUPS
 
 
 class ShowroomKey(db.Model):

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import BusinessContact
+from pos.models.base import BusinessContact, _in
 
 ROLES = ("cashier", "manager", "admin")  # each role can do everything the one before it can
 
@@ -30,7 +30,7 @@ class Showroom(BusinessContact, db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('cashier', 'manager', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(120), default="")

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
+from pos.models.base import _in
 
 OUTBOX_KINDS = ("sale", "return", "shift_close", "serials")
 OUTBOX_STATES = ("pending", "sent", "dead")
@@ -16,8 +17,8 @@ class OutboxEntry(db.Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("kind IN ('sale', 'return', 'shift_close', 'serials')", name="kind"),
-        CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
+        CheckConstraint(_in("status", OUTBOX_STATES), name="status"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money
+from pos.models.base import Money, _in
 
 TRANSFER_PROVIDERS = ("payos", "sepay")
 # central: received (for a showroom to take) or ignored (money going out); a showroom: matched to a sale by its
@@ -25,9 +25,7 @@ class BankTransfer(db.Model):
         UniqueConstraint("provider", "provider_ref"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("direction IN ('in', 'out')", name="direction"),
-        CheckConstraint(
-            "status IN ('received', 'ignored', 'matched', 'attached', 'unmatched', 'handled')", name="status"
-        ),
+        CheckConstraint(_in("status", TRANSFER_STATUSES), name="status"),
         Index("ix_bank_transfers_status", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

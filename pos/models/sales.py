@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money
+from pos.models.base import Money, _in
 
 PAYMENT_METHODS = ("cash", "card", "vietqr")
 
@@ -137,7 +137,7 @@ class SaleLine(db.Model):
 class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint("method IN ('cash', 'card', 'vietqr')", name="method"),
+        CheckConstraint(_in("method", PAYMENT_METHODS), name="method"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("change >= 0", name="change_not_negative"),
     )
@@ -156,7 +156,7 @@ class SaleReturn(db.Model):
     __tablename__ = "sale_returns"
     __table_args__ = (
         CheckConstraint("total >= 0", name="total_not_negative"),
-        CheckConstraint("refund_method IN ('cash', 'card', 'vietqr')", name="refund_method"),
+        CheckConstraint(_in("refund_method", PAYMENT_METHODS), name="refund_method"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)

@@ -461,6 +461,11 @@ def _status_condition(status: str, latest_id):
     return select(OcopRating.id).where(OcopRating.id == latest_id, condition).exists()
 
 
+def producer_choices() -> list:
+    """(id, name) of every producer, by name: what a producer filter or choice offers."""
+    return db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
+
+
 def get_product(product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if product is None:

@@ -18,6 +18,7 @@ from pos.catalog.service import (
     PRODUCT_FIELDS,
     add_rating,
     get_product,
+    producer_choices,
     save_producer,
     save_product,
     search_products,
@@ -79,7 +80,7 @@ def products():
         group=group,
         stars=stars,
         producer_id=producer_id,
-        producers=_producer_choices(),
+        producers=producer_choices(),
         groups=OCOP_GROUPS,
         status=status,
         statuses=STATUSES,
@@ -122,18 +123,13 @@ def _with_image_error(save, image_error: ValidationError | None):
     return saved
 
 
-def _producer_choices() -> list:
-    """(id, name) of every producer, by name: the producer filter and the product form's choice."""
-    return db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
-
-
 def _product_form(product, values, errors, status=200):
     return render_template(
         "catalog/product_form.html",
         product=product,
         values=values,
         errors=errors,
-        producers=_producer_choices(),
+        producers=producer_choices(),
         groups=OCOP_GROUPS,
         vat_rates=VAT_RATES,
     ), status

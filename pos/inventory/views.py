@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pos.auth.access import role_required
-from pos.catalog.service import parse_date, search_products
+from pos.catalog.service import parse_date, producer_choices, search_products
 from pos.core.clock import local_today
 from pos.core.database import paginate, requested_page, row_id
 from pos.core.errors import DomainError, Text
@@ -132,12 +132,11 @@ def _line_info(lines: list[dict]) -> list:
 
 
 def _receipt_form(receipt, producer_id, lines, note, error=None):
-    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
     lines = lines or [{}]
     return render_template(
         "inventory/receipt_form.html",
         receipt=receipt,
-        producers=producers,
+        producers=producer_choices(),
         lines=lines,
         info=_line_info(lines),
         producer_id=producer_id,
@@ -314,8 +313,7 @@ def counts():
         except DomainError as error:
             flash(error.message, "error")
     sheets = db.session.scalars(select(StockCount).order_by(StockCount.id.desc()).limit(50)).all()
-    producers = db.session.execute(select(Producer.id, Producer.name).order_by(Producer.name)).all()
-    return render_template("inventory/counts.html", sheets=sheets, producers=producers, groups=OCOP_GROUPS)
+    return render_template("inventory/counts.html", sheets=sheets, producers=producer_choices(), groups=OCOP_GROUPS)
 
 
 def _count_lines(count_id: int) -> list[StockCountLine]:

@@ -383,6 +383,9 @@ def _sorted(rows: list[Row], f: ReportFilter) -> list[Row]:
 _PER_PRODUCT_STATEMENTS: dict[tuple, object] = {}
 
 
+_PRODUCTS_REVISION = select(SyncState.__table__.c.value).where(SyncState.__table__.c.key == PRODUCTS_REVISION)
+
+
 def per_product(f: ReportFilter) -> list[Row]:
     pieces = _pieces(f.start, f.end, _today())
     shape = (tuple((p.monthly, p.sign) for p in pieces), bool(f.showroom), f.stars, f.group, f.producer, f.q)
@@ -395,13 +398,14 @@ def per_product(f: ReportFilter) -> list[Row]:
     else:
         _serial_plans()
     result = db.session.connection().execute(query, _bound_values(f)).all()  # Core rows: no ORM loading
-    described = product_descriptions()
-    if any(r[0] not in described for r in result):  # a product newer than the app's copy of them
-        described = product_descriptions(reload=True)
+    revision = result[0][1] if result else None
+    described = product_descriptions(revision)
     # Thousands of rows: unpacked (slicing a result row costs more than the rest of building a Row) into Row's
     # fields by position: the figures in ROLLUP_FIGURES' order, key, label, share, extra, scans.
     rows = []
-    for product_id, scans, units, revenue, vat, cost, costed, consigned, commission in result:
+    for product_id, _, scans, units, revenue, vat, cost, costed, consigned, commission in result:
+        if product_id not in described:  # a product newer than the app's copy of them
+            described = product_descriptions(revision, reload=True)
         name, extra = described[product_id]
         rows.append(Row(units, revenue, vat, cost, costed, consigned, commission, product_id, name, 0.0, extra, scans))
     return _sorted(_with_shares(rows), f)
@@ -409,25 +413,23 @@ def per_product(f: ReportFilter) -> list[Row]:
 
 def _per_product_statement(f: ReportFilter):
     # Sum the rollup per product (an index range scan) and join the label scans; the names come from
-    # product_descriptions.
+    # product_descriptions, checked against the products' revision read in the same statement.
     facts = _facts(f, bound=True)
     sums = select(facts.c.product_id, *_figures(facts.c)).group_by(facts.c.product_id).subquery()
     scans = _scans(f, bound=True)
-    return select(sums.c.product_id, func.coalesce(scans.c.scans, 0), *[sums.c[c] for c in ROLLUP_FIGURES]).outerjoin(
-        scans, scans.c.product_id == sums.c.product_id
-    )
+    revision = _PRODUCTS_REVISION.scalar_subquery()
+    return select(
+        sums.c.product_id, revision, func.coalesce(scans.c.scans, 0), *[sums.c[c] for c in ROLLUP_FIGURES]
+    ).outerjoin(scans, scans.c.product_id == sums.c.product_id)
 
 
-_PRODUCTS_REVISION = select(SyncState.__table__.c.value).where(SyncState.__table__.c.key == PRODUCTS_REVISION)
-
-
-def product_descriptions(reload: bool = False) -> dict[int, tuple[str, Mapping]]:
+def product_descriptions(revision: str | None, reload: bool = False) -> dict[int, tuple[str, Mapping]]:
     """id → (name, {sku, producer, group}) of every report product, kept by the app until ingest changes a product:
     reading and decoding a thousand products' names took as long as summing a showroom's month (docs/benchmarks.md).
-    Ingest writes a new PRODUCTS_REVISION with any change; the revision is read before the products, so a change
-    committed after that read is seen at the next report. `reload` for a product newer than the copy (a database
-    filled without ingest has no revision). The mappings are shared by every report's rows, hence read-only."""
-    revision = db.session.connection().execute(_PRODUCTS_REVISION).scalar()  # Core: a tenth of the ORM's time
+    Ingest writes a new PRODUCTS_REVISION with any change; `revision` is that value as the report read it, before the
+    products, so a change committed after that read is seen at the next report. `reload` for a product newer than
+    the copy (a database filled without ingest has no revision). The mappings are shared by every report's rows,
+    hence read-only."""
     copy = current_app.extensions.get("report_products")
     if reload or copy is None or copy[0] != revision:
         columns = (RemoteProduct.id, RemoteProduct.name_vi, RemoteProduct.sku, RemoteProduct.producer)

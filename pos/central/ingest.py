@@ -219,12 +219,10 @@ def product_ids_for(showroom: Showroom, lines: list[dict]) -> dict[str, int]:
     if changed:
         db.session.execute(update(RemoteProduct), changed)
     if missing or changed:  # the reports' descriptions of the products are out of date (product_descriptions)
-        revision = {"key": PRODUCTS_REVISION, "value": uuid4().hex}
+        statement = dialect_insert(SyncState.__table__)
         db.session.execute(
-            dialect_insert(SyncState.__table__).on_conflict_do_update(
-                index_elements=["key"], set_={"value": revision["value"]}
-            ),
-            revision,
+            statement.on_conflict_do_update(index_elements=["key"], set_={"value": statement.excluded.value}),
+            {"key": PRODUCTS_REVISION, "value": uuid4().hex},
         )
     ids = {k: row.id for k, row in known.items()}
     if missing:

@@ -383,7 +383,7 @@ def _sorted(rows: list[Row], f: ReportFilter) -> list[Row]:
 _PER_PRODUCT_STATEMENTS: dict[tuple, object] = {}
 
 
-_PRODUCTS_REVISION = select(SyncState.__table__.c.value).where(SyncState.__table__.c.key == PRODUCTS_REVISION)
+_PRODUCTS_REVISION = select(SyncState.value).where(SyncState.key == PRODUCTS_REVISION)
 
 
 def per_product(f: ReportFilter) -> list[Row]:

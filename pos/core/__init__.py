@@ -1,2 +1,2 @@
 """Infrastructure every area uses: configuration, database, errors, i18n, money, limits, time, audit, the outbox,
-exports, navigation, the printer adapter and the API document."""
+the background senders' bookmarks, exports, navigation, the printer adapter and the API document."""

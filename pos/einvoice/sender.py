@@ -29,10 +29,11 @@ from sqlalchemy.orm import aliased
 from pos.core.clock import local_today, utc_bounds, utcnow
 from pos.core.database import atomic, dialect_insert
 from pos.core.extensions import db
+from pos.core.state import get_state, set_state
 from pos.einvoice import xml
 from pos.einvoice.provider import ISSUED, REFUSED, Provider, ProviderUnavailable, Submission, provider_from_settings
 from pos.einvoice.settings import credentials, settings_row
-from pos.models import Einvoice, EinvoiceXml, Sale, SyncState
+from pos.models import Einvoice, EinvoiceXml, Sale
 
 log = logging.getLogger(__name__)
 BACKOFF_MIN_S, BACKOFF_MAX_S = 10, 600
@@ -295,7 +296,7 @@ def _record(batch: _Batch, outcomes) -> SendResult:
         reason = str(outcomes)[:500]
         with atomic():
             _defer(list(ids_by_key.values()), reason)
-            _set_state(STATE_ERROR, f"{utcnow().isoformat()}Z {reason}")
+            set_state(STATE_ERROR, f"{utcnow().isoformat()}Z {reason}")
         log.warning("einvoice: %d invoices not sent: %s", len(ids_by_key), reason)
         return SendResult(deferred=len(ids_by_key), error=reason)
     ours_by_key = {row.uuid: f"{row.number} {row.authority_code}" for row in batch.rows}
@@ -346,7 +347,7 @@ def _record_sent(issued: list[dict]) -> None:
                 .values(sent | {"provider_reply": bindparam("reply")}),
                 [{"row_id": item["row_id"], "reply": item["reply"]} for item in others],
             )
-        _set_state(STATE_SUCCESS, now.isoformat() + "Z")
+        set_state(STATE_SUCCESS, now.isoformat() + "Z")
 
 
 def _refuse(refused: list[tuple[int, str]]) -> None:
@@ -383,20 +384,6 @@ def _defer(ids: list[int], reason: str) -> None:
         )
 
 
-def _set_state(key: str, value: str) -> None:
-    with atomic():
-        row = db.session.get(SyncState, key)
-        if row is None:
-            db.session.add(SyncState(key=key, value=value))
-        else:
-            row.value = value
-
-
-def _get_state(key: str) -> str:
-    row = db.session.get(SyncState, key)
-    return row.value if row else ""
-
-
 def run_forever(stop=lambda: False, echo=print) -> None:
     """`flask einvoice run`: send whatever is due every EINVOICE_INTERVAL_S. The provider is built once (one HTTP
     session), again after the settings or credentials were missing."""
@@ -411,7 +398,8 @@ def run_forever(stop=lambda: False, echo=print) -> None:
         except ProviderUnavailable as problem:
             provider = None
             log.warning("einvoice: %s", problem)
-            _set_state(STATE_ERROR, f"{utcnow().isoformat()}Z {problem}")
+            with atomic():
+                set_state(STATE_ERROR, f"{utcnow().isoformat()}Z {problem}")
         except Exception:  # the loop must outlive any one bad moment; the next round tries again
             log.exception("einvoice: round failed")
             db.session.rollback()
@@ -465,6 +453,6 @@ def queue_status() -> QueueStatus:
         refused=counts.get("refused", 0),
         unsent_today=unsent_today or 0,
         oldest_pending_at=oldest,
-        last_success_at=_get_state(STATE_SUCCESS),
-        last_error=_get_state(STATE_ERROR),
+        last_success_at=get_state(STATE_SUCCESS),
+        last_error=get_state(STATE_ERROR),
     )

@@ -135,8 +135,8 @@ def pull_from_central(min_interval_s: float = 0.25) -> str:
     """Take this showroom's new transfers from central over the signed sync client: "ok", "unreachable" (the
     till falls back to the cashier's confirmation) or "off" (no central configured). Tills waiting at once share
     one request: a call within `min_interval_s` of the last answers that one's result."""
+    from pos.core.state import get_state, set_state
     from pos.sync.client import CentralClient, CentralUnavailable
-    from pos.sync.state import get_state, set_state
 
     config = current_app.config
     if not config.get("CENTRAL_URL") or not config.get("SYNC_SECRET"):

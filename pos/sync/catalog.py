@@ -18,9 +18,9 @@ from pos.core.audit import record_audit
 from pos.core.database import atomic
 from pos.core.errors import DomainError
 from pos.core.extensions import db
+from pos.core.state import get_state, set_state
 from pos.models import OcopRating, Producer, Product
 from pos.sync.client import CentralClient, CentralUnavailable
-from pos.sync.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 PRODUCER_FIELDS = ("type", "tax_code", "address", "ward", "district", "province", "phone", "collective_trademark")

@@ -30,10 +30,10 @@ from pos.core.clock import to_local, utcnow
 from pos.core.database import atomic
 from pos.core.errors import DomainError, OutOfStock
 from pos.core.extensions import db
+from pos.core.state import get_state, set_state
 from pos.inventory.ledger import find_or_create_lot, move_stock, sellable_lots, take_stock
 from pos.models import Product, Sale, SaleNumber, SaleReturn, SaleReturnLine, Shift, StockMovement, User
 from pos.sync.client import CentralClient
-from pos.sync.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "recovery_pending"

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from pos.core.database import atomic
 from pos.core.extensions import db
+from pos.core.state import get_state, set_state
 from pos.models import LabelScanDaily, Producer, Product
 from pos.sync.client import CentralClient
-from pos.sync.state import get_state, set_state
 
 ROWS_PER_REQUEST = 5_000
 

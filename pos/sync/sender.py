@@ -19,10 +19,10 @@ from sqlalchemy import func, select, update
 from pos.core.clock import LOCAL_TZ, utcnow
 from pos.core.database import atomic
 from pos.core.extensions import db
+from pos.core.state import get_state, set_state
 from pos.models import OutboxEntry
 from pos.protocol.events import MAX_BATCH
 from pos.sync.client import CentralClient, CentralFault, CentralUnavailable
-from pos.sync.state import get_state, set_state
 
 log = logging.getLogger(__name__)
 BACKOFF_MIN_S, BACKOFF_MAX_S = 5, 300

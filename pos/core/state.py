@@ -1,4 +1,5 @@
-"""The sync's bookmarks (catalog cursor, scans sent, last error): one key-value row each in sync_state."""
+"""The background senders' bookmarks (the sync's catalog cursor, scans sent, last error; the e-invoice queue's
+last success and error): one key-value row each in sync_state."""
 
 from pos.core.extensions import db
 from pos.models import SyncState

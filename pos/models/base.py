@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -22,8 +22,21 @@ class Int64(TypeDecorator):
 
 
 def _in(column: str, values: tuple) -> str:
-    """A CHECK that the column holds one of the values (the module's tuple of them, so the two never differ)."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# CHECKs named after their column, so a constraint's name and text cannot disagree.
+def one_of(column: str, values: tuple) -> CheckConstraint:
+    """The column holds one of the values (the module's tuple of them, so the two never differ)."""
+    return CheckConstraint(_in(column, values), name=column)
+
+
+def positive(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} > 0", name=f"{column}_positive")
+
+
+def not_negative(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative")
 
 
 # Money (integer đồng) is 64-bit on every database: one sale of three peach trees passes 2^31 - 1 đồng, the

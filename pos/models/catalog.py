@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import BusinessContact, Money, _in
+from pos.models.base import BusinessContact, Money, not_negative, one_of
 
 PRODUCER_TYPES = ("enterprise", "cooperative", "cooperative_group", "household")
 OCOP_GROUPS = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
@@ -20,7 +20,7 @@ class Producer(BusinessContact, db.Model):
     """An OCOP subject (chủ thể OCOP)."""
 
     __tablename__ = "producers"
-    __table_args__ = (CheckConstraint(_in("type", PRODUCER_TYPES), name="type"),)
+    __table_args__ = (one_of("type", PRODUCER_TYPES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(20))
@@ -33,9 +33,9 @@ class Producer(BusinessContact, db.Model):
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
-        CheckConstraint("price >= 0", name="price_not_negative"),
-        CheckConstraint(_in("vat_rate", VAT_RATES), name="vat_rate"),
-        CheckConstraint(_in("ocop_group", OCOP_GROUPS), name="ocop_group"),
+        not_negative("price"),
+        one_of("vat_rate", VAT_RATES),
+        one_of("ocop_group", OCOP_GROUPS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(40), unique=True)
@@ -88,7 +88,7 @@ class OcopRating(db.Model):
     __tablename__ = "ocop_ratings"
     __table_args__ = (
         CheckConstraint("stars BETWEEN 3 AND 5", name="stars"),
-        CheckConstraint(_in("level", RATING_LEVELS), name="level"),
+        one_of("level", RATING_LEVELS),
         Index("ix_ocop_ratings_product_decision", "product_id", "decision_date"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

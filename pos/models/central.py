@@ -13,7 +13,7 @@ from sqlalchemy.sql.functions import ReturnTypeFromArgs
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money, _in
+from pos.models.base import Money, _in, not_negative, one_of
 from pos.models.catalog import OCOP_GROUPS
 
 
@@ -48,6 +48,7 @@ class ShowroomKey(db.Model):
 # The sync_state key whose value ingest replaces in the same transaction as any change to remote_products: the
 # reports keep the products' descriptions until it changes (pos.central.reports.product_descriptions).
 PRODUCTS_REVISION = "remote_products_revision"
+REMOTE_SALE_KINDS = ("sale", "return")  # a return is stored with negative figures
 
 
 class RemoteProduct(db.Model):
@@ -58,7 +59,7 @@ class RemoteProduct(db.Model):
 
     __tablename__ = "remote_products"
     __table_args__ = (
-        CheckConstraint(_in("ocop_group", OCOP_GROUPS), name="ocop_group"),
+        one_of("ocop_group", OCOP_GROUPS),
         UniqueConstraint("owner", "sku"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +78,7 @@ class RemoteSale(db.Model):
 
     __tablename__ = "remote_sales"
     __table_args__ = (
-        CheckConstraint("kind IN ('sale', 'return')", name="kind"),
+        one_of("kind", REMOTE_SALE_KINDS),
         Index("ix_remote_sales_showroom_day", "showroom_id", "day"),
         Index("ix_remote_sales_sale_uuid", "sale_uuid"),
     )
@@ -224,7 +225,7 @@ class RemoteScanDaily(db.Model):
 
     __tablename__ = "remote_scans_daily"
     __table_args__ = (
-        CheckConstraint("scans >= 0", name="scans_not_negative"),
+        not_negative("scans"),
         Index("ix_remote_scans_daily_product_day", "product_id", "day"),
     )
     day: Mapped[date] = mapped_column(primary_key=True)
@@ -302,7 +303,7 @@ class RemoteSerialScanDaily(db.Model):
     """Per local day, showroom and serial: how often the serial's page was opened (running totals, as products')."""
 
     __tablename__ = "remote_serial_scans_daily"
-    __table_args__ = (CheckConstraint("scans >= 0", name="scans_not_negative"),)
+    __table_args__ = (not_negative("scans"),)
     serial: Mapped[str] = mapped_column(String(20), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     showroom_id: Mapped[int] = mapped_column(ForeignKey("showrooms.id"), primary_key=True)

@@ -1,12 +1,12 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import BusinessContact, _in
+from pos.models.base import BusinessContact, not_negative, one_of
 
 ROLES = ("cashier", "manager", "admin")  # each role can do everything the one before it can
 
@@ -30,7 +30,7 @@ class Showroom(BusinessContact, db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+    __table_args__ = (one_of("role", ROLES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(120), default="")
@@ -58,7 +58,7 @@ class PasswordAttempts(db.Model):
     password throttle's storage shared by every worker process (pos/auth/passwords.py)."""
 
     __tablename__ = "password_attempts"
-    __table_args__ = (CheckConstraint("attempts >= 0", name="attempts_not_negative"),)
+    __table_args__ = (not_negative("attempts"),)
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of what is counted
     attempts: Mapped[int]
     window_ends: Mapped[datetime]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Count, Money
+from pos.models.base import Count, Money, one_of
 
 EINVOICE_FORMS = ("1", "2")  # KHMSHDon: 1 VAT invoice (hóa đơn GTGT), 2 sales invoice (hóa đơn bán hàng)
 EINVOICE_SPEC_VERSIONS = ("2.0.1", "2.1.0")  # PBan: the tax authority's XML format version sent
@@ -36,8 +36,8 @@ class EinvoiceSettings(db.Model):
 
     __tablename__ = "einvoice_settings"
     __table_args__ = (
-        CheckConstraint("form IN ('1', '2')", name="form"),
-        CheckConstraint("spec_version IN ('2.0.1', '2.1.0')", name="spec_version"),
+        one_of("form", EINVOICE_FORMS),
+        one_of("spec_version", EINVOICE_SPEC_VERSIONS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=False)
@@ -91,8 +91,8 @@ class Einvoice(db.Model):
     __tablename__ = "einvoices"
     __table_args__ = (
         UniqueConstraint("form", "symbol", "number"),
-        CheckConstraint("kind IN ('original', 'adjustment', 'replacement')", name="kind"),
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'refused')", name="status"),
+        one_of("kind", EINVOICE_KINDS),
+        one_of("status", EINVOICE_STATES),
         CheckConstraint("number >= 1 AND number <= 99999999", name="number_range"),
         Index("ix_einvoices_status_next", "status", "next_attempt_at"),
         Index("ix_einvoices_issued_at", "issued_at"),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Count, Money, _in
+from pos.models.base import Count, Money, not_negative, one_of, positive
 
 MOVEMENT_KINDS = ("receipt", "sale", "return", "adjustment", "count", "transfer_out", "transfer_in", "write_off")
 OWNERSHIPS = ("purchased", "consignment")
@@ -20,8 +20,8 @@ class Lot(db.Model):
     __tablename__ = "lots"
     __table_args__ = (
         UniqueConstraint("product_id", "code", "ownership"),
-        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
-        CheckConstraint(_in("ownership", OWNERSHIPS), name="ownership"),
+        not_negative("on_hand"),
+        one_of("ownership", OWNERSHIPS),
         Index("ix_lots_product_expiry", "product_id", "expiry_date"),
         Index("ix_lots_expiry", "expiry_date"),  # the expiring-lots list reads a range of dates, all products
     )
@@ -41,7 +41,7 @@ class StockLevel(db.Model):
     """Stock on hand per product, with its weighted-average unit cost."""
 
     __tablename__ = "stock_levels"
-    __table_args__ = (CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),)
+    __table_args__ = (not_negative("on_hand"),)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
     on_hand: Mapped[Count] = mapped_column(default=0)
     average_cost: Mapped[Money] = mapped_column(default=0)  # đồng per unit
@@ -51,7 +51,7 @@ class StockMovement(db.Model):
     __tablename__ = "stock_movements"
     __table_args__ = (
         CheckConstraint("quantity <> 0", name="quantity_not_zero"),
-        CheckConstraint(_in("kind", MOVEMENT_KINDS), name="kind"),
+        one_of("kind", MOVEMENT_KINDS),
         Index("ix_stock_movements_product_at", "product_id", "at"),
         Index("ix_stock_movements_document", "document_type", "document_id"),
     )
@@ -72,12 +72,15 @@ class StockMovement(db.Model):
     lot = relationship("Lot")
 
 
+GOODS_RECEIPT_STATUSES = ("draft", "posted", "reversed")
+
+
 class GoodsReceipt(db.Model):
     """Goods received from a producer. Draft, then posted once; a posted receipt is corrected only by a
     reversing receipt, never edited."""
 
     __tablename__ = "goods_receipts"
-    __table_args__ = (CheckConstraint("status IN ('draft', 'posted', 'reversed')", name="status"),)
+    __table_args__ = (one_of("status", GOODS_RECEIPT_STATUSES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     producer_id: Mapped[int] = mapped_column(ForeignKey("producers.id"), index=True)
@@ -95,14 +98,14 @@ class GoodsReceipt(db.Model):
 class GoodsReceiptLine(db.Model):
     __tablename__ = "goods_receipt_lines"
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
+        positive("quantity"),
         CheckConstraint("unit_cost >= 0", name="cost_not_negative"),
         CheckConstraint("commission_rate BETWEEN 0 AND 100", name="commission_rate"),
         CheckConstraint(
             "expiry_date IS NULL OR production_date IS NULL OR expiry_date >= production_date",
             name="expiry_after_production",
         ),
-        CheckConstraint(_in("ownership", OWNERSHIPS), name="ownership"),
+        one_of("ownership", OWNERSHIPS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt_id: Mapped[int] = mapped_column(ForeignKey("goods_receipts.id"), index=True)
@@ -119,11 +122,14 @@ class GoodsReceiptLine(db.Model):
     product = relationship("Product")
 
 
+COUNT_STATUSES = ("open", "posted")
+
+
 class StockCount(db.Model):
     """A count sheet (kiểm kê); see pos.inventory.counts for how counting and selling go together."""
 
     __tablename__ = "stock_counts"
-    __table_args__ = (CheckConstraint("status IN ('open', 'posted')", name="status"),)
+    __table_args__ = (one_of("status", COUNT_STATUSES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     scope: Mapped[str] = mapped_column(String(200), default="")
@@ -164,6 +170,7 @@ class StockCountLine(db.Model):
 
 
 TRANSFER_DIRECTIONS = ("out", "in")
+STOCK_TRANSFER_STATUSES = ("draft", "posted")
 SHOWROOM_CODE_PATTERN = r"^[A-Z0-9]{2,10}$"
 
 
@@ -174,8 +181,8 @@ class Transfer(db.Model):
 
     __tablename__ = "transfers"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'posted')", name="status"),
-        CheckConstraint(_in("direction", TRANSFER_DIRECTIONS), name="direction"),
+        one_of("status", STOCK_TRANSFER_STATUSES),
+        one_of("direction", TRANSFER_DIRECTIONS),
         # A transfer-in names the sender's transfer; the same one is never received twice (NULL for transfers out).
         UniqueConstraint("other_showroom", "their_number"),
     )
@@ -200,7 +207,7 @@ class TransferLine(db.Model):
 
     __tablename__ = "transfer_lines"
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
+        positive("quantity"),
         CheckConstraint("unit_cost IS NULL OR unit_cost >= 0", name="cost_not_negative"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

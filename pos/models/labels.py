@@ -3,17 +3,18 @@ address, no cookie, no user agent — only how many times a label was looked at.
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.extensions import db
+from pos.models.base import positive
 
 
 class LabelScanDaily(db.Model):
     __tablename__ = "label_scans_daily"
     __table_args__ = (
         UniqueConstraint("product_id", "lot_code", "serial", "day"),
-        CheckConstraint("scans > 0", name="scans_positive"),
+        positive("scans"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)

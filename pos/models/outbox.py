@@ -1,11 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import _in
+from pos.models.base import one_of
 
 OUTBOX_KINDS = ("sale", "return", "shift_close", "serials")
 OUTBOX_STATES = ("pending", "sent", "dead")
@@ -17,8 +17,8 @@ class OutboxEntry(db.Model):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
-        CheckConstraint(_in("status", OUTBOX_STATES), name="status"),
+        one_of("kind", OUTBOX_KINDS),
+        one_of("status", OUTBOX_STATES),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,17 +5,18 @@ showroom to take; a showroom stores each it took (or received directly) and matc
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money, _in
+from pos.models.base import Money, one_of, positive
 
 TRANSFER_PROVIDERS = ("payos", "sepay")
 # central: received (for a showroom to take) or ignored (money going out); a showroom: matched to a sale by its
 # number, attached to one by a cashier, unmatched (in the list a cashier or manager works through), handled
 # (a manager dealt with it outside a sale) or ignored.
+MONEY_DIRECTIONS = ("in", "out")
 TRANSFER_STATUSES = ("received", "ignored", "matched", "attached", "unmatched", "handled")
 
 
@@ -23,9 +24,9 @@ class BankTransfer(db.Model):
     __tablename__ = "bank_transfers"
     __table_args__ = (
         UniqueConstraint("provider", "provider_ref"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("direction IN ('in', 'out')", name="direction"),
-        CheckConstraint(_in("status", TRANSFER_STATUSES), name="status"),
+        positive("amount"),
+        one_of("direction", MONEY_DIRECTIONS),
+        one_of("status", TRANSFER_STATUSES),
         Index("ix_bank_transfers_status", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +54,7 @@ class VietQRRequest(db.Model):
     """A VietQR a till showed for a sale: the amount asked, and for payOS its payment request."""
 
     __tablename__ = "vietqr_requests"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (positive("amount"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_uuid: Mapped[str] = mapped_column(String(36), index=True)
     sale_number: Mapped[str] = mapped_column(String(32))

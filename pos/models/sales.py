@@ -7,16 +7,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money, _in
+from pos.models.base import Money, not_negative, one_of, positive
 
 PAYMENT_METHODS = ("cash", "card", "vietqr")
+SHIFT_STATUSES = ("open", "closed")
 
 
 class Shift(db.Model):
     __tablename__ = "shifts"
     __table_args__ = (
         CheckConstraint("opening_float >= 0", name="float_not_negative"),
-        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        one_of("status", SHIFT_STATUSES),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(8), default="open")
@@ -62,7 +63,7 @@ class SaleNumber(db.Model):
 class Sale(db.Model):
     __tablename__ = "sales"
     __table_args__ = (
-        CheckConstraint("total >= 0", name="total_not_negative"),
+        not_negative("total"),
         Index("ix_sales_created_at", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +94,7 @@ class SaleLine(db.Model):
     __tablename__ = "sale_lines"
     __table_args__ = (
         UniqueConstraint("sale_id", "line_no"),
-        CheckConstraint("quantity > 0", name="quantity_positive"),
+        positive("quantity"),
         CheckConstraint("returned_quantity >= 0 AND returned_quantity <= quantity", name="returned_within_sold"),
         Index("ix_sale_lines_product", "product_id"),
         CheckConstraint("serial IS NULL OR quantity = 1", name="serial_one_unit"),
@@ -137,9 +138,9 @@ class SaleLine(db.Model):
 class Payment(db.Model):
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint(_in("method", PAYMENT_METHODS), name="method"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint("change >= 0", name="change_not_negative"),
+        one_of("method", PAYMENT_METHODS),
+        positive("amount"),
+        not_negative("change"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
@@ -155,8 +156,8 @@ class Payment(db.Model):
 class SaleReturn(db.Model):
     __tablename__ = "sale_returns"
     __table_args__ = (
-        CheckConstraint("total >= 0", name="total_not_negative"),
-        CheckConstraint(_in("refund_method", PAYMENT_METHODS), name="refund_method"),
+        not_negative("total"),
+        one_of("refund_method", PAYMENT_METHODS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -182,7 +183,7 @@ class SaleReturn(db.Model):
 
 class SaleReturnLine(db.Model):
     __tablename__ = "sale_return_lines"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (positive("quantity"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("sale_returns.id"), index=True)
     sale_line_id: Mapped[int] = mapped_column(ForeignKey("sale_lines.id"))
@@ -194,11 +195,14 @@ class SaleReturnLine(db.Model):
     sale_line = relationship("SaleLine")
 
 
+PRINT_STATUSES = ("printed", "failed")
+
+
 class PrintJob(db.Model):
     """Each attempt to print a receipt; a failed one is offered for reprint."""
 
     __tablename__ = "print_jobs"
-    __table_args__ = (CheckConstraint("status IN ('printed', 'failed')", name="status"),)
+    __table_args__ = (one_of("status", PRINT_STATUSES),)
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -459,11 +459,16 @@ SCAN_SERIAL = _shape(
     Field("scans", "integer", "the running total of the day", minimum=0, maximum=MAX_SCANS),
 )
 
+# A product as a label scan or a serial names it.
+_LABELLED_PRODUCT = (
+    _text("sku", "the product's SKU", limits.SKU_MAX),
+    _text("gtin", "its GTIN-14, or empty", limits.GTIN_MAX, required=False),
+)
+
 SCAN_PRODUCT = _shape(
     "scan count",
     "one product's label scans on one day",
-    _text("sku", "the product's SKU", limits.SKU_MAX),
-    _text("gtin", "its GTIN-14, or empty", limits.GTIN_MAX, required=False),
+    *_LABELLED_PRODUCT,
     _text("name_vi", "its name at the showroom", limits.NAME_MAX, required=False),
     _text("producer", "its producer at the showroom", limits.NAME_MAX, required=False),
     _text("producer_tax_code", "the producer's tax code, or empty", limits.TAX_CODE_MAX, required=False),
@@ -525,11 +530,10 @@ STATUS = _shape(
 
 SERIAL_UNIT = _shape(
     "serial",
-    "one unit's serial, as its label carries it",
-    _text("serial", "the serial: 10 of 23456789ABCDEFGHJKMNPQRSTUVWXYZ", SERIAL_LENGTH, minimum=SERIAL_LENGTH),
-    _text("sku", "the product's SKU", limits.SKU_MAX),
-    _text("gtin", "its GTIN-14, or empty", limits.GTIN_MAX, required=False),
+    "one unit's serial, as its label carries it (the product, then GS1's 01, 10 and 21)",
+    *_LABELLED_PRODUCT,
     _text("lot", "the lot on the label, or empty", limits.LOT_MAX, required=False),
+    _text("serial", "the serial: 10 of 23456789ABCDEFGHJKMNPQRSTUVWXYZ", SERIAL_LENGTH, minimum=SERIAL_LENGTH),
 )
 
 SERIALS = _shape(

@@ -80,12 +80,16 @@ def products():
         group=group,
         stars=stars,
         producer_id=producer_id,
-        producers=producer_choices(),
-        groups=OCOP_GROUPS,
+        **_product_choices(),
         status=status,
         statuses=STATUSES,
         rating_status=rating_status,
     )
+
+
+def _product_choices() -> dict:
+    """What a product can be filed under: the list's filters and the form offer the same producers and groups."""
+    return {"producers": producer_choices(), "groups": OCOP_GROUPS}
 
 
 @bp.app_context_processor
@@ -129,8 +133,7 @@ def _product_form(product, values, errors, status=200):
         product=product,
         values=values,
         errors=errors,
-        producers=producer_choices(),
-        groups=OCOP_GROUPS,
+        **_product_choices(),
         vat_rates=VAT_RATES,
     ), status
 

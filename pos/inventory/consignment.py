@@ -37,8 +37,16 @@ from pos.models import (
 MAX_DAYS = 3660
 
 
+class Payable:
+    """A row's or a statement's `payable`: what the producer is owed, the revenue less the showroom's commission."""
+
+    @property
+    def payable(self) -> int:
+        return self.revenue - self.commission
+
+
 @dataclass
-class StatementRow:
+class StatementRow(Payable):
     product: Product
     commission_rate: int
     units: int = 0
@@ -48,13 +56,9 @@ class StatementRow:
     def commission(self) -> int:
         return commission_of(self.revenue, self.commission_rate)
 
-    @property
-    def payable(self) -> int:
-        return self.revenue - self.commission
-
 
 @dataclass
-class Statement:
+class Statement(Payable):
     producer: Producer
     date_from: date
     date_to: date
@@ -65,10 +69,6 @@ class Statement:
     units = RowTotal("units")
     revenue = RowTotal("revenue")
     commission = RowTotal("commission")
-
-    @property
-    def payable(self) -> int:
-        return self.revenue - self.commission
 
     @property
     def units_on_hand(self) -> int:

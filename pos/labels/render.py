@@ -35,6 +35,12 @@ class Preset:
     gap_x_mm: float = 0.0
     gap_y_mm: float = 0.0
 
+    def corner_mm(self, row: int, column: int) -> tuple[float, float]:
+        """The top left corner of the label at (row, column), from the sheet's left and top edges."""
+        left = self.left_mm + column * (self.width_mm + self.gap_x_mm)
+        top = self.top_mm + row * (self.height_mm + self.gap_y_mm)
+        return left, top
+
     @property
     def per_page(self) -> int:
         return self.columns * self.rows
@@ -42,8 +48,7 @@ class Preset:
     def insets_mm(self, row: int, column: int) -> tuple[float, float, float, float]:
         """(left, right, top, bottom) space inside the label at (row, column) kept free of ink: the label margin,
         more where the label lies within SHEET_SAFE_MM of the sheet's edge (a 3×8 sheet has no border)."""
-        left = self.left_mm + column * (self.width_mm + self.gap_x_mm)
-        top = self.top_mm + row * (self.height_mm + self.gap_y_mm)
+        left, top = self.corner_mm(row, column)
         right_gap = A4_MM[0] - left - self.width_mm
         bottom_gap = A4_MM[1] - top - self.height_mm
         return tuple(max(LABEL_MARGIN_MM, SHEET_SAFE_MM - gap) for gap in (left, right_gap, top, bottom_gap))
@@ -385,8 +390,9 @@ def render_sheet_pdf(labels: list[LabelContent], preset: Preset, start: int = 1,
             canvas.showPage()
             cell = 0
         row, column = divmod(cell, preset.columns)
-        x = (preset.left_mm + column * (preset.width_mm + preset.gap_x_mm)) * mm
-        top = page_height - (preset.top_mm + row * (preset.height_mm + preset.gap_y_mm)) * mm
+        left_mm, top_mm = preset.corner_mm(row, column)
+        x = left_mm * mm
+        top = page_height - top_mm * mm
         draw_pdf_label(
             canvas,
             content,

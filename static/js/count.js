@@ -4,7 +4,7 @@
   "use strict";
   const scan = document.getElementById("count-scan");
   if (!scan) return;
-  const code = document.getElementById("count-code");
+  const code = scan.elements.code;
   const message = document.getElementById("count-scan-message");
   const form = document.getElementById("count-form");
   let busy = Promise.resolve();

@@ -75,19 +75,10 @@ def find_or_create_lot(
     expiry_date: date | None = None,
     commission_rate: int = 0,
 ) -> Lot:
-    lot = db.session.scalar(
-        select(Lot).where(Lot.product_id == product_id, Lot.code == code, Lot.ownership == ownership)
-    )
+    key = {"product_id": product_id, "code": code, "ownership": ownership}  # one lot per key
+    lot = db.session.scalar(select(Lot).filter_by(**key))
     if lot is None:
-        lot = Lot(
-            product_id=product_id,
-            code=code,
-            ownership=ownership,
-            production_date=production_date,
-            expiry_date=expiry_date,
-            commission_rate=commission_rate,
-            on_hand=0,
-        )
+        lot = Lot(**key, production_date=production_date, expiry_date=expiry_date, commission_rate=commission_rate)
         db.session.add(lot)
         db.session.flush()
     elif expiry_date and lot.expiry_date and lot.expiry_date != expiry_date:

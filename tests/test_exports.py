@@ -6,6 +6,7 @@ The catalog's CSV round trip keeps a name that starts with a formula character."
 import csv
 import io
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -226,95 +227,126 @@ def test_no_showroom_download_carries_a_formula(app, admin_client, attacked_show
     assert [endpoint for endpoint, held_payload in found.items() if not held_payload] == []
 
 
-STOCK_COLUMNS = (
-    ["SKU", "Sản phẩm", "Tồn kho", "Giá vốn bình quân", "Giá trị"],
-    ["SKU", "Product", "On hand", "Average cost", "Value"],
-    "Giá trị",
-    {"Tồn kho": "#,##0", "Giá vốn bình quân": "#,##0", "Giá trị": "#,##0"},
+@dataclass(frozen=True)
+class Sheet:
+    path: str
+    title: str  # in Vietnamese
+    columns: tuple  # left to right
+    summed: str | None = None  # the column whose total row is checked
+
+    @property
+    def formats(self) -> dict:
+        return {column[0]: column[2] for column in self.columns if len(column) > 2}
+
+
+# A column: (header in Vietnamese, in English[, the number format its values must have]).
+SKU = ("SKU", "SKU")
+PRODUCT = ("Sản phẩm", "Product")
+LOT = ("Lô", "Lot")
+EXPIRES = ("Hạn dùng", "Expires")
+ON_HAND = ("Tồn kho", "On hand", "#,##0")
+NUMBER = ("Số", "Number")
+UNITS_SOLD = ("Số lượng đã bán", "Units sold")
+REVENUE = ("Doanh thu", "Revenue")
+COMMISSION = ("Hoa hồng", "Commission")
+PAYABLE = ("Phải trả", "Payable", "#,##0")
+STOCK = (SKU, PRODUCT, ON_HAND, ("Giá vốn bình quân", "Average cost", "#,##0"), ("Giá trị", "Value", "#,##0"))
+STATEMENT = (
+    SKU,
+    PRODUCT,
+    ("Tỷ lệ hoa hồng", "Commission rate", "0.0%"),
+    UNITS_SOLD,
+    (*REVENUE, "#,##0"),
+    (*COMMISSION, "#,##0"),
+    PAYABLE,
 )
-STATEMENT_COLUMNS = (
-    ["SKU", "Sản phẩm", "Tỷ lệ hoa hồng", "Số lượng đã bán", "Doanh thu", "Hoa hồng", "Phải trả"],
-    ["SKU", "Product", "Commission rate", "Units sold", "Revenue", "Commission", "Payable"],
-    "Phải trả",
-    {"Tỷ lệ hoa hồng": "0.0%", "Doanh thu": "#,##0", "Hoa hồng": "#,##0", "Phải trả": "#,##0"},
-)
-# (path, title in Vietnamese, headers in Vietnamese, in English, the column whose total is checked, formats)
 SHOWROOM_XLSX = [
-    (
-        "/inventory/",
-        "Tồn kho",
-        *STOCK_COLUMNS,
-    ),
-    (
+    Sheet("/inventory/", "Tồn kho", STOCK, summed="Giá trị"),
+    Sheet(
         "/inventory/expiring?days=30",
         "Lô đã hết hạn và sắp hết hạn",
-        ["SKU", "Sản phẩm", "Lô", "Hạn dùng", "Tồn kho"],
-        ["SKU", "Product", "Lot", "Expires", "On hand"],
-        "Tồn kho",
-        {"Hạn dùng": "dd/mm/yyyy", "Tồn kho": "#,##0"},
+        (SKU, PRODUCT, LOT, (*EXPIRES, "dd/mm/yyyy"), ON_HAND),
+        summed="Tồn kho",
     ),
-    (
+    Sheet(
         "/inventory/low-stock",
         "Sắp hết hàng",
-        ["SKU", "Sản phẩm", "Tồn kho", "Mức đặt hàng lại", "Bán mỗi ngày (30 ngày)", "Đủ bán (ngày)"],
-        ["SKU", "Product", "On hand", "Reorder point", "Sold per day (30 days)", "Days left"],
-        None,
-        {"Tồn kho": "#,##0", "Bán mỗi ngày (30 ngày)": "#,##0.0"},
+        (
+            SKU,
+            PRODUCT,
+            ON_HAND,
+            ("Mức đặt hàng lại", "Reorder point"),
+            ("Bán mỗi ngày (30 ngày)", "Sold per day (30 days)", "#,##0.0"),
+            ("Đủ bán (ngày)", "Days left"),
+        ),
     ),
-    (
+    Sheet(
         "/inventory/counts/{count_id}",
         "Phiếu kiểm kê",
-        ["SKU", "Sản phẩm", "Lô", "Hạn dùng", "Theo sổ sách", "Thực đếm", "Chênh lệch", "Giá trị"],
-        ["SKU", "Product", "Lot", "Expires", "On the books", "Counted", "Variance", "Value"],
-        "Theo sổ sách",
-        {"Theo sổ sách": "#,##0"},
+        (
+            SKU,
+            PRODUCT,
+            LOT,
+            EXPIRES,
+            ("Theo sổ sách", "On the books", "#,##0"),
+            ("Thực đếm", "Counted"),
+            ("Chênh lệch", "Variance"),
+            ("Giá trị", "Value"),
+        ),
+        summed="Theo sổ sách",
     ),
-    (
+    Sheet(
         "/inventory/consignment/settlements",
         "Các lần đối soát hàng ký gửi",
-        ["Số", "Chủ thể sản xuất", "Từ ngày", "Đến ngày", "Số lượng đã bán", "Doanh thu", "Hoa hồng", "Phải trả"],
-        ["Number", "Producer", "From", "To", "Units sold", "Revenue", "Commission", "Payable"],
-        "Phải trả",
-        {"Từ ngày": "dd/mm/yyyy", "Phải trả": "#,##0"},
+        (
+            NUMBER,
+            ("Chủ thể sản xuất", "Producer"),
+            ("Từ ngày", "From", "dd/mm/yyyy"),
+            ("Đến ngày", "To"),
+            UNITS_SOLD,
+            REVENUE,
+            COMMISSION,
+            PAYABLE,
+        ),
+        summed="Phải trả",
     ),
-    (
+    Sheet(
         "/inventory/transfers",
         "Chuyển kho giữa các điểm bán",
-        ["Số", "Chiều", "Điểm bán", "Số phiếu bên gửi", "Trạng thái", "Số dòng", "Số lượng", "Ngày tạo"],
-        ["Number", "Direction", "Showroom", "Their number", "Status", "Lines", "Units", "Created"],
-        "Số lượng",
-        {"Số lượng": "#,##0", "Ngày tạo": "dd/mm/yyyy hh:mm"},
+        (
+            NUMBER,
+            ("Chiều", "Direction"),
+            ("Điểm bán", "Showroom"),
+            ("Số phiếu bên gửi", "Their number"),
+            ("Trạng thái", "Status"),
+            ("Số dòng", "Lines"),
+            ("Số lượng", "Units", "#,##0"),
+            ("Ngày tạo", "Created", "dd/mm/yyyy hh:mm"),
+        ),
+        summed="Số lượng",
     ),
-    (
+    Sheet(
         "/inventory/transfers/{transfer_id}",
         "Phiếu chuyển kho",
-        ["SKU", "Sản phẩm", "Lô", "Hạn dùng", "Số lượng", "Đơn giá nhập"],
-        ["SKU", "Product", "Lot", "Expires", "Quantity", "Unit cost"],
-        "Số lượng",
-        {"Số lượng": "#,##0"},  # goods sent out carry no cost of their own
+        # goods sent out carry no cost of their own: no format for the unit cost
+        (SKU, PRODUCT, LOT, EXPIRES, ("Số lượng", "Quantity", "#,##0"), ("Đơn giá nhập", "Unit cost")),
+        summed="Số lượng",
     ),
-    (
-        "/inventory/consignment?producer_id={producer_id0}",
-        "Đối soát hàng ký gửi",
-        *STATEMENT_COLUMNS,
-    ),
-    (
-        "/inventory/consignment/settlements/{settlement_id}",
-        "Đối soát hàng ký gửi",
-        *STATEMENT_COLUMNS,
-    ),
-    (
-        "/inventory/valuation",
-        "Giá trị tồn kho theo giá vốn bình quân gia quyền",
-        *STOCK_COLUMNS,
-    ),
-    (
+    Sheet("/inventory/consignment?producer_id={producer_id0}", "Đối soát hàng ký gửi", STATEMENT, summed="Phải trả"),
+    Sheet("/inventory/consignment/settlements/{settlement_id}", "Đối soát hàng ký gửi", STATEMENT, summed="Phải trả"),
+    Sheet("/inventory/valuation", "Giá trị tồn kho theo giá vốn bình quân gia quyền", STOCK, summed="Giá trị"),
+    Sheet(
         "/reports/",
         "Bán hàng ngày",
-        ["SKU", "Sản phẩm", "Số sao", "Số lượng", "Doanh thu", "Lãi gộp"],
-        ["SKU", "Product", "Stars", "Units", "Revenue", "Gross profit"],
-        "Doanh thu",
-        {"Số lượng": "#,##0", "Doanh thu": "#,##0", "Lãi gộp": "#,##0"},
+        (
+            SKU,
+            PRODUCT,
+            ("Số sao", "Stars"),
+            ("Số lượng", "Units", "#,##0"),
+            (*REVENUE, "#,##0"),
+            ("Lãi gộp", "Gross profit", "#,##0"),
+        ),
+        summed="Doanh thu",
     ),
 ]
 
@@ -326,17 +358,18 @@ def _sheet_rows(client, url):
     return sheet, list(sheet.iter_rows())
 
 
-@pytest.mark.parametrize("path, title, headers, english, summed, formats", SHOWROOM_XLSX)
-def test_a_showroom_xlsx_reads_as_a_report_people_can_hand_on(
-    admin_client, attacked_showroom, path, title, headers, english, summed, formats
-):
+@pytest.mark.parametrize("sheet", SHOWROOM_XLSX, ids=lambda sheet: sheet.path)
+def test_a_showroom_xlsx_reads_as_a_report_people_can_hand_on(admin_client, attacked_showroom, sheet):
+    headers = [column[0] for column in sheet.columns]
+    english = [column[1] for column in sheet.columns]
+    title, summed, formats = sheet.title, sheet.summed, sheet.formats
     ids = {
         "count_id": _db.session.scalar(select(func.max(StockCount.id))),
         "transfer_id": _db.session.scalar(select(func.min(Transfer.id))),
         "settlement_id": _db.session.scalar(select(func.max(ConsignmentSettlement.id))),
         "producer_id0": attacked_showroom[0].producer_id,
     }
-    url = path.format(**ids)
+    url = sheet.path.format(**ids)
     joiner = "&" if "?" in url else "?"
     sheet, rows = _sheet_rows(admin_client, f"{url}{joiner}format=xlsx")
     assert rows[0][0].value.startswith(title) and rows[0][0].font.b

@@ -39,6 +39,14 @@ def not_negative(column: str) -> CheckConstraint:
     return CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative")
 
 
+def not_zero(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} <> 0", name=f"{column}_not_zero")
+
+
+def between(column: str, low: int, high: int) -> CheckConstraint:
+    return CheckConstraint(f"{column} BETWEEN {low} AND {high}", name=column)
+
+
 # Money (integer đồng) is 64-bit on every database: one sale of three peach trees passes 2^31 - 1 đồng, the
 # largest a PostgreSQL `integer` holds (pos.core.limits bounds what is accepted; see SALE_TOTAL_MAX).
 Money = Annotated[int, mapped_column(Int64)]

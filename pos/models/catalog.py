@@ -1,11 +1,11 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import BusinessContact, Money, not_negative, one_of
+from pos.models.base import BusinessContact, Money, between, not_negative, one_of
 
 PRODUCER_TYPES = ("enterprise", "cooperative", "cooperative_group", "household")
 OCOP_GROUPS = ("food", "drinks", "herbs", "textiles_handicrafts", "ornamental", "tourism")
@@ -87,7 +87,7 @@ class OcopRating(db.Model):
 
     __tablename__ = "ocop_ratings"
     __table_args__ = (
-        CheckConstraint("stars BETWEEN 3 AND 5", name="stars"),
+        between("stars", 3, 5),
         one_of("level", RATING_LEVELS),
         Index("ix_ocop_ratings_product_decision", "product_id", "decision_date"),
     )

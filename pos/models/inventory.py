@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Count, Money, not_negative, one_of, positive
+from pos.models.base import Count, Money, between, not_negative, not_zero, one_of, positive
 
 MOVEMENT_KINDS = ("receipt", "sale", "return", "adjustment", "count", "transfer_out", "transfer_in", "write_off")
 OWNERSHIPS = ("purchased", "consignment")
@@ -50,7 +50,7 @@ class StockLevel(db.Model):
 class StockMovement(db.Model):
     __tablename__ = "stock_movements"
     __table_args__ = (
-        CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+        not_zero("quantity"),
         one_of("kind", MOVEMENT_KINDS),
         Index("ix_stock_movements_product_at", "product_id", "at"),
         Index("ix_stock_movements_document", "document_type", "document_id"),
@@ -100,7 +100,7 @@ class GoodsReceiptLine(db.Model):
     __table_args__ = (
         positive("quantity"),
         CheckConstraint("unit_cost >= 0", name="cost_not_negative"),
-        CheckConstraint("commission_rate BETWEEN 0 AND 100", name="commission_rate"),
+        between("commission_rate", 0, 100),
         CheckConstraint(
             "expiry_date IS NULL OR production_date IS NULL OR expiry_date >= production_date",
             name="expiry_after_production",

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
-from pos.models.base import Money, not_negative, one_of, positive
+from pos.models.base import Money, not_negative, not_zero, one_of, positive
 
 PAYMENT_METHODS = ("cash", "card", "vietqr")
 SHIFT_STATUSES = ("open", "closed")
@@ -41,7 +41,7 @@ class CashMovement(db.Model):
     """Cash put into or taken out of the drawer outside a sale."""
 
     __tablename__ = "cash_movements"
-    __table_args__ = (CheckConstraint("amount <> 0", name="amount_not_zero"),)
+    __table_args__ = (not_zero("amount"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
     amount: Mapped[Money]  # + in, - out
@@ -199,7 +199,8 @@ PRINT_STATUSES = ("printed", "failed")
 
 
 class PrintJob(db.Model):
-    """Each attempt to print a receipt; a failed one is offered for reprint."""
+    """Each attempt to print a receipt; a failed one is offered for reprint. `printer` is where it was sent
+    (PRINTER_URL), `error` what the printer or the network answered."""
 
     __tablename__ = "print_jobs"
     __table_args__ = (one_of("status", PRINT_STATUSES),)

@@ -62,7 +62,7 @@ def _check_cash_rounding(app: Flask) -> None:
     """CASH_ROUNDING as a whole number of đồng; any other value stops the app with a one-line reason."""
     from pos.core.money import CASH_ROUNDING_STEPS
 
-    value = str(app.config.get("CASH_ROUNDING", 0)).strip()
+    value = str(app.config["CASH_ROUNDING"]).strip()
     if not value.isascii() or not value.isdigit() or int(value) not in CASH_ROUNDING_STEPS:
         raise RuntimeError(
             f"CASH_ROUNDING must be one of {', '.join(map(str, CASH_ROUNDING_STEPS))} (đồng), not {value!r}"

@@ -66,10 +66,12 @@ axe: node_modules/axe-core/axe.min.js
 test: install-test translations browser axe
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
-# ruff with the rule set in pyproject.toml, and the one formatting; .ci/run runs this before the tests.
+# ruff with the rule set in pyproject.toml, the one formatting, and no repeated code outside migrations/;
+# .ci/run runs this before the tests.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	scripts/check-duplicates
 
 bench: install-test translations
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f --quick || exit 1; done

@@ -2,7 +2,6 @@
 no public address), the till's wait takes it over the signed sync client, within the same poll."""
 
 import json
-import time
 import uuid
 
 import requests
@@ -60,9 +59,7 @@ def test_a_webhook_at_central_reaches_the_showroom_till_through_sync(app, db, ce
     assert sepay_to_central(central, "chuyen tien", 130_000, 9004, account="555").status_code == 200  # neither
     assert central.query(lambda s: s.scalar(select(func.count()).select_from(BankTransfer))) == 4
     transfers._last_pull["at"] = 0.0
-    started = time.monotonic()
-    waiting = cashier_client.get(f"/api/v1/sales/{sale_uuid}/vietqr").get_json()
-    assert time.monotonic() - started < 2
+    waiting = cashier_client.get(f"/api/v1/sales/{sale_uuid}/vietqr").get_json()  # this poll pulls from central
     assert waiting["received"] == 455_000 and waiting["transfers"][0]["reference"] == "9001"
     assert [t["reference"] for t in waiting["unmatched"]] == ["9003"]  # ours by the account, matching no sale
     stored = db.session.scalars(select(BankTransfer.provider_ref).order_by(BankTransfer.id)).all()

@@ -15,6 +15,7 @@ from pos.core.clock import utcnow
 from pos.core.extensions import db
 from pos.models.base import Money, _in, not_negative, one_of
 from pos.models.catalog import OCOP_GROUPS
+from pos.models.core import Showroom
 
 
 class ShowroomKey(db.Model):
@@ -42,7 +43,7 @@ class ShowroomKey(db.Model):
     einvoices_unsent_today: Mapped[int] = mapped_column(default=0, server_default="0")
     status_at: Mapped[datetime | None]
 
-    showroom = relationship("Showroom")
+    showroom: Mapped[Showroom] = relationship()
 
 
 # The sync_state key whose value ingest replaces in the same transaction as any change to remote_products: the
@@ -98,7 +99,7 @@ class RemoteSale(db.Model):
     # The event as received (canonical JSON): what a showroom restored from an older backup takes back.
     payload: Mapped[str | None] = mapped_column(Text, deferred=True)
 
-    showroom = relationship("Showroom")
+    showroom: Mapped[Showroom] = relationship()
     lines: Mapped[list["RemoteSaleLine"]] = relationship(order_by="RemoteSaleLine.line_no")
 
 
@@ -294,9 +295,9 @@ class RemoteSerial(db.Model):
     flagged_showroom_id: Mapped[int | None] = mapped_column(ForeignKey("showrooms.id"))
     flagged_at: Mapped[datetime | None]
 
-    issued_showroom = relationship("Showroom", foreign_keys=[issued_showroom_id])
-    sold_showroom = relationship("Showroom", foreign_keys=[sold_showroom_id])
-    flagged_showroom = relationship("Showroom", foreign_keys=[flagged_showroom_id])
+    issued_showroom: Mapped[Showroom | None] = relationship(foreign_keys=[issued_showroom_id])
+    sold_showroom: Mapped[Showroom | None] = relationship(foreign_keys=[sold_showroom_id])
+    flagged_showroom: Mapped[Showroom | None] = relationship(foreign_keys=[flagged_showroom_id])
 
 
 class RemoteSerialScanDaily(db.Model):

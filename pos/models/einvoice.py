@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pos.core.clock import utcnow
 from pos.core.extensions import db
 from pos.models.base import Count, Money, one_of
+from pos.models.sales import Sale, SaleReturn
 
 EINVOICE_FORMS = ("1", "2")  # KHMSHDon: 1 VAT invoice (hóa đơn GTGT), 2 sales invoice (hóa đơn bán hàng)
 EINVOICE_SPEC_VERSIONS = ("2.0.1", "2.1.0")  # PBan: the tax authority's XML format version sent
@@ -134,9 +135,9 @@ class Einvoice(db.Model):
     sent_at: Mapped[datetime | None]
     provider_reply: Mapped[str] = mapped_column(Text, default="")  # what the provider recorded: "number code"
 
-    sale = relationship("Sale", foreign_keys=[sale_id])
-    sale_return = relationship("SaleReturn", foreign_keys=[return_id])
-    related = relationship("Einvoice", remote_side=[id])
+    sale: Mapped[Sale] = relationship(foreign_keys=[sale_id])
+    sale_return: Mapped[SaleReturn | None] = relationship(foreign_keys=[return_id])
+    related: Mapped["Einvoice | None"] = relationship(remote_side=[id])
 
     @property
     def data(self) -> dict:

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pos.core.clock import utcnow
 from pos.core.extensions import db
 from pos.models.base import Count, Money, between, not_negative, not_zero, one_of, positive
+from pos.models.catalog import Producer, Product
+from pos.models.core import User
 
 MOVEMENT_KINDS = ("receipt", "sale", "return", "adjustment", "count", "transfer_out", "transfer_in", "write_off")
 OWNERSHIPS = ("purchased", "consignment")
@@ -34,7 +36,7 @@ class Lot(db.Model):
     commission_rate: Mapped[int] = mapped_column(default=0)  # consignment: showroom's share, percent
     on_hand: Mapped[Count] = mapped_column(default=0)
 
-    product = relationship("Product")
+    product: Mapped[Product] = relationship()
 
 
 class StockLevel(db.Model):
@@ -69,7 +71,7 @@ class StockMovement(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     reason: Mapped[str] = mapped_column(String(300), default="")
 
-    lot = relationship("Lot")
+    lot: Mapped[Lot] = relationship()
 
 
 GOODS_RECEIPT_STATUSES = ("draft", "posted", "reversed")
@@ -92,7 +94,7 @@ class GoodsReceipt(db.Model):
     posted_at: Mapped[datetime | None]
 
     lines: Mapped[list["GoodsReceiptLine"]] = relationship(back_populates="receipt", order_by="GoodsReceiptLine.id")
-    producer = relationship("Producer")
+    producer: Mapped[Producer] = relationship()
 
 
 class GoodsReceiptLine(db.Model):
@@ -119,7 +121,7 @@ class GoodsReceiptLine(db.Model):
     commission_rate: Mapped[int] = mapped_column(default=0)
 
     receipt: Mapped[GoodsReceipt] = relationship(back_populates="lines")
-    product = relationship("Product")
+    product: Mapped[Product] = relationship()
 
 
 COUNT_STATUSES = ("open", "posted")
@@ -161,8 +163,8 @@ class StockCountLine(db.Model):
     counted: Mapped[Count | None]
 
     count: Mapped[StockCount] = relationship(back_populates="lines")
-    product = relationship("Product")
-    lot = relationship("Lot")
+    product: Mapped[Product] = relationship()
+    lot: Mapped[Lot | None] = relationship()
 
     @property
     def variance(self) -> int | None:
@@ -197,7 +199,7 @@ class Transfer(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[datetime | None]
 
-    created_by = relationship("User")
+    created_by: Mapped[User] = relationship()
     lines: Mapped[list["TransferLine"]] = relationship(back_populates="transfer", order_by="TransferLine.id")
 
 
@@ -219,7 +221,7 @@ class TransferLine(db.Model):
     unit_cost: Mapped[Money | None]
 
     transfer: Mapped[Transfer] = relationship(back_populates="lines")
-    product = relationship("Product")
+    product: Mapped[Product] = relationship()
 
 
 class ConsignmentSettlement(db.Model):
@@ -240,8 +242,8 @@ class ConsignmentSettlement(db.Model):
     settled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     settled_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    producer = relationship("Producer")
-    settled_by = relationship("User")
+    producer: Mapped[Producer] = relationship()
+    settled_by: Mapped[User] = relationship()
 
 
 class ConsignmentSettlementMovement(db.Model):

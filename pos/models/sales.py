@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pos.core.clock import utcnow
 from pos.core.extensions import db
 from pos.models.base import Money, not_negative, not_zero, one_of, positive
+from pos.models.catalog import Product
+from pos.models.core import User
 
 PAYMENT_METHODS = ("cash", "card", "vietqr")
 SHIFT_STATUSES = ("open", "closed")
@@ -33,8 +35,8 @@ class Shift(db.Model):
     denominations: Mapped[dict | None] = mapped_column(JSON)
     z_report: Mapped[dict | None] = mapped_column(JSON)
 
-    opened_by = relationship("User", foreign_keys=[opened_by_id])
-    closed_by = relationship("User", foreign_keys=[closed_by_id])
+    opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
 
 
 class CashMovement(db.Model):
@@ -85,7 +87,7 @@ class Sale(db.Model):
 
     lines: Mapped[list["SaleLine"]] = relationship(back_populates="sale", order_by="SaleLine.line_no")
     payments: Mapped[list["Payment"]] = relationship(back_populates="sale", order_by="Payment.id")
-    cashier = relationship("User")
+    cashier: Mapped[User] = relationship()
 
 
 class SaleLine(db.Model):
@@ -128,7 +130,7 @@ class SaleLine(db.Model):
     serial: Mapped[str | None] = mapped_column(String(20))  # the unit's serial (GS1 AI 21), read from its label
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
-    product = relationship("Product")
+    product: Mapped[Product] = relationship()
 
     @property
     def returnable_quantity(self) -> int:
@@ -178,7 +180,7 @@ class SaleReturn(db.Model):
         return self.total + self.cash_rounding
 
     lines: Mapped[list["SaleReturnLine"]] = relationship(back_populates="sale_return")
-    sale = relationship("Sale")
+    sale: Mapped[Sale] = relationship()
 
 
 class SaleReturnLine(db.Model):
@@ -192,7 +194,7 @@ class SaleReturnLine(db.Model):
     vat_amount: Mapped[Money]
 
     sale_return: Mapped[SaleReturn] = relationship(back_populates="lines")
-    sale_line = relationship("SaleLine")
+    sale_line: Mapped[SaleLine] = relationship()
 
 
 PRINT_STATUSES = ("printed", "failed")

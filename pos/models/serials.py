@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.core.clock import utcnow
 from pos.core.extensions import db
+from pos.models.catalog import Product
 
 SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0, O, 1, I, L: read aloud or typed, never mistaken
 SERIAL_LENGTH = 10
@@ -31,4 +32,4 @@ class Serial(db.Model):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
-    product = relationship("Product")
+    product: Mapped[Product] = relationship()

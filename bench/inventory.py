@@ -103,20 +103,22 @@ def _fill(conn, producer_id: int, products: int, movements: int, today: date) ->
         " commission_rate, on_hand) VALUES (?, ?, ?, NULL, ?, 'purchased', 0, 0)",
         lots,
     )
-    conn.executemany(
-        "INSERT INTO stock_movements (product_id, lot_id, quantity, kind, unit_cost, amount,"
-        " document_type, document_id, user_id, at, reason) VALUES (?, ?, ?, ?, ?, ?, 'bench', '', NULL,"
-        " ?, '')",
-        [(p, lot, q, kind, c, a, at) for at, p, lot, q, kind, c, a in rows],
-    )
     levels: dict[int, list[int]] = {}
     lot_on_hand: dict[int, int] = {}
-    for _at, product, lot, quantity, _kind, unit_cost, _amount in rows:  # the ledger's rule (move_stock)
+    movement_rows = []
+    for at, product, lot, quantity, kind, unit_cost, amount in rows:  # the ledger's rule (move_stock)
         level = levels.setdefault(product, [0, 0])
+        average_after = None
         if quantity > 0 and unit_cost is not None:
-            level[1] = round((level[0] * level[1] + quantity * unit_cost) / (level[0] + quantity))
+            level[1] = average_after = round((level[0] * level[1] + quantity * unit_cost) / (level[0] + quantity))
         level[0] += quantity
         lot_on_hand[lot] = lot_on_hand.get(lot, 0) + quantity
+        movement_rows.append((product, lot, quantity, kind, unit_cost, average_after, amount, at))
+    conn.executemany(
+        "INSERT INTO stock_movements (product_id, lot_id, quantity, kind, unit_cost, average_cost_after, amount,"
+        " document_type, document_id, user_id, at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, 'bench', '', NULL, ?, '')",
+        movement_rows,
+    )
     conn.executemany("UPDATE lots SET on_hand = ? WHERE id = ?", [(q, lot) for lot, q in lot_on_hand.items()])
     conn.executemany(
         "INSERT INTO stock_levels (product_id, on_hand, average_cost) VALUES (?, ?, ?)",

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import delete, func, select, update
 
-from pos.core.clock import local_today
+from pos.core.clock import local_today, utc_bounds
 from pos.core.database import atomic
 from pos.core.errors import OutOfStock
 from pos.core.extensions import db as _db
@@ -126,6 +126,18 @@ operations = st.lists(
 )
 
 
+def apply(kind: str, product, quantity: int, cost: int) -> None:
+    """One operation of `operations` through the ledger's own functions."""
+    if kind in ("receipt", "transfer_in"):
+        lot = find_or_create_lot(product.id, kind)
+        move_stock(product.id, lot.id, quantity, kind, unit_cost=cost)
+    elif kind in ("sell", "transfer_out"):
+        take_stock(product.id, quantity, kind="sale" if kind == "sell" else kind, amount=quantity)
+    else:  # a count's difference or a return without a cost: quantity only
+        lot = find_or_create_lot(product.id, "")
+        move_stock(product.id, lot.id, quantity, "count" if kind == "count" else "return")
+
+
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=operations)
 def test_valuation_as_of_today_from_the_ledger_equals_the_stock_levels(app, ops):
@@ -139,14 +151,7 @@ def test_valuation_as_of_today_from_the_ledger_equals_the_stock_levels(app, ops)
         product = products[index]
         try:
             with atomic():
-                if kind in ("receipt", "transfer_in"):
-                    lot = find_or_create_lot(product.id, kind)
-                    move_stock(product.id, lot.id, quantity, kind, unit_cost=cost)
-                elif kind in ("sell", "transfer_out"):
-                    take_stock(product.id, quantity, kind="sale" if kind == "sell" else kind, amount=quantity)
-                else:  # a count's difference or a return without a cost: quantity only
-                    lot = find_or_create_lot(product.id, "")
-                    move_stock(product.id, lot.id, quantity, "count" if kind == "count" else "return")
+                apply(kind, product, quantity, cost)
         except OutOfStock:
             continue
     now, ledger = valuation_now(), valuation_as_of(local_today())
@@ -160,3 +165,87 @@ def test_valuation_as_of_today_from_the_ledger_equals_the_stock_levels(app, ops)
     ).one()
     assert (now.total, now.units) == (ledger.total, ledger.units) == tuple(levels)
     assert valuation_as_of(local_today() - timedelta(days=1)).rows == []
+
+
+def replayed(until: datetime) -> dict[int, tuple[int, int]]:
+    """The ledger replayed movement by movement (id order) up to `until`, by move_stock's rule: the reference that
+    valuation as of a date must equal."""
+    positions: dict[int, tuple[int, int]] = {}
+    for product_id, quantity, unit_cost in _db.session.execute(
+        select(StockMovement.product_id, StockMovement.quantity, StockMovement.unit_cost)
+        .where(StockMovement.at < until)
+        .order_by(StockMovement.id)
+    ):
+        on_hand, average = positions.get(product_id, (0, 0))
+        if quantity > 0 and unit_cost is not None:
+            average = round((on_hand * average + quantity * unit_cost) / (on_hand + quantity))
+        positions[product_id] = (on_hand + quantity, average)
+    return {product_id: position for product_id, position in positions.items() if position[0] != 0}
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations, days=st.lists(st.integers(0, 30), min_size=1, max_size=25), recovered_day=st.integers(0, 30))
+def test_valuation_as_of_any_day_equals_replaying_the_ledger(app, ops, days, recovered_day):
+    with atomic():
+        for model in (StockMovement, Lot, StockLevel):
+            _db.session.execute(delete(model))
+    products = _db.session.scalars(select(Product).order_by(Product.id)).all() or [
+        make_product(stars=None) for _ in range(3)
+    ]
+    start = datetime.combine(local_today() - timedelta(days=31), datetime.min.time())
+    moment = start
+    for (kind, index, quantity, cost), day in zip(ops, days * len(ops), strict=False):
+        product = products[index]
+        moment = max(moment, start + timedelta(days=day, hours=index))  # recorded in time order, as the ledger is
+        before = _db.session.scalar(select(func.coalesce(func.max(StockMovement.id), 0)))
+        try:
+            with atomic():
+                apply(kind, product, quantity, cost)
+                _db.session.execute(update(StockMovement).where(StockMovement.id > before).values(at=moment))
+        except OutOfStock:
+            continue
+    try:  # a sale recovered after a restore: recorded last, dated back to when it was made
+        with atomic():
+            take_stock(products[0].id, 1, amount=1, at=start + timedelta(days=recovered_day, minutes=30))
+    except OutOfStock:
+        pass
+    for day in range(0, 32, 3):
+        as_of = (start + timedelta(days=day)).date()
+        valuation = valuation_as_of(as_of)
+        _, until = utc_bounds(as_of)
+        expected = replayed(until)
+        assert {row.product.id: (row.on_hand, row.average_cost) for row in valuation.rows} == expected
+
+
+def test_the_migration_fills_each_costed_movements_average_as_the_ledger_did(database):
+    """A showroom upgraded with a ledger already written: 0026 replays it once and stores, on each movement bringing
+    goods in at a cost, the average move_stock left; valuation as of a date reads the same as before."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import make_app
+
+    app = make_app(database)
+    with app.app_context():
+        upgrade()
+        product = make_product(stars=None)
+        with atomic():
+            lot = find_or_create_lot(product.id, "A")
+            move_stock(product.id, lot.id, 10, "receipt", unit_cost=1_000)
+            take_stock(product.id, 4, amount=4)
+            move_stock(product.id, lot.id, 6, "transfer_in", unit_cost=2_001)
+            move_stock(product.id, lot.id, 2, "return")
+            move_stock(product.id, lot.id, 3, "receipt", unit_cost=500)
+        stored = lambda: _db.session.execute(  # noqa: E731
+            select(StockMovement.kind, StockMovement.average_cost_after).order_by(StockMovement.id)
+        ).all()
+        written = stored()
+        # (6×1,000 + 6×2,001) / 12 = 1,500.5 → 1,500; (14×1,500 + 3×500) / 17 = 1,323.5 → 1,324 (round(), as move_stock)
+        assert [average for _, average in written] == [1_000, None, 1_500, None, 1_324]
+        before = valuation_as_of(local_today())
+        _db.session.commit()
+        downgrade(revision="0025")  # the showroom as it was, with this ledger
+        upgrade()
+        assert stored() == written
+        assert valuation_as_of(local_today()) == before and before.total == 17 * 1_324
+        _db.session.remove()
+        _db.engine.dispose()

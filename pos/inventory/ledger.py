@@ -27,9 +27,9 @@ _ADD_TO_LEVEL = Sql(
     "UPDATE stock_levels SET on_hand = on_hand + :delta WHERE product_id = :product AND on_hand + :delta >= 0"
 )
 _MOVEMENT_VALUES = (
-    "(product_id, lot_id, quantity, kind, unit_cost, amount, document_type, document_id, user_id, at,"
-    " reason) VALUES (:product_id, :lot_id, :quantity, :kind, :unit_cost, :amount, :document_type,"
-    " :document_id, :user_id, :at, :reason)"
+    "(product_id, lot_id, quantity, kind, unit_cost, average_cost_after, amount, document_type, document_id,"
+    " user_id, at, reason) VALUES (:product_id, :lot_id, :quantity, :kind, :unit_cost, :average_cost_after,"
+    " :amount, :document_type, :document_id, :user_id, :at, :reason)"
 )
 _INSERT_MOVEMENT = Sql("INSERT INTO stock_movements " + _MOVEMENT_VALUES + " RETURNING id")
 _INSERT_MOVEMENTS = Sql("INSERT INTO stock_movements " + _MOVEMENT_VALUES)
@@ -152,6 +152,7 @@ def _movement(
         "quantity": quantity,
         "kind": kind,
         "unit_cost": unit_cost,
+        "average_cost_after": None,  # move_stock's, for goods in at a cost
         "amount": amount,
         "document_type": document[0],
         "document_id": str(document[1]),
@@ -179,22 +180,23 @@ def move_stock(
         raise ValidationError("A stock movement needs a non-zero whole quantity.", fields={"quantity": "invalid"})
     if quantity > 0:
         _ensure_stock_level(product_id)  # taking stock needs no new row: without one the update below refuses
+    average_after = None
     if quantity > 0 and unit_cost is not None:  # goods in at a known cost move the weighted average
         on_hand, average = db.session.execute(
             select(StockLevel.on_hand, StockLevel.average_cost)
             .where(StockLevel.product_id == product_id)
             .with_for_update()
         ).one()
+        average_after = round((on_hand * average + quantity * unit_cost) / (on_hand + quantity))
         db.session.execute(
             update(StockLevel)
             .where(StockLevel.product_id == product_id)
-            .values(average_cost=round((on_hand * average + quantity * unit_cost) / (on_hand + quantity)))
+            .values(average_cost=average_after)
             .execution_options(synchronize_session=False)
         )
     _apply(product_id, lot_id, quantity)
-    movement_id = _INSERT_MOVEMENT.run(
-        _movement(product_id, lot_id, quantity, kind, unit_cost, amount, document, user_id, reason)
-    ).fetchone()[0]
+    movement = _movement(product_id, lot_id, quantity, kind, unit_cost, amount, document, user_id, reason)
+    movement_id = _INSERT_MOVEMENT.run(movement | {"average_cost_after": average_after}).fetchone()[0]
     _expire_loaded(product_id, [lot_id])
     return movement_id
 

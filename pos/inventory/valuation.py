@@ -14,13 +14,14 @@ ledger applied them (movement id). The rule is exactly pos.inventory.ledger.move
 with q and a taken before the movement and Python's round() on the quotient, like move_stock. Movements out
 (sales, write-offs, transfers out, reversing receipts) and counts or returns without a cost change q, never a.
 The value as of D is q × a per product, summed for the total. Because it is the same rule over the same
-movements, the value as of today equals the value now."""
+movements, the value as of today equals the value now. Nothing is replayed when a valuation is asked for:
+move_stock keeps each costed movement's resulting average on the row (see ledger_positions)."""
 
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pos.core.clock import utc_bounds
 from pos.core.extensions import db
@@ -69,22 +70,34 @@ def valuation_now() -> Valuation:
 
 
 def ledger_positions(day: date) -> dict[int, tuple[int, int]]:
-    """product id → (quantity on hand, weighted-average cost) at the end of local day `day`, from the ledger."""
+    """product id → (quantity on hand, weighted-average cost) at the end of local day `day`, from the ledger.
+
+    The quantity is the sum of the product's movements before local midnight after `day`; the average cost is
+    the one its last movement bringing goods in at a cost left (`average_cost_after`, set by move_stock as it
+    applies the rule above), or 0. Both come from ix_stock_movements_product_at alone, without reading the
+    movements themselves. This equals replaying the ledger because goods come in at a cost only through
+    move_stock, stamped with the time they are recorded: no movement recorded before one of them is dated after
+    it. (A sale recovered after a restore keeps its own earlier time, but takes goods out and moves no average.)"""
     _, until = utc_bounds(day)
-    positions: dict[int, tuple[int, int]] = {}
-    # Ledger order is id order; one pass over the table in rowid order needs no sort. Core, not the ORM: half a
-    # million plain tuples, none of them an entity.
     movements = StockMovement.__table__.c
-    result = db.session.connection().execute(
-        select(movements.product_id, movements.quantity, movements.unit_cost)
+    connection = db.session.connection()
+    quantities = connection.execute(
+        select(movements.product_id, func.sum(movements.quantity))
         .where(movements.at < until)
-        .order_by(movements.id)
+        .group_by(movements.product_id)
     )
-    for product_id, quantity, unit_cost in result:
-        on_hand, average_cost = positions.get(product_id, (0, 0))
-        if quantity > 0 and unit_cost is not None:
-            average_cost = round((on_hand * average_cost + quantity * unit_cost) / (on_hand + quantity))
-        positions[product_id] = (on_hand + quantity, average_cost)
+    positions = {product_id: (on_hand, 0) for product_id, on_hand in quantities}
+    # SQLite and PostgreSQL alike: each product's costed movement with the highest id before the moment.
+    last_costed = (
+        select(func.max(movements.id))
+        .where(movements.at < until, movements.average_cost_after.is_not(None))
+        .group_by(movements.product_id)
+    )
+    averages = connection.execute(
+        select(movements.product_id, movements.average_cost_after).where(movements.id.in_(last_costed))
+    )
+    for product_id, average_cost in averages:
+        positions[product_id] = (positions[product_id][0], average_cost)
     return positions
 
 

@@ -54,7 +54,9 @@ class StockMovement(db.Model):
     __table_args__ = (
         not_zero("quantity"),
         one_of("kind", MOVEMENT_KINDS),
-        Index("ix_stock_movements_product_at", "product_id", "at"),
+        # Covers valuation as of a date (pos.inventory.valuation): each product's quantity and last average cost
+        # before a moment, read from this index alone.
+        Index("ix_stock_movements_product_at", "product_id", "at", "quantity", "average_cost_after"),
         Index("ix_stock_movements_document", "document_type", "document_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +65,9 @@ class StockMovement(db.Model):
     quantity: Mapped[int]  # signed: + into stock, - out of stock
     kind: Mapped[str] = mapped_column(String(16))
     unit_cost: Mapped[Money | None]
+    # Goods in at a known cost (receipts, transfers in): the product's weighted-average cost once this movement
+    # is applied, as move_stock set it. NULL on every other movement, which leaves the average as it was.
+    average_cost_after: Mapped[Money | None]
     # Sales and returns: the money the goods moved for (đồng, after discounts); consignment settlement sums it.
     amount: Mapped[Money | None]
     document_type: Mapped[str] = mapped_column(String(20), default="")  # receipt, sale, return, count, transfer…

@@ -145,6 +145,7 @@ def _movement(
     user_id: int | None,
     reason: str,
     at: datetime | None = None,
+    average_cost_after: int | None = None,
 ) -> dict:
     return {
         "product_id": product_id,
@@ -152,7 +153,7 @@ def _movement(
         "quantity": quantity,
         "kind": kind,
         "unit_cost": unit_cost,
-        "average_cost_after": None,  # move_stock's, for goods in at a cost
+        "average_cost_after": average_cost_after,
         "amount": amount,
         "document_type": document[0],
         "document_id": str(document[1]),
@@ -195,8 +196,19 @@ def move_stock(
             .execution_options(synchronize_session=False)
         )
     _apply(product_id, lot_id, quantity)
-    movement = _movement(product_id, lot_id, quantity, kind, unit_cost, amount, document, user_id, reason)
-    movement_id = _INSERT_MOVEMENT.run(movement | {"average_cost_after": average_after}).fetchone()[0]
+    movement = _movement(
+        product_id,
+        lot_id,
+        quantity,
+        kind,
+        unit_cost,
+        amount,
+        document,
+        user_id,
+        reason,
+        average_cost_after=average_after,
+    )
+    movement_id = _INSERT_MOVEMENT.run(movement).fetchone()[0]
     _expire_loaded(product_id, [lot_id])
     return movement_id
 

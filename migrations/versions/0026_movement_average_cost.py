@@ -1,5 +1,5 @@
 """stock_movements.average_cost_after: the weighted-average cost each costed movement left, so valuation as of a
-date reads it (and each product's quantity) from one covering index instead of replaying the ledger
+date finds it (and each product's quantity) through one covering index instead of replaying the ledger
 
 Revision ID: 0026
 Revises: 0025

@@ -74,10 +74,11 @@ def ledger_positions(day: date) -> dict[int, tuple[int, int]]:
 
     The quantity is the sum of the product's movements before local midnight after `day`; the average cost is
     the one its last movement bringing goods in at a cost left (`average_cost_after`, set by move_stock as it
-    applies the rule above), or 0. Both come from ix_stock_movements_product_at alone, without reading the
-    movements themselves. This equals replaying the ledger because goods come in at a cost only through
-    move_stock, stamped with the time they are recorded: no movement recorded before one of them is dated after
-    it. (A sale recovered after a restore keeps its own earlier time, but takes goods out and moves no average.)"""
+    applies the rule above), or 0. The sums and each product's last costed movement are found in
+    ix_stock_movements_product_at alone; of the movements themselves only those last ones are read. This equals
+    replaying the ledger because goods come in at a cost only through move_stock, stamped with the time they are
+    recorded: no movement recorded before one of them is dated after it. (A sale recovered after a restore keeps
+    its own earlier time, but takes goods out and moves no average.)"""
     _, until = utc_bounds(day)
     movements = StockMovement.__table__.c
     connection = db.session.connection()

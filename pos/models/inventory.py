@@ -54,8 +54,8 @@ class StockMovement(db.Model):
     __table_args__ = (
         not_zero("quantity"),
         one_of("kind", MOVEMENT_KINDS),
-        # Covers valuation as of a date (pos.inventory.valuation): each product's quantity and last average cost
-        # before a moment, read from this index alone.
+        # Covers valuation as of a date (pos.inventory.valuation): each product's quantity before a moment, and
+        # which of its movements left the last average cost, found in this index without reading the table.
         Index("ix_stock_movements_product_at", "product_id", "at", "quantity", "average_cost_after"),
         Index("ix_stock_movements_document", "document_type", "document_id"),
     )
